@@ -1,0 +1,137 @@
+/**
+ * The one settings schema of Zeroloss. Every key is RocketMQ's own name with RocketMQ's default
+ * (see ../shared/reference/rocketmq-facts.md §1.4, §2), except where a comment says why not.
+ * The dashboard form, tRPC, the broker processes and the drills all parse this schema.
+ */
+import { z } from 'zod';
+
+export const FlushDiskType = { SYNC_FLUSH: 'SYNC_FLUSH', ASYNC_FLUSH: 'ASYNC_FLUSH' } as const;
+export type FlushDiskType = (typeof FlushDiskType)[keyof typeof FlushDiskType];
+
+export const BrokerRole = { ASYNC_MASTER: 'ASYNC_MASTER', SYNC_MASTER: 'SYNC_MASTER', SLAVE: 'SLAVE' } as const;
+export type BrokerRole = (typeof BrokerRole)[keyof typeof BrokerRole];
+
+const MiB = 1024 * 1024;
+const ms = (name: string, fallback: number, min = 1) =>
+  z.number({ error: `${name} must be a number of milliseconds` }).int(`${name} must be a whole number of milliseconds`)
+    .min(min, `${name} must be at least ${min} ms`).max(3_600_000, `${name} must be at most 3600000 ms`).default(fallback);
+const count = (name: string, fallback: number, min: number, max: number) =>
+  z.number({ error: `${name} must be a number` }).int(`${name} must be a whole number`)
+    .min(min, `${name} must be at least ${min}`).max(max, `${name} must be at most ${max}`).default(fallback);
+
+export const storageSettings = {
+  /** SYNC_FLUSH answers a send only after an fdatasync covers it; ASYNC_FLUSH answers after the page cache. */
+  flushDiskType: z.enum(['SYNC_FLUSH', 'ASYNC_FLUSH'], { error: 'flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH' }).default('ASYNC_FLUSH'),
+  syncFlushTimeout: ms('syncFlushTimeout', 5000),
+  flushIntervalCommitLog: ms('flushIntervalCommitLog', 500),
+  /** pages of 4 KiB that must be dirty before a periodic async flush */
+  flushCommitLogLeastPages: count('flushCommitLogLeastPages', 4, 0, 1_000_000),
+  flushCommitLogThoroughInterval: ms('flushCommitLogThoroughInterval', 10_000),
+  flushIntervalConsumeQueue: ms('flushIntervalConsumeQueue', 1000),
+  /** RocketMQ's default is 1 GiB; 64 MiB here so a lab's data stays small. Never change it with data on disk. */
+  mappedFileSizeCommitLog: count('mappedFileSizeCommitLog', 64 * MiB, 4096, 1024 * MiB),
+  mappedFileSizeConsumeQueue: z.number({ error: 'mappedFileSizeConsumeQueue must be a number' }).int('mappedFileSizeConsumeQueue must be a whole number')
+    .min(320, 'mappedFileSizeConsumeQueue must be at least 320').max(100 * MiB, `mappedFileSizeConsumeQueue must be at most ${100 * MiB}`)
+    .refine((n) => n % 20 === 0, 'mappedFileSizeConsumeQueue must be a multiple of 20 bytes').default(300_000 * 20),
+  maxMessageSize: count('maxMessageSize', 4 * MiB, 1024, 64 * MiB),
+  defaultTopicQueueNums: count('defaultTopicQueueNums', 4, 1, 1024),
+  /** Zeroloss fault knob, not a RocketMQ key: delay added before every fdatasync (the slow-disk drill). */
+  slowDiskDelayMs: count('slowDiskDelayMs', 0, 0, 60_000),
+};
+
+export const replicationSettings = {
+  brokerRole: z.enum(['ASYNC_MASTER', 'SYNC_MASTER', 'SLAVE'], { error: 'brokerRole must be ASYNC_MASTER, SYNC_MASTER or SLAVE' }).default('ASYNC_MASTER'),
+  slaveTimeout: ms('slaveTimeout', 3000),
+  haMaxGapNotInSync: count('haMaxGapNotInSync', 256 * MiB, 0, 2 ** 40),
+  haSendHeartbeatInterval: ms('haSendHeartbeatInterval', 5000),
+  haHousekeepingInterval: ms('haHousekeepingInterval', 20_000),
+  haTransferBatchSize: count('haTransferBatchSize', 32 * 1024, 1024, 16 * MiB),
+};
+
+export const producerSettings = {
+  sendMsgTimeout: ms('sendMsgTimeout', 3000),
+  retryTimesWhenSendFailed: count('retryTimesWhenSendFailed', 2, 0, 16),
+  retryTimesWhenSendAsyncFailed: count('retryTimesWhenSendAsyncFailed', 2, 0, 16),
+  retryAnotherBrokerWhenNotStoreOK: z.boolean({ error: 'retryAnotherBrokerWhenNotStoreOK must be true or false' }).default(false),
+};
+
+export const consumerSettings = {
+  maxReconsumeTimes: count('maxReconsumeTimes', 16, 0, 10_000),
+  messageDelayLevel: z.string().regex(/^(\d+[smhd])( \d+[smhd])*$/, 'messageDelayLevel must be space-separated durations such as "1s 5s 1m"')
+    .default('1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'),
+};
+
+export const BrokerSettingsSchema = z.object({
+  ...storageSettings,
+  ...replicationSettings,
+  ...producerSettings,
+  ...consumerSettings,
+}).strict();
+export type BrokerSettings = z.infer<typeof BrokerSettingsSchema>;
+
+/** A partial update: only the keys given change, no defaults are filled in. Unknown keys are refused by name. */
+export const BrokerSettingsPatchSchema = z.object(
+  Object.fromEntries(Object.entries(BrokerSettingsSchema.shape).map(([key, schema]) => [key, schema.unwrap().optional()])) as {
+    [K in keyof typeof BrokerSettingsSchema.shape]: z.ZodOptional<ReturnType<(typeof BrokerSettingsSchema.shape)[K]['unwrap']>>;
+  },
+).strict();
+export type BrokerSettingsPatch = z.infer<typeof BrokerSettingsPatchSchema>;
+
+/** One line per problem, each naming the field and the rule: "syncFlushTimeout: must be at least 1 ms". */
+export function describeSettingsError(error: z.ZodError): string {
+  return error.issues.map((issue) => {
+    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'settings');
+    return issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
+  }).join('; ');
+}
+
+export function defaultSettings(): BrokerSettings {
+  return BrokerSettingsSchema.parse({});
+}
+
+/** Identity and placement of one broker process; fixed for the life of the process. */
+export const BrokerIdentitySchema = z.object({
+  brokerClusterName: z.string().min(1).default('DefaultCluster'),
+  brokerName: z.string().min(1).default('broker-a'),
+  brokerId: z.number().int().min(0).default(0),
+  /** 0 = pick a free port; RocketMQ's default is 10911. */
+  listenPort: z.number().int().min(0).max(65535).default(10911),
+  brokerIP1: z.literal('127.0.0.1').default('127.0.0.1'),
+  storePathRootDir: z.string().min(1),
+});
+export type BrokerIdentity = z.infer<typeof BrokerIdentitySchema>;
+
+export type SettingGroup = 'storage' | 'replication' | 'producer' | 'consumer';
+/** How a change takes effect: in Zeroloss, and on a stock RocketMQ broker (rocketmq-facts.md §2). */
+export interface SettingInfo {
+  group: SettingGroup;
+  summary: string;
+  live: boolean;
+  stockRocketMQ: 'live' | 'restart' | 'client';
+}
+
+export const settingInfo: Record<keyof BrokerSettings, SettingInfo> = {
+  flushDiskType: { group: 'storage', live: true, stockRocketMQ: 'restart', summary: 'SYNC_FLUSH acknowledges a send only after fdatasync covered it; ASYNC_FLUSH after the page cache.' },
+  syncFlushTimeout: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'How long a SYNC_FLUSH send waits for its fdatasync before the answer is FLUSH_DISK_TIMEOUT.' },
+  flushIntervalCommitLog: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'Period of the ASYNC_FLUSH flush loop.' },
+  flushCommitLogLeastPages: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'Dirty 4 KiB pages needed before a periodic ASYNC_FLUSH flush runs.' },
+  flushCommitLogThoroughInterval: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'At least this often ASYNC_FLUSH flushes everything, however few pages are dirty.' },
+  flushIntervalConsumeQueue: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'Period of the consume-queue flush loop.' },
+  mappedFileSizeCommitLog: { group: 'storage', live: false, stockRocketMQ: 'restart', summary: 'Size of one commit-log segment file. Never change it with data on disk.' },
+  mappedFileSizeConsumeQueue: { group: 'storage', live: false, stockRocketMQ: 'restart', summary: 'Size of one consume-queue file (20-byte entries).' },
+  maxMessageSize: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'Largest body accepted; bigger sends get MESSAGE_ILLEGAL.' },
+  defaultTopicQueueNums: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'Queues given to a topic created on first send.' },
+  slowDiskDelayMs: { group: 'storage', live: true, stockRocketMQ: 'live', summary: 'Zeroloss fault: delay added before every fdatasync, to provoke FLUSH_DISK_TIMEOUT.' },
+  brokerRole: { group: 'replication', live: true, stockRocketMQ: 'restart', summary: 'SYNC_MASTER acknowledges after a slave has the message; ASYNC_MASTER does not wait.' },
+  slaveTimeout: { group: 'replication', live: true, stockRocketMQ: 'live', summary: 'How long a SYNC_MASTER send waits for the slave before FLUSH_SLAVE_TIMEOUT.' },
+  haMaxGapNotInSync: { group: 'replication', live: true, stockRocketMQ: 'live', summary: 'A slave further behind than this many bytes is not in sync: SYNC_MASTER answers SLAVE_NOT_AVAILABLE.' },
+  haSendHeartbeatInterval: { group: 'replication', live: true, stockRocketMQ: 'live', summary: 'Idle heartbeat period of the replication link.' },
+  haHousekeepingInterval: { group: 'replication', live: true, stockRocketMQ: 'live', summary: 'A replication link silent this long is closed.' },
+  haTransferBatchSize: { group: 'replication', live: true, stockRocketMQ: 'live', summary: 'Most commit-log bytes in one replication frame.' },
+  sendMsgTimeout: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'One time budget for a send, over all its attempts.' },
+  retryTimesWhenSendFailed: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Extra attempts of a sync send after an exception.' },
+  retryTimesWhenSendAsyncFailed: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Extra attempts of an async send after an exception.' },
+  retryAnotherBrokerWhenNotStoreOK: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Retry a sync send on another broker when the status is not SEND_OK.' },
+  maxReconsumeTimes: { group: 'consumer', live: true, stockRocketMQ: 'client', summary: 'Failed deliveries before a message goes to the DLQ.' },
+  messageDelayLevel: { group: 'consumer', live: false, stockRocketMQ: 'restart', summary: 'Delay of each retry level.' },
+};

@@ -1,0 +1,97 @@
+/**
+ * The broker process. Started by the control plane's supervisor (options as JSON in ZL_BROKER_OPTIONS,
+ * an IPC channel to report readiness, stats and stage events), or by hand:
+ *   npm run broker -- [storePathRootDir] [listenPort]
+ * SIGTERM/SIGINT shut it down cleanly; a power-loss command cuts every file back to its
+ * fdatasync'd length and SIGKILLs the process in one synchronous step.
+ */
+import { BrokerController, BrokerOptionsSchema } from './broker-controller.js';
+import { defaultSettings } from './config/broker-config.js';
+import type { BrokerToParent, ParentToBroker } from './ipc.js';
+import { StageBatcher } from './stage-batcher.js';
+
+const send = (message: BrokerToParent) => {
+  if (process.send && process.connected) process.send(message);
+};
+
+function readOptions() {
+  const json = process.env.ZL_BROKER_OPTIONS;
+  if (json) return BrokerOptionsSchema.parse(JSON.parse(json));
+  const [storePathRootDir = 'data/standalone/broker-a', port = '10911'] = process.argv.slice(2);
+  return BrokerOptionsSchema.parse({ identity: { storePathRootDir, listenPort: Number(port) }, settings: defaultSettings() });
+}
+
+async function main(): Promise<void> {
+  const options = readOptions();
+  const stage = new StageBatcher((batch) => send({ type: 'stage', ...batch }));
+  const broker = new BrokerController(options, {
+    stored: (event) => stage.stored(event.properties.get('UNIQ_KEY') ?? event.msgId, event.commitLogOffset, event.size),
+    flushed: (event) => stage.flushed(event.flushedOffset),
+    settingsChanged: (settings) => send({ type: 'settings', settings }),
+    badFrame: (reason) => console.error(`[broker] closed a connection after a bad frame: ${reason}`),
+  });
+  try {
+    await broker.start();
+  } catch (error) {
+    const message = (error as Error).message;
+    console.error(`[broker] failed to start: ${message}`);
+    send({ type: 'fatal', message });
+    process.exitCode = 2;
+    setTimeout(() => process.exit(2), 50);
+    return;
+  }
+  console.log(`[broker] ${options.identity.brokerName} (brokerId ${options.identity.brokerId}) listening on ${options.identity.brokerIP1}:${broker.port}, store ${options.identity.storePathRootDir}, ${broker.settings.flushDiskType}, ${broker.settings.brokerRole}`);
+  send({ type: 'ready', pid: process.pid, port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport() });
+
+  const statsTimer = setInterval(() => {
+    stage.flush();
+    send({
+      type: 'stats',
+      atMs: Date.now(),
+      stats: {
+        maxPhyOffset: broker.store.maxPhyOffset(),
+        flushedPhyOffset: broker.store.flushedPhyOffset(),
+        unflushedBytes: broker.store.unflushedBytes(),
+        connections: broker.remoting.connectionCount,
+        storedTotal: stage.storedTotal,
+      },
+    });
+  }, 100);
+
+  let stopping = false;
+  const shutdown = async (reason: string) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(statsTimer);
+    console.log(`[broker] shutting down (${reason})`);
+    await broker.shutdown();
+    stage.flush();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('disconnect', () => void shutdown('control plane gone'));
+  process.on('message', (raw) => {
+    const message = raw as ParentToBroker;
+    switch (message.type) {
+      case 'updateSettings':
+        broker.applySettings(message.patch);
+        break;
+      case 'powerLoss': {
+        // One synchronous step: cut every file to its durable length, report, SIGKILL.
+        stage.flush();
+        const maxOffset = broker.store.maxPhyOffset();
+        const flushedOffset = broker.store.flushedPhyOffset();
+        const cut = broker.store.simulatePowerCutSync();
+        send({ type: 'powerCut', cut, flushedOffset, maxOffset });
+        process.kill(process.pid, 'SIGKILL');
+        break;
+      }
+      case 'shutdown':
+        void shutdown('asked by the control plane');
+        break;
+    }
+  });
+}
+
+void main();

@@ -1,0 +1,81 @@
+/**
+ * SEND_MESSAGE (10) and SEND_MESSAGE_V2 (310): B/processor/SendMessageProcessor.java in outline.
+ * Header → MessageInner → store.putMessage → PutMessageStatus → response code (codes.ts table).
+ * Non-OK durability statuses (FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, SLAVE_NOT_AVAILABLE) still
+ * carry msgId/queueId/queueOffset: the message is stored, only the guarantee is missing.
+ */
+import { MessageSysFlag, PutMessageStatus, RequestCode, ResponseCode, putStatusToResponseCode } from '../protocol/codes.js';
+import { createResponse, extString, type RemotingCommand } from '../protocol/remoting-command.js';
+import { stringToProperties } from '../protocol/message-record.js';
+import type { ConnectionContext } from '../remoting/remoting-server.js';
+import type { MessageInner, PutMessageResult } from '../store/types.js';
+
+/** SendMessageRequestHeaderV2 uses one-letter keys for the fields of SendMessageRequestHeader. */
+const V2_FIELD_NAMES: Record<string, string> = {
+  a: 'producerGroup', b: 'topic', c: 'defaultTopic', d: 'defaultTopicQueueNums', e: 'queueId', f: 'sysFlag',
+  g: 'bornTimestamp', h: 'flag', i: 'properties', j: 'reconsumeTimes', k: 'unitMode', l: 'maxReconsumeTimes',
+  m: 'batch', n: 'brokerName',
+};
+
+export interface SendTarget {
+  /** write queues of the topic, creating it with defaultTopicQueueNums when absent; null = not writable */
+  writeQueueNums(topic: string): number | null;
+  putMessage(message: MessageInner): Promise<PutMessageResult>;
+}
+
+export function createSendMessageProcessor(target: SendTarget) {
+  return async (request: RemotingCommand, connection: ConnectionContext): Promise<RemotingCommand> => {
+    const header = readHeader(request);
+    const topic = header('topic');
+    if (topic === undefined || topic === '') {
+      return createResponse(request, ResponseCode.MESSAGE_ILLEGAL, { remark: 'topic is missing from the send header' });
+    }
+    const writeQueueNums = target.writeQueueNums(topic);
+    if (writeQueueNums === null) {
+      return createResponse(request, ResponseCode.NO_PERMISSION, { remark: `topic ${topic} is not writable on this broker` });
+    }
+    let queueId = Number(header('queueId') ?? -1);
+    if (!Number.isInteger(queueId) || queueId < 0) queueId = Math.floor(Math.random() * writeQueueNums);
+    if (queueId >= writeQueueNums) {
+      return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: `request queueId[${queueId}] is illegal: topic ${topic} has ${writeQueueNums} write queues` });
+    }
+    const sysFlag = Number(header('sysFlag') ?? 0) | 0;
+    const message: MessageInner = {
+      topic,
+      queueId,
+      flag: Number(header('flag') ?? 0) | 0,
+      sysFlag: sysFlag & ~(MessageSysFlag.BORNHOST_V6 | MessageSysFlag.STOREHOST_V6),
+      bornTimestamp: Number(header('bornTimestamp') ?? Date.now()),
+      bornHost: { ip: ipv4Of(connection.remoteAddress), port: connection.remotePort },
+      reconsumeTimes: Number(header('reconsumeTimes') ?? 0) | 0,
+      preparedTransactionOffset: 0,
+      body: request.body ?? Buffer.alloc(0),
+      properties: stringToProperties(header('properties') ?? ''),
+    };
+    const result = await target.putMessage(message);
+    const code = putStatusToResponseCode[result.status];
+    if (!result.append) {
+      return createResponse(request, code, { remark: result.remark ?? result.status });
+    }
+    return createResponse(request, code, {
+      remark: result.status === PutMessageStatus.PUT_OK ? undefined : result.status,
+      extFields: { msgId: result.append.msgId, queueId, queueOffset: result.append.queueOffset },
+    });
+  };
+}
+
+function readHeader(request: RemotingCommand): (name: string) => string | undefined {
+  if (request.code !== RequestCode.SEND_MESSAGE_V2) return (name) => extString(request, name);
+  const byName = new Map<string, string>();
+  for (const [short, long] of Object.entries(V2_FIELD_NAMES)) {
+    const v = extString(request, short);
+    if (v !== undefined) byName.set(long, v);
+  }
+  return (name) => byName.get(name);
+}
+
+function ipv4Of(address: string): string {
+  const m = /(\d+\.\d+\.\d+\.\d+)$/.exec(address);
+  return m ? m[1] : '127.0.0.1';
+}
+

@@ -1,0 +1,163 @@
+/**
+ * The one table of RocketMQ remoting constants used by Zeroloss (rocketmq-facts.md §1.1, client-compat.md §2).
+ * Values are RocketMQ's own; a name that is not used yet is listed when a later stage will need it.
+ */
+
+export const RequestCode = {
+  SEND_MESSAGE: 10,
+  PULL_MESSAGE: 11,
+  QUERY_CONSUMER_OFFSET: 14,
+  UPDATE_CONSUMER_OFFSET: 15,
+  UPDATE_AND_CREATE_TOPIC: 17,
+  UPDATE_BROKER_CONFIG: 25,
+  GET_BROKER_CONFIG: 26,
+  GET_BROKER_RUNTIME_INFO: 28,
+  SEARCH_OFFSET_BY_TIMESTAMP: 29,
+  GET_MAX_OFFSET: 30,
+  GET_MIN_OFFSET: 31,
+  VIEW_MESSAGE_BY_ID: 33,
+  HEART_BEAT: 34,
+  UNREGISTER_CLIENT: 35,
+  CONSUMER_SEND_MSG_BACK: 36,
+  END_TRANSACTION: 37,
+  GET_CONSUMER_LIST_BY_GROUP: 38,
+  CHECK_TRANSACTION_STATE: 39,
+  NOTIFY_CONSUMER_IDS_CHANGED: 40,
+  REGISTER_BROKER: 103,
+  GET_ROUTEINFO_BY_TOPIC: 105,
+  SEND_MESSAGE_V2: 310,
+} as const;
+export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
+
+export const ResponseCode = {
+  SUCCESS: 0,
+  SYSTEM_ERROR: 1,
+  SYSTEM_BUSY: 2,
+  REQUEST_CODE_NOT_SUPPORTED: 3,
+  FLUSH_DISK_TIMEOUT: 10,
+  SLAVE_NOT_AVAILABLE: 11,
+  FLUSH_SLAVE_TIMEOUT: 12,
+  MESSAGE_ILLEGAL: 13,
+  SERVICE_NOT_AVAILABLE: 14,
+  NO_PERMISSION: 16,
+  TOPIC_NOT_EXIST: 17,
+  PULL_NOT_FOUND: 19,
+  PULL_RETRY_IMMEDIATELY: 20,
+  PULL_OFFSET_MOVED: 21,
+  QUERY_NOT_FOUND: 22,
+  FLOW_CONTROL: 215,
+} as const;
+export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
+
+export function responseCodeName(code: number): string {
+  for (const [name, value] of Object.entries(ResponseCode)) if (value === code) return name;
+  return `CODE_${code}`;
+}
+export function requestCodeName(code: number): string {
+  for (const [name, value] of Object.entries(RequestCode)) if (value === code) return name;
+  return `CODE_${code}`;
+}
+
+/** What the producer is told (C/producer/SendStatus.java). */
+export const SendStatus = {
+  SEND_OK: 'SEND_OK',
+  FLUSH_DISK_TIMEOUT: 'FLUSH_DISK_TIMEOUT',
+  FLUSH_SLAVE_TIMEOUT: 'FLUSH_SLAVE_TIMEOUT',
+  SLAVE_NOT_AVAILABLE: 'SLAVE_NOT_AVAILABLE',
+} as const;
+export type SendStatus = (typeof SendStatus)[keyof typeof SendStatus];
+
+/** The store's answer to a put (S/PutMessageStatus.java). */
+export const PutMessageStatus = {
+  PUT_OK: 'PUT_OK',
+  FLUSH_DISK_TIMEOUT: 'FLUSH_DISK_TIMEOUT',
+  FLUSH_SLAVE_TIMEOUT: 'FLUSH_SLAVE_TIMEOUT',
+  SLAVE_NOT_AVAILABLE: 'SLAVE_NOT_AVAILABLE',
+  SERVICE_NOT_AVAILABLE: 'SERVICE_NOT_AVAILABLE',
+  CREATE_MAPPED_FILE_FAILED: 'CREATE_MAPPED_FILE_FAILED',
+  MESSAGE_ILLEGAL: 'MESSAGE_ILLEGAL',
+  PROPERTIES_SIZE_EXCEEDED: 'PROPERTIES_SIZE_EXCEEDED',
+  OS_PAGE_CACHE_BUSY: 'OS_PAGE_CACHE_BUSY',
+  UNKNOWN_ERROR: 'UNKNOWN_ERROR',
+} as const;
+export type PutMessageStatus = (typeof PutMessageStatus)[keyof typeof PutMessageStatus];
+
+/** B/processor/SendMessageProcessor.java handlePutMessageResult (rocketmq-facts.md §1.2). */
+export const putStatusToResponseCode: Record<PutMessageStatus, ResponseCode> = {
+  PUT_OK: ResponseCode.SUCCESS,
+  FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
+  FLUSH_SLAVE_TIMEOUT: ResponseCode.FLUSH_SLAVE_TIMEOUT,
+  SLAVE_NOT_AVAILABLE: ResponseCode.SLAVE_NOT_AVAILABLE,
+  SERVICE_NOT_AVAILABLE: ResponseCode.SERVICE_NOT_AVAILABLE,
+  CREATE_MAPPED_FILE_FAILED: ResponseCode.SYSTEM_ERROR,
+  MESSAGE_ILLEGAL: ResponseCode.MESSAGE_ILLEGAL,
+  PROPERTIES_SIZE_EXCEEDED: ResponseCode.MESSAGE_ILLEGAL,
+  OS_PAGE_CACHE_BUSY: ResponseCode.SYSTEM_ERROR,
+  UNKNOWN_ERROR: ResponseCode.SYSTEM_ERROR,
+};
+
+/** C/impl/MQClientAPIImpl.java processSendResponse: only these codes become a SendResult. */
+export const responseCodeToSendStatus: Partial<Record<number, SendStatus>> = {
+  [ResponseCode.SUCCESS]: SendStatus.SEND_OK,
+  [ResponseCode.FLUSH_DISK_TIMEOUT]: SendStatus.FLUSH_DISK_TIMEOUT,
+  [ResponseCode.FLUSH_SLAVE_TIMEOUT]: SendStatus.FLUSH_SLAVE_TIMEOUT,
+  [ResponseCode.SLAVE_NOT_AVAILABLE]: SendStatus.SLAVE_NOT_AVAILABLE,
+};
+
+/** Codes on which a sync send retries (rocketmq-facts.md §1.4 retryResponseCodes). */
+export const retryableResponseCodes: ReadonlySet<number> = new Set([
+  ResponseCode.TOPIC_NOT_EXIST, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.SYSTEM_ERROR,
+  ResponseCode.SYSTEM_BUSY, ResponseCode.NO_PERMISSION,
+]);
+
+/** Remoting header flag bits (R/protocol/RemotingCommand.java). */
+export const RemotingFlag = { RESPONSE: 1, ONEWAY: 2 } as const;
+
+/** Serialization type in the high byte of the header-length word; Zeroloss always answers JSON. */
+export const SerializeType = { JSON: 0, ROCKETMQ: 1 } as const;
+
+/** MessageSysFlag (CM/sysflag/MessageSysFlag.java). */
+export const MessageSysFlag = {
+  COMPRESSED: 0x1,
+  MULTI_TAGS: 0x2,
+  TRANSACTION_NOT_TYPE: 0x0,
+  TRANSACTION_PREPARED_TYPE: 0x4,
+  TRANSACTION_COMMIT_TYPE: 0x8,
+  TRANSACTION_ROLLBACK_TYPE: 0xc,
+  BORNHOST_V6: 0x10,
+  STOREHOST_V6: 0x20,
+} as const;
+
+/** Message property names (CM/message/MessageConst.java). */
+export const MessageProperty = {
+  KEYS: 'KEYS',
+  TAGS: 'TAGS',
+  WAIT: 'WAIT',
+  DELAY: 'DELAY',
+  UNIQ_KEY: 'UNIQ_KEY',
+  RETRY_TOPIC: 'RETRY_TOPIC',
+  REAL_TOPIC: 'REAL_TOPIC',
+  REAL_QID: 'REAL_QID',
+  TRAN_MSG: 'TRAN_MSG',
+  PGROUP: 'PGROUP',
+  ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
+  MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
+  RECONSUME_TIME: 'RECONSUME_TIME',
+  /** Zeroloss stamps: which producer sent it, and its sequence number within (producer, queue). */
+  ZL_PRODUCER: 'ZL_PRODUCER',
+  ZL_SEQ: 'ZL_SEQ',
+} as const;
+
+/** Property string separators (MessageDecoder.messageProperties2String). */
+export const NAME_VALUE_SEPARATOR = '\u0001';
+export const PROPERTY_SEPARATOR = '\u0002';
+
+/** Magic codes of commit-log records (S/CommitLog.java, S/MessageExtEncoder.java). */
+export const MESSAGE_MAGIC_CODE = 0xdaa320a7 | 0; // -626843481, V1
+export const BLANK_MAGIC_CODE = 0xcbd43194 | 0;   // -875286124
+export const END_FILE_MIN_BLANK_LENGTH = 4 + 4;
+
+/** Largest remoting frame accepted before buffering it (RocketMQ's NettyDecoder uses 16 MiB). */
+export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
+/** The client version Zeroloss puts in requests: MQVersion V4_9_4 (after that, route JSON is standard). */
+export const CLIENT_VERSION = 433;

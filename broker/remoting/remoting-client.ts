@@ -1,0 +1,141 @@
+/**
+ * The client side of remoting: one TCP connection per address, requests matched to responses by
+ * opaque, a timeout per request. Used by our producer, consumer and the control plane's admin calls.
+ */
+import net from 'node:net';
+import { ZerolossError } from '../errors/errors.js';
+import { FrameDecoder, encodeCommand, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
+
+interface Pending {
+  resolve(command: RemotingCommand): void;
+  reject(error: Error): void;
+  timer: NodeJS.Timeout;
+}
+
+class Connection {
+  readonly pending = new Map<number, Pending>();
+  private readonly socket: net.Socket;
+  readonly ready: Promise<void>;
+  closed = false;
+
+  constructor(readonly address: string, onRequest: (command: RemotingCommand) => void, onClose: () => void) {
+    const [host, port] = splitAddress(address);
+    const decoder = new FrameDecoder();
+    this.socket = net.connect({ host, port });
+    this.socket.setNoDelay(true);
+    this.ready = new Promise((resolve, reject) => {
+      this.socket.once('connect', () => resolve());
+      this.socket.once('error', (error) => reject(new ZerolossError('CONNECT_FAILED', `cannot connect to ${address}: ${error.message}`, { cause: error })));
+    });
+    this.ready.catch(() => {});
+    this.socket.on('data', (chunk) => {
+      let commands: RemotingCommand[];
+      try {
+        commands = decoder.push(chunk);
+      } catch (error) {
+        this.close(error as Error);
+        return;
+      }
+      for (const command of commands) {
+        if (!isResponse(command)) {
+          onRequest(command);
+          continue;
+        }
+        const pending = this.pending.get(command.opaque);
+        if (!pending) continue; // late answer to a request that already timed out
+        this.pending.delete(command.opaque);
+        clearTimeout(pending.timer);
+        pending.resolve(command);
+      }
+    });
+    this.socket.on('error', () => {});
+    this.socket.on('close', () => {
+      this.close(new ZerolossError('CONNECTION_CLOSED', `connection to ${address} closed`));
+      onClose();
+    });
+  }
+
+  send(request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    return new Promise((resolve, reject) => {
+      if (this.closed) return reject(new ZerolossError('CONNECTION_CLOSED', `connection to ${this.address} closed`));
+      const timer = setTimeout(() => {
+        this.pending.delete(request.opaque);
+        reject(new ZerolossError('REQUEST_TIMEOUT', `no response from ${this.address} within ${timeoutMs} ms (request code ${request.code})`));
+      }, timeoutMs);
+      this.pending.set(request.opaque, { resolve, reject, timer });
+      this.socket.write(encodeCommand(request));
+    });
+  }
+
+  sendOneway(request: RemotingCommand): void {
+    if (!this.closed) this.socket.write(encodeCommand(request));
+  }
+
+  close(reason: Error): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (const pending of this.pending.values()) {
+      clearTimeout(pending.timer);
+      pending.reject(reason);
+    }
+    this.pending.clear();
+    this.socket.destroy();
+  }
+}
+
+export function splitAddress(address: string): [string, number] {
+  const i = address.lastIndexOf(':');
+  const port = Number(address.slice(i + 1));
+  if (i <= 0 || !Number.isInteger(port) || port <= 0 || port > 65535) throw new Error(`invalid address '${address}': expected host:port`);
+  return [address.slice(0, i), port];
+}
+
+export class RemotingClient {
+  private readonly connections = new Map<string, Connection>();
+
+  /** server-initiated requests (CHECK_TRANSACTION_STATE, NOTIFY_CONSUMER_IDS_CHANGED) */
+  constructor(private readonly onRequest: (address: string, command: RemotingCommand) => void = () => {}) {}
+
+  async invoke(address: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
+    const connection = await this.connect(address, timeoutMs);
+    return connection.send(request, timeoutMs);
+  }
+
+  async invokeOneway(address: string, request: RemotingCommand, timeoutMs = 3000): Promise<void> {
+    request.flag |= 2;
+    const connection = await this.connect(address, timeoutMs);
+    connection.sendOneway(request);
+  }
+
+  close(): void {
+    for (const connection of this.connections.values()) connection.close(new ZerolossError('CONNECTION_CLOSED', 'client closed'));
+    this.connections.clear();
+  }
+
+  private async connect(address: string, timeoutMs: number): Promise<Connection> {
+    let connection = this.connections.get(address);
+    if (!connection || connection.closed) {
+      const created = new Connection(address, (command) => this.onRequest(address, command), () => {
+        if (this.connections.get(address) === created) this.connections.delete(address);
+      });
+      connection = created;
+      this.connections.set(address, created);
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([
+        connection.ready,
+        new Promise((_, reject) => {
+          timer = setTimeout(() => reject(new ZerolossError('CONNECT_FAILED', `connect to ${address} timed out after ${timeoutMs} ms`)), timeoutMs);
+        }),
+      ]);
+    } catch (error) {
+      connection.close(error as Error);
+      this.connections.delete(address);
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+    return connection;
+  }
+}

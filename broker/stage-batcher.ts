@@ -1,0 +1,36 @@
+/** Batches stage events so one IPC message carries ~50 ms of them. */
+const MAX_BATCH = 5000;
+
+export class StageBatcher {
+  private stored: [string, number, number][] = [];
+  private flushedOffset: number | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  storedTotal = 0;
+
+  constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number }) => void, private readonly intervalMs = 50) {}
+
+  stored(id: string, commitLogOffset: number, size: number): void {
+    this.stored.push([id, commitLogOffset, size]);
+    this.storedTotal++;
+    if (this.stored.length >= MAX_BATCH) this.flush();
+    else this.schedule();
+  }
+
+  flushed(offset: number): void {
+    this.flushedOffset = offset;
+    this.schedule();
+  }
+
+  flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    if (this.stored.length === 0 && this.flushedOffset === undefined) return;
+    this.emit({ atMs: Date.now(), stored: this.stored, flushedOffset: this.flushedOffset });
+    this.stored = [];
+    this.flushedOffset = undefined;
+  }
+
+  private schedule(): void {
+    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+  }
+}

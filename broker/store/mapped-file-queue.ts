@@ -1,0 +1,233 @@
+/**
+ * An ordered run of equal-capacity segments that together form one logical byte log (RocketMQ's
+ * MappedFileQueue): the commit log, or one consume queue. Owns rolling to a new segment, finding
+ * the segment of an offset, flushing in order, and cutting a dirty tail on recovery.
+ *
+ * Invariants:
+ *  - segments are contiguous: segment i+1 starts at segment i's start + fileSize;
+ *  - only the last segment may be shorter than fileSize; a finished commit-log segment is padded to
+ *    exactly fileSize by its BLANK record, so no record is ever split across two files;
+ *  - flushes are serialized and go in file order, so a byte of segment i+1 is never durable before
+ *    every byte of segment i is (recovery relies on this to find one clean end).
+ */
+import fs from 'node:fs';
+import { syncDirectory, type FileLayer } from '../io/file-layer.js';
+import { ZerolossError } from '../errors/errors.js';
+import { END_FILE_MIN_BLANK_LENGTH } from '../protocol/codes.js';
+import { encodeBlankRecord } from '../protocol/message-record.js';
+import { MappedFile, SEGMENT_FILE_NAME } from './mapped-file.js';
+
+export interface AppendRecordResult {
+  /** logical offset the record was written at */
+  wroteOffset: number;
+  wroteBytes: number;
+  /** a new segment was started for this record (the previous one got a BLANK record) */
+  rolled: boolean;
+}
+
+export class MappedFileQueue {
+  readonly dir: string;
+  readonly fileSize: number;
+  private readonly fileLayer: FileLayer;
+  private readonly files: MappedFile[] = [];
+  /** logical offset up to which every byte is durable */
+  private flushedWhereValue = 0;
+  private flushChain: Promise<unknown> = Promise.resolve();
+
+  constructor(fileLayer: FileLayer, dir: string, fileSize: number) {
+    this.fileLayer = fileLayer;
+    this.dir = dir;
+    this.fileSize = fileSize;
+  }
+
+  /** Opens every segment in the directory (creating the directory if missing). */
+  load(): void {
+    fs.mkdirSync(this.dir, { recursive: true });
+    const names = fs.readdirSync(this.dir).filter((name) => SEGMENT_FILE_NAME.test(name)).sort();
+    for (const name of names) {
+      const fileFromOffset = Number(name);
+      const previous = this.files.at(-1);
+      if (previous && previous.fileFromOffset + this.fileSize !== fileFromOffset) {
+        throw new ZerolossError('STORE_CORRUPT', `segment ${name} in ${this.dir} does not follow ${previous.fileName} (capacity ${this.fileSize})`);
+      }
+      if (fileFromOffset % this.fileSize !== 0) {
+        throw new ZerolossError('STORE_CORRUPT', `segment ${name} in ${this.dir} is not a multiple of the capacity ${this.fileSize}`);
+      }
+      this.files.push(MappedFile.open(this.fileLayer, this.dir, fileFromOffset, this.fileSize, false));
+    }
+    this.flushedWhereValue = this.maxOffset();
+  }
+
+  segments(): readonly MappedFile[] {
+    return this.files;
+  }
+
+  lastMappedFile(): MappedFile | undefined {
+    return this.files.at(-1);
+  }
+
+  /** First byte still held (0 for an empty queue). */
+  minOffset(): number {
+    return this.files[0]?.fileFromOffset ?? 0;
+  }
+
+  /** One past the last appended byte. */
+  maxOffset(): number {
+    const last = this.files.at(-1);
+    return last ? last.fileFromOffset + last.wrotePosition : 0;
+  }
+
+  flushedWhere(): number {
+    return this.flushedWhereValue;
+  }
+
+  /** Appended bytes not yet covered by an fdatasync. */
+  unflushedBytes(): number {
+    return this.maxOffset() - this.flushedWhereValue;
+  }
+
+  /** The segment holding `offset`, or undefined when no segment does. */
+  findMappedFileByOffset(offset: number): MappedFile | undefined {
+    const first = this.files[0];
+    if (!first || offset < first.fileFromOffset) return undefined;
+    const index = Math.floor((offset - first.fileFromOffset) / this.fileSize);
+    return this.files[index];
+  }
+
+  /**
+   * The segment to append to: the last one unless it is full (or there is none), in which case a
+   * new one starts at the next multiple of fileSize (or at `startOffset` for an empty queue).
+   */
+  getLastMappedFile(startOffset = 0): MappedFile {
+    const last = this.files.at(-1);
+    if (last && !last.isFull()) return last;
+    const from = last ? last.fileFromOffset + this.fileSize : startOffset - (startOffset % this.fileSize);
+    const created = MappedFile.open(this.fileLayer, this.dir, from, this.fileSize, true);
+    this.files.push(created);
+    if (!last) this.flushedWhereValue = from;
+    return created;
+  }
+
+  /**
+   * Appends one commit-log record of `length` bytes, never splitting it: when `length + 8` does not
+   * fit in the current segment, an 8-byte BLANK record [remaining][BLANK_MAGIC_CODE] finishes that
+   * segment (padded to its capacity) and the record goes at the start of the next one.
+   * `encode` receives the final offset so PHYSICALOFFSET can be written into the record.
+   */
+  appendRecord(length: number, encode: (wroteOffset: number) => Uint8Array): AppendRecordResult {
+    if (length + END_FILE_MIN_BLANK_LENGTH > this.fileSize) {
+      throw new Error(`record of ${length} bytes can never fit a segment of ${this.fileSize} bytes`);
+    }
+    let file = this.getLastMappedFile();
+    let rolled = false;
+    if (length + END_FILE_MIN_BLANK_LENGTH > file.remaining()) {
+      file.append(encodeBlankRecord(file.remaining()));
+      file.padToCapacity();
+      file = this.getLastMappedFile();
+      rolled = true;
+    }
+    const wroteOffset = file.fileFromOffset + file.wrotePosition;
+    const bytes = encode(wroteOffset);
+    if (bytes.length !== length) throw new Error(`encoder produced ${bytes.length} bytes, announced ${length}`);
+    file.append(bytes);
+    return { wroteOffset, wroteBytes: length, rolled };
+  }
+
+  /** Appends raw bytes to the last segment; the caller keeps entries aligned with fileSize (consume queue). */
+  appendFixed(data: Uint8Array, startOffset = 0): number {
+    const file = this.getLastMappedFile(startOffset);
+    const at = file.fileFromOffset + file.wrotePosition;
+    file.append(data);
+    return at;
+  }
+
+  /** Reads up to `length` bytes at `offset`, never across a segment boundary. */
+  read(offset: number, length: number): Buffer {
+    const file = this.findMappedFileByOffset(offset);
+    if (!file) return Buffer.alloc(0);
+    return file.read(offset - file.fileFromOffset, length);
+  }
+
+  /**
+   * Flushes in file order: every full segment past flushedWhere, then the last one when
+   * isAbleToFlush(leastPages). Calls are serialized so at most one fdatasync of this queue is in
+   * flight. Returns flushedWhere afterwards.
+   */
+  flush(leastPages: number): Promise<number> {
+    const run = this.flushChain.then(() => this.doFlush(leastPages));
+    this.flushChain = run.catch(() => undefined);
+    return run;
+  }
+
+  private async doFlush(leastPages: number): Promise<number> {
+    for (;;) {
+      const file = this.findMappedFileByOffset(this.flushedWhereValue) ?? this.files.at(-1);
+      if (!file) return this.flushedWhereValue;
+      if (file.isAbleToFlush(leastPages)) await file.flush();
+      const where = file.fileFromOffset + file.flushedPosition;
+      if (where > this.flushedWhereValue) this.flushedWhereValue = where;
+      // Move on only past a completely flushed, full segment.
+      if (!(file.isFull() && file.flushedPosition === this.fileSize) || file === this.files.at(-1)) {
+        return this.flushedWhereValue;
+      }
+    }
+  }
+
+  /** Synchronous full flush, for shutdown and the end of recovery. */
+  flushAllSync(): number {
+    for (const file of this.files) {
+      if (file.flushedPosition < file.wrotePosition) {
+        file.file.datasyncSync();
+        file.flushedPosition = file.wrotePosition;
+      }
+    }
+    this.flushedWhereValue = this.maxOffset();
+    return this.flushedWhereValue;
+  }
+
+  /**
+   * MappedFileQueue.truncateDirtyFiles: cut the log back to `offset`. Segments starting after it are
+   * deleted; the segment holding it is cut to length (files grow as written, so the cut is physical).
+   */
+  truncateDirtyFiles(offset: number): void {
+    while (this.files.length > 0) {
+      const last = this.files.at(-1)!;
+      if (last.fileFromOffset > offset || (last.fileFromOffset === offset && this.files.length > 1 && offset > 0 && this.isEmptyTail(last))) {
+        this.deleteFile(last);
+        this.files.pop();
+        continue;
+      }
+      if (offset < last.fileFromOffset + last.wrotePosition) last.truncate(offset - last.fileFromOffset);
+      break;
+    }
+    this.flushedWhereValue = Math.min(this.flushedWhereValue, this.maxOffset());
+  }
+
+  /**
+   * A segment starting exactly at the cut is kept empty when it is the only one (the queue must
+   * remember where it starts) and deleted otherwise, after the previous segment turned out full.
+   */
+  private isEmptyTail(file: MappedFile): boolean {
+    const index = this.files.indexOf(file);
+    return index > 0 && this.files[index - 1]!.isFull();
+  }
+
+  /** Drops every segment (a consume queue whose whole content is gone). */
+  destroy(): void {
+    for (const file of this.files) this.deleteFile(file);
+    this.files.length = 0;
+    this.flushedWhereValue = 0;
+  }
+
+  private deleteFile(file: MappedFile): void {
+    // Zero the layer's record first so a later power cut does not try to truncate a deleted path.
+    file.file.truncate(0);
+    file.close();
+    fs.rmSync(file.fileName, { force: true });
+    syncDirectory(this.dir);
+  }
+
+  close(): void {
+    for (const file of this.files) file.close();
+  }
+}

@@ -1,0 +1,124 @@
+/**
+ * One segment of a commit log or consume queue (RocketMQ's MappedFile, without the mmap): a file
+ * named by its 20-digit zero-padded starting offset, with a fixed capacity, a wrote position (bytes
+ * appended, visible to readers) and a flushed position (bytes an fdatasync has covered).
+ *
+ * Invariants: flushedPosition <= wrotePosition <= capacity; the file on disk is exactly
+ * wrotePosition bytes long (a segment grows as written, nothing is preallocated). It does not
+ * decide what to write: the owning MappedFileQueue does that, one writer at a time.
+ */
+import path from 'node:path';
+import type { FileLayer, StoreFile } from '../io/file-layer.js';
+import { ZerolossError } from '../errors/errors.js';
+
+/** Size of the page the flush rules count in (flushCommitLogLeastPages is in these). */
+export const OS_PAGE_SIZE = 4096;
+
+/** CM/UtilAll.java offset2FileName: 20 digits, zero-padded. */
+export function offset2FileName(offset: number): string {
+  return String(offset).padStart(20, '0');
+}
+
+export const SEGMENT_FILE_NAME = /^\d{20}$/;
+
+export class MappedFile {
+  readonly fileFromOffset: number;
+  readonly fileSize: number;
+  readonly file: StoreFile;
+  /** bytes appended so far */
+  wrotePosition: number;
+  /** bytes covered by a completed fdatasync */
+  flushedPosition: number;
+
+  private constructor(file: StoreFile, fileFromOffset: number, fileSize: number) {
+    this.file = file;
+    this.fileFromOffset = fileFromOffset;
+    this.fileSize = fileSize;
+    this.wrotePosition = file.size();
+    this.flushedPosition = file.durableSize();
+  }
+
+  /** Opens an existing segment or creates an empty one (FileLayer.open syncs the directory then). */
+  static open(fileLayer: FileLayer, dir: string, fileFromOffset: number, fileSize: number, create: boolean): MappedFile {
+    const file = fileLayer.open(path.join(dir, offset2FileName(fileFromOffset)), { create });
+    if (file.size() > fileSize) {
+      file.close();
+      throw new ZerolossError('STORE_CORRUPT', `segment ${file.path} is ${file.size()} bytes, larger than its capacity ${fileSize}`);
+    }
+    return new MappedFile(file, fileFromOffset, fileSize);
+  }
+
+  get fileName(): string {
+    return this.file.path;
+  }
+
+  remaining(): number {
+    return this.fileSize - this.wrotePosition;
+  }
+
+  isFull(): boolean {
+    return this.wrotePosition === this.fileSize;
+  }
+
+  /** Appends at the wrote position with one pwrite; the caller made sure it fits. */
+  append(data: Uint8Array): number {
+    if (data.length > this.remaining()) {
+      throw new Error(`append of ${data.length} bytes overflows ${this.fileName} at ${this.wrotePosition}/${this.fileSize}`);
+    }
+    const at = this.wrotePosition;
+    this.file.writeAt(data, at);
+    this.wrotePosition += data.length;
+    return at;
+  }
+
+  /**
+   * Pads the segment to its capacity without writing the zeroes (ftruncate extends the file); used
+   * after the 8-byte BLANK header so a finished segment is exactly fileSize bytes long.
+   */
+  padToCapacity(): void {
+    if (this.wrotePosition < this.fileSize) {
+      this.file.truncate(this.fileSize);
+      this.wrotePosition = this.fileSize;
+    }
+  }
+
+  /** Reads up to `length` bytes of appended data starting at `position` within this segment. */
+  read(position: number, length: number): Buffer {
+    const end = Math.min(this.wrotePosition, position + length);
+    if (position >= end) return Buffer.alloc(0);
+    const buffer = Buffer.allocUnsafe(end - position);
+    const got = this.file.readAt(buffer, position);
+    return got === buffer.length ? buffer : buffer.subarray(0, got);
+  }
+
+  /** DefaultMappedFile.isAbleToFlush: full, or enough dirty pages, or (leastPages 0) anything dirty. */
+  isAbleToFlush(leastPages: number): boolean {
+    if (this.flushedPosition >= this.wrotePosition) return false;
+    if (this.isFull()) return true;
+    if (leastPages > 0) {
+      return Math.floor(this.wrotePosition / OS_PAGE_SIZE) - Math.floor(this.flushedPosition / OS_PAGE_SIZE) >= leastPages;
+    }
+    return true;
+  }
+
+  /** One fdatasync; the wrote position captured before it becomes the flushed position. */
+  async flush(): Promise<number> {
+    const covered = this.wrotePosition;
+    await this.file.datasync();
+    // A truncation (recovery, power cut) may have cut the file meanwhile: never claim more than exists.
+    const durable = Math.min(covered, this.file.durableSize(), this.wrotePosition);
+    if (durable > this.flushedPosition) this.flushedPosition = durable;
+    return this.flushedPosition;
+  }
+
+  /** Cuts the segment back to `position` bytes (recovery). */
+  truncate(position: number): void {
+    this.file.truncate(position);
+    this.wrotePosition = position;
+    this.flushedPosition = Math.min(this.flushedPosition, position);
+  }
+
+  close(): void {
+    this.file.close();
+  }
+}

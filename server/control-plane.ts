@@ -1,0 +1,257 @@
+/**
+ * The control plane's core, without HTTP: it supervises the broker and traffic processes, applies
+ * settings (persisted through Prisma, pushed to the running broker with UPDATE_BROKER_CONFIG),
+ * aggregates what the children report into live samples, and records cluster events.
+ * server/main.ts puts Next.js, tRPC and the WebSocket stream in front of it.
+ */
+import path from 'node:path';
+import { EventEmitter } from 'node:events';
+import type { PrismaClient } from '@prisma/client';
+import { RequestCode, ResponseCode, responseCodeName } from '../broker/protocol/codes';
+import { createRequest } from '../broker/protocol/remoting-command';
+import { RemotingClient } from '../broker/remoting/remoting-client';
+import { toBrokerConf } from '../broker/config/properties';
+import type { BrokerSettings, BrokerSettingsPatch } from '../broker/config/broker-config';
+import type { BrokerToParent, ParentToBroker, ParentToTraffic, TrafficConfig, TrafficToParent } from '../broker/ipc';
+import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
+import { Aggregator } from './live/aggregator';
+import { SAMPLE_INTERVAL_MS, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
+import { SettingsService } from './settings/settings-service';
+
+export interface ControlPlaneOptions {
+  prisma: PrismaClient;
+  /** where broker stores live: <dataDir>/<cluster>/master */
+  dataDir?: string;
+  /** the master's listen port; 0 picks a free one (kept across restarts) */
+  brokerPort?: number;
+  clusterName?: string;
+}
+
+export interface TrafficInput {
+  rate: number;
+  bodySize: number;
+  sendMode: TrafficConfig['sendMode'];
+  count: number;
+  topic: string;
+}
+
+const MARKERS_KEPT = 200;
+
+export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }> {
+  readonly settings: SettingsService;
+  readonly aggregator = new Aggregator();
+  private readonly prisma: PrismaClient;
+  private readonly admin = new RemotingClient();
+  private readonly broker: SupervisedChild<ParentToBroker, BrokerToParent>;
+  private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
+  private brokerView: BrokerView;
+  private brokerPort: number;
+  private trafficConfig: TrafficConfig | undefined;
+  private readonly markers: ChartMarker[] = [];
+  private sampler: NodeJS.Timeout | undefined;
+  private brokerReady: { resolve(): void; reject(error: Error): void } | undefined;
+  private producerCount = 0;
+
+  constructor(private readonly options: ControlPlaneOptions) {
+    super();
+    this.prisma = options.prisma;
+    this.settings = new SettingsService(options.prisma);
+    this.brokerPort = options.brokerPort ?? 10911;
+    const cluster = options.clusterName ?? 'DefaultCluster';
+    const storePath = path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster, 'master');
+    this.broker = new SupervisedChild('broker-a master', 'broker/main.ts', {
+      message: (message) => this.onBrokerMessage(message),
+      exit: (info) => {
+        this.brokerView = { ...this.brokerView, ...this.broker.status };
+        this.brokerReady?.reject(new Error(`broker ${info.reason}`));
+        this.brokerReady = undefined;
+        void this.recordEvent(info.expected ? 'process.stopped' : 'process.crashed', 'broker', `broker-a master ${info.reason}`, 'process');
+      },
+    });
+    this.brokerView = { ...this.broker.status, storePath };
+    this.traffic = new SupervisedChild('traffic runner', 'server/traffic/runner-main.ts', {
+      message: (message) => this.onTrafficMessage(message),
+      exit: (info) => {
+        void this.recordEvent(info.expected || info.code === 0 ? 'traffic.stopped' : 'process.crashed', 'traffic', `traffic runner ${info.reason}`, 'traffic');
+      },
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.settings.load();
+    this.sampler = setInterval(() => this.emitTick(), SAMPLE_INTERVAL_MS);
+    await this.startBroker();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.sampler);
+    await this.traffic.stop({ type: 'stop' });
+    await this.broker.stop({ type: 'shutdown' });
+    this.admin.close();
+  }
+
+  // ---- broker ----
+
+  /** Starts the broker and resolves when it listens; rejects with its reason when it dies first. */
+  startBroker(): Promise<void> {
+    if (this.broker.running) return Promise.resolve();
+    const ready = new Promise<void>((resolve, reject) => {
+      this.brokerReady = { resolve, reject };
+    });
+    const brokerOptions = {
+      identity: { brokerName: 'broker-a', brokerId: 0, listenPort: this.brokerPort, storePathRootDir: this.brokerView.storePath },
+      settings: this.settings.get(),
+    };
+    this.broker.start({ ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) });
+    this.brokerView = { ...this.brokerView, ...this.broker.status };
+    return ready;
+  }
+
+  async stopBroker(): Promise<void> {
+    await this.broker.stop({ type: 'shutdown' });
+  }
+
+  /** A real crash: SIGKILL. Everything in the page cache survives; the OS keeps it. */
+  killBroker(): void {
+    void this.recordEvent('fault.kill', 'broker', 'SIGKILL sent to broker-a master', 'fault');
+    this.broker.kill();
+  }
+
+  /** Power loss: the broker cuts its files to the fdatasync'd lengths and SIGKILLs itself. */
+  powerLoss(): boolean {
+    void this.recordEvent('fault.powerLoss', 'broker', 'power loss on broker-a master', 'fault');
+    return this.broker.send({ type: 'powerLoss' });
+  }
+
+  brokerAddress(): string | undefined {
+    return this.brokerView.port ? `127.0.0.1:${this.brokerView.port}` : undefined;
+  }
+
+  // ---- settings ----
+
+  async updateSettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
+    const { settings, changed } = await this.settings.update(patch);
+    const changedKeys = Object.keys(changed);
+    if (changedKeys.length === 0) return settings;
+    const address = this.brokerAddress();
+    if (this.broker.running && address) {
+      // The RocketMQ way: UPDATE_BROKER_CONFIG with a properties body, as mqadmin updateBrokerConfig sends it.
+      const body = Buffer.from(toBrokerConf(Object.fromEntries(changedKeys.map((k) => [k, settings[k as keyof BrokerSettings]]))));
+      const response = await this.admin.invoke(address, createRequest(RequestCode.UPDATE_BROKER_CONFIG, {}, body), 3000);
+      if (response.code !== ResponseCode.SUCCESS) {
+        throw new Error(`broker refused the settings: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim());
+      }
+    }
+    const label = changedKeys.map((k) => `${k} → ${String(changed[k as keyof BrokerSettings]!.to)}`).join(', ');
+    await this.recordEvent('settings.changed', 'settings', label, 'setting', changed);
+    return settings;
+  }
+
+  // ---- traffic ----
+
+  async startTraffic(input: TrafficInput): Promise<void> {
+    const brokerAddr = this.brokerAddress();
+    if (!brokerAddr) throw new Error('the broker has not started yet: start it first');
+    if (this.traffic.running) await this.stopTraffic();
+    this.producerCount++;
+    this.trafficConfig = {
+      brokerAddr,
+      topic: input.topic,
+      producerGroup: 'zeroloss-producer',
+      producerId: `p${this.producerCount}-${Date.now().toString(36)}`,
+      rate: input.rate,
+      bodySize: input.bodySize,
+      sendMode: input.sendMode,
+      count: input.count,
+    };
+    this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig) });
+    await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send`, 'traffic');
+  }
+
+  async stopTraffic(): Promise<void> {
+    await this.traffic.stop({ type: 'stop' }, 8000);
+  }
+
+  // ---- state ----
+
+  state(now = Date.now()): LiveState {
+    const settings = this.settings.get();
+    return {
+      t: now,
+      broker: { ...this.brokerView, ...this.broker.status, address: this.brokerAddress() },
+      traffic: { ...this.traffic.status, config: this.trafficConfig },
+      settings: { flushDiskType: settings.flushDiskType, brokerRole: settings.brokerRole },
+      totals: { ...this.aggregator.totals, byStatus: { ...this.aggregator.totals.byStatus } },
+      markers: this.markers.slice(-50),
+    };
+  }
+
+  brokerOutput(): string[] {
+    return this.broker.output();
+  }
+
+  async recentEvents(limit: number) {
+    return this.prisma.clusterEvent.findMany({ orderBy: { id: 'desc' }, take: limit });
+  }
+
+  private emitTick(): void {
+    const sample = this.aggregator.sample();
+    this.emit('tick', sample, this.state(sample.t));
+  }
+
+  private async recordEvent(kind: string, subject: string, message: string, marker?: ChartMarker['kind'], detail: unknown = {}): Promise<void> {
+    if (marker) {
+      this.markers.push({ t: Date.now(), kind: marker, label: message });
+      if (this.markers.length > MARKERS_KEPT) this.markers.shift();
+    }
+    try {
+      await this.prisma.clusterEvent.create({ data: { kind, subject, message, detail: JSON.stringify(detail) } });
+    } catch (error) {
+      console.error(`[control-plane] could not record event ${kind}: ${(error as Error).message}`);
+    }
+  }
+
+  private onBrokerMessage(message: BrokerToParent): void {
+    switch (message.type) {
+      case 'ready':
+        this.broker.markRunning();
+        this.brokerPort = message.port;
+        this.brokerView = { ...this.brokerView, ...this.broker.status, port: message.port, lastRecovery: message.recovery };
+        this.brokerReady?.resolve();
+        this.brokerReady = undefined;
+        void this.recordEvent('process.started', 'broker', `broker-a master running on 127.0.0.1:${message.port}${message.recovery.abnormal ? ' (recovered after an unclean stop)' : ''}`, 'process', message.recovery);
+        break;
+      case 'fatal':
+        this.brokerView = { ...this.brokerView, exitReason: message.message };
+        break;
+      case 'stats':
+        this.aggregator.setBrokerStats(message.stats);
+        break;
+      case 'stage':
+        this.aggregator.addStored(message.stored.length);
+        break;
+      case 'settings':
+        break;
+      case 'powerCut': {
+        const lostBytes = message.cut.reduce((n, c) => n + c.lostBytes, 0);
+        this.brokerView = { ...this.brokerView, lastPowerCut: { atMs: Date.now(), lostBytes, flushedOffset: message.flushedOffset, maxOffset: message.maxOffset } };
+        void this.recordEvent('fault.powerCut', 'broker', `power cut: ${lostBytes} unflushed bytes lost`, undefined, message);
+        break;
+      }
+    }
+  }
+
+  private onTrafficMessage(message: TrafficToParent): void {
+    switch (message.type) {
+      case 'ready':
+        this.traffic.markRunning();
+        break;
+      case 'outcomes':
+        this.aggregator.addOutcomes(message.outcomes);
+        break;
+      case 'done':
+      case 'fatal':
+        break;
+    }
+  }
+}

@@ -1,0 +1,52 @@
+/** What the live stream (WebSocket /api/live) carries to the browser. Shared by server/ and app/. */
+import type { ProcessStatus } from '../cluster/child-process';
+import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
+
+export type OutcomeStatus = SendOutcome['status'];
+export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED'];
+
+/** One point of the live charts, taken every SAMPLE_INTERVAL_MS over the last RATE_WINDOW_MS. */
+export interface LiveSample {
+  t: number;
+  sentPerSec: number;
+  storedPerSec: number;
+  latencyP50Ms: number | null;
+  latencyP99Ms: number | null;
+  /** outcomes per status in the last window */
+  statusPerSec: Record<OutcomeStatus, number>;
+  maxPhyOffset: number;
+  flushedPhyOffset: number;
+  unflushedBytes: number;
+}
+
+export interface ChartMarker {
+  t: number;
+  kind: 'setting' | 'fault' | 'process' | 'traffic';
+  label: string;
+}
+
+export interface BrokerView extends ProcessStatus {
+  port?: number;
+  address?: string;
+  storePath: string;
+  lastRecovery?: { abnormal: boolean; truncatedBytes: number };
+  lastPowerCut?: { atMs: number; lostBytes: number; flushedOffset: number; maxOffset: number };
+}
+
+export interface LiveState {
+  t: number;
+  broker: BrokerView;
+  traffic: ProcessStatus & { config?: TrafficConfig };
+  settings: { flushDiskType: 'SYNC_FLUSH' | 'ASYNC_FLUSH'; brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE' };
+  totals: { sent: number; stored: number; byStatus: Record<OutcomeStatus, number> };
+  markers: ChartMarker[];
+}
+
+export type LiveMessage =
+  | { type: 'hello'; history: LiveSample[]; state: LiveState }
+  | { type: 'tick'; sample: LiveSample; state: LiveState };
+
+export const SAMPLE_INTERVAL_MS = 250;
+export const RATE_WINDOW_MS = 1000;
+/** samples kept for a newly connected browser: 2 minutes */
+export const HISTORY_SAMPLES = 480;

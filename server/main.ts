@@ -1,0 +1,83 @@
+/**
+ * `npm start`: one control-plane process on one port (default 127.0.0.1:3000; HOST and PORT change
+ * it) serving the Next.js dashboard, tRPC at /api/trpc and the live WebSocket at /api/live, and
+ * supervising the broker and traffic processes. Ctrl-C stops every child.
+ */
+import http from 'node:http';
+import { ensureSetup } from './setup';
+import { PROJECT_ROOT } from './cluster/child-process';
+
+const host = process.env.HOST ?? '127.0.0.1';
+const port = Number(process.env.PORT ?? 3000);
+const brokerPort = Number(process.env.BROKER_PORT ?? 10911);
+/** where broker stores live (default data/); tests point it at a temp dir */
+const dataDir = process.env.ZL_DATA_DIR ?? 'data';
+
+async function main(): Promise<void> {
+  const { databaseUrl } = ensureSetup();
+  process.env.DATABASE_URL = databaseUrl;
+  // Loaded after setup: the Prisma client is generated there on first run.
+  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { ControlPlane }, { appRouter }, { LiveHub, LIVE_PATH }] = await Promise.all([
+    import('next'),
+    import('@trpc/server/adapters/standalone'),
+    import('./db/prisma'),
+    import('./control-plane'),
+    import('./routers/app-router'),
+    import('./live/live-hub'),
+  ]);
+
+  const prisma = createPrisma(databaseUrl);
+  const controlPlane = new ControlPlane({ prisma, brokerPort, dataDir });
+  const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
+  await nextApp.prepare();
+  const handleNext = nextApp.getRequestHandler();
+  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: () => ({ controlPlane }) });
+  const live = new LiveHub(controlPlane);
+
+  const server = http.createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (url.startsWith('/api/trpc/')) return void handleTrpc(req, res);
+    if (url === '/api/health') {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      return void res.end(JSON.stringify({ ok: true, broker: controlPlane.state().broker.state }));
+    }
+    void handleNext(req, res);
+  });
+  server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://localhost').pathname === LIVE_PATH) live.handleUpgrade(req, socket, head);
+    else socket.destroy();
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve());
+  });
+  const actualPort = (server.address() as { port: number }).port;
+  console.log(`[zeroloss] dashboard on http://${host}:${actualPort}  (tRPC /api/trpc, live stream ${LIVE_PATH})`);
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    console.log(`[zeroloss] ${signal}: stopping traffic and broker ...`);
+    live.close();
+    server.close();
+    await controlPlane.stop();
+    await prisma.$disconnect();
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
+  try {
+    await controlPlane.start();
+    console.log(`[zeroloss] broker running at ${controlPlane.brokerAddress()}`);
+  } catch (error) {
+    // The control plane keeps serving: the dashboard shows why the broker is down.
+    console.error(`[zeroloss] the broker did not start: ${(error as Error).message}`);
+  }
+}
+
+main().catch((error) => {
+  console.error(`[zeroloss] failed to start: ${(error as Error).stack ?? error}`);
+  process.exit(1);
+});

@@ -1,0 +1,84 @@
+/** The API: one router per domain noun, combined here. */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { BrokerSettingsPatchSchema, settingInfo, defaultSettings } from '../../broker/config/broker-config';
+import { createCallerFactory, publicProcedure, router } from './trpc';
+
+const settingsRouter = router({
+  get: publicProcedure.query(({ ctx }) => ({
+    settings: ctx.controlPlane.settings.get(),
+    defaults: defaultSettings(),
+    info: settingInfo,
+  })),
+  update: publicProcedure.input(BrokerSettingsPatchSchema).mutation(async ({ ctx, input }) => {
+    try {
+      return await ctx.controlPlane.updateSettings(input);
+    } catch (error) {
+      if (error instanceof z.ZodError) throw error;
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+    }
+  }),
+});
+
+export const TrafficInputSchema = z.object({
+  rate: z.number({ error: 'rate must be a number of messages per second' })
+    .int('rate must be a whole number of messages per second')
+    .min(1, 'rate must be at least 1 msg/s').max(20_000, 'rate must be at most 20000 msg/s').default(200),
+  bodySize: z.number({ error: 'bodySize must be a number of bytes' }).int('bodySize must be a whole number of bytes')
+    .min(0, 'bodySize must not be negative').max(4 * 1024 * 1024, 'bodySize must be at most 4194304 bytes (maxMessageSize)').default(1024),
+  sendMode: z.enum(['sync', 'async', 'oneway'], { error: 'sendMode must be sync, async or oneway' }).default('sync'),
+  count: z.number({ error: 'count must be a number' }).int('count must be a whole number').min(0, 'count must not be negative (0 = until stopped)').default(0),
+  topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, %, |, _ or -').default('TopicTest'),
+}).strict();
+
+const trafficRouter = router({
+  start: publicProcedure.input(TrafficInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      await ctx.controlPlane.startTraffic(input);
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+    return ctx.controlPlane.state().traffic;
+  }),
+  stop: publicProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.stopTraffic();
+    return ctx.controlPlane.state().traffic;
+  }),
+});
+
+const clusterRouter = router({
+  state: publicProcedure.query(({ ctx }) => ctx.controlPlane.state()),
+  events: publicProcedure
+    .input(z.object({ limit: z.number().int('limit must be a whole number').min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').default(50) }).strict().default({ limit: 50 }))
+    .query(async ({ ctx, input }) => (await ctx.controlPlane.recentEvents(input.limit)).map((e) => ({ ...e, at: e.at.getTime() }))),
+  brokerOutput: publicProcedure.query(({ ctx }) => ctx.controlPlane.brokerOutput()),
+  startBroker: publicProcedure.mutation(async ({ ctx }) => {
+    try {
+      await ctx.controlPlane.startBroker();
+    } catch (error) {
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `the broker did not start: ${(error as Error).message}` });
+    }
+    return ctx.controlPlane.state().broker;
+  }),
+  stopBroker: publicProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.stopBroker();
+    return ctx.controlPlane.state().broker;
+  }),
+  killBroker: publicProcedure.mutation(({ ctx }) => {
+    ctx.controlPlane.killBroker();
+    return { ok: true };
+  }),
+  powerLoss: publicProcedure.mutation(({ ctx }) => {
+    if (!ctx.controlPlane.powerLoss()) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the broker is not running' });
+    return { ok: true };
+  }),
+});
+
+export const appRouter = router({
+  settings: settingsRouter,
+  traffic: trafficRouter,
+  cluster: clusterRouter,
+});
+
+export type AppRouter = typeof appRouter;
+export const createCaller = createCallerFactory(appRouter);

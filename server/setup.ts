@@ -1,0 +1,86 @@
+/**
+ * First-run work for `npm start` (and the tests): generate the Prisma client, apply migrations to
+ * the SQLite database, and build the Next.js app when it was never built or its sources changed.
+ * Everything runs offline: Prisma 6's schema engine runs as WebAssembly (see README, "Setup notes").
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { PROJECT_ROOT } from './cluster/child-process';
+
+export function defaultDatabaseUrl(): string {
+  return `file:${path.join(PROJECT_ROOT, 'data', 'zeroloss.db')}`;
+}
+
+/** The Prisma CLI skips its engine downloads when these point at any existing file; nothing runs it. */
+function prismaEnv(databaseUrl: string): NodeJS.ProcessEnv {
+  const placeholder = path.join(PROJECT_ROOT, 'package.json');
+  return {
+    ...process.env,
+    DATABASE_URL: databaseUrl,
+    PRISMA_QUERY_ENGINE_LIBRARY: process.env.PRISMA_QUERY_ENGINE_LIBRARY ?? placeholder,
+    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? placeholder,
+    PRISMA_HIDE_UPDATE_MESSAGE: '1',
+    CHECKPOINT_DISABLE: '1',
+  };
+}
+
+function run(label: string, args: string[], env: NodeJS.ProcessEnv): void {
+  const started = Date.now();
+  process.stdout.write(`[setup] ${label} ...`);
+  try {
+    execFileSync(process.execPath, args, { cwd: PROJECT_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  } catch (error) {
+    const e = error as { stdout?: Buffer; stderr?: Buffer; message: string };
+    process.stdout.write(' failed\n');
+    throw new Error(`${label} failed:\n${e.stdout?.toString() ?? ''}${e.stderr?.toString() ?? e.message}`);
+  }
+  process.stdout.write(` done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}
+
+function newestMtime(paths: string[]): number {
+  let newest = 0;
+  const visit = (p: string) => {
+    if (!fs.existsSync(p)) return;
+    const stat = fs.statSync(p);
+    if (stat.isDirectory()) for (const entry of fs.readdirSync(p)) visit(path.join(p, entry));
+    else newest = Math.max(newest, stat.mtimeMs);
+  };
+  paths.forEach((p) => visit(path.join(PROJECT_ROOT, p)));
+  return newest;
+}
+
+export interface SetupOptions {
+  databaseUrl?: string;
+  forceBuild?: boolean;
+  /** skip the Next.js build (integration tests that need no pages) */
+  skipBuild?: boolean;
+}
+
+export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string } {
+  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? defaultDatabaseUrl();
+  const env = prismaEnv(databaseUrl);
+  const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
+  fs.mkdirSync(path.join(PROJECT_ROOT, 'data'), { recursive: true });
+
+  const clientIndex = path.join(PROJECT_ROOT, 'node_modules', '.prisma', 'client', 'index.js');
+  const schemaPath = path.join(PROJECT_ROOT, 'prisma', 'schema.prisma');
+  if (!fs.existsSync(clientIndex) || fs.statSync(schemaPath).mtimeMs > fs.statSync(clientIndex).mtimeMs) {
+    run('prisma generate', [prismaCli, 'generate'], env);
+  }
+  run('prisma migrate deploy', [prismaCli, 'migrate', 'deploy'], env);
+
+  if (!options.skipBuild) {
+    const buildId = path.join(PROJECT_ROOT, '.next', 'BUILD_ID');
+    const sources = newestMtime(['app', 'public', 'next.config.js', 'postcss.config.mjs', 'server/live/types.ts', 'broker/config', 'package.json']);
+    if (options.forceBuild || !fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
+      run('next build (first run or sources changed; about a minute)', [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' });
+    }
+  }
+  return { databaseUrl };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  ensureSetup({ forceBuild: process.argv.includes('--force-build') });
+}

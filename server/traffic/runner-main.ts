@@ -1,0 +1,109 @@
+/**
+ * The traffic runner: its own child process, so a producer crash is a real SIGKILL. It sends at
+ * the configured rate through broker/client's Producer and reports every send's outcome to the
+ * control plane over IPC, batched every 50 ms.
+ */
+import { randomBytes } from 'node:crypto';
+import { Producer, type SendResult } from '../../broker/client/producer.js';
+import type { ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../../broker/ipc.js';
+
+/** Sends in flight at once; past this the runner falls behind its rate rather than queueing without bound. */
+const MAX_IN_FLIGHT = 512;
+const TICK_MS = 10;
+
+const send = (message: TrafficToParent) => {
+  if (process.send && process.connected) process.send(message);
+};
+
+function main(): void {
+  const config = JSON.parse(process.env.ZL_TRAFFIC ?? '') as TrafficConfig;
+  const producer = new Producer({ producerGroup: config.producerGroup, producerId: config.producerId, brokerAddr: config.brokerAddr });
+  const body = randomBytes(Math.max(0, config.bodySize));
+  let outcomes: SendOutcome[] = [];
+  let attempted = 0;
+  let inFlight = 0;
+  let stopped = false;
+  const started = performance.now();
+
+  const record = (outcome: SendOutcome) => outcomes.push(outcome);
+  const fromResult = (result: SendResult, sentAtMs: number, t0: number): SendOutcome => ({
+    id: result.msgId, queueId: result.queueId, seq: result.seq, sentAtMs, latencyMs: performance.now() - t0,
+    status: result.sendStatus, offsetMsgId: result.offsetMsgId, queueOffset: result.queueOffset,
+  });
+  const fromError = (error: Error, id: string, queueId: number, seq: number, sentAtMs: number, t0: number): SendOutcome => ({
+    id, queueId, seq, sentAtMs, latencyMs: performance.now() - t0,
+    status: /timeout|ran out/i.test(error.message) ? 'TIMEOUT' : 'ERROR', error: error.message,
+  });
+
+  const sendOne = () => {
+    attempted++;
+    inFlight++;
+    const sentAtMs = Date.now();
+    const t0 = performance.now();
+    const message = { topic: config.topic, body };
+    const done = () => {
+      inFlight--;
+    };
+    if (config.sendMode === 'async') {
+      const handle = producer.sendAsync(message, (error, result) => {
+        done();
+        if (error) record(fromError(error, handle.msgId, handle.queueId, handle.seq, sentAtMs, t0));
+        else record(fromResult(result!, sentAtMs, t0));
+      });
+    } else if (config.sendMode === 'oneway') {
+      producer.sendOneway(message).then(
+        (h) => { done(); record({ id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: performance.now() - t0, status: 'UNCHECKED' }); },
+        (error: Error) => { done(); record(fromError(error, '', -1, -1, sentAtMs, t0)); },
+      );
+    } else {
+      producer.send(message).then(
+        (result) => { done(); record(fromResult(result, sentAtMs, t0)); },
+        (error: Error) => { done(); record(fromError(error, '', -1, -1, sentAtMs, t0)); },
+      );
+    }
+  };
+
+  const tick = setInterval(() => {
+    if (stopped) return;
+    const due = Math.floor(((performance.now() - started) / 1000) * config.rate) - attempted;
+    for (let i = 0; i < due && inFlight < MAX_IN_FLIGHT; i++) {
+      if (config.count > 0 && attempted >= config.count) break;
+      sendOne();
+    }
+    if (config.count > 0 && attempted >= config.count && inFlight === 0) void stop();
+  }, TICK_MS);
+
+  const report = setInterval(() => {
+    if (outcomes.length === 0) return;
+    send({ type: 'outcomes', outcomes });
+    outcomes = [];
+  }, 50);
+
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    clearInterval(tick);
+    const deadline = performance.now() + 5000;
+    while (inFlight > 0 && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    clearInterval(report);
+    if (outcomes.length > 0) send({ type: 'outcomes', outcomes });
+    outcomes = [];
+    send({ type: 'done', attempted });
+    producer.close();
+    setTimeout(() => process.exit(0), 20);
+  };
+
+  process.on('message', (raw) => {
+    if ((raw as ParentToTraffic).type === 'stop') void stop();
+  });
+  process.on('disconnect', () => void stop());
+  process.on('SIGTERM', () => void stop());
+  send({ type: 'ready', pid: process.pid });
+}
+
+try {
+  main();
+} catch (error) {
+  send({ type: 'fatal', message: (error as Error).message });
+  process.exit(2);
+}

@@ -1,0 +1,35 @@
+/**
+ * `npm test`: unit, then integration (real broker processes), then end-to-end (real Chromium)
+ * tests, each suite through Node's own test runner. `npm test -- unit` (or integration, e2e) runs one.
+ * Suites run one file at a time: they start real processes and share two cores.
+ */
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../server/cluster/child-process';
+import { ensureSetup } from '../server/setup';
+
+const suites = ['unit', 'integration', 'e2e'] as const;
+const wanted = process.argv.slice(2).filter((a) => (suites as readonly string[]).includes(a));
+const selected = wanted.length > 0 ? wanted : [...suites];
+
+function testFiles(suite: string): string[] {
+  const dir = path.join(PROJECT_ROOT, 'test', suite);
+  if (!fs.existsSync(dir)) return [];
+  return fs.readdirSync(dir).filter((f) => f.endsWith('.test.ts')).sort().map((f) => path.join('test', suite, f));
+}
+
+const files = selected.flatMap(testFiles);
+if (files.length === 0) {
+  console.error(`no test files found for: ${selected.join(', ')}`);
+  process.exit(1);
+}
+// The control plane builds and migrates on first start; do it once here, outside any test's timeout.
+if (selected.includes('e2e') || selected.includes('integration')) ensureSetup({ skipBuild: !selected.includes('e2e') });
+
+const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
+  cwd: PROJECT_ROOT,
+  stdio: 'inherit',
+  env: { ...process.env, NODE_ENV: 'test' },
+});
+process.exit(result.status ?? 1);
