@@ -62,18 +62,19 @@ export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string }
   const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? defaultDatabaseUrl();
   const env = prismaEnv(databaseUrl);
   const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
+  const prismaConfig = ['--config', path.join(PROJECT_ROOT, 'prisma', 'prisma.config.ts')];
   fs.mkdirSync(path.join(PROJECT_ROOT, 'data'), { recursive: true });
 
   const clientIndex = path.join(PROJECT_ROOT, 'node_modules', '.prisma', 'client', 'index.js');
   const schemaPath = path.join(PROJECT_ROOT, 'prisma', 'schema.prisma');
   if (!fs.existsSync(clientIndex) || fs.statSync(schemaPath).mtimeMs > fs.statSync(clientIndex).mtimeMs) {
-    run('prisma generate', [prismaCli, 'generate'], env);
+    run('prisma generate', [prismaCli, 'generate', ...prismaConfig], env);
   }
-  run('prisma migrate deploy', [prismaCli, 'migrate', 'deploy'], env);
+  run('prisma migrate deploy', [prismaCli, 'migrate', 'deploy', ...prismaConfig], env);
 
   if (!options.skipBuild) {
     const buildId = path.join(PROJECT_ROOT, '.next', 'BUILD_ID');
-    const sources = newestMtime(['app', 'public', 'next.config.js', 'postcss.config.mjs', 'server/live/types.ts', 'broker/config', 'package.json']);
+    const sources = newestMtime(['app', 'public', 'next.config.js', '.postcssrc.json', 'server/live/types.ts', 'broker/config', 'package.json']);
     if (options.forceBuild || !fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
       run('next build (first run or sources changed; about a minute)', [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' });
     }

@@ -25,7 +25,7 @@ if (files.length === 0) {
   process.exit(1);
 }
 // The control plane builds and migrates on first start; do it once here, outside any test's timeout.
-if (selected.includes('e2e') || selected.includes('integration')) ensureSetup({ skipBuild: !selected.includes('e2e') });
+if (selected.includes('e2e') || selected.includes('integration')) ensureSetup();
 
 const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...files], {
   cwd: PROJECT_ROOT,

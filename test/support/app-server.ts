@@ -16,8 +16,8 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-export async function startAppServer(options: { timeoutMs?: number; env?: Record<string, string> } = {}): Promise<AppServer> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-app-'));
+export async function startAppServer(options: { timeoutMs?: number; env?: Record<string, string>; dataDir?: string; keepData?: boolean } = {}): Promise<AppServer> {
+  const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-app-'));
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'server/main.ts')], {
     cwd: PROJECT_ROOT,
@@ -64,7 +64,7 @@ export async function startAppServer(options: { timeoutMs?: number; env?: Record
         await exited;
         clearTimeout(timer);
       }
-      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }

@@ -5,7 +5,7 @@ import { defineConfig } from 'prisma/config';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
 
 export default defineConfig({
-  schema: path.join('prisma', 'schema.prisma'),
+  schema: path.join(import.meta.dirname ?? 'prisma', 'schema.prisma'),
   experimental: { adapter: true },
   engine: 'js',
   async adapter() {

@@ -1,0 +1,78 @@
+/**
+ * The walking skeleton end to end: the real control plane (as `npm start` runs it), the real broker
+ * process, real Chromium. Flip flushDiskType in the UI, start traffic, see the counters rise.
+ * Also takes the README's screenshot (public/screenshots/overview.png).
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startAppServer, trpc, type AppServer } from '../support/app-server';
+import { launchChromium } from '../support/browser';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
+
+const intText = async (page: Page, testId: string) => Number((await page.getByTestId(testId).innerText()).replace(/[^\d]/g, ''));
+
+describe('dashboard overview', () => {
+  let app: AppServer;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+
+  before(async () => {
+    app = await startAppServer();
+    chromium = await launchChromium();
+    page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+  });
+  after(async () => {
+    await chromium?.close();
+    await app?.stop();
+  });
+
+  test('the dashboard shows a running broker and a connected live stream', async () => {
+    await page.goto(app.url);
+    await page.getByTestId('broker-state').filter({ hasText: 'running' }).waitFor({ timeout: 60_000 });
+    await page.getByTestId('live-status').filter({ hasText: 'connected' }).waitFor({ timeout: 15_000 });
+  });
+
+  test('flipping flushDiskType in the UI changes it on the broker and persists it', async () => {
+    await page.getByTestId('flush-disk-type').filter({ hasText: 'ASYNC_FLUSH' }).waitFor();
+    await page.getByTestId('flush-SYNC_FLUSH').click();
+    await page.getByTestId('flush-disk-type').filter({ hasText: 'SYNC_FLUSH' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('flush-SYNC_FLUSH').getAttribute('aria-pressed'), 'true');
+    const settings = await trpc<{ settings: { flushDiskType: string } }>(app.url, 'settings.get', undefined, 'query');
+    assert.ok(settings.ok && settings.data.settings.flushDiskType === 'SYNC_FLUSH', 'the control plane saved SYNC_FLUSH');
+  });
+
+  test('starting traffic makes the sent and SEND_OK counters rise on the live charts', async () => {
+    await page.getByTestId('traffic-rate').fill('300');
+    await page.getByTestId('traffic-start').click();
+    await page.waitForFunction(() => Number(document.querySelector('[data-testid="total-SEND_OK"]')?.textContent?.replace(/[^\d]/g, '') ?? 0) > 50, undefined, { timeout: 30_000 });
+    const first = await intText(page, 'total-sent');
+    await page.waitForTimeout(1500);
+    const second = await intText(page, 'total-sent');
+    assert.ok(second > first, `sent counter rises (${first} → ${second})`);
+    await page.getByTestId('chart-throughput').locator('svg').first().waitFor();
+    await page.getByTestId('flush-ASYNC_FLUSH').click();
+    await page.getByTestId('flush-disk-type').filter({ hasText: 'ASYNC_FLUSH' }).waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(2000);
+    await page.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', 'overview.png'), fullPage: true });
+    await page.getByTestId('traffic-stop').click();
+  });
+
+  test('a crashed broker shows its reason, and Restart brings it back', async () => {
+    await page.getByTestId('broker-kill').click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('broker-state').filter({ hasText: 'crashed' }).waitFor({ timeout: 15_000 });
+    assert.match(await page.getByTestId('broker-exit-reason').innerText(), /SIGKILL/);
+    await page.getByTestId('broker-restart').click();
+    await page.getByTestId('broker-state').filter({ hasText: 'running' }).waitFor({ timeout: 60_000 });
+  });
+
+  test('a bad traffic rate is refused with a message naming the field and rule', async () => {
+    const result = await trpc(app.url, 'traffic.start', { rate: -5 });
+    assert.equal(result.ok, false);
+    assert.match(!result.ok ? result.message : '', /rate must be at least 1 msg\/s/);
+    const flush = await trpc(app.url, 'settings.update', { flushDiskType: 'FASTEST' });
+    assert.match(!flush.ok ? flush.message : '', /flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH/);
+  });
+});

@@ -1,0 +1,89 @@
+/** Starts the real broker process (broker/main.ts) on a free loopback port with its own store dir. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
+import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
+
+export interface BrokerProcess {
+  addr: string;
+  port: number;
+  storeDir: string;
+  child: ChildProcess;
+  messages: BrokerToParent[];
+  output: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  send(message: ParentToBroker): void;
+  /** SIGTERM and wait */
+  stop(): Promise<void>;
+  /** SIGKILL and wait */
+  kill(): Promise<void>;
+}
+
+export function tempStoreDir(prefix = 'zeroloss-broker-'): string {
+  return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+}
+
+export async function startBroker(options: { storeDir?: string; port?: number; settings?: Partial<BrokerSettings> } = {}): Promise<BrokerProcess> {
+  const storeDir = options.storeDir ?? tempStoreDir();
+  const brokerOptions = {
+    identity: { storePathRootDir: storeDir, listenPort: options.port ?? 0 },
+    settings: { ...defaultSettings(), ...options.settings },
+  };
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'broker/main.ts')], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) },
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
+  });
+  const messages: BrokerToParent[] = [];
+  const output: string[] = [];
+  child.stdout!.on('data', (c: Buffer) => output.push(...c.toString().split('\n').filter(Boolean)));
+  child.stderr!.on('data', (c: Buffer) => output.push(...c.toString().split('\n').filter(Boolean)));
+  child.on('message', (m) => messages.push(m as BrokerToParent));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const port = await new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`broker did not start in 30 s:\n${output.join('\n')}`)), 30_000);
+    child.on('message', (m) => {
+      const message = m as BrokerToParent;
+      if (message.type === 'ready') {
+        clearTimeout(timer);
+        resolve(message.port);
+      }
+    });
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer);
+      reject(new Error(`broker exited (${code ?? signal}) before it was ready:\n${output.join('\n')}`));
+    });
+  });
+  return {
+    addr: `127.0.0.1:${port}`,
+    port,
+    storeDir,
+    child,
+    messages,
+    output,
+    exited,
+    send: (message) => child.send(message),
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      await exited;
+    },
+    async kill() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+/** Polls until the predicate holds or the time runs out. */
+export async function waitFor<T>(what: string, probe: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
