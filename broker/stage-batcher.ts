@@ -2,7 +2,7 @@
 const MAX_BATCH = 5000;
 
 export class StageBatcher {
-  private stored: [string, number, number][] = [];
+  private pending: [string, number, number][] = [];
   private flushedOffset: number | undefined;
   private timer: NodeJS.Timeout | undefined;
   storedTotal = 0;
@@ -10,9 +10,9 @@ export class StageBatcher {
   constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number }) => void, private readonly intervalMs = 50) {}
 
   stored(id: string, commitLogOffset: number, size: number): void {
-    this.stored.push([id, commitLogOffset, size]);
+    this.pending.push([id, commitLogOffset, size]);
     this.storedTotal++;
-    if (this.stored.length >= MAX_BATCH) this.flush();
+    if (this.pending.length >= MAX_BATCH) this.flush();
     else this.schedule();
   }
 
@@ -24,9 +24,9 @@ export class StageBatcher {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.stored.length === 0 && this.flushedOffset === undefined) return;
-    this.emit({ atMs: Date.now(), stored: this.stored, flushedOffset: this.flushedOffset });
-    this.stored = [];
+    if (this.pending.length === 0 && this.flushedOffset === undefined) return;
+    this.emit({ atMs: Date.now(), stored: this.pending, flushedOffset: this.flushedOffset });
+    this.pending = [];
     this.flushedOffset = undefined;
   }
 

@@ -8,11 +8,12 @@
  * Async: the same, with retryTimesWhenSendAsyncFailed, and the result goes to a callback.
  * Oneway: one attempt, no answer.
  */
-import { MessageProperty, NAME_VALUE_SEPARATOR, PROPERTY_SEPARATOR, RequestCode, responseCodeName, responseCodeToSendStatus, retryableResponseCodes, type SendStatus } from '../protocol/codes.js';
+import { MessageProperty, RequestCode, responseCodeName, responseCodeToSendStatus, retryableResponseCodes, type SendStatus } from '../protocol/codes.js';
 import { createRequest } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
 import { createUniqId } from './message-id.js';
+import { messageProperties2String } from '../protocol/message-record.js';
 
 export interface ProducerOptions {
   producerGroup: string;
@@ -104,12 +105,14 @@ export class Producer {
     const seq = (this.seqByQueue.get(queueId) ?? 0) + 1;
     this.seqByQueue.set(queueId, seq);
     const uniqKey = createUniqId();
-    const props: [string, string][] = Object.entries(message.properties ?? {});
-    if (message.tags) props.push([MessageProperty.TAGS, message.tags]);
-    if (message.keys) props.push([MessageProperty.KEYS, message.keys]);
-    props.push([MessageProperty.WAIT, 'true'], [MessageProperty.UNIQ_KEY, uniqKey],
-      [MessageProperty.ZL_PRODUCER, this.options.producerId], [MessageProperty.ZL_SEQ, String(seq)]);
-    const properties = props.map(([k, v]) => `${k}${NAME_VALUE_SEPARATOR}${v}${PROPERTY_SEPARATOR}`).join('');
+    const props = new Map<string, string>(Object.entries(message.properties ?? {}));
+    if (message.tags) props.set(MessageProperty.TAGS, message.tags);
+    if (message.keys) props.set(MessageProperty.KEYS, message.keys);
+    props.set(MessageProperty.WAIT, 'true');
+    props.set(MessageProperty.UNIQ_KEY, uniqKey);
+    props.set(MessageProperty.ZL_PRODUCER, this.options.producerId);
+    props.set(MessageProperty.ZL_SEQ, String(seq));
+    const properties = messageProperties2String(props);
     return { message, queueId, seq, uniqKey, properties };
   }
 

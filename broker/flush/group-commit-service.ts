@@ -77,10 +77,14 @@ export class GroupCommitService {
   private scheduleCommit(): void {
     if (this.flushing || this.scheduled || this.stopped) return;
     this.scheduled = true;
-    setImmediate(() => {
+    const mode = process.env.GC_MODE ?? 'immediate';
+    const run = () => {
       this.scheduled = false;
       void this.doCommit();
-    });
+    };
+    if (mode === 'immediate') setImmediate(run);
+    else if (mode === 'micro') queueMicrotask(run);
+    else if (mode === 'sync') run();
   }
 
   private async doCommit(): Promise<void> {

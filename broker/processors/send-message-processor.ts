@@ -6,7 +6,7 @@
  */
 import { MessageSysFlag, PutMessageStatus, RequestCode, ResponseCode, putStatusToResponseCode } from '../protocol/codes.js';
 import { createResponse, extString, type RemotingCommand } from '../protocol/remoting-command.js';
-import { stringToProperties } from '../protocol/message-record.js';
+import { string2MessageProperties } from '../protocol/message-record.js';
 import type { ConnectionContext } from '../remoting/remoting-server.js';
 import type { MessageInner, PutMessageResult } from '../store/types.js';
 
@@ -50,7 +50,7 @@ export function createSendMessageProcessor(target: SendTarget) {
       reconsumeTimes: Number(header('reconsumeTimes') ?? 0) | 0,
       preparedTransactionOffset: 0,
       body: request.body ?? Buffer.alloc(0),
-      properties: stringToProperties(header('properties') ?? ''),
+      properties: string2MessageProperties(header('properties') ?? ''),
     };
     const result = await target.putMessage(message);
     const code = putStatusToResponseCode[result.status];

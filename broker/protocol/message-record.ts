@@ -112,11 +112,32 @@ export function string2MessageProperties(text: string): Map<string, string> {
 // Hosts and offsetMsgId
 // ---------------------------------------------------------------------------------------------
 
+/** Parsed IPv4 addresses; a broker sees a handful of hosts, so this stays tiny (bounded anyway). */
+const ipv4Cache = new Map<string, Uint8Array>();
+const IPV4_CACHE_MAX = 4096;
+
+function ipv4Bytes(ip: string): Uint8Array {
+  let bytes = ipv4Cache.get(ip);
+  if (bytes) return bytes;
+  const parts = ip.split('.');
+  if (parts.length !== 4) throw new Error(`host ip "${ip}" is not an IPv4 dotted quad`);
+  bytes = Uint8Array.from(parts, (part) => Number(part) & 0xff);
+  if (ipv4Cache.size >= IPV4_CACHE_MAX) ipv4Cache.clear();
+  ipv4Cache.set(ip, bytes);
+  return bytes;
+}
+
 function writeIpv4(buffer: Buffer, position: number, host: HostAddress): void {
-  const parts = host.ip.split('.');
-  if (parts.length !== 4) throw new Error(`host ip "${host.ip}" is not an IPv4 dotted quad`);
-  for (let i = 0; i < 4; i++) buffer[position + i] = Number(parts[i]) & 0xff;
+  buffer.set(ipv4Bytes(host.ip), position);
   buffer.writeInt32BE(host.port | 0, position + 4);
+}
+
+/** Writes a non-negative or negative safe integer as a Java long without going through BigInt. */
+function writeLong(buffer: Buffer, value: number, position: number): number {
+  const high = Math.floor(value / 0x1_0000_0000);
+  buffer.writeInt32BE(high | 0, position);
+  buffer.writeUInt32BE(value - high * 0x1_0000_0000, position + 4);
+  return position + 8;
 }
 
 function readHost(buffer: Buffer, position: number, v6: boolean): HostAddress {
@@ -136,10 +157,8 @@ function readHost(buffer: Buffer, position: number, v6: boolean): HostAddress {
 export const OFFSET_MSG_ID_BYTES = 16;
 
 export function createOffsetMsgId(storeHost: HostAddress, commitLogOffset: number): string {
-  const buffer = Buffer.alloc(OFFSET_MSG_ID_BYTES);
-  writeIpv4(buffer, 0, storeHost);
-  buffer.writeBigInt64BE(BigInt(commitLogOffset), 8);
-  return buffer.toString('hex').toUpperCase();
+  const hostHex = Buffer.from(ipv4Bytes(storeHost.ip)).toString('hex') + (storeHost.port >>> 0).toString(16).padStart(8, '0');
+  return (hostHex + commitLogOffset.toString(16).padStart(16, '0')).toUpperCase();
 }
 
 /** Returns null for anything that is not 32 hex characters. */
@@ -175,8 +194,21 @@ export interface PreparedRecord {
   readonly totalSize: number;
 }
 
+const topicBytesCache = new Map<string, Buffer>();
+const TOPIC_CACHE_MAX = 4096;
+
+function topicBytesOf(topic: string): Buffer {
+  let bytes = topicBytesCache.get(topic);
+  if (!bytes) {
+    bytes = Buffer.from(topic, 'utf8');
+    if (topicBytesCache.size >= TOPIC_CACHE_MAX) topicBytesCache.clear();
+    topicBytesCache.set(topic, bytes);
+  }
+  return bytes;
+}
+
 export function prepareRecord(message: MessageInner): PreparedRecord {
-  const topicBytes = Buffer.from(message.topic, 'utf8');
+  const topicBytes = topicBytesOf(message.topic);
   const propertiesBytes = Buffer.from(messageProperties2String(message.properties), 'utf8');
   const sysFlag = message.sysFlag & ~(MessageSysFlag.BORNHOST_V6 | MessageSysFlag.STOREHOST_V6);
   return {
@@ -201,17 +233,17 @@ export function encodePreparedRecord(prepared: PreparedRecord, placement: Record
   p = buffer.writeInt32BE(prepared.bodyCrc, p);
   p = buffer.writeInt32BE(message.queueId | 0, p);
   p = buffer.writeInt32BE(message.flag | 0, p);
-  p = buffer.writeBigInt64BE(BigInt(placement.queueOffset), p);
-  p = buffer.writeBigInt64BE(BigInt(placement.physicalOffset), p);
+  p = writeLong(buffer, placement.queueOffset, p);
+  p = writeLong(buffer, placement.physicalOffset, p);
   p = buffer.writeInt32BE(prepared.sysFlag | 0, p);
-  p = buffer.writeBigInt64BE(BigInt(message.bornTimestamp), p);
+  p = writeLong(buffer, message.bornTimestamp, p);
   writeIpv4(buffer, p, message.bornHost);
   p += IPV4_HOST_LENGTH;
-  p = buffer.writeBigInt64BE(BigInt(placement.storeTimestamp), p);
+  p = writeLong(buffer, placement.storeTimestamp, p);
   writeIpv4(buffer, p, placement.storeHost);
   p += IPV4_HOST_LENGTH;
   p = buffer.writeInt32BE(message.reconsumeTimes | 0, p);
-  p = buffer.writeBigInt64BE(BigInt(message.preparedTransactionOffset), p);
+  p = writeLong(buffer, message.preparedTransactionOffset, p);
   p = buffer.writeInt32BE(message.body.length, p);
   p += message.body.copy(buffer, p);
   p = buffer.writeUInt8(topicBytes.length, p);
@@ -388,7 +420,7 @@ export function decodeMessageRecords(
   const messages: MessageExt[] = [];
   let position = 0;
   while (position < buffer.length) {
-    const check = checkMessageRecord(buffer, position, { checkCrc: options.checkCrc ?? true, maxRecordSize: buffer.length - position });
+    const check = checkMessageRecord(buffer, position, { checkCrc: options.checkCrc ?? true, maxRecordSize: 0x7fffffff });
     if (check.status !== RecordCheckStatus.OK) return { messages, status: check.status, consumedBytes: position };
     messages.push(decodeMessageRecord(buffer, position, { copyBody: options.copyBody }));
     position += check.size;

@@ -146,6 +146,10 @@ export class ConsumeQueue {
     return this.queue.flush(0);
   }
 
+  freeze(): void {
+    this.queue.freeze();
+  }
+
   flushSync(): void {
     this.queue.flushAllSync();
   }
@@ -173,9 +177,13 @@ export class ConsumeQueue {
 
 export function encodeEntry(commitLogOffset: number, size: number, tagsCode: number): Buffer {
   const buffer = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
-  buffer.writeBigInt64BE(BigInt(commitLogOffset), 0);
+  // Both longs fit a JS number: the offset is < 2^53 and tagsCode is a Java int, sign-extended.
+  const high = Math.floor(commitLogOffset / 0x1_0000_0000);
+  buffer.writeUInt32BE(high, 0);
+  buffer.writeUInt32BE(commitLogOffset - high * 0x1_0000_0000, 4);
   buffer.writeInt32BE(size, 8);
-  buffer.writeBigInt64BE(BigInt(tagsCode), 12);
+  buffer.writeInt32BE(tagsCode < 0 ? -1 : 0, 12);
+  buffer.writeInt32BE(tagsCode | 0, 16);
   return buffer;
 }
 

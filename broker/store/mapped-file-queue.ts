@@ -33,6 +33,7 @@ export class MappedFileQueue {
   /** logical offset up to which every byte is durable */
   private flushedWhereValue = 0;
   private flushChain: Promise<unknown> = Promise.resolve();
+  private writeBehindScheduled = false;
 
   constructor(fileLayer: FileLayer, dir: string, fileSize: number) {
     this.fileLayer = fileLayer;
@@ -114,7 +115,7 @@ export class MappedFileQueue {
    * segment (padded to its capacity) and the record goes at the start of the next one.
    * `encode` receives the final offset so PHYSICALOFFSET can be written into the record.
    */
-  appendRecord(length: number, encode: (wroteOffset: number) => Uint8Array): AppendRecordResult {
+  appendRecord(length: number, encode: (wroteOffset: number) => Uint8Array, defer = false): AppendRecordResult {
     if (length + END_FILE_MIN_BLANK_LENGTH > this.fileSize) {
       throw new Error(`record of ${length} bytes can never fit a segment of ${this.fileSize} bytes`);
     }
@@ -129,16 +130,40 @@ export class MappedFileQueue {
     const wroteOffset = file.fileFromOffset + file.wrotePosition;
     const bytes = encode(wroteOffset);
     if (bytes.length !== length) throw new Error(`encoder produced ${bytes.length} bytes, announced ${length}`);
-    file.append(bytes);
+    file.append(bytes, defer);
+    if (defer) this.scheduleWriteBehind();
     return { wroteOffset, wroteBytes: length, rolled };
   }
 
-  /** Appends raw bytes to the last segment; the caller keeps entries aligned with fileSize (consume queue). */
+  /**
+   * Appends raw bytes to the last segment; the caller keeps entries aligned with fileSize (consume
+   * queue). Deferred: written with the other appends of this event-loop turn.
+   */
   appendFixed(data: Uint8Array, startOffset = 0): number {
     const file = this.getLastMappedFile(startOffset);
     const at = file.fileFromOffset + file.wrotePosition;
-    file.append(data);
+    file.append(data, true);
+    this.scheduleWriteBehind();
     return at;
+  }
+
+  /** Writes deferred bytes of every segment now. */
+  writePending(): void {
+    for (let i = this.files.length - 1; i >= 0 && this.files[i]!.hasPending(); i--) this.files[i]!.writePending();
+  }
+
+  /** Deferred bytes reach the page cache on the next event-loop turn at the latest. */
+  private scheduleWriteBehind(): void {
+    if (this.writeBehindScheduled) return;
+    this.writeBehindScheduled = true;
+    setImmediate(() => {
+      this.writeBehindScheduled = false;
+      try {
+        this.writePending();
+      } catch (error) {
+        console.error(`[MappedFileQueue] deferred write in ${this.dir} failed`, error);
+      }
+    });
   }
 
   /** Reads up to `length` bytes at `offset`, never across a segment boundary. */
@@ -176,6 +201,7 @@ export class MappedFileQueue {
   /** Synchronous full flush, for shutdown and the end of recovery. */
   flushAllSync(): number {
     for (const file of this.files) {
+      file.writePending();
       if (file.flushedPosition < file.wrotePosition) {
         file.file.datasyncSync();
         file.flushedPosition = file.wrotePosition;
@@ -221,10 +247,15 @@ export class MappedFileQueue {
 
   private deleteFile(file: MappedFile): void {
     // Zero the layer's record first so a later power cut does not try to truncate a deleted path.
-    file.file.truncate(0);
+    file.truncate(0);
     file.close();
     fs.rmSync(file.fileName, { force: true });
     syncDirectory(this.dir);
+  }
+
+  /** The power cut: deferred bytes are dropped and no segment writes again. */
+  freeze(): void {
+    for (const file of this.files) file.freeze();
   }
 
   close(): void {

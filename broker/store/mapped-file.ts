@@ -4,8 +4,15 @@
  * appended, visible to readers) and a flushed position (bytes an fdatasync has covered).
  *
  * Invariants: flushedPosition <= wrotePosition <= capacity; the file on disk is exactly
- * wrotePosition bytes long (a segment grows as written, nothing is preallocated). It does not
- * decide what to write: the owning MappedFileQueue does that, one writer at a time.
+ * wrotePosition bytes long once pending bytes are written (a segment grows as written, nothing is
+ * preallocated). It does not decide what to write: the owning MappedFileQueue does that, one
+ * writer at a time.
+ *
+ * Deferred appends: bytes appended with `defer` are kept in memory and written with one pwrite
+ * for the whole run, before any read, flush, truncation, non-deferred append or close, and at the
+ * latest on the next event-loop turn (the queue schedules it). The store defers only bytes nobody
+ * has been told are stored yet (SYNC_FLUSH waiters, consume-queue entries), so a crash in between
+ * loses nothing that was acknowledged.
  */
 import path from 'node:path';
 import type { FileLayer, StoreFile } from '../io/file-layer.js';
@@ -29,6 +36,11 @@ export class MappedFile {
   wrotePosition: number;
   /** bytes covered by a completed fdatasync */
   flushedPosition: number;
+  /** deferred bytes not yet written, in order; they end at wrotePosition */
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  /** set by the power cut: deferred bytes are dropped and nothing is written any more */
+  private frozen = false;
 
   private constructor(file: StoreFile, fileFromOffset: number, fileSize: number) {
     this.file = file;
@@ -60,15 +72,45 @@ export class MappedFile {
     return this.wrotePosition === this.fileSize;
   }
 
-  /** Appends at the wrote position with one pwrite; the caller made sure it fits. */
-  append(data: Uint8Array): number {
+  /**
+   * Appends at the wrote position, with one pwrite now or (defer) together with the other deferred
+   * bytes later; the caller made sure it fits. Returns the position within the segment.
+   */
+  append(data: Uint8Array, defer = false): number {
     if (data.length > this.remaining()) {
       throw new Error(`append of ${data.length} bytes overflows ${this.fileName} at ${this.wrotePosition}/${this.fileSize}`);
     }
     const at = this.wrotePosition;
-    this.file.writeAt(data, at);
+    if (defer) {
+      this.pending.push(data);
+      this.pendingBytes += data.length;
+    } else {
+      this.writePending();
+      this.file.writeAt(data, at);
+    }
     this.wrotePosition += data.length;
     return at;
+  }
+
+  /** The power cut: what was deferred never reached the page cache, and nothing will. */
+  freeze(): void {
+    this.frozen = true;
+    this.pending = [];
+    this.pendingBytes = 0;
+  }
+
+  hasPending(): boolean {
+    return this.pendingBytes > 0;
+  }
+
+  /** Writes every deferred byte with one pwrite. */
+  writePending(): void {
+    if (this.pendingBytes === 0 || this.frozen) return;
+    const chunks = this.pending;
+    const at = this.wrotePosition - this.pendingBytes;
+    this.pending = [];
+    this.pendingBytes = 0;
+    this.file.writeAt(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
   }
 
   /**
@@ -76,6 +118,7 @@ export class MappedFile {
    * after the 8-byte BLANK header so a finished segment is exactly fileSize bytes long.
    */
   padToCapacity(): void {
+    this.writePending();
     if (this.wrotePosition < this.fileSize) {
       this.file.truncate(this.fileSize);
       this.wrotePosition = this.fileSize;
@@ -84,6 +127,7 @@ export class MappedFile {
 
   /** Reads up to `length` bytes of appended data starting at `position` within this segment. */
   read(position: number, length: number): Buffer {
+    if (this.pendingBytes > 0 && position + length > this.wrotePosition - this.pendingBytes) this.writePending();
     const end = Math.min(this.wrotePosition, position + length);
     if (position >= end) return Buffer.alloc(0);
     const buffer = Buffer.allocUnsafe(end - position);
@@ -103,6 +147,7 @@ export class MappedFile {
 
   /** One fdatasync; the wrote position captured before it becomes the flushed position. */
   async flush(): Promise<number> {
+    this.writePending();
     const covered = this.wrotePosition;
     await this.file.datasync();
     // A truncation (recovery, power cut) may have cut the file meanwhile: never claim more than exists.
@@ -113,12 +158,17 @@ export class MappedFile {
 
   /** Cuts the segment back to `position` bytes (recovery). */
   truncate(position: number): void {
+    this.writePending();
     this.file.truncate(position);
     this.wrotePosition = position;
     this.flushedPosition = Math.min(this.flushedPosition, position);
   }
 
   close(): void {
-    this.file.close();
+    try {
+      this.writePending();
+    } finally {
+      this.file.close();
+    }
   }
 }

@@ -34,6 +34,8 @@ export class StoreCheckpoint {
   confirmPhyOffset = 0;
   logicsPhyOffset = 0;
   private readonly file: StoreFile;
+  /** set by the power cut: a dead store must never write again (its successor owns the file) */
+  private frozen = false;
 
   private constructor(file: StoreFile) {
     this.file = file;
@@ -69,12 +71,18 @@ export class StoreCheckpoint {
     return buffer;
   }
 
+  freeze(): void {
+    this.frozen = true;
+  }
+
   async flush(): Promise<void> {
+    if (this.frozen) return;
     this.file.writeAt(this.encode(), 0);
     await this.file.datasync();
   }
 
   flushSync(): void {
+    if (this.frozen) return;
     this.file.writeAt(this.encode(), 0);
     this.file.datasyncSync();
   }

@@ -1,0 +1,335 @@
+'use client';
+/**
+ * The live charts: every 250 ms tick redraws them (animations off). X = wall-clock time (mm:ss) over
+ * the last two minutes; setting flips, faults, process and traffic changes are vertical markers.
+ */
+import { memo, useMemo, type ReactNode } from 'react';
+import {
+  Area,
+  AreaChart,
+  CartesianGrid,
+  Legend,
+  Line,
+  LineChart,
+  ReferenceLine,
+  ResponsiveContainer,
+  Tooltip,
+  XAxis,
+  YAxis,
+} from 'recharts';
+import type { ChartMarker, LiveSample } from '@/server/live/types';
+import { bytes, mmss, ms, rate, truncate } from '../../_lib/format';
+import { OUTCOME_STATUSES, STATUS_COLOR } from '../../_lib/status';
+import { useColorScheme } from '../../_lib/use-color-scheme';
+import { LIVE_HISTORY_CAP } from '../../_lib/use-live';
+import { Card } from '../ui/card';
+
+const WINDOW_MS = LIVE_HISTORY_CAP * 250;
+const TICK_EVERY_MS = 20_000;
+
+interface Palette {
+  grid: string;
+  axis: string;
+  tooltipBg: string;
+  tooltipBorder: string;
+  text: string;
+  marker: Record<ChartMarker['kind'], string>;
+  sent: string;
+  stored: string;
+  p50: string;
+  p99: string;
+  unflushed: string;
+}
+
+const LIGHT: Palette = {
+  grid: '#e2e8f0',
+  axis: '#64748b',
+  tooltipBg: '#ffffff',
+  tooltipBorder: '#cbd5e1',
+  text: '#0f172a',
+  marker: { setting: '#7c3aed', fault: '#dc2626', process: '#0284c7', traffic: '#64748b' },
+  sent: '#2563eb',
+  stored: '#16a34a',
+  p50: '#0891b2',
+  p99: '#c026d3',
+  unflushed: '#f59e0b',
+};
+
+const DARK: Palette = {
+  grid: '#1e293b',
+  axis: '#94a3b8',
+  tooltipBg: '#0f172a',
+  tooltipBorder: '#334155',
+  text: '#e2e8f0',
+  marker: { setting: '#a78bfa', fault: '#f87171', process: '#38bdf8', traffic: '#94a3b8' },
+  sent: '#60a5fa',
+  stored: '#4ade80',
+  p50: '#22d3ee',
+  p99: '#e879f9',
+  unflushed: '#fbbf24',
+};
+
+interface Frame {
+  domain: [number, number];
+  ticks: number[];
+  markers: ChartMarker[];
+}
+
+/** The shared time window: the last two minutes up to the newest sample. */
+function frameOf(history: LiveSample[], markers: ChartMarker[], now: number): Frame {
+  const end = history.length > 0 ? history[history.length - 1].t : now;
+  const start = end - WINDOW_MS;
+  const ticks: number[] = [];
+  for (let t = Math.ceil(start / TICK_EVERY_MS) * TICK_EVERY_MS; t <= end; t += TICK_EVERY_MS) ticks.push(t);
+  return { domain: [start, end], ticks, markers: markers.filter((m) => m.t >= start && m.t <= end) };
+}
+
+function MarkerLabel({ viewBox, text, row, color }: { viewBox?: { x?: number; y?: number }; text: string; row: number; color: string }) {
+  if (!viewBox || viewBox.x === undefined || viewBox.y === undefined) return null;
+  return (
+    <text x={viewBox.x + 3} y={viewBox.y + 10 + row * 11} fill={color} fontSize={10} fontWeight={600} className="pointer-events-none">
+      {text}
+    </text>
+  );
+}
+
+function markerLines(frame: Frame, palette: Palette): ReactNode[] {
+  return frame.markers.map((m, i) => {
+    const color = palette.marker[m.kind];
+    const strong = m.kind === 'setting' || m.kind === 'fault';
+    return (
+      <ReferenceLine
+        key={`${m.t}-${i}`}
+        x={m.t}
+        stroke={color}
+        strokeWidth={strong ? 1.5 : 1}
+        strokeDasharray={strong ? undefined : '3 3'}
+        ifOverflow="discard"
+        label={(props: { viewBox?: { x?: number; y?: number } }) => (
+          <MarkerLabel viewBox={props.viewBox} text={truncate(m.label, strong ? 30 : 22)} row={i % 3} color={color} />
+        )}
+      />
+    );
+  });
+}
+
+function chartChrome(palette: Palette, frame: Frame) {
+  return {
+    grid: <CartesianGrid stroke={palette.grid} strokeDasharray="3 3" vertical={false} />,
+    xAxis: (
+      <XAxis
+        dataKey="t"
+        type="number"
+        scale="time"
+        domain={frame.domain}
+        ticks={frame.ticks}
+        allowDataOverflow
+        tickFormatter={mmss}
+        stroke={palette.axis}
+        tick={{ fontSize: 11, fill: palette.axis }}
+        tickLine={false}
+      />
+    ),
+    tooltip: (formatter: (value: number) => string) => (
+      <Tooltip
+        isAnimationActive={false}
+        labelFormatter={(t) => mmss(Number(t))}
+        formatter={(value) => (typeof value === 'number' ? formatter(value) : String(value ?? '–'))}
+        contentStyle={{ background: palette.tooltipBg, borderColor: palette.tooltipBorder, borderRadius: 8, fontSize: 12, color: palette.text }}
+        labelStyle={{ color: palette.text, fontWeight: 600 }}
+      />
+    ),
+    legend: <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} />,
+  };
+}
+
+function ChartCard({
+  title,
+  titleId,
+  testId,
+  summary,
+  empty,
+  children,
+}: {
+  title: string;
+  titleId: string;
+  testId: string;
+  summary: ReactNode;
+  empty: string | null;
+  children: ReactNode;
+}) {
+  return (
+    <Card title={title} titleId={titleId} testId={testId} actions={<span className="text-xs tabular-nums text-slate-600 dark:text-slate-300">{summary}</span>}>
+      <div className="relative h-56 w-full sm:h-64" role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`}>
+        <p id={`${titleId}-desc`} className="sr-only">
+          {typeof summary === 'string' ? summary : ''} {empty ?? ''}
+        </p>
+        {children}
+        {empty ? (
+          <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
+            <p className="rounded-md bg-white/85 px-3 py-1.5 text-sm text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300">{empty}</p>
+          </div>
+        ) : null}
+      </div>
+    </Card>
+  );
+}
+
+const ThroughputChart = memo(function ThroughputChart({ data, frame, palette, empty }: ChartProps) {
+  const c = chartChrome(palette, frame);
+  const last = data[data.length - 1];
+  return (
+    <ChartCard
+      title="Throughput"
+      titleId="chart-throughput-title"
+      testId="chart-throughput"
+      empty={empty}
+      summary={last ? `sent ${rate(last.sentPerSec)}/s · stored ${rate(last.storedPerSec)}/s` : '–'}
+    >
+      <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 600, height: 240 }}>
+        <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          {c.grid}
+          {c.xAxis}
+          <YAxis width={48} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} allowDecimals={false} unit="" />
+          {c.tooltip((v) => `${rate(v)} msg/s`)}
+          {c.legend}
+          <Line name="sent/s" dataKey="sentPerSec" stroke={palette.sent} strokeWidth={2} dot={false} isAnimationActive={false} />
+          <Line name="stored/s" dataKey="storedPerSec" stroke={palette.stored} strokeWidth={2} dot={false} isAnimationActive={false} strokeDasharray="5 3" />
+          {markerLines(frame, palette)}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+});
+
+const LatencyChart = memo(function LatencyChart({ data, frame, palette, empty }: ChartProps) {
+  const c = chartChrome(palette, frame);
+  const last = data[data.length - 1];
+  return (
+    <ChartCard
+      title="Send latency"
+      titleId="chart-latency-title"
+      testId="chart-latency"
+      empty={empty}
+      summary={last ? `p50 ${ms(last.latencyP50Ms)} · p99 ${ms(last.latencyP99Ms)}` : '–'}
+    >
+      <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 600, height: 240 }}>
+        <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          {c.grid}
+          {c.xAxis}
+          <YAxis width={48} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} unit=" ms" />
+          {c.tooltip((v) => ms(v))}
+          {c.legend}
+          <Line name="p50" dataKey="latencyP50Ms" stroke={palette.p50} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
+          <Line name="p99" dataKey="latencyP99Ms" stroke={palette.p99} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
+          {markerLines(frame, palette)}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+});
+
+type StatusRow = { t: number } & Record<string, number>;
+
+const StatusChart = memo(function StatusChart({ data, frame, palette, empty }: ChartProps) {
+  const c = chartChrome(palette, frame);
+  const rows = useMemo<StatusRow[]>(
+    () => data.map((s) => ({ t: s.t, ...s.statusPerSec }) as StatusRow),
+    [data],
+  );
+  const last = data[data.length - 1];
+  const notOk = last ? OUTCOME_STATUSES.filter((s) => s !== 'SEND_OK').reduce((n, s) => n + last.statusPerSec[s], 0) : 0;
+  return (
+    <ChartCard
+      title="SendStatus per second"
+      titleId="chart-status-title"
+      testId="chart-status"
+      empty={empty}
+      summary={last ? `SEND_OK ${rate(last.statusPerSec.SEND_OK)}/s · other ${rate(notOk)}/s` : '–'}
+    >
+      <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 600, height: 240 }}>
+        <AreaChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          {c.grid}
+          {c.xAxis}
+          <YAxis width={48} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} allowDecimals={false} />
+          {c.tooltip((v) => `${rate(v)}/s`)}
+          {c.legend}
+          {OUTCOME_STATUSES.map((status) => (
+            <Area
+              key={status}
+              name={status}
+              dataKey={status}
+              stackId="status"
+              type="linear"
+              stroke={STATUS_COLOR[status]}
+              fill={STATUS_COLOR[status]}
+              fillOpacity={0.55}
+              strokeWidth={1}
+              dot={false}
+              isAnimationActive={false}
+            />
+          ))}
+          {markerLines(frame, palette)}
+        </AreaChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+});
+
+const UnflushedChart = memo(function UnflushedChart({ data, frame, palette }: ChartProps) {
+  const c = chartChrome(palette, frame);
+  const last = data[data.length - 1];
+  return (
+    <ChartCard
+      title="Unflushed bytes"
+      titleId="chart-unflushed-title"
+      testId="chart-unflushed"
+      empty={null}
+      summary={last ? `${bytes(last.unflushedBytes)} at risk on a power cut` : '–'}
+    >
+      <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 600, height: 240 }}>
+        <AreaChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
+          {c.grid}
+          {c.xAxis}
+          <YAxis width={64} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} tickFormatter={(v: number) => bytes(v)} />
+          {c.tooltip((v) => bytes(v))}
+          <Area
+            name="unflushed"
+            dataKey="unflushedBytes"
+            type="stepAfter"
+            stroke={palette.unflushed}
+            fill={palette.unflushed}
+            fillOpacity={0.35}
+            strokeWidth={1.5}
+            dot={false}
+            isAnimationActive={false}
+          />
+          {markerLines(frame, palette)}
+        </AreaChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+});
+
+interface ChartProps {
+  data: LiveSample[];
+  frame: Frame;
+  palette: Palette;
+  empty: string | null;
+}
+
+export function LiveCharts({ history, markers, now, hasTraffic }: { history: LiveSample[]; markers: ChartMarker[]; now: number; hasTraffic: boolean }) {
+  const scheme = useColorScheme();
+  const palette = scheme === 'dark' ? DARK : LIGHT;
+  const frame = useMemo(() => frameOf(history, markers, now), [history, markers, now]);
+  const quiet = !history.some((s) => s.sentPerSec > 0);
+  const empty = !hasTraffic ? 'No traffic yet — start some' : quiet ? 'No sends in the last two minutes' : null;
+  return (
+    <div className="grid gap-4 lg:grid-cols-2">
+      <ThroughputChart data={history} frame={frame} palette={palette} empty={empty} />
+      <LatencyChart data={history} frame={frame} palette={palette} empty={empty} />
+      <StatusChart data={history} frame={frame} palette={palette} empty={empty} />
+      <UnflushedChart data={history} frame={frame} palette={palette} empty={null} />
+    </div>
+  );
+}

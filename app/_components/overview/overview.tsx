@@ -1,0 +1,75 @@
+'use client';
+/**
+ * The Overview page: the broker, flushDiskType, traffic, counters, live charts and recent events.
+ * State comes from the live stream; while it is down, cluster.state is polled instead.
+ */
+import type { LiveState } from '@/server/live/types';
+import { trpc } from '../../_lib/trpc';
+import { useLive } from '../../_lib/use-live';
+import { Skeleton } from '../ui/skeleton';
+import { BrokerCard } from './broker-card';
+import { Counters } from './counters';
+import { EventsList } from './events-list';
+import { FlushToggle } from './flush-toggle';
+import { LiveBanner } from './live-banner';
+import { LiveCharts } from './live-charts';
+import { TrafficPanel } from './traffic-panel';
+
+export function Overview() {
+  const live = useLive();
+  const connected = live.status === 'connected';
+  // Fallback while the stream is down: poll the same state over HTTP.
+  const polled = trpc.cluster.state.useQuery(undefined, {
+    enabled: !connected,
+    refetchInterval: connected ? false : 2000,
+  });
+  const state: LiveState | null = (connected ? live.state : null) ?? ((polled.data as LiveState | undefined) ?? live.state);
+
+  return (
+    <div className="grid gap-4">
+      <div className="flex flex-wrap items-end justify-between gap-2">
+        <div>
+          <h1 className="text-2xl font-semibold tracking-tight">Overview</h1>
+          <p className="text-sm text-slate-600 dark:text-slate-400">
+            Flip flushDiskType, push traffic through the broker, crash it, and watch what is kept.
+          </p>
+        </div>
+      </div>
+      <LiveBanner live={live} />
+
+      {state === null ? (
+        <OverviewSkeleton />
+      ) : (
+        <>
+          <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+            <BrokerCard state={state} unflushedBytes={live.latest?.unflushedBytes ?? null} />
+            <FlushToggle current={state.settings.flushDiskType} brokerRunning={state.broker.state === 'running'} />
+            <TrafficPanel state={state} />
+          </div>
+          <Counters state={state} latest={live.latest} />
+          <LiveCharts history={live.history} markers={state.markers} now={state.t} hasTraffic={state.totals.sent > 0 || state.traffic.config !== undefined} />
+          <EventsList />
+        </>
+      )}
+    </div>
+  );
+}
+
+function OverviewSkeleton() {
+  return (
+    <div className="grid gap-4" aria-busy="true" aria-label="Loading the cluster state">
+      <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
+        <Skeleton className="h-72" />
+        <Skeleton className="h-72" />
+        <Skeleton className="h-72" />
+      </div>
+      <Skeleton className="h-40" />
+      <div className="grid gap-4 lg:grid-cols-2">
+        <Skeleton className="h-72" />
+        <Skeleton className="h-72" />
+        <Skeleton className="h-72" />
+        <Skeleton className="h-72" />
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,169 @@
+'use client';
+/**
+ * Test traffic: one producer process sending at a fixed rate. The server validates the numbers; its
+ * message ("rate must be at least 1 msg/s") is shown as is, and the fields it names are marked.
+ */
+import { useState, type FormEvent } from 'react';
+import type { LiveState } from '@/server/live/types';
+import { errorMessage, invalidFields, trpc } from '../../_lib/trpc';
+import { bytes, clock } from '../../_lib/format';
+import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
+import { Button } from '../ui/button';
+import { Card } from '../ui/card';
+
+type SendMode = 'sync' | 'async' | 'oneway';
+
+const SEND_MODES: { value: SendMode; label: string }[] = [
+  { value: 'sync', label: 'sync — wait for each answer' },
+  { value: 'async', label: 'async — answers by callback' },
+  { value: 'oneway', label: 'oneway — no answer (UNCHECKED)' },
+];
+
+/** '' and junk go to the server as NaN → null, so its message names the field. */
+function toNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+const inputClass =
+  'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
+
+export function TrafficPanel({ state }: { state: LiveState }) {
+  const traffic = state.traffic;
+  const utils = trpc.useUtils();
+  const [rate, setRate] = useState('200');
+  const [bodySize, setBodySize] = useState('1024');
+  const [sendMode, setSendMode] = useState<SendMode>('sync');
+  const afterChange = () => {
+    void utils.cluster.events.invalidate();
+    void utils.cluster.state.invalidate();
+  };
+  const start = trpc.traffic.start.useMutation({ onSettled: afterChange });
+  const stop = trpc.traffic.stop.useMutation({ onSettled: afterChange });
+  const error = start.error ?? stop.error;
+  const invalid = invalidFields(start.error);
+  const running = traffic.state === 'running' || traffic.state === 'starting';
+  const brokerUp = state.broker.state === 'running';
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    stop.reset();
+    start.mutate({ rate: toNumber(rate), bodySize: toNumber(bodySize), sendMode });
+  };
+
+  const errorId = 'traffic-error';
+  const fieldProps = (name: string) =>
+    invalid.has(name) ? { 'aria-invalid': true as const, 'aria-errormessage': errorId, 'aria-describedby': errorId } : {};
+
+  return (
+    <Card
+      title="Traffic"
+      titleId="traffic-title"
+      testId="traffic-card"
+      actions={
+        <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold ring-1 ${STATE_BADGE[traffic.state]}`}>
+          <span className={`h-2 w-2 rounded-full ${STATE_DOT[traffic.state]}`} aria-hidden="true" />
+          <span className="sr-only">traffic state: </span>
+          <span data-testid="traffic-state">{traffic.state}</span>
+        </span>
+      }
+    >
+      <form onSubmit={submit} noValidate aria-labelledby="traffic-title" className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-2 2xl:grid-cols-3">
+        <label className="text-sm">
+          <span className="font-medium">Rate</span> <span className="text-slate-500 dark:text-slate-400">(msg/s)</span>
+          <input
+            data-testid="traffic-rate"
+            name="rate"
+            type="number"
+            inputMode="numeric"
+            step={1}
+            value={rate}
+            onChange={(e) => setRate(e.target.value)}
+            className={inputClass}
+            {...fieldProps('rate')}
+          />
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Body size</span> <span className="text-slate-500 dark:text-slate-400">(bytes)</span>
+          <input
+            data-testid="traffic-body-size"
+            name="bodySize"
+            type="number"
+            inputMode="numeric"
+            step={1}
+            value={bodySize}
+            onChange={(e) => setBodySize(e.target.value)}
+            className={inputClass}
+            {...fieldProps('bodySize')}
+          />
+        </label>
+        <label className="col-span-2 text-sm sm:col-span-1 lg:col-span-2 2xl:col-span-1">
+          <span className="font-medium">Send mode</span>
+          <select
+            data-testid="traffic-send-mode"
+            name="sendMode"
+            value={sendMode}
+            onChange={(e) => setSendMode(e.target.value as SendMode)}
+            className={inputClass}
+            {...fieldProps('sendMode')}
+          >
+            {SEND_MODES.map((m) => (
+              <option key={m.value} value={m.value}>
+                {m.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <div className="col-span-full flex flex-wrap items-center gap-2">
+          <Button type="submit" variant="primary" data-testid="traffic-start" busy={start.isPending}>
+            {running ? 'Restart with these' : 'Start traffic'}
+          </Button>
+          <Button
+            data-testid="traffic-stop"
+            disabled={!running}
+            busy={stop.isPending}
+            onClick={() => {
+              start.reset();
+              stop.mutate();
+            }}
+          >
+            Stop
+          </Button>
+          {!brokerUp && !running ? (
+            <span className="text-xs text-slate-500 dark:text-slate-400">The broker is {state.broker.state}: sends will fail until it runs.</span>
+          ) : null}
+        </div>
+      </form>
+
+      {error ? (
+        <p id={errorId} role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+          {errorMessage(error)}
+        </p>
+      ) : null}
+
+      <div className="mt-3 border-t border-slate-200 pt-3 text-sm dark:border-slate-800">
+        {traffic.config ? (
+          <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
+            <dt className="text-slate-500 dark:text-slate-400">producer</dt>
+            <dd className="break-all font-mono text-xs leading-5" data-testid="traffic-producer-id">
+              {traffic.config.producerId}
+              {running ? '' : ' (last run)'}
+            </dd>
+            <dt className="text-slate-500 dark:text-slate-400">{running ? 'sending' : 'was sending'}</dt>
+            <dd>
+              {traffic.config.rate} msg/s · {bytes(traffic.config.bodySize)} · {traffic.config.sendMode} · topic{' '}
+              <span className="font-mono text-xs">{traffic.config.topic}</span>
+              {traffic.config.count > 0 ? ` · ${traffic.config.count} messages` : ''}
+            </dd>
+            <dt className="text-slate-500 dark:text-slate-400">{running ? 'since' : 'ended'}</dt>
+            <dd>
+              {clock(traffic.since)}
+              {traffic.exitReason && !running ? <span className="text-slate-500 dark:text-slate-400"> · {traffic.exitReason}</span> : null}
+            </dd>
+          </dl>
+        ) : (
+          <p className="text-slate-500 dark:text-slate-400">No traffic yet — start some.</p>
+        )}
+      </div>
+    </Card>
+  );
+}

@@ -1,0 +1,189 @@
+/**
+ * The put path through DefaultMessageStore on real files: append and read back; SYNC_FLUSH answers
+ * only once an fdatasync covers the record; group commit shares fdatasyncs between concurrent puts;
+ * FLUSH_DISK_TIMEOUT on a slow disk, answered once; flushDiskType flipped live both ways with
+ * waiters pending; WAIT=false; the replica hook; refusals with remarks.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { PutMessageStatus } from '../../broker/protocol/codes';
+import { decodeMessageRecord } from '../../broker/protocol/message-record';
+import type { DefaultMessageStore } from '../../broker/store/message-store';
+import type { PutMessageResult } from '../../broker/store/types';
+import { message, openStore, sleep, tempDir, testSettings, waitFor } from '../support/store-fixtures';
+
+/** Durable bytes of the commit-log segment holding the end of a put's record. */
+function durableCovers(store: DefaultMessageStore, result: PutMessageResult): boolean {
+  const end = result.append!.wroteOffset + result.append!.wroteBytes;
+  const segment = store.commitLog.mappedFileQueue.findMappedFileByOffset(result.append!.wroteOffset)!;
+  return segment.file.durableSize() >= end - segment.fileFromOffset;
+}
+
+test('commit-log - append and read back across segments', async (t) => {
+  const settings = testSettings();
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  const results: PutMessageResult[] = [];
+  for (let i = 0; i < 300; i++) {
+    results.push(await store.putMessage(message({ queueId: i % 4, body: Buffer.alloc(500 + (i % 7) * 100, i), tags: `T${i % 3}`, uniqKey: `K${i}` })));
+  }
+  assert.ok(store.commitLog.mappedFileQueue.segments().length > 3, 'the 64 KiB segments rolled');
+  for (const [i, result] of results.entries()) {
+    assert.equal(result.status, PutMessageStatus.PUT_OK);
+    assert.equal(result.append!.queueOffset, Math.floor(i / 4));
+    const stored = store.lookMessageByOffset(result.append!.wroteOffset)!;
+    assert.equal(stored.msgId, result.append!.msgId);
+    assert.equal(stored.queueId, i % 4);
+    assert.equal(stored.queueOffset, Math.floor(i / 4));
+    assert.equal(stored.properties.get('UNIQ_KEY'), `K${i}`);
+    assert.deepEqual(stored.body, Buffer.alloc(500 + (i % 7) * 100, i));
+  }
+  const pulled = store.getMessage('TopicTest', 2, 10, 5);
+  assert.equal(pulled.status, 'FOUND');
+  assert.deepEqual(pulled.records.map((r) => decodeMessageRecord(r).properties.get('UNIQ_KEY')), ['K42', 'K46', 'K50', 'K54', 'K58']);
+  assert.equal(store.maxPhyOffset(), results.at(-1)!.append!.wroteOffset + results.at(-1)!.append!.wroteBytes);
+});
+
+test('commit-log - SYNC_FLUSH answers only after the fdatasync covers the record', async (t) => {
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', slowDiskDelayMs: 60, flushIntervalCommitLog: 3_600_000, flushCommitLogThoroughInterval: 3_600_000 });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  for (let i = 0; i < 5; i++) {
+    let answered = false;
+    const put = store.putMessage(message({ body: Buffer.alloc(2000, i) })).then((r) => ((answered = true), r));
+    await sleep(20);
+    assert.equal(answered, false, 'no answer before the slow fdatasync completes');
+    const result = await put;
+    assert.equal(result.status, PutMessageStatus.PUT_OK);
+    assert.ok(durableCovers(store, result), 'PUT_OK only once the durable watermark covers the record');
+    assert.ok(store.flushedPhyOffset() >= result.append!.wroteOffset + result.append!.wroteBytes);
+  }
+});
+
+test('commit-log - group commit: 64 concurrent puts share few fdatasyncs', async (t) => {
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', slowDiskDelayMs: 5, mappedFileSizeCommitLog: 1024 * 1024 });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  await store.putMessage(message()); // warm up: files and directories exist
+  const before = store.fileLayer.syncCount;
+  const results = await Promise.all(Array.from({ length: 64 }, (_, i) => store.putMessage(message({ queueId: i % 4, body: Buffer.alloc(1024, i) }))));
+  const syncs = store.fileLayer.syncCount - before;
+  assert.ok(results.every((r) => r.status === PutMessageStatus.PUT_OK && durableCovers(store, r)));
+  assert.ok(syncs <= 8, `64 concurrent SYNC_FLUSH puts took ${syncs} fdatasyncs; group commit should need only a few`);
+  assert.equal(store.commitLog.groupCommitService.pendingCount(), 0);
+});
+
+test('commit-log - FLUSH_DISK_TIMEOUT when the disk is slower than syncFlushTimeout, answered once', async (t) => {
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 100, slowDiskDelayMs: 400 });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  const answers: string[] = [];
+  const started = performance.now();
+  const results = await Promise.all(
+    Array.from({ length: 3 }, (_, i) =>
+      store.putMessage(message({ body: Buffer.from(`slow-${i}`) })).then((r) => (answers.push(r.status), r)),
+    ),
+  );
+  const elapsed = performance.now() - started;
+  assert.ok(elapsed >= 95 && elapsed < 380, `answered after ${elapsed.toFixed(0)} ms`);
+  for (const result of results) {
+    assert.equal(result.status, PutMessageStatus.FLUSH_DISK_TIMEOUT);
+    assert.ok(result.append, 'the message is stored all the same');
+    assert.equal(store.lookMessageByOffset(result.append.wroteOffset)?.body.toString().startsWith('slow-'), true);
+  }
+  assert.equal(store.commitLog.groupCommitService.pendingCount(), 0);
+  await waitFor(() => store.flushedPhyOffset() === store.maxPhyOffset(), 3000, 'the slow flush to land');
+  await sleep(50);
+  assert.equal(answers.length, 3, 'each put answered exactly once');
+});
+
+test('commit-log - flushDiskType flips live both ways with waiters pending', async (t) => {
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', slowDiskDelayMs: 150, flushIntervalCommitLog: 20, flushCommitLogThoroughInterval: 40 });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  const answers = new Map<number, string[]>();
+  const put = (i: number) =>
+    store.putMessage(message({ body: Buffer.from(`m${i}`) })).then((r) => {
+      answers.set(i, [...(answers.get(i) ?? []), r.status]);
+      return r;
+    });
+
+  // SYNC waiters pending, then flip to ASYNC: new puts answer at once, old ones still get their flush.
+  const pendingSync = [0, 1, 2, 3].map(put);
+  await sleep(10);
+  assert.ok(store.commitLog.groupCommitService.pendingCount() > 0);
+  settings.flushDiskType = 'ASYNC_FLUSH';
+  const started = performance.now();
+  const asyncResult = await put(4);
+  assert.equal(asyncResult.status, PutMessageStatus.PUT_OK);
+  assert.ok(performance.now() - started < 100, 'ASYNC_FLUSH answers without waiting for the disk');
+  for (const result of await Promise.all(pendingSync)) {
+    assert.equal(result.status, PutMessageStatus.PUT_OK);
+    assert.ok(durableCovers(store, result), 'a waiter queued under SYNC_FLUSH is answered after its fdatasync');
+  }
+  // The async loop keeps flushing: the ASYNC put becomes durable on its own.
+  await waitFor(() => durableCovers(store, asyncResult), 3000, 'the async flush');
+
+  // Flip back to SYNC while async flushes may be in flight: a new put waits for its own fdatasync.
+  settings.flushDiskType = 'SYNC_FLUSH';
+  const syncResult = await put(5);
+  assert.equal(syncResult.status, PutMessageStatus.PUT_OK);
+  assert.ok(durableCovers(store, syncResult));
+  await sleep(50);
+  assert.deepEqual([...answers.values()].map((a) => a.length), [1, 1, 1, 1, 1, 1], 'no put answered twice');
+  assert.equal(store.commitLog.groupCommitService.pendingCount(), 0);
+});
+
+test('commit-log - WAIT=false does not wait for the flush', async (t) => {
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', slowDiskDelayMs: 300, flushIntervalCommitLog: 20, flushCommitLogThoroughInterval: 20 });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  const msg = message();
+  msg.properties.set('WAIT', 'false');
+  const started = performance.now();
+  const result = await store.putMessage(msg);
+  assert.equal(result.status, PutMessageStatus.PUT_OK);
+  assert.ok(performance.now() - started < 150);
+  assert.equal(durableCovers(store, result), false);
+  await waitFor(() => durableCovers(store, result), 3000, 'the interval flush to cover a WAIT=false record');
+});
+
+test('commit-log - replica wait runs beside the flush wait and wins when both fail', async (t) => {
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 50, slowDiskDelayMs: 200 });
+  const offsets: number[] = [];
+  const store = await openStore(tempDir(t), settings, {
+    replicaWait: async (nextOffset) => {
+      offsets.push(nextOffset);
+      return PutMessageStatus.FLUSH_SLAVE_TIMEOUT;
+    },
+  });
+  t.after(() => store.shutdown());
+  const result = await store.putMessage(message());
+  assert.equal(result.status, PutMessageStatus.FLUSH_SLAVE_TIMEOUT);
+  assert.deepEqual(offsets, [result.append!.wroteOffset + result.append!.wroteBytes]);
+  settings.slowDiskDelayMs = 0;
+  await waitFor(() => store.flushedPhyOffset() === store.maxPhyOffset(), 3000, 'the slow flush to land');
+  store.setReplicaWait(async () => PutMessageStatus.PUT_OK);
+  assert.equal((await store.putMessage(message())).status, PutMessageStatus.PUT_OK);
+});
+
+test('commit-log - refusals name the rule', async (t) => {
+  const settings = testSettings({ maxMessageSize: 4096 });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  const big = await store.putMessage(message({ body: Buffer.alloc(5000) }));
+  assert.equal(big.status, PutMessageStatus.MESSAGE_ILLEGAL);
+  assert.equal(big.remark, 'body size 5000 exceeds maxMessageSize 4096');
+  const badTopic = await store.putMessage(message({ topic: 'a b' }));
+  assert.equal(badTopic.status, PutMessageStatus.MESSAGE_ILLEGAL);
+  assert.match(badTopic.remark!, /topic "a b" contains characters outside/);
+  assert.match((await store.putMessage(message({ topic: 'x'.repeat(128) }))).remark!, /over the limit of 127/);
+  assert.match((await store.putMessage(message({ topic: '' }))).remark!, /topic is empty/);
+  const props = message();
+  props.properties.set('BIG', 'v'.repeat(40_000));
+  const tooManyProps = await store.putMessage(props);
+  assert.equal(tooManyProps.status, PutMessageStatus.PROPERTIES_SIZE_EXCEEDED);
+  assert.match(tooManyProps.remark!, /32767/);
+  assert.equal(store.maxPhyOffset(), 0, 'nothing refused was appended');
+  assert.equal(store.topics.selectTopicConfig('a b'), undefined);
+});
