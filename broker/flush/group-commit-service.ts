@@ -77,14 +77,10 @@ export class GroupCommitService {
   private scheduleCommit(): void {
     if (this.flushing || this.scheduled || this.stopped) return;
     this.scheduled = true;
-    const mode = process.env.GC_MODE ?? 'immediate';
-    const run = () => {
+    setImmediate(() => {
       this.scheduled = false;
       void this.doCommit();
-    };
-    if (mode === 'immediate') setImmediate(run);
-    else if (mode === 'micro') queueMicrotask(run);
-    else if (mode === 'sync') run();
+    });
   }
 
   private async doCommit(): Promise<void> {

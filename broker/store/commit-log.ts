@@ -35,6 +35,7 @@ import { MappedFileQueue } from './mapped-file-queue.js';
 import type { MappedFile } from './mapped-file.js';
 import type { StoreCheckpoint } from './store-checkpoint.js';
 import type { DispatchRequest } from './reput-message-service.js';
+import { recoverCommitLog } from './commit-log-recovery.js';
 import type { AppendResult, HostAddress, MessageExt, MessageInner, PutMessageResult, StoreEvents } from './types.js';
 
 /** RocketMQ's encoder buffer is maxMessageSize + 64 KiB: no record may be larger. */
@@ -332,91 +333,17 @@ export class CommitLog {
   }
 
   // -------------------------------------------------------------------------------------------
-  // Recovery
+  // Recovery (the walk itself lives in commit-log-recovery.ts)
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Validates the tail of the log and truncates at the first invalid record (recoverNormally /
-   * recoverAbnormally, rocketmq-facts.md §3.7). Normal recovery starts at the third-last segment;
-   * abnormal recovery at the newest segment whose first record is older than the checkpoint's
-   * minimum timestamp. Returns the valid end (the new max offset).
+   * Validates the tail of the log and truncates at the first invalid record (rocketmq-facts.md
+   * §3.7); returns the valid end, the new max offset.
    */
   recover(abnormal: boolean, checkpointMinTimestamp: number): number {
-    const files = this.mappedFileQueue.segments();
-    if (files.length === 0) return 0;
-    const start = abnormal ? this.abnormalStartIndex(checkpointMinTimestamp) : Math.max(0, files.length - 3);
-    let validEnd = files[start]!.fileFromOffset;
-    for (let index = start; index < files.length; index++) {
-      const file = files[index]!;
-      const scan = this.scanSegment(file);
-      validEnd = file.fileFromOffset + scan.end;
-      if (!scan.blank) break; // the log ends inside this segment
-    }
-    this.mappedFileQueue.truncateDirtyFiles(validEnd);
-    if (validEnd > 0) this.lastStoreTimestamp = this.lastRecordTimestampBefore(validEnd);
+    const { validEnd, lastStoreTimestamp } = recoverCommitLog(this, abnormal, checkpointMinTimestamp);
+    this.lastStoreTimestamp = lastStoreTimestamp;
     return validEnd;
-  }
-
-  /**
-   * Walks one segment from its start: returns where its valid data ends and whether a proper BLANK
-   * record (padding exactly to the capacity) finished it.
-   */
-  private scanSegment(file: MappedFile): { end: number; blank: boolean } {
-    const cursor = new SegmentCursor(file);
-    const capacity = this.mappedFileQueue.fileSize;
-    let position = 0;
-    while (position < file.wrotePosition) {
-      const head = cursor.view(position, 8);
-      if (head.length < 8) break;
-      const size = head.readInt32BE(0);
-      if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
-        const whole = size === capacity - position && file.wrotePosition === capacity;
-        return { end: whole ? capacity : position, blank: whole };
-      }
-      if (size < RECORD_FIXED_OVERHEAD || size > capacity - position - END_FILE_MIN_BLANK_LENGTH) break;
-      const record = cursor.view(position, size);
-      const check = checkMessageRecord(record, 0, {
-        checkCrc: true,
-        maxRecordSize: size,
-        expectedPhysicalOffset: file.fileFromOffset + position,
-      });
-      if (check.status !== RecordCheckStatus.OK) break;
-      position += size;
-    }
-    return { end: position, blank: false };
-  }
-
-  private abnormalStartIndex(minTimestamp: number): number {
-    const files = this.mappedFileQueue.segments();
-    if (minTimestamp <= 0) return 0;
-    for (let index = files.length - 1; index >= 0; index--) {
-      const message = this.firstRecordOf(files[index]!);
-      if (message && message.storeTimestamp <= minTimestamp) return index;
-    }
-    return 0;
-  }
-
-  private firstRecordOf(file: MappedFile): MessageExt | null {
-    return file.wrotePosition > 0 ? this.lookMessageByOffset(file.fileFromOffset) : null;
-  }
-
-  /** Store time of the newest record before `end`, so timestamps stay monotonic after a restart. */
-  private lastRecordTimestampBefore(end: number): number {
-    const file = this.mappedFileQueue.findMappedFileByOffset(end - 1);
-    if (!file) return 0;
-    const cursor = new SegmentCursor(file);
-    let position = 0;
-    let last = 0;
-    while (file.fileFromOffset + position < end) {
-      const head = cursor.view(position, 8);
-      if (head.length < 8 || head.readInt32BE(4) === BLANK_MAGIC_CODE) break;
-      const size = head.readInt32BE(0);
-      const record = cursor.view(position, size);
-      if (record.length < size) break;
-      last = decodeMessageRecord(record, 0).storeTimestamp;
-      position += size;
-    }
-    return last;
   }
 
   // -------------------------------------------------------------------------------------------

@@ -18,6 +18,9 @@ import path from 'node:path';
 import type { FileLayer, StoreFile } from '../io/file-layer.js';
 import { ZerolossError } from '../errors/errors.js';
 
+/** Deferred bytes kept in memory at most; beyond this they are written at once (a bounded buffer). */
+export const PENDING_WRITE_MAX_BYTES = 1024 * 1024;
+
 /** Size of the page the flush rules count in (flushCommitLogLeastPages is in these). */
 export const OS_PAGE_SIZE = 4096;
 
@@ -84,6 +87,7 @@ export class MappedFile {
     if (defer) {
       this.pending.push(data);
       this.pendingBytes += data.length;
+      if (this.pendingBytes >= PENDING_WRITE_MAX_BYTES) this.writePending();
     } else {
       this.writePending();
       this.file.writeAt(data, at);

@@ -135,6 +135,8 @@ export class DefaultMessageStore {
       store = new DefaultMessageStore(options, lock);
       store.load();
       store.recover();
+      // 5.x writes the pid into abort; the old one goes first so no abort.bak is left behind.
+      fs.rmSync(path.join(root, 'abort'), { force: true });
       writeFileAtomicSync(path.join(root, 'abort'), String(process.pid));
       store.start();
       return store;
