@@ -1,0 +1,169 @@
+/**
+ * A TCP proxy in front of a broker port or the replication link, with faults per direction that
+ * change live (in the manner of Toxiproxy): added latency with jitter, a blackhole (bytes are read
+ * and dropped; the connection stays open, as in a partition), a bandwidth limit, and a reset of
+ * every open connection. upstream = client → target, downstream = target → client.
+ */
+import net from 'node:net';
+import { splitAddress } from '../../broker/remoting/remoting-client';
+
+export type Direction = 'upstream' | 'downstream';
+
+export interface LinkFaults {
+  latencyMs: number;
+  jitterMs: number;
+  blackhole: boolean;
+  /** bytes per second; 0 = unlimited */
+  bandwidthBytesPerSec: number;
+}
+
+export const NO_FAULTS: LinkFaults = { latencyMs: 0, jitterMs: 0, blackhole: false, bandwidthBytesPerSec: 0 };
+
+export interface FaultProxyStats {
+  connections: number;
+  bytes: Record<Direction, number>;
+  droppedBytes: Record<Direction, number>;
+}
+
+/** One direction of one connection: chunks leave in order, each no earlier than its due time. */
+class Pipe {
+  private queue: { chunk: Buffer; dueMs: number }[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private nextFreeMs = 0;
+
+  constructor(private readonly to: net.Socket, private readonly faults: () => LinkFaults, private readonly onBytes: (n: number, dropped: boolean) => void) {}
+
+  push(chunk: Buffer): void {
+    const f = this.faults();
+    if (f.blackhole) {
+      this.onBytes(chunk.length, true);
+      return;
+    }
+    const now = Date.now();
+    let due = now + f.latencyMs + (f.jitterMs > 0 ? Math.random() * f.jitterMs : 0);
+    if (f.bandwidthBytesPerSec > 0) {
+      const start = Math.max(now, this.nextFreeMs);
+      this.nextFreeMs = start + (chunk.length / f.bandwidthBytesPerSec) * 1000;
+      due = Math.max(due, this.nextFreeMs);
+    }
+    // Order is kept: a chunk never overtakes the one before it, whatever the jitter.
+    const last = this.queue.at(-1);
+    if (last && due < last.dueMs) due = last.dueMs;
+    this.queue.push({ chunk, dueMs: due });
+    this.drain();
+  }
+
+  private drain(): void {
+    if (this.timer) return;
+    const now = Date.now();
+    while (this.queue.length > 0 && this.queue[0].dueMs <= now) {
+      const { chunk } = this.queue.shift()!;
+      if (this.to.destroyed) return;
+      this.to.write(chunk);
+      this.onBytes(chunk.length, false);
+    }
+    if (this.queue.length > 0) {
+      this.timer = setTimeout(() => {
+        this.timer = undefined;
+        this.drain();
+      }, Math.max(1, this.queue[0].dueMs - now));
+    }
+  }
+
+  close(): void {
+    clearTimeout(this.timer);
+    this.queue = [];
+  }
+}
+
+export class FaultProxy {
+  private readonly server = net.createServer((client) => this.accept(client));
+  private readonly connections = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private readonly faults: Record<Direction, LinkFaults> = { upstream: { ...NO_FAULTS }, downstream: { ...NO_FAULTS } };
+  private readonly counters: FaultProxyStats = { connections: 0, bytes: { upstream: 0, downstream: 0 }, droppedBytes: { upstream: 0, downstream: 0 } };
+  port = 0;
+
+  constructor(readonly name: string, private target: string) {}
+
+  async listen(port = 0, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as net.AddressInfo).port;
+    return this.port;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  setTarget(target: string): void {
+    this.target = target;
+  }
+
+  getFaults(): Record<Direction, LinkFaults> {
+    return { upstream: { ...this.faults.upstream }, downstream: { ...this.faults.downstream } };
+  }
+
+  setFaults(direction: Direction | 'both', faults: Partial<LinkFaults>): void {
+    for (const d of direction === 'both' ? (['upstream', 'downstream'] as const) : [direction]) {
+      this.faults[d] = { ...this.faults[d], ...faults };
+    }
+  }
+
+  clearFaults(): void {
+    this.faults.upstream = { ...NO_FAULTS };
+    this.faults.downstream = { ...NO_FAULTS };
+  }
+
+  /** Ends every open connection with a TCP reset, as a crashed middlebox would. */
+  resetConnections(): void {
+    for (const { client, upstream } of this.connections) {
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+    }
+    this.connections.clear();
+  }
+
+  stats(): FaultProxyStats {
+    return { connections: this.connections.size, bytes: { ...this.counters.bytes }, droppedBytes: { ...this.counters.droppedBytes } };
+  }
+
+  async close(): Promise<void> {
+    this.resetConnections();
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+
+  private accept(client: net.Socket): void {
+    const [host, port] = splitAddress(this.target);
+    const upstream = net.connect({ host, port });
+    const pair = { client, upstream };
+    this.connections.add(pair);
+    this.counters.connections++;
+    const count = (d: Direction) => (n: number, dropped: boolean) => {
+      if (dropped) this.counters.droppedBytes[d] += n;
+      else this.counters.bytes[d] += n;
+    };
+    const up = new Pipe(upstream, () => this.faults.upstream, count('upstream'));
+    const down = new Pipe(client, () => this.faults.downstream, count('downstream'));
+    client.setNoDelay(true);
+    upstream.setNoDelay(true);
+    client.on('data', (chunk) => up.push(chunk));
+    upstream.on('data', (chunk) => down.push(chunk));
+    const close = () => {
+      up.close();
+      down.close();
+      client.destroy();
+      upstream.destroy();
+      this.connections.delete(pair);
+    };
+    client.on('close', close);
+    upstream.on('close', close);
+    client.on('error', close);
+    upstream.on('error', close);
+  }
+}
