@@ -4,7 +4,7 @@ import net from 'node:net';
 import { FaultProxy } from '../../server/cluster/fault-proxy';
 
 async function echoServer(): Promise<{ port: number; close(): void }> {
-  const server = net.createServer((s) => s.on('data', (d) => s.write(d)));
+  const server = net.createServer((s) => s.on('data', (d) => s.write(d)).on('error', () => {}));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   return { port: (server.address() as net.AddressInfo).port, close: () => server.close() };
 }
