@@ -63,6 +63,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       message: (message) => this.onBrokerMessage(message),
       exit: (info) => {
         this.brokerView = { ...this.brokerView, ...this.broker.status };
+        this.aggregator.resetBrokerStats();
         this.brokerReady?.reject(new Error(`broker ${info.reason}`));
         this.brokerReady = undefined;
         void this.recordEvent(info.expected ? 'process.stopped' : 'process.crashed', 'broker', `broker-a master ${info.reason}`, 'process');
@@ -222,7 +223,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
         void this.recordEvent('process.started', 'broker', `broker-a master running on 127.0.0.1:${message.port}${message.recovery.abnormal ? ' (recovered after an unclean stop)' : ''}`, 'process', message.recovery);
         break;
       case 'fatal':
-        this.brokerView = { ...this.brokerView, exitReason: message.message };
+        // The same sentence reaches stderr, and the exit reason carries the last stderr line.
         break;
       case 'stats':
         this.aggregator.setBrokerStats(message.stats);

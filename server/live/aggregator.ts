@@ -45,6 +45,11 @@ export class Aggregator {
     this.stats = stats;
   }
 
+  /** A dead broker has no watermarks: its last figures must not linger on the dashboard. */
+  resetBrokerStats(): void {
+    this.stats = { maxPhyOffset: 0, flushedPhyOffset: 0, unflushedBytes: 0, connections: 0, storedTotal: 0 };
+  }
+
   sample(now = Date.now()): LiveSample {
     const since = now - RATE_WINDOW_MS;
     this.outcomes = this.outcomes.filter((o) => o.at > since);

@@ -193,7 +193,7 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
               <pre
                 tabIndex={0}
                 aria-label="Last lines the broker process wrote"
-                className="max-h-56 overflow-auto rounded-md bg-slate-950 p-2 font-mono text-[11px] leading-4 text-slate-200"
+                className="max-h-56 overflow-auto whitespace-pre-wrap break-all rounded-md bg-slate-950 p-2 font-mono text-[11px] leading-4 text-slate-200"
               >
                 {output.data.map((line, i) => (
                   <span key={i} className={line.startsWith('!') ? 'text-red-300' : undefined}>

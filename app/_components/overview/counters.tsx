@@ -8,9 +8,9 @@ import { Card } from '../ui/card';
 function Tile({ label, value, testId, color, title, sub }: { label: string; value: string; testId?: string; color?: string; title?: string; sub?: string }) {
   return (
     <div className="min-w-0 rounded-lg border border-slate-200 px-3 py-2 dark:border-slate-800" title={title}>
-      <dt className="flex items-center gap-1.5 truncate text-[11px] font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
-        {color ? <span className="h-2 w-2 shrink-0 rounded-full" style={{ backgroundColor: color }} aria-hidden="true" /> : null}
-        <span className="truncate">{label}</span>
+      <dt className="flex items-start gap-1.5 text-[11px] leading-4 font-medium uppercase tracking-wide text-slate-500 dark:text-slate-400">
+        {color ? <span className="mt-1 h-2 w-2 shrink-0 rounded-full" style={{ backgroundColor: color }} aria-hidden="true" /> : null}
+        <span className="min-w-0 break-all">{label}</span>
       </dt>
       <dd className="mt-0.5 truncate text-xl font-semibold tabular-nums" data-testid={testId}>
         {value}

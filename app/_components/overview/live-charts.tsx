@@ -69,10 +69,38 @@ const DARK: Palette = {
   unflushed: '#fbbf24',
 };
 
+interface PlacedMarker extends ChartMarker {
+  /** label row (0 = top), or null: too crowded, the line is drawn without a label */
+  row: number | null;
+  /** the label runs left of the line near the right edge */
+  anchor: 'start' | 'end';
+  text: string;
+}
+
 interface Frame {
   domain: [number, number];
   ticks: number[];
-  markers: ChartMarker[];
+  markers: PlacedMarker[];
+}
+
+const LABEL_ROWS = 4;
+/** how much of the time axis one label covers (about 26 characters on a half-width chart) */
+const LABEL_SPAN_MS = WINDOW_MS * 0.3;
+
+/** Places each marker's label in the first row where it overlaps no other label. */
+function placeMarkers(markers: ChartMarker[], start: number, end: number): PlacedMarker[] {
+  const rows: [number, number][][] = Array.from({ length: LABEL_ROWS }, () => []);
+  const inWindow = markers.filter((m) => m.t >= start && m.t <= end).sort((a, b) => a.t - b.t);
+  // the newest markers matter most: place them first
+  const placed = [...inWindow].reverse().map((m): PlacedMarker => {
+    const anchor = m.t > end - LABEL_SPAN_MS ? 'end' : 'start';
+    const span: [number, number] = anchor === 'start' ? [m.t, m.t + LABEL_SPAN_MS] : [m.t - LABEL_SPAN_MS, m.t];
+    const row = rows.findIndex((taken) => taken.every(([a, b]) => span[1] < a || span[0] > b));
+    if (row >= 0) rows[row].push(span);
+    const strong = m.kind === 'setting' || m.kind === 'fault';
+    return { ...m, row: row >= 0 ? row : null, anchor, text: truncate(m.label, strong ? 28 : 24) };
+  });
+  return placed.reverse();
 }
 
 /** The shared time window: the last two minutes up to the newest sample. */
@@ -81,14 +109,32 @@ function frameOf(history: LiveSample[], markers: ChartMarker[], now: number): Fr
   const start = end - WINDOW_MS;
   const ticks: number[] = [];
   for (let t = Math.ceil(start / TICK_EVERY_MS) * TICK_EVERY_MS; t <= end; t += TICK_EVERY_MS) ticks.push(t);
-  return { domain: [start, end], ticks, markers: markers.filter((m) => m.t >= start && m.t <= end) };
+  return { domain: [start, end], ticks, markers: placeMarkers(markers, start, end) };
 }
 
-function MarkerLabel({ viewBox, text, row, color }: { viewBox?: { x?: number; y?: number }; text: string; row: number; color: string }) {
-  if (!viewBox || viewBox.x === undefined || viewBox.y === undefined) return null;
+function MarkerLabel({
+  viewBox,
+  marker,
+  color,
+}: {
+  viewBox?: { x?: number; y?: number };
+  marker: PlacedMarker;
+  color: string;
+}) {
+  if (marker.row === null || !viewBox || viewBox.x === undefined || viewBox.y === undefined) return null;
+  const end = marker.anchor === 'end';
   return (
-    <text x={viewBox.x + 3} y={viewBox.y + 10 + row * 11} fill={color} fontSize={10} fontWeight={600} className="pointer-events-none">
-      {text}
+    <text
+      x={viewBox.x + (end ? -3 : 3)}
+      y={viewBox.y + 10 + marker.row * 11}
+      textAnchor={end ? 'end' : 'start'}
+      fill={color}
+      fontSize={10}
+      fontWeight={600}
+      className="pointer-events-none"
+    >
+      <title>{marker.label}</title>
+      {marker.text}
     </text>
   );
 }
@@ -105,9 +151,7 @@ function markerLines(frame: Frame, palette: Palette): ReactNode[] {
         strokeWidth={strong ? 1.5 : 1}
         strokeDasharray={strong ? undefined : '3 3'}
         ifOverflow="discard"
-        label={(props: { viewBox?: { x?: number; y?: number } }) => (
-          <MarkerLabel viewBox={props.viewBox} text={truncate(m.label, strong ? 30 : 22)} row={i % 3} color={color} />
-        )}
+        label={(props: { viewBox?: { x?: number; y?: number } }) => <MarkerLabel viewBox={props.viewBox} marker={m} color={color} />}
       />
     );
   });
@@ -139,7 +183,7 @@ function chartChrome(palette: Palette, frame: Frame) {
         labelStyle={{ color: palette.text, fontWeight: 600 }}
       />
     ),
-    legend: <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} />,
+    legend: <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />,
   };
 }
 

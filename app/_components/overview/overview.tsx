@@ -23,7 +23,10 @@ export function Overview() {
     enabled: !connected,
     refetchInterval: connected ? false : 2000,
   });
-  const state: LiveState | null = (connected ? live.state : null) ?? ((polled.data as LiveState | undefined) ?? live.state);
+  // Whichever is newer: a poll from before the stream connected must not hide the stream's state.
+  const polledState = (polled.data as LiveState | undefined) ?? null;
+  const state: LiveState | null =
+    live.state && (connected || !polledState || live.state.t >= polledState.t) ? live.state : polledState;
 
   return (
     <div className="grid gap-4">
