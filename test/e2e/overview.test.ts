@@ -35,9 +35,9 @@ describe('dashboard overview', () => {
   });
 
   test('flipping flushDiskType in the UI changes it on the broker and persists it', async () => {
-    await page.getByTestId('flush-disk-type').filter({ hasText: 'ASYNC_FLUSH' }).waitFor();
+    await page.getByTestId('flush-disk-type').filter({ hasText: /^ASYNC_FLUSH$/ }).waitFor();
     await page.getByTestId('flush-SYNC_FLUSH').click();
-    await page.getByTestId('flush-disk-type').filter({ hasText: 'SYNC_FLUSH' }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('flush-disk-type').filter({ hasText: /^SYNC_FLUSH$/ }).waitFor({ timeout: 10_000 });
     assert.equal(await page.getByTestId('flush-SYNC_FLUSH').getAttribute('aria-pressed'), 'true');
     const settings = await trpc<{ settings: { flushDiskType: string } }>(app.url, 'settings.get', undefined, 'query');
     assert.ok(settings.ok && settings.data.settings.flushDiskType === 'SYNC_FLUSH', 'the control plane saved SYNC_FLUSH');
@@ -48,13 +48,13 @@ describe('dashboard overview', () => {
     await page.getByTestId('traffic-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="total-SEND_OK"]')?.textContent?.replace(/[^\d]/g, '') ?? 0) > 50, undefined, { timeout: 30_000 });
     const first = await intText(page, 'total-sent');
-    await page.waitForTimeout(1500);
+    await page.waitForTimeout(3000);
     const second = await intText(page, 'total-sent');
     assert.ok(second > first, `sent counter rises (${first} → ${second})`);
     await page.getByTestId('chart-throughput').locator('svg').first().waitFor();
     await page.getByTestId('flush-ASYNC_FLUSH').click();
-    await page.getByTestId('flush-disk-type').filter({ hasText: 'ASYNC_FLUSH' }).waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(2000);
+    await page.getByTestId('flush-disk-type').filter({ hasText: /^ASYNC_FLUSH$/ }).waitFor({ timeout: 10_000 });
+    await page.waitForTimeout(4000);
     await page.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', 'overview.png'), fullPage: true });
     await page.getByTestId('traffic-stop').click();
   });

@@ -85,16 +85,19 @@ interface Frame {
 
 const LABEL_ROWS = 4;
 /** how much of the time axis one label covers (about 26 characters on a half-width chart) */
-const LABEL_SPAN_MS = WINDOW_MS * 0.3;
+const LABEL_SPAN_SHARE = 0.3;
+/** the axis never spans less than this, so a fresh start is not stretched across the chart */
+const MIN_SPAN_MS = 30_000;
 
 /** Places each marker's label in the first row where it overlaps no other label. */
 function placeMarkers(markers: ChartMarker[], start: number, end: number): PlacedMarker[] {
+  const labelSpanMs = (end - start) * LABEL_SPAN_SHARE;
   const rows: [number, number][][] = Array.from({ length: LABEL_ROWS }, () => []);
   const inWindow = markers.filter((m) => m.t >= start && m.t <= end).sort((a, b) => a.t - b.t);
   // the newest markers matter most: place them first
   const placed = [...inWindow].reverse().map((m): PlacedMarker => {
-    const anchor = m.t > end - LABEL_SPAN_MS ? 'end' : 'start';
-    const span: [number, number] = anchor === 'start' ? [m.t, m.t + LABEL_SPAN_MS] : [m.t - LABEL_SPAN_MS, m.t];
+    const anchor = m.t > end - labelSpanMs ? 'end' : 'start';
+    const span: [number, number] = anchor === 'start' ? [m.t, m.t + labelSpanMs] : [m.t - labelSpanMs, m.t];
     const row = rows.findIndex((taken) => taken.every(([a, b]) => span[1] < a || span[0] > b));
     if (row >= 0) rows[row].push(span);
     const strong = m.kind === 'setting' || m.kind === 'fault';
@@ -103,12 +106,15 @@ function placeMarkers(markers: ChartMarker[], start: number, end: number): Place
   return placed.reverse();
 }
 
-/** The shared time window: the last two minutes up to the newest sample. */
+/** The shared time window: up to two minutes of the history, at least MIN_SPAN_MS, ending at the newest sample. */
 function frameOf(history: LiveSample[], markers: ChartMarker[], now: number): Frame {
   const end = history.length > 0 ? history[history.length - 1].t : now;
-  const start = end - WINDOW_MS;
+  const oldest = history.length > 0 ? history[0].t : end;
+  const start = Math.max(end - WINDOW_MS, Math.min(oldest, end - MIN_SPAN_MS));
+  const span = end - start;
+  const tickEvery = span <= 40_000 ? 5_000 : span <= 90_000 ? 10_000 : TICK_EVERY_MS;
   const ticks: number[] = [];
-  for (let t = Math.ceil(start / TICK_EVERY_MS) * TICK_EVERY_MS; t <= end; t += TICK_EVERY_MS) ticks.push(t);
+  for (let t = Math.ceil(start / tickEvery) * tickEvery; t <= end; t += tickEvery) ticks.push(t);
   return { domain: [start, end], ticks, markers: placeMarkers(markers, start, end) };
 }
 
