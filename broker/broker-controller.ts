@@ -13,6 +13,9 @@ import { RemotingServer } from './remoting/remoting-server.js';
 import { FileLayer } from './io/file-layer.js';
 import { DefaultMessageStore } from './store/message-store.js';
 import type { StoreEvents } from './store/types.js';
+import { ClientRegistry } from './client-registry.js';
+import { createHeartbeatProcessor, createUnregisterClientProcessor, notifyConsumerIdsChanged } from './processors/client-manage-processor.js';
+import { newTopicConfig } from './store/topic-config-manager.js';
 
 export const BrokerOptionsSchema = z.object({
   identity: BrokerIdentitySchema,
@@ -31,13 +34,19 @@ export class BrokerController {
   readonly fileLayer: FileLayer;
   store!: DefaultMessageStore;
   readonly remoting: RemotingServer;
+  /** producers and consumers known from their heartbeats */
+  readonly clients = new ClientRegistry({ consumerIdsChanged: notifyConsumerIdsChanged });
+  private readonly timers: NodeJS.Timeout[] = [];
   port = 0;
 
   constructor(options: BrokerOptions, private readonly listeners: BrokerListeners = {}) {
     this.identity = options.identity;
     this.settings = options.settings;
     this.fileLayer = new FileLayer({ slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
-    this.remoting = new RemotingServer({ badFrame: (_, reason) => listeners.badFrame?.(reason) });
+    this.remoting = new RemotingServer({
+      badFrame: (_, reason) => listeners.badFrame?.(reason),
+      connectionClosed: (connection) => this.clients.connectionClosed(connection),
+    });
   }
 
   async start(): Promise<void> {
@@ -61,6 +70,20 @@ export class BrokerController {
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(toBrokerConf(this.settings)) }));
     this.remoting.register(RequestCode.GET_BROKER_RUNTIME_INFO, (request) =>
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify({ table: this.runtimeInfo() })) }));
+    this.registerClientProcessors();
+  }
+
+  /** Heartbeats, consumer groups, offsets and pulls: the broker side of consumption. */
+  private registerClientProcessors(): void {
+    const clientManage = {
+      registry: this.clients,
+      ensureRetryTopic: (topic: string) => {
+        if (!this.store.topics.selectTopicConfig(topic)) this.store.topics.updateTopicConfig(newTopicConfig(topic, 1));
+      },
+    };
+    this.remoting.register(RequestCode.HEART_BEAT, createHeartbeatProcessor(clientManage));
+    this.remoting.register(RequestCode.UNREGISTER_CLIENT, createUnregisterClientProcessor(clientManage));
+    this.timers.push(setInterval(() => this.clients.scanNotActive(), 10_000).unref());
   }
 
   /** Applies a validated patch; flushDiskType and brokerRole take effect on the next put. */
@@ -96,6 +119,7 @@ export class BrokerController {
   }
 
   async shutdown(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
     await this.remoting.close();
     await this.store?.shutdown();
   }

@@ -148,6 +148,18 @@ export const MessageProperty = {
   ZL_SEQ: 'ZL_SEQ',
 } as const;
 
+/** Topic and group names of RocketMQ's system topics (CM/MixAll.java, CM/topic/TopicValidator.java). */
+export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
+export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
+export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+export const RMQ_SYS_TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+export const RMQ_SYS_TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
+export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';
+export const CID_SYS_RMQ_TRANS = 'CID_SYS_RMQ_TRANS';
+
+/** PULL_MESSAGE sysFlag bits (CM/sysflag/PullSysFlag.java). */
+export const PullSysFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4, CLASS_FILTER: 0x8 } as const;
+
 /** Property string separators (MessageDecoder.messageProperties2String). */
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';

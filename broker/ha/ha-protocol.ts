@@ -1,0 +1,122 @@
+/**
+ * The classic RocketMQ HA wire protocol (rocketmq-facts.md §5.2): raw TCP, big-endian, no framing
+ * besides these headers. It owns encoding and decoding, and the sanity limits that tell a garbage
+ * frame from a real one; it does not own sockets or offsets' meaning.
+ *
+ *   slave → master, every report (on connect, after each appended batch, every haSendHeartbeatInterval):
+ *   ┌──────────────────────────────┐
+ *   │ slave max phy offset (int64) │   8 bytes
+ *   └──────────────────────────────┘
+ *
+ *   master → slave, every transfer (bodySize 0 = heartbeat):
+ *   ┌──────────────────────┬─────────────────┬───────────────────────────────────────────┐
+ *   │ master phy offset (8) │ body size (4)    │ raw commit-log bytes, ≤ haTransferBatchSize │
+ *   └──────────────────────┴─────────────────┴───────────────────────────────────────────┘
+ *   12-byte header; a body never crosses a commit-log segment.
+ *
+ * A decoder never buffers more than one frame: the master keeps < 8 bytes between reads, the slave
+ * at most one header plus HA_BODY_BYTES_MAX.
+ */
+
+/** slave → master report: the slave's max commit-log offset */
+export const HA_REPORT_BYTES = 8;
+/** master → slave transfer header: [phyOffset:8][bodySize:4] */
+export const HA_HEADER_BYTES = 8 + 4;
+/** Largest body a slave accepts in one frame: RocketMQ's slave read buffer is 4 MiB. */
+export const HA_BODY_BYTES_MAX = 4 * 1024 * 1024;
+/** Offsets must stay exact in a JS number; a larger one can only be garbage. */
+export const HA_OFFSET_MAX = Number.MAX_SAFE_INTEGER;
+/** The slave retries its connection this often (HAClient: waitForRunning(1000 * 5)). */
+export const HA_RECONNECT_INTERVAL_MS = 5000;
+
+export class HaProtocolError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HaProtocolError';
+  }
+}
+
+export interface TransferFrame {
+  /** where `body` starts in the master's commit log (for a heartbeat: where the master would ship from) */
+  phyOffset: number;
+  body: Buffer;
+}
+
+export function encodeReport(maxPhyOffset: number): Buffer {
+  if (!Number.isSafeInteger(maxPhyOffset) || maxPhyOffset < 0) throw new RangeError(`offset ${maxPhyOffset} is not a valid commit-log offset`);
+  const buffer = Buffer.allocUnsafe(HA_REPORT_BYTES);
+  buffer.writeBigInt64BE(BigInt(maxPhyOffset), 0);
+  return buffer;
+}
+
+export function encodeTransferHeader(phyOffset: number, bodySize: number): Buffer {
+  if (!Number.isSafeInteger(phyOffset) || phyOffset < 0) throw new RangeError(`offset ${phyOffset} is not a valid commit-log offset`);
+  if (!Number.isInteger(bodySize) || bodySize < 0 || bodySize > HA_BODY_BYTES_MAX) throw new RangeError(`body size ${bodySize} is out of range`);
+  const header = Buffer.allocUnsafe(HA_HEADER_BYTES);
+  header.writeBigInt64BE(BigInt(phyOffset), 0);
+  header.writeInt32BE(bodySize, 8);
+  return header;
+}
+
+function readOffset(buffer: Buffer, at: number, what: string): number {
+  const value = buffer.readBigInt64BE(at);
+  if (value < 0n || value > BigInt(HA_OFFSET_MAX)) throw new HaProtocolError(`${what} ${value} is not a commit-log offset (0..2^53)`);
+  return Number(value);
+}
+
+/** Master side: splits the slave's byte stream into 8-byte offset reports. */
+export class ReportDecoder {
+  private rest = Buffer.alloc(0);
+
+  /** Every complete report in order; throws HaProtocolError on an impossible offset. */
+  push(chunk: Buffer): number[] {
+    const data = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
+    const whole = data.length - (data.length % HA_REPORT_BYTES);
+    const reports: number[] = [];
+    for (let at = 0; at < whole; at += HA_REPORT_BYTES) reports.push(readOffset(data, at, 'reported slave offset'));
+    this.rest = Buffer.from(data.subarray(whole));
+    return reports;
+  }
+}
+
+/** Slave side: splits the master's byte stream into transfer frames. */
+export class TransferDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  constructor(private readonly bodyBytesMax = HA_BODY_BYTES_MAX) {}
+
+  /** Every complete frame in order; throws HaProtocolError on a garbage header. */
+  push(chunk: Buffer): TransferFrame[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const frames: TransferFrame[] = [];
+    for (;;) {
+      if (this.buffered < HA_HEADER_BYTES) break;
+      const header = this.peek(HA_HEADER_BYTES);
+      const phyOffset = readOffset(header, 0, 'master offset');
+      const bodySize = header.readInt32BE(8);
+      if (bodySize < 0 || bodySize > this.bodyBytesMax) {
+        throw new HaProtocolError(`transfer body size ${bodySize} is outside 0..${this.bodyBytesMax}`);
+      }
+      if (this.buffered < HA_HEADER_BYTES + bodySize) break;
+      const frame = this.take(HA_HEADER_BYTES + bodySize);
+      frames.push({ phyOffset, body: frame.subarray(HA_HEADER_BYTES) });
+    }
+    return frames;
+  }
+
+  private peek(n: number): Buffer {
+    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
+    return this.chunks[0]!.subarray(0, n);
+  }
+
+  private take(n: number): Buffer {
+    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
+    const taken = joined.subarray(0, n);
+    const rest = joined.subarray(n);
+    this.chunks = rest.length > 0 ? [rest] : [];
+    this.buffered -= n;
+    return taken;
+  }
+}
