@@ -8,20 +8,35 @@
  * Async: the same, with retryTimesWhenSendAsyncFailed, and the result goes to a callback.
  * Oneway: one attempt, no answer.
  */
-import { MessageProperty, RequestCode, responseCodeName, responseCodeToSendStatus, retryableResponseCodes, type SendStatus } from '../protocol/codes.js';
+import { MessageProperty, MessageSysFlag, RequestCode, responseCodeName, responseCodeToSendStatus, retryableResponseCodes, type SendStatus } from '../protocol/codes.js';
 import { createRequest } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
 import { createUniqId } from './message-id.js';
 import { messageProperties2String } from '../protocol/message-record.js';
+import { MQClientInstance } from './mq-client-instance.js';
+
+/** A queue a producer can write to: the broker group's name, its master's address, the queue id. */
+export interface PublishQueue {
+  brokerName: string;
+  brokerAddr: string;
+  queueId: number;
+}
+
+/** The broker group name used when a producer addresses one broker directly. */
+const DIRECT_BROKER_NAME = 'direct';
 
 export interface ProducerOptions {
   producerGroup: string;
   /** stamped on every message as ZL_PRODUCER */
   producerId: string;
-  /** until the name server exists: the master's address and the topic's write-queue count */
-  brokerAddr: string;
+  /** name servers to find brokers through (`host:port;host:port`) */
+  namesrvAddr?: string;
+  /** or one broker addressed directly, with the topic's write-queue count (no name server) */
+  brokerAddr?: string;
   writeQueueNums?: number;
+  /** share a client instance (and its heartbeats) with other producers and consumers of this process */
+  clientInstance?: MQClientInstance;
   sendMsgTimeout?: number;
   retryTimesWhenSendFailed?: number;
   retryTimesWhenSendAsyncFailed?: number;
@@ -40,6 +55,7 @@ export interface Message {
 
 export interface SendResult {
   sendStatus: SendStatus;
+  brokerName: string;
   /** UNIQ_KEY */
   msgId: string;
   offsetMsgId: string;
@@ -51,6 +67,8 @@ export interface SendResult {
 
 interface Prepared {
   message: Message;
+  /** the queue chosen first; a retry may move to another broker's queue */
+  queue: PublishQueue;
   queueId: number;
   seq: number;
   uniqKey: string;
@@ -58,30 +76,57 @@ interface Prepared {
 }
 
 export class Producer {
-  private readonly client = new RemotingClient();
-  private readonly seqByQueue = new Map<number, number>();
+  private readonly client: RemotingClient;
+  private readonly instance: MQClientInstance | undefined;
+  private readonly ownsInstance: boolean;
+  private readonly seqByQueue = new Map<string, number>();
   private roundRobin = 0;
-  readonly options: Required<ProducerOptions>;
+  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr'>;
 
   constructor(options: ProducerOptions) {
+    const { clientInstance, ...rest } = options;
     this.options = {
       writeQueueNums: 4,
       sendMsgTimeout: 3000,
       retryTimesWhenSendFailed: 2,
       retryTimesWhenSendAsyncFailed: 2,
       retryAnotherBrokerWhenNotStoreOK: false,
-      ...options,
+      ...rest,
     };
+    if (!options.namesrvAddr && !options.brokerAddr && !clientInstance) throw new Error('a producer needs namesrvAddr, brokerAddr or a clientInstance');
+    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr }) : undefined);
+    this.ownsInstance = !clientInstance && this.instance !== undefined;
+    this.instance?.registerProducer(options.producerGroup);
+    this.instance?.start();
+    this.client = this.instance?.remoting ?? new RemotingClient();
+  }
+
+  /** The queues of a topic this producer may write to: writable queues of groups with a live master. */
+  async publishQueues(topic: string, refresh = false): Promise<PublishQueue[]> {
+    if (!this.instance) {
+      return Array.from({ length: this.options.writeQueueNums }, (_, queueId) => ({ brokerName: DIRECT_BROKER_NAME, brokerAddr: this.options.brokerAddr!, queueId }));
+    }
+    const route = await this.instance.route(topic, refresh);
+    const queues: PublishQueue[] = [];
+    for (const q of [...route.queueDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName))) {
+      const master = route.brokerDatas.find((b) => b.brokerName === q.brokerName)?.brokerAddrs['0'];
+      if (!master || (q.perm & 2) === 0) continue;
+      for (let queueId = 0; queueId < q.writeQueueNums; queueId++) queues.push({ brokerName: q.brokerName, brokerAddr: master, queueId });
+    }
+    return queues;
   }
 
   /** Sync send: resolves with the SendResult (any SendStatus), rejects when every attempt failed. */
-  send(message: Message): Promise<SendResult> {
-    return this.sendWithRetries(this.prepare(message), 1 + this.options.retryTimesWhenSendFailed);
+  async send(message: Message): Promise<SendResult> {
+    return this.sendWithRetries(await this.prepare(message), 1 + this.options.retryTimesWhenSendFailed);
   }
 
-  /** Async send: the callback gets the result or the error, exactly once. */
-  sendAsync(message: Message, callback: (error: Error | null, result?: SendResult) => void): { msgId: string; queueId: number; seq: number } {
-    const prepared = this.prepare(message);
+  /**
+   * Async send: the message is stamped at once (its id and sequence number are returned), and the
+   * callback gets the result or the error, exactly once.
+   */
+  async sendAsync(message: Message, callback: (error: Error | null, result?: SendResult) => void): Promise<{ msgId: string; queueId: number; seq: number }> {
+    const prepared = await this.prepare(message);
     this.sendWithRetries(prepared, 1 + this.options.retryTimesWhenSendAsyncFailed).then(
       (result) => callback(null, result),
       (error: Error) => callback(error),
@@ -91,19 +136,27 @@ export class Producer {
 
   /** Oneway: written to the socket, nothing comes back. */
   async sendOneway(message: Message): Promise<{ msgId: string; queueId: number; seq: number }> {
-    const prepared = this.prepare(message);
-    await this.client.invokeOneway(this.options.brokerAddr, this.request(prepared), this.options.sendMsgTimeout);
+    const prepared = await this.prepare(message);
+    await this.client.invokeOneway(prepared.queue.brokerAddr, this.request(prepared, prepared.queue), this.options.sendMsgTimeout);
     return { msgId: prepared.uniqKey, queueId: prepared.queueId, seq: prepared.seq };
   }
 
-  close(): void {
-    this.client.close();
+  async close(): Promise<void> {
+    if (this.ownsInstance) await this.instance!.shutdown([{ producerGroup: this.options.producerGroup }]);
+    else if (!this.instance) this.client.close();
   }
 
-  private prepare(message: Message): Prepared {
-    const queueId = message.queueId ?? this.roundRobin++ % this.options.writeQueueNums;
-    const seq = (this.seqByQueue.get(queueId) ?? 0) + 1;
-    this.seqByQueue.set(queueId, seq);
+  /** Picks a queue (round-robin, avoiding `avoidBroker` when another exists) and stamps the message. */
+  private async prepare(message: Message): Promise<Prepared> {
+    const queues = await this.publishQueues(message.topic);
+    if (queues.length === 0) throw new ZerolossError('BROKER_RETRIABLE', `topic ${message.topic} has no writable queue on a live master`);
+    const queue = message.queueId !== undefined
+      ? queues.find((q) => q.queueId === message.queueId) ?? queues[message.queueId % queues.length]
+      : queues[this.roundRobin++ % queues.length];
+    const queueId = queue.queueId;
+    const seqKey = `${queue.brokerName}:${queueId}`;
+    const seq = (this.seqByQueue.get(seqKey) ?? 0) + 1;
+    this.seqByQueue.set(seqKey, seq);
     const uniqKey = createUniqId();
     const props = new Map<string, string>(Object.entries(message.properties ?? {}));
     if (message.tags) props.set(MessageProperty.TAGS, message.tags);
@@ -112,18 +165,20 @@ export class Producer {
     props.set(MessageProperty.UNIQ_KEY, uniqKey);
     props.set(MessageProperty.ZL_PRODUCER, this.options.producerId);
     props.set(MessageProperty.ZL_SEQ, String(seq));
+    props.set(MessageProperty.ZL_QUEUE, seqKey);
     const properties = messageProperties2String(props);
-    return { message, queueId, seq, uniqKey, properties };
+    return { message, queue, queueId, seq, uniqKey, properties };
   }
 
-  private request(prepared: Prepared) {
+  private request(prepared: Prepared, queue: PublishQueue) {
     return createRequest(RequestCode.SEND_MESSAGE_V2, {
       a: this.options.producerGroup,
       b: prepared.message.topic,
       c: 'TBW102',
       d: this.options.writeQueueNums,
-      e: prepared.queueId,
-      f: 0,
+      e: queue.queueId,
+      // TRAN_MSG=true marks a transaction's half message (DefaultMQProducerImpl.sendKernelImpl).
+      f: prepared.message.properties?.[MessageProperty.TRAN_MSG] === 'true' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
       g: Date.now(),
       h: 0,
       i: prepared.properties,
@@ -132,17 +187,31 @@ export class Producer {
     }, prepared.message.body);
   }
 
+  /**
+   * The first attempt uses the queue chosen at prepare; a retry keeps the same message (and id) but
+   * moves to a queue of another broker group when there is one (selectOneMessageQueue(lastBrokerName)).
+   */
+  private async retryQueue(prepared: Prepared, lastBrokerName: string): Promise<PublishQueue> {
+    if (!this.instance) return prepared.queue;
+    const queues = await this.publishQueues(prepared.message.topic, true).catch(() => [] as PublishQueue[]);
+    const others = queues.filter((q) => q.brokerName !== lastBrokerName);
+    const pool = others.length > 0 ? others : queues;
+    return pool.length > 0 ? pool[this.roundRobin++ % pool.length] : prepared.queue;
+  }
+
   private async sendWithRetries(prepared: Prepared, timesTotal: number): Promise<SendResult> {
     const started = performance.now();
     let lastError: Error | undefined;
     let lastResult: SendResult | undefined;
+    let queue = prepared.queue;
     for (let attempt = 1; attempt <= timesTotal; attempt++) {
+      if (attempt > 1) queue = await this.retryQueue(prepared, queue.brokerName);
       const remaining = this.options.sendMsgTimeout - (performance.now() - started);
       if (remaining <= 0) {
         throw new ZerolossError('SEND_TIMEOUT', `sendMsgTimeout of ${this.options.sendMsgTimeout} ms ran out after ${attempt - 1} attempt(s)`, { cause: lastError });
       }
       try {
-        const response = await this.client.invoke(this.options.brokerAddr, this.request(prepared), remaining);
+        const response = await this.client.invoke(queue.brokerAddr, this.request(prepared, queue), remaining);
         const sendStatus = responseCodeToSendStatus[response.code];
         if (sendStatus === undefined) {
           const retriable = retryableResponseCodes.has(response.code);
@@ -152,9 +221,10 @@ export class Producer {
         }
         lastResult = {
           sendStatus,
+          brokerName: queue.brokerName,
           msgId: prepared.uniqKey,
           offsetMsgId: String(response.extFields?.msgId ?? ''),
-          queueId: Number(response.extFields?.queueId ?? prepared.queueId),
+          queueId: Number(response.extFields?.queueId ?? queue.queueId),
           queueOffset: Number(response.extFields?.queueOffset ?? -1),
           seq: prepared.seq,
           attempts: attempt,

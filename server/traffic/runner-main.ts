@@ -47,8 +47,12 @@ function main(): void {
     if (config.sendMode === 'async') {
       const handle = producer.sendAsync(message, (error, result) => {
         done();
-        if (error) record(fromError(error, handle.msgId, handle.queueId, handle.seq, sentAtMs, t0));
-        else record(fromResult(result!, sentAtMs, t0));
+        if (result) record(fromResult(result, sentAtMs, t0));
+        else void handle.then((h) => record(fromError(error!, h.msgId, h.queueId, h.seq, sentAtMs, t0)));
+      });
+      handle.catch((error: Error) => {
+        done();
+        record(fromError(error, '', -1, -1, sentAtMs, t0));
       });
     } else if (config.sendMode === 'oneway') {
       producer.sendOneway(message).then(
@@ -89,7 +93,7 @@ function main(): void {
     if (outcomes.length > 0) send({ type: 'outcomes', outcomes });
     outcomes = [];
     send({ type: 'done', attempted });
-    producer.close();
+    void producer.close();
     setTimeout(() => process.exit(0), 20);
   };
 

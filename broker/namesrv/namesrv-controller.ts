@@ -1,0 +1,99 @@
+/**
+ * The name server (namesrv/NamesrvController.java): a remoting listener in front of the
+ * RouteInfoManager. Brokers register (REGISTER_BROKER 103) every REGISTER_NAME_SERVER_PERIOD_MS;
+ * clients ask for routes (GET_ROUTEINFO_BY_TOPIC 105). An unknown topic is TOPIC_NOT_EXIST (17).
+ */
+import { RequestCode, ResponseCode } from '../protocol/codes.js';
+import { createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
+import { RemotingServer, type ConnectionContext } from '../remoting/remoting-server.js';
+import { RouteInfoManager, type TopicConfigLike } from './route-info-manager.js';
+
+export interface NamesrvEvents {
+  brokerRegistered?(brokerAddr: string, brokerName: string, brokerId: number, isNew: boolean): void;
+  brokerGone?(brokerAddr: string, why: string): void;
+}
+
+export class NamesrvController {
+  readonly routes = new RouteInfoManager();
+  private readonly remoting: RemotingServer;
+  private scanTimer: NodeJS.Timeout | undefined;
+  private readonly known = new Set<string>();
+  port = 0;
+
+  constructor(private readonly events: NamesrvEvents = {}) {
+    this.remoting = new RemotingServer({
+      connectionClosed: (connection) => {
+        for (const addr of this.routes.connectionClosed(connection.id)) this.gone(addr, 'connection closed');
+      },
+    });
+    this.remoting.register(RequestCode.REGISTER_BROKER, (request, connection) => this.registerBroker(request, connection));
+    this.remoting.register(RequestCode.UNREGISTER_BROKER, (request) => {
+      const addr = extString(request, 'brokerAddr') ?? '';
+      if (this.routes.unregisterBroker(addr)) this.gone(addr, 'unregistered');
+      return createResponse(request, ResponseCode.SUCCESS);
+    });
+    this.remoting.register(RequestCode.GET_ROUTEINFO_BY_TOPIC, (request) => {
+      const topic = extString(request, 'topic') ?? '';
+      const route = this.routes.pickupTopicRouteData(topic);
+      if (!route) return createResponse(request, ResponseCode.TOPIC_NOT_EXIST, { remark: `No topic route info in name server for the topic: ${topic}` });
+      return createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify(route)) });
+    });
+    this.remoting.register(RequestCode.GET_BROKER_CLUSTER_INFO, (request) =>
+      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify(this.routes.clusterInfo())) }));
+  }
+
+  async start(port: number): Promise<number> {
+    this.port = await this.remoting.listen(port);
+    this.scanTimer = setInterval(() => {
+      for (const addr of this.routes.scanNotActiveBroker()) this.gone(addr, 'no registration for 120 s');
+    }, 10_000);
+    this.scanTimer.unref();
+    return this.port;
+  }
+
+  get address(): string {
+    return `127.0.0.1:${this.port}`;
+  }
+
+  async shutdown(): Promise<void> {
+    clearInterval(this.scanTimer);
+    await this.remoting.close();
+  }
+
+  private registerBroker(request: RemotingCommand, connection: ConnectionContext): RemotingCommand {
+    const brokerName = extString(request, 'brokerName');
+    const brokerAddr = extString(request, 'brokerAddr');
+    const brokerId = extNumber(request, 'brokerId');
+    if (!brokerName || !brokerAddr || brokerId === undefined) {
+      return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: 'REGISTER_BROKER needs brokerName, brokerAddr and brokerId' });
+    }
+    let topics: TopicConfigLike[] = [];
+    try {
+      const body = JSON.parse(request.body?.toString('utf8') || '{}') as { topicConfigSerializeWrapper?: { topicConfigTable?: Record<string, TopicConfigLike> } };
+      topics = Object.values(body.topicConfigSerializeWrapper?.topicConfigTable ?? {});
+    } catch {
+      return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: 'REGISTER_BROKER body is not valid RegisterBrokerBody JSON' });
+    }
+    const result = this.routes.registerBroker({
+      clusterName: extString(request, 'clusterName') ?? 'DefaultCluster',
+      brokerName,
+      brokerId,
+      brokerAddr,
+      haServerAddr: extString(request, 'haServerAddr') ?? '',
+      topics,
+      connectionId: connection.id,
+    });
+    const isNew = !this.known.has(brokerAddr);
+    this.known.add(brokerAddr);
+    this.events.brokerRegistered?.(brokerAddr, brokerName, brokerId, isNew);
+    const ext: Record<string, string> = {};
+    if (result.masterAddr) ext.masterAddr = result.masterAddr;
+    if (result.haServerAddr) ext.haServerAddr = result.haServerAddr;
+    return createResponse(request, ResponseCode.SUCCESS, { extFields: ext });
+  }
+
+  private gone(addr: string, why: string): void {
+    this.known.delete(addr);
+    this.events.brokerGone?.(addr, why);
+  }
+}
