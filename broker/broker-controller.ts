@@ -16,14 +16,34 @@ import type { StoreEvents } from './store/types.js';
 import { ClientRegistry } from './client-registry.js';
 import { createHeartbeatProcessor, createUnregisterClientProcessor, notifyConsumerIdsChanged } from './processors/client-manage-processor.js';
 import { newTopicConfig } from './store/topic-config-manager.js';
+import { PullRequestHoldService, createPullMessageProcessor } from './processors/pull-message-processor.js';
+import { createConsumerManageProcessors } from './processors/consumer-manage-processor.js';
+import { BrokerReplication } from './ha/broker-replication.js';
+import type { HaListeners } from './ha/ha-types.js';
+import { truncateCommitLogFiles } from './ha/store-truncation.js';
+import { PutMessageStatus } from './protocol/codes.js';
+import { BrokerOuterAPI } from './broker-outer-api.js';
+import { ScheduleMessageService } from './store/schedule-message-service.js';
+import { TransactionalMessageService } from './transaction/transactional-message-service.js';
+import { TransactionalMessageCheckService } from './transaction/transactional-message-check-service.js';
+import { createEndTransactionProcessor } from './processors/end-transaction-processor.js';
+import { createConsumerSendMsgBackProcessor, createSendMessageBeforePut } from './processors/consumer-send-msg-back-processor.js';
+import type { MessageInner, PutMessageResult } from './store/types.js';
 
 export const BrokerOptionsSchema = z.object({
   identity: BrokerIdentitySchema,
   settings: BrokerSettingsSchema,
+  /** replication start-up options (broker/ha/) */
+  ha: z.object({
+    /** cut the commit log to this offset before opening the store (rebuild / rejoin as a slave) */
+    truncateCommitLogTo: z.number().int().min(0).optional(),
+    /** HAClient retry period; RocketMQ's is 5000 ms, tests shorten it */
+    reconnectIntervalMs: z.number().int().min(10).max(60_000).optional(),
+  }).optional(),
 });
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
-export interface BrokerListeners extends StoreEvents {
+export interface BrokerListeners extends StoreEvents, HaListeners {
   settingsChanged?(settings: BrokerSettings): void;
   badFrame?(reason: string): void;
 }
@@ -37,9 +57,21 @@ export class BrokerController {
   /** producers and consumers known from their heartbeats */
   readonly clients = new ClientRegistry({ consumerIdsChanged: notifyConsumerIdsChanged });
   private readonly timers: NodeJS.Timeout[] = [];
+  /** pulls held until a message arrives (long polling) */
+  readonly pullHoldService = new PullRequestHoldService();
+  /** registration with the name servers, when namesrvAddr is set */
+  private outerAPI: BrokerOuterAPI | undefined;
   port = 0;
+  replication!: BrokerReplication;
+  /** what the start-up truncation did, when one was asked for */
+  truncation: ReturnType<typeof truncateCommitLogFiles> | undefined;
+  /** delayed messages (retries included): SCHEDULE_TOPIC_XXXX → real topic when due */
+  scheduleMessageService: ScheduleMessageService | undefined;
+  /** half messages, END_TRANSACTION and check-backs */
+  transactionalMessageService: TransactionalMessageService | undefined;
+  private transactionalMessageCheckService: TransactionalMessageCheckService | undefined;
 
-  constructor(options: BrokerOptions, private readonly listeners: BrokerListeners = {}) {
+  constructor(private readonly options: BrokerOptions, private readonly listeners: BrokerListeners = {}) {
     this.identity = options.identity;
     this.settings = options.settings;
     this.fileLayer = new FileLayer({ slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
@@ -52,16 +84,40 @@ export class BrokerController {
   async start(): Promise<void> {
     // Listen first on the wanted port so the store's host address (part of every offsetMsgId) is known.
     this.port = await this.remoting.listen(this.identity.listenPort, this.identity.brokerIP1);
+    const truncateTo = this.options.ha?.truncateCommitLogTo;
+    if (truncateTo !== undefined) this.truncation = truncateCommitLogFiles(this.identity.storePathRootDir, truncateTo);
     this.store = await DefaultMessageStore.open({
       storePathRootDir: this.identity.storePathRootDir,
       storeHost: { ip: this.identity.brokerIP1, port: this.port },
       settings: () => this.settings,
       fileLayer: this.fileLayer,
-      events: this.listeners,
+      events: {
+        ...this.listeners,
+        stored: (event) => {
+          this.listeners.stored?.(event);
+          this.replication?.onStored(event.commitLogOffset, event.size, event.storeTimestamp);
+        },
+      },
     });
+    this.replication = new BrokerReplication({
+      store: this.store,
+      identity: this.identity,
+      settings: () => this.settings,
+      setRole: (role) => {
+        this.settings = { ...this.settings, brokerRole: role };
+        this.listeners.settingsChanged?.(this.settings);
+      },
+      listeners: this.listeners,
+      reconnectIntervalMs: this.options.ha?.reconnectIntervalMs,
+    });
+    await this.replication.start();
     const send = createSendMessageProcessor({
       writeQueueNums: (topic) => this.store.topics.getOrCreate(topic, this.settings.defaultTopicQueueNums).writeQueueNums,
-      putMessage: (message) => this.store.putMessage(message),
+      beforePut: createSendMessageBeforePut({ settings: () => this.settings, ensureTopic: (topic, queueNums) => this.ensureTopic(topic, queueNums) }),
+      putMessage: async (message) => {
+        const refusal = this.replication.sendRefusal();
+        return refusal ? { status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal } : this.store.putMessage(message);
+      },
     });
     this.remoting.register(RequestCode.SEND_MESSAGE, send);
     this.remoting.register(RequestCode.SEND_MESSAGE_V2, send);
@@ -70,7 +126,65 @@ export class BrokerController {
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(toBrokerConf(this.settings)) }));
     this.remoting.register(RequestCode.GET_BROKER_RUNTIME_INFO, (request) =>
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify({ table: this.runtimeInfo() })) }));
+    this.remoting.register(RequestCode.GET_BROKER_HA_STATUS, (request) =>
+      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify(this.replication.stats())) }));
+    this.remoting.register(RequestCode.ZL_PROMOTE_SLAVE, (request) => this.promoteSlave(request));
     this.registerClientProcessors();
+    this.registerRetryAndTransactionProcessors();
+    if (this.identity.namesrvAddr) {
+      this.outerAPI = new BrokerOuterAPI(this.identity.namesrvAddr, {
+        clusterName: this.identity.brokerClusterName,
+        brokerName: this.identity.brokerName,
+        brokerId: () => this.identity.brokerId,
+        brokerAddr: `${this.identity.brokerIP1}:${this.port}`,
+        haServerAddr: () => this.haServerAddr(),
+        topics: () => this.store.topics.all(),
+      }, (message) => console.error(`[broker] ${message}`));
+      this.outerAPI.start();
+    }
+  }
+
+  /** The HA address the name server hands to slaves; empty until replication listens. */
+  haServerAddr(): string {
+    return '';
+  }
+
+  /**
+   * Delay levels, CONSUMER_SEND_MSG_BACK (36), END_TRANSACTION (37) and their background services
+   * (ScheduleMessageService, TransactionalMessageCheckService; both idle on a SLAVE).
+   */
+  private registerRetryAndTransactionProcessors(): void {
+    const putMessage = (message: MessageInner): Promise<PutMessageResult> => {
+      const refusal = this.replication.sendRefusal();
+      return refusal ? Promise.resolve({ status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal }) : this.store.putMessage(message);
+    };
+    this.remoting.register(RequestCode.CONSUMER_SEND_MSG_BACK, createConsumerSendMsgBackProcessor({
+      settings: () => this.settings,
+      lookMessageByOffset: (offset) => this.store.lookMessageByOffset(offset),
+      putMessage,
+      ensureTopic: (topic, queueNums) => this.ensureTopic(topic, queueNums),
+    }));
+    this.transactionalMessageService = new TransactionalMessageService({
+      store: this.store,
+      settings: () => this.settings,
+      sendCheck: (group, request) => {
+        const channels = this.clients.producerChannels(group);
+        if (channels.length === 0) return false;
+        channels[Math.floor(Math.random() * channels.length)].connection.sendOneway(request);
+        return true;
+      },
+    });
+    this.transactionalMessageService.ensureSystemTopics();
+    this.remoting.register(RequestCode.END_TRANSACTION, createEndTransactionProcessor({ service: this.transactionalMessageService, settings: () => this.settings }));
+    this.transactionalMessageCheckService = new TransactionalMessageCheckService(this.transactionalMessageService, () => this.settings);
+    this.transactionalMessageCheckService.start();
+    this.scheduleMessageService = new ScheduleMessageService({ store: this.store, settings: () => this.settings });
+    this.scheduleMessageService.start();
+  }
+
+  /** createTopicInSendMessageBackMethod: a topic with `queueNums` read/write queues, if absent. */
+  private ensureTopic(topic: string, queueNums: number): void {
+    if (!this.store.topics.selectTopicConfig(topic)) this.store.topics.updateTopicConfig(newTopicConfig(topic, queueNums));
   }
 
   /** Heartbeats, consumer groups, offsets and pulls: the broker side of consumption. */
@@ -83,11 +197,32 @@ export class BrokerController {
     };
     this.remoting.register(RequestCode.HEART_BEAT, createHeartbeatProcessor(clientManage));
     this.remoting.register(RequestCode.UNREGISTER_CLIENT, createUnregisterClientProcessor(clientManage));
+
+    const offsets = createConsumerManageProcessors({ store: this.store, registry: this.clients });
+    this.remoting.register(RequestCode.GET_CONSUMER_LIST_BY_GROUP, offsets.consumerList);
+    this.remoting.register(RequestCode.QUERY_CONSUMER_OFFSET, offsets.queryOffset);
+    this.remoting.register(RequestCode.UPDATE_CONSUMER_OFFSET, offsets.updateOffset);
+    this.remoting.register(RequestCode.GET_MAX_OFFSET, offsets.maxOffset);
+    this.remoting.register(RequestCode.GET_MIN_OFFSET, offsets.minOffset);
+    this.remoting.register(RequestCode.SEARCH_OFFSET_BY_TIMESTAMP, offsets.searchOffset);
+
+    this.remoting.register(RequestCode.PULL_MESSAGE, createPullMessageProcessor({
+      store: this.store,
+      holdService: this.pullHoldService,
+      role: () => this.settings.brokerRole,
+      suggestWhichBrokerId: () => this.identity.brokerId,
+    }));
+    const previous = this.store.onDispatched;
+    this.store.onDispatched = (topic, queueId, maxOffset) => {
+      previous?.(topic, queueId, maxOffset);
+      this.pullHoldService.notifyMessageArriving(topic, queueId, maxOffset);
+    };
     this.timers.push(setInterval(() => this.clients.scanNotActive(), 10_000).unref());
   }
 
   /** Applies a validated patch; flushDiskType and brokerRole take effect on the next put. */
   applySettings(patch: BrokerSettingsPatch): BrokerSettings {
+    this.replication?.checkRoleChange(patch);
     this.settings = BrokerSettingsSchema.parse({ ...this.settings, ...patch });
     this.listeners.settingsChanged?.(this.settings);
     return this.settings;
@@ -103,7 +238,47 @@ export class BrokerController {
       flushDiskType: this.settings.flushDiskType,
       brokerRole: this.settings.brokerRole,
       storePathRootDir: path.resolve(this.identity.storePathRootDir),
+      ...this.haRuntimeInfo(),
+      ...Object.fromEntries(Object.entries(this.transactionalMessageService?.stats() ?? {}).map(([k, v]) => [k, String(v)])),
+      scheduleMessageDelivered: String(this.scheduleMessageService?.deliveredTotal ?? 0),
     };
+  }
+
+  /** Replication figures in GET_BROKER_RUNTIME_INFO (4.x exposes commitLogMaxOffset; these are Zeroloss's). */
+  private haRuntimeInfo(): Record<string, string> {
+    const ha = this.replication?.stats();
+    if (!ha) return {};
+    const info: Record<string, string> = {
+      haConnectionState: ha.connectionState,
+      haSlaveAckOffset: String(ha.slaveAckOffset),
+      haReplicationLagBytes: String(ha.lagBytes),
+      haReplicationLagMessages: String(ha.lagMessages),
+      haReplicationLagMs: String(ha.lagMs),
+      haBadFrames: String(ha.badFrames),
+    };
+    if (ha.haPort !== undefined) info.haListenPort = String(ha.haPort);
+    if (ha.masterAddress) info.haMasterAddress = ha.masterAddress;
+    if (ha.divergence) info.haDivergence = ha.divergence.reason;
+    if (ha.promotedAtOffset !== undefined) info.haPromotedAtOffset = String(ha.promotedAtOffset);
+    return info;
+  }
+
+  /** Promotes this SLAVE (ZL_PROMOTE_SLAVE, and the control plane's 'promote' IPC message). */
+  promote(brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER'): Promise<{ haPort: number; promotedAtOffset: number }> {
+    return this.replication.promote(brokerRole);
+  }
+
+  private async promoteSlave(request: RemotingCommand): Promise<RemotingCommand> {
+    const role = request.extFields?.brokerRole ?? 'ASYNC_MASTER';
+    if (role !== 'SYNC_MASTER' && role !== 'ASYNC_MASTER') {
+      return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: `brokerRole "${role}" is not a master role: use SYNC_MASTER or ASYNC_MASTER` });
+    }
+    try {
+      const promoted = await this.promote(role);
+      return createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify(promoted)) });
+    } catch (error) {
+      return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: (error as Error).message });
+    }
   }
 
   /** UPDATE_BROKER_CONFIG (25): body is properties text, as `mqadmin updateBrokerConfig` sends it. */
@@ -120,7 +295,12 @@ export class BrokerController {
 
   async shutdown(): Promise<void> {
     for (const timer of this.timers) clearInterval(timer);
+    await this.outerAPI?.shutdown();
+    this.pullHoldService.shutdown();
     await this.remoting.close();
+    await this.transactionalMessageCheckService?.shutdown();
+    await this.scheduleMessageService?.shutdown();
+    await this.replication?.shutdown();
     await this.store?.shutdown();
   }
 }

@@ -29,6 +29,12 @@ async function main(): Promise<void> {
     flushed: (event) => stage.flushed(event.flushedOffset),
     settingsChanged: (settings) => send({ type: 'settings', settings }),
     badFrame: (reason) => console.error(`[broker] closed a connection after a bad frame: ${reason}`),
+    replicated: (ackOffset, count) => stage.replicated(ackOffset, count),
+    haEvent: (event) => {
+      const log = event.kind === 'badFrame' || event.kind === 'diverged' ? console.error : console.log;
+      log(`[broker] HA ${event.kind}: ${event.message}`);
+      send({ type: 'ha', event });
+    },
   });
   try {
     await broker.start();
@@ -41,7 +47,8 @@ async function main(): Promise<void> {
     return;
   }
   console.log(`[broker] ${options.identity.brokerName} (brokerId ${options.identity.brokerId}) listening on ${options.identity.brokerIP1}:${broker.port}, store ${options.identity.storePathRootDir}, ${broker.settings.flushDiskType}, ${broker.settings.brokerRole}`);
-  send({ type: 'ready', pid: process.pid, port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport() });
+  if (broker.truncation) console.log(`[broker] commit log truncated from ${broker.truncation.before} to ${broker.truncation.after} before start`);
+  send({ type: 'ready', pid: process.pid, port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport(), haPort: broker.replication.haPort, truncatedTo: broker.truncation?.after });
 
   const statsTimer = setInterval(() => {
     stage.flush();
@@ -54,6 +61,7 @@ async function main(): Promise<void> {
         unflushedBytes: broker.store.unflushedBytes(),
         connections: broker.remoting.connectionCount,
         storedTotal: stage.storedTotal,
+        ha: broker.replication.stats(),
       },
     });
   }, 100);
@@ -75,7 +83,17 @@ async function main(): Promise<void> {
     const message = raw as ParentToBroker;
     switch (message.type) {
       case 'updateSettings':
-        broker.applySettings(message.patch);
+        try {
+          broker.applySettings(message.patch);
+        } catch (error) {
+          console.error(`[broker] settings refused: ${(error as Error).message}`);
+        }
+        break;
+      case 'promote':
+        broker.promote(message.brokerRole).then(
+          (promoted) => send({ type: 'promoted', brokerRole: message.brokerRole, ...promoted }),
+          (error: unknown) => console.error(`[broker] promotion refused: ${(error as Error).message}`),
+        );
         break;
       case 'powerLoss': {
         // One synchronous step: cut every file to its durable length, report, SIGKILL.

@@ -4,10 +4,12 @@ const MAX_BATCH = 5000;
 export class StageBatcher {
   private pending: [string, number, number][] = [];
   private flushedOffset: number | undefined;
+  private replicatedOffset: number | undefined;
+  private replicatedCount = 0;
   private timer: NodeJS.Timeout | undefined;
   storedTotal = 0;
 
-  constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number }) => void, private readonly intervalMs = 50) {}
+  constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number }) => void, private readonly intervalMs = 50) {}
 
   stored(id: string, commitLogOffset: number, size: number): void {
     this.pending.push([id, commitLogOffset, size]);
@@ -21,13 +23,23 @@ export class StageBatcher {
     this.schedule();
   }
 
+  /** A slave acked `offset` (the 'replicated' stage); `count` records were replicated with it. */
+  replicated(offset: number, count: number): void {
+    this.replicatedOffset = offset;
+    this.replicatedCount += count;
+    this.schedule();
+  }
+
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0 && this.flushedOffset === undefined) return;
-    this.emit({ atMs: Date.now(), stored: this.pending, flushedOffset: this.flushedOffset });
+    if (this.pending.length === 0 && this.flushedOffset === undefined && this.replicatedOffset === undefined) return;
+    const replicated = this.replicatedOffset === undefined ? {} : { replicatedOffset: this.replicatedOffset, replicatedCount: this.replicatedCount };
+    this.emit({ atMs: Date.now(), stored: this.pending, flushedOffset: this.flushedOffset, ...replicated });
     this.pending = [];
     this.flushedOffset = undefined;
+    this.replicatedOffset = undefined;
+    this.replicatedCount = 0;
   }
 
   private schedule(): void {

@@ -61,11 +61,22 @@ export const consumerSettings = {
     .default('1s 5s 10s 30s 1m 2m 3m 4m 5m 6m 7m 8m 9m 10m 20m 30m 1h 2h'),
 };
 
+/** BrokerConfig's transaction keys (4.x defaults); short values may be configured for drills. */
+export const transactionSettings = {
+  /** a half message younger than this is not checked yet */
+  transactionTimeOut: ms('transactionTimeOut', 6000),
+  /** checks of one half message before it is discarded to TRANS_CHECK_MAX_TIME_TOPIC */
+  transactionCheckMax: count('transactionCheckMax', 15, 1, 10_000),
+  /** period of the check service (4.x 60 s; 5.1.1+ 30 s) */
+  transactionCheckInterval: ms('transactionCheckInterval', 60_000),
+};
+
 export const BrokerSettingsSchema = z.object({
   ...storageSettings,
   ...replicationSettings,
   ...producerSettings,
   ...consumerSettings,
+  ...transactionSettings,
 }).strict();
 export type BrokerSettings = z.infer<typeof BrokerSettingsSchema>;
 
@@ -97,11 +108,20 @@ export const BrokerIdentitySchema = z.object({
   /** 0 = pick a free port; RocketMQ's default is 10911. */
   listenPort: z.number().int().min(0).max(65535).default(10911),
   brokerIP1: z.literal('127.0.0.1').default('127.0.0.1'),
+  /** name servers to register with, `host:port;host:port` (RocketMQ's namesrvAddr); none = stand-alone */
+  namesrvAddr: z.string().regex(/^[\w.-]+:\d{1,5}(;[\w.-]+:\d{1,5})*$/, 'namesrvAddr must be host:port, several separated by ;').optional(),
   storePathRootDir: z.string().min(1),
+  /**
+   * HA listen port of a master. 0 = a free port (reported in the 'ready' IPC message); RocketMQ
+   * derives listenPort + 1 (10912), which would collide between parallel lab brokers.
+   */
+  haListenPort: z.number().int().min(0).max(65535).default(0),
+  /** host:port a SLAVE replicates from (RocketMQ's haMasterAddress; in the lab, the fault proxy in front of the master). */
+  haMasterAddress: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'haMasterAddress must be host:port').optional(),
 });
 export type BrokerIdentity = z.infer<typeof BrokerIdentitySchema>;
 
-export type SettingGroup = 'storage' | 'replication' | 'producer' | 'consumer';
+export type SettingGroup = 'storage' | 'replication' | 'producer' | 'consumer' | 'transaction';
 /** How a change takes effect: in Zeroloss, and on a stock RocketMQ broker (rocketmq-facts.md §2). */
 export interface SettingInfo {
   group: SettingGroup;
@@ -134,4 +154,7 @@ export const settingInfo: Record<keyof BrokerSettings, SettingInfo> = {
   retryAnotherBrokerWhenNotStoreOK: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Retry a sync send on another broker when the status is not SEND_OK.' },
   maxReconsumeTimes: { group: 'consumer', live: true, stockRocketMQ: 'client', summary: 'Failed deliveries before a message goes to the DLQ.' },
   messageDelayLevel: { group: 'consumer', live: false, stockRocketMQ: 'restart', summary: 'Delay of each retry level.' },
+  transactionTimeOut: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'A half message without a commit or rollback is checked back with its producer once it is this old.' },
+  transactionCheckMax: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'Check-backs of one half message before it is discarded to TRANS_CHECK_MAX_TIME_TOPIC (never delivered).' },
+  transactionCheckInterval: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'Period of the transaction check service.' },
 };

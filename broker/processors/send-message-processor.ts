@@ -21,6 +21,11 @@ export interface SendTarget {
   /** write queues of the topic, creating it with defaultTopicQueueNums when absent; null = not writable */
   writeQueueNums(topic: string): number | null;
   putMessage(message: MessageInner): Promise<PutMessageResult>;
+  /**
+   * Rewrites the message before it is stored (a %RETRY% send past maxReconsumeTimes → %DLQ%, a
+   * TRAN_MSG send → half message); a string refuses the send with SYSTEM_ERROR and that remark.
+   */
+  beforePut?(message: MessageInner, header: (name: string) => string | undefined): string | null;
 }
 
 export function createSendMessageProcessor(target: SendTarget) {
@@ -52,6 +57,8 @@ export function createSendMessageProcessor(target: SendTarget) {
       body: request.body ?? Buffer.alloc(0),
       properties: string2MessageProperties(header('properties') ?? ''),
     };
+    const refusal = target.beforePut?.(message, header) ?? null;
+    if (refusal) return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: refusal });
     const result = await target.putMessage(message);
     const code = putStatusToResponseCode[result.status];
     if (!result.append) {

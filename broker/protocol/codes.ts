@@ -24,8 +24,17 @@ export const RequestCode = {
   CHECK_TRANSACTION_STATE: 39,
   NOTIFY_CONSUMER_IDS_CHANGED: 40,
   REGISTER_BROKER: 103,
+  UNREGISTER_BROKER: 104,
   GET_ROUTEINFO_BY_TOPIC: 105,
+  GET_BROKER_CLUSTER_INFO: 106,
   SEND_MESSAGE_V2: 310,
+  /** 5.x `mqadmin haStatus`: the HA figures of a broker (Zeroloss answers JSON of HaStats). */
+  GET_BROKER_HA_STATUS: 907,
+  /**
+   * Zeroloss admin code, not RocketMQ's (classic RocketMQ has no promotion request): makes a SLAVE
+   * the master of its group. extFields: brokerRole = SYNC_MASTER | ASYNC_MASTER.
+   */
+  ZL_PROMOTE_SLAVE: 9101,
 } as const;
 export type RequestCode = (typeof RequestCode)[keyof typeof RequestCode];
 
@@ -143,9 +152,15 @@ export const MessageProperty = {
   ORIGIN_MESSAGE_ID: 'ORIGIN_MESSAGE_ID',
   MAX_RECONSUME_TIMES: 'MAX_RECONSUME_TIMES',
   RECONSUME_TIME: 'RECONSUME_TIME',
+  /** the half message's transaction id (= UNIQ_KEY) */
+  TRANSACTION_ID: '__transactionId__',
+  /** how many times the broker has asked the producer about a half message */
+  TRANSACTION_CHECK_TIMES: 'TRANSACTION_CHECK_TIMES',
   /** Zeroloss stamps: which producer sent it, and its sequence number within (producer, queue). */
   ZL_PRODUCER: 'ZL_PRODUCER',
   ZL_SEQ: 'ZL_SEQ',
+  /** the queue the sequence number belongs to, `brokerName:queueId`, kept when a retry moves the message */
+  ZL_QUEUE: 'ZL_QUEUE',
 } as const;
 
 /** Topic and group names of RocketMQ's system topics (CM/MixAll.java, CM/topic/TopicValidator.java). */
@@ -156,6 +171,19 @@ export const RMQ_SYS_TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const RMQ_SYS_TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
 export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';
 export const CID_SYS_RMQ_TRANS = 'CID_SYS_RMQ_TRANS';
+/** Tag of an op message: "the half at this queue offset is resolved" (TransactionalMessageUtil.REMOVETAG). */
+export const TRANS_OP_REMOVE_TAG = 'd';
+/** Queues of a DLQ topic and of a retry topic (MixAll DLQ_NUMS_PER_GROUP, SubscriptionGroupConfig.retryQueueNums). */
+export const DLQ_NUMS_PER_GROUP = 1;
+export const RETRY_QUEUE_NUMS = 1;
+
+/** The producer's verdict on its local transaction (C/producer/LocalTransactionState.java). */
+export const LocalTransactionState = {
+  COMMIT_MESSAGE: 'COMMIT_MESSAGE',
+  ROLLBACK_MESSAGE: 'ROLLBACK_MESSAGE',
+  UNKNOW: 'UNKNOW',
+} as const;
+export type LocalTransactionState = (typeof LocalTransactionState)[keyof typeof LocalTransactionState];
 
 /** PULL_MESSAGE sysFlag bits (CM/sysflag/PullSysFlag.java). */
 export const PullSysFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4, CLASS_FILTER: 0x8 } as const;
@@ -163,6 +191,12 @@ export const PullSysFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4
 /** Property string separators (MessageDecoder.messageProperties2String). */
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
+
+/** RocketMQ's default name-server port and the route expiry of RouteInfoManager (rocketmq-facts.md §1.4). */
+export const DEFAULT_NAMESRV_PORT = 9876;
+export const BROKER_CHANNEL_EXPIRED_MS = 120_000;
+/** How often a broker registers itself with the name servers (BrokerConfig.registerNameServerPeriod). */
+export const REGISTER_NAME_SERVER_PERIOD_MS = 30_000;
 
 /** Magic codes of commit-log records (S/CommitLog.java, S/MessageExtEncoder.java). */
 export const MESSAGE_MAGIC_CODE = 0xdaa320a7 | 0; // -626843481, V1

@@ -16,7 +16,8 @@ import type { Clock } from '../io/clock.js';
 import type { FileLayer } from '../io/file-layer.js';
 import { FlushRealTimeService } from '../flush/flush-real-time-service.js';
 import { GroupCommitService } from '../flush/group-commit-service.js';
-import { BLANK_MAGIC_CODE, MessageProperty, MessageSysFlag, PutMessageStatus } from '../protocol/codes.js';
+import { BLANK_MAGIC_CODE, MessageProperty, MessageSysFlag, PutMessageStatus, SCHEDULE_TOPIC } from '../protocol/codes.js';
+import { scheduleTagsCode } from './schedule-message-service.js';
 import {
   PROPERTIES_LENGTH_MAX,
   RECORD_FIXED_OVERHEAD,
@@ -243,7 +244,7 @@ export class CommitLog {
         queueId: message.queueId,
         commitLogOffset: wrote.wroteOffset,
         size: wrote.wroteBytes,
-        tagsCode: tagsCodeOf(message),
+        tagsCode: this.tagsCodeFor(message, storeTimestamp),
         storeTimestamp,
         queueOffset,
         sysFlag: prepared.sysFlag,
@@ -253,6 +254,15 @@ export class CommitLog {
     }
     this.emitStored(message, append);
     return append;
+  }
+
+  /**
+   * The consume-queue tagsCode of a record: for SCHEDULE_TOPIC_XXXX its delivery timestamp (4.x
+   * checkMessageAndReturnSize), else the tags hash.
+   */
+  tagsCodeFor(message: { topic: string; properties: ReadonlyMap<string, string> }, storeTimestamp: number): number {
+    if (message.topic === SCHEDULE_TOPIC) return scheduleTagsCode(message.properties, storeTimestamp, this.options.settings().messageDelayLevel);
+    return tagsCodeOf(message);
   }
 
   private emitStored(message: MessageInner, append: AppendResult): void {

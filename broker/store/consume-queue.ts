@@ -18,7 +18,8 @@ import { MappedFileQueue } from './mapped-file-queue.js';
  *   | commitLogOffset (8)       | size (4)  | tagsCode (8)              |
  *   +---------------------------+-----------+---------------------------+
  *
- * tagsCode = Java String.hashCode of the TAGS property (0 without tags).
+ * tagsCode = Java String.hashCode of the TAGS property (0 without tags); in SCHEDULE_TOPIC_XXXX,
+ * the delivery timestamp (ms).
  * A filler entry (commitLogOffset 0, size FILLER_ENTRY_SIZE, tagsCode 0) stands for a queue offset
  * with no message behind it, as RocketMQ's fillPreBlank writes; readers skip it.
  */
@@ -177,13 +178,18 @@ export class ConsumeQueue {
 
 export function encodeEntry(commitLogOffset: number, size: number, tagsCode: number): Buffer {
   const buffer = Buffer.allocUnsafe(CQ_STORE_UNIT_SIZE);
-  // Both longs fit a JS number: the offset is < 2^53 and tagsCode is a Java int, sign-extended.
+  // Both longs fit a JS number: the offset is < 2^53; tagsCode is a Java int, sign-extended, or
+  // (SCHEDULE_TOPIC_XXXX) a delivery timestamp in ms.
   const high = Math.floor(commitLogOffset / 0x1_0000_0000);
   buffer.writeUInt32BE(high, 0);
   buffer.writeUInt32BE(commitLogOffset - high * 0x1_0000_0000, 4);
   buffer.writeInt32BE(size, 8);
-  buffer.writeInt32BE(tagsCode < 0 ? -1 : 0, 12);
-  buffer.writeInt32BE(tagsCode | 0, 16);
+  if (tagsCode === (tagsCode | 0)) {
+    buffer.writeInt32BE(tagsCode < 0 ? -1 : 0, 12);
+    buffer.writeInt32BE(tagsCode, 16);
+  } else {
+    buffer.writeBigInt64BE(BigInt(Math.trunc(tagsCode)), 12);
+  }
   return buffer;
 }
 

@@ -23,6 +23,7 @@ import { ConsumeQueue, FILLER_ENTRY_SIZE } from './consume-queue.js';
 import { ConsumerOffsetManager, FLUSH_CONSUMER_OFFSET_INTERVAL_MS } from './consumer-offset-manager.js';
 import { ConsumerOffsetPersistService, FlushConsumeQueueService } from './flush-consume-queue-service.js';
 import { ReputMessageService, type DispatchRequest } from './reput-message-service.js';
+import { delayLevelOf, handleScheduleMessage } from './schedule-message-service.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { StoreLock } from './store-lock.js';
 import { TopicConfigManager } from './topic-config-manager.js';
@@ -274,6 +275,12 @@ export class DefaultMessageStore {
   /** Appends a message; the status says whether it is stored and how durable (rocketmq-facts.md §1.3). */
   async putMessage(message: MessageInner): Promise<PutMessageResult> {
     if (this.state !== 'running') return { status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: `the store is ${this.state}` };
+    // A delayed message waits in SCHEDULE_TOPIC_XXXX (schedule-message-service.ts); its real topic is checked first.
+    if (delayLevelOf(message.properties) > 0) {
+      const refusal = validateMessage(message, this.settings());
+      if (refusal) return refusal;
+      handleScheduleMessage(message, this.settings().messageDelayLevel);
+    }
     if (!this.topics.selectTopicConfig(message.topic)) {
       // Only a message that passes validation may create its topic (the commit log validates again).
       const refusal = validateMessage(message, this.settings());

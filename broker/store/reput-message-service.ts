@@ -11,7 +11,7 @@
  */
 import { BLANK_MAGIC_CODE, MessageProperty } from '../protocol/codes.js';
 import { RECORD_FIXED_OVERHEAD, decodeMessageRecord } from '../protocol/message-record.js';
-import { isDispatchedType, SegmentCursor, tagsCodeOf, type CommitLog } from './commit-log.js';
+import { isDispatchedType, SegmentCursor, type CommitLog } from './commit-log.js';
 
 export interface DispatchRequest {
   topic: string;
@@ -77,6 +77,8 @@ export class ReputMessageService {
             position = file.fileSize; // roll to the next segment
             break;
           }
+          // A slave's raw append may end inside a record (HA frames are byte ranges): the rest follows.
+          if (size >= RECORD_FIXED_OVERHEAD && position + size > file.wrotePosition && position + size <= file.fileSize) break;
           const record = cursor.view(position, size);
           if (size < RECORD_FIXED_OVERHEAD || record.length < size) {
             throw new Error(`dispatcher found an unreadable record at ${file.fileFromOffset + position} (size ${size})`);
@@ -103,7 +105,7 @@ export class ReputMessageService {
       queueId: message.queueId,
       commitLogOffset,
       size,
-      tagsCode: tagsCodeOf(message),
+      tagsCode: this.commitLog.tagsCodeFor(message, message.storeTimestamp),
       storeTimestamp: message.storeTimestamp,
       queueOffset: message.queueOffset,
       sysFlag: message.sysFlag,

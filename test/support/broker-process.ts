@@ -10,6 +10,8 @@ import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 export interface BrokerProcess {
   addr: string;
   port: number;
+  /** the HA listen port of a master (from the 'ready' message) */
+  haPort?: number;
   storeDir: string;
   child: ChildProcess;
   messages: BrokerToParent[];
@@ -26,11 +28,22 @@ export function tempStoreDir(prefix = 'zeroloss-broker-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export async function startBroker(options: { storeDir?: string; port?: number; settings?: Partial<BrokerSettings> } = {}): Promise<BrokerProcess> {
+export interface StartBrokerOptions {
+  storeDir?: string;
+  port?: number;
+  settings?: Partial<BrokerSettings>;
+  /** identity extras: brokerId, haListenPort, haMasterAddress */
+  identity?: { brokerId?: number; brokerName?: string; haListenPort?: number; haMasterAddress?: string; namesrvAddr?: string };
+  /** replication start-up options: truncateCommitLogTo, reconnectIntervalMs */
+  ha?: { truncateCommitLogTo?: number; reconnectIntervalMs?: number };
+}
+
+export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerProcess> {
   const storeDir = options.storeDir ?? tempStoreDir();
   const brokerOptions = {
-    identity: { storePathRootDir: storeDir, listenPort: options.port ?? 0 },
+    identity: { storePathRootDir: storeDir, listenPort: options.port ?? 0, ...options.identity },
     settings: { ...defaultSettings(), ...options.settings },
+    ...(options.ha ? { ha: options.ha } : {}),
   };
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'broker/main.ts')], {
     cwd: PROJECT_ROOT,
@@ -43,12 +56,14 @@ export async function startBroker(options: { storeDir?: string; port?: number; s
   child.stderr!.on('data', (c: Buffer) => output.push(...c.toString().split('\n').filter(Boolean)));
   child.on('message', (m) => messages.push(m as BrokerToParent));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  let haPort: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start in 30 s:\n${output.join('\n')}`)), 30_000);
     child.on('message', (m) => {
       const message = m as BrokerToParent;
       if (message.type === 'ready') {
         clearTimeout(timer);
+        haPort = message.haPort;
         resolve(message.port);
       }
     });
@@ -60,6 +75,7 @@ export async function startBroker(options: { storeDir?: string; port?: number; s
   return {
     addr: `127.0.0.1:${port}`,
     port,
+    haPort,
     storeDir,
     child,
     messages,

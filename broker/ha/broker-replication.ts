@@ -1,0 +1,193 @@
+/**
+ * The replication half of a broker: which side of the HA link it is on (HAService for a master,
+ * HAClient for a SLAVE), the rules on role changes, promotion, and the figures it reports.
+ *
+ * Role rules (rocketmq-facts.md §2, §5.5):
+ *  - ASYNC_MASTER ↔ SYNC_MASTER flips live: the HAService re-reads brokerRole on every put.
+ *  - A SLAVE refuses sends (SERVICE_NOT_AVAILABLE, as checkStoreStatus does) and refuses to be set
+ *    to a master role through UPDATE_BROKER_CONFIG: only promotion makes a slave a master.
+ *  - A running master cannot be set to SLAVE: it is restarted as a slave, after truncating its log
+ *    to the common prefix (store-truncation.ts).
+ *
+ * Promotion (Zeroloss; classic RocketMQ has no automatic or admin failover): the HAClient stops, the
+ * slave's max offset at that moment is recorded as the common prefix (config/haPromotion.json, kept
+ * across restarts and reported), brokerRole becomes the master role asked for, and an HAService
+ * starts on haListenPort. The brokerId stays what the control plane gave.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BrokerIdentity, BrokerSettings, BrokerSettingsPatch } from '../config/broker-config.js';
+import { systemClock, type Clock } from '../io/clock.js';
+import { writeFileAtomicSync } from '../io/file-layer.js';
+import type { DefaultMessageStore } from '../store/message-store.js';
+import { HAClient } from './ha-client.js';
+import { HAService } from './ha-service.js';
+import type { HaEvent, HaListeners, HaStats } from './ha-types.js';
+
+export type MasterRole = 'SYNC_MASTER' | 'ASYNC_MASTER';
+
+export interface PromotionRecord {
+  promotedAtOffset: number;
+  atMs: number;
+  brokerRole: MasterRole;
+}
+
+export interface BrokerReplicationDeps {
+  store: DefaultMessageStore;
+  identity: BrokerIdentity;
+  settings: () => BrokerSettings;
+  /** sets brokerRole, bypassing the role rules (promotion only) */
+  setRole: (role: MasterRole) => void;
+  listeners?: HaListeners;
+  clock?: Clock;
+  reconnectIntervalMs?: number;
+}
+
+export class BrokerReplication {
+  private readonly deps: BrokerReplicationDeps;
+  private readonly clock: Clock;
+  haService: HAService | undefined;
+  haClient: HAClient | undefined;
+  promotion: PromotionRecord | undefined;
+
+  constructor(deps: BrokerReplicationDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? systemClock;
+    this.promotion = readPromotion(this.promotionPath());
+  }
+
+  private promotionPath(): string {
+    return path.join(this.deps.store.storePathRootDir, 'config', 'haPromotion.json');
+  }
+
+  async start(): Promise<void> {
+    if (this.deps.settings().brokerRole === 'SLAVE') this.startClient();
+    else await this.startService();
+  }
+
+  /** The HA port of a master, undefined on a slave. */
+  get haPort(): number | undefined {
+    return this.haService?.port;
+  }
+
+  private async startService(): Promise<number> {
+    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, listeners: this.deps.listeners });
+    return this.haService.start(this.deps.identity.haListenPort, this.deps.identity.brokerIP1);
+  }
+
+  private startClient(): void {
+    const masterAddress = this.deps.identity.haMasterAddress;
+    if (!masterAddress) {
+      this.emit({ kind: 'master.disconnected', atMs: this.clock.nowMs(), message: 'this SLAVE has no haMasterAddress: it does not replicate' });
+      return;
+    }
+    this.haClient = new HAClient({
+      store: this.deps.store,
+      settings: this.deps.settings,
+      clock: this.clock,
+      masterAddress,
+      reconnectIntervalMs: this.deps.reconnectIntervalMs,
+      listeners: this.deps.listeners,
+    });
+    this.haClient.start();
+  }
+
+  /** Refusal of a send, or undefined when this broker takes sends. */
+  sendRefusal(): string | undefined {
+    return this.deps.settings().brokerRole === 'SLAVE'
+      ? `broker ${this.deps.identity.brokerName} (brokerId ${this.deps.identity.brokerId}) is a SLAVE: it does not take sends`
+      : undefined;
+  }
+
+  /** Throws with a sentence when a settings patch would change the role in a way only promotion or a restart may. */
+  checkRoleChange(patch: BrokerSettingsPatch): void {
+    const to = patch.brokerRole;
+    const from = this.deps.settings().brokerRole;
+    if (to === undefined || to === from) return;
+    if (from === 'SLAVE') {
+      throw new Error(`brokerRole: this broker is a SLAVE and cannot be set to ${to}; only promotion (cluster.promoteSlave) makes a slave a master`);
+    }
+    if (to === 'SLAVE') {
+      throw new Error(`brokerRole: a running ${from} cannot become a SLAVE; restart it as a slave (it then truncates to the common prefix and catches up)`);
+    }
+  }
+
+  /** Makes this SLAVE the master of its group; see the file comment. */
+  async promote(role: MasterRole): Promise<{ haPort: number; promotedAtOffset: number }> {
+    if (this.deps.settings().brokerRole !== 'SLAVE') {
+      throw new Error(`this broker is already a master (${this.deps.settings().brokerRole}): only a SLAVE can be promoted`);
+    }
+    this.haClient?.shutdown();
+    this.haClient = undefined;
+    const promotedAtOffset = this.cutToLastWholeRecord();
+    this.promotion = { promotedAtOffset, atMs: this.clock.nowMs(), brokerRole: role };
+    fs.mkdirSync(path.dirname(this.promotionPath()), { recursive: true });
+    writeFileAtomicSync(this.promotionPath(), JSON.stringify(this.promotion));
+    this.deps.setRole(role);
+    const haPort = await this.startService();
+    this.emit({
+      kind: 'promoted',
+      atMs: this.clock.nowMs(),
+      message: `promoted from SLAVE to ${role} at commit-log offset ${promotedAtOffset} (the common prefix for the old master); HA port ${haPort}`,
+      offset: promotedAtOffset,
+    });
+    return { haPort, promotedAtOffset };
+  }
+
+  /**
+   * HA frames are byte ranges, so a slave may hold part of a record (or of a segment's BLANK
+   * padding) at its end. A master must not append behind that: the partial record is cut (the
+   * dispatcher stops before it), a received BLANK header is padded out. Returns the new end.
+   */
+  private cutToLastWholeRecord(): number {
+    const store = this.deps.store;
+    const max = store.maxPhyOffset();
+    const wholeEnd = max - store.dispatchBehindBytes();
+    const queue = store.commitLog.mappedFileQueue;
+    if (wholeEnd < max) queue.truncateDirtyFiles(wholeEnd);
+    else if (wholeEnd > max) queue.lastMappedFile()?.padToCapacity();
+    return store.maxPhyOffset();
+  }
+
+  /** A record was appended on this master. */
+  onStored(commitLogOffset: number, size: number, storeTimestamp: number): void {
+    this.haService?.onStored(commitLogOffset, size, storeTimestamp);
+  }
+
+  stats(): HaStats {
+    const role = this.deps.settings().brokerRole;
+    const side = this.haService?.stats() ?? this.haClient?.stats() ?? {
+      connectionState: role === 'SLAVE' ? ('READY' as const) : ('NO_SLAVE' as const),
+      slaveConnections: 0,
+      slaveAckOffset: -1,
+      pushedOffset: -1,
+      lagBytes: 0,
+      lagMessages: 0,
+      lagMs: 0,
+      badFrames: 0,
+    };
+    return { role, ...side, promotedAtOffset: this.promotion?.promotedAtOffset };
+  }
+
+  private emit(event: HaEvent): void {
+    try {
+      this.deps.listeners?.haEvent?.(event);
+    } catch (error) {
+      console.error('[BrokerReplication] haEvent listener failed', error);
+    }
+  }
+
+  async shutdown(): Promise<void> {
+    this.haClient?.shutdown();
+    await this.haService?.shutdown();
+  }
+}
+
+function readPromotion(file: string): PromotionRecord | undefined {
+  try {
+    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<PromotionRecord>;
+    return typeof parsed.promotedAtOffset === 'number' ? (parsed as PromotionRecord) : undefined;
+  } catch {
+    return undefined; // no promotion recorded
+  }
+}

@@ -1,0 +1,257 @@
+/**
+ * HAClient: the slave side of classic replication (S/ha/HAService.java HAClient; 5.x DefaultHAClient).
+ * Connects to haMasterAddress, reports its max commit-log offset (8 bytes) on connect, after every
+ * appended batch (when it advanced) and at least every haSendHeartbeatInterval; receives transfer
+ * frames, checks `masterPhyOffset == own max offset`, appends the bytes with
+ * store.appendToCommitLog (which dispatches the consume queues) and flushes by its own flushDiskType
+ * (SYNC_FLUSH: a flush after each batch, not awaited before the ack; ASYNC_FLUSH: the store's loop).
+ * As in RocketMQ, the ack is the written offset, not the flushed one.
+ *
+ * Closes the link and retries after reconnectIntervalMs (5 s) when: the master goes away, nothing was
+ * read for haHousekeepingInterval (5.x), a frame is garbage (reported as a bad frame), or the logs
+ * diverged (reported; state DIVERGED until an append succeeds again). Divergence is detected by
+ *  - an offset mismatch: the master ships from an offset other than our end (it is behind us, or
+ *    ahead of us), and
+ *  - the first frame of a connection not starting with a record (or BLANK) stamped with our end
+ *    offset: the master's log has no record boundary where ours ends.
+ * Classic RocketMQ only reconnects forever; here the admin rebuilds the slave (truncate, catch up).
+ */
+import net from 'node:net';
+import type { BrokerSettings } from '../config/broker-config.js';
+import type { Clock } from '../io/clock.js';
+import { BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE } from '../protocol/codes.js';
+import type { DefaultMessageStore } from '../store/message-store.js';
+import { splitAddress } from '../remoting/remoting-client.js';
+import { HA_RECONNECT_INTERVAL_MS, HaProtocolError, TransferDecoder, encodeReport, type TransferFrame } from './ha-protocol.js';
+import type { HaConnectionState, HaDivergence, HaEventKind, HaListeners, HaStats } from './ha-types.js';
+
+/** Offset of PHYSICALOFFSET inside a record (rocketmq-facts.md §3.3). */
+const RECORD_PHYSICAL_OFFSET_AT = 28;
+const TICK_MS = 100;
+
+export interface HAClientDeps {
+  store: DefaultMessageStore;
+  settings: () => BrokerSettings;
+  clock: Clock;
+  masterAddress: string;
+  reconnectIntervalMs?: number;
+  listeners?: HaListeners;
+}
+
+export class HAClient {
+  private readonly deps: HAClientDeps;
+  private socket: net.Socket | undefined;
+  private decoder = new TransferDecoder();
+  state: HaConnectionState = 'READY';
+  private firstFrame = true;
+  private lastReportedOffset = -1;
+  private lastReportMs = 0;
+  private lastReadMs = 0;
+  private nextConnectMs = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private flushing = false;
+  private stopped = false;
+  masterPhyOffset: number | undefined;
+  divergence: HaDivergence | undefined;
+  badFrames = 0;
+  lastBadFrame: string | undefined;
+
+  constructor(deps: HAClientDeps) {
+    this.deps = deps;
+  }
+
+  get masterAddress(): string {
+    return this.deps.masterAddress;
+  }
+
+  start(): void {
+    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.connect();
+  }
+
+  private tick(): void {
+    if (this.stopped) return;
+    const now = this.deps.clock.monotonicMs();
+    const settings = this.deps.settings();
+    if (!this.socket) {
+      if (now >= this.nextConnectMs) this.connect();
+      return;
+    }
+    if (this.state !== 'TRANSFER') return;
+    if (now - this.lastReadMs > settings.haHousekeepingInterval) {
+      this.closeMaster(`nothing read from the master for ${Math.round(now - this.lastReadMs)} ms (haHousekeepingInterval ${settings.haHousekeepingInterval})`);
+      return;
+    }
+    if (now - this.lastReportMs >= settings.haSendHeartbeatInterval) this.report(true);
+  }
+
+  private connect(): void {
+    if (this.stopped || this.socket) return;
+    let host: string;
+    let port: number;
+    try {
+      [host, port] = splitAddress(this.deps.masterAddress);
+    } catch (error) {
+      this.state = 'READY';
+      this.nextConnectMs = this.deps.clock.monotonicMs() + this.reconnectIntervalMs();
+      console.error(`[HAClient] ${(error as Error).message}`);
+      return;
+    }
+    this.state = this.state === 'DIVERGED' ? 'DIVERGED' : 'CONNECTING';
+    const socket = net.connect({ host, port });
+    this.socket = socket;
+    this.decoder = new TransferDecoder();
+    this.firstFrame = true;
+    this.lastReportedOffset = -1;
+    socket.setNoDelay(true);
+    socket.on('connect', () => {
+      if (this.socket !== socket) return;
+      if (this.state !== 'DIVERGED') this.state = 'TRANSFER';
+      this.lastReadMs = this.deps.clock.monotonicMs();
+      this.emit('master.connected', `connected to the master at ${this.deps.masterAddress}, reporting offset ${this.deps.store.maxPhyOffset()}`);
+      this.report(true);
+    });
+    socket.on('data', (chunk: Buffer) => {
+      if (this.socket === socket) this.onData(chunk);
+    });
+    socket.on('error', (error) => {
+      if (this.socket === socket) this.closeMaster(`socket error: ${error.message}`, false);
+    });
+    socket.on('close', () => {
+      if (this.socket === socket) this.closeMaster('the master closed the connection');
+    });
+  }
+
+  private reconnectIntervalMs(): number {
+    return this.deps.reconnectIntervalMs ?? HA_RECONNECT_INTERVAL_MS;
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastReadMs = this.deps.clock.monotonicMs();
+    let frames: TransferFrame[];
+    try {
+      frames = this.decoder.push(chunk);
+    } catch (error) {
+      if (!(error instanceof HaProtocolError)) throw error;
+      this.badFrames++;
+      this.lastBadFrame = error.message;
+      this.emit('badFrame', `garbage replication frame from the master: ${error.message}; the connection is closed`);
+      this.closeMaster(`garbage frame: ${error.message}`);
+      return;
+    }
+    let appended = false;
+    for (const frame of frames) {
+      if (!this.processFrame(frame)) return;
+      if (frame.body.length > 0) appended = true;
+    }
+    if (appended) {
+      this.report(false);
+      this.flushIfSync();
+    }
+  }
+
+  /** false when the connection was closed */
+  private processFrame(frame: TransferFrame): boolean {
+    const store = this.deps.store;
+    const own = store.maxPhyOffset();
+    this.masterPhyOffset = frame.phyOffset;
+    if (frame.phyOffset !== own) {
+      const how = frame.phyOffset < own ? `the master is behind this slave (master at ${frame.phyOffset}, slave at ${own})` : `the master ships from ${frame.phyOffset} but this slave ends at ${own}`;
+      return this.diverged(how, own, frame.phyOffset);
+    }
+    if (frame.body.length === 0) return true;
+    if (this.firstFrame && own > 0 && !startsWithRecordAt(frame.body, own)) {
+      return this.diverged(`the master's bytes at ${own} are not a record stamped with that offset`, own, frame.phyOffset);
+    }
+    this.firstFrame = false;
+    if (!store.appendToCommitLog(frame.phyOffset, frame.body)) {
+      this.closeMaster(`could not append ${frame.body.length} bytes at ${frame.phyOffset} (store end ${store.maxPhyOffset()})`);
+      return false;
+    }
+    if (this.divergence || this.state === 'DIVERGED') {
+      this.divergence = undefined;
+      this.state = 'TRANSFER';
+    }
+    return true;
+  }
+
+  private diverged(reason: string, slaveMaxOffset: number, masterOffset: number): false {
+    this.divergence = { atMs: this.deps.clock.nowMs(), reason, slaveMaxOffset, masterOffset };
+    this.emit('diverged', `the slave's log diverged from the master's: ${reason}; rebuild the slave from the master`, slaveMaxOffset);
+    this.closeMaster(`diverged: ${reason}`);
+    this.state = 'DIVERGED';
+    return false;
+  }
+
+  private report(force: boolean): void {
+    const socket = this.socket;
+    if (!socket || socket.destroyed || !socket.writable) return;
+    const offset = this.deps.store.maxPhyOffset();
+    if (!force && offset <= this.lastReportedOffset) return;
+    socket.write(encodeReport(offset));
+    this.lastReportedOffset = offset;
+    this.lastReportMs = this.deps.clock.monotonicMs();
+  }
+
+  private flushIfSync(): void {
+    if (this.deps.settings().flushDiskType !== 'SYNC_FLUSH' || this.flushing) return;
+    this.flushing = true;
+    this.deps.store.commitLog.flush(0).catch((error: unknown) => console.error('[HAClient] flush failed', error)).finally(() => {
+      this.flushing = false;
+    });
+  }
+
+  /** closeMasterAndWait: drop the link; the next attempt comes after reconnectIntervalMs. */
+  private closeMaster(reason: string, announce = true): void {
+    const socket = this.socket;
+    if (!socket) return;
+    this.socket = undefined;
+    socket.destroy();
+    if (this.state !== 'DIVERGED') this.state = this.stopped ? 'SHUTDOWN' : 'READY';
+    this.nextConnectMs = this.deps.clock.monotonicMs() + this.reconnectIntervalMs();
+    if (announce || !this.stopped) this.emit('master.disconnected', `replication link to ${this.deps.masterAddress} closed: ${reason}`);
+  }
+
+  private emit(kind: HaEventKind, message: string, offset?: number): void {
+    try {
+      this.deps.listeners?.haEvent?.({ kind, atMs: this.deps.clock.nowMs(), message, offset });
+    } catch (error) {
+      console.error('[HAClient] haEvent listener failed', error);
+    }
+  }
+
+  stats(): Omit<HaStats, 'role'> {
+    const own = this.deps.store.maxPhyOffset();
+    return {
+      connectionState: this.state,
+      slaveConnections: 0,
+      slaveAckOffset: this.lastReportedOffset,
+      pushedOffset: -1,
+      lagBytes: this.masterPhyOffset === undefined ? 0 : Math.max(0, this.masterPhyOffset - own),
+      lagMessages: 0,
+      lagMs: 0,
+      masterAddress: this.deps.masterAddress,
+      masterPhyOffset: this.masterPhyOffset,
+      divergence: this.divergence,
+      badFrames: this.badFrames,
+      lastBadFrame: this.lastBadFrame,
+    };
+  }
+
+  shutdown(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+    this.closeMaster('the slave is shutting down', false);
+    this.state = 'SHUTDOWN';
+  }
+}
+
+/** Does `body` (shipped for our end offset) start with a BLANK record or a record stamped `offset`? */
+function startsWithRecordAt(body: Buffer, offset: number): boolean {
+  if (body.length < 8) return true; // too little to tell; later frames follow it seamlessly
+  const magic = body.readInt32BE(4);
+  if (magic === BLANK_MAGIC_CODE) return true;
+  if (magic !== MESSAGE_MAGIC_CODE) return false;
+  if (body.length < RECORD_PHYSICAL_OFFSET_AT + 8) return true;
+  return Number(body.readBigInt64BE(RECORD_PHYSICAL_OFFSET_AT)) === offset;
+}

@@ -1,0 +1,189 @@
+/**
+ * HAConnection: the master's end of one slave's replication link (S/ha/HAConnection.java: its
+ * ReadSocketService and WriteSocketService in one object on the event loop).
+ *
+ * Read side: 8-byte reports; the first is slaveRequestOffset, every one is slaveAckOffset. A report
+ * that is not an offset, goes backwards, or acks bytes never shipped is a garbage frame: this
+ * connection (only) is closed and the event reported.
+ * Write side: from the requested offset, raw commit-log bytes behind a 12-byte header, at most
+ * haTransferBatchSize per frame, never across a segment; a heartbeat header when idle for
+ * haSendHeartbeatInterval. Housekeeping closes the link when nothing was read for haHousekeepingInterval.
+ *
+ * Start point: an empty slave (report 0) is shipped the master's whole log from its min offset,
+ * not from the start of the last segment as RocketMQ does: a drill's slave must hold every message.
+ * A slave that asks for an offset beyond the master's end, or one that is not a record boundary in
+ * the master's log, has diverged: the master answers one heartbeat carrying its own offset (the
+ * slave's check then fails and it reports the divergence) and closes.
+ */
+import type net from 'node:net';
+import type { BrokerSettings } from '../config/broker-config.js';
+import type { Clock } from '../io/clock.js';
+import { BLANK_MAGIC_CODE } from '../protocol/codes.js';
+import type { DefaultMessageStore } from '../store/message-store.js';
+import { ReportDecoder, encodeTransferHeader } from './ha-protocol.js';
+
+/** Bytes shipped per event-loop turn before yielding, so one slave cannot starve the broker. */
+const TRANSFER_BYTES_PER_TURN = 4 * 1024 * 1024;
+
+export interface HAConnectionDeps {
+  store: DefaultMessageStore;
+  settings: () => BrokerSettings;
+  clock: Clock;
+  onAck(connection: HAConnection, ackOffset: number): void;
+  onClose(connection: HAConnection, reason: string): void;
+  onBadFrame(connection: HAConnection, reason: string): void;
+  onDiverged(connection: HAConnection, reason: string, slaveOffset: number): void;
+}
+
+export class HAConnection {
+  readonly remoteAddress: string;
+  state: 'HANDSHAKE' | 'TRANSFER' | 'SHUTDOWN' = 'HANDSHAKE';
+  slaveRequestOffset = -1;
+  slaveAckOffset = -1;
+  /** next byte to ship; everything below it has been written to the socket */
+  nextTransferFromWhere = -1;
+  private lastReadMs: number;
+  private lastWriteMs: number;
+  private readonly decoder = new ReportDecoder();
+  private writable = true;
+  private transferScheduled = false;
+
+  constructor(private readonly socket: net.Socket, private readonly deps: HAConnectionDeps) {
+    this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
+    this.lastReadMs = deps.clock.monotonicMs();
+    this.lastWriteMs = this.lastReadMs;
+    socket.setNoDelay(true);
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('drain', () => {
+      this.writable = true;
+      this.transfer();
+    });
+    socket.on('error', (error) => this.close(`socket error: ${error.message}`));
+    socket.on('close', () => this.close('the slave closed the connection'));
+  }
+
+  private onData(chunk: Buffer): void {
+    if (this.state === 'SHUTDOWN') return;
+    this.lastReadMs = this.deps.clock.monotonicMs();
+    let reports: number[];
+    try {
+      reports = this.decoder.push(chunk);
+    } catch (error) {
+      return this.badFrame((error as Error).message);
+    }
+    for (const offset of reports) {
+      if (this.state === 'HANDSHAKE') {
+        this.handshake(offset);
+        if ((this.state as HAConnection['state']) !== 'TRANSFER') return;
+        continue;
+      }
+      if (offset < this.slaveAckOffset) return this.badFrame(`slave ack went backwards from ${this.slaveAckOffset} to ${offset}`);
+      if (offset > this.nextTransferFromWhere) {
+        return this.badFrame(`slave acked ${offset}, beyond the ${this.nextTransferFromWhere} bytes shipped to it`);
+      }
+      if (offset > this.slaveAckOffset) {
+        this.slaveAckOffset = offset;
+        this.deps.onAck(this, offset);
+      }
+    }
+  }
+
+  private handshake(requestOffset: number): void {
+    const store = this.deps.store;
+    const maxOffset = store.maxPhyOffset();
+    const from = requestOffset === 0 ? store.minPhyOffset() : requestOffset;
+    let divergence: string | undefined;
+    if (requestOffset > maxOffset) divergence = `the slave's log ends at ${requestOffset}, beyond the master's end ${maxOffset}`;
+    else if (requestOffset > 0 && !this.isRecordBoundary(requestOffset)) {
+      divergence = `the slave's log ends at ${requestOffset}, which is not a record boundary in the master's log`;
+    }
+    if (divergence) {
+      this.deps.onDiverged(this, divergence, requestOffset);
+      // One heartbeat carrying the master's own end: the slave's offset check fails on it.
+      this.write(encodeTransferHeader(maxOffset, 0));
+      this.close(`diverged: ${divergence}`);
+      return;
+    }
+    this.slaveRequestOffset = requestOffset;
+    this.slaveAckOffset = requestOffset;
+    this.nextTransferFromWhere = from;
+    this.state = 'TRANSFER';
+    this.deps.onAck(this, requestOffset);
+    this.transfer();
+  }
+
+  private isRecordBoundary(offset: number): boolean {
+    const store = this.deps.store;
+    if (offset === store.maxPhyOffset() || offset === store.minPhyOffset()) return true;
+    if (offset % store.commitLog.mappedFileQueue.fileSize === 0) return true;
+    const head = store.readCommitLog(offset, 8);
+    if (head.length === 8 && head.readInt32BE(4) === BLANK_MAGIC_CODE) return true;
+    return store.lookMessageByOffset(offset) !== null;
+  }
+
+  /** Wakes the write side: ships whatever the master has beyond nextTransferFromWhere. */
+  wakeup(): void {
+    this.transfer();
+  }
+
+  private transfer(): void {
+    if (this.state !== 'TRANSFER' || !this.writable) return;
+    const store = this.deps.store;
+    const batch = this.deps.settings().haTransferBatchSize;
+    let shipped = 0;
+    while (this.writable && this.nextTransferFromWhere < store.maxPhyOffset()) {
+      if (shipped >= TRANSFER_BYTES_PER_TURN) {
+        this.scheduleTransfer();
+        return;
+      }
+      const body = store.readCommitLog(this.nextTransferFromWhere, batch);
+      if (body.length === 0) break;
+      const header = encodeTransferHeader(this.nextTransferFromWhere, body.length);
+      this.nextTransferFromWhere += body.length;
+      shipped += body.length;
+      this.write(Buffer.concat([header, body], header.length + body.length));
+    }
+  }
+
+  private scheduleTransfer(): void {
+    if (this.transferScheduled) return;
+    this.transferScheduled = true;
+    setImmediate(() => {
+      this.transferScheduled = false;
+      this.transfer();
+    });
+  }
+
+  private write(data: Buffer): void {
+    if (this.socket.destroyed) return;
+    this.lastWriteMs = this.deps.clock.monotonicMs();
+    if (!this.socket.write(data)) this.writable = false;
+  }
+
+  /** Called by HAService every tick: heartbeat when idle, close when silent. */
+  housekeeping(nowMs: number): void {
+    if (this.state === 'SHUTDOWN') return;
+    const settings = this.deps.settings();
+    if (nowMs - this.lastReadMs > settings.haHousekeepingInterval) {
+      this.close(`housekeeping: nothing read from the slave for ${Math.round(nowMs - this.lastReadMs)} ms (haHousekeepingInterval ${settings.haHousekeepingInterval})`);
+      return;
+    }
+    if (this.state === 'TRANSFER' && this.writable && nowMs - this.lastWriteMs > settings.haSendHeartbeatInterval) {
+      this.write(encodeTransferHeader(this.nextTransferFromWhere, 0));
+    }
+  }
+
+  private badFrame(reason: string): void {
+    if (this.state === 'SHUTDOWN') return;
+    this.deps.onBadFrame(this, reason);
+    this.close(`garbage frame: ${reason}`);
+  }
+
+  close(reason: string): void {
+    if (this.state === 'SHUTDOWN') return;
+    this.state = 'SHUTDOWN';
+    this.socket.end();
+    this.socket.destroySoon();
+    this.deps.onClose(this, reason);
+  }
+}

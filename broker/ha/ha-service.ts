@@ -1,0 +1,193 @@
+/**
+ * HAService: the master side of classic replication (S/ha/HAService.java, 4.x semantics ≥ 4.9.3,
+ * rocketmq-facts.md §1.3, §5). Owns the HA listener, one HAConnection per slave, the
+ * GroupTransferService, push2SlaveMaxOffset, the replica wait installed into the store, and the
+ * replication-lag figures. It does not own the store or the role: brokerRole is re-read on every put,
+ * so an ASYNC_MASTER ↔ SYNC_MASTER flip applies to the very next send.
+ *
+ * The replica wait, per put (wroteOffset + wroteBytes = nextOffset):
+ *   role ≠ SYNC_MASTER                                   → PUT_OK at once
+ *   no slave connected, or nextOffset − ack ≥ haMaxGapNotInSync → SLAVE_NOT_AVAILABLE at once
+ *   else wait until a slave acked ≥ nextOffset            → PUT_OK, or FLUSH_SLAVE_TIMEOUT after slaveTimeout
+ * The flush wait runs beside it in CommitLog.putMessage, where the replica status wins.
+ *
+ * Bounds: at most HA_MAX_SLAVE_CONNECTIONS slaves (a further one is closed at once), the transfer
+ * waiters (GroupTransferService), the lag tracker.
+ */
+import net from 'node:net';
+import type { BrokerSettings } from '../config/broker-config.js';
+import type { Clock } from '../io/clock.js';
+import { PutMessageStatus } from '../protocol/codes.js';
+import type { DefaultMessageStore } from '../store/message-store.js';
+import { GroupTransferService } from './group-transfer-service.js';
+import { HAConnection } from './ha-connection.js';
+import type { HaEvent, HaEventKind, HaListeners, HaStats } from './ha-types.js';
+import { ReplicationLagTracker } from './replication-lag.js';
+
+export const HA_MAX_SLAVE_CONNECTIONS = 8;
+/** How often heartbeats and housekeeping are looked at. */
+const HOUSEKEEPING_TICK_MS = 100;
+
+export interface HAServiceDeps {
+  store: DefaultMessageStore;
+  settings: () => BrokerSettings;
+  clock: Clock;
+  listeners?: HaListeners;
+}
+
+export class HAService {
+  private readonly deps: HAServiceDeps;
+  private readonly server = net.createServer((socket) => this.accept(socket));
+  private readonly connections = new Set<HAConnection>();
+  readonly groupTransferService: GroupTransferService;
+  private readonly lag = new ReplicationLagTracker();
+  /** highest offset a slave acked (4.x keeps it across connections, as here) */
+  private push2SlaveMaxOffset = -1;
+  private housekeepingTimer: NodeJS.Timeout | undefined;
+  private wakeScheduled = false;
+  private stopped = false;
+  badFrames = 0;
+  lastBadFrame: string | undefined;
+  port = 0;
+
+  constructor(deps: HAServiceDeps) {
+    this.deps = deps;
+    this.groupTransferService = new GroupTransferService({
+      ackedOffset: () => this.connectedAckOffset(),
+      slaveTimeoutMs: () => deps.settings().slaveTimeout,
+      clock: deps.clock,
+    });
+  }
+
+  /** Listens on `port` (0 = a free one) and installs the replica wait into the store. */
+  async start(port: number, host = '127.0.0.1'): Promise<number> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.once('error', reject);
+      this.server.listen(port, host, () => {
+        this.server.off('error', reject);
+        resolve();
+      });
+    });
+    this.port = (this.server.address() as net.AddressInfo).port;
+    this.deps.store.setReplicaWait((nextOffset) => this.replicaWait(nextOffset));
+    this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_TICK_MS);
+    this.housekeepingTimer.unref();
+    return this.port;
+  }
+
+  /** The SYNC_MASTER wait of one put (see the file comment). */
+  replicaWait(nextOffset: number): Promise<PutMessageStatus> {
+    if (this.deps.settings().brokerRole !== 'SYNC_MASTER') return Promise.resolve(PutMessageStatus.PUT_OK);
+    if (!this.isSlaveOK(nextOffset)) return Promise.resolve(PutMessageStatus.SLAVE_NOT_AVAILABLE);
+    return this.groupTransferService.waitForTransfer(nextOffset);
+  }
+
+  /** HAService.isSlaveOK: a slave is connected and not haMaxGapNotInSync or more behind. */
+  isSlaveOK(masterPutWhere: number): boolean {
+    const ack = this.connectedAckOffset();
+    if (ack < 0) return false;
+    return masterPutWhere - ack < this.deps.settings().haMaxGapNotInSync;
+  }
+
+  /** The highest ack of a slave connected now, -1 when none is. */
+  private connectedAckOffset(): number {
+    let ack = -1;
+    for (const connection of this.connections) {
+      if (connection.state === 'TRANSFER' && connection.slaveAckOffset > ack) ack = connection.slaveAckOffset;
+    }
+    return ack;
+  }
+
+  /** A record was appended: track it for the lag, and wake the write sides (once per turn). */
+  onStored(commitLogOffset: number, size: number, storeTimestamp: number): void {
+    this.lag.appended(commitLogOffset, size, storeTimestamp);
+    if (this.wakeScheduled || this.connections.size === 0) return;
+    this.wakeScheduled = true;
+    setImmediate(() => {
+      this.wakeScheduled = false;
+      for (const connection of this.connections) connection.wakeup();
+    });
+  }
+
+  private accept(socket: net.Socket): void {
+    if (this.stopped || this.connections.size >= HA_MAX_SLAVE_CONNECTIONS) {
+      socket.destroy();
+      this.emit('slave.disconnected', `refused a replication connection: ${this.stopped ? 'shutting down' : `already ${this.connections.size} slaves`}`);
+      return;
+    }
+    const connection = new HAConnection(socket, {
+      store: this.deps.store,
+      settings: this.deps.settings,
+      clock: this.deps.clock,
+      onAck: (_, ackOffset) => this.onAck(ackOffset),
+      onClose: (c, reason) => {
+        this.connections.delete(c);
+        this.emit('slave.disconnected', `slave ${c.remoteAddress} disconnected: ${reason}`, c.slaveAckOffset);
+      },
+      onBadFrame: (c, reason) => {
+        this.badFrames++;
+        this.lastBadFrame = `${c.remoteAddress}: ${reason}`;
+        this.emit('badFrame', `garbage replication frame from ${c.remoteAddress}: ${reason}; that connection is closed`);
+      },
+      onDiverged: (c, reason, offset) => this.emit('diverged', `slave ${c.remoteAddress} diverged: ${reason}`, offset),
+    });
+    this.connections.add(connection);
+    this.emit('slave.connected', `slave connected from ${connection.remoteAddress}`);
+  }
+
+  private onAck(ackOffset: number): void {
+    this.groupTransferService.notifyTransferSome(ackOffset);
+    if (ackOffset <= this.push2SlaveMaxOffset) return;
+    this.push2SlaveMaxOffset = ackOffset;
+    const messages = this.lag.acked(ackOffset);
+    try {
+      this.deps.listeners?.replicated?.(ackOffset, messages);
+    } catch (error) {
+      console.error('[HAService] replicated listener failed', error);
+    }
+  }
+
+  private housekeeping(): void {
+    const now = this.deps.clock.monotonicMs();
+    for (const connection of [...this.connections]) connection.housekeeping(now);
+  }
+
+  private emit(kind: HaEventKind, message: string, offset?: number): void {
+    const event: HaEvent = { kind, atMs: this.deps.clock.nowMs(), message, offset };
+    try {
+      this.deps.listeners?.haEvent?.(event);
+    } catch (error) {
+      console.error('[HAService] haEvent listener failed', error);
+    }
+  }
+
+  stats(): Omit<HaStats, 'role'> {
+    const store = this.deps.store;
+    const connected = [...this.connections].filter((c) => c.state === 'TRANSFER');
+    const ack = this.connectedAckOffset();
+    const baseline = Math.max(ack, this.push2SlaveMaxOffset, 0);
+    const lag = this.lag.lag(store.maxPhyOffset(), baseline, this.deps.clock.nowMs());
+    return {
+      connectionState: connected.length > 0 ? 'TRANSFER' : 'NO_SLAVE',
+      haPort: this.port,
+      slaveConnections: connected.length,
+      slaveAckOffset: this.push2SlaveMaxOffset,
+      pushedOffset: connected.reduce((m, c) => Math.max(m, c.nextTransferFromWhere), -1),
+      lagBytes: lag.bytes,
+      lagMessages: lag.messages,
+      lagMs: lag.ms,
+      badFrames: this.badFrames,
+      lastBadFrame: this.lastBadFrame,
+    };
+  }
+
+  async shutdown(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    clearInterval(this.housekeepingTimer);
+    this.groupTransferService.shutdown(this.connectedAckOffset());
+    this.deps.store.setReplicaWait(undefined);
+    for (const connection of [...this.connections]) connection.close('the master is shutting down');
+    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+  }
+}
