@@ -38,7 +38,11 @@ export type ParentToBroker =
   | { type: 'promote'; brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER' }
   | { type: 'shutdown' };
 
-export type SendMode = 'sync' | 'async' | 'oneway';
+/**
+ * sync: wait for each SendResult and check it; async: callback checked; async-unchecked: the
+ * anti-pattern, fire and forget (failures go unnoticed); oneway: RocketMQ's oneway, no answer at all.
+ */
+export type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 
 /** One send's outcome as the producer saw it. */
 export interface SendOutcome {
@@ -55,7 +59,9 @@ export interface SendOutcome {
 }
 
 export interface TrafficConfig {
-  brokerAddr: string;
+  /** routes through the name server; or brokerAddr to send to one broker directly */
+  namesrvAddr?: string;
+  brokerAddr?: string;
   topic: string;
   producerGroup: string;
   producerId: string;
@@ -74,3 +80,53 @@ export type TrafficToParent =
   | { type: 'fatal'; message: string };
 
 export type ParentToTraffic = { type: 'stop' };
+
+/** How a consumer acknowledges: after its work is done (right), or on arrival with the work detached (the anti-pattern). */
+export type AckMode = 'after-processing' | 'before-processing';
+
+export interface ConsumerConfig {
+  namesrvAddr: string;
+  consumerGroup: string;
+  topic: string;
+  /** unique per consumer process: the rebalance sorts on it */
+  clientId: string;
+  ackMode: AckMode;
+  /** dedupe on UNIQ_KEY through a persisted store, so a redelivery is not applied twice */
+  idempotent: boolean;
+  /** where the dedupe store lives (per group, shared by the group's consumers in the lab) */
+  dedupeFile: string;
+  /** simulated work per message */
+  processingMs: number;
+  /** answer RECONSUME_LATER for this share of deliveries (0..1), to drive retries and the DLQ */
+  failRate: number;
+  maxReconsumeTimes: number;
+  consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET' | 'CONSUME_FROM_FIRST_OFFSET';
+  persistConsumerOffsetIntervalMs: number;
+  rebalanceIntervalMs: number;
+}
+
+/** What a consumer saw of one message. */
+export interface ConsumeEvent {
+  kind: 'delivered' | 'consumed' | 'reconsume' | 'duplicate-suppressed';
+  /** UNIQ_KEY */
+  id: string;
+  producerId?: string;
+  /** the producer's queue stamp (brokerName:queueId) and sequence number */
+  queue?: string;
+  seq?: number;
+  topic: string;
+  brokerName: string;
+  queueId: number;
+  queueOffset: number;
+  reconsumeTimes: number;
+  atMs: number;
+}
+
+export type ConsumerToParent =
+  | { type: 'ready'; pid: number; clientId: string }
+  | { type: 'events'; events: ConsumeEvent[] }
+  | { type: 'rebalanced'; queues: string[] }
+  | { type: 'error'; message: string }
+  | { type: 'fatal'; message: string };
+
+export type ParentToConsumer = { type: 'stop' };

@@ -17,6 +17,9 @@ import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
 import { Aggregator } from './live/aggregator';
 import { SAMPLE_INTERVAL_MS, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
 import { SettingsService } from './settings/settings-service';
+import { NamesrvController } from '../broker/namesrv/namesrv-controller';
+import { DEFAULT_NAMESRV_PORT } from '../broker/protocol/codes';
+import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -24,6 +27,8 @@ export interface ControlPlaneOptions {
   dataDir?: string;
   /** the master's listen port; 0 picks a free one (kept across restarts) */
   brokerPort?: number;
+  /** the name server's port (RocketMQ's 9876 by default); 0 picks a free one */
+  namesrvPort?: number;
   clusterName?: string;
 }
 
@@ -51,6 +56,9 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
   private sampler: NodeJS.Timeout | undefined;
   private brokerReady: { resolve(): void; reject(error: Error): void } | undefined;
   private producerCount = 0;
+  /** the name server lives in the control plane process: it survives every broker crash */
+  readonly namesrv: NamesrvController;
+  readonly consumers: ConsumerFleet;
 
   constructor(private readonly options: ControlPlaneOptions) {
     super();
@@ -70,6 +78,21 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       },
     });
     this.brokerView = { ...this.broker.status, storePath };
+    this.namesrv = new NamesrvController({
+      brokerRegistered: (addr, name, id, isNew) => {
+        if (isNew) void this.recordEvent('namesrv.registered', 'namesrv', `${name} (brokerId ${id}) at ${addr} registered with the name server`);
+      },
+      brokerGone: (addr, why) => void this.recordEvent('namesrv.removed', 'namesrv', `broker at ${addr} left the routes: ${why}`),
+    });
+    this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster), () => this.namesrv.address, {
+      events: (events) => {
+        const { gaps } = this.aggregator.addConsumeEvents(events);
+        for (const gap of gaps.slice(0, 5)) {
+          void this.recordEvent('sequence.gap', 'consumers', `sequence gap: producer ${gap.producerId} queue ${gap.queue} missing ${gap.from}${gap.to > gap.from ? `..${gap.to}` : ''}`);
+        }
+      },
+      lifecycle: (kind, message) => void this.recordEvent(kind, 'consumers', message, kind === 'process.crashed' ? 'process' : 'traffic'),
+    }, () => this.settings.get().maxReconsumeTimes);
     this.traffic = new SupervisedChild('traffic runner', 'server/traffic/runner-main.ts', {
       message: (message) => this.onTrafficMessage(message),
       exit: (info) => {
@@ -80,15 +103,18 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
 
   async start(): Promise<void> {
     await this.settings.load();
+    await this.namesrv.start(this.options.namesrvPort ?? DEFAULT_NAMESRV_PORT);
     this.sampler = setInterval(() => this.emitTick(), SAMPLE_INTERVAL_MS);
     await this.startBroker();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sampler);
+    await this.consumers.stop();
     await this.traffic.stop({ type: 'stop' });
     await this.broker.stop({ type: 'shutdown' });
     this.admin.close();
+    await this.namesrv.shutdown();
   }
 
   // ---- broker ----
@@ -100,7 +126,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       this.brokerReady = { resolve, reject };
     });
     const brokerOptions = {
-      identity: { brokerName: 'broker-a', brokerId: 0, listenPort: this.brokerPort, storePathRootDir: this.brokerView.storePath },
+      identity: { brokerName: 'broker-a', brokerId: 0, listenPort: this.brokerPort, storePathRootDir: this.brokerView.storePath, namesrvAddr: this.namesrv.address },
       settings: this.settings.get(),
     };
     this.broker.start({ ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) });
@@ -156,7 +182,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     if (this.traffic.running) await this.stopTraffic();
     this.producerCount++;
     this.trafficConfig = {
-      brokerAddr,
+      namesrvAddr: this.namesrv.address,
       topic: input.topic,
       producerGroup: 'zeroloss-producer',
       producerId: `p${this.producerCount}-${Date.now().toString(36)}`,
@@ -173,6 +199,27 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     await this.traffic.stop({ type: 'stop' }, 8000);
   }
 
+  // ---- consumers ----
+
+  async startConsumers(input: FleetInput): Promise<void> {
+    await this.consumers.start(input);
+  }
+
+  async stopConsumers(): Promise<void> {
+    await this.consumers.stop();
+  }
+
+  /** A real consumer crash: SIGKILL of consumer `index` (0-based). */
+  killConsumer(index: number): boolean {
+    const killed = this.consumers.kill(index);
+    if (killed) void this.recordEvent('fault.kill', 'consumers', `SIGKILL sent to consumer ${index + 1}`, 'fault');
+    return killed;
+  }
+
+  restartConsumer(index: number): boolean {
+    return this.consumers.restart(index);
+  }
+
   // ---- state ----
 
   state(now = Date.now()): LiveState {
@@ -182,7 +229,13 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       broker: { ...this.brokerView, ...this.broker.status, address: this.brokerAddress() },
       traffic: { ...this.traffic.status, config: this.trafficConfig },
       settings: { flushDiskType: settings.flushDiskType, brokerRole: settings.brokerRole },
-      totals: { ...this.aggregator.totals, byStatus: { ...this.aggregator.totals.byStatus } },
+      totals: {
+        ...this.aggregator.totals,
+        byStatus: { ...this.aggregator.totals.byStatus },
+        sequence: { ...this.aggregator.sequence.counts, missingNow: this.aggregator.sequence.missingCount() },
+      },
+      consumers: { running: this.consumers.running, input: this.consumers.input, members: this.consumers.views() },
+      namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
       markers: this.markers.slice(-50),
     };
   }

@@ -10,6 +10,7 @@ import { PROJECT_ROOT } from './cluster/child-process';
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
 const brokerPort = Number(process.env.BROKER_PORT ?? 10911);
+const namesrvPort = Number(process.env.NAMESRV_PORT ?? 9876);
 /** where broker stores live (default data/); tests point it at a temp dir */
 const dataDir = process.env.ZL_DATA_DIR ?? 'data';
 
@@ -27,7 +28,7 @@ async function main(): Promise<void> {
   ]);
 
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, brokerPort, dataDir });
+  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir });
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();

@@ -1,6 +1,7 @@
 /** What the live stream (WebSocket /api/live) carries to the browser. Shared by server/ and app/. */
 import type { ProcessStatus } from '../cluster/child-process';
 import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
+import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 
 export type OutcomeStatus = SendOutcome['status'];
 export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED'];
@@ -10,6 +11,9 @@ export interface LiveSample {
   t: number;
   sentPerSec: number;
   storedPerSec: number;
+  /** consumer side: messages handed to a listener, and applied (the business effect) */
+  deliveredPerSec: number;
+  consumedPerSec: number;
   latencyP50Ms: number | null;
   latencyP99Ms: number | null;
   /** outcomes per status in the last window */
@@ -38,7 +42,19 @@ export interface LiveState {
   broker: BrokerView;
   traffic: ProcessStatus & { config?: TrafficConfig };
   settings: { flushDiskType: 'SYNC_FLUSH' | 'ASYNC_FLUSH'; brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE' };
-  totals: { sent: number; stored: number; byStatus: Record<OutcomeStatus, number> };
+  totals: {
+    sent: number;
+    stored: number;
+    byStatus: Record<OutcomeStatus, number>;
+    delivered: number;
+    consumed: number;
+    reconsumed: number;
+    duplicatesSuppressed: number;
+    /** consumer-side sequence check over every (producer, queue) stream */
+    sequence: { inOrder: number; gaps: number; reordered: number; duplicates: number; missingNow: number };
+  };
+  consumers: { running: boolean; input?: FleetInput; members: ConsumerView[] };
+  namesrv?: { address: string };
   markers: ChartMarker[];
 }
 

@@ -17,7 +17,7 @@ const send = (message: TrafficToParent) => {
 
 function main(): void {
   const config = JSON.parse(process.env.ZL_TRAFFIC ?? '') as TrafficConfig;
-  const producer = new Producer({ producerGroup: config.producerGroup, producerId: config.producerId, brokerAddr: config.brokerAddr });
+  const producer = new Producer({ producerGroup: config.producerGroup, producerId: config.producerId, namesrvAddr: config.namesrvAddr, brokerAddr: config.brokerAddr });
   const body = randomBytes(Math.max(0, config.bodySize));
   let outcomes: SendOutcome[] = [];
   let attempted = 0;
@@ -54,6 +54,12 @@ function main(): void {
         done();
         record(fromError(error, '', -1, -1, sentAtMs, t0));
       });
+    } else if (config.sendMode === 'async-unchecked') {
+      // The anti-pattern: the callback ignores the result, so a failed send is never noticed.
+      producer.sendAsync(message, () => done()).then(
+        (h) => record({ id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: performance.now() - t0, status: 'UNCHECKED' }),
+        () => { done(); record({ id: '', queueId: -1, seq: -1, sentAtMs, latencyMs: performance.now() - t0, status: 'UNCHECKED' }); },
+      );
     } else if (config.sendMode === 'oneway') {
       producer.sendOneway(message).then(
         (h) => { done(); record({ id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: performance.now() - t0, status: 'UNCHECKED' }); },

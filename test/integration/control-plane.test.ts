@@ -67,3 +67,28 @@ test('control plane - a broker that cannot start is reported with its reason, an
     blocker.close();
   }
 });
+
+test('control plane - traffic through the name server reaches two consumer processes; the sequence check finds no gap', async () => {
+  const app = await startAppServer();
+  try {
+    await waitFor('broker running', async () => (await state(app.url)).broker.state === 'running', 30_000);
+    const consumers = await trpc(app.url, 'consumers.start', { count: 2, processingMs: 1 });
+    assert.ok(consumers.ok, !consumers.ok ? consumers.message : '');
+    await waitFor('consumers running', async () => (await state(app.url)).consumers.members.every((m) => m.state === 'running' && m.queues.length > 0), 20_000);
+    const traffic = await trpc(app.url, 'traffic.start', { rate: 200, count: 400 });
+    assert.ok(traffic.ok, !traffic.ok ? traffic.message : '');
+    const s = await waitFor('every message consumed', async () => {
+      const st = await state(app.url);
+      return st.totals.byStatus.SEND_OK === 400 && st.totals.consumed >= 400 ? st : undefined;
+    }, 30_000);
+    assert.equal(s.totals.sequence.gaps, 0, 'no sequence gap');
+    assert.equal(s.totals.sequence.missingNow, 0);
+    assert.ok(s.namesrv?.address, 'the name server runs in the control plane');
+    const bad = await trpc(app.url, 'consumers.start', { count: 0, ackMode: 'whenever' });
+    assert.equal(bad.ok, false);
+    assert.match(!bad.ok ? bad.message : '', /count must be at least 1 consumer/);
+    assert.match(!bad.ok ? bad.message : '', /ackMode must be after-processing or before-processing/);
+  } finally {
+    await app.stop();
+  }
+});

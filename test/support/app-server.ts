@@ -26,6 +26,7 @@ export async function startAppServer(options: { timeoutMs?: number; env?: Record
       HOST: '127.0.0.1',
       PORT: '0',
       BROKER_PORT: '0',
+      NAMESRV_PORT: '0',
       ZL_DATA_DIR: dataDir,
       DATABASE_URL: `file:${path.join(dataDir, 'zeroloss.db')}`,
       ...options.env,

@@ -1,0 +1,119 @@
+/**
+ * The consumers of the test traffic: N consumer processes of one clustering group, each supervised,
+ * each killable on its own (a real SIGKILL). Their reports feed the aggregator and the sequence checker.
+ */
+import path from 'node:path';
+import { SupervisedChild, type ProcessStatus } from '../cluster/child-process';
+import type { AckMode, ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc';
+
+export interface FleetInput {
+  count: number;
+  ackMode: AckMode;
+  idempotent: boolean;
+  processingMs: number;
+  failRate: number;
+  topic: string;
+  consumerGroup: string;
+}
+
+export interface ConsumerView extends ProcessStatus {
+  clientId: string;
+  queues: string[];
+}
+
+export interface FleetListener {
+  events(events: ConsumeEvent[]): void;
+  lifecycle(kind: string, message: string): void;
+}
+
+interface Member {
+  clientId: string;
+  child: SupervisedChild<ParentToConsumer, ConsumerToParent>;
+  queues: string[];
+  config: ConsumerConfig;
+}
+
+export class ConsumerFleet {
+  private members: Member[] = [];
+  input: FleetInput | undefined;
+
+  constructor(private readonly dataDir: string, private readonly namesrvAddr: () => string, private readonly listener: FleetListener, private readonly maxReconsumeTimes: () => number) {}
+
+  get running(): boolean {
+    return this.members.some((m) => m.child.running);
+  }
+
+  async start(input: FleetInput): Promise<void> {
+    await this.stop();
+    this.input = input;
+    const dedupeFile = path.join(this.dataDir, 'consumers', input.consumerGroup, 'applied.keys');
+    this.members = Array.from({ length: input.count }, (_, i) => {
+      const clientId = `127.0.0.1@zl-consumer-${i + 1}`;
+      const config: ConsumerConfig = {
+        namesrvAddr: this.namesrvAddr(),
+        consumerGroup: input.consumerGroup,
+        topic: input.topic,
+        clientId,
+        ackMode: input.ackMode,
+        idempotent: input.idempotent,
+        dedupeFile,
+        processingMs: input.processingMs,
+        failRate: input.failRate,
+        maxReconsumeTimes: this.maxReconsumeTimes(),
+        consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
+        persistConsumerOffsetIntervalMs: 5000,
+        rebalanceIntervalMs: 5000,
+      };
+      const member: Member = { clientId, config, queues: [], child: undefined as never };
+      member.child = new SupervisedChild<ParentToConsumer, ConsumerToParent>(`consumer ${i + 1}`, 'server/traffic/consumer-main.ts', {
+        message: (message) => {
+          switch (message.type) {
+            case 'ready':
+              member.child.markRunning();
+              break;
+            case 'events':
+              this.listener.events(message.events);
+              break;
+            case 'rebalanced':
+              member.queues = message.queues;
+              break;
+            case 'error':
+            case 'fatal':
+              break;
+          }
+        },
+        exit: (info) => {
+          member.queues = [];
+          this.listener.lifecycle(info.expected || info.code === 0 ? 'consumer.stopped' : 'process.crashed', `consumer ${i + 1} (${clientId}) ${info.reason}`);
+        },
+      });
+      return member;
+    });
+    for (const member of this.members) member.child.start({ ZL_CONSUMER: JSON.stringify(member.config) });
+    this.listener.lifecycle('consumer.started', `${input.count} consumer(s) of ${input.consumerGroup}, ${input.ackMode}${input.idempotent ? ', idempotent' : ''}`);
+  }
+
+  async stop(): Promise<void> {
+    await Promise.all(this.members.map((m) => m.child.stop({ type: 'stop' }, 8000)));
+  }
+
+  /** A real consumer crash: SIGKILL of one consumer process. */
+  kill(index: number): boolean {
+    const member = this.members[index];
+    if (!member?.child.running) return false;
+    member.child.kill();
+    return true;
+  }
+
+  /** Starts a killed or stopped member again with the same client id and settings. */
+  restart(index: number): boolean {
+    const member = this.members[index];
+    if (!member || member.child.running) return false;
+    member.child.start({ ZL_CONSUMER: JSON.stringify(member.config) });
+    return true;
+  }
+
+  views(): ConsumerView[] {
+    return this.members.map((m) => ({ ...m.child.status, clientId: m.clientId, queues: m.queues }));
+  }
+}
