@@ -131,8 +131,10 @@ describe('transactional messages', () => {
     assert.equal(nowhere.code, ResponseCode.SYSTEM_ERROR);
     assert.match(nowhere.remark ?? '', /unknown transaction NO-SUCH-TX: no prepared transaction message at commitLogOffset 987654321/);
 
-    const notHalf = await end({ commitLogOffset: 0 }); // the first record of the log is a half? no: check the topic named
+    const [committed] = await visible();
+    const notHalf = await end({ commitLogOffset: committed.commitLogOffset });
     assert.equal(notHalf.code, ResponseCode.SYSTEM_ERROR);
+    assert.match(notHalf.remark ?? '', new RegExp(`the message at commitLogOffset ${committed.commitLogOffset} is on topic ${TOPIC}, not a half message of RMQ_SYS_TRANS_HALF_TOPIC`));
 
     checkAnswers.set('open-1', LocalTransactionState.ROLLBACK_MESSAGE);
     const open = await send('open-1', LocalTransactionState.UNKNOW);
@@ -142,6 +144,8 @@ describe('transactional messages', () => {
     assert.match(wrongGroup.remark ?? '', new RegExp(`producer group wrong.*belongs to producer group ${GROUP}, the request names someone-else`));
     const wrongOffset = await end({ commitLogOffset, tranStateTableOffset: open.sendResult.queueOffset + 100, transactionId: open.transactionId });
     assert.match(wrongOffset.remark ?? '', /transaction state table offset wrong/);
+    const wrongId = await end({ commitLogOffset, tranStateTableOffset: open.sendResult.queueOffset });
+    assert.match(wrongId.remark ?? '', new RegExp(`transaction id wrong: .* is transaction ${open.transactionId}, the request names NO-SUCH-TX`));
     const badVerdict = await end({ commitLogOffset, tranStateTableOffset: open.sendResult.queueOffset, commitOrRollback: 5 });
     assert.match(badVerdict.remark ?? '', /commitOrRollback 5 is none of 0 \(UNKNOW\), 8 \(COMMIT\), 12 \(ROLLBACK\)/);
     const missing = await client.invoke(broker.addr, createRequest(RequestCode.END_TRANSACTION, { producerGroup: GROUP }), 3000);
