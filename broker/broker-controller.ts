@@ -135,7 +135,7 @@ export class BrokerController {
       this.outerAPI = new BrokerOuterAPI(this.identity.namesrvAddr, {
         clusterName: this.identity.brokerClusterName,
         brokerName: this.identity.brokerName,
-        brokerId: () => this.identity.brokerId,
+        brokerId: () => this.registrationBrokerId(),
         brokerAddr: `${this.identity.brokerIP1}:${this.port}`,
         haServerAddr: () => this.haServerAddr(),
         topics: () => this.store.topics.all(),
@@ -146,7 +146,17 @@ export class BrokerController {
 
   /** The HA address the name server hands to slaves; empty until replication listens. */
   haServerAddr(): string {
-    return '';
+    const port = this.replication?.haPort;
+    return port ? `${this.identity.brokerIP1}:${port}` : '';
+  }
+
+  /**
+   * The brokerId registered with the name server: the identity's, except that a promoted slave
+   * registers as 0, the group's master id, so the route changes and producers follow (producers only
+   * use groups with a brokerId-0 master). The identity's brokerId itself stays as given.
+   */
+  registrationBrokerId(): number {
+    return this.replication?.promotion && this.settings.brokerRole !== 'SLAVE' ? 0 : this.identity.brokerId;
   }
 
   /**
@@ -264,8 +274,10 @@ export class BrokerController {
   }
 
   /** Promotes this SLAVE (ZL_PROMOTE_SLAVE, and the control plane's 'promote' IPC message). */
-  promote(brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER'): Promise<{ haPort: number; promotedAtOffset: number }> {
-    return this.replication.promote(brokerRole);
+  async promote(brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER'): Promise<{ haPort: number; promotedAtOffset: number }> {
+    const promoted = await this.replication.promote(brokerRole);
+    void this.outerAPI?.registerBrokerAll();
+    return promoted;
   }
 
   private async promoteSlave(request: RemotingCommand): Promise<RemotingCommand> {

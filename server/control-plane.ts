@@ -20,6 +20,7 @@ import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
+import { SlaveNode } from './cluster/slave-node';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -30,6 +31,8 @@ export interface ControlPlaneOptions {
   /** the name server's port (RocketMQ's 9876 by default); 0 picks a free one */
   namesrvPort?: number;
   clusterName?: string;
+  /** start the slave broker (brokerId 1, HA through the fault proxy) with the master */
+  startSlave?: boolean;
 }
 
 export interface TrafficInput {
@@ -59,6 +62,8 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
   /** the name server lives in the control plane process: it survives every broker crash */
   readonly namesrv: NamesrvController;
   readonly consumers: ConsumerFleet;
+  /** the slave broker, its HA link through the fault proxy, promotion and rebuild */
+  readonly slaveNode: SlaveNode;
 
   constructor(private readonly options: ControlPlaneOptions) {
     super();
@@ -78,6 +83,14 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       },
     });
     this.brokerView = { ...this.broker.status, storePath };
+    this.slaveNode = new SlaveNode({
+      storePath: path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster, 'slave'),
+      brokerName: 'broker-a',
+      clusterName: cluster,
+      namesrvAddr: () => (this.namesrv.port ? this.namesrv.address : undefined),
+      settings: () => this.settings.get(),
+      record: (kind, message, marker) => void this.recordEvent(kind, 'slave', message, marker),
+    });
     this.namesrv = new NamesrvController({
       brokerRegistered: (addr, name, id, isNew) => {
         if (isNew) void this.recordEvent('namesrv.registered', 'namesrv', `${name} (brokerId ${id}) at ${addr} registered with the name server`);
@@ -106,12 +119,16 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     await this.namesrv.start(this.options.namesrvPort ?? DEFAULT_NAMESRV_PORT);
     this.sampler = setInterval(() => this.emitTick(), SAMPLE_INTERVAL_MS);
     await this.startBroker();
+    if (this.options.startSlave) {
+      await this.slaveNode.start().catch((error: unknown) => console.error(`[control-plane] the slave did not start: ${(error as Error).message}`));
+    }
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sampler);
     await this.consumers.stop();
     await this.traffic.stop({ type: 'stop' });
+    await this.slaveNode.close();
     await this.broker.stop({ type: 'shutdown' });
     this.admin.close();
     await this.namesrv.shutdown();
@@ -125,9 +142,15 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     const ready = new Promise<void>((resolve, reject) => {
       this.brokerReady = { resolve, reject };
     });
+    // After a failover the old master rejoins as a slave of the promoted one (slave-node.ts).
+    const rejoin = this.slaveNode.rejoinOptions();
     const brokerOptions = {
-      identity: { brokerName: 'broker-a', brokerId: 0, listenPort: this.brokerPort, storePathRootDir: this.brokerView.storePath, namesrvAddr: this.namesrv.address },
-      settings: this.settings.get(),
+      identity: {
+        brokerName: 'broker-a', brokerId: rejoin ? 1 : 0, listenPort: this.brokerPort, storePathRootDir: this.brokerView.storePath, namesrvAddr: this.namesrv.address,
+        ...(rejoin ? { haMasterAddress: rejoin.haMasterAddress } : {}),
+      },
+      settings: rejoin ? { ...this.settings.get(), brokerRole: 'SLAVE' as const } : this.settings.get(),
+      ...(rejoin?.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: rejoin.truncateCommitLogTo } } : {}),
     };
     this.broker.start({ ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) });
     this.brokerView = { ...this.brokerView, ...this.broker.status };
@@ -161,14 +184,17 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     const changedKeys = Object.keys(changed);
     if (changedKeys.length === 0) return settings;
     const address = this.brokerAddress();
-    if (this.broker.running && address) {
+    // After a failover the master process is a slave: only promotion changes its role.
+    const masterKeys = this.slaveNode.promotion ? changedKeys.filter((k) => k !== 'brokerRole') : changedKeys;
+    if (this.broker.running && address && masterKeys.length > 0) {
       // The RocketMQ way: UPDATE_BROKER_CONFIG with a properties body, as mqadmin updateBrokerConfig sends it.
-      const body = Buffer.from(toBrokerConf(Object.fromEntries(changedKeys.map((k) => [k, settings[k as keyof BrokerSettings]]))));
+      const body = Buffer.from(toBrokerConf(Object.fromEntries(masterKeys.map((k) => [k, settings[k as keyof BrokerSettings]]))));
       const response = await this.admin.invoke(address, createRequest(RequestCode.UPDATE_BROKER_CONFIG, {}, body), 3000);
       if (response.code !== ResponseCode.SUCCESS) {
         throw new Error(`broker refused the settings: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim());
       }
     }
+    await this.slaveNode.pushSettings(changedKeys, settings);
     const label = changedKeys.map((k) => `${k} → ${String(changed[k as keyof BrokerSettings]!.to)}`).join(', ');
     await this.recordEvent('settings.changed', 'settings', label, 'setting', changed);
     return settings;
@@ -236,6 +262,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       },
       consumers: { running: this.consumers.running, input: this.consumers.input, members: this.consumers.views() },
       namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
+      replication: this.slaveNode.view(),
       markers: this.markers.slice(-50),
     };
   }
@@ -273,6 +300,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
         this.brokerView = { ...this.brokerView, ...this.broker.status, port: message.port, lastRecovery: message.recovery };
         this.brokerReady?.resolve();
         this.brokerReady = undefined;
+        if (message.haPort) this.slaveNode.setMasterHa(`127.0.0.1:${message.haPort}`);
         void this.recordEvent('process.started', 'broker', `broker-a master running on 127.0.0.1:${message.port}${message.recovery.abnormal ? ' (recovered after an unclean stop)' : ''}`, 'process', message.recovery);
         break;
       case 'fatal':
@@ -280,6 +308,10 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
         break;
       case 'stats':
         this.aggregator.setBrokerStats(message.stats);
+        this.slaveNode.masterHa = message.stats.ha;
+        break;
+      case 'ha':
+        this.slaveNode.noteEvent(message.event, 'master');
         break;
       case 'stage':
         this.aggregator.addStored(message.stored.length);

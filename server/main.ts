@@ -28,7 +28,8 @@ async function main(): Promise<void> {
   ]);
 
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir });
+  // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
+  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: process.env.ZL_START_SLAVE !== '0' });
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();

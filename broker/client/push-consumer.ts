@@ -323,12 +323,20 @@ export class PushConsumer {
   private async consume(state: QueueState, message: ConsumedMessage): Promise<void> {
     this.events.delivered?.(message);
     if (this.options.ackMode === 'before-processing') {
-      // The anti-pattern: acknowledged on arrival, processed later in a detached task.
+      // The anti-pattern: acknowledged on arrival, the work handed to the worker pool to run later.
       this.advance(state, message);
-      void Promise.resolve().then(() => this.options.listener(message)).then(
-        (status) => this.events.consumed?.(message, status),
-        (error: Error) => this.events.consumed?.(message, 'THREW', error),
-      );
+      void (async () => {
+        await this.acquire();
+        try {
+          // Not inside `consumed?.(…)`: an optional call skips its arguments when there is no handler.
+          const status = await this.options.listener(message);
+          this.events.consumed?.(message, status);
+        } catch (error) {
+          this.events.consumed?.(message, 'THREW', error as Error);
+        } finally {
+          this.release();
+        }
+      })();
       return;
     }
     await this.acquire();

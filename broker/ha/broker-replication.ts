@@ -20,9 +20,13 @@ import type { BrokerIdentity, BrokerSettings, BrokerSettingsPatch } from '../con
 import { systemClock, type Clock } from '../io/clock.js';
 import { writeFileAtomicSync } from '../io/file-layer.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
+import { newTopicConfig } from '../store/topic-config-manager.js';
 import { HAClient } from './ha-client.js';
 import { HAService } from './ha-service.js';
 import type { HaEvent, HaListeners, HaStats } from './ha-types.js';
+
+/** How often a slave records topics it learned from replicated records. */
+const TOPIC_SYNC_INTERVAL_MS = 1000;
 
 export type MasterRole = 'SYNC_MASTER' | 'ASYNC_MASTER';
 
@@ -49,6 +53,7 @@ export class BrokerReplication {
   haService: HAService | undefined;
   haClient: HAClient | undefined;
   promotion: PromotionRecord | undefined;
+  private topicTimer: NodeJS.Timeout | undefined;
 
   constructor(deps: BrokerReplicationDeps) {
     this.deps = deps;
@@ -90,6 +95,29 @@ export class BrokerReplication {
       listeners: this.deps.listeners,
     });
     this.haClient.start();
+    this.topicTimer = setInterval(() => this.syncTopicsFromConsumeQueues(), TOPIC_SYNC_INTERVAL_MS);
+    this.topicTimer.unref();
+  }
+
+  /**
+   * RocketMQ's SlaveSynchronize copies the master's topic table every 10 s over remoting; this slave
+   * knows only the HA address, so it derives its topics from the consume queues the replicated
+   * records built (queue count = highest queueId + 1), which is what pulls on a slave need.
+   */
+  private syncTopicsFromConsumeQueues(): void {
+    if (this.deps.settings().brokerRole !== 'SLAVE') return;
+    const queues = new Map<string, number>();
+    for (const cq of this.deps.store.consumeQueues()) queues.set(cq.topic, Math.max(queues.get(cq.topic) ?? 0, cq.queueId + 1));
+    for (const [topic, count] of queues) {
+      const known = this.deps.store.topics.selectTopicConfig(topic);
+      if (!known || known.readQueueNums < count) {
+        try {
+          this.deps.store.topics.updateTopicConfig(newTopicConfig(topic, Math.max(count, known?.readQueueNums ?? 0)));
+        } catch (error) {
+          console.error(`[BrokerReplication] could not record topic ${topic}: ${(error as Error).message}`);
+        }
+      }
+    }
   }
 
   /** Refusal of a send, or undefined when this broker takes sends. */
@@ -119,6 +147,8 @@ export class BrokerReplication {
     }
     this.haClient?.shutdown();
     this.haClient = undefined;
+    clearInterval(this.topicTimer);
+    this.syncTopicsFromConsumeQueues();
     const promotedAtOffset = this.cutToLastWholeRecord();
     this.promotion = { promotedAtOffset, atMs: this.clock.nowMs(), brokerRole: role };
     fs.mkdirSync(path.dirname(this.promotionPath()), { recursive: true });
@@ -178,6 +208,7 @@ export class BrokerReplication {
   }
 
   async shutdown(): Promise<void> {
+    clearInterval(this.topicTimer);
     this.haClient?.shutdown();
     await this.haService?.shutdown();
   }

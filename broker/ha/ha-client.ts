@@ -45,12 +45,16 @@ export class HAClient {
   state: HaConnectionState = 'READY';
   private firstFrame = true;
   private lastReportedOffset = -1;
+  /** the last offset reported to a master, kept across connections (-1 before the first report) */
+  private reportedOffset = -1;
   private lastReportMs = 0;
   private lastReadMs = 0;
   private nextConnectMs = 0;
   private timer: NodeJS.Timeout | undefined;
   private flushing = false;
   private stopped = false;
+  /** the current socket completed its TCP connect (a refused attempt is not announced) */
+  private connected = false;
   masterPhyOffset: number | undefined;
   divergence: HaDivergence | undefined;
   badFrames = 0;
@@ -103,9 +107,11 @@ export class HAClient {
     this.decoder = new TransferDecoder();
     this.firstFrame = true;
     this.lastReportedOffset = -1;
+    this.connected = false;
     socket.setNoDelay(true);
     socket.on('connect', () => {
       if (this.socket !== socket) return;
+      this.connected = true;
       if (this.state !== 'DIVERGED') this.state = 'TRANSFER';
       this.lastReadMs = this.deps.clock.monotonicMs();
       this.emit('master.connected', `connected to the master at ${this.deps.masterAddress}, reporting offset ${this.deps.store.maxPhyOffset()}`);
@@ -176,8 +182,9 @@ export class HAClient {
   }
 
   private diverged(reason: string, slaveMaxOffset: number, masterOffset: number): false {
-    this.divergence = { atMs: this.deps.clock.nowMs(), reason, slaveMaxOffset, masterOffset };
-    this.emit('diverged', `the slave's log diverged from the master's: ${reason}; rebuild the slave from the master`, slaveMaxOffset);
+    // Announced once per divergence, not on every retry.
+    if (!this.divergence) this.emit('diverged', `the slave's log diverged from the master's: ${reason}; rebuild the slave from the master`, slaveMaxOffset);
+    this.divergence = { atMs: this.divergence?.atMs ?? this.deps.clock.nowMs(), reason, slaveMaxOffset, masterOffset };
     this.closeMaster(`diverged: ${reason}`);
     this.state = 'DIVERGED';
     return false;
@@ -190,6 +197,7 @@ export class HAClient {
     if (!force && offset <= this.lastReportedOffset) return;
     socket.write(encodeReport(offset));
     this.lastReportedOffset = offset;
+    this.reportedOffset = offset;
     this.lastReportMs = this.deps.clock.monotonicMs();
   }
 
@@ -209,7 +217,8 @@ export class HAClient {
     socket.destroy();
     if (this.state !== 'DIVERGED') this.state = this.stopped ? 'SHUTDOWN' : 'READY';
     this.nextConnectMs = this.deps.clock.monotonicMs() + this.reconnectIntervalMs();
-    if (announce || !this.stopped) this.emit('master.disconnected', `replication link to ${this.deps.masterAddress} closed: ${reason}`);
+    if (this.connected && (announce || !this.stopped)) this.emit('master.disconnected', `replication link to ${this.deps.masterAddress} closed: ${reason}`);
+    this.connected = false;
   }
 
   private emit(kind: HaEventKind, message: string, offset?: number): void {
@@ -225,7 +234,7 @@ export class HAClient {
     return {
       connectionState: this.state,
       slaveConnections: 0,
-      slaveAckOffset: this.lastReportedOffset,
+      slaveAckOffset: this.reportedOffset,
       pushedOffset: -1,
       lagBytes: this.masterPhyOffset === undefined ? 0 : Math.max(0, this.masterPhyOffset - own),
       lagMessages: 0,

@@ -164,14 +164,16 @@ export class HAService {
   stats(): Omit<HaStats, 'role'> {
     const store = this.deps.store;
     const connected = [...this.connections].filter((c) => c.state === 'TRANSFER');
+    // A connected slave's own ack measures the lag (a rebuilt slave starts again from 0); with none
+    // connected, the last ack any slave gave.
     const ack = this.connectedAckOffset();
-    const baseline = Math.max(ack, this.push2SlaveMaxOffset, 0);
+    const baseline = ack >= 0 ? ack : Math.max(this.push2SlaveMaxOffset, 0);
     const lag = this.lag.lag(store.maxPhyOffset(), baseline, this.deps.clock.nowMs());
     return {
       connectionState: connected.length > 0 ? 'TRANSFER' : 'NO_SLAVE',
       haPort: this.port,
       slaveConnections: connected.length,
-      slaveAckOffset: this.push2SlaveMaxOffset,
+      slaveAckOffset: ack >= 0 ? ack : this.push2SlaveMaxOffset,
       pushedOffset: connected.reduce((m, c) => Math.max(m, c.nextTransferFromWhere), -1),
       lagBytes: lag.bytes,
       lagMessages: lag.messages,

@@ -1,5 +1,6 @@
 /** What the live stream (WebSocket /api/live) carries to the browser. Shared by server/ and app/. */
 import type { ProcessStatus } from '../cluster/child-process';
+import type { ReplicationView } from '../cluster/slave-node';
 import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 
@@ -55,6 +56,8 @@ export interface LiveState {
   };
   consumers: { running: boolean; input?: FleetInput; members: ConsumerView[] };
   namesrv?: { address: string };
+  /** the slave, the HA link and replication lag (server/cluster/slave-node.ts) */
+  replication?: ReplicationView;
   markers: ChartMarker[];
 }
 

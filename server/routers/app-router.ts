@@ -11,6 +11,10 @@ const settingsRouter = router({
     info: settingInfo,
   })),
   update: publicProcedure.input(BrokerSettingsPatchSchema).mutation(async ({ ctx, input }) => {
+    if (input.brokerRole === 'SLAVE') {
+      // The group's settings are the master's; the slave process has its own role.
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'brokerRole: SLAVE is the slave process\'s role, not a setting of the master; start a slave with cluster.startSlave' });
+    }
     try {
       return await ctx.controlPlane.updateSettings(input);
     } catch (error) {
@@ -81,6 +85,58 @@ const consumersRouter = router({
   }),
 });
 
+export const LinkFaultInputSchema = z.object({
+  direction: z.enum(['upstream', 'downstream', 'both'], { error: 'direction must be upstream (slave → master), downstream (master → slave) or both' }).default('both'),
+  latencyMs: z.number({ error: 'latencyMs must be a number of milliseconds' }).int('latencyMs must be a whole number of milliseconds')
+    .min(0, 'latencyMs must not be negative').max(60_000, 'latencyMs must be at most 60000 ms').optional(),
+  blackhole: z.boolean({ error: 'blackhole must be true or false' }).optional(),
+  /** end every open HA connection with a TCP reset */
+  reset: z.boolean({ error: 'reset must be true or false' }).optional(),
+}).strict();
+
+/** The slave, its HA link (through the fault proxy), promotion and rebuild (server/cluster/slave-node.ts). */
+const replicationProcedures = {
+  startSlave: publicProcedure.mutation(async ({ ctx }) => {
+    try {
+      await ctx.controlPlane.slaveNode.start();
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave did not start: ${(error as Error).message}` });
+    }
+    return ctx.controlPlane.slaveNode.view();
+  }),
+  stopSlave: publicProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.slaveNode.stop();
+    return ctx.controlPlane.slaveNode.view();
+  }),
+  killSlave: publicProcedure.mutation(({ ctx }) => {
+    if (!ctx.controlPlane.slaveNode.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
+    ctx.controlPlane.slaveNode.kill();
+    return { ok: true };
+  }),
+  promoteSlave: publicProcedure
+    .input(z.object({ brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).default('ASYNC_MASTER') }).strict().default({ brokerRole: 'ASYNC_MASTER' }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await ctx.controlPlane.slaveNode.promote(input.brokerRole);
+      } catch (error) {
+        throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+      }
+    }),
+  rebuildSlave: publicProcedure
+    .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty') }).strict().default({ mode: 'empty' }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await ctx.controlPlane.slaveNode.rebuild(input.mode);
+      } catch (error) {
+        throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave was not rebuilt: ${(error as Error).message}` });
+      }
+    }),
+  setLinkFault: publicProcedure.input(LinkFaultInputSchema).mutation(({ ctx, input }) => {
+    const { direction, ...faults } = input;
+    return ctx.controlPlane.slaveNode.setLinkFault(direction, faults);
+  }),
+};
+
 const clusterRouter = router({
   state: publicProcedure.query(({ ctx }) => ctx.controlPlane.state()),
   events: publicProcedure
@@ -107,6 +163,7 @@ const clusterRouter = router({
     if (!ctx.controlPlane.powerLoss()) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the broker is not running' });
     return { ok: true };
   }),
+  ...replicationProcedures,
 });
 
 export const appRouter = router({

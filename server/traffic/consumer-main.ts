@@ -34,6 +34,19 @@ async function main(): Promise<void> {
       atMs: Date.now(),
     });
   };
+  /**
+   * Reports an application of a message and waits until the report is in the IPC pipe, before the
+   * consumer acknowledges: a SIGKILL after the ack can then never lose the report.
+   */
+  const reportApplied = (kind: 'consumed' | 'duplicate-suppressed', m: ConsumedMessage) => {
+    report(kind, m);
+    const batch = events;
+    events = [];
+    return new Promise<void>((resolve) => {
+      if (!process.send || !process.connected) return resolve();
+      process.send({ type: 'events', events: batch } satisfies ConsumerToParent, undefined, {}, () => resolve());
+    });
+  };
   const flushTimer = setInterval(() => {
     if (events.length === 0) return;
     send({ type: 'events', events });
@@ -61,10 +74,10 @@ async function main(): Promise<void> {
         return ConsumeStatus.RECONSUME_LATER;
       }
       if (dedupe && !dedupe.apply(m.uniqKey)) {
-        report('duplicate-suppressed', m);
+        await reportApplied('duplicate-suppressed', m);
         return ConsumeStatus.CONSUME_SUCCESS;
       }
-      report('consumed', m);
+      await reportApplied('consumed', m);
       return ConsumeStatus.CONSUME_SUCCESS;
     },
   });
