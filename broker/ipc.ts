@@ -24,7 +24,7 @@ export type BrokerToParent =
   | { type: 'fatal'; message: string }
   | { type: 'stats'; atMs: number; stats: BrokerStats }
   /** stored: [uniqKey, commitLogOffset, size] per record; flushedOffset: the newest durable commit-log offset */
-  | { type: 'stage'; atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number }
+  | { type: 'stage'; atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number; dlq?: string[] }
   /** replication events: connections, divergence, garbage frames, promotion */
   | { type: 'ha'; event: HaEvent }
   /** the slave became the master of its group; promotedAtOffset is the common prefix for the old master */

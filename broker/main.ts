@@ -9,6 +9,7 @@ import { BrokerController, BrokerOptionsSchema } from './broker-controller.js';
 import { defaultSettings } from './config/broker-config.js';
 import type { BrokerToParent, ParentToBroker } from './ipc.js';
 import { StageBatcher } from './stage-batcher.js';
+import { DLQ_GROUP_TOPIC_PREFIX } from './protocol/codes.js';
 
 const send = (message: BrokerToParent) => {
   if (process.send && process.connected) process.send(message);
@@ -25,7 +26,11 @@ async function main(): Promise<void> {
   const options = readOptions();
   const stage = new StageBatcher((batch) => send({ type: 'stage', ...batch }));
   const broker = new BrokerController(options, {
-    stored: (event) => stage.stored(event.properties.get('UNIQ_KEY') ?? event.msgId, event.commitLogOffset, event.size),
+    stored: (event) => {
+      const id = event.properties.get('UNIQ_KEY') ?? event.msgId;
+      stage.stored(id, event.commitLogOffset, event.size);
+      if (event.topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) stage.dlq(id);
+    },
     flushed: (event) => stage.flushed(event.flushedOffset),
     settingsChanged: (settings) => send({ type: 'settings', settings }),
     badFrame: (reason) => console.error(`[broker] closed a connection after a bad frame: ${reason}`),

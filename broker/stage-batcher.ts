@@ -6,10 +6,12 @@ export class StageBatcher {
   private flushedOffset: number | undefined;
   private replicatedOffset: number | undefined;
   private replicatedCount = 0;
+  /** ids of messages that ended in a %DLQ% topic */
+  private dlqIds: string[] = [];
   private timer: NodeJS.Timeout | undefined;
   storedTotal = 0;
 
-  constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number }) => void, private readonly intervalMs = 50) {}
+  constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number; dlq?: string[] }) => void, private readonly intervalMs = 50) {}
 
   stored(id: string, commitLogOffset: number, size: number): void {
     this.pending.push([id, commitLogOffset, size]);
@@ -23,6 +25,12 @@ export class StageBatcher {
     this.schedule();
   }
 
+  /** A message was stored in a dead-letter queue: the 'dlq' stage. */
+  dlq(id: string): void {
+    this.dlqIds.push(id);
+    this.schedule();
+  }
+
   /** A slave acked `offset` (the 'replicated' stage); `count` records were replicated with it. */
   replicated(offset: number, count: number): void {
     this.replicatedOffset = offset;
@@ -33,9 +41,11 @@ export class StageBatcher {
   flush(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.pending.length === 0 && this.flushedOffset === undefined && this.replicatedOffset === undefined) return;
+    if (this.pending.length === 0 && this.flushedOffset === undefined && this.replicatedOffset === undefined && this.dlqIds.length === 0) return;
     const replicated = this.replicatedOffset === undefined ? {} : { replicatedOffset: this.replicatedOffset, replicatedCount: this.replicatedCount };
-    this.emit({ atMs: Date.now(), stored: this.pending, flushedOffset: this.flushedOffset, ...replicated });
+    const dlq = this.dlqIds.length === 0 ? {} : { dlq: this.dlqIds };
+    this.emit({ atMs: Date.now(), stored: this.pending, flushedOffset: this.flushedOffset, ...replicated, ...dlq });
+    this.dlqIds = [];
     this.pending = [];
     this.flushedOffset = undefined;
     this.replicatedOffset = undefined;

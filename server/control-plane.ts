@@ -315,6 +315,10 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
         break;
       case 'stage':
         this.aggregator.addStored(message.stored.length);
+        if (message.dlq && message.dlq.length > 0) {
+          this.aggregator.totals.dlq += message.dlq.length;
+          void this.recordEvent('message.dlq', 'broker', `${message.dlq.length} message(s) moved to a dead-letter queue after maxReconsumeTimes: ${message.dlq.slice(0, 3).join(', ')}${message.dlq.length > 3 ? ', …' : ''}`);
+        }
         break;
       case 'settings':
         break;

@@ -28,7 +28,7 @@ export class Aggregator {
   readonly sequence = new SequenceChecker();
   private stats: BrokerStats = { maxPhyOffset: 0, flushedPhyOffset: 0, unflushedBytes: 0, connections: 0, storedTotal: 0 };
   readonly history: LiveSample[] = [];
-  readonly totals = { sent: 0, stored: 0, byStatus: zeroStatusCounts(), delivered: 0, consumed: 0, reconsumed: 0, duplicatesSuppressed: 0 };
+  readonly totals = { sent: 0, stored: 0, byStatus: zeroStatusCounts(), delivered: 0, consumed: 0, reconsumed: 0, duplicatesSuppressed: 0, dlq: 0 };
 
   addOutcomes(outcomes: SendOutcome[], now = Date.now()): void {
     for (const outcome of outcomes) {

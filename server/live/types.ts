@@ -51,6 +51,8 @@ export interface LiveState {
     consumed: number;
     reconsumed: number;
     duplicatesSuppressed: number;
+    /** messages the broker moved to a %DLQ% topic */
+    dlq: number;
     /** consumer-side sequence check over every (producer, queue) stream */
     sequence: { inOrder: number; gaps: number; reordered: number; duplicates: number; missingNow: number };
   };
