@@ -110,11 +110,21 @@ export class Aggregator {
       maxPhyOffset: this.stats.maxPhyOffset,
       flushedPhyOffset: this.stats.flushedPhyOffset,
       unflushedBytes: this.stats.unflushedBytes,
+      ...replicationLag(this.stats),
     };
     this.history.push(sample);
     if (this.history.length > HISTORY_SAMPLES) this.history.shift();
     return sample;
   }
+}
+
+/** Lag figures of a master that replicates; nulls when it has no slave link at all. */
+function replicationLag(stats: BrokerStats): Pick<LiveSample, 'replicationLagBytes' | 'replicationLagMessages' | 'replicationLagMs'> {
+  const ha = stats.ha;
+  if (!ha || ha.role === 'SLAVE' || (ha.slaveConnections === 0 && ha.slaveAckOffset < 0)) {
+    return { replicationLagBytes: null, replicationLagMessages: null, replicationLagMs: null };
+  }
+  return { replicationLagBytes: ha.lagBytes, replicationLagMessages: ha.lagMessages, replicationLagMs: ha.lagMs };
 }
 
 function round(value: number | null): number | null {

@@ -22,6 +22,11 @@ export interface LiveSample {
   maxPhyOffset: number;
   flushedPhyOffset: number;
   unflushedBytes: number;
+  /** the master's replication lag behind its best slave; null when no replication runs */
+  replicationLagBytes: number | null;
+  replicationLagMessages: number | null;
+  /** age of the oldest message no slave has acked */
+  replicationLagMs: number | null;
 }
 
 export interface ChartMarker {
