@@ -24,7 +24,7 @@ import {
   ResponseCode,
 } from '../protocol/codes.js';
 import { createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
-import type { MessageExt, MessageInner, PutMessageResult } from '../store/types.js';
+import { restoreAs, type MessageExt, type MessageInner, type PutMessageResult } from '../store/types.js';
 import { isPreparedSend, parseHalfMessageInner } from '../transaction/transactional-message-bridge.js';
 
 export interface SendBackTarget {
@@ -57,18 +57,7 @@ export function buildSendBackMessage(original: MessageExt, topic: string, queueI
   else properties.delete(MessageProperty.DELAY);
   const originMsgId = original.properties.get(MessageProperty.ORIGIN_MESSAGE_ID);
   properties.set(MessageProperty.ORIGIN_MESSAGE_ID, originMsgId ? originMsgId : original.msgId);
-  return {
-    topic,
-    queueId,
-    flag: original.flag,
-    sysFlag: original.sysFlag,
-    bornTimestamp: original.bornTimestamp,
-    bornHost: original.bornHost,
-    reconsumeTimes: original.reconsumeTimes + 1,
-    preparedTransactionOffset: original.preparedTransactionOffset,
-    body: Buffer.from(original.body),
-    properties,
-  };
+  return restoreAs(original, topic, queueId, properties, { reconsumeTimes: original.reconsumeTimes + 1 });
 }
 
 export function createConsumerSendMsgBackProcessor(target: SendBackTarget) {

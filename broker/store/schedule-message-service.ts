@@ -33,7 +33,7 @@ import { FILLER_ENTRY_SIZE } from './consume-queue.js';
 import type { DefaultMessageStore } from './message-store.js';
 import { ServiceThread } from './service-thread.js';
 import { newTopicConfig } from './topic-config-manager.js';
-import type { MessageExt, MessageInner } from './types.js';
+import { restoreAs, type MessageExt, type MessageInner } from './types.js';
 
 /** RocketMQ's units of messageDelayLevel (ScheduleMessageService.parseDelayLevel). */
 export const DELAY_LEVEL_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
@@ -130,18 +130,7 @@ export function messageTimeup(stored: MessageExt): MessageInner | null {
   const properties = new Map(stored.properties);
   properties.delete(MessageProperty.DELAY);
   properties.set(MessageProperty.WAIT, 'false');
-  return {
-    topic: realTopic,
-    queueId: realQueueId,
-    flag: stored.flag,
-    sysFlag: stored.sysFlag,
-    bornTimestamp: stored.bornTimestamp,
-    bornHost: stored.bornHost,
-    reconsumeTimes: stored.reconsumeTimes,
-    preparedTransactionOffset: stored.preparedTransactionOffset,
-    body: Buffer.from(stored.body),
-    properties,
-  };
+  return restoreAs(stored, realTopic, realQueueId, properties);
 }
 
 export interface ScheduleMessageServiceOptions {

@@ -80,3 +80,24 @@ export interface StoreEvents {
   /** an fdatasync completed; every record ending at or before flushedOffset is durable */
   flushed?(event: { flushedOffset: number; atMs: number }): void;
 }
+
+/**
+ * A stored message put again somewhere else (a retry or DLQ copy, a delayed message coming due, a
+ * committed or checked transaction half): the same body, flags and origin, with a new place and
+ * properties. `changes` overrides any field.
+ */
+export function restoreAs(stored: MessageExt, topic: string, queueId: number, properties: Map<string, string>, changes: Partial<MessageInner> = {}): MessageInner {
+  return {
+    topic,
+    queueId,
+    flag: stored.flag,
+    sysFlag: stored.sysFlag,
+    bornTimestamp: stored.bornTimestamp,
+    bornHost: stored.bornHost,
+    reconsumeTimes: stored.reconsumeTimes,
+    preparedTransactionOffset: stored.preparedTransactionOffset,
+    body: Buffer.from(stored.body),
+    properties,
+    ...changes,
+  };
+}

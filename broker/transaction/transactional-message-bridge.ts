@@ -20,7 +20,7 @@ import {
   TRANS_OP_REMOVE_TAG,
 } from '../protocol/codes.js';
 import { transactionType } from '../protocol/message-record.js';
-import type { HostAddress, MessageExt, MessageInner } from '../store/types.js';
+import { restoreAs, type HostAddress, type MessageExt, type MessageInner } from '../store/types.js';
 
 /** The half (and op) topics have one queue each. */
 export const TRANS_HALF_QUEUE_ID = 0;
@@ -58,21 +58,6 @@ export function checkTimesOf(half: MessageExt): number {
   return Number.isInteger(times) && times > 0 ? times : 0;
 }
 
-function copyOf(stored: MessageExt, topic: string, queueId: number, properties: Map<string, string>): MessageInner {
-  return {
-    topic,
-    queueId,
-    flag: stored.flag,
-    sysFlag: stored.sysFlag,
-    bornTimestamp: stored.bornTimestamp,
-    bornHost: stored.bornHost,
-    reconsumeTimes: stored.reconsumeTimes,
-    preparedTransactionOffset: stored.preparedTransactionOffset,
-    body: Buffer.from(stored.body),
-    properties,
-  };
-}
-
 /**
  * EndTransactionProcessor.endMessageTransaction + the COMMIT rewrite: the half goes to its real
  * topic/queue with REAL_* and TRAN_MSG removed, sysFlag COMMIT, preparedTransactionOffset = the
@@ -87,7 +72,7 @@ export function endMessageTransaction(half: MessageExt): MessageInner | null {
   properties.delete(MessageProperty.REAL_QID);
   properties.delete(MessageProperty.TRAN_MSG);
   properties.set(MessageProperty.WAIT, 'false');
-  const inner = copyOf(half, realTopic, realQueueId, properties);
+  const inner = restoreAs(half, realTopic, realQueueId, properties);
   inner.sysFlag = resetTransactionValue(half.sysFlag, MessageSysFlag.TRANSACTION_COMMIT_TYPE);
   inner.preparedTransactionOffset = half.commitLogOffset;
   return inner;
@@ -114,12 +99,12 @@ export function renewHalfMessageInner(half: MessageExt): MessageInner {
   const properties = new Map(half.properties);
   properties.set(MessageProperty.TRANSACTION_CHECK_TIMES, String(checkTimesOf(half) + 1));
   properties.set(MessageProperty.WAIT, 'false');
-  return copyOf(half, RMQ_SYS_TRANS_HALF_TOPIC, TRANS_HALF_QUEUE_ID, properties);
+  return restoreAs(half, RMQ_SYS_TRANS_HALF_TOPIC, TRANS_HALF_QUEUE_ID, properties);
 }
 
 /** DefaultTransactionalMessageCheckListener.resolveDiscardMsg: the half, parked where nobody consumes it. */
 export function discardMessageInner(half: MessageExt): MessageInner {
   const properties = new Map(half.properties);
   properties.set(MessageProperty.WAIT, 'false');
-  return copyOf(half, TRANS_CHECK_MAX_TIME_TOPIC, 0, properties);
+  return restoreAs(half, TRANS_CHECK_MAX_TIME_TOPIC, 0, properties);
 }
