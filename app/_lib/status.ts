@@ -35,7 +35,7 @@ export const STATUS_MEANING: Record<OutcomeStatus, string> = {
   SLAVE_NOT_AVAILABLE: 'stored on the master, no slave in sync',
   ERROR: 'the send failed: the broker refused it or the connection broke',
   TIMEOUT: 'no answer within sendMsgTimeout: the producer does not know',
-  UNCHECKED: 'oneway send: no answer is ever read',
+  UNCHECKED: 'oneway or async-unchecked send: the answer is never read, so a failure goes unnoticed',
 };
 
 export const PROCESS_STATES: readonly ProcessState[] = ['starting', 'running', 'stopping', 'stopped', 'crashed'];

@@ -36,6 +36,8 @@ interface Palette {
   marker: Record<ChartMarker['kind'], string>;
   sent: string;
   stored: string;
+  delivered: string;
+  consumed: string;
   p50: string;
   p99: string;
   unflushed: string;
@@ -50,6 +52,8 @@ const LIGHT: Palette = {
   marker: { setting: '#7c3aed', fault: '#dc2626', process: '#0284c7', traffic: '#64748b' },
   sent: '#2563eb',
   stored: '#16a34a',
+  delivered: '#a855f7',
+  consumed: '#ea580c',
   p50: '#0891b2',
   p99: '#c026d3',
   unflushed: '#f59e0b',
@@ -64,6 +68,8 @@ const DARK: Palette = {
   marker: { setting: '#a78bfa', fault: '#f87171', process: '#38bdf8', traffic: '#94a3b8' },
   sent: '#60a5fa',
   stored: '#4ade80',
+  delivered: '#c084fc',
+  consumed: '#fb923c',
   p50: '#22d3ee',
   p99: '#e879f9',
   unflushed: '#fbbf24',
@@ -228,13 +234,20 @@ function ChartCard({
 const ThroughputChart = memo(function ThroughputChart({ data, frame, palette, empty }: ChartProps) {
   const c = chartChrome(palette, frame);
   const last = data[data.length - 1];
+  const hasConsumers = useMemo(() => data.some((s) => (s.deliveredPerSec ?? 0) > 0 || (s.consumedPerSec ?? 0) > 0), [data]);
   return (
     <ChartCard
       title="Throughput"
       titleId="chart-throughput-title"
       testId="chart-throughput"
       empty={empty}
-      summary={last ? `sent ${rate(last.sentPerSec)}/s · stored ${rate(last.storedPerSec)}/s` : '–'}
+      summary={
+        last
+          ? `sent ${rate(last.sentPerSec)}/s · stored ${rate(last.storedPerSec)}/s${
+              hasConsumers ? ` · consumed ${rate(last.consumedPerSec)}/s` : ''
+            }`
+          : '–'
+      }
     >
       <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 600, height: 240 }}>
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
@@ -245,6 +258,8 @@ const ThroughputChart = memo(function ThroughputChart({ data, frame, palette, em
           {c.legend}
           <Line name="sent/s" dataKey="sentPerSec" stroke={palette.sent} strokeWidth={2} dot={false} isAnimationActive={false} />
           <Line name="stored/s" dataKey="storedPerSec" stroke={palette.stored} strokeWidth={2} dot={false} isAnimationActive={false} strokeDasharray="5 3" />
+          <Line name="delivered/s" dataKey="deliveredPerSec" stroke={palette.delivered} strokeWidth={1.5} dot={false} isAnimationActive={false} strokeDasharray="2 2" />
+          <Line name="consumed/s" dataKey="consumedPerSec" stroke={palette.consumed} strokeWidth={2} dot={false} isAnimationActive={false} />
           {markerLines(frame, palette)}
         </LineChart>
       </ResponsiveContainer>
@@ -374,9 +389,11 @@ export function LiveCharts({ history, markers, now, hasTraffic }: { history: Liv
   const frame = useMemo(() => frameOf(history, markers, now), [history, markers, now]);
   const quiet = !history.some((s) => s.sentPerSec > 0);
   const empty = !hasTraffic ? 'No traffic yet — start some' : quiet ? 'No sends in the last two minutes' : null;
+  // consumers may still drain a backlog after the producer stopped: then the throughput chart has something to show
+  const consuming = history.some((s) => (s.deliveredPerSec ?? 0) > 0 || (s.consumedPerSec ?? 0) > 0);
   return (
     <div className="grid gap-4 lg:grid-cols-2">
-      <ThroughputChart data={history} frame={frame} palette={palette} empty={empty} />
+      <ThroughputChart data={history} frame={frame} palette={palette} empty={consuming ? null : empty} />
       <LatencyChart data={history} frame={frame} palette={palette} empty={empty} />
       <StatusChart data={history} frame={frame} palette={palette} empty={empty} />
       <UnflushedChart data={history} frame={frame} palette={palette} empty={null} />

@@ -1,6 +1,6 @@
 'use client';
 /**
- * The Overview page: the broker, flushDiskType, traffic, counters, live charts and recent events.
+ * The Overview page: the broker, flushDiskType, traffic, consumers, counters, live charts and recent events.
  * State comes from the live stream; while it is down, cluster.state is polled instead.
  */
 import type { LiveState } from '@/server/live/types';
@@ -8,11 +8,13 @@ import { trpc } from '../../_lib/trpc';
 import { useLive } from '../../_lib/use-live';
 import { Skeleton } from '../ui/skeleton';
 import { BrokerCard } from './broker-card';
+import { ConsumersPanel } from './consumers-panel';
 import { Counters } from './counters';
 import { EventsList } from './events-list';
 import { FlushToggle } from './flush-toggle';
 import { LiveBanner } from './live-banner';
 import { LiveCharts } from './live-charts';
+import { ReplicationCard } from './replication-card';
 import { TrafficPanel } from './traffic-panel';
 
 export function Overview() {
@@ -34,7 +36,7 @@ export function Overview() {
         <div>
           <h1 className="text-2xl font-semibold tracking-tight">Overview</h1>
           <p className="text-sm text-slate-600 dark:text-slate-400">
-            Flip flushDiskType, push traffic through the broker, crash it, and watch what is kept.
+            Flip flushDiskType, push traffic through the broker, consume it, crash either side, and watch what is kept.
           </p>
         </div>
       </div>
@@ -48,6 +50,10 @@ export function Overview() {
             <BrokerCard state={state} unflushedBytes={live.latest?.unflushedBytes ?? null} />
             <FlushToggle current={state.settings.flushDiskType} brokerRunning={state.broker.state === 'running'} />
             <TrafficPanel state={state} />
+          </div>
+          <div className="grid gap-4 xl:grid-cols-3">
+            <ConsumersPanel state={state} className={state.replication?.slave ? 'xl:col-span-2' : 'xl:col-span-3'} />
+            {state.replication?.slave ? <ReplicationCard replication={state.replication} /> : null}
           </div>
           <Counters state={state} latest={live.latest} />
           <LiveCharts history={live.history} markers={state.markers} now={state.t} hasTraffic={state.totals.sent > 0 || state.traffic.config !== undefined} />
@@ -66,6 +72,7 @@ function OverviewSkeleton() {
         <Skeleton className="h-72" />
         <Skeleton className="h-72" />
       </div>
+      <Skeleton className="h-64" />
       <Skeleton className="h-40" />
       <div className="grid gap-4 lg:grid-cols-2">
         <Skeleton className="h-72" />

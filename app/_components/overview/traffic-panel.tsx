@@ -11,12 +11,18 @@ import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 
-type SendMode = 'sync' | 'async' | 'oneway';
+type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 
-const SEND_MODES: { value: SendMode; label: string }[] = [
-  { value: 'sync', label: 'sync — wait for each answer' },
-  { value: 'async', label: 'async — answers by callback' },
-  { value: 'oneway', label: 'oneway — no answer (UNCHECKED)' },
+const SEND_MODES: { value: SendMode; label: string; hint: string; antiPattern?: boolean }[] = [
+  { value: 'sync', label: 'sync — wait for each answer', hint: 'Blocks on every SendResult and checks its status: nothing fails silently.' },
+  { value: 'async', label: 'async — answers by callback', hint: 'Sends without blocking; the callback reads every SendResult and counts failures.' },
+  {
+    value: 'async-unchecked',
+    label: 'async, callback ignored — failures go unnoticed (anti-pattern)',
+    hint: 'The anti-pattern: fire and forget. Every send counts as UNCHECKED; a lost message is never noticed.',
+    antiPattern: true,
+  },
+  { value: 'oneway', label: 'oneway — no answer (UNCHECKED)', hint: 'RocketMQ oneway: the broker sends no answer at all, so nothing is known about the send.' },
 ];
 
 /** '' and junk go to the server as NaN → null, so its message names the field. */
@@ -43,6 +49,7 @@ export function TrafficPanel({ state }: { state: LiveState }) {
   const invalid = invalidFields(start.error);
   const running = traffic.state === 'running' || traffic.state === 'starting';
   const brokerUp = state.broker.state === 'running';
+  const modeInfo = SEND_MODES.find((m) => m.value === sendMode) ?? SEND_MODES[0];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -104,6 +111,7 @@ export function TrafficPanel({ state }: { state: LiveState }) {
             value={sendMode}
             onChange={(e) => setSendMode(e.target.value as SendMode)}
             className={inputClass}
+            aria-describedby="traffic-send-mode-hint"
             {...fieldProps('sendMode')}
           >
             {SEND_MODES.map((m) => (
@@ -113,6 +121,16 @@ export function TrafficPanel({ state }: { state: LiveState }) {
             ))}
           </select>
         </label>
+        <p
+          id="traffic-send-mode-hint"
+          data-testid="traffic-send-mode-hint"
+          className={`col-span-full -mt-1 text-xs ${
+            modeInfo.antiPattern ? 'rounded-md bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950/50 dark:text-amber-100' : 'text-slate-500 dark:text-slate-400'
+          }`}
+        >
+          {modeInfo.antiPattern ? <strong className="font-semibold">Anti-pattern. </strong> : null}
+          {modeInfo.hint}
+        </p>
         <div className="col-span-full flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="traffic-start" busy={start.isPending}>
             {running ? 'Restart with these' : 'Start traffic'}
