@@ -23,6 +23,7 @@ import type { HaListeners } from './ha/ha-types.js';
 import { truncateCommitLogFiles } from './ha/store-truncation.js';
 import { PutMessageStatus } from './protocol/codes.js';
 import { BrokerOuterAPI } from './broker-outer-api.js';
+import { createUpdateAndCreateTopicProcessor } from './processors/admin-topic-processor.js';
 import { ScheduleMessageService } from './store/schedule-message-service.js';
 import { TransactionalMessageService } from './transaction/transactional-message-service.js';
 import { TransactionalMessageCheckService } from './transaction/transactional-message-check-service.js';
@@ -205,6 +206,10 @@ export class BrokerController {
         if (!this.store.topics.selectTopicConfig(topic)) this.store.topics.updateTopicConfig(newTopicConfig(topic, 1));
       },
     };
+    this.remoting.register(RequestCode.UPDATE_AND_CREATE_TOPIC, createUpdateAndCreateTopicProcessor({
+      topics: () => this.store.topics,
+      isMaster: () => this.settings.brokerRole !== 'SLAVE',
+    }));
     this.remoting.register(RequestCode.HEART_BEAT, createHeartbeatProcessor(clientManage));
     this.remoting.register(RequestCode.UNREGISTER_CLIENT, createUnregisterClientProcessor(clientManage));
 

@@ -4,6 +4,7 @@
  * for CLIENT_CHANNEL_EXPIRED_MS, or whose connection closes, is dropped.
  */
 import type { ConnectionContext } from './remoting/remoting-server.js';
+import type { ClientsSnapshot } from './ipc.js';
 
 /** B/client/ClientHousekeepingService: channels idle this long are expired. */
 export const CLIENT_CHANNEL_EXPIRED_MS = 120_000;
@@ -111,7 +112,7 @@ export class ClientRegistry {
   }
 
   /** Everything known, for the dashboard: groups and their client ids. */
-  snapshot(): { producers: Record<string, string[]>; consumers: Record<string, { clientIds: string[]; topics: string[]; messageModel: string }> } {
+  snapshot(): ClientsSnapshot {
     const producers: Record<string, string[]> = {};
     for (const [name, group] of this.producers) if (group.size > 0) producers[name] = [...group.keys()].sort();
     const consumers: Record<string, { clientIds: string[]; topics: string[]; messageModel: string }> = {};

@@ -6,6 +6,11 @@ import type { BrokerSettings, BrokerSettingsPatch } from './config/broker-config
 import type { SendStatus } from './protocol/codes.js';
 import type { HaEvent, HaStats } from './ha/ha-types.js';
 
+export interface ClientsSnapshot {
+  producers: Record<string, string[]>;
+  consumers: Record<string, { clientIds: string[]; topics: string[]; messageModel: string }>;
+}
+
 /** A message's stage; the aggregator counts each per second and the recorder keeps them. */
 export type Stage = 'sent' | 'stored' | 'flushed' | 'replicated' | 'delivered' | 'acked';
 
@@ -17,6 +22,8 @@ export interface BrokerStats {
   storedTotal: number;
   /** replication: role, link state, slave ack offset, lag in bytes / messages / ms, divergence */
   ha?: HaStats;
+  /** producer and consumer groups known from heartbeats, with their client ids (sent once a second) */
+  clients?: ClientsSnapshot;
 }
 
 export type BrokerToParent =

@@ -55,8 +55,11 @@ async function main(): Promise<void> {
   if (broker.truncation) console.log(`[broker] commit log truncated from ${broker.truncation.before} to ${broker.truncation.after} before start`);
   send({ type: 'ready', pid: process.pid, port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport(), haPort: broker.replication.haPort, truncatedTo: broker.truncation?.after });
 
+  let statsTicks = 0;
   const statsTimer = setInterval(() => {
     stage.flush();
+    // The client list changes slowly: once a second is enough.
+    const clients = statsTicks++ % 10 === 0 ? broker.clients.snapshot() : undefined;
     send({
       type: 'stats',
       atMs: Date.now(),
@@ -67,6 +70,7 @@ async function main(): Promise<void> {
         connections: broker.remoting.connectionCount,
         storedTotal: stage.storedTotal,
         ha: broker.replication.stats(),
+        ...(clients ? { clients } : {}),
       },
     });
   }, 100);

@@ -12,10 +12,11 @@ import { createRequest } from '../broker/protocol/remoting-command';
 import { RemotingClient } from '../broker/remoting/remoting-client';
 import { toBrokerConf } from '../broker/config/properties';
 import type { BrokerSettings, BrokerSettingsPatch } from '../broker/config/broker-config';
-import type { BrokerToParent, ParentToBroker, ParentToTraffic, TrafficConfig, TrafficToParent } from '../broker/ipc';
+import type { ClientsSnapshot, BrokerToParent, ConsumeEvent, ParentToBroker, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
+import type { DrillStatus } from './drills/types';
 import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
 import { Aggregator } from './live/aggregator';
-import { SAMPLE_INTERVAL_MS, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
+import { SAMPLE_INTERVAL_MS, type ClientGroupView, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
 import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT } from '../broker/protocol/codes';
@@ -44,11 +45,30 @@ export interface TrafficInput {
 }
 
 const MARKERS_KEPT = 200;
+/** the producer group of the lab's own traffic runner */
+const BUILT_IN_PRODUCER_GROUP = 'zeroloss-producer';
 
-export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }> {
+/** The raw events the drill ledger listens to, beside the live 'tick'. */
+export interface ControlPlaneEvents {
+  tick: [LiveSample, LiveState];
+  /** every send outcome the traffic runner reported */
+  outcomes: [SendOutcome[]];
+  /** every consumer report (delivered, consumed, reconsume, duplicate-suppressed) */
+  consumeEvents: [ConsumeEvent[]];
+  /** the master process's stage batches: stored records and the durable watermarks */
+  stage: [Extract<BrokerToParent, { type: 'stage' }>];
+  /** the master's power cut report (files cut to their fdatasync'd lengths) */
+  powerCut: [Extract<BrokerToParent, { type: 'powerCut' }>];
+  /** every recorded cluster event (process exits, faults, setting flips, traffic) */
+  clusterEvent: [{ kind: string; subject: string; message: string; detail: unknown; atMs: number }];
+}
+
+export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   readonly settings: SettingsService;
   readonly aggregator = new Aggregator();
-  private readonly prisma: PrismaClient;
+  readonly prisma: PrismaClient;
+  /** the running drill, shown in the live state (set by server/drills/drill-runner.ts) */
+  drillStatus: (() => DrillStatus | null) | undefined;
   private readonly admin = new RemotingClient();
   private readonly broker: SupervisedChild<ParentToBroker, BrokerToParent>;
   private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
@@ -62,6 +82,8 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
   /** the name server lives in the control plane process: it survives every broker crash */
   readonly namesrv: NamesrvController;
   readonly consumers: ConsumerFleet;
+  /** the master's client registry, as its last stats reported it */
+  private clients: ClientsSnapshot = { producers: {}, consumers: {} };
   /** the slave broker, its HA link through the fault proxy, promotion and rebuild */
   readonly slaveNode: SlaveNode;
 
@@ -99,6 +121,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     });
     this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster), () => this.namesrv.address, {
       events: (events) => {
+        this.emit('consumeEvents', events);
         const { gaps } = this.aggregator.addConsumeEvents(events);
         for (const gap of gaps.slice(0, 5)) {
           void this.recordEvent('sequence.gap', 'consumers', `sequence gap: producer ${gap.producerId} queue ${gap.queue} missing ${gap.from}${gap.to > gap.from ? `..${gap.to}` : ''}`);
@@ -210,7 +233,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
     this.trafficConfig = {
       namesrvAddr: this.namesrv.address,
       topic: input.topic,
-      producerGroup: 'zeroloss-producer',
+      producerGroup: BUILT_IN_PRODUCER_GROUP,
       producerId: `p${this.producerCount}-${Date.now().toString(36)}`,
       rate: input.rate,
       bodySize: input.bodySize,
@@ -223,6 +246,32 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
 
   async stopTraffic(): Promise<void> {
     await this.traffic.stop({ type: 'stop' }, 8000);
+  }
+
+  /** A real producer crash: SIGKILL of the traffic runner; sends in flight are never answered. */
+  killTraffic(): boolean {
+    if (!this.traffic.running) return false;
+    void this.recordEvent('fault.kill', 'traffic', 'SIGKILL sent to the traffic runner', 'fault');
+    this.traffic.kill();
+    return true;
+  }
+
+  // ---- topics ----
+
+  /** UPDATE_AND_CREATE_TOPIC (17) to the master, as `mqadmin updateTopic` sends it. */
+  async createTopic(input: { topic: string; queueNums: number; perm: number }): Promise<void> {
+    const address = this.brokerAddress();
+    if (!this.broker.running || !address) throw new Error('the master is not running: start it first');
+    const response = await this.admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+      topic: input.topic, defaultTopic: 'TBW102', readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
+    }), 3000);
+    if (response.code !== ResponseCode.SUCCESS) throw new Error(`the broker refused the topic: ${response.remark ?? responseCodeName(response.code)}`);
+    await this.recordEvent('topic.created', 'topics', `topic ${input.topic} created or updated with ${input.queueNums} queues`, undefined, input);
+  }
+
+  /** Topics the name server routes (system topics included). */
+  listTopics() {
+    return this.namesrv.routes.topics();
   }
 
   // ---- consumers ----
@@ -262,9 +311,27 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       },
       consumers: { running: this.consumers.running, input: this.consumers.input, members: this.consumers.views() },
       namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
+      clients: this.clientViews(),
       replication: this.slaveNode.view(),
       markers: this.markers.slice(-50),
+      drill: this.drillStatus?.() ?? undefined,
     };
+  }
+
+  /**
+   * Producer and consumer groups the master knows from heartbeats, marked built-in (this lab's traffic
+   * runner and consumers) or external (a user's own RocketMQ application pointed at Zeroloss).
+   */
+  private clientViews(): ClientGroupView[] {
+    const builtInConsumerGroup = this.consumers.input?.consumerGroup;
+    const views: ClientGroupView[] = [];
+    for (const [group, clientIds] of Object.entries(this.clients.producers)) {
+      views.push({ kind: 'producer', group, clientIds, topics: [], external: group !== BUILT_IN_PRODUCER_GROUP && !group.startsWith('CID_') });
+    }
+    for (const [group, info] of Object.entries(this.clients.consumers)) {
+      views.push({ kind: 'consumer', group, clientIds: info.clientIds, topics: info.topics.filter((t) => !t.startsWith('%RETRY%')), external: group !== builtInConsumerGroup && !info.clientIds.every((id) => id.includes('@zl-')) });
+    }
+    return views.sort((a, b) => Number(b.external) - Number(a.external) || a.group.localeCompare(b.group));
   }
 
   brokerOutput(): string[] {
@@ -281,6 +348,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
   }
 
   private async recordEvent(kind: string, subject: string, message: string, marker?: ChartMarker['kind'], detail: unknown = {}): Promise<void> {
+    this.emit('clusterEvent', { kind, subject, message, detail, atMs: Date.now() });
     if (marker) {
       this.markers.push({ t: Date.now(), kind: marker, label: message });
       if (this.markers.length > MARKERS_KEPT) this.markers.shift();
@@ -308,12 +376,14 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
         break;
       case 'stats':
         this.aggregator.setBrokerStats(message.stats);
+        if (message.stats.clients) this.clients = message.stats.clients;
         this.slaveNode.masterHa = message.stats.ha;
         break;
       case 'ha':
         this.slaveNode.noteEvent(message.event, 'master');
         break;
       case 'stage':
+        this.emit('stage', message);
         this.aggregator.addStored(message.stored.length);
         if (message.dlq && message.dlq.length > 0) {
           this.aggregator.totals.dlq += message.dlq.length;
@@ -323,6 +393,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
       case 'settings':
         break;
       case 'powerCut': {
+        this.emit('powerCut', message);
         const lostBytes = message.cut.reduce((n, c) => n + c.lostBytes, 0);
         this.brokerView = { ...this.brokerView, lastPowerCut: { atMs: Date.now(), lostBytes, flushedOffset: message.flushedOffset, maxOffset: message.maxOffset } };
         void this.recordEvent('fault.powerCut', 'broker', `power cut: ${lostBytes} unflushed bytes lost`, undefined, message);
@@ -337,6 +408,7 @@ export class ControlPlane extends EventEmitter<{ tick: [LiveSample, LiveState] }
         this.traffic.markRunning();
         break;
       case 'outcomes':
+        this.emit('outcomes', message.outcomes);
         this.aggregator.addOutcomes(message.outcomes);
         break;
       case 'done':

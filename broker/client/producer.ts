@@ -118,7 +118,13 @@ export class Producer {
 
   /** Sync send: resolves with the SendResult (any SendStatus), rejects when every attempt failed. */
   async send(message: Message): Promise<SendResult> {
-    return this.sendWithRetries(await this.prepare(message), 1 + this.options.retryTimesWhenSendFailed);
+    const prepared = await this.prepare(message);
+    try {
+      return await this.sendWithRetries(prepared, 1 + this.options.retryTimesWhenSendFailed);
+    } catch (error) {
+      // The message was stamped: its id rides along so a ledger can follow a failed send (it may still be stored).
+      throw Object.assign(error as Error, { msgId: prepared.uniqKey, queueId: prepared.queueId, seq: prepared.seq });
+    }
   }
 
   /**

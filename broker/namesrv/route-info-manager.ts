@@ -118,6 +118,19 @@ export class RouteInfoManager {
     return { queueDatas, brokerDatas, filterServerTable: {} };
   }
 
+  /** Every topic some live broker serves, with its queue counts per broker group. */
+  topics(): { topic: string; brokers: { brokerName: string; readQueueNums: number; writeQueueNums: number; perm: number }[] }[] {
+    const byTopic = new Map<string, Map<string, { brokerName: string; readQueueNums: number; writeQueueNums: number; perm: number }>>();
+    for (const { registration: r } of [...this.brokers.values()].sort((a, b) => a.registration.brokerId - b.registration.brokerId)) {
+      for (const t of r.topics) {
+        const groups = byTopic.get(t.topicName) ?? new Map();
+        if (!groups.has(r.brokerName)) groups.set(r.brokerName, { brokerName: r.brokerName, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm });
+        byTopic.set(t.topicName, groups);
+      }
+    }
+    return [...byTopic].map(([topic, groups]) => ({ topic, brokers: [...groups.values()] })).sort((a, b) => a.topic.localeCompare(b.topic));
+  }
+
   /** GET_BROKER_CLUSTER_INFO: brokerAddrTable and clusterAddrTable. */
   clusterInfo(): { brokerAddrTable: Record<string, BrokerData>; clusterAddrTable: Record<string, string[]> } {
     const brokerAddrTable: Record<string, BrokerData> = {};

@@ -3,6 +3,7 @@ import type { ProcessStatus } from '../cluster/child-process';
 import type { ReplicationView } from '../cluster/slave-node';
 import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
+import type { DrillStatus } from '../drills/types';
 
 export type OutcomeStatus = SendOutcome['status'];
 export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED'];
@@ -27,6 +28,14 @@ export interface LiveSample {
   replicationLagMessages: number | null;
   /** age of the oldest message no slave has acked */
   replicationLagMs: number | null;
+}
+
+export interface ClientGroupView {
+  kind: 'producer' | 'consumer';
+  group: string;
+  clientIds: string[];
+  topics: string[];
+  external: boolean;
 }
 
 export interface ChartMarker {
@@ -63,9 +72,13 @@ export interface LiveState {
   };
   consumers: { running: boolean; input?: FleetInput; members: ConsumerView[] };
   namesrv?: { address: string };
+  /** producer and consumer groups known from heartbeats: the lab's own and a user's external application */
+  clients: ClientGroupView[];
   /** the slave, the HA link and replication lag (server/cluster/slave-node.ts) */
   replication?: ReplicationView;
   markers: ChartMarker[];
+  /** the crash drill that runs now, if any (server/drills/) */
+  drill?: DrillStatus;
 }
 
 export type LiveMessage =

@@ -3,6 +3,8 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { BrokerSettingsPatchSchema, settingInfo, defaultSettings } from '../../broker/config/broker-config';
 import { createCallerFactory, publicProcedure, router } from './trpc';
+import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRunInputSchema } from '../drills/types';
+import { DrillBusyError, drillRunnerFor } from '../drills/drill-runner';
 
 const settingsRouter = router({
   get: publicProcedure.query(({ ctx }) => ({
@@ -137,6 +139,23 @@ const replicationProcedures = {
   }),
 };
 
+const topicsRouter = router({
+  list: publicProcedure.query(({ ctx }) => ctx.controlPlane.listTopics()),
+  create: publicProcedure.input(z.object({
+    topic: z.string().regex(/^[|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, |, _ or -')
+      .refine((t) => !t.startsWith('RMQ_SYS_') && t !== 'SCHEDULE_TOPIC_XXXX', 'topic must not be a RocketMQ system topic'),
+    queueNums: z.number({ error: 'queueNums must be a number' }).int('queueNums must be a whole number').min(1, 'queueNums must be at least 1').max(64, 'queueNums must be at most 64').default(4),
+    perm: z.union([z.literal(2), z.literal(4), z.literal(6)], { error: 'perm must be 2 (write), 4 (read) or 6 (read and write)' }).default(6),
+  }).strict()).mutation(async ({ ctx, input }) => {
+    try {
+      await ctx.controlPlane.createTopic(input);
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+    return { ok: true };
+  }),
+});
+
 const clusterRouter = router({
   state: publicProcedure.query(({ ctx }) => ctx.controlPlane.state()),
   events: publicProcedure
@@ -166,11 +185,37 @@ const clusterRouter = router({
   ...replicationProcedures,
 });
 
+/** Crash drills (server/drills/): the catalog, one run at a time, its live status, the recorded runs. */
+const drillsRouter = router({
+  catalog: publicProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).catalog()),
+  run: publicProcedure.input(DrillRunInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      return await drillRunnerFor(ctx.controlPlane).run(input);
+    } catch (error) {
+      throw new TRPCError({ code: error instanceof DrillBusyError ? 'CONFLICT' : 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+  }),
+  status: publicProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).status()),
+  cancel: publicProcedure.input(DrillCancelInputSchema).mutation(({ ctx, input }) => {
+    const result = drillRunnerFor(ctx.controlPlane).cancel(input.runId);
+    if (!result.cancelled) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: input.runId ? `drill run ${input.runId} is not running` : 'no drill is running' });
+    return result;
+  }),
+  history: publicProcedure.input(DrillHistoryInputSchema.default({ limit: 20 })).query(({ ctx, input }) => drillRunnerFor(ctx.controlPlane).history(input)),
+  get: publicProcedure.input(DrillGetInputSchema).query(async ({ ctx, input }) => {
+    const run = await drillRunnerFor(ctx.controlPlane).get(input);
+    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `runId: no drill run ${input.runId} is recorded` });
+    return run;
+  }),
+});
+
 export const appRouter = router({
   settings: settingsRouter,
   traffic: trafficRouter,
   consumers: consumersRouter,
+  topics: topicsRouter,
   cluster: clusterRouter,
+  drills: drillsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -14,6 +14,11 @@ export interface FleetInput {
   failRate: number;
   topic: string;
   consumerGroup: string;
+  /** where a new group starts (default CONSUME_FROM_LAST_OFFSET); drills read their fresh topic from the first offset */
+  consumeFromWhere?: ConsumerConfig['consumeFromWhere'];
+  /** a drill's consumers persist offsets and rebalance faster than the defaults (5000 ms) */
+  persistConsumerOffsetIntervalMs?: number;
+  rebalanceIntervalMs?: number;
 }
 
 export interface ConsumerView extends ProcessStatus {
@@ -60,9 +65,9 @@ export class ConsumerFleet {
         processingMs: input.processingMs,
         failRate: input.failRate,
         maxReconsumeTimes: this.maxReconsumeTimes(),
-        consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET',
-        persistConsumerOffsetIntervalMs: 5000,
-        rebalanceIntervalMs: 5000,
+        consumeFromWhere: input.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
+        persistConsumerOffsetIntervalMs: input.persistConsumerOffsetIntervalMs ?? 5000,
+        rebalanceIntervalMs: input.rebalanceIntervalMs ?? 5000,
       };
       const member: Member = { clientId, config, queues: [], child: undefined as never };
       member.child = new SupervisedChild<ParentToConsumer, ConsumerToParent>(`consumer ${i + 1}`, 'server/traffic/consumer-main.ts', {

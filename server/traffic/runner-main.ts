@@ -68,7 +68,7 @@ function main(): void {
     } else {
       producer.send(message).then(
         (result) => { done(); record(fromResult(result, sentAtMs, t0)); },
-        (error: Error) => { done(); record(fromError(error, '', -1, -1, sentAtMs, t0)); },
+        (error: Error & { msgId?: string; queueId?: number; seq?: number }) => { done(); record(fromError(error, error.msgId ?? '', error.queueId ?? -1, error.seq ?? -1, sentAtMs, t0)); },
       );
     }
   };

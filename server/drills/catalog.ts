@@ -1,0 +1,338 @@
+/**
+ * The drill catalog: each drill is data (its workload, its fault and when, its recovery, the
+ * capabilities it needs) plus a prediction, a pure function of the settings it runs under. The runner
+ * (drill-runner.ts) interprets the fault and recovery steps; the ledger (loss-ledger.ts) and judge()
+ * compare what happened with the prediction. Faults follow design.md's fault model.
+ */
+import type { DrillCapability, DrillId, DrillPrediction, DrillRunSettings, DrillTiming, LedgerStatus } from './types';
+
+export type FaultStep =
+  | { kind: 'kill-master' }
+  | { kind: 'power-loss' }
+  | { kind: 'master-disk-loss' }
+  | { kind: 'kill-slave' }
+  | { kind: 'blackhole-ha-link' }
+  | { kind: 'slow-disk'; marginMs: number }
+  | { kind: 'kill-consumer'; index: number }
+  | { kind: 'kill-producer' };
+
+export type RecoveryStep =
+  | { kind: 'restart-master' }
+  | { kind: 'promote-slave' }
+  | { kind: 'restart-slave' }
+  | { kind: 'heal-ha-link' }
+  | { kind: 'restore-disk' }
+  | { kind: 'restart-consumer'; index: number }
+  | { kind: 'restart-producer' };
+
+export interface DrillSpec {
+  id: DrillId;
+  title: string;
+  does: string;
+  proves: string;
+  fault: string;
+  recovery: string;
+  timing: DrillTiming;
+  relevantSettings: string[];
+  needs: DrillCapability[];
+  /** the workload: consumers and their simulated work per message */
+  workload: { consumers: number; processingMs: number; bodySize: number };
+  inject?: FaultStep;
+  recover?: RecoveryStep;
+  /** set when the drill cannot run properly yet: which capability it waits for */
+  waitingFor?: string;
+  predict(s: DrillRunSettings): DrillPrediction;
+}
+
+const KiB = 1024;
+/** RocketMQ record overhead beside body and properties, roughly */
+const RECORD_OVERHEAD = 200;
+
+function prediction(text: string, p: Partial<Omit<DrillPrediction, 'text'>> = {}): DrillPrediction {
+  return {
+    text,
+    sendOkLossPossible: p.sendOkLossPossible ?? false,
+    mayLose: p.mayLose ?? [],
+    expectedStatuses: p.expectedStatuses ?? [],
+    duplicatesPossible: p.duplicatesPossible ?? true,
+  };
+}
+
+/** A send mode whose failures nobody checks: its messages may always be lost. */
+function uncheckedNote(s: DrillRunSettings): { note: string; mayLose: LedgerStatus[] } {
+  const unchecked = s.traffic.sendMode === 'async-unchecked' || s.traffic.sendMode === 'oneway';
+  return unchecked
+    ? { note: ` ${s.traffic.sendMode} sends are never checked: those messages (UNCHECKED) may be lost without anyone noticing.`, mayLose: ['UNCHECKED'] }
+    : { note: '', mayLose: [] };
+}
+
+/** How long unflushed data may sit in the page cache under ASYNC_FLUSH at this rate. */
+export function unflushedWindow(s: DrillRunSettings): { windowMs: number; words: string } {
+  const b = s.broker;
+  const bytesPerSec = Math.max(1, s.traffic.rate * (s.traffic.bodySize + RECORD_OVERHEAD));
+  const leastBytes = b.flushCommitLogLeastPages * 4 * KiB;
+  const fillMs = (leastBytes / bytesPerSec) * 1000;
+  const windowMs = Math.min(b.flushCommitLogThoroughInterval, Math.max(b.flushIntervalCommitLog, fillMs));
+  const words = fillMs > b.flushIntervalCommitLog
+    ? `up to ${Math.round(windowMs)} ms: flushCommitLogLeastPages ${b.flushCommitLogLeastPages} (${Math.round(leastBytes / KiB)} KiB) take ~${Math.round(fillMs)} ms to fill at ${s.traffic.rate} msg/s, capped by flushCommitLogThoroughInterval ${b.flushCommitLogThoroughInterval} ms`
+    : `up to flushIntervalCommitLog ${b.flushIntervalCommitLog} ms (${b.flushCommitLogLeastPages} dirty pages fill faster than that at ${s.traffic.rate} msg/s)`;
+  return { windowMs, words };
+}
+
+const TIMING = (durationSec: number, rate: number, faultAt: number, faultForSec: number): DrillTiming => ({ durationSec, rate, faultAt, faultForSec });
+const WORKLOAD = { consumers: 2, processingMs: 2, bodySize: 256 };
+
+export const DRILLS: DrillSpec[] = [
+  {
+    id: 'process-crash',
+    title: 'Master process crash',
+    does: 'Sends and consumes steadily, SIGKILLs the master broker mid-stream, restarts it, then drains every consumer and counts.',
+    proves: 'A process crash loses nothing that reached the page cache: the OS keeps it, and recovery validates the commit-log tail by CRC.',
+    fault: 'SIGKILL the master broker process',
+    recovery: 'restart the master; it recovers its commit log and consume queues',
+    timing: TIMING(10, 200, 0.4, 1),
+    relevantSettings: ['sendMode', 'retryTimesWhenSendFailed', 'sendMsgTimeout'],
+    needs: ['broker', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'kill-master' },
+    recover: { kind: 'restart-master' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      return prediction(
+        `${s.broker.flushDiskType} + process crash: SIGKILL keeps the page cache, so no SEND_OK message is lost whatever flushDiskType says; sends during the restart fail (ERROR/TIMEOUT) and may be retried.${u.note}`,
+        { mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
+      );
+    },
+  },
+  {
+    id: 'power-loss',
+    title: 'Power loss on the master',
+    does: 'Sends steadily, then the master cuts every file to its last fdatasync\'d length and SIGKILLs itself in one step (a real power cut\'s worst case); it restarts and the consumers drain.',
+    proves: 'SYNC_FLUSH answers SEND_OK only after an fdatasync: nothing acknowledged is lost. ASYNC_FLUSH acknowledges from the page cache: the unflushed window is lost.',
+    fault: 'power loss: truncate to the fdatasync\'d length, then SIGKILL',
+    recovery: 'restart the master; recovery truncates a torn tail and rebuilds consume queues',
+    timing: TIMING(10, 200, 0.5, 1),
+    relevantSettings: ['flushDiskType', 'flushIntervalCommitLog', 'flushCommitLogLeastPages', 'flushCommitLogThoroughInterval', 'syncFlushTimeout', 'sendMode'],
+    needs: ['broker', 'power-loss', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'power-loss' },
+    recover: { kind: 'restart-master' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      if (s.broker.flushDiskType === 'SYNC_FLUSH') {
+        return prediction(
+          `SYNC_FLUSH + power loss: every SEND_OK was fdatasync'd before the answer, so no SEND_OK message is lost; FLUSH_DISK_TIMEOUT ones (answered after syncFlushTimeout ${s.broker.syncFlushTimeout} ms without a flush) may be.${u.note}`,
+          { mayLose: ['FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR'] },
+        );
+      }
+      const w = unflushedWindow(s);
+      const role = s.broker.brokerRole === 'SYNC_MASTER' ? ' SYNC_MASTER keeps a copy on the slave, but the restarted master serves its own truncated log (no failover in this drill).' : '';
+      return prediction(
+        `ASYNC_FLUSH + power loss: SEND_OK messages in the unflushed window (${w.words}) may be lost.${role}${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
+      );
+    },
+  },
+  {
+    id: 'master-disk-loss',
+    title: 'Master disk loss, failover to the slave',
+    does: 'Sends steadily with a slave replicating, SIGKILLs the master and deletes its store, promotes the slave to master; producers and consumers follow the new route.',
+    proves: 'SYNC_MASTER answers SEND_OK only once the slave has the message: a lost master disk loses nothing acknowledged. ASYNC_MASTER loses the replication lag.',
+    fault: 'SIGKILL the master and delete its store directory',
+    recovery: 'promote the slave (it serves the group from its copy); the old master is not restarted',
+    timing: TIMING(12, 200, 0.4, 1),
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'sendMode'],
+    needs: ['broker', 'slave', 'promotion', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'master-disk-loss' },
+    recover: { kind: 'promote-slave' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      if (s.broker.brokerRole === 'SYNC_MASTER') {
+        return prediction(
+          `SYNC_MASTER + master disk loss: every SEND_OK reached the slave first, so none is lost after the promotion; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones (the slave did not confirm) may be.${u.note}`,
+          { mayLose: ['FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR'] },
+        );
+      }
+      return prediction(
+        `ASYNC_MASTER + master disk loss: SEND_OK messages the slave had not copied yet (the replication lag at the crash) are lost.${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
+      );
+    },
+  },
+  {
+    id: 'slave-down',
+    title: 'Slave down',
+    does: 'Sends steadily, SIGKILLs the slave, keeps sending for a while, then restarts the slave, which catches up.',
+    proves: 'SYNC_MASTER refuses to claim replication it does not have: sends answer FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE while the slave is down, and the master keeps every message.',
+    fault: 'SIGKILL the slave broker',
+    recovery: 'restart the slave; it catches up from the master',
+    timing: TIMING(12, 100, 0.3, 4),
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync'],
+    needs: ['broker', 'slave', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'kill-slave' },
+    recover: { kind: 'restart-slave' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      if (s.broker.brokerRole === 'SYNC_MASTER') {
+        return prediction(
+          `SYNC_MASTER + slave down: sends answer SLAVE_NOT_AVAILABLE (or FLUSH_SLAVE_TIMEOUT after slaveTimeout ${s.broker.slaveTimeout} ms) while the slave is away; the master keeps them all, so nothing is lost.${u.note}`,
+          { mayLose: u.mayLose, expectedStatuses: ['SLAVE_NOT_AVAILABLE', 'FLUSH_SLAVE_TIMEOUT'] },
+        );
+      }
+      return prediction(
+        `ASYNC_MASTER + slave down: producers see SEND_OK throughout (replication is not waited for); nothing is lost, the slave catches up after its restart.${u.note}`,
+        { mayLose: u.mayLose },
+      );
+    },
+  },
+  {
+    id: 'partition-master-slave',
+    title: 'Partition between master and slave',
+    does: 'Sends steadily, blackholes the HA link in the fault proxy both ways for a while, then heals it.',
+    proves: 'SYNC_MASTER waits slaveTimeout for an ack that cannot come and answers FLUSH_SLAVE_TIMEOUT; the messages stay on the master and are consumed.',
+    fault: 'blackhole the replication link (fault proxy, both directions)',
+    recovery: 'heal the link; the slave catches up',
+    timing: TIMING(12, 100, 0.3, 4),
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'haHousekeepingInterval'],
+    needs: ['broker', 'slave', 'ha-link-fault', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'blackhole-ha-link' },
+    recover: { kind: 'heal-ha-link' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      if (s.broker.brokerRole === 'SYNC_MASTER') {
+        return prediction(
+          `SYNC_MASTER + partition: sends wait slaveTimeout ${s.broker.slaveTimeout} ms and answer FLUSH_SLAVE_TIMEOUT (SLAVE_NOT_AVAILABLE once the master gives the slave up); the master keeps them, nothing is lost.${u.note}`,
+          { mayLose: u.mayLose, expectedStatuses: ['FLUSH_SLAVE_TIMEOUT'] },
+        );
+      }
+      return prediction(
+        `ASYNC_MASTER + partition: producers see SEND_OK; the replication lag grows until the link heals. Nothing is lost (the master keeps serving).${u.note}`,
+        { mayLose: u.mayLose },
+      );
+    },
+  },
+  {
+    id: 'slow-disk',
+    title: 'Slow disk',
+    does: 'Sends steadily, then makes every fdatasync slower than syncFlushTimeout (slowDiskDelayMs) for a while, then restores it.',
+    proves: 'SYNC_FLUSH does not pretend: a send whose flush does not finish within syncFlushTimeout answers FLUSH_DISK_TIMEOUT; the message is still stored and consumed.',
+    fault: 'slowDiskDelayMs = syncFlushTimeout + 500 ms before every fdatasync',
+    recovery: 'restore slowDiskDelayMs to its previous value',
+    timing: TIMING(12, 100, 0.3, 4),
+    relevantSettings: ['flushDiskType', 'syncFlushTimeout', 'slowDiskDelayMs'],
+    needs: ['broker', 'slow-disk', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'slow-disk', marginMs: 500 },
+    recover: { kind: 'restore-disk' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      if (s.broker.flushDiskType === 'SYNC_FLUSH') {
+        const producerFirst = s.broker.sendMsgTimeout <= s.broker.syncFlushTimeout;
+        const how = producerFirst
+          ? `the producer's sendMsgTimeout ${s.broker.sendMsgTimeout} ms runs out before syncFlushTimeout ${s.broker.syncFlushTimeout} ms, so sends end in TIMEOUT and are retried (the broker stored them: expect duplicates); set syncFlushTimeout below sendMsgTimeout to see FLUSH_DISK_TIMEOUT`
+          : `sends answer FLUSH_DISK_TIMEOUT after syncFlushTimeout ${s.broker.syncFlushTimeout} ms while the disk is slow`;
+        return prediction(
+          `SYNC_FLUSH + slow disk: ${how}; the broker keeps running, so nothing is lost.${u.note}`,
+          { mayLose: u.mayLose, expectedStatuses: producerFirst ? ['TIMEOUT'] : ['FLUSH_DISK_TIMEOUT'] },
+        );
+      }
+      return prediction(
+        `ASYNC_FLUSH + slow disk: producers see SEND_OK throughout while the unflushed bytes pile up; nothing is lost unless power fails in that window.${u.note}`,
+        { mayLose: u.mayLose },
+      );
+    },
+  },
+  {
+    id: 'consumer-crash',
+    title: 'Consumer crash mid-processing',
+    does: 'Consumers process each message for a while; one consumer process is SIGKILLed mid-work, then restarted.',
+    proves: 'Acknowledging after the work (CONSUME_SUCCESS when done) loses nothing: unacknowledged messages are delivered again. Acknowledging on arrival loses the work in flight.',
+    fault: 'SIGKILL consumer 1',
+    recovery: 'restart consumer 1 (same client id); the group rebalances',
+    timing: TIMING(10, 200, 0.5, 1),
+    relevantSettings: ['ackMode', 'idempotent', 'maxReconsumeTimes'],
+    needs: ['broker', 'consumers', 'traffic-runner'],
+    workload: { consumers: 2, processingMs: 100, bodySize: 256 },
+    inject: { kind: 'kill-consumer', index: 0 },
+    recover: { kind: 'restart-consumer', index: 0 },
+    predict: (s) => {
+      const dup = s.traffic.idempotent ? ' The idempotent consumer suppresses the redeliveries.' : ' Redelivered messages are applied twice (duplicates) unless the consumer is idempotent.';
+      if (s.traffic.ackMode === 'before-processing') {
+        return prediction(
+          `before-processing ack + consumer crash: messages acknowledged on arrival but not yet processed when the consumer died are lost (SEND_OK, delivered, never applied).${dup}`,
+          { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'UNCHECKED'], duplicatesPossible: !s.traffic.idempotent },
+        );
+      }
+      return prediction(
+        `after-processing ack + consumer crash: the work in flight was never acknowledged, so it is delivered again; nothing is lost.${dup}`,
+        { mayLose: uncheckedNote(s).mayLose, duplicatesPossible: !s.traffic.idempotent },
+      );
+    },
+  },
+  {
+    id: 'producer-crash',
+    title: 'Producer crash',
+    does: 'SIGKILLs the traffic runner (the producer process) mid-stream, then starts a new producer for the rest of the run.',
+    proves: 'Every send the producer was told succeeded is consumed; sends in flight at the crash are unknown: they may or may not have been stored, and nobody retries them.',
+    fault: 'SIGKILL the traffic runner',
+    recovery: 'start a new traffic runner (a new producer id)',
+    timing: TIMING(10, 200, 0.5, 1),
+    relevantSettings: ['sendMode'],
+    needs: ['broker', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'kill-producer' },
+    recover: { kind: 'restart-producer' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      const mode = s.traffic.sendMode === 'sync' ? 'sync sends in flight' : 'async in-flight sends';
+      return prediction(
+        `producer crash (${s.traffic.sendMode}): ${mode} at the crash are unknown (the broker may have stored them; nobody will retry the rest); every SEND_OK the producer reported is consumed.${u.note}`,
+        { mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose] },
+      );
+    },
+  },
+  {
+    id: 'producer-network-flap',
+    title: 'Producer network flap',
+    does: 'Drops and resets the producer\'s connections to the broker for short bursts while it sends.',
+    proves: 'Retries (retryTimesWhenSendFailed) hide short flaps; a send that times out after the broker stored it is a duplicate when retried.',
+    fault: 'fault proxy between the producer and the broker port: drop and reset bursts',
+    recovery: 'heal the link',
+    timing: TIMING(12, 100, 0.3, 4),
+    relevantSettings: ['retryTimesWhenSendFailed', 'sendMsgTimeout', 'sendMode'],
+    needs: ['broker', 'producer-link-fault', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    waitingFor: 'a fault proxy in front of the broker port for producers (only the HA link has one today)',
+    predict: (s) => prediction(
+      `producer network flap: sends fail or time out during the bursts and are retried up to retryTimesWhenSendFailed ${s.broker.retryTimesWhenSendFailed} times; no SEND_OK is lost; a timed-out send the broker had stored may arrive twice.`,
+      { mayLose: uncheckedNote(s).mayLose, expectedStatuses: ['TIMEOUT', 'ERROR'] },
+    ),
+  },
+  {
+    id: 'transaction-crash',
+    title: 'Transaction producer crash',
+    does: 'The producer dies between the half message and its commit; the broker checks back (transactionCheckInterval) and resolves it.',
+    proves: 'A half message is never delivered before its commit; a crashed producer\'s transaction is resolved by the check-back, not lost or half-applied.',
+    fault: 'SIGKILL a transaction producer between half message and commit',
+    recovery: 'start a new transaction producer of the same group (it answers the check-back)',
+    timing: TIMING(15, 50, 0.4, 1),
+    relevantSettings: ['transactionTimeOut', 'transactionCheckInterval', 'transactionCheckMax'],
+    needs: ['broker', 'transaction-producer', 'consumers'],
+    workload: WORKLOAD,
+    waitingFor: 'a transaction producer in a killable runner process (the traffic runner sends plain messages only)',
+    predict: (s) => prediction(
+      `transaction crash: half messages are resolved by the check-back within transactionTimeOut ${s.broker.transactionTimeOut} ms + transactionCheckInterval ${s.broker.transactionCheckInterval} ms; committed ones are consumed once, rolled-back ones never.`,
+    ),
+  },
+];
+
+const byId = new Map(DRILLS.map((d) => [d.id, d]));
+
+export function drillSpec(id: DrillId): DrillSpec {
+  const spec = byId.get(id);
+  if (!spec) throw new Error(`no drill ${id}`);
+  return spec;
+}

@@ -1,0 +1,583 @@
+/**
+ * The drill runner: one drill at a time on the control plane's cluster. A run takes over the traffic
+ * runner and the consumer fleet (a fresh topic `Drill_<id>_<runId>` and consumer group per run, read
+ * from the first offset, so the ledger is per run), starts the traffic, injects the fault at its
+ * planned moment, recovers, stops the traffic, drains every consumer until nothing new arrives (bounded),
+ * then judges with the loss ledger and records everything (recorder.ts).
+ *
+ * Every wait is bounded. A process that dies when the drill did not kill it ends the run 'failed'
+ * with the reason; cleanup then restores what the drill changed (link faults, slow disk) and restarts
+ * the master if it is down, so the control plane keeps serving.
+ */
+import fs from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
+import type { LiveSample } from '../live/types';
+import { DRILLS, drillSpec, type DrillSpec, type FaultStep, type RecoveryStep } from './catalog';
+import { LossLedger, judge } from './loss-ledger';
+import { DrillRecorder } from './recorder';
+import type {
+  CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRunDetail,
+  DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, Verdict,
+} from './types';
+
+export class DrillBusyError extends Error {}
+export class DrillInputError extends Error {}
+class DrillAborted extends Error {}
+
+const DRAIN_QUIET_MS = 3000;
+const DRAIN_QUIET_OUTSTANDING_MS = 6000;
+const RESTART_TIMEOUT_MS = 60_000;
+const FLUSH_RECORD_MS = 1000;
+const SAMPLES_KEPT = 4 * 60 * 15;
+
+interface Run {
+  runId: string;
+  spec: DrillSpec;
+  input: DrillRunInput;
+  settings: DrillRunSettings;
+  prediction: DrillPrediction;
+  startedAt: number;
+  topic: string;
+  group: string;
+  phase: DrillPhase;
+  message: string;
+  phaseSince: number;
+  trafficStartedAt?: number;
+  drainDeadline?: number;
+  ledger: LossLedger;
+  abort: AbortController;
+  cancelRequested: boolean;
+  /** subjects (broker, slave, traffic, consumers) whose exit the drill itself causes right now */
+  expectExit: Set<string>;
+  /** undo steps for what the fault changed (run in cleanup when recovery did not run) */
+  undo: Map<string, () => Promise<void>>;
+  samples: number;
+  verdict?: Verdict;
+}
+
+export interface DrillOutcome {
+  runId: string;
+  status: 'done' | 'failed' | 'cancelled';
+  verdict?: Verdict;
+  verdictReason?: string;
+  error?: string;
+}
+
+function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves with the promise, or rejects when it takes longer than ms or the run is aborted. */
+function bounded<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+    const onAbort = () => reject(signal!.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); reject(e as Error); },
+    );
+  });
+}
+
+async function waitFor(condition: () => boolean, ms: number, what: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(ms / 1000)} s`);
+    await sleep(50, signal);
+  }
+}
+
+const CAPABILITY_LABELS: Record<DrillCapability, string> = {
+  broker: 'master broker process',
+  'power-loss': 'power cut in the broker (truncate to fdatasync\'d lengths)',
+  slave: 'slave broker',
+  promotion: 'slave promotion',
+  'ha-link-fault': 'fault proxy on the HA link',
+  'slow-disk': 'slow fdatasync (slowDiskDelayMs)',
+  consumers: 'killable consumer processes',
+  'traffic-runner': 'killable producer process',
+  'producer-link-fault': 'fault proxy between producers and the broker',
+  'transaction-producer': 'killable transaction producer',
+};
+
+export class DrillRunner {
+  private current: Run | undefined;
+  private readonly recorder: DrillRecorder;
+  private readonly finished = new Map<string, Promise<DrillOutcome>>();
+  private orphansChecked: Promise<void>;
+
+  constructor(readonly controlPlane: ControlPlane) {
+    this.recorder = new DrillRecorder(controlPlane.prisma, (id) => drillSpec(id).title);
+    controlPlane.drillStatus = () => this.status();
+    this.orphansChecked = this.recorder.failOrphans().catch((error: Error) => console.error(`[drills] ${error.message}`));
+  }
+
+  // ---- catalog ----
+
+  private capabilityViews(spec: DrillSpec): CapabilityView[] {
+    const cp = this.controlPlane;
+    const state = cp.state();
+    const promoted = cp.slaveNode.promotion !== undefined;
+    return spec.needs.map((id): CapabilityView => {
+      const view = (available: boolean, reason?: string): CapabilityView => ({ id, label: CAPABILITY_LABELS[id], available, ...(available ? {} : { reason }) });
+      switch (id) {
+        case 'broker':
+        case 'power-loss':
+          if (promoted) return view(false, 'the group runs on the promoted slave since a failover: restart the control plane to get the original master back');
+          return view(state.broker.state === 'running' || state.broker.state === 'stopped' || state.broker.state === 'crashed', `the master is ${state.broker.state}`);
+        case 'slave':
+          return view(cp.slaveNode.running && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
+        case 'promotion':
+          return view(cp.slaveNode.running && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
+        case 'ha-link-fault':
+          return view(cp.slaveNode.running, 'the HA link proxy exists only while a slave runs');
+        case 'slow-disk':
+        case 'consumers':
+        case 'traffic-runner':
+          return view(true);
+        case 'producer-link-fault':
+          return view(false, 'not built yet: only the HA link has a fault proxy');
+        case 'transaction-producer':
+          return view(false, 'not built yet: the traffic runner sends plain messages only');
+      }
+    });
+  }
+
+  /** The settings a run of `spec` would run under now, with the input's overrides. */
+  private settingsFor(spec: DrillSpec, input: Partial<DrillRunInput>): DrillRunSettings {
+    const cp = this.controlPlane;
+    const state = cp.state();
+    return {
+      broker: { ...cp.settings.get() },
+      traffic: {
+        sendMode: input.sendMode ?? state.traffic.config?.sendMode ?? 'sync',
+        ackMode: input.ackMode ?? cp.consumers.input?.ackMode ?? 'after-processing',
+        idempotent: input.idempotent ?? cp.consumers.input?.idempotent ?? false,
+        rate: input.rate ?? spec.timing.rate,
+        durationSec: input.durationSec ?? spec.timing.durationSec,
+        consumers: input.consumers ?? spec.workload.consumers,
+        bodySize: spec.workload.bodySize,
+      },
+      slaveRunning: cp.slaveNode.running,
+    };
+  }
+
+  catalog(): DrillSpecView[] {
+    return DRILLS.map((spec) => {
+      const capabilities = this.capabilityViews(spec);
+      const missing = capabilities.filter((c) => !c.available);
+      const waitingFor = spec.waitingFor ?? (missing.length > 0 ? missing.map((c) => `${c.label}: ${c.reason}`).join('; ') : undefined);
+      return {
+        id: spec.id, title: spec.title, does: spec.does, proves: spec.proves, fault: spec.fault, recovery: spec.recovery,
+        timing: spec.timing, relevantSettings: spec.relevantSettings, capabilities,
+        runnable: !spec.waitingFor && missing.length === 0 && !this.current,
+        ...(waitingFor ? { waitingFor } : {}),
+        prediction: spec.predict(this.settingsFor(spec, {})),
+      };
+    });
+  }
+
+  // ---- running ----
+
+  /** Starts a drill; resolves with its run id once it is recorded. Refused while another runs. */
+  async run(input: DrillRunInput): Promise<DrillRunStarted> {
+    if (this.current) {
+      const c = this.current;
+      throw new DrillBusyError(`drill ${c.spec.id} (run ${c.runId}) is running (${c.phase}): wait for it to end or cancel it with drills.cancel`);
+    }
+    const spec = drillSpec(input.drillId);
+    if (spec.waitingFor) throw new DrillInputError(`${spec.id} cannot run yet: it waits for ${spec.waitingFor}`);
+    const missing = this.capabilityViews(spec).filter((c) => !c.available);
+    if (missing.length > 0) throw new DrillInputError(`${spec.id} cannot run now: ${missing.map((c) => `${c.label}: ${c.reason}`).join('; ')}`);
+    const runId = `d${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
+    const settings = this.settingsFor(spec, input);
+    const startedAt = Date.now();
+    const run: Run = {
+      runId, spec, input, settings, prediction: spec.predict(settings), startedAt,
+      topic: `Drill_${spec.id.replace(/-/g, '_')}_${runId}`,
+      group: `drill-${runId}`,
+      phase: 'starting', message: 'preparing the cluster', phaseSince: startedAt,
+      ledger: new LossLedger(startedAt),
+      abort: new AbortController(),
+      cancelRequested: false,
+      expectExit: new Set(),
+      undo: new Map(),
+      samples: 0,
+    };
+    this.current = run;
+    try {
+      await this.orphansChecked;
+      await this.recorder.createRun({ runId, drillId: spec.id, settings, input, prediction: run.prediction, startedAt });
+    } catch (error) {
+      this.current = undefined;
+      throw error;
+    }
+    this.finished.set(runId, this.execute(run));
+    return { runId, drillId: spec.id };
+  }
+
+  /** Resolves when the run ends (the CLI and tests wait on it). */
+  wait(runId: string): Promise<DrillOutcome> | undefined {
+    return this.finished.get(runId);
+  }
+
+  status(): DrillStatus | null {
+    const run = this.current;
+    if (!run) return null;
+    const now = Date.now();
+    return {
+      runId: run.runId, drillId: run.spec.id, title: run.spec.title, phase: run.phase, progress: this.progress(run, now), message: run.message,
+      startedAt: run.startedAt, elapsedMs: now - run.startedAt, settings: run.settings, prediction: run.prediction, counts: run.ledger.counts(),
+      cancelRequested: run.cancelRequested,
+    };
+  }
+
+  cancel(runId?: string): { cancelled: boolean; runId: string | null } {
+    const run = this.current;
+    if (!run || (runId && run.runId !== runId) || run.phase === 'done' || run.phase === 'failed') return { cancelled: false, runId: run?.runId ?? null };
+    run.cancelRequested = true;
+    run.abort.abort(new DrillAborted('cancelled by the user (drills.cancel)'));
+    return { cancelled: true, runId: run.runId };
+  }
+
+  history(input: DrillHistoryInput): Promise<DrillRunView[]> {
+    return this.recorder.history(input);
+  }
+
+  async get(input: DrillGetInput): Promise<DrillRunDetail | null> {
+    if (this.current?.runId === input.runId) await this.recorder.flush(input.runId);
+    return this.recorder.get(input.runId, input.anomalyLimit);
+  }
+
+  private progress(run: Run, now: number): number {
+    const durationMs = run.settings.traffic.durationSec * 1000;
+    switch (run.phase) {
+      case 'starting': return 0.02;
+      case 'traffic':
+      case 'fault':
+      case 'recovering':
+        return 0.05 + 0.75 * Math.min(1, (now - (run.trafficStartedAt ?? now)) / durationMs);
+      case 'draining': {
+        const total = (run.drainDeadline ?? now) - run.phaseSince;
+        return 0.8 + 0.15 * Math.min(1, total > 0 ? (now - run.phaseSince) / total : 1);
+      }
+      case 'judging': return 0.97;
+      default: return 1;
+    }
+  }
+
+  private setPhase(run: Run, phase: DrillPhase, message: string): void {
+    run.phase = phase;
+    run.message = message;
+    run.phaseSince = Date.now();
+    this.event(run, 'phase', `${phase}: ${message}`, { phase });
+  }
+
+  private event(run: Run, kind: DrillEventKind, message: string, detail: unknown = {}): void {
+    this.recorder.event(Date.now() - run.startedAt, kind, message, detail);
+  }
+
+  private fail(run: Run, reason: string): void {
+    if (!run.abort.signal.aborted) run.abort.abort(new Error(reason));
+  }
+
+  /** Subscribes the ledger and the recorder to the control plane; returns the unsubscribe. */
+  private attach(run: Run): () => void {
+    const cp = this.controlPlane;
+    const handlers: { [K in keyof ControlPlaneEvents]?: (...args: ControlPlaneEvents[K]) => void } = {
+      outcomes: (outcomes) => run.ledger.addOutcomes(outcomes),
+      consumeEvents: (events) => run.ledger.addConsumeEvents(events.filter((e) => e.topic === run.topic)),
+      stage: (batch) => run.ledger.addStage(batch),
+      powerCut: (cut) => {
+        run.ledger.addPowerCut(cut);
+        this.event(run, 'note', `power cut: ${cut.cut.reduce((n, c) => n + c.lostBytes, 0)} unflushed bytes dropped; durable up to commit-log offset ${cut.flushedOffset} of ${cut.maxOffset}`, cut);
+      },
+      tick: (sample: LiveSample) => {
+        if (run.samples++ < SAMPLES_KEPT) this.recorder.sample(sample.t - run.startedAt, sample);
+      },
+      clusterEvent: (e) => {
+        const kind: DrillEventKind = e.kind.startsWith('process.') ? 'process'
+          : e.kind === 'settings.changed' ? 'setting'
+            : e.kind.startsWith('traffic.') ? 'traffic'
+              : e.kind.startsWith('consumer.') ? 'consumers'
+                : e.kind === 'ha.promoted' ? 'recovery' : 'note';
+        this.recorder.event(e.atMs - run.startedAt, kind, e.message, { kind: e.kind, subject: e.subject });
+        if (e.kind === 'process.started' && e.subject === 'broker') run.ledger.newEpoch();
+        if (e.kind === 'process.crashed' && !run.expectExit.has(e.subject)) this.fail(run, `unexpected crash during the drill: ${e.message}`);
+      },
+    };
+    for (const [name, handler] of Object.entries(handlers)) cp.on(name as keyof ControlPlaneEvents, handler as never);
+    const flusher = setInterval(() => void this.recorder.flush(run.runId), FLUSH_RECORD_MS);
+    return () => {
+      clearInterval(flusher);
+      for (const [name, handler] of Object.entries(handlers)) cp.off(name as keyof ControlPlaneEvents, handler as never);
+    };
+  }
+
+  private async execute(run: Run): Promise<DrillOutcome> {
+    const detach = this.attach(run);
+    const signal = run.abort.signal;
+    let outcome: DrillOutcome;
+    try {
+      this.event(run, 'phase', `starting: ${run.spec.title}`, { prediction: run.prediction, settings: run.settings });
+      await this.prepare(run, signal);
+      await this.drive(run, signal);
+      await this.drain(run, signal);
+      this.setPhase(run, 'judging', 'comparing what producers were told with what consumers applied');
+      const { summary, anomalies } = run.ledger.summarize();
+      const { verdict, reason } = judge(summary, run.prediction);
+      run.verdict = verdict;
+      this.event(run, 'verdict', `${verdict}: ${reason}`, { verdict, lostAcked: summary.lostAcked, lostTotal: summary.lostTotal });
+      this.setPhase(run, 'done', `${verdict}: ${reason}`);
+      await this.cleanup(run, false);
+      detach();
+      await this.recorder.finish(run.runId, { status: 'done', verdict, verdictReason: reason, summary, anomalies });
+      outcome = { runId: run.runId, status: 'done', verdict, verdictReason: reason };
+    } catch (error) {
+      const cancelled = run.cancelRequested;
+      const reason = (signal.aborted ? (signal.reason as Error) : (error as Error)).message;
+      run.phase = 'failed';
+      run.message = reason;
+      this.event(run, 'error', cancelled ? `cancelled: ${reason}` : `failed: ${reason}`);
+      await this.cleanup(run, true);
+      detach();
+      const { summary, anomalies } = run.ledger.summarize();
+      await this.recorder.finish(run.runId, { status: cancelled ? 'cancelled' : 'failed', error: reason, summary, anomalies }).catch((e: Error) => console.error(`[drills] ${e.message}`));
+      outcome = { runId: run.runId, status: cancelled ? 'cancelled' : 'failed', error: reason };
+    } finally {
+      if (this.current === run) this.current = undefined;
+    }
+    return outcome;
+  }
+
+  private async prepare(run: Run, signal: AbortSignal): Promise<void> {
+    const cp = this.controlPlane;
+    const t = run.settings.traffic;
+    if (cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting') {
+      this.event(run, 'traffic', 'the traffic that ran before the drill was stopped: a drill owns the producer');
+      await bounded(cp.stopTraffic(), 15_000, 'stopping the earlier traffic', signal);
+    }
+    if (cp.consumers.running) {
+      this.event(run, 'consumers', 'the consumers that ran before the drill were stopped: a drill owns the consumer group');
+      await bounded(cp.stopConsumers(), 15_000, 'stopping the earlier consumers', signal);
+    }
+    if (cp.state().broker.state !== 'running') {
+      run.message = 'starting the master';
+      await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'starting the master', signal);
+    }
+    await bounded(cp.startConsumers({
+      count: t.consumers, ackMode: t.ackMode, idempotent: t.idempotent, processingMs: run.spec.workload.processingMs, failRate: 0,
+      topic: run.topic, consumerGroup: run.group, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetIntervalMs: 500, rebalanceIntervalMs: 1000,
+    }), 15_000, 'starting the consumers', signal);
+    this.event(run, 'consumers', `${t.consumers} consumer(s) of ${run.group} on ${run.topic}, ${t.ackMode}${t.idempotent ? ', idempotent' : ''}`);
+    await this.startProducer(run, signal);
+  }
+
+  private async startProducer(run: Run, signal: AbortSignal): Promise<void> {
+    const cp = this.controlPlane;
+    const t = run.settings.traffic;
+    await bounded(cp.startTraffic({ rate: t.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0, topic: run.topic }), 15_000, 'starting the traffic', signal);
+    const producerId = cp.state().traffic.config?.producerId;
+    if (producerId) run.ledger.addProducer(producerId);
+  }
+
+  /** Traffic, the fault at its planned moment, recovery, traffic to the end of the duration. */
+  private async drive(run: Run, signal: AbortSignal): Promise<void> {
+    const { spec } = run;
+    const durationMs = run.settings.traffic.durationSec * 1000;
+    run.trafficStartedAt = Date.now();
+    const end = run.trafficStartedAt + durationMs;
+    this.setPhase(run, 'traffic', `${run.settings.traffic.rate} msg/s, ${run.settings.traffic.sendMode} sends to ${run.topic}`);
+    if (spec.inject) {
+      await sleep(run.trafficStartedAt + durationMs * spec.timing.faultAt - Date.now(), signal);
+      this.setPhase(run, 'fault', spec.fault);
+      run.ledger.markFault(Date.now());
+      this.event(run, 'fault.start', spec.fault, { fault: spec.inject });
+      await this.inject(run, spec.inject, signal);
+      await sleep(spec.timing.faultForSec * 1000, signal);
+      if (spec.recover) {
+        this.setPhase(run, 'recovering', spec.recovery);
+        const t0 = Date.now();
+        await this.recover(run, spec.recover, signal);
+        this.event(run, 'fault.end', `recovered: ${spec.recovery} (${Date.now() - t0} ms)`, { recovery: spec.recover, ms: Date.now() - t0 });
+        run.message = `recovered in ${Date.now() - t0} ms; traffic continues to the end of the run`;
+      }
+    }
+    await sleep(end - Date.now(), signal);
+    run.message = 'stopping the traffic';
+    await bounded(this.controlPlane.stopTraffic(), 20_000, 'stopping the traffic', signal);
+    this.event(run, 'traffic', 'traffic stopped');
+  }
+
+  private async waitExit(run: Run, isRunning: () => boolean, what: string, signal: AbortSignal): Promise<void> {
+    await waitFor(() => !isRunning(), 10_000, `${what} exiting`, signal);
+  }
+
+  private async inject(run: Run, step: FaultStep, signal: AbortSignal): Promise<void> {
+    const cp = this.controlPlane;
+    const masterRunning = () => cp.state().broker.state === 'running' || cp.state().broker.state === 'starting' || cp.state().broker.state === 'stopping';
+    switch (step.kind) {
+      case 'kill-master':
+        run.expectExit.add('broker');
+        cp.killBroker();
+        await this.waitExit(run, masterRunning, 'the master', signal);
+        return;
+      case 'power-loss':
+        run.expectExit.add('broker');
+        if (!cp.powerLoss()) throw new Error('the master is not running: no power to cut');
+        await this.waitExit(run, masterRunning, 'the master (power cut)', signal);
+        return;
+      case 'master-disk-loss': {
+        run.expectExit.add('broker');
+        cp.killBroker();
+        await this.waitExit(run, masterRunning, 'the master', signal);
+        const storePath = cp.state().broker.storePath;
+        fs.rmSync(storePath, { recursive: true, force: true });
+        this.event(run, 'note', `deleted the master's store ${storePath}`);
+        return;
+      }
+      case 'kill-slave':
+        run.expectExit.add('slave');
+        cp.slaveNode.kill();
+        await this.waitExit(run, () => cp.slaveNode.running, 'the slave', signal);
+        run.undo.set('slave', async () => { if (!cp.slaveNode.running) await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave'); });
+        return;
+      case 'blackhole-ha-link':
+        cp.slaveNode.setLinkFault('both', { blackhole: true });
+        run.undo.set('link', async () => { cp.slaveNode.setLinkFault('both', { blackhole: false, reset: true }); });
+        return;
+      case 'slow-disk': {
+        const previous = cp.settings.get().slowDiskDelayMs;
+        const delayMs = Math.min(60_000, cp.settings.get().syncFlushTimeout + step.marginMs);
+        await bounded(cp.updateSettings({ slowDiskDelayMs: delayMs }), 10_000, 'setting slowDiskDelayMs', signal);
+        run.undo.set('disk', async () => { await bounded(cp.updateSettings({ slowDiskDelayMs: previous }), 10_000, 'restoring slowDiskDelayMs'); });
+        return;
+      }
+      case 'kill-consumer':
+        run.expectExit.add('consumers');
+        if (!cp.killConsumer(step.index)) throw new Error(`consumer ${step.index + 1} was not running when the fault was due`);
+        await this.waitExit(run, () => cp.consumers.views()[step.index]?.state === 'running' || cp.consumers.views()[step.index]?.state === 'starting', `consumer ${step.index + 1}`, signal);
+        return;
+      case 'kill-producer':
+        run.expectExit.add('traffic');
+        if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
+        await this.waitExit(run, () => cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting', 'the traffic runner', signal);
+        return;
+    }
+  }
+
+  private async recover(run: Run, step: RecoveryStep, signal: AbortSignal): Promise<void> {
+    const cp = this.controlPlane;
+    switch (step.kind) {
+      case 'restart-master':
+        await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master', signal);
+        run.expectExit.delete('broker');
+        return;
+      case 'promote-slave': {
+        const promoted = await bounded(cp.slaveNode.promote('ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
+        this.event(run, 'recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
+        return;
+      }
+      case 'restart-slave':
+        await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave', signal);
+        run.undo.delete('slave');
+        run.expectExit.delete('slave');
+        return;
+      case 'heal-ha-link':
+      case 'restore-disk': {
+        const key = step.kind === 'heal-ha-link' ? 'link' : 'disk';
+        await run.undo.get(key)?.();
+        run.undo.delete(key);
+        return;
+      }
+      case 'restart-consumer':
+        if (!cp.restartConsumer(step.index)) throw new Error(`consumer ${step.index + 1} could not be restarted`);
+        run.expectExit.delete('consumers');
+        return;
+      case 'restart-producer':
+        run.expectExit.delete('traffic');
+        await this.startProducer(run, signal);
+        return;
+    }
+  }
+
+  /** Waits until the consumers have applied everything, or nothing new arrives for a while; bounded. */
+  private async drain(run: Run, signal: AbortSignal): Promise<void> {
+    const boundMs = Math.min(90_000, Math.max(20_000, run.settings.traffic.durationSec * 2000));
+    this.setPhase(run, 'draining', 'waiting until every consumer has nothing more to apply');
+    run.drainDeadline = Date.now() + boundMs;
+    let seen = -1;
+    let lastChange = Date.now();
+    for (;;) {
+      const c = run.ledger.counts();
+      const signature = c.delivered + c.consumed + c.duplicated;
+      const now = Date.now();
+      if (signature !== seen) {
+        seen = signature;
+        lastChange = now;
+      }
+      const outstanding = run.ledger.outstanding();
+      run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${c.consumed} applied`;
+      if (outstanding === 0 && now - lastChange >= 1000) break;
+      if (now - lastChange >= (outstanding > 0 ? DRAIN_QUIET_OUTSTANDING_MS : DRAIN_QUIET_MS)) {
+        this.event(run, 'note', `drained: nothing new for ${Math.round((now - lastChange) / 1000)} s with ${outstanding} message(s) still unapplied`);
+        break;
+      }
+      if (now > run.drainDeadline) {
+        this.event(run, 'note', `the drain stopped at its bound (${Math.round(boundMs / 1000)} s) with ${outstanding} message(s) still unapplied`);
+        break;
+      }
+      await sleep(250, signal);
+    }
+    await bounded(this.controlPlane.stopConsumers(), 20_000, 'stopping the consumers');
+  }
+
+  /** Restores what the drill changed; after a failure also stops its traffic and restarts a dead master. Never throws. */
+  private async cleanup(run: Run, failed: boolean): Promise<void> {
+    const cp = this.controlPlane;
+    const attempt = async (what: string, fn: () => Promise<void>) => {
+      try {
+        await fn();
+      } catch (error) {
+        this.event(run, 'error', `cleanup: ${what}: ${(error as Error).message}`);
+      }
+    };
+    for (const [key, undo] of run.undo) await attempt(`undo ${key}`, undo);
+    run.undo.clear();
+    if (failed) {
+      await attempt('stopping the traffic', () => bounded(cp.stopTraffic(), 20_000, 'stopping the traffic'));
+      await attempt('stopping the consumers', () => bounded(cp.stopConsumers(), 20_000, 'stopping the consumers'));
+      if (!cp.slaveNode.promotion && cp.state().broker.state !== 'running') {
+        await attempt('restarting the master', async () => {
+          await waitFor(() => cp.state().broker.state !== 'stopping', 10_000, 'the master stopping', new AbortController().signal);
+          await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master');
+          this.event(run, 'recovery', 'the master was restarted after the failed drill');
+        });
+      }
+    }
+    run.expectExit.clear();
+  }
+}
+
+const runners = new WeakMap<ControlPlane, DrillRunner>();
+/** One runner per control plane: the tRPC router, the CLI and the live stream share it. */
+export function drillRunnerFor(controlPlane: ControlPlane): DrillRunner {
+  let runner = runners.get(controlPlane);
+  if (!runner) runners.set(controlPlane, (runner = new DrillRunner(controlPlane)));
+  return runner;
+}
+
+export type { DrillId };

@@ -1,0 +1,333 @@
+/**
+ * The loss ledger of one drill run, per message, in the manner of Jepsen's total-queue checker:
+ * what producers attempted and were told (SendOutcome), what the broker stored and made durable
+ * (stage batches: stored records, flushed and replicated offsets), what consumers were handed and
+ * applied (ConsumeEvent). At the end it lists every lost message (never applied) with the status the
+ * producer saw and the last stage it reached, every duplicate, every unexpected message (consumed
+ * but never sent by this run), the open sequence gaps per producer and queue, and the recovery time.
+ *
+ * Offsets are compared within one broker incarnation (an epoch): after a power cut the master
+ * re-uses the offsets past its flushed watermark, so each stored record keeps the epoch it was
+ * stored in, and each epoch keeps its own watermarks.
+ */
+import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
+import { SequenceChecker } from '../../broker/client/sequence-checker';
+import {
+  ANOMALY_CAP, LEDGER_STAGES, LEDGER_STATUSES,
+  type AnomalyKind, type DrillPrediction, type LedgerCounts, type LedgerStage, type LedgerStatus, type LedgerSummary, type RecoveryView, type SequenceGapView, type Verdict,
+} from './types';
+
+interface MessageRecord {
+  id: string;
+  status?: LedgerStatus;
+  sentAtMs?: number;
+  error?: string;
+  producerId?: string;
+  queue?: string;
+  seq?: number;
+  /** the first stored copy: epoch, commit-log offset, size */
+  stored?: { epoch: number; offset: number; size: number };
+  delivered: number;
+  consumed: number;
+  suppressed: number;
+}
+
+export interface AnomalyRow {
+  messageId: string;
+  kind: AnomalyKind;
+  sendStatus: LedgerStatus | null;
+  lastStage: LedgerStage | null;
+  detail: Record<string, unknown>;
+}
+
+/** Statuses the broker answered: the message was appended to the commit log. */
+const BROKER_ANSWERED = new Set<LedgerStatus>(['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
+/** The producer was told its message may not exist: losing it breaks nothing. */
+const TOLD_FAILED = new Set<LedgerStatus>(['ERROR', 'TIMEOUT', 'UNKNOWN']);
+/** When two outcomes name one message, the best one counts (a retry may succeed after a timeout). */
+const STATUS_RANK: Record<LedgerStatus, number> = {
+  SEND_OK: 7, FLUSH_DISK_TIMEOUT: 6, FLUSH_SLAVE_TIMEOUT: 5, SLAVE_NOT_AVAILABLE: 4, UNCHECKED: 3, TIMEOUT: 2, ERROR: 1, UNKNOWN: 0,
+};
+
+const zeroStatuses = (): Record<LedgerStatus, number> => Object.fromEntries(LEDGER_STATUSES.map((s) => [s, 0])) as Record<LedgerStatus, number>;
+const zeroStages = (): Record<LedgerStage, number> => Object.fromEntries(LEDGER_STAGES.map((s) => [s, 0])) as Record<LedgerStage, number>;
+
+export class LossLedger {
+  private readonly messages = new Map<string, MessageRecord>();
+  private readonly producers = new Set<string>();
+  /** outcomes without a message id (the send failed before the message was stamped) */
+  private readonly anonymous = zeroStatuses();
+  private anonymousCount = 0;
+  private epoch = 0;
+  private readonly flushedByEpoch = new Map<number, number>();
+  private readonly replicatedByEpoch = new Map<number, number>();
+  private readonly unexpected = new Map<string, { count: number; producerId?: string; topic: string }>();
+  private readonly sequence = new SequenceChecker();
+  private faultAtMs: number | undefined;
+  /** outcomes of sends started after the fault: [sentAtMs, completedAtMs, ok] */
+  private readonly afterFault: [number, number, boolean][] = [];
+  private powerCut: LedgerSummary['powerCut'] = null;
+  private readonly live = { stored: 0, delivered: 0, consumed: 0, duplicated: 0 };
+
+  constructor(private readonly startedAtMs: number, private readonly anomalyCap = ANOMALY_CAP) {}
+
+  /** A producer of this run: its messages are expected, anyone else's are unexpected. */
+  addProducer(producerId: string): void {
+    this.producers.add(producerId);
+  }
+
+  /** The master restarted (or power was cut): offsets after this are of a new incarnation. */
+  newEpoch(): void {
+    this.epoch++;
+  }
+
+  /** The fault started now: the recovery time is measured from the first failed send after it. */
+  markFault(atMs: number): void {
+    if (this.faultAtMs === undefined) this.faultAtMs = atMs;
+  }
+
+  addOutcomes(outcomes: SendOutcome[]): void {
+    for (const o of outcomes) {
+      if (this.faultAtMs !== undefined && o.sentAtMs >= this.faultAtMs) {
+        this.afterFault.push([o.sentAtMs, o.sentAtMs + o.latencyMs, o.status === 'SEND_OK']);
+      }
+      if (!o.id) {
+        this.anonymous[o.status]++;
+        this.anonymousCount++;
+        continue;
+      }
+      const m = this.record(o.id);
+      if (m.status === undefined || m.status === 'UNKNOWN' || STATUS_RANK[o.status] > STATUS_RANK[m.status]) {
+        m.status = o.status;
+        m.error = o.error;
+      }
+      m.sentAtMs ??= o.sentAtMs;
+      if (o.seq >= 0 && m.seq === undefined) m.seq = o.seq;
+    }
+  }
+
+  addStage(batch: { stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number }): void {
+    for (const [id, offset, size] of batch.stored) {
+      const m = this.record(id);
+      if (!m.stored) {
+        m.stored = { epoch: this.epoch, offset, size };
+        this.live.stored++;
+      }
+    }
+    if (batch.flushedOffset !== undefined) this.flushedByEpoch.set(this.epoch, Math.max(this.flushedByEpoch.get(this.epoch) ?? 0, batch.flushedOffset));
+    if (batch.replicatedOffset !== undefined) this.replicatedByEpoch.set(this.epoch, Math.max(this.replicatedByEpoch.get(this.epoch) ?? 0, batch.replicatedOffset));
+  }
+
+  /** The broker's power-cut report: its files were cut to flushedOffset; that is the epoch's durable watermark. */
+  addPowerCut(cut: { cut: { lostBytes: number }[]; flushedOffset: number; maxOffset: number }): void {
+    this.powerCut = { lostBytes: cut.cut.reduce((n, c) => n + c.lostBytes, 0), flushedOffset: cut.flushedOffset, maxOffset: cut.maxOffset };
+    this.flushedByEpoch.set(this.epoch, cut.flushedOffset);
+  }
+
+  addConsumeEvents(events: ConsumeEvent[]): void {
+    for (const e of events) {
+      if (e.kind === 'reconsume') continue;
+      let m = this.messages.get(e.id);
+      if (!m) {
+        if (!e.producerId || !this.producers.has(e.producerId)) {
+          const u = this.unexpected.get(e.id) ?? { count: 0, producerId: e.producerId, topic: e.topic };
+          u.count++;
+          this.unexpected.set(e.id, u);
+          continue;
+        }
+        // One of ours whose outcome never reached us (the producer died with it in flight).
+        m = this.record(e.id);
+      }
+      m.producerId ??= e.producerId;
+      m.queue ??= e.queue;
+      if (m.seq === undefined && e.seq !== undefined) m.seq = e.seq;
+      if (e.kind === 'delivered') {
+        if (m.delivered === 0) this.live.delivered++;
+        m.delivered++;
+        continue;
+      }
+      if (m.consumed + m.suppressed === 0) {
+        this.live.consumed++;
+        if (e.producerId && e.queue && e.seq !== undefined) this.sequence.observe({ producerId: e.producerId, queue: e.queue, seq: e.seq });
+      }
+      if (e.kind === 'consumed') {
+        m.consumed++;
+        if (m.consumed === 2) this.live.duplicated++;
+      } else {
+        m.suppressed++;
+      }
+    }
+  }
+
+  private record(id: string): MessageRecord {
+    let m = this.messages.get(id);
+    if (!m) this.messages.set(id, (m = { id, delivered: 0, consumed: 0, suppressed: 0 }));
+    return m;
+  }
+
+  /** Messages the producer believes were sent (SEND_OK, a *_TIMEOUT answer, SLAVE_NOT_AVAILABLE, UNCHECKED) not applied yet. */
+  outstanding(): number {
+    let n = 0;
+    for (const m of this.messages.values()) {
+      if (m.consumed + m.suppressed === 0 && m.status !== undefined && !TOLD_FAILED.has(m.status)) n++;
+    }
+    return n;
+  }
+
+  counts(): LedgerCounts {
+    const byStatus = { ...this.anonymous };
+    for (const m of this.messages.values()) byStatus[m.status ?? 'UNKNOWN']++;
+    return {
+      attempted: this.messages.size + this.anonymousCount,
+      byStatus,
+      stored: this.live.stored,
+      delivered: this.live.delivered,
+      consumed: this.live.consumed,
+      duplicated: this.live.duplicated,
+      unexpected: this.unexpected.size,
+    };
+  }
+
+  /** The furthest stage a message reached (delivered and consumed come from consumers, the rest from the broker). */
+  lastStage(m: MessageRecord): LedgerStage {
+    if (m.consumed + m.suppressed > 0) return 'consumed';
+    if (m.delivered > 0) return 'delivered';
+    if (m.stored) {
+      const end = m.stored.offset + m.stored.size;
+      if (end <= (this.replicatedByEpoch.get(m.stored.epoch) ?? -1)) return 'replicated';
+      if (end <= (this.flushedByEpoch.get(m.stored.epoch) ?? -1)) return 'flushed';
+      return 'stored';
+    }
+    // The broker answered, so the record was appended even if its stage batch never arrived (it died first).
+    if (m.status && BROKER_ANSWERED.has(m.status)) return 'stored';
+    return 'sent';
+  }
+
+  private recovery(): RecoveryView {
+    const at = (ms: number | null) => (ms === null ? null : ms - this.startedAtMs);
+    const sorted = [...this.afterFault].sort((a, b) => a[0] - b[0]);
+    const firstFailure = sorted.find(([, , ok]) => !ok);
+    let firstOkAfter: number | null = null;
+    if (firstFailure) {
+      for (const [sent, done, ok] of sorted) {
+        if (ok && sent > firstFailure[0] && (firstOkAfter === null || done < firstOkAfter)) firstOkAfter = done;
+      }
+    }
+    const failureMs = firstFailure ? firstFailure[0] : null;
+    return {
+      faultAtT: at(this.faultAtMs ?? null),
+      firstFailureT: at(failureMs),
+      firstOkAfterT: at(firstOkAfter),
+      rtoMs: failureMs !== null && firstOkAfter !== null ? Math.max(0, firstOkAfter - failureMs) : null,
+      failedSends: sorted.filter(([, , ok]) => !ok).length,
+    };
+  }
+
+  /** Judges the run: the summary, and the per-message anomaly rows (capped). */
+  summarize(): { summary: LedgerSummary; anomalies: AnomalyRow[] } {
+    const acknowledged = { ...this.anonymous };
+    const lost = zeroStatuses();
+    const lostByStage = zeroStages();
+    const anomalies: AnomalyRow[] = [];
+    let total = 0;
+    const push = (row: AnomalyRow) => {
+      total++;
+      if (anomalies.length < this.anomalyCap) anomalies.push(row);
+    };
+    let consumed = 0;
+    let delivered = 0;
+    let stored = 0;
+    let duplicated = 0;
+    let redeliveries = 0;
+    let suppressed = 0;
+    for (const m of this.messages.values()) {
+      const status = m.status ?? 'UNKNOWN';
+      acknowledged[status]++;
+      if (m.stored) stored++;
+      if (m.delivered > 0) delivered++;
+      redeliveries += Math.max(0, m.delivered - 1);
+      suppressed += m.suppressed;
+      const stage = this.lastStage(m);
+      if (m.consumed + m.suppressed > 0) {
+        consumed++;
+        if (m.consumed > 1) {
+          duplicated++;
+          push({ messageId: m.id, kind: 'duplicated', sendStatus: status, lastStage: stage, detail: { applied: m.consumed, deliveries: m.delivered, producerId: m.producerId, queue: m.queue, seq: m.seq } });
+        }
+        continue;
+      }
+      lost[status]++;
+      lostByStage[stage]++;
+      push({
+        messageId: m.id, kind: 'lost', sendStatus: status, lastStage: stage,
+        detail: {
+          producerId: m.producerId, queue: m.queue, seq: m.seq, error: m.error,
+          sentT: m.sentAtMs === undefined ? undefined : m.sentAtMs - this.startedAtMs,
+          commitLogOffset: m.stored?.offset, size: m.stored?.size, epoch: m.stored?.epoch,
+          flushedOffset: m.stored ? this.flushedByEpoch.get(m.stored.epoch) : undefined,
+        },
+      });
+    }
+    for (const [id, u] of this.unexpected) push({ messageId: id, kind: 'unexpected', sendStatus: null, lastStage: 'consumed', detail: u });
+    const gapStreams: SequenceGapView[] = [];
+    for (const g of this.sequence.openGaps()) {
+      // A gap left by a send the producer was told failed is no anomaly: that number was never stored.
+      gapStreams.push({ producerId: g.producerId, queue: g.queue, missing: g.missing.slice(0, 50), missingCount: g.missing.length });
+      push({ messageId: `${g.producerId}|${g.queue}`, kind: 'gap', sendStatus: null, lastStage: null, detail: { missing: g.missing.slice(0, 200), missingCount: g.missing.length } });
+    }
+    const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
+    const lastEpoch = this.epoch;
+    const summary: LedgerSummary = {
+      attempted: this.messages.size + this.anonymousCount,
+      acknowledged,
+      consumed,
+      delivered,
+      stored,
+      lost,
+      lostTotal,
+      lostAcked: lost.SEND_OK,
+      lostByStage,
+      duplicated,
+      redeliveries,
+      duplicatesSuppressed: suppressed,
+      unexpected: this.unexpected.size,
+      gaps: gapStreams.reduce((n, g) => n + g.missingCount, 0),
+      gapStreams,
+      recovery: this.recovery(),
+      flushedOffset: this.flushedByEpoch.get(lastEpoch) ?? null,
+      replicatedOffset: this.replicatedByEpoch.get(lastEpoch) ?? null,
+      powerCut: this.powerCut,
+      anomalies: { total, recorded: anomalies.length, capped: total > anomalies.length, cap: this.anomalyCap },
+    };
+    return { summary, anomalies };
+  }
+}
+
+/**
+ * The verdict: FAIL when a guarantee was broken (a message consumed that was never sent; a SEND_OK
+ * message lost where the settings promise none is; a message the broker stored lost where the
+ * prediction allows no loss of that status), LOSS_EXPECTED when messages the producer believed sent
+ * were lost and the prediction said they might be, PASS otherwise.
+ */
+export function judge(summary: LedgerSummary, prediction: DrillPrediction): { verdict: Verdict; reason: string } {
+  if (summary.unexpected > 0) {
+    return { verdict: 'FAIL', reason: `${summary.unexpected} message(s) were consumed that no producer of this run sent` };
+  }
+  if (summary.lostAcked > 0 && !prediction.sendOkLossPossible) {
+    return { verdict: 'FAIL', reason: `${summary.lostAcked} SEND_OK message(s) were never consumed, and these settings promise none is lost (${prediction.text})` };
+  }
+  const broken = LEDGER_STATUSES.filter((s) => s !== 'SEND_OK' && !TOLD_FAILED.has(s) && summary.lost[s] > 0 && !prediction.mayLose.includes(s));
+  if (broken.length > 0) {
+    return { verdict: 'FAIL', reason: `messages were lost that these settings keep: ${broken.map((s) => `${summary.lost[s]} ${s}`).join(', ')}` };
+  }
+  const believedSent = LEDGER_STATUSES.filter((s) => !TOLD_FAILED.has(s)).reduce((n, s) => n + summary.lost[s], 0);
+  const failedLost = summary.lost.ERROR + summary.lost.TIMEOUT + summary.lost.UNKNOWN;
+  const failedNote = failedLost > 0 ? `; ${failedLost} message(s) whose send failed or was never answered did not arrive, as the producer was told` : '';
+  if (believedSent > 0) {
+    const parts = LEDGER_STATUSES.filter((s) => !TOLD_FAILED.has(s) && summary.lost[s] > 0).map((s) => `${summary.lost[s]} ${s}`);
+    return { verdict: 'LOSS_EXPECTED', reason: `lost ${parts.join(', ')}, as predicted: ${prediction.text}${failedNote}` };
+  }
+  const dupNote = summary.duplicated > 0 ? `; ${summary.duplicated} message(s) applied twice (at-least-once)` : '';
+  const chance = prediction.sendOkLossPossible ? ' (these settings allow a loss; none happened this time)' : '';
+  return { verdict: 'PASS', reason: `no message the producer was told was sent is lost${chance}${failedNote}${dupNote}` };
+}

@@ -1,0 +1,357 @@
+/**
+ * The crash-drill contract, shared by server/ and app/: the catalog view, the running drill's status,
+ * the loss ledger's summary, the recorded run for the replay page, and the zod schemas of every
+ * drills.* input. Pure types plus zod (app/ bundles zod already); nothing here imports server code at
+ * runtime, so app/ may `import type` (or import the schemas) from this file.
+ */
+import { z } from 'zod';
+import type { SendMode, AckMode } from '../../broker/ipc';
+import type { BrokerSettings } from '../../broker/config/broker-config';
+import type { LiveSample, OutcomeStatus } from '../live/types';
+
+// ---- identities ----
+
+export const DRILL_IDS = [
+  'process-crash',
+  'power-loss',
+  'master-disk-loss',
+  'slave-down',
+  'partition-master-slave',
+  'slow-disk',
+  'consumer-crash',
+  'producer-crash',
+  'producer-network-flap',
+  'transaction-crash',
+] as const;
+export type DrillId = (typeof DRILL_IDS)[number];
+
+/** The phases of one run, in order; a run ends in 'done' (judged) or 'failed' (with a reason). */
+export const DRILL_PHASES = ['starting', 'traffic', 'fault', 'recovering', 'draining', 'judging', 'done', 'failed'] as const;
+export type DrillPhase = (typeof DRILL_PHASES)[number];
+
+/**
+ * PASS: what was observed matches the prediction and no guarantee was broken (e.g. SYNC_FLUSH power
+ * loss: zero SEND_OK lost). LOSS_EXPECTED: messages were lost and the settings predicted it (ASYNC_FLUSH
+ * power loss, before-processing ack + consumer crash). FAIL: a guarantee the settings promise was broken
+ * (a SEND_OK message lost where none may be, a message consumed that was never sent).
+ */
+export const VERDICTS = ['PASS', 'LOSS_EXPECTED', 'FAIL'] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** A run's record status: running, judged (done), failed (with error), cancelled (by drills.cancel). */
+export type DrillRunStatus = 'running' | 'done' | 'failed' | 'cancelled';
+
+/**
+ * What the producer was told about one message. UNKNOWN: the message reached the broker or a consumer
+ * but the producer never reported an outcome (it died with the send in flight: producer-crash).
+ */
+export type LedgerStatus = OutcomeStatus | 'UNKNOWN';
+export const LEDGER_STATUSES: readonly LedgerStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED', 'UNKNOWN'];
+
+/**
+ * The furthest stage a message reached, in order: sent (an outcome exists) → stored (in a broker stage
+ * batch) → flushed (offset + size ≤ the flushed offset) → replicated (≤ the slave's acked offset) →
+ * delivered (a consumer got it) → consumed (applied: consumed or duplicate-suppressed).
+ */
+export const LEDGER_STAGES = ['sent', 'stored', 'flushed', 'replicated', 'delivered', 'consumed'] as const;
+export type LedgerStage = (typeof LEDGER_STAGES)[number];
+
+export type AnomalyKind = 'lost' | 'duplicated' | 'unexpected' | 'gap';
+
+// ---- capabilities ----
+
+export type DrillCapability =
+  | 'broker'          // the master broker process (kill, restart)
+  | 'power-loss'      // the broker's power-cut hook (truncate to fdatasync'd lengths, SIGKILL itself)
+  | 'slave'           // the slave broker process
+  | 'promotion'       // promoting the slave to master (slave-node.ts)
+  | 'ha-link-fault'   // the fault proxy on the HA link (blackhole, reset, latency)
+  | 'slow-disk'       // slowDiskDelayMs in the store's file layer
+  | 'consumers'       // the consumer fleet (killable processes)
+  | 'traffic-runner'  // the producer process (killable)
+  | 'producer-link-fault' // a fault proxy between the producer and the broker port
+  | 'transaction-producer'; // a transaction producer in a killable runner (half message → commit)
+
+export interface CapabilityView {
+  id: DrillCapability;
+  label: string;
+  available: boolean;
+  /** why it is not available now (e.g. "no slave is running: start one on the overview page") */
+  reason?: string;
+}
+
+// ---- settings a run is judged under ----
+
+export interface DrillTrafficSettings {
+  sendMode: SendMode;
+  ackMode: AckMode;
+  idempotent: boolean;
+  rate: number;
+  durationSec: number;
+  consumers: number;
+  bodySize: number;
+}
+
+/** Everything a run ran under: the broker settings of the moment plus the traffic it started. */
+export interface DrillRunSettings {
+  broker: BrokerSettings;
+  traffic: DrillTrafficSettings;
+  /** a slave was running when the drill started */
+  slaveRunning: boolean;
+}
+
+// ---- prediction ----
+
+export interface DrillPrediction {
+  /** plain words, e.g. "ASYNC_FLUSH + power loss: SEND_OK messages in the unflushed window (…) may be lost" */
+  text: string;
+  /** may a message the producer saw SEND_OK for be lost under these settings? */
+  sendOkLossPossible: boolean;
+  /** statuses whose messages may be lost without breaking a guarantee (besides SEND_OK when allowed) */
+  mayLose: LedgerStatus[];
+  /** statuses the fault is expected to produce (e.g. FLUSH_SLAVE_TIMEOUT for the partition) */
+  expectedStatuses: LedgerStatus[];
+  /** redeliveries may show up as duplicates (at-least-once) */
+  duplicatesPossible: boolean;
+}
+
+// ---- catalog ----
+
+export interface DrillTiming {
+  /** the default run length (traffic), seconds */
+  durationSec: number;
+  /** default producer rate, msg/s */
+  rate: number;
+  /** when the fault starts, as a share of the duration (0..1) */
+  faultAt: number;
+  /** how long the fault lasts before recovery, seconds (0 = instant fault, then recovery) */
+  faultForSec: number;
+}
+
+export interface DrillSpecView {
+  id: DrillId;
+  title: string;
+  /** what the drill does, step by step in one or two sentences */
+  does: string;
+  /** what it proves (the guarantee under test) */
+  proves: string;
+  /** the fault, as done (design.md's fault model) */
+  fault: string;
+  /** how the cluster is recovered */
+  recovery: string;
+  timing: DrillTiming;
+  /** which settings change the outcome (keys of BrokerSettings or traffic: sendMode, ackMode, idempotent) */
+  relevantSettings: string[];
+  capabilities: CapabilityView[];
+  /** every capability is available (and no other drill runs) */
+  runnable: boolean;
+  /** when not runnable: which capability it waits for, in words */
+  waitingFor?: string;
+  /** the prediction for the CURRENT settings (and the default traffic of the drill) */
+  prediction: DrillPrediction;
+}
+
+// ---- the ledger ----
+
+/** Live counts while a drill runs. */
+export interface LedgerCounts {
+  attempted: number;
+  byStatus: Record<LedgerStatus, number>;
+  stored: number;
+  delivered: number;
+  consumed: number;
+  duplicated: number;
+  unexpected: number;
+}
+
+export interface SequenceGapView {
+  producerId: string;
+  queue: string;
+  /** missing numbers (first 50) and how many in all */
+  missing: number[];
+  missingCount: number;
+}
+
+export interface RecoveryView {
+  /** the fault's start, ms since the run's start */
+  faultAtT: number | null;
+  /** the first send after the fault that did not come back SEND_OK, ms since the run's start */
+  firstFailureT: number | null;
+  /** the first SEND_OK after that failure, ms since the run's start */
+  firstOkAfterT: number | null;
+  /** recovery time (RTO): firstOkAfterT − firstFailureT; null when no send failed, or none succeeded after */
+  rtoMs: number | null;
+  /** sends after the fault that did not come back SEND_OK */
+  failedSends: number;
+}
+
+export interface LedgerSummary {
+  attempted: number;
+  /** a count per status the producer saw (UNKNOWN: no outcome, but the broker or a consumer saw it) */
+  acknowledged: Record<LedgerStatus, number>;
+  /** distinct messages applied (consumed ∪ duplicate-suppressed) */
+  consumed: number;
+  /** distinct messages delivered to a listener */
+  delivered: number;
+  /** distinct messages the broker stored (stage batches) */
+  stored: number;
+  /** never applied, by the status the producer saw */
+  lost: Record<LedgerStatus, number>;
+  lostTotal: number;
+  /** the headline: SEND_OK messages never consumed */
+  lostAcked: number;
+  /** lost messages by the last stage they reached */
+  lostByStage: Record<LedgerStage, number>;
+  /** messages applied more than once (the business effect happened twice) */
+  duplicated: number;
+  /** deliveries beyond the first, suppressed or not */
+  redeliveries: number;
+  duplicatesSuppressed: number;
+  /** consumed but never sent by this run's producers */
+  unexpected: number;
+  /** sequence gaps per producer and queue still open at the end (numbers never consumed) */
+  gaps: number;
+  gapStreams: SequenceGapView[];
+  recovery: RecoveryView;
+  /** the broker's durable watermarks as last reported */
+  flushedOffset: number | null;
+  replicatedOffset: number | null;
+  /** the broker's report of a power cut, if one happened */
+  powerCut: { lostBytes: number; flushedOffset: number; maxOffset: number } | null;
+  /** per-message anomaly rows: how many there were, how many were recorded (capped) */
+  anomalies: { total: number; recorded: number; capped: boolean; cap: number };
+}
+
+// ---- status of the running drill ----
+
+export interface DrillStatus {
+  runId: string;
+  drillId: DrillId;
+  title: string;
+  phase: DrillPhase;
+  /** 0..1 over the whole run */
+  progress: number;
+  /** the phase in words: "SIGKILL sent to the master; restarting it" */
+  message: string;
+  startedAt: number;
+  elapsedMs: number;
+  settings: DrillRunSettings;
+  prediction: DrillPrediction;
+  counts: LedgerCounts;
+  cancelRequested: boolean;
+}
+
+// ---- recorded runs ----
+
+export interface DrillRunView {
+  runId: string;
+  drillId: DrillId;
+  title: string;
+  status: DrillRunStatus;
+  verdict: Verdict | null;
+  /** one sentence: why that verdict */
+  verdictReason: string | null;
+  settings: DrillRunSettings;
+  input: DrillRunInput;
+  prediction: DrillPrediction | null;
+  summary: LedgerSummary | null;
+  startedAt: number;
+  endedAt: number | null;
+  error: string | null;
+}
+
+export type DrillEventKind =
+  | 'phase'
+  | 'fault.start'
+  | 'fault.end'
+  | 'process'
+  | 'setting'
+  | 'traffic'
+  | 'consumers'
+  | 'recovery'
+  | 'verdict'
+  | 'error'
+  | 'note';
+
+export interface DrillTimelineEvent {
+  /** ms since the run's start */
+  t: number;
+  kind: DrillEventKind;
+  message: string;
+  detail: unknown;
+}
+
+export interface DrillSampleView {
+  /** ms since the run's start */
+  t: number;
+  sample: LiveSample;
+}
+
+export interface DrillAnomalyView {
+  messageId: string;
+  kind: AnomalyKind;
+  sendStatus: LedgerStatus | null;
+  lastStage: LedgerStage | null;
+  detail: unknown;
+}
+
+/** A shaded window on the replay charts: from the fault's start to its end (or recovery). */
+export interface FaultWindow {
+  fromT: number;
+  toT: number | null;
+  label: string;
+}
+
+export interface DrillRunDetail extends DrillRunView {
+  events: DrillTimelineEvent[];
+  samples: DrillSampleView[];
+  faultWindows: FaultWindow[];
+  anomalies: DrillAnomalyView[];
+}
+
+// ---- inputs ----
+
+const topicSafe = /^[a-zA-Z0-9_-]{1,64}$/;
+
+export const DrillRunInputSchema = z.object({
+  drillId: z.enum(DRILL_IDS, { error: `drillId must be one of ${DRILL_IDS.join(', ')}` }),
+  durationSec: z.number({ error: 'durationSec must be a number of seconds' }).int('durationSec must be a whole number of seconds')
+    .min(3, 'durationSec must be at least 3 s').max(600, 'durationSec must be at most 600 s').optional(),
+  rate: z.number({ error: 'rate must be a number of messages per second' }).int('rate must be a whole number of messages per second')
+    .min(1, 'rate must be at least 1 msg/s').max(5000, 'rate must be at most 5000 msg/s').optional(),
+  sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
+  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).optional(),
+  idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
+  consumers: z.number({ error: 'consumers must be a number of consumer processes' }).int('consumers must be a whole number')
+    .min(1, 'consumers must be at least 1').max(4, 'consumers must be at most 4').optional(),
+  /** a label carried into the record (e.g. the run this one re-runs) */
+  label: z.string().regex(topicSafe, 'label must be 1-64 characters of letters, digits, _ or -').optional(),
+}).strict();
+export type DrillRunInput = z.infer<typeof DrillRunInputSchema>;
+
+export const DrillHistoryInputSchema = z.object({
+  limit: z.number({ error: 'limit must be a number' }).int('limit must be a whole number').min(1, 'limit must be at least 1').max(200, 'limit must be at most 200').default(20),
+  drillId: z.enum(DRILL_IDS, { error: `drillId must be one of ${DRILL_IDS.join(', ')}` }).optional(),
+  verdict: z.enum(VERDICTS, { error: 'verdict must be PASS, LOSS_EXPECTED or FAIL' }).optional(),
+}).strict();
+export type DrillHistoryInput = z.infer<typeof DrillHistoryInputSchema>;
+
+export const DrillGetInputSchema = z.object({
+  runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
+  /** cap the anomaly rows returned (the record keeps up to 5000 per run) */
+  anomalyLimit: z.number({ error: 'anomalyLimit must be a number' }).int('anomalyLimit must be a whole number').min(0, 'anomalyLimit must not be negative').max(5000, 'anomalyLimit must be at most 5000').default(1000),
+}).strict();
+export type DrillGetInput = z.infer<typeof DrillGetInputSchema>;
+
+export const DrillCancelInputSchema = z.object({
+  runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits').optional(),
+}).strict().default({});
+
+/** drills.run's answer */
+export interface DrillRunStarted {
+  runId: string;
+  drillId: DrillId;
+}
+
+/** Per-run anomaly rows kept in the record. */
+export const ANOMALY_CAP = 5000;
