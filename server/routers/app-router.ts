@@ -2,11 +2,27 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { BrokerSettingsPatchSchema, settingInfo, defaultSettings } from '../../broker/config/broker-config';
+import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
 import { createCallerFactory, publicProcedure, router } from './trpc';
 import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRunInputSchema } from '../drills/types';
 import { DrillBusyError, drillRunnerFor } from '../drills/drill-runner';
 
 const settingsRouter = router({
+  /** A RocketMQ broker.conf: known keys are validated and applied, unknown ones reported back. */
+  importConf: publicProcedure
+    .input(z.object({ text: z.string({ error: 'text must be the broker.conf content' }).max(200_000, 'text must be at most 200000 characters') }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const { patch, ignoredKeys } = parseBrokerConf(input.text);
+      try {
+        const settings = await ctx.controlPlane.updateSettings(patch);
+        return { settings, applied: Object.keys(patch), ignoredKeys };
+      } catch (error) {
+        if (error instanceof z.ZodError) throw error;
+        throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+      }
+    }),
+  /** The current settings as broker.conf text (RocketMQ's key names). */
+  exportConf: publicProcedure.query(({ ctx }) => toBrokerConf(ctx.controlPlane.settings.get())),
   get: publicProcedure.query(({ ctx }) => ({
     settings: ctx.controlPlane.settings.get(),
     defaults: defaultSettings(),
