@@ -82,6 +82,9 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   /** the name server lives in the control plane process: it survives every broker crash */
   readonly namesrv: NamesrvController;
   readonly consumers: ConsumerFleet;
+  /** sequence gaps seen since the last summary event (at most one event a second, so a flood stays readable) */
+  private pendingGaps: { producerId: string; queue: string; from: number; to: number }[] = [];
+  private lastGapEventMs = 0;
   /** the master's client registry, as its last stats reported it */
   private clients: ClientsSnapshot = { producers: {}, consumers: {} };
   /** the slave broker, its HA link through the fault proxy, promotion and rebuild */
@@ -123,9 +126,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       events: (events) => {
         this.emit('consumeEvents', events);
         const { gaps } = this.aggregator.addConsumeEvents(events);
-        for (const gap of gaps.slice(0, 5)) {
-          void this.recordEvent('sequence.gap', 'consumers', `sequence gap: producer ${gap.producerId} queue ${gap.queue} missing ${gap.from}${gap.to > gap.from ? `..${gap.to}` : ''}`);
-        }
+        this.pendingGaps.push(...gaps.slice(0, Math.max(0, 100 - this.pendingGaps.length)));
       },
       lifecycle: (kind, message) => void this.recordEvent(kind, 'consumers', message, kind === 'process.crashed' ? 'process' : 'traffic'),
     }, () => this.settings.get().maxReconsumeTimes);
@@ -342,8 +343,19 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.prisma.clusterEvent.findMany({ orderBy: { id: 'desc' }, take: limit });
   }
 
+  private recordGapSummary(now: number): void {
+    if (this.pendingGaps.length === 0 || now - this.lastGapEventMs < 1000) return;
+    const gaps = this.pendingGaps;
+    this.pendingGaps = [];
+    this.lastGapEventMs = now;
+    const shown = gaps.slice(0, 3).map((g) => `producer ${g.producerId} queue ${g.queue} missing ${g.from}${g.to > g.from ? `..${g.to}` : ''}`);
+    const message = gaps.length === 1 ? `sequence gap: ${shown[0]}` : `${gaps.length}${gaps.length >= 100 ? '+' : ''} sequence gaps: ${shown.join('; ')}${gaps.length > 3 ? '; …' : ''}`;
+    void this.recordEvent('sequence.gap', 'consumers', message);
+  }
+
   private emitTick(): void {
     const sample = this.aggregator.sample();
+    this.recordGapSummary(sample.t);
     this.emit('tick', sample, this.state(sample.t));
   }
 
