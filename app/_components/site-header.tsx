@@ -15,9 +15,10 @@ interface NavItem {
 
 export const NAV: NavItem[] = [
   { href: '/', label: 'Overview', ready: true },
-  { href: '/settings', label: 'Settings', ready: false },
+  { href: '/settings', label: 'Settings', ready: true },
+  { href: '/topics', label: 'Topics & clients', ready: true },
   { href: '/traffic', label: 'Traffic', ready: false },
-  { href: '/drills', label: 'Drills', ready: false },
+  { href: '/drills', label: 'Drills', ready: true },
   { href: '/messages', label: 'Messages', ready: false },
 ];
 

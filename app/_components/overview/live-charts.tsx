@@ -41,6 +41,8 @@ interface Palette {
   p50: string;
   p99: string;
   unflushed: string;
+  lagBytes: string;
+  lagMs: string;
 }
 
 const LIGHT: Palette = {
@@ -57,6 +59,8 @@ const LIGHT: Palette = {
   p50: '#0891b2',
   p99: '#c026d3',
   unflushed: '#f59e0b',
+  lagBytes: '#0d9488',
+  lagMs: '#e11d48',
 };
 
 const DARK: Palette = {
@@ -73,6 +77,8 @@ const DARK: Palette = {
   p50: '#22d3ee',
   p99: '#e879f9',
   unflushed: '#fbbf24',
+  lagBytes: '#2dd4bf',
+  lagMs: '#fb7185',
 };
 
 interface PlacedMarker extends ChartMarker {
@@ -151,7 +157,7 @@ function MarkerLabel({
   );
 }
 
-function markerLines(frame: Frame, palette: Palette): ReactNode[] {
+function markerLines(frame: Frame, palette: Palette, yAxisId?: string): ReactNode[] {
   return frame.markers.map((m, i) => {
     const color = palette.marker[m.kind];
     const strong = m.kind === 'setting' || m.kind === 'fault';
@@ -159,6 +165,7 @@ function markerLines(frame: Frame, palette: Palette): ReactNode[] {
       <ReferenceLine
         key={`${m.t}-${i}`}
         x={m.t}
+        {...(yAxisId ? { yAxisId } : {})}
         stroke={color}
         strokeWidth={strong ? 1.5 : 1}
         strokeDasharray={strong ? undefined : '3 3'}
@@ -206,6 +213,7 @@ function ChartCard({
   summary,
   empty,
   children,
+  className,
 }: {
   title: string;
   titleId: string;
@@ -213,9 +221,10 @@ function ChartCard({
   summary: ReactNode;
   empty: string | null;
   children: ReactNode;
+  className?: string;
 }) {
   return (
-    <Card title={title} titleId={titleId} testId={testId} actions={<span className="text-xs tabular-nums text-slate-600 dark:text-slate-300">{summary}</span>}>
+    <Card title={title} titleId={titleId} testId={testId} className={className} actions={<span className="text-xs tabular-nums text-slate-600 dark:text-slate-300">{summary}</span>}>
       <div className="relative h-56 w-full sm:h-64" role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`}>
         <p id={`${titleId}-desc`} className="sr-only">
           {typeof summary === 'string' ? summary : ''} {empty ?? ''}
@@ -376,6 +385,66 @@ const UnflushedChart = memo(function UnflushedChart({ data, frame, palette }: Ch
   );
 });
 
+
+/** The master's replication lag behind its best slave: bytes on the left axis, age (ms) on the right. */
+const ReplicationLagChart = memo(function ReplicationLagChart({ data, frame, palette }: ChartProps) {
+  const c = chartChrome(palette, frame);
+  const replicating = useMemo(() => data.some((s) => s.replicationLagBytes !== null || s.replicationLagMs !== null), [data]);
+  const last = data[data.length - 1];
+  const summary =
+    last && (last.replicationLagBytes !== null || last.replicationLagMs !== null)
+      ? `${bytes(last.replicationLagBytes)} · ${last.replicationLagMessages ?? 0} msg · ${last.replicationLagMs ? ms(last.replicationLagMs) : '0 ms'} behind`
+      : 'no slave replicating';
+  return (
+    <ChartCard
+      title="Replication lag"
+      titleId="chart-replication-lag-title"
+      testId="chart-replication-lag"
+      className="lg:col-span-2"
+      empty={replicating ? null : 'No slave replicating'}
+      summary={summary}
+    >
+      <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: 1200, height: 240 }}>
+        <LineChart data={data} margin={{ top: 8, right: 4, bottom: 0, left: 0 }}>
+          {c.grid}
+          {c.xAxis}
+          <YAxis
+            yAxisId="bytes"
+            width={76}
+            stroke={palette.lagBytes}
+            tick={{ fontSize: 11, fill: palette.axis }}
+            tickLine={false}
+            allowDecimals={false}
+            tickFormatter={(v: number) => bytes(v)}
+          />
+          <YAxis
+            yAxisId="ms"
+            orientation="right"
+            width={68}
+            stroke={palette.lagMs}
+            tick={{ fontSize: 11, fill: palette.axis }}
+            tickLine={false}
+            tickFormatter={(v: number) => (v >= 1000 ? `${Number((v / 1000).toFixed(1))} s` : `${Math.round(v)} ms`)}
+          />
+          <Tooltip
+            isAnimationActive={false}
+            labelFormatter={(t) => mmss(Number(t))}
+            formatter={(value, name) =>
+              typeof value !== 'number' ? '–' : name === 'lag (ms)' ? ms(value) : bytes(value)
+            }
+            contentStyle={{ background: palette.tooltipBg, borderColor: palette.tooltipBorder, borderRadius: 8, fontSize: 12, color: palette.text }}
+            labelStyle={{ color: palette.text, fontWeight: 600 }}
+          />
+          {c.legend}
+          <Line yAxisId="bytes" name="lag (bytes)" dataKey="replicationLagBytes" type="stepAfter" stroke={palette.lagBytes} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
+          <Line yAxisId="ms" name="lag (ms)" dataKey="replicationLagMs" stroke={palette.lagMs} strokeWidth={1.5} dot={false} isAnimationActive={false} connectNulls={false} strokeDasharray="4 2" />
+          {markerLines(frame, palette, 'bytes')}
+        </LineChart>
+      </ResponsiveContainer>
+    </ChartCard>
+  );
+});
+
 interface ChartProps {
   data: LiveSample[];
   frame: Frame;
@@ -397,6 +466,7 @@ export function LiveCharts({ history, markers, now, hasTraffic }: { history: Liv
       <LatencyChart data={history} frame={frame} palette={palette} empty={empty} />
       <StatusChart data={history} frame={frame} palette={palette} empty={empty} />
       <UnflushedChart data={history} frame={frame} palette={palette} empty={null} />
+      <ReplicationLagChart data={history} frame={frame} palette={palette} empty={null} />
     </div>
   );
 }

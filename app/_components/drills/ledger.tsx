@@ -1,0 +1,249 @@
+'use client';
+/**
+ * The loss ledger of a finished run, Jepsen-queue-checker style: attempted, acknowledged by the status
+ * the producer saw, consumed, lost by that status and by the last stage reached, duplicated,
+ * sequence gaps, unexpected, the recovery time, and the prediction set against the observation.
+ */
+import type { DrillPrediction, LedgerCounts, LedgerStatus, LedgerSummary, Verdict } from '@/server/drills/types';
+import { bytes, grouped, int } from '../../_lib/format';
+import { LEDGER_STAGES, LEDGER_STATUSES, ledgerStatusColor, secs, VERDICT_STYLE, VerdictBadge } from './common';
+
+function Stat({ label, value, hint, testId, tone }: { label: string; value: string; hint?: string; testId?: string; tone?: 'bad' | 'warn' | 'good' }) {
+  const color =
+    tone === 'bad' ? 'text-red-700 dark:text-red-300' : tone === 'warn' ? 'text-amber-700 dark:text-amber-300' : tone === 'good' ? 'text-emerald-700 dark:text-emerald-300' : '';
+  return (
+    <div className="rounded-lg border border-slate-200 bg-white px-3 py-2 dark:border-slate-800 dark:bg-slate-950/40">
+      <dt className="text-xs text-slate-500 dark:text-slate-400">{label}</dt>
+      <dd className={`font-mono text-lg font-semibold tabular-nums ${color}`}>
+        <span data-testid={testId}>{value}</span>
+      </dd>
+      {hint ? <p className="text-[11px] leading-tight text-slate-500 dark:text-slate-400">{hint}</p> : null}
+    </div>
+  );
+}
+
+/** Live counts while a drill runs (no "lost" yet: that is judged after draining). */
+export function LiveCounts({ counts }: { counts: LedgerCounts }) {
+  const statuses = LEDGER_STATUSES.filter((s) => (counts.byStatus[s] ?? 0) > 0);
+  return (
+    <div className="grid gap-2">
+      <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 lg:grid-cols-6">
+        <Stat label="attempted" value={int(counts.attempted)} />
+        <Stat label="stored" value={int(counts.stored)} />
+        <Stat label="delivered" value={int(counts.delivered)} />
+        <Stat label="consumed" value={int(counts.consumed)} />
+        <Stat label="duplicated" value={int(counts.duplicated)} tone={counts.duplicated > 0 ? 'warn' : undefined} />
+        <Stat label="unexpected" value={int(counts.unexpected)} tone={counts.unexpected > 0 ? 'bad' : undefined} />
+      </dl>
+      <p className="flex flex-wrap gap-x-3 gap-y-1 text-xs text-slate-600 dark:text-slate-400" aria-label="Acknowledged by status">
+        {statuses.length === 0 ? <span>no answers from the broker yet</span> : null}
+        {statuses.map((s) => (
+          <span key={s} className="inline-flex items-center gap-1">
+            <span aria-hidden="true" className="inline-block h-2 w-2 rounded-full" style={{ background: ledgerStatusColor(s) }} />
+            <span className="font-mono">{s}</span> <span className="font-semibold tabular-nums">{int(counts.byStatus[s])}</span>
+          </span>
+        ))}
+      </p>
+    </div>
+  );
+}
+
+/** answers that told the producer the send did not succeed (or never answered): losing those breaks no promise */
+const NOT_ACKED = new Set<LedgerStatus>(['ERROR', 'TIMEOUT', 'UNKNOWN']);
+
+/** "Predicted … Observed …" in plain words. */
+export function observationWords(summary: LedgerSummary, prediction: DrillPrediction | null): string[] {
+  const lines: string[] = [];
+  const lostOther = LEDGER_STATUSES.filter((s) => s !== 'SEND_OK' && (summary.lost[s] ?? 0) > 0);
+  if (summary.lostAcked === 0) {
+    lines.push(
+      prediction?.sendOkLossPossible
+        ? `No SEND_OK message was lost, although these settings allowed it (the fault may have hit an empty unflushed window).`
+        : `No SEND_OK message was lost, as predicted.`,
+    );
+  } else {
+    lines.push(
+      `${grouped(summary.lostAcked)} of ${grouped(summary.acknowledged.SEND_OK ?? 0)} SEND_OK messages were never consumed — ${
+        prediction?.sendOkLossPossible ? 'the prediction allowed this loss' : 'the prediction said none may be: a broken guarantee'
+      }.`,
+    );
+  }
+  if (lostOther.length > 0) {
+    const allowed = new Set(prediction?.mayLose ?? []);
+    const parts = lostOther.map((s) => `${grouped(summary.lost[s])} ${s}${allowed.has(s) || NOT_ACKED.has(s) ? '' : ' (not predicted)'}`);
+    lines.push(`Lost with other answers: ${parts.join(', ')}. The producer was told those sends were not (fully) safe, so it could resend them.`);
+  }
+  if (summary.duplicated > 0) {
+    lines.push(
+      `${grouped(summary.duplicated)} messages were applied more than once${prediction?.duplicatesPossible ? ' (at-least-once delivery allowed it)' : ' — duplicates were not predicted'}.`,
+    );
+  } else if (summary.duplicatesSuppressed > 0) {
+    lines.push(`${grouped(summary.duplicatesSuppressed)} redeliveries were suppressed by the idempotent consumer: no duplicate effect.`);
+  }
+  if (summary.unexpected > 0) lines.push(`${grouped(summary.unexpected)} messages were consumed that this run never sent.`);
+  if (summary.recovery.rtoMs !== null) {
+    lines.push(`Sends failed for ${secs(summary.recovery.rtoMs)} (${grouped(summary.recovery.failedSends)} failed sends) before the first SEND_OK after the fault.`);
+  } else if (summary.recovery.failedSends > 0) {
+    lines.push(`${grouped(summary.recovery.failedSends)} sends failed after the fault and none succeeded after them.`);
+  }
+  return lines;
+}
+
+export function LedgerView({
+  summary,
+  prediction,
+  verdict,
+  verdictReason,
+  verdictTestId,
+}: {
+  summary: LedgerSummary;
+  prediction: DrillPrediction | null;
+  verdict: Verdict | null;
+  verdictReason: string | null;
+  verdictTestId?: string;
+}) {
+  const rows = LEDGER_STATUSES.filter((s) => (summary.acknowledged[s] ?? 0) > 0 || (summary.lost[s] ?? 0) > 0 || s === 'SEND_OK');
+  const lostStages = LEDGER_STAGES.filter((s) => (summary.lostByStage[s] ?? 0) > 0);
+  const observed = observationWords(summary, prediction);
+  return (
+    <div className="grid gap-4">
+      {verdict ? (
+        <div className={`flex flex-wrap items-start gap-3 rounded-lg border p-3 ${VERDICT_STYLE[verdict].panel}`}>
+          <VerdictBadge verdict={verdict} testId={verdictTestId} large />
+          <div className="min-w-0 flex-1 text-sm">
+            <p className="font-medium">{verdictReason ?? VERDICT_STYLE[verdict].words}</p>
+            <p className="text-xs text-slate-600 dark:text-slate-400">{verdict}: {VERDICT_STYLE[verdict].words}.</p>
+          </div>
+        </div>
+      ) : null}
+
+      <div className="grid gap-3 lg:grid-cols-2">
+        <div className="rounded-lg border border-slate-200 p-3 text-sm dark:border-slate-800">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Predicted</h3>
+          <p className="mt-1">{prediction?.text ?? 'No prediction was recorded.'}</p>
+        </div>
+        <div className="rounded-lg border border-slate-200 p-3 text-sm dark:border-slate-800">
+          <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Observed</h3>
+          <ul className="mt-1 list-disc space-y-1 pl-4">
+            {observed.map((line) => (
+              <li key={line}>{line}</li>
+            ))}
+          </ul>
+        </div>
+      </div>
+
+      <dl className="grid grid-cols-2 gap-2 sm:grid-cols-4 xl:grid-cols-8">
+        <Stat label="attempted" value={int(summary.attempted)} />
+        <Stat label="stored" value={int(summary.stored)} hint="distinct, by the broker" />
+        <Stat label="consumed" value={int(summary.consumed)} hint="distinct, applied" />
+        <Stat label="lost" value={int(summary.lostTotal)} tone={summary.lostTotal > 0 ? 'warn' : 'good'} hint="never applied" />
+        <Stat label="lost SEND_OK" value={int(summary.lostAcked)} tone={summary.lostAcked > 0 ? 'bad' : 'good'} hint="acknowledged, then lost" />
+        <Stat label="duplicated" value={int(summary.duplicated)} tone={summary.duplicated > 0 ? 'warn' : undefined} hint={`${int(summary.redeliveries)} redeliveries`} />
+        <Stat label="sequence gaps" value={int(summary.gaps)} tone={summary.gaps > 0 ? 'warn' : undefined} hint={`${summary.gapStreams.length} streams`} />
+        <Stat label="unexpected" value={int(summary.unexpected)} tone={summary.unexpected > 0 ? 'bad' : undefined} hint="consumed, never sent" />
+      </dl>
+
+      <div className="grid gap-3 lg:grid-cols-3">
+        <div className="overflow-x-auto lg:col-span-2">
+          <table className="w-full min-w-[22rem] text-sm">
+            <caption className="mb-1 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
+              By the answer the producer saw
+            </caption>
+            <thead>
+              <tr className="border-b border-slate-200 text-left text-xs text-slate-500 dark:border-slate-800 dark:text-slate-400">
+                <th scope="col" className="py-1 pr-2 font-medium">SendStatus</th>
+                <th scope="col" className="py-1 pr-2 text-right font-medium">acknowledged</th>
+                <th scope="col" className="py-1 pr-2 text-right font-medium">lost</th>
+                <th scope="col" className="py-1 text-right font-medium">predicted loss?</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((s: LedgerStatus) => {
+                const lost = summary.lost[s] ?? 0;
+                const allowed = s === 'SEND_OK' ? prediction?.sendOkLossPossible : prediction?.mayLose.includes(s) || NOT_ACKED.has(s);
+                return (
+                  <tr key={s} className="border-b border-slate-100 last:border-0 dark:border-slate-800/60">
+                    <th scope="row" className="py-1 pr-2 text-left font-mono text-xs font-medium">
+                      <span aria-hidden="true" className="mr-1.5 inline-block h-2 w-2 rounded-full" style={{ background: ledgerStatusColor(s) }} />
+                      {s}
+                    </th>
+                    <td className="py-1 pr-2 text-right font-mono tabular-nums">{int(summary.acknowledged[s])}</td>
+                    <td className={`py-1 pr-2 text-right font-mono font-semibold tabular-nums ${lost > 0 ? (allowed ? 'text-amber-700 dark:text-amber-300' : 'text-red-700 dark:text-red-300') : ''}`}>
+                      <span data-testid={`drill-lost-${s}`}>{int(lost)}</span>
+                    </td>
+                    <td className="py-1 text-right text-xs text-slate-600 dark:text-slate-400">
+                      {!prediction ? '–' : NOT_ACKED.has(s) && !prediction.mayLose.includes(s) ? 'not acknowledged' : allowed ? 'may be lost' : 'none'}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+        <div className="grid content-start gap-2 text-sm">
+          <div className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+            <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Recovery (RTO)</h3>
+            <p className="mt-1 font-mono text-lg font-semibold tabular-nums" data-testid="drill-rto">
+              {summary.recovery.rtoMs === null ? '–' : secs(summary.recovery.rtoMs, 2)}
+            </p>
+            <p className="text-xs text-slate-600 dark:text-slate-400">
+              {summary.recovery.rtoMs === null
+                ? summary.recovery.failedSends > 0
+                  ? 'sends failed after the fault and none succeeded after them'
+                  : 'no send failed after the fault'
+                : `from the first failed send (+${secs(summary.recovery.firstFailureT)}) to the first SEND_OK after it (+${secs(summary.recovery.firstOkAfterT)}); ${int(summary.recovery.failedSends)} sends failed`}
+            </p>
+          </div>
+          {lostStages.length > 0 ? (
+            <div className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
+              <h3 className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Lost messages, last stage reached</h3>
+              <ul className="mt-1 grid grid-cols-2 gap-x-3 text-xs">
+                {lostStages.map((s) => (
+                  <li key={s} className="flex justify-between">
+                    <span>{s}</span>
+                    <span className="font-mono tabular-nums">{int(summary.lostByStage[s])}</span>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ) : null}
+          {summary.powerCut ? (
+            <div className="rounded-lg border border-slate-200 p-3 text-xs dark:border-slate-800">
+              <h3 className="font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Power cut</h3>
+              <p className="mt-1">
+                {bytes(summary.powerCut.lostBytes)} past the flushed offset {grouped(summary.powerCut.flushedOffset)} dropped (log ended at{' '}
+                {grouped(summary.powerCut.maxOffset)}).
+              </p>
+            </div>
+          ) : null}
+        </div>
+      </div>
+
+      {summary.gapStreams.length > 0 ? (
+        <details className="rounded-lg border border-slate-200 p-3 text-sm dark:border-slate-800">
+          <summary className="cursor-pointer font-medium">Sequence gaps ({summary.gapStreams.length} streams)</summary>
+          <ul className="mt-2 space-y-1 text-xs">
+            {summary.gapStreams.map((g) => (
+              <li key={`${g.producerId}-${g.queue}`}>
+                <span className="font-mono">{g.producerId}</span> · queue <span className="font-mono">{g.queue}</span>: {int(g.missingCount)} missing (
+                <span className="font-mono">{g.missing.slice(0, 20).join(', ')}{g.missingCount > 20 ? ', …' : ''}</span>)
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+      {summary.errors.length > 0 ? (
+        <details className="rounded-lg border border-slate-200 p-3 text-sm dark:border-slate-800">
+          <summary className="cursor-pointer font-medium">Producer errors ({summary.errors.length} distinct)</summary>
+          <ul className="mt-2 space-y-1 text-xs">
+            {summary.errors.map((e) => (
+              <li key={`${e.status}-${e.error}`}>
+                <span className="font-mono">{e.status}</span> × {int(e.count)}: <span className="break-words">{e.error}</span>
+              </li>
+            ))}
+          </ul>
+        </details>
+      ) : null}
+    </div>
+  );
+}

@@ -1,0 +1,261 @@
+'use client';
+/**
+ * Every setting of the schema, grouped, under RocketMQ's names. Edits collect in a draft; "Apply"
+ * confirms before → after and sends one settings.update; the server's messages are shown beside the
+ * fields they name. Below: the config-to-guarantee matrix and broker.conf import/export.
+ */
+import { useMemo, useState } from 'react';
+import type { BrokerSettings, BrokerSettingsPatch } from '@/broker/config/broker-config';
+import { errorMessage, trpc } from '../../_lib/trpc';
+import { Button } from '../ui/button';
+import { Card } from '../ui/card';
+import { ConfirmDialog } from '../ui/confirm-dialog';
+import { Skeleton } from '../ui/skeleton';
+import { ConfIO } from './conf-io';
+import { GuaranteeMatrix } from './guarantee-matrix';
+import { SettingField } from './setting-field';
+import { GROUPS, SETTING_META, fieldErrors, fromDraft, short, type SettingKey } from './setting-meta';
+
+type Draft = Partial<Record<SettingKey, string>>;
+
+export function SettingsPage() {
+  const utils = trpc.useUtils();
+  const query = trpc.settings.get.useQuery(undefined, { refetchInterval: 15_000 });
+  const [draft, setDraft] = useState<Draft>({});
+  const [confirming, setConfirming] = useState(false);
+  const [applied, setApplied] = useState<string | null>(null);
+  const update = trpc.settings.update.useMutation({
+    onSettled: () => {
+      void utils.settings.get.invalidate();
+      void utils.settings.exportConf.invalidate();
+      void utils.drills.catalog.invalidate();
+      void utils.cluster.events.invalidate();
+      void utils.cluster.state.invalidate();
+    },
+  });
+
+  const settings = query.data?.settings;
+  const pending = useMemo(() => {
+    if (!settings) return [] as SettingKey[];
+    return (Object.keys(draft) as SettingKey[]).filter((k) => draft[k] !== undefined && draft[k] !== String(settings[k]));
+  }, [draft, settings]);
+  const errors = useMemo(() => fieldErrors(update.error), [update.error]);
+  const unattributed = update.isError && Object.keys(errors).length === 0;
+
+  const setField = (key: SettingKey, text: string | undefined) => {
+    setApplied(null);
+    setDraft((prev) => {
+      const next = { ...prev };
+      if (text === undefined) delete next[key];
+      else next[key] = text;
+      return next;
+    });
+  };
+
+  const apply = () => {
+    setConfirming(false);
+    if (!settings) return;
+    const patch = Object.fromEntries(pending.map((k) => [k, fromDraft(SETTING_META[k], draft[k] ?? '')])) as BrokerSettingsPatch;
+    const keys = [...pending];
+    update.mutate(patch, {
+      onSuccess: () => {
+        setDraft((prev) => {
+          const next = { ...prev };
+          for (const k of keys) delete next[k];
+          return next;
+        });
+        setApplied(`Applied ${keys.length} setting${keys.length === 1 ? '' : 's'}: ${keys.join(', ')}.`);
+      },
+    });
+  };
+
+  return (
+    <div className="grid gap-4">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Settings</h1>
+        <p className="max-w-3xl text-sm text-slate-600 dark:text-slate-400">
+          Every broker and client setting Zeroloss models, under RocketMQ’s own names. Edit several, then apply them together; the guarantee matrix
+          below shows what each crash drill is predicted to lose under the settings in force.
+        </p>
+      </div>
+
+      {query.isPending ? (
+        <div className="grid gap-4 xl:grid-cols-2" aria-busy="true" aria-label="Loading the settings">
+          <Skeleton className="h-96" />
+          <Skeleton className="h-96" />
+        </div>
+      ) : query.isError ? (
+        <div role="alert" className="rounded-xl border border-red-200 bg-red-50 p-4 text-sm text-red-800 dark:border-red-900 dark:bg-red-950/50 dark:text-red-200">
+          <p className="font-semibold">The settings could not be loaded.</p>
+          <p className="mt-1">{errorMessage(query.error)}</p>
+          <Button className="mt-3" onClick={() => void query.refetch()}>
+            Retry
+          </Button>
+        </div>
+      ) : (
+        <>
+          <ApplyBar
+            count={pending.length}
+            busy={update.isPending}
+            message={applied}
+            error={update.isError ? errorMessage(update.error) : null}
+            onDiscard={() => {
+              setDraft({});
+              update.reset();
+              setApplied(null);
+            }}
+            onApply={() => {
+              update.reset();
+              setApplied(null);
+              setConfirming(true);
+            }}
+            unattributed={unattributed}
+          />
+          <div className="gap-4 xl:columns-2 [&>*]:mb-4 [&>*]:break-inside-avoid">
+            {GROUPS.map((group) => {
+              const keys = (Object.keys(query.data.info) as SettingKey[]).filter((k) => query.data.info[k].group === group.id);
+              const changedCount = keys.filter((k) => query.data.settings[k] !== query.data.defaults[k]).length;
+              return (
+                <Card
+                  key={group.id}
+                  title={group.title}
+                  titleId={`settings-group-${group.id}-title`}
+                  testId={`settings-group-${group.id}`}
+                  actions={
+                    <span className="text-xs text-slate-500 dark:text-slate-400">
+                      {keys.length} settings{changedCount > 0 ? ` · ${changedCount} changed from default` : ''}
+                    </span>
+                  }
+                >
+                  <p className="-mt-1 text-xs text-slate-500 dark:text-slate-400">{group.blurb}</p>
+                  <div className="divide-y divide-slate-100 dark:divide-slate-800">
+                    {keys.map((key) => (
+                      <SettingField
+                        key={key}
+                        meta={SETTING_META[key]}
+                        info={query.data.info[key]}
+                        current={query.data.settings[key]}
+                        defaultValue={query.data.defaults[key]}
+                        draft={draft[key]}
+                        error={errors[key]}
+                        disabled={update.isPending}
+                        onChange={(text) => setField(key, text)}
+                      />
+                    ))}
+                  </div>
+                </Card>
+              );
+            })}
+          </div>
+          <GuaranteeMatrix highlight={new Set(pending)} />
+          <ConfIO onImported={() => setApplied(null)} />
+
+          <ConfirmDialog
+            open={confirming}
+            title={`Apply ${pending.length} setting${pending.length === 1 ? '' : 's'}?`}
+            confirmLabel="Apply"
+            danger={false}
+            onConfirm={apply}
+            onCancel={() => setConfirming(false)}
+          >
+            <ChangeList keys={pending} settings={query.data.settings} draft={draft} info={query.data.info} />
+          </ConfirmDialog>
+        </>
+      )}
+    </div>
+  );
+}
+
+function ApplyBar({
+  count,
+  busy,
+  message,
+  error,
+  unattributed,
+  onDiscard,
+  onApply,
+}: {
+  count: number;
+  busy: boolean;
+  message: string | null;
+  error: string | null;
+  unattributed: boolean;
+  onDiscard(): void;
+  onApply(): void;
+}) {
+  return (
+    <div className="sticky top-[3.25rem] z-20 -mx-1 rounded-xl border border-slate-200 bg-white/95 px-4 py-2.5 shadow-sm backdrop-blur max-sm:top-[5.5rem] dark:border-slate-800 dark:bg-slate-900/95">
+      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
+        <p className="text-sm" aria-live="polite" data-testid="settings-pending-count">
+          {count === 0 ? (
+            <span className="text-slate-500 dark:text-slate-400">No unapplied changes.</span>
+          ) : (
+            <span>
+              <strong>{count}</strong> unapplied change{count === 1 ? '' : 's'}
+            </span>
+          )}
+        </p>
+        {message ? (
+          <p role="status" data-testid="settings-applied" className="text-sm text-emerald-700 dark:text-emerald-300">
+            {message}
+          </p>
+        ) : null}
+        <div className="ml-auto flex gap-2">
+          <Button variant="ghost" disabled={count === 0 || busy} onClick={onDiscard}>
+            Discard
+          </Button>
+          <Button variant="primary" data-testid="settings-apply" disabled={count === 0} busy={busy} onClick={onApply}>
+            Apply{count > 0 ? ` ${count}` : ''}
+          </Button>
+        </div>
+      </div>
+      {error ? (
+        <p role="alert" data-testid="settings-error" className="mt-2 rounded-md bg-red-50 px-3 py-1.5 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+          {unattributed ? '' : 'Not applied — fix the fields marked below: '}
+          {error}
+        </p>
+      ) : null}
+    </div>
+  );
+}
+
+function ChangeList({
+  keys,
+  settings,
+  draft,
+  info,
+}: {
+  keys: SettingKey[];
+  settings: BrokerSettings;
+  draft: Draft;
+  info: Record<SettingKey, { live: boolean; stockRocketMQ: string }>;
+}) {
+  const restart = keys.filter((k) => !info[k].live);
+  return (
+    <>
+      <ul className="space-y-1.5" data-testid="settings-confirm-list">
+        {keys.map((k) => {
+          const meta = SETTING_META[k];
+          const after = fromDraft(meta, draft[k] ?? '');
+          return (
+            <li key={k} className="rounded-md bg-slate-50 px-2 py-1 dark:bg-slate-800/60">
+              <code className="font-mono text-xs font-semibold">{k}</code>
+              <span className="block font-mono text-xs">
+                <span className="text-slate-500 line-through decoration-slate-400 dark:text-slate-400">{short(meta, settings[k])}</span>
+                {' → '}
+                <span className="font-semibold text-violet-700 dark:text-violet-300">
+                  {typeof after === 'number' && !Number.isFinite(after) ? '(empty)' : short(meta, after)}
+                </span>
+              </span>
+            </li>
+          );
+        })}
+      </ul>
+      <p className="mt-3 text-xs text-slate-600 dark:text-slate-400">
+        {restart.length > 0
+          ? `${restart.join(', ')} take${restart.length === 1 ? 's' : ''} effect at the next broker start; the rest are pushed to the running broker at once.`
+          : 'All of them are pushed to the running broker at once (UPDATE_BROKER_CONFIG).'}
+      </p>
+    </>
+  );
+}

@@ -1,0 +1,249 @@
+'use client';
+/**
+ * The topics the name server routes (topics.list), system topics behind a toggle, and a form that
+ * creates one the RocketMQ way (UPDATE_AND_CREATE_TOPIC, as `mqadmin updateTopic` sends it).
+ */
+import { useMemo, useState, type FormEvent } from 'react';
+import { errorMessage, trpc } from '../../_lib/trpc';
+import { Button } from '../ui/button';
+import { Card } from '../ui/card';
+import { Skeleton } from '../ui/skeleton';
+
+const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
+/** RocketMQ's other built-in topics (TopicValidator's system topics). */
+const SYSTEM_TOPICS = new Set(['TRANS_CHECK_MAX_TIME_TOPIC', 'TBW102', 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT']);
+export function isSystemTopic(topic: string): boolean {
+  return SYSTEM_TOPICS.has(topic) || SYSTEM_PREFIXES.some((p) => topic.startsWith(p));
+}
+
+const PERM: Record<number, string> = { 2: 'write', 4: 'read', 6: 'read + write' };
+function permText(perm: number): string {
+  return PERM[perm & 6] ?? `perm ${perm}`;
+}
+
+export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
+  const topics = trpc.topics.list.useQuery(undefined, { refetchInterval: 5000 });
+  const [showSystem, setShowSystem] = useState(false);
+  const rows = useMemo(() => (topics.data ?? []).filter((t) => showSystem || !isSystemTopic(t.topic)), [topics.data, showSystem]);
+  const hidden = (topics.data?.length ?? 0) - rows.length;
+
+  return (
+    <Card
+      title="Topics"
+      titleId="topics-title"
+      testId="topics-card"
+      actions={
+        <label className="inline-flex items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+          <input
+            type="checkbox"
+            data-testid="topics-show-system"
+            checked={showSystem}
+            onChange={(e) => setShowSystem(e.target.checked)}
+            className="h-4 w-4 rounded border-slate-300 accent-emerald-600"
+          />
+          show system topics
+        </label>
+      }
+    >
+      {topics.isPending ? (
+        <div className="space-y-2" aria-busy="true" aria-label="Loading topics">
+          <Skeleton className="h-7" />
+          <Skeleton className="h-7" />
+          <Skeleton className="h-7" />
+        </div>
+      ) : topics.isError ? (
+        <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+          {errorMessage(topics.error)}{' '}
+          <Button variant="ghost" onClick={() => void topics.refetch()}>
+            Retry
+          </Button>
+        </div>
+      ) : (
+        <div className="-mx-4 overflow-x-auto px-4">
+          <table data-testid="topics-table" className="w-full min-w-[28rem] border-collapse text-left text-sm">
+            <caption className="sr-only">Topics routed by the name server</caption>
+            <thead>
+              <tr className="border-b border-slate-200 text-[11px] uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
+                <th scope="col" className="py-1.5 pr-3 font-semibold">Topic</th>
+                <th scope="col" className="py-1.5 pr-3 font-semibold">Broker</th>
+                <th scope="col" className="py-1.5 pr-3 text-right font-semibold">Read queues</th>
+                <th scope="col" className="py-1.5 pr-3 text-right font-semibold">Write queues</th>
+                <th scope="col" className="py-1.5 font-semibold">Permission</th>
+              </tr>
+            </thead>
+            <tbody>
+              {rows.length === 0 ? (
+                <tr>
+                  <td colSpan={5} className="py-6 text-center text-sm text-slate-500 dark:text-slate-400">
+                    {brokerRunning
+                      ? 'No topics routed yet.'
+                      : 'No topics routed: the broker is not running, so it has not registered its topics with the name server.'}
+                  </td>
+                </tr>
+              ) : (
+                rows.flatMap((t) =>
+                  (t.brokers.length > 0 ? t.brokers : [null]).map((b, i) => (
+                    <tr key={`${t.topic}-${b?.brokerName ?? 'none'}`} data-testid={`topic-row-${t.topic}`} className="border-b border-slate-100 last:border-0 dark:border-slate-800/70">
+                      <td className="py-1.5 pr-3 font-mono text-xs">
+                        {i === 0 ? (
+                          <>
+                            {t.topic}
+                            {isSystemTopic(t.topic) ? (
+                              <span className="ml-1.5 rounded bg-slate-100 px-1 font-sans text-[10px] text-slate-500 dark:bg-slate-800 dark:text-slate-400">system</span>
+                            ) : null}
+                          </>
+                        ) : null}
+                      </td>
+                      <td className="py-1.5 pr-3 text-xs">{b?.brokerName ?? '–'}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{b?.readQueueNums ?? '–'}</td>
+                      <td className="py-1.5 pr-3 text-right tabular-nums">{b?.writeQueueNums ?? '–'}</td>
+                      <td className="py-1.5 text-xs">{b ? permText(b.perm) : '–'}</td>
+                    </tr>
+                  )),
+                )
+              )}
+            </tbody>
+          </table>
+          {hidden > 0 ? (
+            <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">
+              {hidden} system topic{hidden === 1 ? '' : 's'} hidden (%RETRY%, %DLQ%, RMQ_SYS_, SCHEDULE_TOPIC_XXXX and RocketMQ’s other built-in topics).
+            </p>
+          ) : null}
+        </div>
+      )}
+    </Card>
+  );
+}
+
+const inputClass =
+  'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
+
+type Field = 'topic' | 'queueNums' | 'perm';
+
+/** Per-field messages from the error's issues (by path), else the whole message under "topic". */
+function topicErrors(error: unknown): Partial<Record<Field, string>> {
+  if (!error) return {};
+  const issues = (error as { data?: { issues?: { path: string[]; message: string }[] | null } }).data?.issues ?? [];
+  const out: Partial<Record<Field, string>> = {};
+  for (const i of issues) {
+    const f = i.path[0] as Field;
+    if (f === 'topic' || f === 'queueNums' || f === 'perm') out[f] ??= i.message;
+  }
+  return out;
+}
+
+export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunning: boolean; defaultQueues: number }) {
+  const utils = trpc.useUtils();
+  const [topic, setTopic] = useState('');
+  const [queueNums, setQueueNums] = useState(String(defaultQueues));
+  const [perm, setPerm] = useState<2 | 4 | 6>(6);
+  const [created, setCreated] = useState<string | null>(null);
+  const create = trpc.topics.create.useMutation({
+    onSuccess: (_data, input) => {
+      setCreated(input.topic);
+      setTopic('');
+    },
+    onSettled: () => {
+      void utils.topics.list.invalidate();
+      void utils.cluster.events.invalidate();
+      // the broker registers the new topic with the name server on its next heartbeat
+      setTimeout(() => void utils.topics.list.invalidate(), 1500);
+    },
+  });
+  const errors = topicErrors(create.error);
+  const general = create.isError && Object.keys(errors).length === 0 ? errorMessage(create.error) : null;
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    setCreated(null);
+    create.mutate({ topic: topic.trim(), queueNums: queueNums.trim() === '' ? Number.NaN : Number(queueNums), perm });
+  };
+  const field = (f: Field) =>
+    errors[f] ? { 'aria-invalid': true as const, 'aria-errormessage': `topic-create-${f}-error`, 'aria-describedby': `topic-create-${f}-error` } : {};
+  const fieldError = (f: Field) =>
+    errors[f] ? (
+      <span id={`topic-create-${f}-error`} role="alert" className="mt-1 block text-xs font-medium text-red-700 dark:text-red-300">
+        {errors[f]}
+      </span>
+    ) : null;
+
+  return (
+    <Card title="Create a topic" titleId="topic-create-title" testId="topic-create-card">
+      <form onSubmit={submit} noValidate aria-labelledby="topic-create-title" className="grid grid-cols-2 gap-3">
+        <label className="col-span-2 text-sm">
+          <span className="font-medium">Topic</span>
+          <input
+            data-testid="topic-create-name"
+            name="topic"
+            value={topic}
+            autoComplete="off"
+            spellCheck={false}
+            placeholder="OrderTopic"
+            onChange={(e) => {
+              setTopic(e.target.value);
+              if (create.isError) create.reset();
+            }}
+            className={`${inputClass} font-mono`}
+            {...field('topic')}
+          />
+          {fieldError('topic')}
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Queues</span> <span className="text-slate-500 dark:text-slate-400">(read = write)</span>
+          <input
+            data-testid="topic-create-queues"
+            name="queueNums"
+            type="number"
+            inputMode="numeric"
+            min={1}
+            max={64}
+            step={1}
+            value={queueNums}
+            onChange={(e) => setQueueNums(e.target.value)}
+            className={`${inputClass} tabular-nums`}
+            {...field('queueNums')}
+          />
+          {fieldError('queueNums')}
+        </label>
+        <label className="text-sm">
+          <span className="font-medium">Permission</span>
+          <select
+            data-testid="topic-create-perm"
+            name="perm"
+            value={perm}
+            onChange={(e) => setPerm(Number(e.target.value) as 2 | 4 | 6)}
+            className={inputClass}
+            {...field('perm')}
+          >
+            <option value={6}>6 · read + write</option>
+            <option value={4}>4 · read only</option>
+            <option value={2}>2 · write only</option>
+          </select>
+          {fieldError('perm')}
+        </label>
+        <div className="col-span-2 flex flex-wrap items-center gap-2">
+          <Button type="submit" variant="primary" data-testid="topic-create-submit" busy={create.isPending} disabled={!brokerRunning}>
+            Create topic
+          </Button>
+          {!brokerRunning ? (
+            <span className="text-xs text-slate-500 dark:text-slate-400">The master is not running: start it on the overview page.</span>
+          ) : (
+            <span className="text-xs text-slate-500 dark:text-slate-400">
+              Sent as <code className="font-mono">UPDATE_AND_CREATE_TOPIC</code>, like <code className="font-mono">mqadmin updateTopic</code>.
+            </span>
+          )}
+        </div>
+      </form>
+      {general ? (
+        <p role="alert" data-testid="topic-create-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+          {general}
+        </p>
+      ) : null}
+      {created ? (
+        <p role="status" data-testid="topic-create-ok" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-100">
+          Topic <code className="font-mono">{created}</code> created; it appears in the table once the broker’s next registration reaches the name server.
+        </p>
+      ) : null}
+    </Card>
+  );
+}
