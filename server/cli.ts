@@ -8,10 +8,11 @@
  */
 import { ensureSetup } from './setup';
 
-const USAGE = `usage: zeroloss <start | cluster>
+const USAGE = `usage: zeroloss <start | cluster | drill>
 
   start     serve the dashboard with its cluster (HOST, PORT, BROKER_PORT, NAMESRV_PORT)
-  cluster   run the name server, master and slave only, for your own RocketMQ clients`;
+  cluster   run the name server, master and slave only, for your own RocketMQ clients
+  drill     run one crash drill headless on a cluster of its own (zeroloss drill --help)`;
 
 async function cluster(): Promise<void> {
   const { databaseUrl } = ensureSetup({ skipBuild: true });
@@ -47,6 +48,11 @@ switch (command) {
     break;
   case 'cluster':
     await cluster();
+    break;
+  case 'drill':
+    // server/drills/cli.ts reads its options from argv[2..]: drop the command word.
+    process.argv.splice(2, 1);
+    await import('./drills/cli');
     break;
   default:
     console.log(USAGE);

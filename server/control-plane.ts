@@ -55,7 +55,7 @@ export interface ControlPlaneEvents {
   outcomes: [SendOutcome[]];
   /** every consumer report (delivered, consumed, reconsume, duplicate-suppressed) */
   consumeEvents: [ConsumeEvent[]];
-  /** the master process's stage batches: stored records and the durable watermarks */
+  /** the acting master's stage batches (the master process, or the slave after a promotion): stored records and the durable watermarks */
   stage: [Extract<BrokerToParent, { type: 'stage' }>];
   /** the master's power cut report (files cut to their fdatasync'd lengths) */
   powerCut: [Extract<BrokerToParent, { type: 'powerCut' }>];
@@ -115,6 +115,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       namesrvAddr: () => (this.namesrv.port ? this.namesrv.address : undefined),
       settings: () => this.settings.get(),
       record: (kind, message, marker) => void this.recordEvent(kind, 'slave', message, marker),
+      stage: (batch) => this.emit('stage', batch),
     });
     this.namesrv = new NamesrvController({
       brokerRegistered: (addr, name, id, isNew) => {
@@ -203,10 +204,14 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   // ---- settings ----
 
+  /**
+   * Validates, pushes to the running brokers, and only then saves: a setting the broker refuses is
+   * neither in force nor remembered.
+   */
   async updateSettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
-    const { settings, changed } = await this.settings.update(patch);
+    const { settings, changed } = this.settings.preview(patch);
     const changedKeys = Object.keys(changed);
-    if (changedKeys.length === 0) return settings;
+    if (changedKeys.length === 0) return this.settings.get();
     const address = this.brokerAddress();
     // After a failover the master process is a slave: only promotion changes its role.
     const masterKeys = this.slaveNode.promotion ? changedKeys.filter((k) => k !== 'brokerRole') : changedKeys;
@@ -219,6 +224,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       }
     }
     await this.slaveNode.pushSettings(changedKeys, settings);
+    await this.settings.commit(settings, Object.keys(patch) as (keyof BrokerSettings)[]);
     const label = changedKeys.map((k) => `${k} → ${String(changed[k as keyof BrokerSettings]!.to)}`).join(', ');
     await this.recordEvent('settings.changed', 'settings', label, 'setting', changed);
     return settings;

@@ -45,6 +45,8 @@ export class MQClientInstance {
   private readonly requestHandlers = new Map<number, (address: string, command: RemotingCommand) => void>();
   private timers: NodeJS.Timeout[] = [];
   private started = false;
+  /** broker addresses this client has sent a heartbeat to */
+  private readonly heartbeated = new Set<string>();
 
   constructor(private readonly options: MQClientOptions) {
     this.clientId = options.clientId ?? `127.0.0.1@${process.pid}`;
@@ -87,6 +89,10 @@ export class MQClientInstance {
     }
     const route = JSON.parse(response.body?.toString('utf8') ?? '{}') as TopicRouteData;
     this.routes.set(topic, route);
+    // A broker seen for the first time hears from this client at once, not at the next heartbeat round
+    // (RocketMQ's start() does the same), so its client registry knows the producer and consumer groups.
+    const unknown = route.brokerDatas.some((b) => Object.values(b.brokerAddrs).some((addr) => !this.heartbeated.has(addr)));
+    if (unknown && (this.producerGroups.size > 0 || this.consumers.size > 0)) void this.sendHeartbeatToAllBrokers();
     return route;
   }
 
@@ -125,8 +131,10 @@ export class MQClientInstance {
     };
     if (data.producerDataSet.length === 0 && data.consumerDataSet.length === 0) return;
     const body = Buffer.from(JSON.stringify(data));
-    await Promise.all(this.allBrokerAddresses().map((addr) =>
-      this.remoting.invoke(addr, createRequest(RequestCode.HEART_BEAT, {}, body), 3000).catch(() => undefined)));
+    await Promise.all(this.allBrokerAddresses().map(async (addr) => {
+      this.heartbeated.add(addr);
+      await this.remoting.invoke(addr, createRequest(RequestCode.HEART_BEAT, {}, body), 3000).catch(() => undefined);
+    }));
   }
 
   async shutdown(unregister: { producerGroup?: string; consumerGroup?: string }[] = []): Promise<void> {

@@ -154,7 +154,9 @@ export class Producer {
 
   /** Picks a queue (round-robin, avoiding `avoidBroker` when another exists) and stamps the message. */
   private async prepare(message: Message): Promise<Prepared> {
-    const queues = await this.publishQueues(message.topic);
+    let queues = await this.publishQueues(message.topic);
+    // tryToFindTopicPublishInfo: a route without a writable queue is fetched again from the name server (a failover may have moved the master).
+    if (queues.length === 0 && this.instance) queues = await this.publishQueues(message.topic, true);
     if (queues.length === 0) throw new ZerolossError('BROKER_RETRIABLE', `topic ${message.topic} has no writable queue on a live master`);
     const queue = message.queueId !== undefined
       ? queues.find((q) => q.queueId === message.queueId) ?? queues[message.queueId % queues.length]

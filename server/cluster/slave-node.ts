@@ -48,6 +48,8 @@ export interface SlaveNodeDeps {
   namesrvAddr: () => string | undefined;
   settings: () => BrokerSettings;
   record: (kind: string, message: string, marker?: 'fault' | 'process' | 'setting') => void;
+  /** stage batches of this node while it acts as the group's master (after a promotion) */
+  stage?: (batch: Extract<BrokerToParent, { type: 'stage' }>) => void;
 }
 
 const EVENTS_KEPT = 20;
@@ -273,6 +275,9 @@ export class SlaveNode {
         break;
       case 'stats':
         this.slaveHa = message.stats.ha;
+        break;
+      case 'stage':
+        if (this.role !== 'SLAVE') this.deps.stage?.(message);
         break;
       case 'ha':
         this.noteEvent(message.event, 'slave');

@@ -35,8 +35,12 @@ export interface DrillSpec {
   timing: DrillTiming;
   relevantSettings: string[];
   needs: DrillCapability[];
-  /** the workload: consumers and their simulated work per message */
-  workload: { consumers: number; processingMs: number; bodySize: number };
+  /**
+   * the workload: consumers and their simulated work per message. consumersStart 'after-recovery'
+   * attaches the consumers only once the cluster is recovered, so they read what the broker kept
+   * (a durability drill) rather than what they had already taken from the page cache before the fault.
+   */
+  workload: { consumers: number; processingMs: number; bodySize: number; consumersStart?: 'before' | 'after-recovery' };
   inject?: FaultStep;
   recover?: RecoveryStep;
   /** set when the drill cannot run properly yet: which capability it waits for */
@@ -114,7 +118,7 @@ export const DRILLS: DrillSpec[] = [
     timing: TIMING(10, 200, 0.5, 1),
     relevantSettings: ['flushDiskType', 'flushIntervalCommitLog', 'flushCommitLogLeastPages', 'flushCommitLogThoroughInterval', 'syncFlushTimeout', 'sendMode'],
     needs: ['broker', 'power-loss', 'consumers', 'traffic-runner'],
-    workload: WORKLOAD,
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'power-loss' },
     recover: { kind: 'restart-master' },
     predict: (s) => {
@@ -143,7 +147,7 @@ export const DRILLS: DrillSpec[] = [
     timing: TIMING(12, 200, 0.4, 1),
     relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'sendMode'],
     needs: ['broker', 'slave', 'promotion', 'consumers', 'traffic-runner'],
-    workload: WORKLOAD,
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'master-disk-loss' },
     recover: { kind: 'promote-slave' },
     predict: (s) => {

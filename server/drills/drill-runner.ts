@@ -16,9 +16,12 @@ import type { LiveSample } from '../live/types';
 import { DRILLS, drillSpec, type DrillSpec, type FaultStep, type RecoveryStep } from './catalog';
 import { LossLedger, judge } from './loss-ledger';
 import { DrillRecorder } from './recorder';
+import { RemotingClient } from '../../broker/remoting/remoting-client';
+import { createRequest } from '../../broker/protocol/remoting-command';
+import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
 import type {
   CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRunDetail,
-  DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, Verdict,
+  DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LedgerCounts, Verdict,
 } from './types';
 
 export class DrillBusyError extends Error {}
@@ -30,6 +33,7 @@ const DRAIN_QUIET_OUTSTANDING_MS = 6000;
 const RESTART_TIMEOUT_MS = 60_000;
 const FLUSH_RECORD_MS = 1000;
 const SAMPLES_KEPT = 4 * 60 * 15;
+const COUNTS_CACHE_MS = 500;
 
 interface Run {
   runId: string;
@@ -54,6 +58,8 @@ interface Run {
   undo: Map<string, () => Promise<void>>;
   samples: number;
   verdict?: Verdict;
+  /** the ledger's counts, recomputed at most every COUNTS_CACHE_MS (the live stream asks every 250 ms) */
+  counts?: { at: number; value: LedgerCounts };
 }
 
 export interface DrillOutcome {
@@ -240,7 +246,7 @@ export class DrillRunner {
     const now = Date.now();
     return {
       runId: run.runId, drillId: run.spec.id, title: run.spec.title, phase: run.phase, progress: this.progress(run, now), message: run.message,
-      startedAt: run.startedAt, elapsedMs: now - run.startedAt, settings: run.settings, prediction: run.prediction, counts: run.ledger.counts(),
+      startedAt: run.startedAt, elapsedMs: now - run.startedAt, settings: run.settings, prediction: run.prediction, counts: this.counts(run, now),
       cancelRequested: run.cancelRequested,
     };
   }
@@ -260,6 +266,11 @@ export class DrillRunner {
   async get(input: DrillGetInput): Promise<DrillRunDetail | null> {
     if (this.current?.runId === input.runId) await this.recorder.flush(input.runId);
     return this.recorder.get(input.runId, input.anomalyLimit);
+  }
+
+  private counts(run: Run, now: number): LedgerCounts {
+    if (!run.counts || now - run.counts.at >= COUNTS_CACHE_MS) run.counts = { at: now, value: run.ledger.counts() };
+    return run.counts.value;
   }
 
   private progress(run: Run, now: number): number {
@@ -315,7 +326,8 @@ export class DrillRunner {
               : e.kind.startsWith('consumer.') ? 'consumers'
                 : e.kind === 'ha.promoted' ? 'recovery' : 'note';
         this.recorder.event(e.atMs - run.startedAt, kind, e.message, { kind: e.kind, subject: e.subject });
-        if (e.kind === 'process.started' && e.subject === 'broker') run.ledger.newEpoch();
+        // A restarted master or a promoted slave writes at offsets an earlier incarnation may have used.
+        if ((e.kind === 'process.started' && e.subject === 'broker') || e.kind === 'ha.promoted') run.ledger.newEpoch();
         if (e.kind === 'process.crashed' && !run.expectExit.has(e.subject)) this.fail(run, `unexpected crash during the drill: ${e.message}`);
       },
     };
@@ -378,12 +390,22 @@ export class DrillRunner {
       run.message = 'starting the master';
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'starting the master', signal);
     }
-    await bounded(cp.startConsumers({
+    // The run's own topic, created with defaultTopicQueueNums before anyone subscribes to it.
+    await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: 6 }), 10_000, 'creating the topic', signal);
+    await waitFor(() => cp.listTopics().some((r) => r.topic === run.topic), 10_000, `the name server routing ${run.topic}`, signal);
+    if (run.spec.workload.consumersStart !== 'after-recovery') await this.startConsumers(run, signal);
+    await this.startProducer(run, signal);
+  }
+
+  private async startConsumers(run: Run, signal: AbortSignal): Promise<void> {
+    const t = run.settings.traffic;
+    await bounded(this.controlPlane.startConsumers({
       count: t.consumers, ackMode: t.ackMode, idempotent: t.idempotent, processingMs: run.spec.workload.processingMs, failRate: 0,
       topic: run.topic, consumerGroup: run.group, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetIntervalMs: 500, rebalanceIntervalMs: 1000,
     }), 15_000, 'starting the consumers', signal);
-    this.event(run, 'consumers', `${t.consumers} consumer(s) of ${run.group} on ${run.topic}, ${t.ackMode}${t.idempotent ? ', idempotent' : ''}`);
-    await this.startProducer(run, signal);
+    // A consumer subscribes at its start: it must be up before a fault takes the route away.
+    await waitFor(() => this.controlPlane.consumers.views().every((v) => v.state === 'running'), 30_000, 'the consumers starting', signal);
+    this.event(run, 'consumers', `${t.consumers} consumer(s) of ${run.group} on ${run.topic}, ${t.ackMode}${t.idempotent ? ', idempotent' : ''}, from the first offset`);
   }
 
   private async startProducer(run: Run, signal: AbortSignal): Promise<void> {
@@ -392,6 +414,7 @@ export class DrillRunner {
     await bounded(cp.startTraffic({ rate: t.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0, topic: run.topic }), 15_000, 'starting the traffic', signal);
     const producerId = cp.state().traffic.config?.producerId;
     if (producerId) run.ledger.addProducer(producerId);
+    await waitFor(() => cp.state().traffic.state === 'running', 30_000, 'the traffic runner starting', signal);
   }
 
   /** Traffic, the fault at its planned moment, recovery, traffic to the end of the duration. */
@@ -415,6 +438,8 @@ export class DrillRunner {
         this.event(run, 'fault.end', `recovered: ${spec.recovery} (${Date.now() - t0} ms)`, { recovery: spec.recover, ms: Date.now() - t0 });
         run.message = `recovered in ${Date.now() - t0} ms; traffic continues to the end of the run`;
       }
+      // A durability drill reads what the broker kept: its consumers attach only now.
+      if (spec.workload.consumersStart === 'after-recovery') await this.startConsumers(run, signal);
     }
     await sleep(end - Date.now(), signal);
     run.message = 'stopping the traffic';
@@ -489,6 +514,22 @@ export class DrillRunner {
       case 'promote-slave': {
         const promoted = await bounded(cp.slaveNode.promote('ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
         this.event(run, 'recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
+        // A slave does not copy topic configs here (RocketMQ's SlaveSynchronize does): the new master
+        // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
+        const address = cp.slaveNode.address;
+        if (!address) throw new Error('the promoted slave has no address');
+        const admin = new RemotingClient();
+        try {
+          const queueNums = run.settings.broker.defaultTopicQueueNums;
+          const response = await bounded(admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+            topic: run.topic, defaultTopic: 'TBW102', readQueueNums: queueNums, writeQueueNums: queueNums, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
+          }), 3000), 5000, 'creating the topic on the new master', signal);
+          if (response.code !== ResponseCode.SUCCESS) throw new Error(`the new master refused the topic: ${response.remark ?? response.code}`);
+        } finally {
+          admin.close();
+        }
+        await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
+          10_000, `the name server routing ${run.topic} to the new master`, signal);
         return;
       }
       case 'restart-slave':

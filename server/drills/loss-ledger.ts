@@ -67,6 +67,7 @@ export class LossLedger {
   /** outcomes of sends started after the fault: [sentAtMs, completedAtMs, ok] */
   private readonly afterFault: [number, number, boolean][] = [];
   private powerCut: LedgerSummary['powerCut'] = null;
+  private readonly errors = new Map<string, LedgerSummary['errors'][number]>();
   private readonly live = { stored: 0, delivered: 0, consumed: 0, duplicated: 0 };
 
   constructor(private readonly startedAtMs: number, private readonly anomalyCap = ANOMALY_CAP) {}
@@ -88,6 +89,13 @@ export class LossLedger {
 
   addOutcomes(outcomes: SendOutcome[]): void {
     for (const o of outcomes) {
+      if (o.error) {
+        // Group by the message without numbers (offsets, ports and timings differ from send to send).
+        const key = `${o.status}|${o.error.replace(/\d+/g, 'N').slice(0, 200)}`;
+        const e = this.errors.get(key);
+        if (e) e.count++;
+        else if (this.errors.size < 10) this.errors.set(key, { status: o.status, error: o.error.slice(0, 300), count: 1 });
+      }
       if (this.faultAtMs !== undefined && o.sentAtMs >= this.faultAtMs) {
         this.afterFault.push([o.sentAtMs, o.sentAtMs + o.latencyMs, o.status === 'SEND_OK']);
       }
@@ -204,7 +212,7 @@ export class LossLedger {
   }
 
   private recovery(): RecoveryView {
-    const at = (ms: number | null) => (ms === null ? null : ms - this.startedAtMs);
+    const at = (ms: number | null) => (ms === null ? null : Math.round(ms - this.startedAtMs));
     const sorted = [...this.afterFault].sort((a, b) => a[0] - b[0]);
     const firstFailure = sorted.find(([, , ok]) => !ok);
     let firstOkAfter: number | null = null;
@@ -218,7 +226,7 @@ export class LossLedger {
       faultAtT: at(this.faultAtMs ?? null),
       firstFailureT: at(failureMs),
       firstOkAfterT: at(firstOkAfter),
-      rtoMs: failureMs !== null && firstOkAfter !== null ? Math.max(0, firstOkAfter - failureMs) : null,
+      rtoMs: failureMs !== null && firstOkAfter !== null ? Math.round(Math.max(0, firstOkAfter - failureMs)) : null,
       failedSends: sorted.filter(([, , ok]) => !ok).length,
     };
   }
@@ -297,6 +305,7 @@ export class LossLedger {
       flushedOffset: this.flushedByEpoch.get(lastEpoch) ?? null,
       replicatedOffset: this.replicatedByEpoch.get(lastEpoch) ?? null,
       powerCut: this.powerCut,
+      errors: [...this.errors.values()].sort((a, b) => b.count - a.count),
       anomalies: { total, recorded: anomalies.length, capped: total > anomalies.length, cap: this.anomalyCap },
     };
     return { summary, anomalies };
@@ -325,7 +334,7 @@ export function judge(summary: LedgerSummary, prediction: DrillPrediction): { ve
   const failedNote = failedLost > 0 ? `; ${failedLost} message(s) whose send failed or was never answered did not arrive, as the producer was told` : '';
   if (believedSent > 0) {
     const parts = LEDGER_STATUSES.filter((s) => !TOLD_FAILED.has(s) && summary.lost[s] > 0).map((s) => `${summary.lost[s]} ${s}`);
-    return { verdict: 'LOSS_EXPECTED', reason: `lost ${parts.join(', ')}, as predicted: ${prediction.text}${failedNote}` };
+    return { verdict: 'LOSS_EXPECTED', reason: `lost ${parts.join(', ')}, as predicted: ${prediction.text.replace(/\.$/, "")}${failedNote}` };
   }
   const dupNote = summary.duplicated > 0 ? `; ${summary.duplicated} message(s) applied twice (at-least-once)` : '';
   const chance = prediction.sendOkLossPossible ? ' (these settings allow a loss; none happened this time)' : '';

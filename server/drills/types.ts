@@ -25,7 +25,12 @@ export const DRILL_IDS = [
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
-/** The phases of one run, in order; a run ends in 'done' (judged) or 'failed' (with a reason). */
+/**
+ * The phases of one run, in order; a run ends in 'done' (judged) or 'failed' (with a reason; a
+ * cancelled run also ends 'failed', its record status says 'cancelled'). 'recovering' lasts from the
+ * start of the recovery to the end of the traffic (the message says when recovery finished); a drill
+ * without a fault goes from 'traffic' to 'draining'.
+ */
 export const DRILL_PHASES = ['starting', 'traffic', 'fault', 'recovering', 'draining', 'judging', 'done', 'failed'] as const;
 export type DrillPhase = (typeof DRILL_PHASES)[number];
 
@@ -218,6 +223,8 @@ export interface LedgerSummary {
   replicatedOffset: number | null;
   /** the broker's report of a power cut, if one happened */
   powerCut: { lostBytes: number; flushedOffset: number; maxOffset: number } | null;
+  /** the producer's error messages, grouped (at most 10 distinct), for failed sends with or without an id */
+  errors: { status: LedgerStatus; error: string; count: number }[];
   /** per-message anomaly rows: how many there were, how many were recorded (capped) */
   anomalies: { total: number; recorded: number; capped: boolean; cap: number };
 }
@@ -316,9 +323,9 @@ const topicSafe = /^[a-zA-Z0-9_-]{1,64}$/;
 export const DrillRunInputSchema = z.object({
   drillId: z.enum(DRILL_IDS, { error: `drillId must be one of ${DRILL_IDS.join(', ')}` }),
   durationSec: z.number({ error: 'durationSec must be a number of seconds' }).int('durationSec must be a whole number of seconds')
-    .min(3, 'durationSec must be at least 3 s').max(600, 'durationSec must be at most 600 s').optional(),
+    .min(3, 'durationSec must be at least 3 s').max(300, 'durationSec must be at most 300 s').optional(),
   rate: z.number({ error: 'rate must be a number of messages per second' }).int('rate must be a whole number of messages per second')
-    .min(1, 'rate must be at least 1 msg/s').max(5000, 'rate must be at most 5000 msg/s').optional(),
+    .min(1, 'rate must be at least 1 msg/s').max(2000, 'rate must be at most 2000 msg/s (the ledger keeps every message of a run in memory)').optional(),
   sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
   ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).optional(),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),

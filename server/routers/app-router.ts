@@ -1,24 +1,35 @@
 /** The API: one router per domain noun, combined here. */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { BrokerSettingsPatchSchema, settingInfo, defaultSettings } from '../../broker/config/broker-config';
+import { BrokerSettingsPatchSchema, describeSettingsError, settingInfo, defaultSettings } from '../../broker/config/broker-config';
 import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
 import { createCallerFactory, publicProcedure, router } from './trpc';
 import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRunInputSchema } from '../drills/types';
 import { DrillBusyError, drillRunnerFor } from '../drills/drill-runner';
+
+/** A settings combination the schema refuses is the caller's mistake (400); a broker that refuses is a server-side failure. */
+function badSettings(error: unknown): TRPCError {
+  if (error instanceof z.ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: describeSettingsError(error), cause: error });
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+}
 
 const settingsRouter = router({
   /** A RocketMQ broker.conf: known keys are validated and applied, unknown ones reported back. */
   importConf: publicProcedure
     .input(z.object({ text: z.string({ error: 'text must be the broker.conf content' }).max(200_000, 'text must be at most 200000 characters') }).strict())
     .mutation(async ({ ctx, input }) => {
-      const { patch, ignoredKeys } = parseBrokerConf(input.text);
+      let parsed: ReturnType<typeof parseBrokerConf>;
+      try {
+        parsed = parseBrokerConf(input.text);
+      } catch (error) {
+        throw badSettings(error);
+      }
+      const { patch, ignoredKeys } = parsed;
       try {
         const settings = await ctx.controlPlane.updateSettings(patch);
         return { settings, applied: Object.keys(patch), ignoredKeys };
       } catch (error) {
-        if (error instanceof z.ZodError) throw error;
-        throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+        throw badSettings(error);
       }
     }),
   /** The current settings as broker.conf text (RocketMQ's key names). */

@@ -27,20 +27,32 @@ export class SettingsService {
     return this.current;
   }
 
-  /** Validates the merged result, persists the changed keys, returns the new settings and what changed. */
-  async update(patch: BrokerSettingsPatch): Promise<{ settings: BrokerSettings; changed: Partial<Record<keyof BrokerSettings, { from: unknown; to: unknown }>> }> {
+  /** Validates the merged result and says what would change; nothing is saved. Throws a ZodError naming the field. */
+  preview(patch: BrokerSettingsPatch): { settings: BrokerSettings; changed: SettingsChange } {
     const next = BrokerSettingsSchema.parse({ ...this.current, ...patch });
-    const changed: Partial<Record<keyof BrokerSettings, { from: unknown; to: unknown }>> = {};
-    const defaults = defaultSettings();
-    await this.prisma.$transaction(
-      (Object.keys(patch) as (keyof BrokerSettings)[]).map((key) => {
-        if (next[key] !== this.current[key]) changed[key] = { from: this.current[key], to: next[key] };
-        return next[key] === defaults[key]
-          ? this.prisma.setting.deleteMany({ where: { key } })
-          : this.prisma.setting.upsert({ where: { key }, create: { key, value: JSON.stringify(next[key]) }, update: { value: JSON.stringify(next[key]) } });
-      }),
-    );
-    this.current = next;
+    const changed: SettingsChange = {};
+    for (const key of Object.keys(patch) as (keyof BrokerSettings)[]) {
+      if (next[key] !== this.current[key]) changed[key] = { from: this.current[key], to: next[key] };
+    }
     return { settings: next, changed };
   }
+
+  /** Persists settings that preview() validated: one row per key that differs from RocketMQ's default. */
+  async commit(next: BrokerSettings, keys: (keyof BrokerSettings)[]): Promise<void> {
+    const defaults = defaultSettings();
+    await this.prisma.$transaction(keys.map((key) =>
+      next[key] === defaults[key]
+        ? this.prisma.setting.deleteMany({ where: { key } })
+        : this.prisma.setting.upsert({ where: { key }, create: { key, value: JSON.stringify(next[key]) }, update: { value: JSON.stringify(next[key]) } })));
+    this.current = next;
+  }
+
+  /** preview() then commit(): validate, save, return the new settings and what changed. */
+  async update(patch: BrokerSettingsPatch): Promise<{ settings: BrokerSettings; changed: SettingsChange }> {
+    const result = this.preview(patch);
+    await this.commit(result.settings, Object.keys(patch) as (keyof BrokerSettings)[]);
+    return result;
+  }
 }
+
+export type SettingsChange = Partial<Record<keyof BrokerSettings, { from: unknown; to: unknown }>>;

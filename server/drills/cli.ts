@@ -1,0 +1,199 @@
+/**
+ * `npm run drill -- <drillId> [options]`: runs one drill headless on a cluster of its own (free
+ * ports, a temp data directory and database), prints the verdict and the ledger, and exits 0 on PASS
+ * or LOSS_EXPECTED, 1 on FAIL or a failed run, 2 on a usage error.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { ensureSetup } from '../setup';
+import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
+import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
+
+const USAGE = `usage: npm run drill -- <drillId> [options]
+
+drills: ${DRILL_IDS.join(', ')}
+
+options:
+  --rate N                 messages per second (default: the drill's)
+  --duration S             seconds of traffic (default: the drill's)
+  --send-mode MODE         sync | async | async-unchecked | oneway (default sync)
+  --ack-mode MODE          after-processing | before-processing (default after-processing)
+  --idempotent             consumers dedupe on the message id
+  --consumers N            consumer processes (1-4)
+  --flush-disk-type T      SYNC_FLUSH | ASYNC_FLUSH
+  --broker-role R          SYNC_MASTER | ASYNC_MASTER
+  --set key=value          any broker setting (repeatable), e.g. --set flushIntervalCommitLog=5000
+  --no-slave               do not start the slave broker
+  --keep-data              keep the temp data directory
+  --json                   print one JSON object instead of the report
+  -h, --help               this text
+
+exit status: 0 PASS or LOSS_EXPECTED, 1 FAIL or a failed run, 2 usage error`;
+
+class UsageError extends Error {}
+
+interface CliOptions {
+  input: DrillRunInput;
+  patch: BrokerSettingsPatch;
+  json: boolean;
+  slave: boolean;
+  keepData: boolean;
+}
+
+export function parseArgs(argv: string[]): CliOptions {
+  const raw: Record<string, unknown> = {};
+  const patch: Record<string, unknown> = {};
+  let json = false;
+  let slave = true;
+  let keepData = false;
+  const value = (i: number, flag: string) => {
+    const v = argv[i + 1];
+    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
+    return v;
+  };
+  const int = (v: string, flag: string) => {
+    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
+    return Number(v);
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    switch (arg) {
+      case '--rate': raw.rate = int(value(i, arg), arg); i++; break;
+      case '--duration': raw.durationSec = int(value(i, arg), arg); i++; break;
+      case '--consumers': raw.consumers = int(value(i, arg), arg); i++; break;
+      case '--send-mode': raw.sendMode = value(i, arg); i++; break;
+      case '--ack-mode': case '--consumer-ack': raw.ackMode = value(i, arg); i++; break;
+      case '--idempotent': raw.idempotent = true; break;
+      case '--scenario': raw.drillId = value(i, arg); i++; break;
+      case '--flush-disk-type': patch.flushDiskType = value(i, arg); i++; break;
+      case '--broker-role': patch.brokerRole = value(i, arg); i++; break;
+      case '--set': {
+        const kv = value(i, arg);
+        i++;
+        const eq = kv.indexOf('=');
+        if (eq <= 0) throw new UsageError(`--set takes key=value, got "${kv}"`);
+        const v = kv.slice(eq + 1);
+        patch[kv.slice(0, eq)] = /^-?\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
+        break;
+      }
+      case '--no-slave': slave = false; break;
+      case '--keep-data': keepData = true; break;
+      case '--json': json = true; break;
+      default:
+        if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
+        if (raw.drillId !== undefined) throw new UsageError(`one drill at a time (got ${String(raw.drillId)} and ${arg})`);
+        raw.drillId = arg;
+    }
+  }
+  if (raw.drillId === undefined) throw new UsageError('name a drill');
+  const input = DrillRunInputSchema.safeParse(raw);
+  if (!input.success) throw new UsageError(describeSettingsError(input.error));
+  const settings = BrokerSettingsPatchSchema.safeParse(patch);
+  if (!settings.success) throw new UsageError(describeSettingsError(settings.error));
+  return { input: input.data, patch: settings.data, json, slave, keepData };
+}
+
+function report(run: DrillRunDetail): string {
+  const s = run.summary;
+  const lines = [
+    `drill      ${run.drillId} (${run.title}), run ${run.runId}`,
+    `settings   ${run.settings.broker.flushDiskType}, ${run.settings.broker.brokerRole}, ${run.settings.traffic.sendMode} sends, ${run.settings.traffic.ackMode}${run.settings.traffic.idempotent ? ', idempotent' : ''}, ${run.settings.traffic.rate} msg/s for ${run.settings.traffic.durationSec} s`,
+    `predicted  ${run.prediction?.text ?? '-'}`,
+  ];
+  if (s) {
+    const pad = (x: string | number, n = 22) => String(x).padEnd(n);
+    lines.push('', `${pad('status')}${pad('acknowledged', 14)}lost`);
+    for (const status of LEDGER_STATUSES) {
+      if (s.acknowledged[status] === 0 && s.lost[status] === 0) continue;
+      lines.push(`${pad(status)}${pad(s.acknowledged[status], 14)}${s.lost[status]}`);
+    }
+    lines.push(
+      '',
+      `attempted ${s.attempted}  stored ${s.stored}  delivered ${s.delivered}  consumed ${s.consumed}`,
+      `lost ${s.lostTotal} (SEND_OK: ${s.lostAcked})  by last stage: ${LEDGER_STAGES.filter((st) => s.lostByStage[st] > 0).map((st) => `${st} ${s.lostByStage[st]}`).join(', ') || '-'}`,
+      `duplicated ${s.duplicated}  redeliveries ${s.redeliveries}  suppressed ${s.duplicatesSuppressed}  unexpected ${s.unexpected}  open sequence gaps ${s.gaps}`,
+      ...s.errors.slice(0, 5).map((e) => `error      ${e.count} × ${e.status}: ${e.error}`),
+      `recovery   ${s.recovery.firstFailureT === null ? 'no send failed after the fault' : s.recovery.rtoMs === null ? 'no SEND_OK after the first failed send: not recovered within the run' : `${s.recovery.rtoMs} ms from the first failed send to the next SEND_OK`} (${s.recovery.failedSends} failed send(s) after the fault)`,
+    );
+  }
+  lines.push('', run.status === 'done' ? `verdict    ${run.verdict}: ${run.verdictReason}` : `run ${run.status}: ${run.error}`);
+  return lines.join('\n');
+}
+
+async function main(): Promise<number> {
+  let options: CliOptions;
+  try {
+    const argv = process.argv.slice(2);
+    if (argv.includes('-h') || argv.includes('--help')) {
+      console.log(USAGE);
+      return 0;
+    }
+    options = parseArgs(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${USAGE}`);
+    return 2;
+  }
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-drill-'));
+  const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
+  const log = (line: string) => { if (!options.json) console.log(line); };
+  // With --json stdout carries the one JSON object only: setup's progress goes to stderr.
+  const stdoutWrite = process.stdout.write;
+  if (options.json) process.stdout.write = process.stderr.write.bind(process.stderr) as typeof process.stdout.write;
+  try {
+    ensureSetup({ databaseUrl, skipBuild: true });
+  } finally {
+    process.stdout.write = stdoutWrite;
+  }
+  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([import('../db/prisma'), import('../control-plane'), import('./drill-runner')]);
+  const prisma = createPrisma(databaseUrl);
+  const controlPlane = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave });
+  let code = 1;
+  try {
+    log(`[drill] starting a cluster in ${dataDir} ...`);
+    await controlPlane.start();
+    if (Object.keys(options.patch).length > 0) await controlPlane.updateSettings(options.patch);
+    const runner = drillRunnerFor(controlPlane);
+    const { runId } = await runner.run(options.input);
+    log(`[drill] ${options.input.drillId} running (run ${runId}) ...`);
+    let lastPhase = '';
+    const progress = setInterval(() => {
+      const st = runner.status();
+      if (st && st.phase !== lastPhase) {
+        lastPhase = st.phase;
+        log(`[drill] ${st.phase}: ${st.message}`);
+      }
+    }, 200);
+    const outcome = await runner.wait(runId)!;
+    clearInterval(progress);
+    const run = (await runner.get({ runId, anomalyLimit: 20 }))!;
+    if (options.json) {
+      const s = run.summary;
+      console.log(JSON.stringify({
+        runId, scenario: run.drillId, status: run.status, verdict: run.verdict, verdictReason: run.verdictReason, error: run.error,
+        config: { ...run.settings.traffic, flushDiskType: run.settings.broker.flushDiskType, brokerRole: run.settings.broker.brokerRole },
+        predicted: run.prediction?.text,
+        sent: s?.attempted, statuses: s?.acknowledged, consumed: s?.consumed, lostAcked: s?.lostAcked, lost: s?.lost,
+        lostByStage: s?.lostByStage, duplicates: s?.duplicated, gaps: s?.gaps, unexpected: s?.unexpected, recoveryMs: s?.recovery.rtoMs,
+        summary: s, anomalies: run.anomalies,
+      }, null, 2));
+    } else {
+      console.log(`\n${report(run)}`);
+    }
+    code = outcome.status === 'done' && outcome.verdict !== 'FAIL' ? 0 : 1;
+  } catch (error) {
+    console.error(`[drill] ${(error as Error).message}`);
+    code = 1;
+  } finally {
+    await controlPlane.stop().catch(() => {});
+    await prisma.$disconnect();
+    if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
+  return code;
+}
+
+main().then((code) => process.exit(code), (error: Error) => {
+  console.error(`[drill] ${error.stack ?? error.message}`);
+  process.exit(1);
+});
