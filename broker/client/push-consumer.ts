@@ -181,6 +181,9 @@ export class PushConsumer {
         cids.sort();
         wanted.push(...allocateAveragely(all, cids, this.clientId));
       } catch (error) {
+        // No route right now (the broker is down, or the name server has not heard of it yet): keep the
+        // queues already held, as RocketMQ keeps its subscribe info, rather than dropping their progress.
+        wanted.push(...[...this.queues.values()].filter((q) => q.mq.topic === topic).map((q) => q.mq));
         if (topic === this.options.topic) this.events.error?.(`rebalance of ${topic} failed: ${(error as Error).message}`);
       }
     }

@@ -1,8 +1,12 @@
 /**
  * A TCP proxy in front of a broker port or the replication link, with faults per direction that
- * change live (in the manner of Toxiproxy): added latency with jitter, a blackhole (bytes are read
- * and dropped; the connection stays open, as in a partition), a bandwidth limit, and a reset of
- * every open connection. upstream = client → target, downstream = target → client.
+ * change live (in the manner of Toxiproxy): added latency with jitter, a blackhole, a bandwidth limit,
+ * and a reset of every open connection. upstream = client → target, downstream = target → client.
+ *
+ * A blackhole is a partition as TCP lives it: nothing gets through, the connection stays open, and
+ * what was sent is held (TCP would keep retransmitting it) and delivered in order once the partition
+ * heals — unless an endpoint gives up first (RocketMQ's HA housekeeping closes a link silent for 20 s)
+ * or more than MAX_HELD_BYTES pile up, when the connection is reset as TCP would time out.
  */
 import net from 'node:net';
 import { splitAddress } from '../../broker/remoting/remoting-client';
@@ -22,23 +26,29 @@ export const NO_FAULTS: LinkFaults = { latencyMs: 0, jitterMs: 0, blackhole: fal
 export interface FaultProxyStats {
   connections: number;
   bytes: Record<Direction, number>;
-  droppedBytes: Record<Direction, number>;
+  /** bytes held by a blackhole now, not yet delivered */
+  heldBytes: Record<Direction, number>;
 }
+
+/** Past this many held bytes in one direction of one connection the connection is reset. */
+export const MAX_HELD_BYTES = 64 * 1024 * 1024;
 
 /** One direction of one connection: chunks leave in order, each no earlier than its due time. */
 class Pipe {
   private queue: { chunk: Buffer; dueMs: number }[] = [];
   private timer: NodeJS.Timeout | undefined;
   private nextFreeMs = 0;
+  heldBytes = 0;
 
-  constructor(private readonly to: net.Socket, private readonly faults: () => LinkFaults, private readonly onBytes: (n: number, dropped: boolean) => void) {}
+  constructor(
+    private readonly to: net.Socket,
+    private readonly faults: () => LinkFaults,
+    private readonly onBytes: (n: number) => void,
+    private readonly onOverflow: () => void,
+  ) {}
 
   push(chunk: Buffer): void {
     const f = this.faults();
-    if (f.blackhole) {
-      this.onBytes(chunk.length, true);
-      return;
-    }
     const now = Date.now();
     let due = now + f.latencyMs + (f.jitterMs > 0 ? Math.random() * f.jitterMs : 0);
     if (f.bandwidthBytesPerSec > 0) {
@@ -53,14 +63,21 @@ class Pipe {
     this.drain();
   }
 
-  private drain(): void {
+  /** Delivers what is due; while blackholed, holds everything. Called again when the faults change. */
+  drain(): void {
     if (this.timer) return;
+    if (this.faults().blackhole) {
+      this.heldBytes = this.queue.reduce((n, q) => n + q.chunk.length, 0);
+      if (this.heldBytes > MAX_HELD_BYTES) this.onOverflow();
+      return;
+    }
+    this.heldBytes = 0;
     const now = Date.now();
     while (this.queue.length > 0 && this.queue[0].dueMs <= now) {
       const { chunk } = this.queue.shift()!;
       if (this.to.destroyed) return;
       this.to.write(chunk);
-      this.onBytes(chunk.length, false);
+      this.onBytes(chunk.length);
     }
     if (this.queue.length > 0) {
       this.timer = setTimeout(() => {
@@ -73,14 +90,15 @@ class Pipe {
   close(): void {
     clearTimeout(this.timer);
     this.queue = [];
+    this.heldBytes = 0;
   }
 }
 
 export class FaultProxy {
   private readonly server = net.createServer((client) => this.accept(client));
-  private readonly connections = new Set<{ client: net.Socket; upstream: net.Socket }>();
+  private readonly connections = new Set<{ client: net.Socket; upstream: net.Socket; pipes: Record<Direction, Pipe> }>();
   private readonly faults: Record<Direction, LinkFaults> = { upstream: { ...NO_FAULTS }, downstream: { ...NO_FAULTS } };
-  private readonly counters: FaultProxyStats = { connections: 0, bytes: { upstream: 0, downstream: 0 }, droppedBytes: { upstream: 0, downstream: 0 } };
+  private readonly counters = { connections: 0, bytes: { upstream: 0, downstream: 0 } };
   port = 0;
 
   constructor(readonly name: string, private target: string) {}
@@ -113,11 +131,21 @@ export class FaultProxy {
     for (const d of direction === 'both' ? (['upstream', 'downstream'] as const) : [direction]) {
       this.faults[d] = { ...this.faults[d], ...faults };
     }
+    this.drainAll();
   }
 
   clearFaults(): void {
     this.faults.upstream = { ...NO_FAULTS };
     this.faults.downstream = { ...NO_FAULTS };
+    this.drainAll();
+  }
+
+  /** A healed partition delivers what it held. */
+  private drainAll(): void {
+    for (const { pipes } of this.connections) {
+      pipes.upstream.drain();
+      pipes.downstream.drain();
+    }
   }
 
   /** Ends every open connection with a TCP reset, as a crashed middlebox would. */
@@ -130,7 +158,12 @@ export class FaultProxy {
   }
 
   stats(): FaultProxyStats {
-    return { connections: this.connections.size, bytes: { ...this.counters.bytes }, droppedBytes: { ...this.counters.droppedBytes } };
+    const heldBytes = { upstream: 0, downstream: 0 };
+    for (const { pipes } of this.connections) {
+      heldBytes.upstream += pipes.upstream.heldBytes;
+      heldBytes.downstream += pipes.downstream.heldBytes;
+    }
+    return { connections: this.connections.size, bytes: { ...this.counters.bytes }, heldBytes };
   }
 
   async close(): Promise<void> {
@@ -141,15 +174,18 @@ export class FaultProxy {
   private accept(client: net.Socket): void {
     const [host, port] = splitAddress(this.target);
     const upstream = net.connect({ host, port });
-    const pair = { client, upstream };
+    const count = (d: Direction) => (n: number) => {
+      this.counters.bytes[d] += n;
+    };
+    const reset = () => {
+      client.resetAndDestroy();
+      upstream.resetAndDestroy();
+    };
+    const up = new Pipe(upstream, () => this.faults.upstream, count('upstream'), reset);
+    const down = new Pipe(client, () => this.faults.downstream, count('downstream'), reset);
+    const pair = { client, upstream, pipes: { upstream: up, downstream: down } };
     this.connections.add(pair);
     this.counters.connections++;
-    const count = (d: Direction) => (n: number, dropped: boolean) => {
-      if (dropped) this.counters.droppedBytes[d] += n;
-      else this.counters.bytes[d] += n;
-    };
-    const up = new Pipe(upstream, () => this.faults.upstream, count('upstream'));
-    const down = new Pipe(client, () => this.faults.downstream, count('downstream'));
     client.setNoDelay(true);
     upstream.setNoDelay(true);
     client.on('data', (chunk) => up.push(chunk));

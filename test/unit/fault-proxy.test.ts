@@ -49,7 +49,22 @@ test('fault proxy - passes bytes through, then adds latency, blackholes and rese
   proxy.clearFaults();
   proxy.setFaults('downstream', { blackhole: true });
   assert.equal((await roundTrip(proxy.port, 'lost', 300)).reply, null, 'a blackholed direction delivers nothing');
-  assert.ok(proxy.stats().droppedBytes.downstream >= 4);
+
+  // A partition holds what was sent and delivers it, in order, when it heals (as TCP's retransmits would).
+  const held = net.connect({ host: '127.0.0.1', port: proxy.port });
+  held.on('error', () => {});
+  await new Promise((r) => held.once('connect', r));
+  let got = '';
+  held.on('data', (d) => (got += d.toString()));
+  held.write('one-');
+  held.write('two');
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(got, '', 'nothing gets through the partition');
+  assert.ok(proxy.stats().heldBytes.downstream >= 7, 'the echo is held, not dropped');
+  proxy.clearFaults();
+  await new Promise((r) => setTimeout(r, 200));
+  assert.equal(got, 'one-two', 'healed: everything arrives, in order');
+  held.destroy();
 
   proxy.clearFaults();
   const socket = net.connect({ host: '127.0.0.1', port: proxy.port });

@@ -3,7 +3,7 @@
  * flushDiskType, the first setting that decides whether an acknowledged message survives a power
  * cut. A segmented toggle; the change is pushed to the running broker at once.
  */
-import { settingInfo } from '@/broker/config/broker-config';
+import { settingInfo } from '@/server/settings/schema';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Spinner } from '../ui/button';

@@ -3,7 +3,7 @@
  * One setting: RocketMQ's name, its one-line meaning, the default (and "changed" when the current
  * value differs), how a change takes effect here and on stock RocketMQ, and an input suited to its type.
  */
-import type { SettingInfo } from '@/broker/config/broker-config';
+import type { SettingInfo } from '@/server/settings/schema';
 import { DISABLED_OPTIONS, readable, short, type SettingMeta } from './setting-meta';
 
 const inputClass =

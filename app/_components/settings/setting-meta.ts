@@ -3,7 +3,7 @@
  * (broker/config/broker-config.ts; zod only, safe in the browser): the input kind, enum options,
  * bounds and the unit the name implies.
  */
-import { BrokerSettingsSchema, type BrokerSettings, type SettingGroup } from '@/broker/config/broker-config';
+import { BrokerSettingsSchema, type BrokerSettings, type SettingGroup } from '@/server/settings/schema';
 import { bytes } from '../../_lib/format';
 
 export type SettingKey = keyof BrokerSettings;

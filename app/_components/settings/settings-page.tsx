@@ -5,7 +5,7 @@
  * fields they name. Below: the config-to-guarantee matrix and broker.conf import/export.
  */
 import { useMemo, useState } from 'react';
-import type { BrokerSettings, BrokerSettingsPatch } from '@/broker/config/broker-config';
+import type { BrokerSettings, BrokerSettingsPatch } from '@/server/settings/schema';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
