@@ -4,6 +4,7 @@
  * Everything runs offline: Prisma 6's schema engine runs as WebAssembly (see README, "Setup notes").
  */
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -65,10 +66,13 @@ export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string }
   const prismaConfig = ['--config', path.join(PROJECT_ROOT, 'prisma', 'prisma.config.ts')];
   fs.mkdirSync(path.join(PROJECT_ROOT, 'data'), { recursive: true });
 
-  const clientIndex = path.join(PROJECT_ROOT, 'node_modules', '.prisma', 'client', 'index.js');
-  const schemaPath = path.join(PROJECT_ROOT, 'prisma', 'schema.prisma');
-  if (!fs.existsSync(clientIndex) || fs.statSync(schemaPath).mtimeMs > fs.statSync(clientIndex).mtimeMs) {
+  // The client is generated for this schema exactly: @prisma/client's own postinstall leaves a stub
+  // without models, so "a client exists" is not enough; a stamp of the schema's hash decides.
+  const schemaHash = createHash('sha256').update(fs.readFileSync(path.join(PROJECT_ROOT, 'prisma', 'schema.prisma'))).digest('hex');
+  const stamp = path.join(PROJECT_ROOT, 'node_modules', '.prisma', 'client', '.zeroloss-schema-sha256');
+  if (!fs.existsSync(stamp) || fs.readFileSync(stamp, 'utf8') !== schemaHash) {
     run('prisma generate', [prismaCli, 'generate', ...prismaConfig], env);
+    fs.writeFileSync(stamp, schemaHash);
   }
   run('prisma migrate deploy', [prismaCli, 'migrate', 'deploy', ...prismaConfig], env);
 
