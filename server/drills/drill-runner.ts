@@ -29,7 +29,7 @@ export class DrillInputError extends Error {}
 class DrillAborted extends Error {}
 
 const DRAIN_QUIET_MS = 3000;
-const DRAIN_QUIET_OUTSTANDING_MS = 6000;
+const DRAIN_QUIET_OUTSTANDING_MS = 8000;
 const RESTART_TIMEOUT_MS = 60_000;
 const FLUSH_RECORD_MS = 1000;
 const SAMPLES_KEPT = 4 * 60 * 15;
@@ -570,6 +570,10 @@ export class DrillRunner {
         seen = signature;
         lastChange = now;
       }
+      // Quiet only counts once every consumer runs with its queues: a consumer process still starting
+      // (slow on a busy machine) is not a sign that nothing more will come.
+      const members = this.controlPlane.state().consumers.members;
+      if (members.some((m) => m.state !== 'running' || m.queues.length === 0)) lastChange = now;
       const outstanding = run.ledger.outstanding();
       run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${c.consumed} applied`;
       if (outstanding === 0 && now - lastChange >= 1000) break;
