@@ -21,6 +21,7 @@ test('consumer failover - with the master SIGKILLed, a consumer reads the rest f
     settings: { ...settings, brokerRole: 'SLAVE' },
     identity: { brokerId: 1, haMasterAddress: `127.0.0.1:${master.haPort}`, namesrvAddr: namesrv.address },
   });
+  await waitFor('the slave replicates', () => master.messages.some((m) => m.type === 'stats' && (m.stats.ha?.slaveConnections ?? 0) > 0), 15_000);
   const consumed = new Set<string>();
   let consumer: PushConsumer | undefined;
   try {
