@@ -184,8 +184,14 @@ describe('ali-ons drill: master crash and slave promotion under SYNC_FLUSH + SYN
         admin.close();
       }
       await waitFor('the promoted slave is brokerId 0 in the route', () => namesrv.routes.pickupTopicRouteData(topic)?.brokerDatas[0]?.brokerAddrs['0'] === slave.addr, 10_000);
-      await sendSome(40, 40);
-      assert.ok(ok.size > 40, 'the producer followed the route to the promoted broker');
+      // ali-ons refreshes its routes every pollNameServerInteval; until then its sends fail fast on the dead master.
+      let next = 40;
+      await waitFor('the producer follows the route to the promoted broker', async () => {
+        await sendSome(next++, 1);
+        await new Promise((r) => setTimeout(r, 100));
+        return ok.size > 40;
+      }, 20_000);
+      await sendSome(next, 40);
       await waitFor('every SEND_OK message consumed', () => [...ok].every((b) => received.has(b)), 40_000);
     } finally {
       // ali-ons's close persists offsets to every broker it knew, the dead master included: that may fail.
