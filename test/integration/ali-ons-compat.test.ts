@@ -147,6 +147,7 @@ describe('ali-ons drill: master crash and slave promotion under SYNC_FLUSH + SYN
       settings: { ...settings, brokerRole: 'SLAVE' },
       identity: { brokerId: 1, haMasterAddress: `127.0.0.1:${master.haPort}`, namesrvAddr: namesrv.address },
     });
+    await waitFor('the slave replicates', () => master.messages.some((m) => m.type === 'stats' && (m.stats.ha?.slaveConnections ?? 0) > 0), 15_000);
     const topic = `CompatDrill${Date.now()}`;
     const p = producer(namesrv.address, 'PID_compat_drill');
     const c = consumer(namesrv.address, 'GID_compat_drill');
