@@ -7,15 +7,8 @@ import type { LiveState } from '@/server/live/types';
 
 export type ProcessState = LiveState['broker']['state'];
 
-export const OUTCOME_STATUSES: readonly OutcomeStatus[] = [
-  'SEND_OK',
-  'FLUSH_DISK_TIMEOUT',
-  'FLUSH_SLAVE_TIMEOUT',
-  'SLAVE_NOT_AVAILABLE',
-  'ERROR',
-  'TIMEOUT',
-  'UNCHECKED',
-];
+/** The one list, from the live stream's contract. */
+export { OUTCOME_STATUSES } from '@/server/live/types';
 
 /** One colour per SendStatus, the same in every chart and counter: OK green, timeouts amber, errors red. */
 export const STATUS_COLOR: Record<OutcomeStatus, string> = {

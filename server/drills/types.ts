@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import type { SendMode, AckMode } from '../../broker/ipc';
 import type { BrokerSettings } from '../../broker/config/broker-config';
-import type { LiveSample, OutcomeStatus } from '../live/types';
+import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
 
 // ---- identities ----
 
@@ -51,7 +51,7 @@ export type DrillRunStatus = 'running' | 'done' | 'failed' | 'cancelled';
  * but the producer never reported an outcome (it died with the send in flight: producer-crash).
  */
 export type LedgerStatus = OutcomeStatus | 'UNKNOWN';
-export const LEDGER_STATUSES: readonly LedgerStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED', 'UNKNOWN'];
+export const LEDGER_STATUSES: readonly LedgerStatus[] = [...OUTCOME_STATUSES, 'UNKNOWN'];
 
 /**
  * The furthest stage a message reached, in order: sent (an outcome exists) → stored (in a broker stage

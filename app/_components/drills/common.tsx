@@ -15,6 +15,9 @@ import type {
 import type { OutcomeStatus } from '@/server/live/types';
 import { STATUS_COLOR } from '../../_lib/status';
 
+/** The one list of each, from the drills contract (server/drills/types.ts). */
+export { LEDGER_STATUSES, VERDICTS, DRILL_IDS, LEDGER_STAGES } from '@/server/drills/types';
+
 /** The phases a run walks through, in order ('failed' replaces whatever comes next). */
 export const PHASE_STEPS: readonly DrillPhase[] = ['starting', 'traffic', 'fault', 'recovering', 'draining', 'judging', 'done'];
 
@@ -29,33 +32,13 @@ export const PHASE_LABEL: Record<DrillPhase, string> = {
   failed: 'Failed',
 };
 
-export const LEDGER_STATUSES: readonly LedgerStatus[] = [
-  'SEND_OK',
-  'FLUSH_DISK_TIMEOUT',
-  'FLUSH_SLAVE_TIMEOUT',
-  'SLAVE_NOT_AVAILABLE',
-  'ERROR',
-  'TIMEOUT',
-  'UNCHECKED',
-  'UNKNOWN',
-];
 
-export const LEDGER_STAGES: readonly LedgerStage[] = ['sent', 'stored', 'flushed', 'replicated', 'delivered', 'consumed'];
 
-export const VERDICTS: readonly Verdict[] = ['PASS', 'LOSS_EXPECTED', 'FAIL'];
 
-export const DRILL_IDS: readonly DrillId[] = [
-  'process-crash',
-  'power-loss',
-  'master-disk-loss',
-  'slave-down',
-  'partition-master-slave',
-  'slow-disk',
-  'consumer-crash',
-  'producer-crash',
-  'producer-network-flap',
-  'transaction-crash',
-];
+
+
+
+
 
 /** Drills that destroy data on purpose: they ask for a confirmation naming the target. */
 export const DESTRUCTIVE: Partial<Record<DrillId, true>> = { 'power-loss': true, 'master-disk-loss': true };
