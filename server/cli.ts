@@ -2,31 +2,101 @@
  * The `zeroloss` command.
  *
  *   zeroloss start      the dashboard with its cluster (what `npm start` runs)
- *   zeroloss cluster    the cluster alone, for your own RocketMQ clients: a name server on 127.0.0.1:9876
- *                       (NAMESRV_PORT), the master on 127.0.0.1:10911 (BROKER_PORT) and its slave
- *                       (ZL_START_SLAVE=0 leaves it off); Ctrl-C stops it all
+ *   zeroloss cluster    the cluster alone, for your own RocketMQ clients: a name server on 127.0.0.1:9876,
+ *                       the master on 127.0.0.1:10911 and its slave; prints `ready namesrv=… master=… slave=…`
+ *   zeroloss drill      one crash drill headless (server/drills/cli.ts)
  */
+import fs from 'node:fs';
+import path from 'node:path';
 import { ensureSetup } from './setup';
+import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../broker/config/broker-config';
 
 const USAGE = `usage: zeroloss <start | cluster | drill>
 
   start     serve the dashboard with its cluster (HOST, PORT, BROKER_PORT, NAMESRV_PORT)
-  cluster   run the name server, master and slave only, for your own RocketMQ clients
+  cluster   run the name server, master and slave only, for your own RocketMQ clients (zeroloss cluster --help)
   drill     run one crash drill headless on a cluster of its own (zeroloss drill --help)`;
 
-async function cluster(): Promise<void> {
-  const { databaseUrl } = ensureSetup({ skipBuild: true });
-  const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);
-  const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({
-    prisma,
-    brokerPort: Number(process.env.BROKER_PORT ?? 10911),
+interface ClusterOptions {
+  namesrvPort: number;
+  brokerPort: number;
+  dataDir: string;
+  startSlave: boolean;
+  patch: BrokerSettingsPatch;
+}
+
+const CLUSTER_USAGE = `usage: zeroloss cluster [--namesrv-port N] [--broker-port N] [--data-dir DIR]
+                        [--flush-disk-type SYNC_FLUSH|ASYNC_FLUSH] [--broker-role SYNC_MASTER|ASYNC_MASTER] [--no-slave]
+
+  Starts the name server (default 127.0.0.1:9876), the master (default 127.0.0.1:10911) and its slave headless;
+  port 0 picks a free port. Prints one line
+    ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT
+  and runs until SIGTERM or SIGINT, then stops every child.`;
+
+class UsageError extends Error {}
+
+function parseClusterArgs(args: string[]): ClusterOptions {
+  const options: ClusterOptions = {
     namesrvPort: Number(process.env.NAMESRV_PORT ?? 9876),
+    brokerPort: Number(process.env.BROKER_PORT ?? 10911),
     dataDir: process.env.ZL_DATA_DIR ?? 'data',
     startSlave: process.env.ZL_START_SLAVE !== '0',
-  });
+    patch: {},
+  };
+  const port = (name: string, value: string | undefined) => {
+    const n = Number(value);
+    if (value === undefined || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} must be a port number from 0 to 65535, got ${value ?? 'nothing'}`);
+    return n;
+  };
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    const value = args[i + 1];
+    switch (arg) {
+      case '--namesrv-port': options.namesrvPort = port(arg, value); i++; break;
+      case '--broker-port': options.brokerPort = port(arg, value); i++; break;
+      case '--data-dir':
+        if (!value) throw new UsageError('--data-dir needs a directory');
+        options.dataDir = value;
+        i++;
+        break;
+      case '--flush-disk-type':
+      case '--broker-role': {
+        const key = arg === '--flush-disk-type' ? 'flushDiskType' : 'brokerRole';
+        const parsed = BrokerSettingsPatchSchema.safeParse({ [key]: value });
+        if (!parsed.success || value === 'SLAVE') throw new UsageError(`${arg} ${value ?? ''}: ${parsed.success ? 'the master cannot be a SLAVE' : describeSettingsError(parsed.error)}`);
+        Object.assign(options.patch, parsed.data);
+        i++;
+        break;
+      }
+      case '--no-slave': options.startSlave = false; break;
+      default: throw new UsageError(`unknown option ${arg}`);
+    }
+  }
+  return options;
+}
+
+async function cluster(args: string[]): Promise<void> {
+  if (args.includes('--help')) {
+    console.log(CLUSTER_USAGE);
+    return;
+  }
+  let options: ClusterOptions;
+  try {
+    options = parseClusterArgs(args);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`${error.message}\n\n${CLUSTER_USAGE}`);
+    process.exitCode = 2;
+    return;
+  }
+  // A cluster with a data directory of its own keeps its settings there too, unless DATABASE_URL says otherwise.
+  const ownDatabase = args.includes('--data-dir') && !process.env.DATABASE_URL ? `file:${path.resolve(options.dataDir, 'zeroloss.db')}` : undefined;
+  if (ownDatabase) fs.mkdirSync(path.resolve(options.dataDir), { recursive: true });
+  const { databaseUrl } = ensureSetup({ skipBuild: true, databaseUrl: ownDatabase });
+  const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);
+  const prisma = createPrisma(databaseUrl);
+  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave });
   const stop = async () => {
-    console.log('[zeroloss] stopping the cluster ...');
     await controlPlane.stop();
     await prisma.$disconnect();
     process.exit(0);
@@ -34,11 +104,14 @@ async function cluster(): Promise<void> {
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
   await controlPlane.start();
+  if (Object.keys(options.patch).length > 0) await controlPlane.updateSettings(options.patch);
+  // The slave starts beside the master; wait (bounded) until it listens, so the line names it.
+  for (let waited = 0; options.startSlave && waited < 20_000 && controlPlane.state().replication?.slave.state !== 'running'; waited += 100) {
+    await new Promise((r) => setTimeout(r, 100));
+  }
   const state = controlPlane.state();
-  console.log(`[zeroloss] name server  ${controlPlane.namesrv.address}   (point your clients here: nameSrv / namesrvAddr)`);
-  console.log(`[zeroloss] master       ${state.broker.address} (${state.settings.flushDiskType}, ${state.settings.brokerRole})`);
-  if (state.replication?.slave) console.log(`[zeroloss] slave        ${state.replication.slave.state}`);
-  console.log('[zeroloss] topic TopicTest exists; Ctrl-C stops everything');
+  const slave = state.replication?.slave.state === 'running' ? state.replication.slave.address ?? 'none' : 'none';
+  console.log(`ready namesrv=${controlPlane.namesrv.address} master=${state.broker.address} slave=${slave}`);
 }
 
 const command = process.argv[2];
@@ -47,7 +120,7 @@ switch (command) {
     await import('./main');
     break;
   case 'cluster':
-    await cluster();
+    await cluster(process.argv.slice(3));
     break;
   case 'drill':
     // server/drills/cli.ts reads its options from argv[2..]: drop the command word.
