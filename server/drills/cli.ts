@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { DRILLS } from './catalog';
 import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
@@ -17,6 +18,7 @@ drills: ${DRILL_IDS.join(', ')}
 options:
   --rate N                 messages per second (default: the drill's)
   --duration S             seconds of traffic (default: the drill's)
+  --messages N             about N messages: the traffic lasts N / rate seconds
   --send-mode MODE         sync | async | async-unchecked | oneway (default sync)
   --ack-mode MODE          after-processing | before-processing (default after-processing)
   --idempotent             consumers dedupe on the message id
@@ -29,7 +31,7 @@ options:
   --json                   print one JSON object instead of the report
   -h, --help               this text
 
-exit status: 0 PASS or LOSS_EXPECTED, 1 FAIL or a failed run, 2 usage error`;
+exit status: 0 no SEND_OK message lost, 1 some SEND_OK messages lost, 2 a usage error or a run that failed`;
 
 class UsageError extends Error {}
 
@@ -46,6 +48,7 @@ export function parseArgs(argv: string[]): CliOptions {
   const patch: Record<string, unknown> = {};
   let json = false;
   let slave = true;
+  let messages: number | undefined;
   let keepData = false;
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
@@ -61,6 +64,7 @@ export function parseArgs(argv: string[]): CliOptions {
     switch (arg) {
       case '--rate': raw.rate = int(value(i, arg), arg); i++; break;
       case '--duration': raw.durationSec = int(value(i, arg), arg); i++; break;
+      case '--messages': messages = int(value(i, arg), arg); i++; break;
       case '--consumers': raw.consumers = int(value(i, arg), arg); i++; break;
       case '--send-mode': raw.sendMode = value(i, arg); i++; break;
       case '--ack-mode': case '--consumer-ack': raw.ackMode = value(i, arg); i++; break;
@@ -87,6 +91,13 @@ export function parseArgs(argv: string[]): CliOptions {
     }
   }
   if (raw.drillId === undefined) throw new UsageError('name a drill');
+  if (messages !== undefined) {
+    if (raw.durationSec !== undefined) throw new UsageError('--messages and --duration are mutually exclusive');
+    const spec = DRILLS.find((d) => d.id === raw.drillId);
+    if (!spec) throw new UsageError(`unknown drill ${String(raw.drillId)}: one of ${DRILL_IDS.join(', ')}`);
+    const rate = typeof raw.rate === 'number' ? raw.rate : spec.timing.rate;
+    raw.durationSec = Math.max(1, Math.ceil(messages / rate));
+  }
   const input = DrillRunInputSchema.safeParse(raw);
   if (!input.success) throw new UsageError(describeSettingsError(input.error));
   const settings = BrokerSettingsPatchSchema.safeParse(patch);
@@ -181,10 +192,11 @@ async function main(): Promise<number> {
     } else {
       console.log(`\n${report(run)}`);
     }
-    code = outcome.status === 'done' && outcome.verdict !== 'FAIL' ? 0 : 1;
+    // The issue's contract for scripts and CI: 0 when no SEND_OK message was lost, 1 when some were, 2 when the run failed.
+    code = outcome.status !== 'done' ? 2 : (run.summary?.lostAcked ?? 0) > 0 ? 1 : 0;
   } catch (error) {
     console.error(`[drill] ${(error as Error).message}`);
-    code = 1;
+    code = 2;
   } finally {
     await controlPlane.stop().catch(() => {});
     await prisma.$disconnect();
