@@ -22,6 +22,7 @@ import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 import { SlaveNode } from './cluster/slave-node';
+import { MessageTracker } from './live/message-tracker';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -89,6 +90,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private clients: ClientsSnapshot = { producers: {}, consumers: {} };
   /** the slave broker, its HA link through the fault proxy, promotion and rebuild */
   readonly slaveNode: SlaveNode;
+  /** per-message records (the Messages page's durability ladder), fed by this plane's own events */
+  private readonly messageTracker = new MessageTracker();
+
+  get messages(): MessageTracker {
+    return this.messageTracker;
+  }
 
   constructor(private readonly options: ControlPlaneOptions) {
     super();
@@ -131,6 +138,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       },
       lifecycle: (kind, message) => void this.recordEvent(kind, 'consumers', message, kind === 'process.crashed' ? 'process' : 'traffic'),
     }, () => this.settings.get().maxReconsumeTimes);
+    this.messageTracker.attach(this, () => this.trafficConfig);
     this.traffic = new SupervisedChild('traffic runner', 'server/traffic/runner-main.ts', {
       message: (message) => this.onTrafficMessage(message),
       exit: (info) => {

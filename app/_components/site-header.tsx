@@ -1,7 +1,7 @@
 'use client';
 /**
- * The header on every page: the name, the sections (only Overview exists yet; the others are
- * listed, disabled, so the layout is in place when they land) and the live stream's status.
+ * The header on every page: the name, the sections (overview, settings, topics and clients, drills,
+ * messages; Traffic stays disabled until it has a page of its own) and the live stream's status.
  */
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
@@ -19,7 +19,7 @@ export const NAV: NavItem[] = [
   { href: '/topics', label: 'Topics & clients', ready: true },
   { href: '/traffic', label: 'Traffic', ready: false },
   { href: '/drills', label: 'Drills', ready: true },
-  { href: '/messages', label: 'Messages', ready: false },
+  { href: '/messages', label: 'Messages', ready: true },
 ];
 
 function isActive(pathname: string, href: string): boolean {

@@ -80,4 +80,21 @@ describe('drills in the dashboard', () => {
     await scrubber.fill(String(Math.round((Number(await scrubber.getAttribute('max')) + Number(await scrubber.getAttribute('min'))) * 0.6)));
     await screenshot(page, 'replay.png');
   });
+
+  test('a lost message looked up on the Messages page reached the page cache but never the disk or a consumer', async () => {
+    // A message the tracker saw acknowledged and then cut by the power loss.
+    const recent = await trpc<{ messages: { id: string; send: { status: string } | null }[] }>(app.url, 'messages.recent', { limit: 50, filter: 'lost' }, 'query');
+    assert.ok(recent.ok, !recent.ok ? recent.message : '');
+    const lostId = recent.data.messages.find((m) => m.send?.status === 'SEND_OK')?.id ?? '';
+    assert.match(lostId, /^[0-9A-F]{32}$/, `a lost SEND_OK message is tracked: ${JSON.stringify(recent.data).slice(0, 500)}`);
+    await page.goto(`${app.url}/messages`);
+    await page.getByTestId('message-search').fill(lostId);
+    await page.getByTestId('message-search-submit').click();
+    await page.getByTestId('message-ladder').waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('ladder-stage-sent').getAttribute('data-reached'), 'true');
+    assert.equal(await page.getByTestId('ladder-stage-stored').getAttribute('data-reached'), 'true', 'the broker appended it (SEND_OK under ASYNC_FLUSH)');
+    assert.equal(await page.getByTestId('ladder-stage-flushed').getAttribute('data-reached'), 'false', 'no fdatasync covered it before the power cut');
+    assert.equal(await page.getByTestId('ladder-stage-consumed').getAttribute('data-reached'), 'false', 'no consumer ever applied it');
+    await screenshot(page, 'messages.png');
+  });
 });
