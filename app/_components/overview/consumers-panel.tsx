@@ -12,12 +12,13 @@ import { ago, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { HintedSelect, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 
 type AckMode = 'after-processing' | 'before-processing';
 type Member = LiveState['consumers']['members'][number];
 
-const ACK_MODES: { value: AckMode; label: string; hint: string; antiPattern?: boolean }[] = [
+const ACK_MODES: HintedOption<AckMode>[] = [
   {
     value: 'after-processing',
     label: 'after processing — ack when the work is done',
@@ -31,13 +32,7 @@ const ACK_MODES: { value: AckMode; label: string; hint: string; antiPattern?: bo
   },
 ];
 
-/** '' and junk go to the server as NaN → null, so its message names the field. */
-function toNumber(text: string): number {
-  return text.trim() === '' ? Number.NaN : Number(text);
-}
 
-const inputClass =
-  'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
 
 /** "TopicTest@broker-a@3" → broker-a/3; the group's retry queue "%RETRY%group@broker-a@0" → retry broker-a/0 */
 function queueLabel(queue: string, mainTopic: string | undefined): string {
@@ -79,7 +74,6 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
   const running = fleet.running || alive > 0;
   const crashed = members.filter((m) => m.state === 'crashed').length;
   const badgeState = members.length === 0 ? 'stopped' : crashed > 0 ? 'crashed' : running ? 'running' : 'stopped';
-  const mode = ACK_MODES.find((m) => m.value === ackMode) ?? ACK_MODES[0];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -95,8 +89,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
   };
 
   const errorId = 'consumers-error';
-  const fieldProps = (name: string) =>
-    invalid.has(name) ? { 'aria-invalid': true as const, 'aria-errormessage': errorId, 'aria-describedby': errorId } : {};
+  const fieldProps = (name: string) => fieldErrorProps(invalid, name, errorId);
 
   const runKill = () => {
     const index = confirm;
@@ -175,34 +168,16 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                 {...fieldProps('failRate')}
               />
             </label>
-            <label className="col-span-full text-sm">
-              <span className="font-medium">Ack mode</span>
-              <select
-                data-testid="consumers-ack-mode"
-                name="ackMode"
-                value={ackMode}
-                onChange={(e) => setAckMode(e.target.value as AckMode)}
-                className={inputClass}
-                aria-describedby="consumers-ack-mode-hint"
-                {...fieldProps('ackMode')}
-              >
-                {ACK_MODES.map((m) => (
-                  <option key={m.value} value={m.value}>
-                    {m.label}
-                  </option>
-                ))}
-              </select>
-            </label>
-            <p
-              id="consumers-ack-mode-hint"
-              data-testid="consumers-ack-mode-hint"
-              className={`col-span-full -mt-1 text-xs ${
-                mode.antiPattern ? 'rounded-md bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950/50 dark:text-amber-100' : 'text-slate-500 dark:text-slate-400'
-              }`}
-            >
-              {mode.antiPattern ? <strong className="font-semibold">Anti-pattern. </strong> : null}
-              {mode.hint}
-            </p>
+            <HintedSelect
+              label="Ack mode"
+              name="ackMode"
+              testId="consumers-ack-mode"
+              value={ackMode}
+              options={ACK_MODES}
+              onChange={setAckMode}
+              labelClassName="col-span-full text-sm"
+              errorProps={fieldProps('ackMode')}
+            />
             <label className="col-span-full flex items-start gap-2 text-sm">
               <input
                 data-testid="consumers-idempotent"

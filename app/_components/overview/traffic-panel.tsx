@@ -10,10 +10,11 @@ import { bytes, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { HintedSelect, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 
-const SEND_MODES: { value: SendMode; label: string; hint: string; antiPattern?: boolean }[] = [
+const SEND_MODES: HintedOption<SendMode>[] = [
   { value: 'sync', label: 'sync — wait for each answer', hint: 'Blocks on every SendResult and checks its status: nothing fails silently.' },
   { value: 'async', label: 'async — answers by callback', hint: 'Sends without blocking; the callback reads every SendResult and counts failures.' },
   {
@@ -25,13 +26,7 @@ const SEND_MODES: { value: SendMode; label: string; hint: string; antiPattern?: 
   { value: 'oneway', label: 'oneway — no answer (UNCHECKED)', hint: 'RocketMQ oneway: the broker sends no answer at all, so nothing is known about the send.' },
 ];
 
-/** '' and junk go to the server as NaN → null, so its message names the field. */
-function toNumber(text: string): number {
-  return text.trim() === '' ? Number.NaN : Number(text);
-}
 
-const inputClass =
-  'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
 
 export function TrafficPanel({ state }: { state: LiveState }) {
   const traffic = state.traffic;
@@ -49,7 +44,6 @@ export function TrafficPanel({ state }: { state: LiveState }) {
   const invalid = invalidFields(start.error);
   const running = traffic.state === 'running' || traffic.state === 'starting';
   const brokerUp = state.broker.state === 'running';
-  const modeInfo = SEND_MODES.find((m) => m.value === sendMode) ?? SEND_MODES[0];
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
@@ -58,8 +52,7 @@ export function TrafficPanel({ state }: { state: LiveState }) {
   };
 
   const errorId = 'traffic-error';
-  const fieldProps = (name: string) =>
-    invalid.has(name) ? { 'aria-invalid': true as const, 'aria-errormessage': errorId, 'aria-describedby': errorId } : {};
+  const fieldProps = (name: string) => fieldErrorProps(invalid, name, errorId);
 
   return (
     <Card
@@ -103,34 +96,16 @@ export function TrafficPanel({ state }: { state: LiveState }) {
             {...fieldProps('bodySize')}
           />
         </label>
-        <label className="col-span-2 text-sm sm:col-span-1 lg:col-span-2 2xl:col-span-1">
-          <span className="font-medium">Send mode</span>
-          <select
-            data-testid="traffic-send-mode"
-            name="sendMode"
-            value={sendMode}
-            onChange={(e) => setSendMode(e.target.value as SendMode)}
-            className={inputClass}
-            aria-describedby="traffic-send-mode-hint"
-            {...fieldProps('sendMode')}
-          >
-            {SEND_MODES.map((m) => (
-              <option key={m.value} value={m.value}>
-                {m.label}
-              </option>
-            ))}
-          </select>
-        </label>
-        <p
-          id="traffic-send-mode-hint"
-          data-testid="traffic-send-mode-hint"
-          className={`col-span-full -mt-1 text-xs ${
-            modeInfo.antiPattern ? 'rounded-md bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950/50 dark:text-amber-100' : 'text-slate-500 dark:text-slate-400'
-          }`}
-        >
-          {modeInfo.antiPattern ? <strong className="font-semibold">Anti-pattern. </strong> : null}
-          {modeInfo.hint}
-        </p>
+        <HintedSelect
+          label="Send mode"
+          name="sendMode"
+          testId="traffic-send-mode"
+          value={sendMode}
+          options={SEND_MODES}
+          onChange={setSendMode}
+          labelClassName="col-span-2 text-sm sm:col-span-1 lg:col-span-2 2xl:col-span-1"
+          errorProps={fieldProps('sendMode')}
+        />
         <div className="col-span-full flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="traffic-start" busy={start.isPending}>
             {running ? 'Restart with these' : 'Start traffic'}

@@ -5,9 +5,8 @@
  */
 import type { SettingInfo } from '@/server/settings/schema';
 import { DISABLED_OPTIONS, readable, short, type SettingMeta } from './setting-meta';
+import { inputBase as inputClass } from '../ui/form';
 
-const inputClass =
-  'block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
 
 const badge = 'inline-flex items-center whitespace-nowrap rounded px-1.5 py-0.5 text-[11px] font-medium ring-1';
 

@@ -7,6 +7,7 @@ import { useMemo, useState, type FormEvent } from 'react';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { inputClass } from '../ui/form';
 import { Skeleton } from '../ui/skeleton';
 
 const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
@@ -115,8 +116,6 @@ export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
   );
 }
 
-const inputClass =
-  'mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
 
 type Field = 'topic' | 'queueNums' | 'perm';
 

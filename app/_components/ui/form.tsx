@@ -1,0 +1,75 @@
+/**
+ * The small kit every form on the dashboard shares: the input style, number parsing that lets the
+ * server name a bad field, the aria wiring of a server-side validation error, and a select whose
+ * options each carry a one-line hint (with the anti-patterns flagged).
+ */
+import type { ChangeEvent } from 'react';
+
+/** Inputs and selects; `mt-1` sits them under their label. */
+export const inputBase =
+  'block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
+export const inputClass = `mt-1 ${inputBase}`;
+
+/** '' and junk go to the server as NaN → null, so its message names the field. */
+export function toNumber(text: string): number {
+  return text.trim() === '' ? Number.NaN : Number(text);
+}
+
+/** aria attributes for a field the server refused, pointing at the form's error message. */
+export function fieldErrorProps(invalid: ReadonlySet<string>, name: string, errorId: string) {
+  return invalid.has(name) ? { 'aria-invalid': true as const, 'aria-errormessage': errorId, 'aria-describedby': errorId } : {};
+}
+
+export interface HintedOption<T extends string> {
+  value: T;
+  label: string;
+  hint: string;
+  antiPattern?: boolean;
+}
+
+/** A labelled select and, under it, the chosen option's hint (amber, and called out, for an anti-pattern). */
+export function HintedSelect<T extends string>(props: {
+  label: string;
+  name: string;
+  testId: string;
+  value: T;
+  options: readonly HintedOption<T>[];
+  onChange(value: NoInfer<T>): void;
+  labelClassName: string;
+  errorProps?: ReturnType<typeof fieldErrorProps>;
+}) {
+  const chosen = props.options.find((o) => o.value === props.value) ?? props.options[0];
+  const hintId = `${props.testId}-hint`;
+  return (
+    <>
+      <label className={props.labelClassName}>
+        <span className="font-medium">{props.label}</span>
+        <select
+          data-testid={props.testId}
+          name={props.name}
+          value={props.value}
+          onChange={(e: ChangeEvent<HTMLSelectElement>) => props.onChange(e.target.value as T)}
+          className={inputClass}
+          aria-describedby={hintId}
+          {...props.errorProps}
+        >
+          {props.options.map((o) => (
+            <option key={o.value} value={o.value}>
+              {o.label}
+            </option>
+          ))}
+        </select>
+      </label>
+      <p
+        id={hintId}
+        data-testid={hintId}
+        className={`col-span-full -mt-1 text-xs ${
+          chosen.antiPattern ? 'rounded-md bg-amber-50 px-2 py-1 text-amber-900 dark:bg-amber-950/50 dark:text-amber-100' : 'text-slate-500 dark:text-slate-400'
+        }`}
+      >
+        {chosen.antiPattern ? <strong className="font-semibold">Anti-pattern. </strong> : null}
+        {chosen.hint}
+      </p>
+    </>
+  );
+}
