@@ -12,7 +12,7 @@ import { ago, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { HintedSelect, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, StartStopButtons, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 
 type AckMode = 'after-processing' | 'before-processing';
@@ -197,20 +197,17 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
               </span>
             </label>
             <div className="col-span-full flex flex-wrap items-center gap-2">
-              <Button type="submit" variant="primary" data-testid="consumers-start" busy={start.isPending}>
-                {running ? 'Restart with these' : 'Start consumers'}
-              </Button>
-              <Button
-                data-testid="consumers-stop"
-                disabled={!running}
-                busy={stop.isPending}
-                onClick={() => {
+              <StartStopButtons
+                testIdPrefix="consumers"
+                what="consumers"
+                running={running}
+                start={start}
+                stop={stop}
+                onStop={() => {
                   start.reset();
                   stop.mutate();
                 }}
-              >
-                Stop
-              </Button>
+              />
             </div>
           </form>
 

@@ -8,9 +8,8 @@ import type { LiveState } from '@/server/live/types';
 import { errorMessage, invalidFields, trpc } from '../../_lib/trpc';
 import { bytes, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
-import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { HintedSelect, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, StartStopButtons, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 
@@ -107,20 +106,17 @@ export function TrafficPanel({ state }: { state: LiveState }) {
           errorProps={fieldProps('sendMode')}
         />
         <div className="col-span-full flex flex-wrap items-center gap-2">
-          <Button type="submit" variant="primary" data-testid="traffic-start" busy={start.isPending}>
-            {running ? 'Restart with these' : 'Start traffic'}
-          </Button>
-          <Button
-            data-testid="traffic-stop"
-            disabled={!running}
-            busy={stop.isPending}
-            onClick={() => {
+          <StartStopButtons
+            testIdPrefix="traffic"
+            what="traffic"
+            running={running}
+            start={start}
+            stop={stop}
+            onStop={() => {
               start.reset();
               stop.mutate();
             }}
-          >
-            Stop
-          </Button>
+          />
           {!brokerUp && !running ? (
             <span className="text-xs text-slate-500 dark:text-slate-400">The broker is {state.broker.state}: sends will fail until it runs.</span>
           ) : null}

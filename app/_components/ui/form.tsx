@@ -4,6 +4,7 @@
  * options each carry a one-line hint (with the anti-patterns flagged).
  */
 import type { ChangeEvent } from 'react';
+import { Button } from './button';
 
 /** Inputs and selects; `mt-1` sits them under their label. */
 export const inputBase =
@@ -70,6 +71,27 @@ export function HintedSelect<T extends string>(props: {
         {chosen.antiPattern ? <strong className="font-semibold">Anti-pattern. </strong> : null}
         {chosen.hint}
       </p>
+    </>
+  );
+}
+
+/** The Start/Restart and Stop pair of a form that runs something: Stop clears the start error first. */
+export function StartStopButtons(props: {
+  testIdPrefix: string;
+  what: string;
+  running: boolean;
+  start: { isPending: boolean };
+  stop: { isPending: boolean };
+  onStop(): void;
+}) {
+  return (
+    <>
+      <Button type="submit" variant="primary" data-testid={`${props.testIdPrefix}-start`} busy={props.start.isPending}>
+        {props.running ? 'Restart with these' : `Start ${props.what}`}
+      </Button>
+      <Button data-testid={`${props.testIdPrefix}-stop`} disabled={!props.running} busy={props.stop.isPending} onClick={props.onStop}>
+        Stop
+      </Button>
     </>
   );
 }
