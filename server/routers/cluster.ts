@@ -1,0 +1,86 @@
+/** cluster.*: the broker processes (master, slave), their faults, and the cluster's event log. */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { drillProcedure, operatorProcedure, viewerProcedure, router } from './trpc';
+
+export const LinkFaultInputSchema = z.object({
+  direction: z.enum(['upstream', 'downstream', 'both'], { error: 'direction must be upstream (slave → master), downstream (master → slave) or both' }).default('both'),
+  latencyMs: z.number({ error: 'latencyMs must be a number of milliseconds' }).int('latencyMs must be a whole number of milliseconds')
+    .min(0, 'latencyMs must not be negative').max(60_000, 'latencyMs must be at most 60000 ms').optional(),
+  blackhole: z.boolean({ error: 'blackhole must be true or false' }).optional(),
+  /** end every open HA connection with a TCP reset */
+  reset: z.boolean({ error: 'reset must be true or false' }).optional(),
+}).strict();
+
+/** The slave, its HA link (through the fault proxy), promotion and rebuild (server/cluster/slave-node.ts). */
+const replicationProcedures = {
+  startSlave: operatorProcedure.mutation(async ({ ctx }) => {
+    try {
+      await ctx.controlPlane.slaveNode.start();
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave did not start: ${(error as Error).message}` });
+    }
+    return ctx.controlPlane.slaveNode.view();
+  }),
+  stopSlave: operatorProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.slaveNode.stop();
+    return ctx.controlPlane.slaveNode.view();
+  }),
+  killSlave: drillProcedure.mutation(({ ctx }) => {
+    if (!ctx.controlPlane.slaveNode.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
+    ctx.controlPlane.slaveNode.kill();
+    return { ok: true };
+  }),
+  promoteSlave: drillProcedure
+    .input(z.object({ brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).default('ASYNC_MASTER') }).strict().default({ brokerRole: 'ASYNC_MASTER' }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await ctx.controlPlane.slaveNode.promote(input.brokerRole);
+      } catch (error) {
+        throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+      }
+    }),
+  rebuildSlave: drillProcedure
+    .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty') }).strict().default({ mode: 'empty' }))
+    .mutation(async ({ ctx, input }) => {
+      try {
+        return await ctx.controlPlane.slaveNode.rebuild(input.mode);
+      } catch (error) {
+        throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave was not rebuilt: ${(error as Error).message}` });
+      }
+    }),
+  setLinkFault: drillProcedure.input(LinkFaultInputSchema).mutation(({ ctx, input }) => {
+    const { direction, ...faults } = input;
+    return ctx.controlPlane.slaveNode.setLinkFault(direction, faults);
+  }),
+};
+
+export const clusterRouter = router({
+  state: viewerProcedure.query(({ ctx }) => ctx.controlPlane.state()),
+  events: viewerProcedure
+    .input(z.object({ limit: z.number().int('limit must be a whole number').min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').default(50) }).strict().default({ limit: 50 }))
+    .query(async ({ ctx, input }) => (await ctx.controlPlane.recentEvents(input.limit)).map((e) => ({ ...e, at: e.at.getTime() }))),
+  brokerOutput: viewerProcedure.query(({ ctx }) => ctx.controlPlane.brokerOutput()),
+  startBroker: operatorProcedure.mutation(async ({ ctx }) => {
+    try {
+      await ctx.controlPlane.startBroker();
+    } catch (error) {
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `the broker did not start: ${(error as Error).message}` });
+    }
+    return ctx.controlPlane.state().broker;
+  }),
+  stopBroker: operatorProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.stopBroker();
+    return ctx.controlPlane.state().broker;
+  }),
+  killBroker: drillProcedure.mutation(({ ctx }) => {
+    ctx.controlPlane.killBroker();
+    return { ok: true };
+  }),
+  powerLoss: drillProcedure.mutation(({ ctx }) => {
+    if (!ctx.controlPlane.powerLoss()) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the broker is not running' });
+    return { ok: true };
+  }),
+  ...replicationProcedures,
+});
+

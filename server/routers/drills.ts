@@ -1,0 +1,29 @@
+import { TRPCError } from '@trpc/server';
+import { drillProcedure, viewerProcedure, router } from './trpc';
+import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRunInputSchema } from '../drills/types';
+import { DrillBusyError, drillRunnerFor } from '../drills/drill-runner';
+
+/** Crash drills (server/drills/): the catalog, one run at a time, its live status, the recorded runs. */
+export const drillsRouter = router({
+  catalog: viewerProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).catalog()),
+  run: drillProcedure.input(DrillRunInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      return await drillRunnerFor(ctx.controlPlane).run(input);
+    } catch (error) {
+      throw new TRPCError({ code: error instanceof DrillBusyError ? 'CONFLICT' : 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+  }),
+  status: viewerProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).status()),
+  cancel: drillProcedure.input(DrillCancelInputSchema).mutation(({ ctx, input }) => {
+    const result = drillRunnerFor(ctx.controlPlane).cancel(input.runId);
+    if (!result.cancelled) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: input.runId ? `drill run ${input.runId} is not running` : 'no drill is running' });
+    return result;
+  }),
+  history: viewerProcedure.input(DrillHistoryInputSchema.default({ limit: 20 })).query(({ ctx, input }) => drillRunnerFor(ctx.controlPlane).history(input)),
+  get: viewerProcedure.input(DrillGetInputSchema).query(async ({ ctx, input }) => {
+    const run = await drillRunnerFor(ctx.controlPlane).get(input);
+    if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `runId: no drill run ${input.runId} is recorded` });
+    return run;
+  }),
+});
+

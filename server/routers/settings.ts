@@ -1,0 +1,53 @@
+/** settings.*: the broker group's settings (the one zod schema in broker/config), broker.conf import and export. */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { BrokerSettingsPatchSchema, describeSettingsError, settingInfo, defaultSettings } from '../../broker/config/broker-config';
+import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
+import { operatorProcedure, viewerProcedure, router } from './trpc';
+
+/** A settings combination the schema refuses is the caller's mistake (400); a broker that refuses is a server-side failure. */
+function badSettings(error: unknown): TRPCError {
+  if (error instanceof z.ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: describeSettingsError(error), cause: error });
+  return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+}
+
+export const settingsRouter = router({
+  /** A RocketMQ broker.conf: known keys are validated and applied, unknown ones reported back. */
+  importConf: operatorProcedure
+    .input(z.object({ text: z.string({ error: 'text must be the broker.conf content' }).max(200_000, 'text must be at most 200000 characters') }).strict())
+    .mutation(async ({ ctx, input }) => {
+      let parsed: ReturnType<typeof parseBrokerConf>;
+      try {
+        parsed = parseBrokerConf(input.text);
+      } catch (error) {
+        throw badSettings(error);
+      }
+      const { patch, ignoredKeys } = parsed;
+      try {
+        const settings = await ctx.controlPlane.updateSettings(patch);
+        return { settings, applied: Object.keys(patch), ignoredKeys };
+      } catch (error) {
+        throw badSettings(error);
+      }
+    }),
+  /** The current settings as broker.conf text (RocketMQ's key names). */
+  exportConf: viewerProcedure.query(({ ctx }) => toBrokerConf(ctx.controlPlane.settings.get())),
+  get: viewerProcedure.query(({ ctx }) => ({
+    settings: ctx.controlPlane.settings.get(),
+    defaults: defaultSettings(),
+    info: settingInfo,
+  })),
+  update: operatorProcedure.input(BrokerSettingsPatchSchema).mutation(async ({ ctx, input }) => {
+    if (input.brokerRole === 'SLAVE') {
+      // The group's settings are the master's; the slave process has its own role.
+      throw new TRPCError({ code: 'BAD_REQUEST', message: 'brokerRole: SLAVE is the slave process\'s role, not a setting of the master; start a slave with cluster.startSlave' });
+    }
+    try {
+      return await ctx.controlPlane.updateSettings(input);
+    } catch (error) {
+      if (error instanceof z.ZodError) throw error;
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+    }
+  }),
+});
+

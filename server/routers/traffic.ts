@@ -1,0 +1,66 @@
+/** traffic.* and consumers.*: the test producer and the consumer fleet (child processes). */
+import { TRPCError } from '@trpc/server';
+import { z } from 'zod';
+import { drillProcedure, operatorProcedure, router } from './trpc';
+
+export const TrafficInputSchema = z.object({
+  rate: z.number({ error: 'rate must be a number of messages per second' })
+    .int('rate must be a whole number of messages per second')
+    .min(1, 'rate must be at least 1 msg/s').max(20_000, 'rate must be at most 20000 msg/s').default(200),
+  bodySize: z.number({ error: 'bodySize must be a number of bytes' }).int('bodySize must be a whole number of bytes')
+    .min(0, 'bodySize must not be negative').max(4 * 1024 * 1024, 'bodySize must be at most 4194304 bytes (maxMessageSize)').default(1024),
+  sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).default('sync'),
+  count: z.number({ error: 'count must be a number' }).int('count must be a whole number').min(0, 'count must not be negative (0 = until stopped)').default(0),
+  topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, %, |, _ or -').default('TopicTest'),
+}).strict();
+
+export const trafficRouter = router({
+  start: operatorProcedure.input(TrafficInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      await ctx.controlPlane.startTraffic(input);
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+    return ctx.controlPlane.state().traffic;
+  }),
+  stop: operatorProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.stopTraffic();
+    return ctx.controlPlane.state().traffic;
+  }),
+});
+
+export const ConsumersInputSchema = z.object({
+  count: z.number({ error: 'count must be a number of consumer processes' }).int('count must be a whole number')
+    .min(1, 'count must be at least 1 consumer').max(8, 'count must be at most 8 consumers').default(2),
+  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).default('after-processing'),
+  idempotent: z.boolean({ error: 'idempotent must be true or false' }).default(false),
+  processingMs: z.number({ error: 'processingMs must be a number of milliseconds' }).int('processingMs must be a whole number')
+    .min(0, 'processingMs must not be negative').max(60_000, 'processingMs must be at most 60000 ms').default(5),
+  failRate: z.number({ error: 'failRate must be a number between 0 and 1' }).min(0, 'failRate must be at least 0').max(1, 'failRate must be at most 1').default(0),
+  topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, %, |, _ or -').default('TopicTest'),
+  consumerGroup: z.string().regex(/^[%|a-zA-Z0-9_-]{1,120}$/, 'consumerGroup must be 1-120 characters of letters, digits, %, |, _ or -').default('zeroloss-consumer'),
+}).strict();
+
+const consumerIndex = z.object({
+  index: z.number({ error: 'index must be a consumer number' }).int('index must be a whole number').min(0, 'index must not be negative').max(7, 'index must be at most 7'),
+}).strict();
+
+export const consumersRouter = router({
+  start: operatorProcedure.input(ConsumersInputSchema).mutation(async ({ ctx, input }) => {
+    await ctx.controlPlane.startConsumers(input);
+    return ctx.controlPlane.state().consumers;
+  }),
+  stop: operatorProcedure.mutation(async ({ ctx }) => {
+    await ctx.controlPlane.stopConsumers();
+    return ctx.controlPlane.state().consumers;
+  }),
+  kill: drillProcedure.input(consumerIndex).mutation(({ ctx, input }) => {
+    if (!ctx.controlPlane.killConsumer(input.index)) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `consumer ${input.index + 1} is not running` });
+    return { ok: true };
+  }),
+  restart: operatorProcedure.input(consumerIndex).mutation(({ ctx, input }) => {
+    if (!ctx.controlPlane.restartConsumer(input.index)) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `consumer ${input.index + 1} does not exist or is still running` });
+    return { ok: true };
+  }),
+});
+
