@@ -63,6 +63,8 @@ export interface SendOutcome {
   error?: string;
   offsetMsgId?: string;
   queueOffset?: number;
+  /** the message's KEYS property, when the producer set one */
+  keys?: string;
 }
 
 export interface TrafficConfig {
@@ -78,6 +80,19 @@ export interface TrafficConfig {
   sendMode: SendMode;
   /** stop after this many messages; 0 = until stopped */
   count: number;
+  /** send to the master through a fault proxy: master address → proxy address (drills' producer-link faults) */
+  brokerAddressMap?: Record<string, string>;
+  /** the producer's budget and retries (the settings' sendMsgTimeout, retryTimesWhen*Failed); absent = the client defaults */
+  sendMsgTimeout?: number;
+  retryTimesWhenSendFailed?: number;
+  retryTimesWhenSendAsyncFailed?: number;
+  /** seeds the message bodies (a drill's seed); absent = random bodies */
+  bodySeed?: number;
+  /**
+   * KEYS of every message: the pattern with {n} replaced by the message's number in this run
+   * (1, 2, ...) and {producer} by producerId; absent = no KEYS.
+   */
+  keyPattern?: string;
 }
 
 export type TrafficToParent =

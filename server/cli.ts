@@ -10,12 +10,33 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { ensureSetup } from './setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../broker/config/broker-config';
+import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './drills/cli-usage';
 
-const USAGE = `usage: zeroloss <start | cluster | drill>
+const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
+  --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
+  --data-dir DIR           where the stores live (default data, or ZL_DATA_DIR); a cluster with its own
+                           directory keeps its settings database there too (unless DATABASE_URL is set)
+  --flush-disk-type T      SYNC_FLUSH | ASYNC_FLUSH
+  --broker-role R          SYNC_MASTER | ASYNC_MASTER
+  --no-slave               run the master alone (or ZL_START_SLAVE=0)
+  -h, --help               the cluster's usage`;
 
-  start     serve the dashboard with its cluster (HOST, PORT, BROKER_PORT, NAMESRV_PORT)
-  cluster   run the name server, master and slave only, for your own RocketMQ clients (zeroloss cluster --help)
-  drill     run one crash drill headless on a cluster of its own (zeroloss drill --help)`;
+const USAGE = `usage: zeroloss <command> [options]
+
+zeroloss start
+  Serves the dashboard with its cluster, as npm start does. Environment: HOST, PORT (127.0.0.1:3000),
+  BROKER_PORT (10911), NAMESRV_PORT (9876), ZL_START_SLAVE (0 = no slave), DATABASE_URL, ZL_DATA_DIR.
+
+zeroloss cluster [options]
+  Runs the name server, the master and its slave without the dashboard, for your own RocketMQ clients;
+  prints "ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT" and runs until Ctrl-C.
+${CLUSTER_OPTIONS}
+
+${DRILL_USAGE_LINE}
+  Runs one crash drill headless on a cluster of its own and judges it.
+${DRILL_OPTIONS}
+
+zeroloss --help    this page`;
 
 interface ClusterOptions {
   namesrvPort: number;
@@ -25,13 +46,15 @@ interface ClusterOptions {
   patch: BrokerSettingsPatch;
 }
 
-const CLUSTER_USAGE = `usage: zeroloss cluster [--namesrv-port N] [--broker-port N] [--data-dir DIR]
-                        [--flush-disk-type SYNC_FLUSH|ASYNC_FLUSH] [--broker-role SYNC_MASTER|ASYNC_MASTER] [--no-slave]
+const CLUSTER_USAGE = `usage: zeroloss cluster [options]
 
   Starts the name server (default 127.0.0.1:9876), the master (default 127.0.0.1:10911) and its slave headless;
   port 0 picks a free port. Prints one line
     ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT
-  and runs until SIGTERM or SIGINT, then stops every child.`;
+  and runs until SIGTERM or SIGINT, then stops every child.
+
+options:
+${CLUSTER_OPTIONS}`;
 
 class UsageError extends Error {}
 
@@ -76,7 +99,7 @@ function parseClusterArgs(args: string[]): ClusterOptions {
 }
 
 async function cluster(args: string[]): Promise<void> {
-  if (args.includes('--help')) {
+  if (args.includes('--help') || args.includes('-h')) {
     console.log(CLUSTER_USAGE);
     return;
   }
@@ -129,5 +152,6 @@ switch (command) {
     break;
   default:
     console.log(USAGE);
-    process.exitCode = command === undefined || command === '--help' || command === 'help' ? 0 : 2;
+    process.exitCode = command === undefined || command === '--help' || command === '-h' || command === 'help' ? 0 : 2;
+    if (process.exitCode === 2) console.error(`unknown command ${command}`);
 }

@@ -22,7 +22,9 @@ import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 import { SlaveNode } from './cluster/slave-node';
+import { ClientPortProxy } from './cluster/client-port-proxy';
 import { MessageTracker } from './live/message-tracker';
+import { CONSOLE_PRODUCER_GROUP, MessageConsole } from './messages/message-console';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -43,6 +45,12 @@ export interface TrafficInput {
   sendMode: TrafficConfig['sendMode'];
   count: number;
   topic: string;
+  /** KEYS pattern ({n}, {producer}); absent = messages carry no KEYS */
+  keyPattern?: string;
+  /** send through the fault proxy in front of the master's client port (a drill's producer-link faults) */
+  viaClientProxy?: boolean;
+  /** seeds the message bodies (a drill's seed) */
+  bodySeed?: number;
 }
 
 const MARKERS_KEPT = 200;
@@ -90,12 +98,17 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private clients: ClientsSnapshot = { producers: {}, consumers: {} };
   /** the slave broker, its HA link through the fault proxy, promotion and rebuild */
   readonly slaveNode: SlaveNode;
+  /** the fault proxy in front of the master's client port; the traffic runner sends through it when asked */
+  readonly clientPort = new ClientPortProxy((kind, message) => void this.recordEvent(kind, 'broker', message, 'fault'));
   /** per-message records (the Messages page's durability ladder), fed by this plane's own events */
   private readonly messageTracker = new MessageTracker();
 
   get messages(): MessageTracker {
     return this.messageTracker;
   }
+
+  /** the console's own client: publish one, queue browsing, key search, DLQ resend (server/messages/) */
+  readonly messageConsole: MessageConsole;
 
   constructor(private readonly options: ControlPlaneOptions) {
     super();
@@ -139,6 +152,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       lifecycle: (kind, message) => void this.recordEvent(kind, 'consumers', message, kind === 'process.crashed' ? 'process' : 'traffic'),
     }, () => this.settings.get().maxReconsumeTimes);
     this.messageTracker.attach(this, () => this.trafficConfig);
+    this.messageConsole = new MessageConsole(this);
     this.traffic = new SupervisedChild('traffic runner', 'server/traffic/runner-main.ts', {
       message: (message) => this.onTrafficMessage(message),
       exit: (info) => {
@@ -151,6 +165,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     await this.settings.load();
     await this.namesrv.start(this.options.namesrvPort ?? DEFAULT_NAMESRV_PORT);
     this.sampler = setInterval(() => this.emitTick(), SAMPLE_INTERVAL_MS);
+    await this.clientPort.listen();
     await this.startBroker();
     if (this.options.startSlave) {
       await this.slaveNode.start().catch((error: unknown) => console.error(`[control-plane] the slave did not start: ${(error as Error).message}`));
@@ -161,9 +176,11 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     clearInterval(this.sampler);
     await this.consumers.stop();
     await this.traffic.stop({ type: 'stop' });
+    await this.messageConsole.close();
     await this.slaveNode.close();
     await this.broker.stop({ type: 'shutdown' });
     this.admin.close();
+    await this.clientPort.close();
     await this.namesrv.shutdown();
   }
 
@@ -254,9 +271,15 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       bodySize: input.bodySize,
       sendMode: input.sendMode,
       count: input.count,
+      ...(input.keyPattern ? { keyPattern: input.keyPattern } : {}),
+      sendMsgTimeout: this.settings.get().sendMsgTimeout,
+      retryTimesWhenSendFailed: this.settings.get().retryTimesWhenSendFailed,
+      retryTimesWhenSendAsyncFailed: this.settings.get().retryTimesWhenSendAsyncFailed,
+      ...(input.viaClientProxy ? { brokerAddressMap: this.clientPort.addressMap() } : {}),
+      ...(input.bodySeed !== undefined ? { bodySeed: input.bodySeed } : {}),
     };
     this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig) });
-    await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send`, 'traffic');
+    await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}`, 'traffic');
   }
 
   async stopTraffic(): Promise<void> {
@@ -341,7 +364,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const builtInConsumerGroup = this.consumers.input?.consumerGroup;
     const views: ClientGroupView[] = [];
     for (const [group, clientIds] of Object.entries(this.clients.producers)) {
-      views.push({ kind: 'producer', group, clientIds, topics: [], external: group !== BUILT_IN_PRODUCER_GROUP && !group.startsWith('CID_') });
+      views.push({ kind: 'producer', group, clientIds, topics: [], external: group !== BUILT_IN_PRODUCER_GROUP && group !== CONSOLE_PRODUCER_GROUP && !group.startsWith('CID_') });
     }
     for (const [group, info] of Object.entries(this.clients.consumers)) {
       views.push({ kind: 'consumer', group, clientIds: info.clientIds, topics: info.topics.filter((t) => !t.startsWith('%RETRY%')), external: group !== builtInConsumerGroup && !info.clientIds.every((id) => id.includes('@zl-')) });
@@ -394,6 +417,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
         this.brokerView = { ...this.brokerView, ...this.broker.status, port: message.port, lastRecovery: message.recovery };
         this.brokerReady?.resolve();
         this.brokerReady = undefined;
+        this.clientPort.setTarget(`127.0.0.1:${message.port}`);
         if (message.haPort) this.slaveNode.setMasterHa(`127.0.0.1:${message.haPort}`);
         void this.recordEvent('process.started', 'broker', `broker-a master running on 127.0.0.1:${message.port}${message.recovery.abnormal ? ' (recovered after an unclean stop)' : ''}`, 'process', message.recovery);
         break;

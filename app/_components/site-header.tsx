@@ -1,7 +1,7 @@
 'use client';
 /**
  * The header on every page: the name, the sections (overview, settings, topics and clients, drills,
- * messages; Traffic stays disabled until it has a page of its own) and the live stream's status.
+ * traffic, messages) and the live stream's status.
  */
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
@@ -17,7 +17,7 @@ export const NAV: NavItem[] = [
   { href: '/', label: 'Overview', ready: true },
   { href: '/settings', label: 'Settings', ready: true },
   { href: '/topics', label: 'Topics & clients', ready: true },
-  { href: '/traffic', label: 'Traffic', ready: false },
+  { href: '/traffic', label: 'Traffic', ready: true },
   { href: '/drills', label: 'Drills', ready: true },
   { href: '/messages', label: 'Messages', ready: true },
 ];

@@ -41,6 +41,11 @@ export interface ProducerOptions {
   retryTimesWhenSendFailed?: number;
   retryTimesWhenSendAsyncFailed?: number;
   retryAnotherBrokerWhenNotStoreOK?: boolean;
+  /**
+   * reach a broker at another address than its route says: route address → address to dial (a fault
+   * proxy in front of the broker's client port). Routes, heartbeats and everything else are unchanged.
+   */
+  brokerAddressMap?: Record<string, string>;
 }
 
 export interface Message {
@@ -81,7 +86,7 @@ export class Producer {
   private readonly ownsInstance: boolean;
   private readonly seqByQueue = new Map<string, number>();
   private roundRobin = 0;
-  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr'>;
+  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
 
   constructor(options: ProducerOptions) {
     const { clientInstance, ...rest } = options;
@@ -111,7 +116,8 @@ export class Producer {
     for (const q of [...route.queueDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName))) {
       const master = route.brokerDatas.find((b) => b.brokerName === q.brokerName)?.brokerAddrs['0'];
       if (!master || (q.perm & 2) === 0) continue;
-      for (let queueId = 0; queueId < q.writeQueueNums; queueId++) queues.push({ brokerName: q.brokerName, brokerAddr: master, queueId });
+      const brokerAddr = this.options.brokerAddressMap?.[master] ?? master;
+      for (let queueId = 0; queueId < q.writeQueueNums; queueId++) queues.push({ brokerName: q.brokerName, brokerAddr, queueId });
     }
     return queues;
   }

@@ -138,21 +138,30 @@ export class HAClient {
     try {
       frames = this.decoder.push(chunk);
     } catch (error) {
-      if (!(error instanceof HaProtocolError)) throw error;
+      if (!(error instanceof HaProtocolError)) throw error; // a decoder bug, not a hostile frame
       this.badFrames++;
       this.lastBadFrame = error.message;
       this.emit('badFrame', `garbage replication frame from the master: ${error.message}; the connection is closed`);
       this.closeMaster(`garbage frame: ${error.message}`);
       return;
     }
-    let appended = false;
-    for (const frame of frames) {
-      if (!this.processFrame(frame)) return;
-      if (frame.body.length > 0) appended = true;
-    }
-    if (appended) {
-      this.report(false);
-      this.flushIfSync();
+    try {
+      let appended = false;
+      for (const frame of frames) {
+        if (!this.processFrame(frame)) return;
+        if (frame.body.length > 0) appended = true;
+      }
+      if (appended) {
+        this.report(false);
+        this.flushIfSync();
+      }
+    } catch (error) {
+      // A frame the store cannot take ends this link (and is retried), never the slave process.
+      const message = `replication frame could not be applied: ${(error as Error).message}`;
+      this.badFrames++;
+      this.lastBadFrame = message;
+      this.emit('badFrame', `${message}; the connection is closed`);
+      this.closeMaster(message);
     }
   }
 

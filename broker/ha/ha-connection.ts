@@ -4,7 +4,7 @@
  *
  * Read side: 8-byte reports; the first is slaveRequestOffset, every one is slaveAckOffset. A report
  * that is not an offset, goes backwards, or acks bytes never shipped is a garbage frame: this
- * connection (only) is closed and the event reported.
+ * connection (only) is closed at once and the event reported; so is a report whose handling throws.
  * Write side: from the requested offset, raw commit-log bytes behind a 12-byte header, at most
  * haTransferBatchSize per frame, never across a segment; a heartbeat header when idle for
  * haSendHeartbeatInterval. Housekeeping closes the link when nothing was read for haHousekeepingInterval.
@@ -65,6 +65,15 @@ export class HAConnection {
   private onData(chunk: Buffer): void {
     if (this.state === 'SHUTDOWN') return;
     this.lastReadMs = this.deps.clock.monotonicMs();
+    try {
+      this.onReports(chunk);
+    } catch (error) {
+      // Whatever a hostile report makes the store or the handshake throw ends this link, not the broker.
+      this.badFrame(`report could not be handled: ${(error as Error).message}`);
+    }
+  }
+
+  private onReports(chunk: Buffer): void {
     let reports: number[];
     try {
       reports = this.decoder.push(chunk);
@@ -165,7 +174,7 @@ export class HAConnection {
     if (this.state === 'SHUTDOWN') return;
     const settings = this.deps.settings();
     if (nowMs - this.lastReadMs > settings.haHousekeepingInterval) {
-      this.close(`housekeeping: nothing read from the slave for ${Math.round(nowMs - this.lastReadMs)} ms (haHousekeepingInterval ${settings.haHousekeepingInterval})`);
+      this.close(`housekeeping: nothing read from the slave for ${Math.round(nowMs - this.lastReadMs)} ms (haHousekeepingInterval ${settings.haHousekeepingInterval})`, true);
       return;
     }
     if (this.state === 'TRANSFER' && this.writable && nowMs - this.lastWriteMs > settings.haSendHeartbeatInterval) {
@@ -176,14 +185,23 @@ export class HAConnection {
   private badFrame(reason: string): void {
     if (this.state === 'SHUTDOWN') return;
     this.deps.onBadFrame(this, reason);
-    this.close(`garbage frame: ${reason}`);
+    this.close(`garbage frame: ${reason}`, true);
   }
 
-  close(reason: string): void {
+  /**
+   * Ends the link. Normally after what was written has gone out (the divergence heartbeat must
+   * reach the slave); after a garbage frame at once, so that a peer that never reads cannot keep
+   * the socket and its unsent bytes alive.
+   */
+  close(reason: string, abort = false): void {
     if (this.state === 'SHUTDOWN') return;
     this.state = 'SHUTDOWN';
-    this.socket.end();
-    this.socket.destroySoon();
+    if (abort) {
+      this.socket.destroy();
+    } else {
+      this.socket.end();
+      this.socket.destroySoon();
+    }
     this.deps.onClose(this, reason);
   }
 }

@@ -64,32 +64,69 @@ function readOffset(buffer: Buffer, at: number, what: string): number {
   return Number(value);
 }
 
-/** Master side: splits the slave's byte stream into 8-byte offset reports. */
+/**
+ * Master side: splits the slave's byte stream into 8-byte offset reports. Holds fewer than 8 bytes
+ * between pushes. Throws only HaProtocolError; after one it holds nothing and throws it again.
+ */
 export class ReportDecoder {
   private rest = Buffer.alloc(0);
+  private failure: HaProtocolError | undefined;
+
+  get bufferedBytes(): number {
+    return this.rest.length;
+  }
 
   /** Every complete report in order; throws HaProtocolError on an impossible offset. */
   push(chunk: Buffer): number[] {
+    if (this.failure) throw this.failure;
     const data = this.rest.length === 0 ? chunk : Buffer.concat([this.rest, chunk]);
     const whole = data.length - (data.length % HA_REPORT_BYTES);
     const reports: number[] = [];
-    for (let at = 0; at < whole; at += HA_REPORT_BYTES) reports.push(readOffset(data, at, 'reported slave offset'));
+    try {
+      for (let at = 0; at < whole; at += HA_REPORT_BYTES) reports.push(readOffset(data, at, 'reported slave offset'));
+    } catch (error) {
+      this.rest = Buffer.alloc(0);
+      this.failure = error as HaProtocolError;
+      throw error;
+    }
     this.rest = Buffer.from(data.subarray(whole));
     return reports;
   }
 }
 
-/** Slave side: splits the master's byte stream into transfer frames. */
+/**
+ * Slave side: splits the master's byte stream into transfer frames. The header is checked (offset,
+ * body size within 0..bodyBytesMax) as soon as its 12 bytes are in, before the body is buffered, so
+ * it holds at most HA_HEADER_BYTES + bodyBytesMax bytes between pushes. Throws only HaProtocolError;
+ * after one it holds nothing and throws it again.
+ */
 export class TransferDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  private failure: HaProtocolError | undefined;
 
   constructor(private readonly bodyBytesMax = HA_BODY_BYTES_MAX) {}
 
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
   /** Every complete frame in order; throws HaProtocolError on a garbage header. */
   push(chunk: Buffer): TransferFrame[] {
+    if (this.failure) throw this.failure;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    try {
+      return this.drain();
+    } catch (error) {
+      this.chunks = [];
+      this.buffered = 0;
+      this.failure = error as HaProtocolError;
+      throw error;
+    }
+  }
+
+  private drain(): TransferFrame[] {
     const frames: TransferFrame[] = [];
     for (;;) {
       if (this.buffered < HA_HEADER_BYTES) break;

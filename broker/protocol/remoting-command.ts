@@ -7,9 +7,10 @@
  *   +--------+--------+--------+----------------+---------------+
  *   L = 4 + H + B, not counting itself. type 0 = JSON (all Zeroloss writes), 1 = ROCKETMQ binary.
  *
- * The decoder refuses a frame whose declared length is impossible before buffering it, and
- * refuses a header that is not a JSON object with a numeric code and opaque. Either error ends
- * that connection only.
+ * The decoder refuses a frame whose declared length is impossible before buffering it, a header
+ * word that is not JSON or does not fit the frame before buffering the header, and a header that is
+ * not a JSON object with an integer code and opaque before buffering the body. Any of these errors
+ * ends that connection only.
  */
 import { MAX_FRAME_LENGTH, RemotingFlag, SerializeType } from './codes.js';
 import { ZerolossError } from '../errors/errors.js';
@@ -29,6 +30,8 @@ export interface RemotingCommand {
 const FRAME_PREFIX = 4;
 const HEADER_LENGTH_FIELD = 4;
 const MAX_HEADER_LENGTH = 0xffffff;
+/** A leftover partial frame is copied out of a joined buffer at least this large (see FrameDecoder.drain). */
+const COMPACT_ABOVE_BYTES = 1024 * 1024;
 
 let nextOpaque = 1;
 export function newOpaque(): number {
@@ -90,77 +93,138 @@ export function encodeCommand(command: RemotingCommand): Buffer {
 /** Decodes one complete frame (without its 4-byte length prefix). Throws FRAME_MALFORMED. */
 export function decodeFrameContent(content: Buffer): RemotingCommand {
   if (content.length < HEADER_LENGTH_FIELD) throw new ZerolossError('FRAME_MALFORMED', `frame of ${content.length} bytes is shorter than its header-length field`);
-  const word = content.readUInt32BE(0);
+  const headerLength = checkHeaderLengthWord(content.readUInt32BE(0), content.length);
+  const header = parseHeader(content.subarray(HEADER_LENGTH_FIELD, HEADER_LENGTH_FIELD + headerLength));
+  return withBody(header, content.subarray(HEADER_LENGTH_FIELD + headerLength));
+}
+
+/** The header length in the word after the length prefix, refused unless JSON and inside the frame of `frameLength`. */
+function checkHeaderLengthWord(word: number, frameLength: number): number {
   const serializeType = word >>> 24;
   const headerLength = word & MAX_HEADER_LENGTH;
   if (serializeType !== SerializeType.JSON) {
     throw new ZerolossError('FRAME_MALFORMED', `header serialization type ${serializeType} is not supported (only JSON, 0)`);
   }
-  if (headerLength > content.length - HEADER_LENGTH_FIELD) {
-    throw new ZerolossError('FRAME_MALFORMED', `header length ${headerLength} exceeds the frame's ${content.length - HEADER_LENGTH_FIELD} bytes`);
+  if (headerLength > frameLength - HEADER_LENGTH_FIELD) {
+    throw new ZerolossError('FRAME_MALFORMED', `header length ${headerLength} exceeds the frame's ${frameLength - HEADER_LENGTH_FIELD} bytes`);
   }
+  return headerLength;
+}
+
+/** A decoded header: a command without its body. */
+type CommandHeader = Omit<RemotingCommand, 'body'>;
+
+function parseHeader(bytes: Buffer): CommandHeader {
   let header: unknown;
   try {
-    header = JSON.parse(content.toString('utf8', HEADER_LENGTH_FIELD, HEADER_LENGTH_FIELD + headerLength));
+    header = JSON.parse(bytes.toString('utf8'));
   } catch (cause) {
     throw new ZerolossError('FRAME_MALFORMED', 'header is not valid JSON', { cause });
   }
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw new ZerolossError('FRAME_MALFORMED', 'header is not a JSON object');
   const h = header as Record<string, unknown>;
-  if (!Number.isInteger(h.code)) throw new ZerolossError('FRAME_MALFORMED', 'header field code is not an integer');
-  if (!Number.isInteger(h.opaque)) throw new ZerolossError('FRAME_MALFORMED', 'header field opaque is not an integer');
+  if (!Number.isSafeInteger(h.code)) throw new ZerolossError('FRAME_MALFORMED', 'header field code is not an integer');
+  if (!Number.isSafeInteger(h.opaque)) throw new ZerolossError('FRAME_MALFORMED', 'header field opaque is not an integer');
   if (h.extFields !== undefined && h.extFields !== null && (typeof h.extFields !== 'object' || Array.isArray(h.extFields))) {
     throw new ZerolossError('FRAME_MALFORMED', 'header field extFields is not an object');
   }
-  const bodyStart = HEADER_LENGTH_FIELD + headerLength;
   return {
     code: h.code as number,
     language: typeof h.language === 'string' ? h.language : 'JAVA',
-    version: Number.isInteger(h.version) ? (h.version as number) : 0,
+    version: Number.isSafeInteger(h.version) ? (h.version as number) : 0,
     opaque: h.opaque as number,
-    flag: Number.isInteger(h.flag) ? (h.flag as number) : 0,
+    flag: Number.isSafeInteger(h.flag) ? (h.flag as number) : 0,
     remark: typeof h.remark === 'string' ? h.remark : undefined,
     extFields: (h.extFields ?? undefined) as RemotingCommand['extFields'],
-    body: content.length > bodyStart ? Buffer.from(content.subarray(bodyStart)) : undefined,
   };
 }
 
+function withBody(header: CommandHeader, body: Buffer): RemotingCommand {
+  return { ...header, body: body.length > 0 ? Buffer.from(body) : undefined };
+}
+
 /**
- * Stream decoder: feed it socket chunks, get whole commands. Bounded: a declared frame length
- * over maxFrameLength (or under the minimum) throws FRAME_TOO_LARGE / FRAME_MALFORMED before
- * any of that frame is buffered.
+ * Stream decoder: feed it socket chunks, get whole commands. Bounded: everything about a frame
+ * that can be checked is checked as soon as its bytes are in, before the rest is buffered:
+ *   4 bytes     the length: under the minimum → FRAME_MALFORMED, over maxFrameLength → FRAME_TOO_LARGE;
+ *   8 bytes     the serialization type (JSON only) and the header length (inside the frame);
+ *   8+H bytes   the header: a JSON object with an integer code and opaque;
+ * and only then is the body waited for. It never holds more than one frame's 4 + maxFrameLength
+ * bytes beyond the chunk being pushed. The only error it throws is a ZerolossError FRAME_MALFORMED or
+ * FRAME_TOO_LARGE; after one, the stream is unusable: the decoder drops what it held and throws the
+ * same error again on every push (the caller closes the connection).
  */
 export class FrameDecoder {
   private chunks: Buffer[] = [];
   private buffered = 0;
+  /** the current frame's length once its prefix is read, -1 before */
+  private frameLength = -1;
+  /** the current frame's header once read */
+  private header: CommandHeader | undefined;
+  private headerLength = -1;
+  private failure: ZerolossError | undefined;
 
   constructor(private readonly maxFrameLength = MAX_FRAME_LENGTH) {}
 
+  /** bytes held between pushes: at most 4 + maxFrameLength once a push has returned */
+  get bufferedBytes(): number {
+    return this.buffered;
+  }
+
   push(chunk: Buffer): RemotingCommand[] {
+    if (this.failure) throw this.failure;
     this.chunks.push(chunk);
     this.buffered += chunk.length;
+    try {
+      return this.drain();
+    } catch (error) {
+      this.chunks = [];
+      this.buffered = 0;
+      this.failure = error instanceof ZerolossError ? error : new ZerolossError('FRAME_MALFORMED', `frame could not be decoded: ${(error as Error).message}`, { cause: error });
+      throw this.failure;
+    }
+  }
+
+  private drain(): RemotingCommand[] {
     const out: RemotingCommand[] = [];
     for (;;) {
-      if (this.buffered < FRAME_PREFIX) break;
-      const head = this.peek(FRAME_PREFIX);
-      const length = head.readInt32BE(0);
-      if (length < HEADER_LENGTH_FIELD) throw new ZerolossError('FRAME_MALFORMED', `frame length ${length} is below the minimum of ${HEADER_LENGTH_FIELD}`);
-      if (length > this.maxFrameLength) throw new ZerolossError('FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${this.maxFrameLength} bytes`);
-      if (this.buffered < FRAME_PREFIX + length) break;
-      const frame = this.take(FRAME_PREFIX + length);
-      out.push(decodeFrameContent(frame.subarray(FRAME_PREFIX)));
+      if (this.frameLength < 0) {
+        if (this.buffered < FRAME_PREFIX) break;
+        const length = this.peek(FRAME_PREFIX).readInt32BE(0);
+        if (length < HEADER_LENGTH_FIELD) throw new ZerolossError('FRAME_MALFORMED', `frame length ${length} is below the minimum of ${HEADER_LENGTH_FIELD}`);
+        if (length > this.maxFrameLength) throw new ZerolossError('FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${this.maxFrameLength} bytes`);
+        this.frameLength = length;
+      }
+      if (this.headerLength < 0) {
+        if (this.buffered < FRAME_PREFIX + HEADER_LENGTH_FIELD) break;
+        this.headerLength = checkHeaderLengthWord(this.peek(FRAME_PREFIX + HEADER_LENGTH_FIELD).readUInt32BE(FRAME_PREFIX), this.frameLength);
+      }
+      const bodyStart = FRAME_PREFIX + HEADER_LENGTH_FIELD + this.headerLength;
+      if (this.header === undefined) {
+        if (this.buffered < bodyStart) break;
+        this.header = parseHeader(this.peek(bodyStart).subarray(FRAME_PREFIX + HEADER_LENGTH_FIELD, bodyStart));
+      }
+      if (this.buffered < FRAME_PREFIX + this.frameLength) break;
+      const frame = this.take(FRAME_PREFIX + this.frameLength);
+      out.push(withBody(this.header, frame.subarray(bodyStart)));
+      this.frameLength = -1;
+      this.headerLength = -1;
+      this.header = undefined;
     }
+    // A partial frame left in a large joined buffer is copied out so that it does not pin it.
+    const held = this.chunks.length === 1 ? this.chunks[0]! : undefined;
+    if (held && held.buffer.byteLength >= COMPACT_ABOVE_BYTES && held.length * 4 < held.buffer.byteLength) this.chunks = [Buffer.from(held)];
     return out;
   }
 
+  /** the first n buffered bytes, contiguous (n <= buffered) */
   private peek(n: number): Buffer {
-    if (this.chunks[0].length >= n) return this.chunks[0];
-    this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0];
+    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
+    return this.chunks[0]!;
   }
 
   private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0] : Buffer.concat(this.chunks);
+    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     const frame = all.subarray(0, n);
     const rest = all.subarray(n);
     this.chunks = rest.length > 0 ? [rest] : [];

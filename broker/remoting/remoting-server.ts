@@ -1,6 +1,7 @@
 /**
  * The broker's (and later the name server's) remoting listener. One FrameDecoder per connection;
- * a malformed or oversized frame closes that connection and no other. Requests are dispatched by
+ * a malformed or oversized frame closes that connection and no other (the decoder refuses it before
+ * buffering it, see FrameDecoder), and so does an answer that cannot be encoded. Requests are dispatched by
  * code to processors; a code nobody handles gets REQUEST_CODE_NOT_SUPPORTED with a remark naming it.
  */
 import net from 'node:net';
@@ -18,7 +19,7 @@ export interface ConnectionContext {
 export type Processor = (request: RemotingCommand, connection: ConnectionContext) => Promise<RemotingCommand | null> | RemotingCommand | null;
 
 export interface RemotingServerEvents {
-  /** a connection was closed because of a bad frame */
+  /** a connection was closed because of a bad frame (without a listener: one line on stderr) */
   badFrame?(connection: ConnectionContext, reason: string): void;
   connectionClosed?(connection: ConnectionContext): void;
 }
@@ -65,7 +66,7 @@ export class RemotingServer {
       remoteAddress: socket.remoteAddress ?? '127.0.0.1',
       remotePort: socket.remotePort ?? 0,
       sendOneway: (command) => {
-        if (!socket.destroyed) socket.write(encodeCommand(command));
+        if (!socket.destroyed) this.write(socket, encodeCommand(command));
       },
     };
     socket.on('data', (chunk) => {
@@ -73,17 +74,28 @@ export class RemotingServer {
       try {
         commands = decoder.push(chunk);
       } catch (error) {
-        this.events.badFrame?.(connection, (error as Error).message);
+        this.badFrame(connection, (error as Error).message);
         socket.destroy();
         return;
       }
-      for (const command of commands) void this.dispatch(socket, connection, command);
+      for (const command of commands) {
+        this.dispatch(socket, connection, command).catch((error: unknown) => {
+          // A processor's answer that cannot be encoded or written: that connection only.
+          this.badFrame(connection, `request code ${command.code} could not be answered: ${(error as Error).message}`);
+          socket.destroy();
+        });
+      }
     });
     socket.on('error', () => socket.destroy());
     socket.on('close', () => {
       this.sockets.delete(socket);
       this.events.connectionClosed?.(connection);
     });
+  }
+
+  private badFrame(connection: ConnectionContext, reason: string): void {
+    if (this.events.badFrame) this.events.badFrame(connection, reason);
+    else console.error(`[remoting] closed the connection from ${connection.remoteAddress}:${connection.remotePort} after a bad frame: ${reason}`);
   }
 
   private async dispatch(socket: net.Socket, connection: ConnectionContext, request: RemotingCommand): Promise<void> {
@@ -101,6 +113,17 @@ export class RemotingServer {
         response = createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: (error as Error).message });
       }
     }
-    if (response && !isOneway(request) && !socket.destroyed) socket.write(encodeCommand(response));
+    if (response && !isOneway(request) && !socket.destroyed) this.write(socket, encodeCommand(response));
+  }
+
+  /**
+   * Backpressure: a peer that sends requests and never reads the answers would otherwise make the
+   * broker buffer every answer. While the socket's write buffer is over its high-water mark, the
+   * broker stops reading that connection's requests.
+   */
+  private write(socket: net.Socket, frame: Buffer): void {
+    if (socket.write(frame) || socket.isPaused()) return;
+    socket.pause();
+    socket.once('drain', () => socket.resume());
   }
 }

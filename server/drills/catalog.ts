@@ -13,8 +13,12 @@ export type FaultStep =
   | { kind: 'kill-slave' }
   | { kind: 'blackhole-ha-link' }
   | { kind: 'slow-disk'; marginMs: number }
-  | { kind: 'kill-consumer'; index: number }
-  | { kind: 'kill-producer' };
+  /** the consumer the run's plan picks (seeded) */
+  | { kind: 'kill-consumer' }
+  | { kind: 'kill-producer' }
+  /** drop and reset bursts on the producer's link (the client-port fault proxy), as the run's plan lays them out */
+  | { kind: 'flap-producer-link' }
+  | { kind: 'kill-transaction-producer' };
 
 export type RecoveryStep =
   | { kind: 'restart-master' }
@@ -22,8 +26,11 @@ export type RecoveryStep =
   | { kind: 'restart-slave' }
   | { kind: 'heal-ha-link' }
   | { kind: 'restore-disk' }
-  | { kind: 'restart-consumer'; index: number }
-  | { kind: 'restart-producer' };
+  | { kind: 'restart-consumer' }
+  | { kind: 'restart-producer' }
+  | { kind: 'heal-producer-link' }
+  /** a new transaction producer of the same group: it sends on and answers the broker's check-backs */
+  | { kind: 'restart-transaction-producer' };
 
 export interface DrillSpec {
   id: DrillId;
@@ -40,7 +47,13 @@ export interface DrillSpec {
    * attaches the consumers only once the cluster is recovered, so they read what the broker kept
    * (a durability drill) rather than what they had already taken from the page cache before the fault.
    */
-  workload: { consumers: number; processingMs: number; bodySize: number; consumersStart?: 'before' | 'after-recovery' };
+  workload: {
+    consumers: number; processingMs: number; bodySize: number; consumersStart?: 'before' | 'after-recovery';
+    /** plain: the traffic runner; transactional: the transaction runner (half message, local transaction, commit or rollback) */
+    producer?: 'plain' | 'transactional';
+  };
+  /** broker settings the drill itself needs for its run (applied, then restored), e.g. a short transaction check interval */
+  brokerPatch?: Partial<DrillRunSettings['broker']>;
   inject?: FaultStep;
   recover?: RecoveryStep;
   /** set when the drill cannot run properly yet: which capability it waits for */
@@ -254,14 +267,14 @@ export const DRILLS: DrillSpec[] = [
     title: 'Consumer crash mid-processing',
     does: 'Consumers process each message for a while; one consumer process is SIGKILLed mid-work, then restarted.',
     proves: 'Acknowledging after the work (CONSUME_SUCCESS when done) loses nothing: unacknowledged messages are delivered again. Acknowledging on arrival loses the work in flight.',
-    fault: 'SIGKILL consumer 1',
-    recovery: 'restart consumer 1 (same client id); the group rebalances',
+    fault: 'SIGKILL one consumer (the seed picks which)',
+    recovery: 'restart that consumer (same client id); the group rebalances',
     timing: TIMING(10, 200, 0.5, 1),
     relevantSettings: ['ackMode', 'idempotent', 'maxReconsumeTimes'],
     needs: ['broker', 'consumers', 'traffic-runner'],
     workload: { consumers: 2, processingMs: 100, bodySize: 256 },
-    inject: { kind: 'kill-consumer', index: 0 },
-    recover: { kind: 'restart-consumer', index: 0 },
+    inject: { kind: 'kill-consumer' },
+    recover: { kind: 'restart-consumer' },
     predict: (s) => {
       const dup = s.traffic.idempotent ? ' The idempotent consumer suppresses the redeliveries.' : ' Redelivered messages are applied twice (duplicates) unless the consumer is idempotent.';
       if (s.traffic.ackMode === 'before-processing') {
@@ -303,17 +316,22 @@ export const DRILLS: DrillSpec[] = [
     title: 'Producer network flap',
     does: 'Drops and resets the producer\'s connections to the broker for short bursts while it sends.',
     proves: 'Retries (retryTimesWhenSendFailed) hide short flaps; a send that times out after the broker stored it is a duplicate when retried.',
-    fault: 'fault proxy between the producer and the broker port: drop and reset bursts',
-    recovery: 'heal the link',
-    timing: TIMING(12, 100, 0.3, 4),
-    relevantSettings: ['retryTimesWhenSendFailed', 'sendMsgTimeout', 'sendMode'],
+    fault: 'fault proxy in front of the master\'s client port: one drop longer than sendMsgTimeout, then seeded drop and reset bursts',
+    recovery: 'heal the link (no fault left on the proxy)',
+    timing: TIMING(12, 100, 0.3, 5),
+    relevantSettings: ['retryTimesWhenSendFailed', 'retryTimesWhenSendAsyncFailed', 'sendMsgTimeout', 'sendMode'],
     needs: ['broker', 'producer-link-fault', 'consumers', 'traffic-runner'],
     workload: WORKLOAD,
-    waitingFor: 'a fault proxy in front of the broker port for producers (only the HA link has one today)',
-    predict: (s) => prediction(
-      `producer network flap: sends fail or time out during the bursts and are retried up to retryTimesWhenSendFailed ${s.broker.retryTimesWhenSendFailed} times; no SEND_OK is lost; a timed-out send the broker had stored may arrive twice.`,
-      { mayLose: uncheckedNote(s).mayLose, expectedStatuses: ['TIMEOUT', 'ERROR'] },
-    ),
+    inject: { kind: 'flap-producer-link' },
+    recover: { kind: 'heal-producer-link' },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      const retries = s.traffic.sendMode === 'sync' ? s.broker.retryTimesWhenSendFailed : s.broker.retryTimesWhenSendAsyncFailed;
+      return prediction(
+        `producer network flap (${s.traffic.sendMode}): resets and short drops are retried (up to ${retries} more attempts within sendMsgTimeout ${s.broker.sendMsgTimeout} ms) and hidden; sends caught in the long drop run out of time and are told TIMEOUT; no SEND_OK is lost; a send whose answer was dropped after the broker stored it arrives twice when retried.${u.note}`,
+        { mayLose: u.mayLose, expectedStatuses: ['TIMEOUT'] },
+      );
+    },
   },
   {
     id: 'transaction-crash',
@@ -322,13 +340,17 @@ export const DRILLS: DrillSpec[] = [
     proves: 'A half message is never delivered before its commit; a crashed producer\'s transaction is resolved by the check-back, not lost or half-applied.',
     fault: 'SIGKILL a transaction producer between half message and commit',
     recovery: 'start a new transaction producer of the same group (it answers the check-back)',
-    timing: TIMING(15, 50, 0.4, 1),
-    relevantSettings: ['transactionTimeOut', 'transactionCheckInterval', 'transactionCheckMax'],
+    timing: TIMING(10, 50, 0.4, 1),
+    relevantSettings: ['transactionTimeOut', 'transactionCheckInterval', 'transactionCheckMax', 'idempotent'],
     needs: ['broker', 'transaction-producer', 'consumers'],
-    workload: WORKLOAD,
-    waitingFor: 'a transaction producer in a killable runner process (the traffic runner sends plain messages only)',
+    workload: { ...WORKLOAD, producer: 'transactional' },
+    // RocketMQ checks every 60 s; a drill cannot wait that long, so it runs with a short check interval.
+    brokerPatch: { transactionTimeOut: 1500, transactionCheckInterval: 1000 },
+    inject: { kind: 'kill-transaction-producer' },
+    recover: { kind: 'restart-transaction-producer' },
     predict: (s) => prediction(
-      `transaction crash: half messages are resolved by the check-back within transactionTimeOut ${s.broker.transactionTimeOut} ms + transactionCheckInterval ${s.broker.transactionCheckInterval} ms; committed ones are consumed once, rolled-back ones never.`,
+      `transaction crash: the killed producer's half messages are resolved by the check-back (after transactionTimeOut ${s.broker.transactionTimeOut} ms, every transactionCheckInterval ${s.broker.transactionCheckInterval} ms) to their seeded decision; committed ones are consumed${s.traffic.idempotent ? ' once' : ' (a redelivery may apply one twice)'}, rolled-back ones never.`,
+      { duplicatesPossible: !s.traffic.idempotent },
     ),
   },
 ];

@@ -1,7 +1,8 @@
 /**
- * `npm run drill -- <drillId> [options]`: runs one drill headless on a cluster of its own (free
- * ports, a temp data directory and database), prints the verdict and the ledger, and exits 0 on PASS
- * or LOSS_EXPECTED, 1 on FAIL or a failed run, 2 on a usage error.
+ * `zeroloss drill --scenario <name> [options]` (also `npm run drill -- <name> [options]`): runs one
+ * drill headless on a cluster of its own (free ports, a temp data directory and database), prints the
+ * verdict and the ledger (or one JSON object with --json), and exits 0 when no SEND_OK message was
+ * lost, 1 when some were, 2 on a usage error or a run that failed.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -10,28 +11,14 @@ import { DRILLS } from './catalog';
 import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
+import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './cli-usage';
 
-const USAGE = `usage: npm run drill -- <drillId> [options]
+const USAGE = `usage: ${DRILL_USAGE_LINE}
 
-drills: ${DRILL_IDS.join(', ')}
+Runs one crash drill headless on a cluster of its own (free ports, a temp data directory and database).
 
 options:
-  --rate N                 messages per second (default: the drill's)
-  --duration S             seconds of traffic (default: the drill's)
-  --messages N             about N messages: the traffic lasts N / rate seconds
-  --send-mode MODE         sync | async | async-unchecked | oneway (default sync)
-  --ack-mode MODE          after-processing | before-processing (default after-processing)
-  --idempotent             consumers dedupe on the message id
-  --consumers N            consumer processes (1-4)
-  --flush-disk-type T      SYNC_FLUSH | ASYNC_FLUSH
-  --broker-role R          SYNC_MASTER | ASYNC_MASTER
-  --set key=value          any broker setting (repeatable), e.g. --set flushIntervalCommitLog=5000
-  --no-slave               do not start the slave broker
-  --keep-data              keep the temp data directory
-  --json                   print one JSON object instead of the report
-  -h, --help               this text
-
-exit status: 0 no SEND_OK message lost, 1 some SEND_OK messages lost, 2 a usage error or a run that failed`;
+${DRILL_OPTIONS}`;
 
 class UsageError extends Error {}
 
@@ -69,7 +56,10 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--send-mode': raw.sendMode = value(i, arg); i++; break;
       case '--ack-mode': case '--consumer-ack': raw.ackMode = value(i, arg); i++; break;
       case '--idempotent': raw.idempotent = true; break;
-      case '--scenario': raw.drillId = value(i, arg); i++; break;
+      case '--scenario':
+        if (raw.drillId !== undefined) throw new UsageError(`one drill at a time (got ${String(raw.drillId)} and ${argv[i + 1]})`);
+        raw.drillId = value(i, arg); i++; break;
+      case '--seed': raw.seed = int(value(i, arg), arg); i++; break;
       case '--flush-disk-type': patch.flushDiskType = value(i, arg); i++; break;
       case '--broker-role': patch.brokerRole = value(i, arg); i++; break;
       case '--set': {
@@ -90,7 +80,8 @@ export function parseArgs(argv: string[]): CliOptions {
         raw.drillId = arg;
     }
   }
-  if (raw.drillId === undefined) throw new UsageError('name a drill');
+  if (raw.drillId === undefined) throw new UsageError('name a drill with --scenario');
+  if (!(DRILL_IDS as readonly string[]).includes(String(raw.drillId))) throw new UsageError(`unknown scenario "${String(raw.drillId)}": one of ${DRILL_IDS.join(', ')}`);
   if (messages !== undefined) {
     if (raw.durationSec !== undefined) throw new UsageError('--messages and --duration are mutually exclusive');
     const spec = DRILLS.find((d) => d.id === raw.drillId);
@@ -98,17 +89,20 @@ export function parseArgs(argv: string[]): CliOptions {
     const rate = typeof raw.rate === 'number' ? raw.rate : spec.timing.rate;
     raw.durationSec = Math.max(1, Math.ceil(messages / rate));
   }
-  const input = DrillRunInputSchema.safeParse(raw);
-  if (!input.success) throw new UsageError(describeSettingsError(input.error));
   const settings = BrokerSettingsPatchSchema.safeParse(patch);
   if (!settings.success) throw new UsageError(describeSettingsError(settings.error));
+  if (settings.data.brokerRole === 'SLAVE') throw new UsageError('--broker-role SLAVE: the master cannot be a SLAVE');
+  // The broker settings ride in the run's input: the run applies them, records them and restores them.
+  if (Object.keys(settings.data).length > 0) raw.broker = settings.data;
+  const input = DrillRunInputSchema.safeParse(raw);
+  if (!input.success) throw new UsageError(describeSettingsError(input.error));
   return { input: input.data, patch: settings.data, json, slave, keepData };
 }
 
 function report(run: DrillRunDetail): string {
   const s = run.summary;
   const lines = [
-    `drill      ${run.drillId} (${run.title}), run ${run.runId}`,
+    `drill      ${run.drillId} (${run.title}), run ${run.runId}, seed ${run.input.seed ?? '-'}`,
     `settings   ${run.settings.broker.flushDiskType}, ${run.settings.broker.brokerRole}, ${run.settings.traffic.sendMode} sends, ${run.settings.traffic.ackMode}${run.settings.traffic.idempotent ? ', idempotent' : ''}, ${run.settings.traffic.rate} msg/s for ${run.settings.traffic.durationSec} s`,
     `predicted  ${run.prediction?.text ?? '-'}`,
   ];
@@ -164,7 +158,6 @@ async function main(): Promise<number> {
   try {
     log(`[drill] starting a cluster in ${dataDir} ...`);
     await controlPlane.start();
-    if (Object.keys(options.patch).length > 0) await controlPlane.updateSettings(options.patch);
     const runner = drillRunnerFor(controlPlane);
     const { runId } = await runner.run(options.input);
     log(`[drill] ${options.input.drillId} running (run ${runId}) ...`);
@@ -182,8 +175,9 @@ async function main(): Promise<number> {
     if (options.json) {
       const s = run.summary;
       console.log(JSON.stringify({
-        runId, scenario: run.drillId, status: run.status, verdict: run.verdict, verdictReason: run.verdictReason, error: run.error,
+        runId, scenario: run.drillId, seed: run.input.seed, status: run.status, verdict: run.verdict, verdictReason: run.verdictReason, error: run.error,
         config: { ...run.settings.traffic, flushDiskType: run.settings.broker.flushDiskType, brokerRole: run.settings.broker.brokerRole },
+        plan: run.events.find((e) => e.message.startsWith('plan: '))?.detail,
         predicted: run.prediction?.text,
         sent: s?.attempted, statuses: s?.acknowledged, consumed: s?.consumed, lostAcked: s?.lostAcked, lost: s?.lost,
         lostByStage: s?.lostByStage, duplicates: s?.duplicated, gaps: s?.gaps, unexpected: s?.unexpected, recoveryMs: s?.recovery.rtoMs,

@@ -16,19 +16,25 @@ import type { LiveSample } from '../live/types';
 import { DRILLS, drillSpec, type DrillSpec, type FaultStep, type RecoveryStep } from './catalog';
 import { LossLedger, judge } from './loss-ledger';
 import { DrillRecorder } from './recorder';
+import { describePlan, freshSeed, planFor, type DrillPlan, type FlapBurst } from './drill-plan';
+import { TransactionTraffic } from '../traffic/transaction-traffic';
+import { settingInfo, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
 import { createRequest } from '../../broker/protocol/remoting-command';
 import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
 import type {
-  CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRunDetail,
+  CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRerunInput, DrillRunDetail,
   DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LedgerCounts, Verdict,
 } from './types';
 
 export class DrillBusyError extends Error {}
+export class DrillNotFoundError extends Error {}
 export class DrillInputError extends Error {}
 class DrillAborted extends Error {}
 
 const DRAIN_QUIET_MS = 3000;
+/** the transaction runner's local work between half message and commit: the window a crash lands in */
+const TX_LOCAL_TRANSACTION_MS = 300;
 const DRAIN_QUIET_OUTSTANDING_MS = 8000;
 const RESTART_TIMEOUT_MS = 60_000;
 const FLUSH_RECORD_MS = 1000;
@@ -41,6 +47,12 @@ interface Run {
   input: DrillRunInput;
   settings: DrillRunSettings;
   prediction: DrillPrediction;
+  /** everything random in the run, from its seed */
+  plan: DrillPlan;
+  /** broker settings the run applies for itself (its input's and the drill's own), restored after it */
+  brokerPatch: BrokerSettingsPatch;
+  /** transaction runners started so far (their producer ids are tx1-…, tx2-…) */
+  txRunners: number;
   startedAt: number;
   topic: string;
   group: string;
@@ -52,7 +64,7 @@ interface Run {
   ledger: LossLedger;
   abort: AbortController;
   cancelRequested: boolean;
-  /** subjects (broker, slave, traffic, consumers) whose exit the drill itself causes right now */
+  /** subjects (broker, slave, traffic, consumers, transactions) whose exit the drill itself causes right now */
   expectExit: Set<string>;
   /** undo steps for what the fault changed (run in cleanup when recovery did not run) */
   undo: Map<string, () => Promise<void>>;
@@ -124,9 +136,20 @@ export class DrillRunner {
   private readonly recorder: DrillRecorder;
   private readonly finished = new Map<string, Promise<DrillOutcome>>();
   private orphansChecked: Promise<void>;
+  /** the transaction runner of a transactional drill (one at a time, like the drill) */
+  private readonly transactions: TransactionTraffic;
 
   constructor(readonly controlPlane: ControlPlane) {
     this.recorder = new DrillRecorder(controlPlane.prisma, (id) => drillSpec(id).title);
+    this.transactions = new TransactionTraffic({
+      events: (producerId, events) => this.current?.ledger.addTransactionEvents(producerId, events),
+      exit: (info) => {
+        const run = this.current;
+        if (!run) return;
+        this.event(run, 'process', `transaction runner ${info.reason}`, { expected: info.expected });
+        if (!info.expected && !run.expectExit.has('transactions')) this.fail(run, `unexpected crash during the drill: transaction runner ${info.reason}`);
+      },
+    });
     controlPlane.drillStatus = () => this.status();
     this.orphansChecked = this.recorder.failOrphans().catch((error: Error) => console.error(`[drills] ${error.message}`));
   }
@@ -155,11 +178,17 @@ export class DrillRunner {
         case 'traffic-runner':
           return view(true);
         case 'producer-link-fault':
-          return view(false, 'not built yet: only the HA link has a fault proxy');
+          if (promoted) return view(false, 'the client-port proxy fronts the original master; the group runs on the promoted slave');
+          return view(cp.clientPort.address !== undefined, 'the client-port fault proxy is not listening');
         case 'transaction-producer':
-          return view(false, 'not built yet: the traffic runner sends plain messages only');
+          return view(true);
       }
     });
+  }
+
+  /** The broker settings a run applies for itself: the drill's own, then the input's (a re-run's configuration). */
+  private brokerPatchFor(spec: DrillSpec, input: Partial<DrillRunInput>): BrokerSettingsPatch {
+    return { ...(spec.brokerPatch ?? {}), ...(input.broker ?? {}) };
   }
 
   /** The settings a run of `spec` would run under now, with the input's overrides. */
@@ -167,7 +196,8 @@ export class DrillRunner {
     const cp = this.controlPlane;
     const state = cp.state();
     return {
-      broker: { ...cp.settings.get() },
+      // preview() validates the merge (cross-field rules included) and throws a ZodError when it breaks one.
+      broker: cp.settings.preview(this.brokerPatchFor(spec, input)).settings,
       traffic: {
         sendMode: input.sendMode ?? state.traffic.config?.sendMode ?? 'sync',
         ackMode: input.ackMode ?? cp.consumers.input?.ackMode ?? 'after-processing',
@@ -209,10 +239,19 @@ export class DrillRunner {
     const missing = this.capabilityViews(spec).filter((c) => !c.available);
     if (missing.length > 0) throw new DrillInputError(`${spec.id} cannot run now: ${missing.map((c) => `${c.label}: ${c.reason}`).join('; ')}`);
     const runId = `d${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;
-    const settings = this.settingsFor(spec, input);
+    let settings: DrillRunSettings;
+    try {
+      settings = this.settingsFor(spec, input);
+    } catch (error) {
+      throw new DrillInputError(`the settings of this run are invalid: ${(error as Error).message}`);
+    }
+    const seed = input.seed ?? freshSeed();
+    // The record keeps the seed even when the caller gave none: the run can be repeated from it.
+    input = { ...input, seed };
     const startedAt = Date.now();
     const run: Run = {
       runId, spec, input, settings, prediction: spec.predict(settings), startedAt,
+      plan: planFor(spec, settings, seed), brokerPatch: this.brokerPatchFor(spec, input), txRunners: 0,
       topic: `Drill_${spec.id.replace(/-/g, '_')}_${runId}`,
       group: `drill-${runId}`,
       phase: 'starting', message: 'preparing the cluster', phaseSince: startedAt,
@@ -247,7 +286,7 @@ export class DrillRunner {
     return {
       runId: run.runId, drillId: run.spec.id, title: run.spec.title, phase: run.phase, progress: this.progress(run, now), message: run.message,
       startedAt: run.startedAt, elapsedMs: now - run.startedAt, settings: run.settings, prediction: run.prediction, counts: this.counts(run, now),
-      cancelRequested: run.cancelRequested,
+      cancelRequested: run.cancelRequested, seed: run.plan.seed, ...(run.input.rerunOf ? { rerunOf: run.input.rerunOf } : {}),
     };
   }
 
@@ -345,6 +384,7 @@ export class DrillRunner {
     let outcome: DrillOutcome;
     try {
       this.event(run, 'phase', `starting: ${run.spec.title}`, { prediction: run.prediction, settings: run.settings });
+      this.event(run, 'note', `plan: ${describePlan(run.plan)}`, { plan: run.plan });
       await this.prepare(run, signal);
       await this.drive(run, signal);
       await this.drain(run, signal);
@@ -390,11 +430,25 @@ export class DrillRunner {
       run.message = 'starting the master';
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'starting the master', signal);
     }
+    await this.applyBrokerPatch(run, signal);
     // The run's own topic, created with defaultTopicQueueNums before anyone subscribes to it.
     await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: 6 }), 10_000, 'creating the topic', signal);
     await waitFor(() => cp.listTopics().some((r) => r.topic === run.topic), 10_000, `the name server routing ${run.topic}`, signal);
     if (run.spec.workload.consumersStart !== 'after-recovery') await this.startConsumers(run, signal);
     await this.startProducer(run, signal);
+  }
+
+  /** Puts the run's own broker settings in force, and registers their restoration. */
+  private async applyBrokerPatch(run: Run, signal: AbortSignal): Promise<void> {
+    const cp = this.controlPlane;
+    const current = cp.settings.get();
+    const keys = (Object.keys(run.brokerPatch) as (keyof BrokerSettingsPatch)[]).filter((k) => run.brokerPatch[k] !== current[k]);
+    if (keys.length === 0) return;
+    const previous = Object.fromEntries(keys.map((k) => [k, current[k]])) as BrokerSettingsPatch;
+    const patch = Object.fromEntries(keys.map((k) => [k, run.brokerPatch[k]])) as BrokerSettingsPatch;
+    run.undo.set('settings', async () => { await bounded(cp.updateSettings(previous), 10_000, 'restoring the settings the drill changed'); });
+    await bounded(cp.updateSettings(patch), 10_000, 'applying the drill\'s settings', signal);
+    this.event(run, 'setting', `for this run: ${keys.map((k) => `${k} ${String(patch[k])}`).join(', ')} (restored afterwards)`, { patch, previous });
   }
 
   private async startConsumers(run: Run, signal: AbortSignal): Promise<void> {
@@ -411,7 +465,20 @@ export class DrillRunner {
   private async startProducer(run: Run, signal: AbortSignal): Promise<void> {
     const cp = this.controlPlane;
     const t = run.settings.traffic;
-    await bounded(cp.startTraffic({ rate: t.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0, topic: run.topic }), 15_000, 'starting the traffic', signal);
+    if (run.spec.workload.producer === 'transactional') {
+      run.txRunners++;
+      const producerId = `tx${run.txRunners}-${run.runId}`;
+      run.ledger.addProducer(producerId);
+      await bounded(this.transactions.start({
+        namesrvAddr: cp.namesrv.address, topic: run.topic, producerGroup: `drill-tx-${run.runId}`, producerId, rate: t.rate, bodySize: t.bodySize,
+        seed: run.plan.trafficSeed, localTransactionMs: TX_LOCAL_TRANSACTION_MS, sendMsgTimeout: run.settings.broker.sendMsgTimeout,
+      }), 40_000, 'starting the transaction runner', signal);
+      this.event(run, 'traffic', `transaction runner ${producerId} of group drill-tx-${run.runId}: ${t.rate} tx/s, ${TX_LOCAL_TRANSACTION_MS} ms local transactions, seeded commit/rollback`);
+      return;
+    }
+    // A drill that faults the producer's link sends through the client-port proxy.
+    const viaClientProxy = run.spec.needs.includes('producer-link-fault');
+    await bounded(cp.startTraffic({ rate: t.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0, topic: run.topic, viaClientProxy, bodySeed: run.plan.trafficSeed }), 15_000, 'starting the traffic', signal);
     const producerId = cp.state().traffic.config?.producerId;
     if (producerId) run.ledger.addProducer(producerId);
     await waitFor(() => cp.state().traffic.state === 'running', 30_000, 'the traffic runner starting', signal);
@@ -425,12 +492,13 @@ export class DrillRunner {
     const end = run.trafficStartedAt + durationMs;
     this.setPhase(run, 'traffic', `${run.settings.traffic.rate} msg/s, ${run.settings.traffic.sendMode} sends to ${run.topic}`);
     if (spec.inject) {
-      await sleep(run.trafficStartedAt + durationMs * spec.timing.faultAt - Date.now(), signal);
+      await sleep(run.trafficStartedAt + run.plan.faultAtMs - Date.now(), signal);
       this.setPhase(run, 'fault', spec.fault);
       run.ledger.markFault(Date.now());
       this.event(run, 'fault.start', spec.fault, { fault: spec.inject });
+      const injectedAt = Date.now();
       await this.inject(run, spec.inject, signal);
-      await sleep(spec.timing.faultForSec * 1000, signal);
+      await sleep(injectedAt + run.plan.faultForMs - Date.now(), signal);
       if (spec.recover) {
         this.setPhase(run, 'recovering', spec.recovery);
         const t0 = Date.now();
@@ -443,7 +511,8 @@ export class DrillRunner {
     }
     await sleep(end - Date.now(), signal);
     run.message = 'stopping the traffic';
-    await bounded(this.controlPlane.stopTraffic(), 20_000, 'stopping the traffic', signal);
+    if (spec.workload.producer === 'transactional') await bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner', signal);
+    else await bounded(this.controlPlane.stopTraffic(), 20_000, 'stopping the traffic', signal);
     this.event(run, 'traffic', 'traffic stopped');
   }
 
@@ -491,10 +560,22 @@ export class DrillRunner {
         run.undo.set('disk', async () => { await bounded(cp.updateSettings({ slowDiskDelayMs: previous }), 10_000, 'restoring slowDiskDelayMs'); });
         return;
       }
-      case 'kill-consumer':
+      case 'kill-consumer': {
+        const index = run.plan.consumerIndex;
         run.expectExit.add('consumers');
-        if (!cp.killConsumer(step.index)) throw new Error(`consumer ${step.index + 1} was not running when the fault was due`);
-        await this.waitExit(run, () => cp.consumers.views()[step.index]?.state === 'running' || cp.consumers.views()[step.index]?.state === 'starting', `consumer ${step.index + 1}`, signal);
+        if (!cp.killConsumer(index)) throw new Error(`consumer ${index + 1} was not running when the fault was due`);
+        await this.waitExit(run, () => cp.consumers.views()[index]?.state === 'running' || cp.consumers.views()[index]?.state === 'starting', `consumer ${index + 1}`, signal);
+        return;
+      }
+      case 'kill-transaction-producer':
+        run.expectExit.add('transactions');
+        if (!this.transactions.kill()) throw new Error('the transaction runner was not running when the fault was due');
+        this.event(run, 'note', 'SIGKILL sent to the transaction runner: its transactions between half message and commit are left to the check-back');
+        await this.waitExit(run, () => this.transactions.running, 'the transaction runner', signal);
+        return;
+      case 'flap-producer-link':
+        run.undo.set('client-link', async () => { cp.clientPort.heal(); });
+        await this.flap(run, run.plan.bursts, signal);
         return;
       case 'kill-producer':
         run.expectExit.add('traffic');
@@ -545,14 +626,63 @@ export class DrillRunner {
         return;
       }
       case 'restart-consumer':
-        if (!cp.restartConsumer(step.index)) throw new Error(`consumer ${step.index + 1} could not be restarted`);
+        if (!cp.restartConsumer(run.plan.consumerIndex)) throw new Error(`consumer ${run.plan.consumerIndex + 1} could not be restarted`);
         run.expectExit.delete('consumers');
+        return;
+      case 'restart-transaction-producer':
+        run.expectExit.delete('transactions');
+        await this.startProducer(run, signal);
+        return;
+      case 'heal-producer-link':
+        cp.clientPort.heal();
+        run.undo.delete('client-link');
         return;
       case 'restart-producer':
         run.expectExit.delete('traffic');
         await this.startProducer(run, signal);
         return;
     }
+  }
+
+  /**
+   * The producer-link flap, burst by burst as the plan lays it out: a drop blackholes the link (both
+   * ways, or only the broker's answers), then resets the connections, discarding what was held (TCP
+   * gave up); a reset ends every connection at once. Retries ride over the short ones.
+   */
+  private async flap(run: Run, bursts: FlapBurst[], signal: AbortSignal): Promise<void> {
+    const cp = this.controlPlane;
+    const start = Date.now();
+    for (const burst of bursts) {
+      await sleep(start + burst.atMs - Date.now(), signal);
+      if (burst.kind === 'reset') {
+        cp.clientPort.resetConnections('flap');
+        continue;
+      }
+      cp.clientPort.setFaults(burst.direction, { blackhole: true }, `flap: drop for ${burst.forMs} ms`);
+      await sleep(burst.forMs, signal);
+      cp.clientPort.setFaults('both', { blackhole: false, reset: true }, 'flap: the held bytes are dropped');
+    }
+  }
+
+  /**
+   * Runs a recorded run's drill again with the same seed and timing (and the rest of its broker
+   * settings) under other settings; the record links the two runs.
+   */
+  async rerun(input: DrillRerunInput): Promise<DrillRunStarted> {
+    const original = await this.recorder.get(input.runId, 0);
+    if (!original) throw new DrillNotFoundError(`runId: no drill run ${input.runId} is recorded`);
+    if (original.input.seed === undefined) throw new DrillInputError(`run ${input.runId} was recorded before runs kept their seed: it cannot be re-run with the same plan`);
+    // The original's live broker settings, then the changes asked for.
+    const broker: BrokerSettingsPatch = Object.fromEntries(Object.entries(original.settings.broker)
+      .filter(([k]) => settingInfo[k as keyof typeof settingInfo]?.live)) as BrokerSettingsPatch;
+    if (input.flushDiskType) broker.flushDiskType = input.flushDiskType;
+    if (input.brokerRole) broker.brokerRole = input.brokerRole;
+    const t = original.settings.traffic;
+    return this.run({
+      drillId: original.drillId, durationSec: t.durationSec, rate: t.rate, consumers: t.consumers,
+      sendMode: input.sendMode ?? t.sendMode, ackMode: input.ackMode ?? t.ackMode, idempotent: input.idempotent ?? t.idempotent,
+      seed: original.input.seed, broker, rerunOf: original.runId,
+    });
   }
 
   /** Waits until the consumers have applied everything, or nothing new arrives for a while; bounded. */
@@ -574,7 +704,8 @@ export class DrillRunner {
       // (slow on a busy machine) is not a sign that nothing more will come.
       const members = this.controlPlane.state().consumers.members;
       if (members.some((m) => m.state !== 'running' || m.queues.length === 0)) lastChange = now;
-      const outstanding = run.ledger.outstanding();
+      // A half message its producer never ended is outstanding until a check-back resolves it.
+      const outstanding = run.ledger.outstanding() + run.ledger.unresolvedHalves();
       run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${c.consumed} applied`;
       if (outstanding === 0 && now - lastChange >= 1000) break;
       if (now - lastChange >= (outstanding > 0 ? DRAIN_QUIET_OUTSTANDING_MS : DRAIN_QUIET_MS)) {
@@ -604,6 +735,7 @@ export class DrillRunner {
     run.undo.clear();
     if (failed) {
       await attempt('stopping the traffic', () => bounded(cp.stopTraffic(), 20_000, 'stopping the traffic'));
+      await attempt('stopping the transaction runner', () => bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner'));
       await attempt('stopping the consumers', () => bounded(cp.stopConsumers(), 20_000, 'stopping the consumers'));
       if (!cp.slaveNode.promotion && cp.state().broker.state !== 'running') {
         await attempt('restarting the master', async () => {

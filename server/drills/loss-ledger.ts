@@ -11,6 +11,7 @@
  * stored in, and each epoch keeps its own watermarks.
  */
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
+import type { TransactionEvent } from '../traffic/transaction-runner-types';
 import { SequenceChecker } from '../../broker/client/sequence-checker';
 import {
   ANOMALY_CAP, LEDGER_STAGES, LEDGER_STATUSES,
@@ -30,6 +31,8 @@ interface MessageRecord {
   delivered: number;
   consumed: number;
   suppressed: number;
+  /** a transactional message: the seeded decision, whether its producer ended it, whether a check-back resolved it */
+  tx?: { decision?: 'COMMIT' | 'ROLLBACK'; ended: boolean; checked: boolean };
 }
 
 export interface AnomalyRow {
@@ -69,6 +72,10 @@ export class LossLedger {
   private powerCut: LedgerSummary['powerCut'] = null;
   private readonly errors = new Map<string, LedgerSummary['errors'][number]>();
   private readonly live = { stored: 0, delivered: 0, consumed: 0, duplicated: 0 };
+  private transactional = false;
+  private checksAnswered = 0;
+  /** producerId|queue|seq of rolled-back messages: their sequence numbers are absent by design */
+  private readonly rolledBackSeqs = new Set<string>();
 
   constructor(private readonly startedAtMs: number, private readonly anomalyCap = ANOMALY_CAP) {}
 
@@ -112,6 +119,39 @@ export class LossLedger {
       m.sentAtMs ??= o.sentAtMs;
       if (o.seq >= 0 && m.seq === undefined) m.seq = o.seq;
     }
+  }
+
+  /**
+   * What a transaction runner reported: half messages (their send outcome and seeded decision), the
+   * transactions it ended, the check-backs it answered. A rolled-back message must never be consumed;
+   * a committed one is judged like any SEND_OK message.
+   */
+  addTransactionEvents(producerId: string, events: TransactionEvent[]): void {
+    this.transactional = true;
+    const outcomes: SendOutcome[] = [];
+    for (const e of events) {
+      if (e.kind === 'half') {
+        outcomes.push({ id: e.id, queueId: e.queueId, seq: e.seq, sentAtMs: e.sentAtMs, latencyMs: e.latencyMs, status: e.status, ...(e.error ? { error: e.error } : {}) });
+        if (!e.id) continue;
+        const m = this.record(e.id);
+        m.producerId ??= producerId;
+        m.queue ??= e.queue || undefined;
+        m.tx ??= { ended: false, checked: false };
+        if (e.decision) m.tx.decision = e.decision;
+        if (e.decision === 'ROLLBACK' && e.queue) this.rolledBackSeqs.add(`${producerId}|${e.queue}|${e.seq}`);
+        continue;
+      }
+      const m = this.record(e.id);
+      m.tx ??= { ended: false, checked: false };
+      m.tx.decision = e.decision;
+      if (e.kind === 'ended') m.tx.ended = true;
+      else {
+        m.tx.checked = true;
+        this.checksAnswered++;
+        m.producerId ??= e.producerId;
+      }
+    }
+    this.addOutcomes(outcomes);
   }
 
   addStage(batch: { stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number }): void {
@@ -173,11 +213,18 @@ export class LossLedger {
     return m;
   }
 
+  /** Half messages whose producer never ended them and no check-back has resolved yet. */
+  unresolvedHalves(): number {
+    let n = 0;
+    for (const m of this.messages.values()) if (m.tx && m.status === 'SEND_OK' && !m.tx.ended && !m.tx.checked) n++;
+    return n;
+  }
+
   /** Messages the producer believes were sent (SEND_OK, a *_TIMEOUT answer, SLAVE_NOT_AVAILABLE, UNCHECKED) not applied yet. */
   outstanding(): number {
     let n = 0;
     for (const m of this.messages.values()) {
-      if (m.consumed + m.suppressed === 0 && m.status !== undefined && !TOLD_FAILED.has(m.status)) n++;
+      if (m.consumed + m.suppressed === 0 && m.status !== undefined && !TOLD_FAILED.has(m.status) && m.tx?.decision !== 'ROLLBACK') n++;
     }
     return n;
   }
@@ -248,9 +295,27 @@ export class LossLedger {
     let duplicated = 0;
     let redeliveries = 0;
     let suppressed = 0;
+    const tx = { committed: 0, rolledBack: 0, rolledBackDelivered: 0, openAtEnd: 0, halfOpenResolved: 0, halfOpen: 0, checksAnswered: this.checksAnswered };
     for (const m of this.messages.values()) {
       const status = m.status ?? 'UNKNOWN';
       acknowledged[status]++;
+      if (m.tx?.decision === 'COMMIT') tx.committed++;
+      if (m.tx && status === 'SEND_OK' && !m.tx.ended) {
+        // A half message its producer never ended (it died first): only a check-back can resolve it.
+        tx.halfOpen++;
+        if (m.tx.checked) tx.halfOpenResolved++;
+      }
+      if (m.tx?.decision === 'ROLLBACK') {
+        tx.rolledBack++;
+        if (m.stored) stored++;
+        if (m.delivered > 0) delivered++;
+        if (m.consumed + m.suppressed > 0 || m.delivered > 0) {
+          tx.rolledBackDelivered++;
+          push({ messageId: m.id, kind: 'unexpected', sendStatus: status, lastStage: this.lastStage(m), detail: { rolledBack: true, producerId: m.producerId, queue: m.queue, seq: m.seq, deliveries: m.delivered } });
+        }
+        continue;
+      }
+      if (m.tx && status === 'SEND_OK' && m.tx.decision === undefined) tx.openAtEnd++;
       if (m.stored) stored++;
       if (m.delivered > 0) delivered++;
       redeliveries += Math.max(0, m.delivered - 1);
@@ -278,8 +343,10 @@ export class LossLedger {
     }
     for (const [id, u] of this.unexpected) push({ messageId: id, kind: 'unexpected', sendStatus: null, lastStage: 'consumed', detail: u });
     const gapStreams: SequenceGapView[] = [];
-    for (const g of this.sequence.openGaps()) {
-      // A gap left by a send the producer was told failed is no anomaly: that number was never stored.
+    for (const open of this.sequence.openGaps()) {
+      // A rolled-back transaction's number is absent by design, not a gap.
+      const g = { ...open, missing: open.missing.filter((seq) => !this.rolledBackSeqs.has(`${open.producerId}|${open.queue}|${seq}`)) };
+      if (g.missing.length === 0) continue;
       gapStreams.push({ producerId: g.producerId, queue: g.queue, missing: g.missing.slice(0, 50), missingCount: g.missing.length });
       push({ messageId: `${g.producerId}|${g.queue}`, kind: 'gap', sendStatus: null, lastStage: null, detail: { missing: g.missing.slice(0, 200), missingCount: g.missing.length } });
     }
@@ -298,7 +365,8 @@ export class LossLedger {
       duplicated,
       redeliveries,
       duplicatesSuppressed: suppressed,
-      unexpected: this.unexpected.size,
+      unexpected: this.unexpected.size + tx.rolledBackDelivered,
+      ...(this.transactional ? { transactions: tx } : {}),
       gaps: gapStreams.reduce((n, g) => n + g.missingCount, 0),
       gapStreams,
       recovery: this.recovery(),
@@ -319,8 +387,15 @@ export class LossLedger {
  * were lost and the prediction said they might be, PASS otherwise.
  */
 export function judge(summary: LedgerSummary, prediction: DrillPrediction): { verdict: Verdict; reason: string } {
+  const tx = summary.transactions;
+  if (tx && tx.rolledBackDelivered > 0) {
+    return { verdict: 'FAIL', reason: `${tx.rolledBackDelivered} rolled-back transactional message(s) were delivered to a consumer` };
+  }
   if (summary.unexpected > 0) {
     return { verdict: 'FAIL', reason: `${summary.unexpected} message(s) were consumed that no producer of this run sent` };
+  }
+  if (tx && tx.halfOpenResolved < tx.halfOpen) {
+    return { verdict: 'FAIL', reason: `${tx.halfOpen - tx.halfOpenResolved} of ${tx.halfOpen} half message(s) left by the killed producer were never resolved by a check-back` };
   }
   if (summary.lostAcked > 0 && !prediction.sendOkLossPossible) {
     return { verdict: 'FAIL', reason: `${summary.lostAcked} SEND_OK message(s) were never consumed, and these settings promise none is lost (${prediction.text})` };
@@ -338,5 +413,6 @@ export function judge(summary: LedgerSummary, prediction: DrillPrediction): { ve
   }
   const dupNote = summary.duplicated > 0 ? `; ${summary.duplicated} message(s) applied twice (at-least-once)` : '';
   const chance = prediction.sendOkLossPossible ? ' (these settings allow a loss; none happened this time)' : '';
-  return { verdict: 'PASS', reason: `no message the producer was told was sent is lost${chance}${failedNote}${dupNote}` };
+  const txNote = tx ? `; ${tx.committed} committed, ${tx.rolledBack} rolled back (none delivered), ${tx.halfOpenResolved} half message(s) of the killed producer resolved by check-back` : '';
+  return { verdict: 'PASS', reason: `no message the producer was told was sent is lost${chance}${failedNote}${dupNote}${txNote}` };
 }

@@ -118,14 +118,20 @@ export class DrillRecorder {
   async get(runId: string, anomalyLimit: number): Promise<DrillRunDetail | null> {
     const row = await this.prisma.drillRun.findUnique({ where: { id: runId } });
     if (!row) return null;
-    const [events, samples, anomalies] = await Promise.all([
+    const [events, samples, anomalies, reruns] = await Promise.all([
       this.prisma.drillEvent.findMany({ where: { runId }, orderBy: [{ t: 'asc' }, { id: 'asc' }] }),
       this.prisma.drillSample.findMany({ where: { runId }, orderBy: [{ t: 'asc' }, { id: 'asc' }] }),
       this.prisma.drillAnomaly.findMany({ where: { runId }, orderBy: { id: 'asc' }, take: anomalyLimit }),
+      // A re-run names its original in its input JSON (the schema has no column for it).
+      this.prisma.drillRun.findMany({
+        where: { input: { contains: `"rerunOf":"${runId}"` } }, orderBy: { startedAt: 'desc' }, take: 20,
+        select: { id: true, status: true, verdict: true, startedAt: true },
+      }),
     ]);
     const timeline: DrillTimelineEvent[] = events.map((e) => ({ t: e.t, kind: e.kind as DrillEventKind, message: e.message, detail: JSON.parse(e.detail) as unknown }));
     return {
       ...this.view(row),
+      reruns: reruns.map((r) => ({ runId: r.id, status: r.status as DrillRunStatus, verdict: r.verdict as Verdict | null, startedAt: r.startedAt.getTime() })),
       events: timeline,
       samples: samples.map((s): DrillSampleView => ({ t: s.t, sample: JSON.parse(s.sample) as LiveSample })),
       faultWindows: faultWindows(timeline),

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { SendMode, AckMode } from '../../broker/ipc';
-import type { BrokerSettings } from '../../broker/config/broker-config';
+import { BrokerSettingsPatchSchema, type BrokerSettings } from '../../broker/config/broker-config';
 import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
 
 // ---- identities ----
@@ -225,6 +225,13 @@ export interface LedgerSummary {
   powerCut: { lostBytes: number; flushedOffset: number; maxOffset: number } | null;
   /** the producer's error messages, grouped (at most 10 distinct), for failed sends with or without an id */
   errors: { status: LedgerStatus; error: string; count: number }[];
+  /**
+   * transactional runs only: decisions (committed, rolledBack), rolled-back messages a consumer got
+   * (each one a broken guarantee), half messages whose producer died before ending them (halfOpen) and
+   * how many of those a check-back resolved, messages with no decision known at the end (openAtEnd),
+   * check-backs answered by the run's producers
+   */
+  transactions?: { committed: number; rolledBack: number; rolledBackDelivered: number; halfOpen: number; halfOpenResolved: number; openAtEnd: number; checksAnswered: number };
   /** per-message anomaly rows: how many there were, how many were recorded (capped) */
   anomalies: { total: number; recorded: number; capped: boolean; cap: number };
 }
@@ -246,6 +253,10 @@ export interface DrillStatus {
   prediction: DrillPrediction;
   counts: LedgerCounts;
   cancelRequested: boolean;
+  /** the run's seed (its plan: fault timing, the killed consumer, flap bursts, bodies, transaction decisions) */
+  seed: number;
+  /** the run this one re-runs, if it is a re-run */
+  rerunOf?: string;
 }
 
 // ---- recorded runs ----
@@ -310,6 +321,8 @@ export interface FaultWindow {
 }
 
 export interface DrillRunDetail extends DrillRunView {
+  /** runs that re-ran this one (newest first), for the links on the replay page */
+  reruns: { runId: string; status: DrillRunStatus; verdict: Verdict | null; startedAt: number }[];
   events: DrillTimelineEvent[];
   samples: DrillSampleView[];
   faultWindows: FaultWindow[];
@@ -333,6 +346,16 @@ export const DrillRunInputSchema = z.object({
     .min(1, 'consumers must be at least 1').max(4, 'consumers must be at most 4').optional(),
   /** a label carried into the record (e.g. the run this one re-runs) */
   label: z.string().regex(topicSafe, 'label must be 1-64 characters of letters, digits, _ or -').optional(),
+  /**
+   * decides everything random in the run (fault timing jitter, which consumer is killed, the flap
+   * bursts, message bodies, transaction decisions); absent → a fresh one, recorded with the run
+   */
+  seed: z.number({ error: 'seed must be a number' }).int('seed must be a whole number').min(0, 'seed must not be negative')
+    .max(0xffff_ffff, 'seed must be at most 4294967295 (32 bits)').optional(),
+  /** broker settings the run runs under (applied for the run, restored after it): a re-run's configuration */
+  broker: BrokerSettingsPatchSchema.optional(),
+  /** the run this one re-runs (same drill, seed and timing, other settings) */
+  rerunOf: z.string().regex(/^[a-z0-9]{6,40}$/, 'rerunOf must be a run id').optional(),
 }).strict();
 export type DrillRunInput = z.infer<typeof DrillRunInputSchema>;
 
@@ -349,6 +372,17 @@ export const DrillGetInputSchema = z.object({
   anomalyLimit: z.number({ error: 'anomalyLimit must be a number' }).int('anomalyLimit must be a whole number').min(0, 'anomalyLimit must not be negative').max(5000, 'anomalyLimit must be at most 5000').default(1000),
 }).strict();
 export type DrillGetInput = z.infer<typeof DrillGetInputSchema>;
+
+/** The settings a re-run may change; everything else (seed, timing, the other broker settings) is the original run's. */
+export const DrillRerunInputSchema = z.object({
+  runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
+  flushDiskType: z.enum(['SYNC_FLUSH', 'ASYNC_FLUSH'], { error: 'flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH' }).optional(),
+  brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).optional(),
+  sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
+  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).optional(),
+  idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
+}).strict();
+export type DrillRerunInput = z.infer<typeof DrillRerunInputSchema>;
 
 export const DrillCancelInputSchema = z.object({
   runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits').optional(),

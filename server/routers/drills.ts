@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { drillProcedure, viewerProcedure, router } from './trpc';
-import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRunInputSchema } from '../drills/types';
-import { DrillBusyError, drillRunnerFor } from '../drills/drill-runner';
+import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRerunInputSchema, DrillRunInputSchema } from '../drills/types';
+import { DrillBusyError, DrillNotFoundError, drillRunnerFor } from '../drills/drill-runner';
 
 /** Crash drills (server/drills/): the catalog, one run at a time, its live status, the recorded runs. */
 export const drillsRouter = router({
@@ -11,6 +11,15 @@ export const drillsRouter = router({
       return await drillRunnerFor(ctx.controlPlane).run(input);
     } catch (error) {
       throw new TRPCError({ code: error instanceof DrillBusyError ? 'CONFLICT' : 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+  }),
+  /** The same drill, seed and timing as a recorded run, under other settings; the two runs link to each other. */
+  rerun: drillProcedure.input(DrillRerunInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      return await drillRunnerFor(ctx.controlPlane).rerun(input);
+    } catch (error) {
+      const code = error instanceof DrillBusyError ? 'CONFLICT' : error instanceof DrillNotFoundError ? 'NOT_FOUND' : 'PRECONDITION_FAILED';
+      throw new TRPCError({ code, message: (error as Error).message });
     }
   }),
   status: viewerProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).status()),

@@ -2,6 +2,8 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { drillProcedure, operatorProcedure, router } from './trpc';
+import { asTrpc } from '../messages/console-errors';
+import { publishOne } from '../messages/publish';
 
 export const TrafficInputSchema = z.object({
   rate: z.number({ error: 'rate must be a number of messages per second' })
@@ -12,6 +14,20 @@ export const TrafficInputSchema = z.object({
   sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).default('sync'),
   count: z.number({ error: 'count must be a number' }).int('count must be a whole number').min(0, 'count must not be negative (0 = until stopped)').default(0),
   topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, %, |, _ or -').default('TopicTest'),
+  keyPattern: z.string({ error: 'keyPattern must be text such as order-{n}' })
+    .max(64, 'keyPattern must be at most 64 characters')
+    .regex(/^\S*$/, 'keyPattern must not contain spaces (a space separates keys in KEYS)')
+    .refine((p) => p === '' || p.includes('{n}'), 'keyPattern must contain {n} (the message number), so every message gets its own key')
+    .optional(),
+}).strict();
+
+export const PublishInputSchema = z.object({
+  topic: z.string({ error: 'topic must be a topic name' }).regex(/^[|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, |, _ or -').default('TopicTest'),
+  body: z.string({ error: 'body must be text' }).max(65_536, 'body must be at most 65536 characters').default(''),
+  keys: z.string({ error: 'keys must be text' }).trim().max(128, 'keys must be at most 128 characters').optional(),
+  tags: z.string({ error: 'tags must be text' }).trim().max(64, 'tags must be at most 64 characters')
+    .refine((t) => !t.includes('||') && !/\s/.test(t), 'tags must be one tag, without spaces or ||').optional(),
+  queueId: z.number({ error: 'queueId must be a queue number' }).int('queueId must be a whole number').min(0, 'queueId must not be negative').max(1023, 'queueId must be at most 1023').optional(),
 }).strict();
 
 export const trafficRouter = router({
@@ -27,6 +43,8 @@ export const trafficRouter = router({
     await ctx.controlPlane.stopTraffic();
     return ctx.controlPlane.state().traffic;
   }),
+  /** One message through the console's real producer (SEND_MESSAGE_V2); the SendResult comes back. */
+  publish: operatorProcedure.input(PublishInputSchema).mutation(({ ctx, input }) => asTrpc(() => publishOne(ctx.controlPlane, input))),
 });
 
 export const ConsumersInputSchema = z.object({

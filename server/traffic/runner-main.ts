@@ -6,6 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import { Producer, type SendResult } from '../../broker/client/producer.js';
 import type { ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../../broker/ipc.js';
+import { seededBytes } from '../drills/drill-plan.js';
 
 /** Sends in flight at once; past this the runner falls behind its rate rather than queueing without bound. */
 const MAX_IN_FLIGHT = 512;
@@ -17,15 +18,23 @@ const send = (message: TrafficToParent) => {
 
 function main(): void {
   const config = JSON.parse(process.env.ZL_TRAFFIC ?? '') as TrafficConfig;
-  const producer = new Producer({ producerGroup: config.producerGroup, producerId: config.producerId, namesrvAddr: config.namesrvAddr, brokerAddr: config.brokerAddr });
-  const body = randomBytes(Math.max(0, config.bodySize));
+  const producer = new Producer({
+    producerGroup: config.producerGroup, producerId: config.producerId, namesrvAddr: config.namesrvAddr, brokerAddr: config.brokerAddr,
+    ...(config.brokerAddressMap ? { brokerAddressMap: config.brokerAddressMap } : {}),
+    ...(config.sendMsgTimeout !== undefined ? { sendMsgTimeout: config.sendMsgTimeout } : {}),
+    ...(config.retryTimesWhenSendFailed !== undefined ? { retryTimesWhenSendFailed: config.retryTimesWhenSendFailed } : {}),
+    ...(config.retryTimesWhenSendAsyncFailed !== undefined ? { retryTimesWhenSendAsyncFailed: config.retryTimesWhenSendAsyncFailed } : {}),
+  });
+  const body = config.bodySeed === undefined ? randomBytes(Math.max(0, config.bodySize)) : seededBytes(config.bodySeed, Math.max(0, config.bodySize));
   let outcomes: SendOutcome[] = [];
   let attempted = 0;
   let inFlight = 0;
   let stopped = false;
   const started = performance.now();
 
-  const record = (outcome: SendOutcome) => outcomes.push(outcome);
+  // KEYS of message n (1-based): the configured pattern, or none at all.
+  const keysOf = (n: number): string | undefined =>
+    config.keyPattern ? config.keyPattern.replaceAll('{producer}', config.producerId).replaceAll('{n}', String(n)) : undefined;
   const fromResult = (result: SendResult, sentAtMs: number, t0: number): SendOutcome => ({
     id: result.msgId, queueId: result.queueId, seq: result.seq, sentAtMs, latencyMs: performance.now() - t0,
     status: result.sendStatus, offsetMsgId: result.offsetMsgId, queueOffset: result.queueOffset,
@@ -40,7 +49,9 @@ function main(): void {
     inFlight++;
     const sentAtMs = Date.now();
     const t0 = performance.now();
-    const message = { topic: config.topic, body };
+    const messageKeys = keysOf(attempted);
+    const message = messageKeys === undefined ? { topic: config.topic, body } : { topic: config.topic, body, keys: messageKeys };
+    const record = (outcome: SendOutcome) => outcomes.push(messageKeys === undefined ? outcome : { ...outcome, keys: messageKeys });
     const done = () => {
       inFlight--;
     };

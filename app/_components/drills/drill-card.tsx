@@ -9,6 +9,7 @@ import type { DrillRunInput, DrillSpecView } from '@/server/drills/types';
 import { Button } from '../ui/button';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { DESTRUCTIVE, SettingChips, settingKeys, settingValue } from './common';
+import { useCan } from '../../_lib/session';
 
 export interface CurrentSettings {
   broker: Record<string, unknown> | null;
@@ -59,6 +60,7 @@ export function DrillCard({
   const titleId = `${uid}-title`;
   const [values, setValues] = useState<Record<Field, string>>({ rate: '', durationSec: '', consumers: '', sendMode: '', ackMode: '', idempotent: '' });
   const [confirming, setConfirming] = useState(false);
+  const can = useCan('drill');
 
   const errors: Partial<Record<Field, string>> = {};
   for (const f of ['rate', 'durationSec', 'consumers'] as const) {
@@ -68,7 +70,9 @@ export function DrillCard({
   const invalid = Object.keys(errors).length > 0;
 
   const missing = spec.capabilities.filter((c) => !c.available);
-  const disabledReason = otherRunning
+  const disabledReason = !can.allowed
+    ? can.reason ?? 'your role may not run drills'
+    : otherRunning
     ? `${otherRunning} is running: one drill at a time`
     : !spec.runnable
       ? spec.waitingFor ?? 'not runnable now'

@@ -15,6 +15,7 @@ import { Skeleton } from '../ui/skeleton';
 import { LedgerView } from './ledger';
 import { Notice, runClock, RunStatusBadge, secs, SettingChips, settingKeys, settingValue, VerdictBadge } from './common';
 import { ReplayCharts, toRows } from './replay-charts';
+import { RerunSection } from './rerun';
 
 type DrillRunDetail = RouterOutputs['drills']['get'];
 type DrillTimelineEvent = DrillRunDetail['events'][number];
@@ -122,6 +123,7 @@ function Replay({ run, relevant }: { run: DrillRunDetail; relevant: string[] | u
           </p>
         )}
       </Card>
+      <RerunSection run={run} />
       <Anomalies run={run} />
     </div>
   );
@@ -149,6 +151,7 @@ function Header({ run, relevant, duration }: { run: DrillRunDetail; relevant: st
             <span className="font-mono">{run.drillId}</span> · run <span className="font-mono">{run.runId}</span> · started {new Date(run.startedAt).toLocaleDateString()}{' '}
             {clock(run.startedAt)} · {secs(duration)}
             {run.input.label ? ` · label ${run.input.label}` : ''}
+            {run.input.seed !== undefined ? ` · seed ${run.input.seed}` : ''}
           </p>
         </div>
         <div className="flex flex-wrap items-center gap-2">

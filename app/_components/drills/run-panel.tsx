@@ -10,6 +10,7 @@ import { Card } from '../ui/card';
 import { Skeleton } from '../ui/skeleton';
 import { LedgerView, LiveCounts } from './ledger';
 import { Notice, PHASE_LABEL, PHASE_STEPS, RunStatusBadge, secs, SettingChips } from './common';
+import { useCan } from '../../_lib/session';
 
 function Stepper({ phase, failedAt }: { phase: DrillPhase; failedAt: DrillPhase | null }) {
   const at = phase === 'failed' ? PHASE_STEPS.indexOf(failedAt ?? 'starting') : PHASE_STEPS.indexOf(phase);
@@ -102,6 +103,7 @@ export function RunPanel({
   cancelError: string | null;
   onDismiss(): void;
 }) {
+  const can = useCan('drill');
   const title = status?.title ?? record?.title ?? lastStatus?.title ?? 'Starting a drill';
   const ended = record !== null && record.status !== 'running';
 
@@ -196,9 +198,12 @@ export function RunPanel({
       actions={
         <div className="flex flex-wrap items-center gap-2">
           {status ? (
-            <Button variant="danger" onClick={onCancel} busy={cancelling} disabled={status.cancelRequested} data-testid="drill-cancel">
-              {status.cancelRequested ? 'Cancelling…' : 'Cancel'}
-            </Button>
+            <>
+              <Button variant="danger" onClick={onCancel} busy={cancelling} disabled={status.cancelRequested || !can.allowed} data-testid="drill-cancel" title={can.reason}>
+                {status.cancelRequested ? 'Cancelling…' : 'Cancel'}
+              </Button>
+              {!can.allowed ? <span className="text-xs text-slate-500 dark:text-slate-400">{can.reason}</span> : null}
+            </>
           ) : null}
           {runId && (ended || status) ? (
             <Link

@@ -36,22 +36,24 @@ export const STAGE_HELP: Record<MessageView['ladder'][number]['stage'], string> 
   consumed: 'a consumer answered CONSUME_SUCCESS',
 };
 
-export type SearchKind = 'auto' | 'id' | 'offsetMsgId' | 'offset';
+export type SearchKind = 'auto' | 'id' | 'key' | 'offsetMsgId' | 'offset';
 
-export type LookupInput = { id: string } | { offsetMsgId: string } | { offset: number };
+export type LookupInput = { id: string } | { offsetMsgId: string } | { offset: number } | { key: string };
 
 const HEX_ID = /^[0-9A-Fa-f]{32}$|^[0-9A-Fa-f]{56}$/;
 
 /**
  * What to look up for a typed value. In auto mode digits are a commit-log offset; 32 hex characters are
- * tried as a UNIQ_KEY first and then as an offsetMsgId (both have that shape); anything else is a UNIQ_KEY.
+ * tried as a UNIQ_KEY first and then as an offsetMsgId (both have that shape); anything else is a key (KEYS).
  */
 export function lookupInputs(kind: SearchKind, raw: string): LookupInput[] | string {
   const value = raw.trim();
-  if (!value) return 'Type a message id (UNIQ_KEY), an offsetMsgId or a commit-log offset.';
+  if (!value) return 'Type a message id (UNIQ_KEY), a key, an offsetMsgId or a commit-log offset.';
   switch (kind) {
     case 'id':
       return [{ id: value }];
+    case 'key':
+      return /\s/.test(value) ? 'A key is one word: KEYS separates several keys with spaces, so search for one of them.' : [{ key: value }];
     case 'offsetMsgId':
       return HEX_ID.test(value) ? [{ offsetMsgId: value }] : 'An offsetMsgId is 32 hex characters (store IP + port + commit-log offset).';
     case 'offset':
@@ -59,6 +61,7 @@ export function lookupInputs(kind: SearchKind, raw: string): LookupInput[] | str
     case 'auto':
       if (/^\d+$/.test(value) && Number.isSafeInteger(Number(value))) return [{ offset: Number(value) }];
       if (HEX_ID.test(value)) return [{ id: value }, { offsetMsgId: value }];
-      return [{ id: value }];
+      if (/\s/.test(value)) return 'A key is one word: KEYS separates several keys with spaces, so search for one of them.';
+      return [{ key: value }];
   }
 }

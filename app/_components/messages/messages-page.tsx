@@ -1,10 +1,15 @@
 'use client';
 /**
- * Messages: look one message up (UNIQ_KEY, offsetMsgId or commit-log offset) and see its durability
- * ladder and consumption history; the latest messages below, a click fills the search.
- * Records come from server/live/message-tracker.ts (the last 100 000 messages since the server started).
+ * Messages, in three tabs kept in the URL (?tab=lookup|browse|dlq):
+ * - Look up: one message by UNIQ_KEY, KEYS, offsetMsgId or commit-log offset, with its durability
+ *   ladder and consumption history; the latest messages below, a click fills the search
+ *   (records from server/live/message-tracker.ts; keys also by a bounded broker scan);
+ * - Browse a queue: a page of messages read from the broker without committing an offset;
+ * - Dead-letter queues: %DLQ% topics, their messages, and resend.
+ * ?id=<UNIQ_KEY> or ?key=<key> opens the lookup with that search.
  */
-import { useState, type FormEvent } from 'react';
+import { Suspense, useCallback, useEffect, useState, type FormEvent } from 'react';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
@@ -13,15 +18,59 @@ import { ConsumptionHistory } from './consumption-history';
 import { DurabilityLadder } from './durability-ladder';
 import { lookupInputs, type LookupInput, type SearchKind } from './format';
 import { RecentMessages } from './recent-messages';
+import { KeyResults } from './key-results';
+import { QueueBrowser } from './queue-browser';
+import { DlqView } from './dlq-view';
+import { Tabs } from './tabs';
+
+type Tab = 'lookup' | 'browse' | 'dlq';
+const TABS: { value: Tab; label: string }[] = [
+  { value: 'lookup', label: 'Look up' },
+  { value: 'browse', label: 'Browse a queue' },
+  { value: 'dlq', label: 'Dead-letter queues' },
+];
 
 const KINDS: { value: SearchKind; label: string }[] = [
   { value: 'auto', label: 'Auto' },
   { value: 'id', label: 'UNIQ_KEY' },
+  { value: 'key', label: 'Key (KEYS)' },
   { value: 'offsetMsgId', label: 'offsetMsgId' },
   { value: 'offset', label: 'Commit-log offset' },
 ];
 
 export function MessagesPage() {
+  return (
+    <div className="grid gap-4">
+      <div>
+        <h1 className="text-2xl font-semibold tracking-tight">Messages</h1>
+        <p className="max-w-3xl text-sm text-slate-600 dark:text-slate-400">
+          Look a message up and see when it reached each stage: sent, stored in the commit log, flushed to disk, replicated to the slave,
+          delivered and consumed. A message is safe from a power cut only once flushed, and from losing the master only once replicated.
+          Browse any queue as the broker stores it, and send dead letters back.
+        </p>
+      </div>
+      <Suspense fallback={<Skeleton className="h-40" />}>
+        <MessagesTabs />
+      </Suspense>
+    </div>
+  );
+}
+
+function MessagesTabs() {
+  const params = useSearchParams();
+  const router = useRouter();
+  const pathname = usePathname() ?? '/messages';
+  const fromUrl = params?.get('tab');
+  const tab: Tab = fromUrl === 'browse' || fromUrl === 'dlq' ? fromUrl : 'lookup';
+  const select = (next: Tab) => router.replace(next === 'lookup' ? pathname : `${pathname}?tab=${next}`, { scroll: false });
+  return (
+    <Tabs label="Messages views" tabs={TABS} selected={tab} onSelect={select} idPrefix="messages">
+      {tab === 'lookup' ? <LookupView initialId={params?.get('id') ?? null} initialKey={params?.get('key') ?? null} /> : tab === 'browse' ? <QueueBrowser /> : <DlqView />}
+    </Tabs>
+  );
+}
+
+function LookupView({ initialId, initialKey }: { initialId: string | null; initialKey: string | null }) {
   const [text, setText] = useState('');
   const [kind, setKind] = useState<SearchKind>('auto');
   const [inputs, setInputs] = useState<LookupInput[] | null>(null);
@@ -43,26 +92,34 @@ export function MessagesPage() {
     search(text, kind);
   };
 
-  const pick = (id: string) => {
+  const pick = useCallback((id: string) => {
     setText(id);
     setKind('id');
-    search(id, 'id');
+    const parsed = lookupInputs('id', id);
+    if (typeof parsed !== 'string') {
+      setFormError(null);
+      setInputs(parsed);
+    }
     if (typeof window !== 'undefined') window.scrollTo({ top: 0, behavior: 'smooth' });
-  };
+  }, []);
+
+  // ?id= or ?key= in the URL (a link from the Traffic page, a DLQ resend): search it once.
+  useEffect(() => {
+    const [value, k] = initialId ? [initialId, 'id' as const] : initialKey ? [initialKey, 'key' as const] : [null, null];
+    if (!value || !k) return;
+    setText(value);
+    setKind(k);
+    const parsed = lookupInputs(k, value);
+    if (typeof parsed === 'string') setFormError(parsed);
+    else setInputs(parsed);
+  }, [initialId, initialKey]);
 
   return (
-    <div className="grid gap-4">
-      <div>
-        <h1 className="text-2xl font-semibold tracking-tight">Messages</h1>
-        <p className="max-w-3xl text-sm text-slate-600 dark:text-slate-400">
-          Look a message up and see when it reached each stage: sent, stored in the commit log, flushed to disk, replicated to the slave,
-          delivered and consumed. A message is safe from a power cut only once flushed, and from losing the master only once replicated.
-        </p>
-      </div>
+    <>
       <Card title="Look a message up" titleId="message-search-title">
         <form onSubmit={onSubmit} className="flex flex-wrap items-end gap-2" role="search" noValidate>
           <label className="flex min-w-[16rem] flex-1 flex-col gap-1 text-xs text-slate-600 dark:text-slate-300">
-            Message id (UNIQ_KEY), offsetMsgId or commit-log offset
+            Message id (UNIQ_KEY), key, offsetMsgId or commit-log offset
             <input
               data-testid="message-search"
               value={text}
@@ -94,16 +151,18 @@ export function MessagesPage() {
           <p id="message-search-error" role="alert" className="mt-2 text-sm text-red-700 dark:text-red-300">{formError}</p>
         ) : null}
       </Card>
-      {inputs ? <LookupResult key={JSON.stringify(inputs)} inputs={inputs} /> : null}
+      {inputs ? (
+        'key' in inputs[0] ? <KeyResults key={inputs[0].key} searchKey={inputs[0].key} onPick={pick} /> : <LookupResult key={JSON.stringify(inputs)} inputs={inputs as Exclude<LookupInput, { key: string }>[]} />
+      ) : null}
       <RecentMessages onPick={pick} />
-    </div>
+    </>
   );
 }
 
 const isNotFound = (error: unknown) => (error as { data?: { code?: string } } | null)?.data?.code === 'NOT_FOUND';
 
 /** The first input is tried; on NOT_FOUND the second (auto mode: a 32-hex value may be a UNIQ_KEY or an offsetMsgId). */
-function LookupResult({ inputs }: { inputs: LookupInput[] }) {
+function LookupResult({ inputs }: { inputs: Exclude<LookupInput, { key: string }>[] }) {
   const refetchInterval = (query: { state: { data?: { consumedAt: number | null; dlqAt: number | null } } }) =>
     query.state.data && (query.state.data.consumedAt !== null || query.state.data.dlqAt !== null) ? false : 2000;
   const first = trpc.messages.lookup.useQuery(inputs[0], { retry: false, refetchInterval });

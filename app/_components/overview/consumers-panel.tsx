@@ -7,13 +7,15 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { LiveState } from '@/server/live/types';
-import { errorMessage, invalidFields, trpc } from '../../_lib/trpc';
+import { errorMessage, trpc } from '../../_lib/trpc';
 import { ago, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { HintedSelect, StartStopButtons, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, inputClass, toNumber, type HintedOption } from '../ui/form';
 import { ConfirmDialog } from '../ui/confirm-dialog';
+import { useCan } from '../../_lib/session';
+import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../traffic/field-errors';
 
 type AckMode = 'after-processing' | 'before-processing';
 type Member = LiveState['consumers']['members'][number];
@@ -68,7 +70,9 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
   const restart = trpc.consumers.restart.useMutation({ onSettled: afterChange });
   const formError = start.error ?? stop.error;
   const memberError = kill.error ?? restart.error;
-  const invalid = invalidFields(start.error);
+  const issues = fieldIssues(start.error);
+  const can = useCan('operator');
+  const canKill = useCan('drill');
 
   const alive = members.filter((m) => m.state === 'running' || m.state === 'starting').length;
   const running = fleet.running || alive > 0;
@@ -77,6 +81,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (!can.allowed) return;
     stop.reset();
     const pct = toNumber(failRatePct);
     start.mutate({
@@ -88,8 +93,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
     });
   };
 
-  const errorId = 'consumers-error';
-  const fieldProps = (name: string) => fieldErrorProps(invalid, name, errorId);
+  const fieldProps = (name: string) => invalidProps(issues, name, 'consumers');
 
   const runKill = () => {
     const index = confirm;
@@ -134,6 +138,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                 className={inputClass}
                 {...fieldProps('count')}
               />
+              <FieldError issues={issues} name="count" idPrefix="consumers" />
             </label>
             <label className="text-sm">
               <span className="font-medium">Work</span> <span className="text-slate-500 dark:text-slate-400">(ms)</span>
@@ -150,6 +155,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                 title="Simulated processing time per message"
                 {...fieldProps('processingMs')}
               />
+              <FieldError issues={issues} name="processingMs" idPrefix="consumers" />
             </label>
             <label className="text-sm">
               <span className="font-medium">Fail rate</span> <span className="text-slate-500 dark:text-slate-400">(%)</span>
@@ -167,6 +173,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                 title="Share of deliveries answered with RECONSUME_LATER: drives retries and the DLQ"
                 {...fieldProps('failRate')}
               />
+              <FieldError issues={issues} name="failRate" idPrefix="consumers" />
             </label>
             <HintedSelect
               label="Ack mode"
@@ -197,24 +204,28 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
               </span>
             </label>
             <div className="col-span-full flex flex-wrap items-center gap-2">
-              <StartStopButtons
-                testIdPrefix="consumers"
-                what="consumers"
-                running={running}
-                start={start}
-                stop={stop}
-                onStop={() => {
+              <Button type="submit" variant="primary" data-testid="consumers-start" busy={start.isPending} disabled={!can.allowed}>
+                {running ? 'Restart with these' : 'Start consumers'}
+              </Button>
+              <Button
+                data-testid="consumers-stop"
+                disabled={!running || !can.allowed}
+                busy={stop.isPending}
+                onClick={() => {
                   start.reset();
                   stop.mutate();
                 }}
-              />
+              >
+                Stop
+              </Button>
+              <DisabledReason reason={!can.allowed && can.reason} testId="consumers-start-reason" />
             </div>
           </form>
 
           {formError ? (
-            <p id={errorId} role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+            <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
               {errorMessage(formError)}
-              {invalid.has('failRate') ? ' (the form takes the fail rate in %, 0–100)' : ''}
+              {issues.has('failRate') ? ' (the form takes the fail rate in %, 0–100)' : ''}
             </p>
           ) : null}
         </div>
@@ -272,6 +283,8 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                             variant="primary"
                             className="px-2.5 py-1 text-xs"
                             data-testid={`consumer-restart-${i}`}
+                            disabled={!can.allowed}
+                            title={can.reason}
                             busy={restart.isPending && restart.variables?.index === i}
                             onClick={() => {
                               kill.reset();
@@ -286,7 +299,8 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                           variant="danger"
                           className="px-2.5 py-1 text-xs"
                           data-testid={`consumer-kill-${i}`}
-                          disabled={!up}
+                          disabled={!up || !canKill.allowed}
+                          title={canKill.allowed ? undefined : canKill.reason}
                           busy={kill.isPending && kill.variables?.index === i}
                           onClick={() => setConfirm(i)}
                           aria-label={`Crash consumer ${i + 1} (SIGKILL)`}

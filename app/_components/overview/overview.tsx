@@ -49,7 +49,7 @@ export function Overview() {
           <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
             <BrokerCard state={state} unflushedBytes={live.latest?.unflushedBytes ?? null} />
             <FlushToggle current={state.settings.flushDiskType} brokerRunning={state.broker.state === 'running'} />
-            <TrafficPanel state={state} />
+            <TrafficPanel state={state} compact />
           </div>
           <div className="grid gap-4 xl:grid-cols-3">
             <ConsumersPanel state={state} className={state.replication?.slave ? 'xl:col-span-2' : 'xl:col-span-3'} />

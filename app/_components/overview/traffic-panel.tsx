@@ -1,17 +1,24 @@
 'use client';
 /**
- * Test traffic: one producer process sending at a fixed rate. The server validates the numbers; its
- * message ("rate must be at least 1 msg/s") is shown as is, and the fields it names are marked.
+ * Test traffic: one producer process sending at a fixed rate, optionally with KEYS from a pattern.
+ * The server validates the numbers; each refused field shows the rule beside it. `compact` (the
+ * Overview) keeps rate, size and send mode and links to the Traffic page for the rest.
  */
+import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import type { LiveState } from '@/server/live/types';
-import { errorMessage, invalidFields, trpc } from '../../_lib/trpc';
+import { errorMessage, trpc } from '../../_lib/trpc';
 import { bytes, clock } from '../../_lib/format';
+import { useCan } from '../../_lib/session';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
+import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { HintedSelect, StartStopButtons, fieldErrorProps, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { brokerAvailability } from '../traffic/use-cluster-state';
+import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../traffic/field-errors';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
+type KeysMode = 'none' | 'pattern';
 
 const SEND_MODES: HintedOption<SendMode>[] = [
   { value: 'sync', label: 'sync — wait for each answer', hint: 'Blocks on every SendResult and checks its status: nothing fails silently.' },
@@ -25,14 +32,24 @@ const SEND_MODES: HintedOption<SendMode>[] = [
   { value: 'oneway', label: 'oneway — no answer (UNCHECKED)', hint: 'RocketMQ oneway: the broker sends no answer at all, so nothing is known about the send.' },
 ];
 
+const KEYS_MODES: HintedOption<KeysMode>[] = [
+  { value: 'none', label: 'none', hint: 'Messages carry no KEYS; look them up by UNIQ_KEY or offset.' },
+  { value: 'pattern', label: 'per-message pattern', hint: 'Every message carries KEYS from the pattern: {n} is its number in this run (1, 2, …), {producer} the producer id.' },
+];
 
+const ID = 'traffic';
 
-export function TrafficPanel({ state }: { state: LiveState }) {
+export function TrafficPanel({ state, compact = false }: { state: LiveState; compact?: boolean }) {
   const traffic = state.traffic;
   const utils = trpc.useUtils();
+  const can = useCan('operator');
   const [rate, setRate] = useState('200');
   const [bodySize, setBodySize] = useState('1024');
   const [sendMode, setSendMode] = useState<SendMode>('sync');
+  const [count, setCount] = useState('0');
+  const [topic, setTopic] = useState('TopicTest');
+  const [keysMode, setKeysMode] = useState<KeysMode>('none');
+  const [keyPattern, setKeyPattern] = useState('order-{n}');
   const afterChange = () => {
     void utils.cluster.events.invalidate();
     void utils.cluster.state.invalidate();
@@ -40,18 +57,42 @@ export function TrafficPanel({ state }: { state: LiveState }) {
   const start = trpc.traffic.start.useMutation({ onSettled: afterChange });
   const stop = trpc.traffic.stop.useMutation({ onSettled: afterChange });
   const error = start.error ?? stop.error;
-  const invalid = invalidFields(start.error);
+  const issues = fieldIssues(start.error);
   const running = traffic.state === 'running' || traffic.state === 'starting';
-  const brokerUp = state.broker.state === 'running';
+  const broker = brokerAvailability(state);
+  const startBlocked = !can.allowed ? can.reason : !broker.up && !running ? broker.reason : undefined;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
+    if (startBlocked) return;
     stop.reset();
-    start.mutate({ rate: toNumber(rate), bodySize: toNumber(bodySize), sendMode });
+    start.mutate({
+      rate: toNumber(rate),
+      bodySize: toNumber(bodySize),
+      sendMode,
+      ...(compact ? {} : { count: toNumber(count), topic: topic.trim() }),
+      ...(!compact && keysMode === 'pattern' ? { keyPattern: keyPattern.trim() } : {}),
+    });
   };
 
-  const errorId = 'traffic-error';
-  const fieldProps = (name: string) => fieldErrorProps(invalid, name, errorId);
+  const numberField = (name: string, label: string, unit: string, value: string, set: (v: string) => void, hint?: string) => (
+    <label className="text-sm">
+      <span className="font-medium">{label}</span> <span className="text-slate-600 dark:text-slate-400">({unit})</span>
+      <input
+        data-testid={`traffic-${name === 'bodySize' ? 'body-size' : name}`}
+        name={name}
+        type="number"
+        inputMode="numeric"
+        step={1}
+        value={value}
+        onChange={(e) => set(e.target.value)}
+        className={inputClass}
+        title={hint}
+        {...invalidProps(issues, name, ID)}
+      />
+      <FieldError issues={issues} name={name} idPrefix={ID} />
+    </label>
+  );
 
   return (
     <Card
@@ -67,34 +108,25 @@ export function TrafficPanel({ state }: { state: LiveState }) {
       }
     >
       <form onSubmit={submit} noValidate aria-labelledby="traffic-title" className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-2 2xl:grid-cols-3">
-        <label className="text-sm">
-          <span className="font-medium">Rate</span> <span className="text-slate-500 dark:text-slate-400">(msg/s)</span>
-          <input
-            data-testid="traffic-rate"
-            name="rate"
-            type="number"
-            inputMode="numeric"
-            step={1}
-            value={rate}
-            onChange={(e) => setRate(e.target.value)}
-            className={inputClass}
-            {...fieldProps('rate')}
-          />
-        </label>
-        <label className="text-sm">
-          <span className="font-medium">Body size</span> <span className="text-slate-500 dark:text-slate-400">(bytes)</span>
-          <input
-            data-testid="traffic-body-size"
-            name="bodySize"
-            type="number"
-            inputMode="numeric"
-            step={1}
-            value={bodySize}
-            onChange={(e) => setBodySize(e.target.value)}
-            className={inputClass}
-            {...fieldProps('bodySize')}
-          />
-        </label>
+        {numberField('rate', 'Rate', 'msg/s', rate, setRate)}
+        {numberField('bodySize', 'Body size', 'bytes', bodySize, setBodySize)}
+        {!compact ? numberField('count', 'Count', '0 = until stopped', count, setCount, 'Stop after this many messages') : null}
+        {!compact ? (
+          <label className="text-sm">
+            <span className="font-medium">Topic</span>
+            <input
+              data-testid="traffic-topic"
+              name="topic"
+              value={topic}
+              onChange={(e) => setTopic(e.target.value)}
+              spellCheck={false}
+              autoComplete="off"
+              className={`${inputClass} font-mono`}
+              {...invalidProps(issues, 'topic', ID)}
+            />
+            <FieldError issues={issues} name="topic" idPrefix={ID} />
+          </label>
+        ) : null}
         <HintedSelect
           label="Send mode"
           name="sendMode"
@@ -103,28 +135,70 @@ export function TrafficPanel({ state }: { state: LiveState }) {
           options={SEND_MODES}
           onChange={setSendMode}
           labelClassName="col-span-2 text-sm sm:col-span-1 lg:col-span-2 2xl:col-span-1"
-          errorProps={fieldProps('sendMode')}
+          errorProps={invalidProps(issues, 'sendMode', ID)}
         />
+        {!compact ? (
+          <>
+            <HintedSelect
+              label="Keys"
+              name="keysMode"
+              testId="traffic-keys-mode"
+              value={keysMode}
+              options={KEYS_MODES}
+              onChange={setKeysMode}
+              labelClassName="text-sm"
+            />
+            {keysMode === 'pattern' ? (
+              <label className="col-span-full text-sm">
+                <span className="font-medium">Key pattern</span>{' '}
+                <span className="text-slate-600 dark:text-slate-400">({'{n}'} required, no spaces)</span>
+                <input
+                  data-testid="traffic-key-pattern"
+                  name="keyPattern"
+                  value={keyPattern}
+                  onChange={(e) => setKeyPattern(e.target.value)}
+                  spellCheck={false}
+                  autoComplete="off"
+                  className={`${inputClass} font-mono`}
+                  {...invalidProps(issues, 'keyPattern', ID)}
+                />
+                <FieldError issues={issues} name="keyPattern" idPrefix={ID} />
+              </label>
+            ) : null}
+          </>
+        ) : null}
         <div className="col-span-full flex flex-wrap items-center gap-2">
-          <StartStopButtons
-            testIdPrefix="traffic"
-            what="traffic"
-            running={running}
-            start={start}
-            stop={stop}
-            onStop={() => {
+          <Button type="submit" variant="primary" data-testid="traffic-start" busy={start.isPending} disabled={Boolean(startBlocked)} aria-describedby={startBlocked ? 'traffic-start-reason' : undefined}>
+            {running ? 'Restart with these' : 'Start traffic'}
+          </Button>
+          <Button
+            data-testid="traffic-stop"
+            disabled={!running || !can.allowed}
+            busy={stop.isPending}
+            onClick={() => {
               start.reset();
               stop.mutate();
             }}
-          />
-          {!brokerUp && !running ? (
-            <span className="text-xs text-slate-500 dark:text-slate-400">The broker is {state.broker.state}: sends will fail until it runs.</span>
+          >
+            Stop
+          </Button>
+          <span id="traffic-start-reason">
+            <DisabledReason reason={startBlocked} testId="traffic-start-reason" />
+          </span>
+          {compact ? (
+            <Link href="/traffic" className="ml-auto rounded text-xs font-medium text-emerald-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300">
+              Keys, count, topic, publish one →
+            </Link>
           ) : null}
         </div>
       </form>
 
-      {error ? (
-        <p id={errorId} role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+      {error && issues.size === 0 ? (
+        <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+          {errorMessage(error)}
+        </p>
+      ) : error ? (
+        <p role="alert" className="sr-only">
           {errorMessage(error)}
         </p>
       ) : null}
@@ -132,25 +206,29 @@ export function TrafficPanel({ state }: { state: LiveState }) {
       <div className="mt-3 border-t border-slate-200 pt-3 text-sm dark:border-slate-800">
         {traffic.config ? (
           <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1">
-            <dt className="text-slate-500 dark:text-slate-400">producer</dt>
+            <dt className="text-slate-600 dark:text-slate-400">producer</dt>
             <dd className="break-all font-mono text-xs leading-5" data-testid="traffic-producer-id">
               {traffic.config.producerId}
               {running ? '' : ' (last run)'}
             </dd>
-            <dt className="text-slate-500 dark:text-slate-400">{running ? 'sending' : 'was sending'}</dt>
+            <dt className="text-slate-600 dark:text-slate-400">{running ? 'sending' : 'was sending'}</dt>
             <dd>
               {traffic.config.rate} msg/s · {bytes(traffic.config.bodySize)} · {traffic.config.sendMode} · topic{' '}
               <span className="font-mono text-xs">{traffic.config.topic}</span>
               {traffic.config.count > 0 ? ` · ${traffic.config.count} messages` : ''}
             </dd>
-            <dt className="text-slate-500 dark:text-slate-400">{running ? 'since' : 'ended'}</dt>
+            <dt className="text-slate-600 dark:text-slate-400">keys</dt>
+            <dd data-testid="traffic-keys">
+              {traffic.config.keyPattern ? <span className="font-mono text-xs">{traffic.config.keyPattern}</span> : 'none'}
+            </dd>
+            <dt className="text-slate-600 dark:text-slate-400">{running ? 'since' : 'ended'}</dt>
             <dd>
               {clock(traffic.since)}
-              {traffic.exitReason && !running ? <span className="text-slate-500 dark:text-slate-400"> · {traffic.exitReason}</span> : null}
+              {traffic.exitReason && !running ? <span className="text-slate-600 dark:text-slate-400"> · {traffic.exitReason}</span> : null}
             </dd>
           </dl>
         ) : (
-          <p className="text-slate-500 dark:text-slate-400">No traffic yet — start some.</p>
+          <p className="text-slate-600 dark:text-slate-400">No traffic yet — start some.</p>
         )}
       </div>
     </Card>

@@ -1,0 +1,25 @@
+'use client';
+/**
+ * The cluster's LiveState for pages that act on it: from the live stream, or polled over HTTP
+ * (cluster.state every 2 s) while the stream is down, whichever is newer.
+ */
+import type { LiveState } from '@/server/live/types';
+import { trpc } from '../../_lib/trpc';
+import { useLive, type Live } from '../../_lib/use-live';
+
+export function useClusterState(): { live: Live; state: LiveState | null; error: unknown; refetch(): void } {
+  const live = useLive();
+  const connected = live.status === 'connected';
+  const polled = trpc.cluster.state.useQuery(undefined, { enabled: !connected, refetchInterval: connected ? false : 2000 });
+  const polledState = (polled.data as LiveState | undefined) ?? null;
+  const state = live.state && (connected || !polledState || live.state.t >= polledState.t) ? live.state : polledState;
+  return { live, state, error: !connected && !state ? polled.error : null, refetch: () => void polled.refetch() };
+}
+
+/** Whether a broker can take sends and reads now, and if not a sentence saying why. */
+export function brokerAvailability(state: LiveState | null): { up: boolean; reason?: string } {
+  if (!state) return { up: false, reason: 'the cluster state has not arrived yet' };
+  const promoted = state.replication?.promotion !== undefined && state.replication.slave.state === 'running';
+  if (state.broker.state === 'running' || promoted) return { up: true };
+  return { up: false, reason: `the broker is ${state.broker.state}: restart it on the Overview page first` };
+}

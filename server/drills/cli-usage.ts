@@ -1,0 +1,31 @@
+/**
+ * The drill command's options, in one place: `zeroloss drill --help` prints them, and `zeroloss --help`
+ * (server/cli.ts) includes them in its one-page usage. No side effects: importing this runs nothing.
+ */
+import { DRILL_IDS } from './types';
+
+export const DRILL_USAGE_LINE = 'zeroloss drill --scenario <name> [options]   (or: npm run drill -- <name> [options])';
+
+export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.join(', ')}
+                           (the name may also come first, without --scenario)
+  --flush-disk-type T      SYNC_FLUSH | ASYNC_FLUSH for the run
+  --broker-role R          SYNC_MASTER | ASYNC_MASTER for the run
+  --send-mode MODE         sync | async | async-unchecked | oneway (default sync)
+  --consumer-ack MODE      after-processing | before-processing (default after-processing; alias --ack-mode)
+  --idempotent             consumers dedupe on the message id
+  --messages N             about N messages: the traffic lasts N / rate seconds (not with --duration)
+  --rate N                 messages per second (default: the drill's)
+  --duration S             seconds of traffic (default: the drill's)
+  --consumers N            consumer processes (1-4)
+  --seed S                 0-4294967295: decides everything random in the run (fault timing jitter, which
+                           consumer is killed, the flap bursts, message bodies, transaction decisions);
+                           the same seed and settings give the same plan. Default: a fresh seed, printed
+  --set key=value          any broker setting for the run (repeatable), e.g. --set syncFlushTimeout=1000
+  --no-slave               do not start the slave broker (drills that need one cannot run)
+  --keep-data              keep the temp data directory
+  --json                   print one JSON object instead of the report: scenario, seed, config, sent,
+                           statuses (a count per SendStatus, ERROR, TIMEOUT, UNCHECKED, UNKNOWN), consumed,
+                           lostAcked, lost (per status), duplicates, gaps, recoveryMs, predicted, verdict, ...
+  -h, --help               this text
+
+  exit status: 0 no SEND_OK message lost, 1 some SEND_OK messages lost, 2 a usage error or a run that failed`;

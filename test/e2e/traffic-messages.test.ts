@@ -1,0 +1,190 @@
+/**
+ * The Traffic and Messages pages end to end, in Chromium against the real control plane and broker:
+ * traffic with KEYS started from the Traffic page, one test message published and its SendResult read,
+ * messages looked up by key (the lab's index and the broker scan for an external producer's key), a
+ * queue browsed, dead letters produced by consumers that fail every delivery and one resent from the
+ * DLQ view back to its original topic, where a healthy consumer then consumes it.
+ * Also takes the README's screenshots traffic.png, queue-browse.png and dlq.png.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startAppServer, trpc, type AppServer } from '../support/app-server';
+import { launchChromium } from '../support/browser';
+import { waitFor } from '../support/broker-process';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import { Producer } from '../../broker/client/producer';
+import type { LiveState } from '../../server/live/types';
+
+const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', name), fullPage: true });
+const DLQ_TOPIC = '%DLQ%zeroloss-consumer';
+
+describe('traffic and messages in the dashboard', () => {
+  let app: AppServer;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let page: Page;
+
+  const state = async () => {
+    const r = await trpc<LiveState>(app.url, 'cluster.state', undefined, 'query');
+    assert.ok(r.ok, !r.ok ? r.message : '');
+    return r.data;
+  };
+
+  before(async () => {
+    app = await startAppServer({ env: { ZL_START_SLAVE: '0' } });
+    chromium = await launchChromium();
+    page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    await waitFor('broker running', async () => (await state()).broker.state === 'running', 60_000);
+    // A message that fails once goes straight to the DLQ: no retry delay to wait for.
+    const settings = await trpc(app.url, 'settings.update', { maxReconsumeTimes: 0 });
+    assert.ok(settings.ok, !settings.ok ? settings.message : '');
+  });
+  after(async () => {
+    await chromium?.close();
+    await app?.stop();
+  });
+
+  test('traffic with keys and failing consumers start from the Traffic page; a bad key pattern is refused beside its field', async () => {
+    await page.goto(`${app.url}/traffic`);
+    await page.getByTestId('traffic-state').waitFor({ timeout: 60_000 });
+    await page.getByTestId('consumers-count').fill('1');
+    await page.getByTestId('consumers-fail-rate').fill('100');
+    await page.getByTestId('consumers-start').click();
+    await waitFor('consumer running with queues', async () => (await state()).consumers.members.some((m) => m.state === 'running' && m.queues.length > 0), 30_000);
+
+    await page.getByTestId('traffic-keys-mode').selectOption('pattern');
+    await page.getByTestId('traffic-key-pattern').fill('order-x');
+    await page.getByTestId('traffic-start').click();
+    const fieldError = page.getByTestId('traffic-keyPattern-error');
+    await fieldError.waitFor({ timeout: 10_000 });
+    assert.match(await fieldError.innerText(), /keyPattern must contain \{n\}/);
+    assert.equal(await page.getByTestId('traffic-key-pattern').getAttribute('aria-invalid'), 'true');
+
+    await page.getByTestId('traffic-key-pattern').fill('e2e-{n}');
+    await page.getByTestId('traffic-rate').fill('40');
+    await page.getByTestId('traffic-count').fill('60');
+    await page.getByTestId('traffic-start').click();
+    await page.getByTestId('traffic-keys').filter({ hasText: 'e2e-{n}' }).waitFor({ timeout: 15_000 });
+    await waitFor('60 messages sent and acknowledged', async () => (await state()).totals.byStatus.SEND_OK >= 60, 30_000);
+  });
+
+  test('publish one test message: its SendResult is shown and links to its durability ladder', async () => {
+    await page.getByTestId('publish-keys').fill('e2e-published');
+    await page.getByTestId('publish-body').fill('one message from the e2e test');
+    await page.getByTestId('publish-send').click();
+    await page.getByTestId('publish-result').waitFor({ timeout: 15_000 });
+    assert.equal((await page.getByTestId('publish-status').innerText()).trim(), 'SEND_OK');
+    const msgId = (await page.getByTestId('publish-msg-id').innerText()).trim();
+    assert.match(msgId, /^[0-9A-F]{32}$/);
+    assert.match((await page.getByTestId('publish-offset-msg-id').innerText()).trim(), /^[0-9A-F]{32}$/);
+    assert.match(await page.getByTestId('publish-queue').innerText(), /^TopicTest \/ broker-a \/ [0-3]$/);
+    assert.ok(Number(await page.getByTestId('publish-queue-offset').innerText()) >= 0);
+    await screenshot(page, 'traffic.png');
+
+    await page.getByTestId('publish-ladder-link').click();
+    await page.getByTestId('message-ladder').waitFor({ timeout: 15_000 });
+    assert.equal((await page.getByTestId('message-id').innerText()).trim(), msgId);
+    assert.equal((await page.getByTestId('message-send-status').innerText()).split(' ')[0], 'SEND_OK');
+    assert.equal(await page.getByTestId('ladder-stage-stored').getAttribute('data-reached'), 'true');
+  });
+
+  test('a message is found by its key: the lab\'s own from its index, an external producer\'s by scanning the broker', async () => {
+    await page.goto(`${app.url}/messages`);
+    await page.getByTestId('message-search-kind').selectOption('key');
+    await page.getByTestId('message-search').fill('e2e-7');
+    await page.getByTestId('message-search-submit').click();
+    const match = page.getByTestId('key-match');
+    await match.first().waitFor({ timeout: 15_000 });
+    assert.equal(await match.count(), 1, 'exactly one message carried e2e-7');
+    assert.equal((await page.getByTestId('key-match-keys').innerText()).trim(), 'e2e-7');
+    assert.match(await match.innerText(), /index \+ scan/);
+
+    // An external client's message: not sent by the lab, so only the broker scan can find its key.
+    const producer = new Producer({ producerGroup: 'PID_e2e_external', producerId: 'external-1', namesrvAddr: (await state()).namesrv!.address });
+    try {
+      const sent = await producer.send({ topic: 'TopicTest', body: Buffer.from('external'), keys: 'ext-order-1 ext-customer-9' });
+      assert.equal(sent.sendStatus, 'SEND_OK');
+      const found = await trpc<{ matches: { msgId: string; foundBy: string[] }[]; complete: boolean }>(app.url, 'messages.byKey', { key: 'ext-customer-9' }, 'query');
+      assert.ok(found.ok, !found.ok ? found.message : '');
+      assert.deepEqual(found.data.matches.map((m) => [m.msgId, m.foundBy]), [[sent.msgId, ['scan']]]);
+      assert.equal(found.data.complete, true, 'a small store is scanned whole');
+    } finally {
+      await producer.close();
+    }
+    await page.getByTestId('message-search').fill('ext-customer-9');
+    await page.getByTestId('message-search-submit').click();
+    await page.getByTestId('key-match-keys').filter({ hasText: 'ext-order-1 ext-customer-9' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('message-search').fill('no-such-key');
+    await page.getByTestId('message-search-submit').click();
+    await page.getByTestId('key-not-found').waitFor({ timeout: 15_000 });
+  });
+
+  test('browse a queue: a page read from the broker from a start offset, with keys, offsets and properties, committing no offset', async () => {
+    await page.getByTestId('messages-tab-browse').click();
+    await page.getByTestId('queue-browser').waitFor();
+    assert.match(page.url(), /tab=browse/);
+    await page.getByTestId('browse-topic').selectOption('TopicTest');
+    await page.getByTestId('browse-queue').selectOption('1');
+    await page.getByTestId('browse-start-offset').fill('0');
+    await page.getByTestId('browse-limit').selectOption('10');
+    await page.getByTestId('browse-read').click();
+    await page.getByTestId('browse-row').first().waitFor({ timeout: 15_000 });
+    assert.equal(await page.getByTestId('browse-row').count(), 10);
+    const offsets = await page.getByTestId('browse-row-offset').allInnerTexts();
+    assert.deepEqual(offsets.map(Number), [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    // Round-robin over 4 queues: queue 1 got messages 2, 6, 10, ... of the run.
+    assert.equal((await page.getByTestId('browse-row-keys').first().innerText()).split('\n')[0].trim(), 'e2e-2');
+    await page.getByTestId('browse-row').first().locator('summary').click();
+    assert.match(await page.getByTestId('browse-row').first().innerText(), /UNIQ_KEY/);
+    await page.getByTestId('browse-newer').click();
+    await page.getByTestId('browse-row-offset').first().filter({ hasText: /^10$/ }).waitFor({ timeout: 15_000 });
+    await screenshot(page, 'queue-browse.png');
+
+    const bad = await trpc(app.url, 'messages.browse', { topic: 'TopicTest', queueId: 9 }, 'query');
+    assert.match(!bad.ok ? bad.message : '', /queueId: topic TopicTest has 4 queues/);
+  });
+
+  test('the DLQ view lists the dead letters; one resent after a confirmation reaches the original topic and is consumed', async () => {
+    await waitFor('dead letters', async () => {
+      const topics = await trpc<{ topic: string; messages: number }[]>(app.url, 'messages.dlqTopics', undefined, 'query');
+      return topics.ok && topics.data.some((t) => t.topic === DLQ_TOPIC && t.messages >= 20);
+    }, 30_000);
+    // A healthy consumer from now on, so the resent copy is consumed.
+    const restarted = await trpc(app.url, 'consumers.start', { count: 1, failRate: 0 });
+    assert.ok(restarted.ok, !restarted.ok ? restarted.message : '');
+
+    await page.getByTestId('messages-tab-dlq').click();
+    await page.getByTestId('dlq-topic').filter({ hasText: DLQ_TOPIC }).waitFor({ timeout: 15_000 });
+    const row = page.getByTestId('dlq-row').first();
+    await row.waitFor({ timeout: 15_000 });
+    assert.equal((await row.getByTestId('dlq-original-topic').innerText()).trim(), 'TopicTest');
+    assert.match(await row.innerText(), /RECONSUME_LATER 1 time/);
+    const offset = Number(await row.getAttribute('data-offset'));
+
+    const resendButton = page.getByTestId(`dlq-resend-${offset}`);
+    await resendButton.click();
+    await page.getByRole('dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    assert.equal(await resendButton.evaluate((el) => el === document.activeElement), true, 'Escape closes the dialog and returns focus to its opener');
+    assert.equal(await page.getByTestId('dlq-resend-result').count(), 0, 'nothing was resent after Escape');
+
+    await resendButton.click();
+    await page.getByTestId('confirm-ok').click();
+    await page.getByTestId('dlq-resend-result').waitFor({ timeout: 15_000 });
+    assert.equal((await page.getByTestId('dlq-resend-status').innerText()).trim(), 'SEND_OK');
+    const newId = (await page.getByTestId('dlq-resend-msg-id').innerText()).trim();
+    assert.match(newId, /^[0-9A-F]{32}$/);
+    await screenshot(page, 'dlq.png');
+
+    const consumed = await waitFor('the resent copy consumed from TopicTest', async () => {
+      const r = await trpc<{ topic: string | null; storedAt: number | null; consumedAt: number | null; producerId: string | null }>(app.url, 'messages.lookup', { id: newId }, 'query');
+      return r.ok && r.data.consumedAt !== null ? r.data : undefined;
+    }, 30_000);
+    assert.equal(consumed.topic, 'TopicTest');
+    assert.notEqual(consumed.storedAt, null);
+    assert.match(consumed.producerId ?? '', /^console-/);
+    await page.getByTestId('dlq-resent-as').first().waitFor({ timeout: 10_000 });
+  });
+});

@@ -1,0 +1,184 @@
+/**
+ * The drills drills.test.ts and drills-replication.test.ts do not cover, each under one safe and one
+ * unsafe configuration, on one real cluster (name server, master, slave, producer, consumer and
+ * transaction-runner processes) driven in process by the control plane, as `zeroloss drill` drives it:
+ * slow disk, partition between master and slave, producer crash, producer network flap (through the
+ * fault proxy in front of the master's client port), transaction crash. Also: a re-run keeps the seed
+ * and links to its original, and a process dying when the drill did not kill it fails the run with
+ * its reason and the cluster is restored. Short runs, low rates.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PrismaClient } from '@prisma/client';
+import { ensureSetup } from '../../server/setup';
+import { waitFor } from '../support/broker-process';
+import type { ControlPlane } from '../../server/control-plane';
+import type { DrillRunner } from '../../server/drills/drill-runner';
+import type { DrillRunDetail, DrillRunInput } from '../../server/drills/types';
+
+let dataDir: string;
+let prisma: PrismaClient;
+let cp: ControlPlane;
+let runner: DrillRunner;
+
+before(async () => {
+  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-drills-faults-'));
+  const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
+  ensureSetup({ databaseUrl, skipBuild: true });
+  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([
+    import('../../server/db/prisma'), import('../../server/control-plane'), import('../../server/drills/drill-runner'),
+  ]);
+  prisma = createPrisma(databaseUrl);
+  cp = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  await cp.start();
+  await waitFor('the slave running', async () => cp.slaveNode.running, 30_000);
+  runner = drillRunnerFor(cp);
+});
+
+after(async () => {
+  await cp?.stop();
+  await prisma?.$disconnect();
+  fs.rmSync(dataDir, { recursive: true, force: true });
+});
+
+function line(run: DrillRunDetail, started: number): string {
+  const s = run.summary;
+  const statuses = s ? Object.entries(s.acknowledged).filter(([, n]) => n > 0).map(([k, n]) => `${k} ${n}`).join(', ') : '-';
+  return `# ${run.drillId} seed ${run.input.seed} ${JSON.stringify({ flush: run.settings.broker.flushDiskType, role: run.settings.broker.brokerRole, send: run.settings.traffic.sendMode, ack: run.settings.traffic.ackMode, idem: run.settings.traffic.idempotent })}: `
+    + `${run.status} ${run.verdict} in ${Date.now() - started} ms; ${statuses}; consumed ${s?.consumed} lostAcked ${s?.lostAcked} lost ${JSON.stringify(Object.fromEntries(Object.entries(s?.lost ?? {}).filter(([, n]) => n > 0)))} dup ${s?.duplicated} rto ${s?.recovery.rtoMs}`
+    + (s?.transactions ? ` tx ${JSON.stringify(s.transactions)}` : '');
+}
+
+async function finish(runId: string, started: number): Promise<DrillRunDetail> {
+  const outcome = await runner.wait(runId)!;
+  const run = (await runner.get({ runId, anomalyLimit: 5000 }))!;
+  console.log(line(run, started));
+  assert.ok(outcome, 'the run ended');
+  return run;
+}
+
+/** Runs a drill to its end; the run must be judged (not failed). */
+async function runDrill(input: DrillRunInput): Promise<DrillRunDetail> {
+  const started = Date.now();
+  const { runId } = await runner.run(input);
+  const run = await finish(runId, started);
+  assert.equal(run.status, 'done', `the run ended ${run.status}: ${run.error}`);
+  return run;
+}
+
+test('drills - slow disk under SYNC_FLUSH with syncFlushTimeout below sendMsgTimeout answers FLUSH_DISK_TIMEOUT and loses nothing', async () => {
+  const run = await runDrill({ drillId: 'slow-disk', durationSec: 5, rate: 60, seed: 11, broker: { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 } });
+  const s = run.summary!;
+  assert.equal(run.verdict, 'PASS', run.verdictReason ?? '');
+  assert.ok(s.acknowledged.FLUSH_DISK_TIMEOUT > 0, 'the broker said the flush missed its deadline rather than SEND_OK');
+  assert.equal(s.lostAcked, 0);
+  assert.equal(s.lost.FLUSH_DISK_TIMEOUT, 0, 'a FLUSH_DISK_TIMEOUT message is stored: it is consumed');
+  assert.equal(cp.settings.get().slowDiskDelayMs, 0, 'the disk is fast again after the run');
+  assert.equal(cp.settings.get().flushDiskType, 'ASYNC_FLUSH', 'the run\'s own settings were restored');
+});
+
+test('drills - slow disk under ASYNC_FLUSH (the unsafe side): SEND_OK throughout while nothing reaches the disk', async () => {
+  const run = await runDrill({ drillId: 'slow-disk', durationSec: 5, rate: 60, seed: 11, broker: { flushDiskType: 'ASYNC_FLUSH', syncFlushTimeout: 800 } });
+  const s = run.summary!;
+  assert.equal(run.verdict, 'PASS', run.verdictReason ?? '');
+  assert.equal(s.acknowledged.FLUSH_DISK_TIMEOUT, 0, 'ASYNC_FLUSH never waits for the disk, so it never says it is slow');
+  assert.ok(s.acknowledged.SEND_OK > 200);
+  assert.equal(s.lostAcked, 0);
+});
+
+test('drills - partition master/slave: SYNC_MASTER answers FLUSH_SLAVE_TIMEOUT, ASYNC_MASTER says SEND_OK; neither loses a message', async () => {
+  const sync = await runDrill({ drillId: 'partition-master-slave', durationSec: 5, rate: 60, seed: 5, broker: { brokerRole: 'SYNC_MASTER', slaveTimeout: 800 } });
+  assert.equal(sync.verdict, 'PASS', sync.verdictReason ?? '');
+  assert.ok(sync.summary!.acknowledged.FLUSH_SLAVE_TIMEOUT + sync.summary!.acknowledged.SLAVE_NOT_AVAILABLE > 0, 'SYNC_MASTER did not claim a replication it lacked');
+  assert.equal(sync.summary!.lostTotal - sync.summary!.lost.ERROR - sync.summary!.lost.TIMEOUT, 0);
+  const unsafe = await runDrill({ drillId: 'partition-master-slave', durationSec: 5, rate: 60, seed: 5, broker: { brokerRole: 'ASYNC_MASTER', slaveTimeout: 800 } });
+  assert.equal(unsafe.verdict, 'PASS', unsafe.verdictReason ?? '');
+  assert.equal(unsafe.summary!.acknowledged.FLUSH_SLAVE_TIMEOUT + unsafe.summary!.acknowledged.SLAVE_NOT_AVAILABLE, 0, 'ASYNC_MASTER answers SEND_OK with the slave cut off');
+  assert.equal(unsafe.summary!.lostAcked, 0);
+  assert.equal(cp.settings.get().brokerRole, 'ASYNC_MASTER');
+});
+
+test('drills - producer crash: sync sends lose no SEND_OK; a re-run with async-unchecked (same seed) cannot tell what it lost', async () => {
+  const safe = await runDrill({ drillId: 'producer-crash', durationSec: 4, rate: 150, seed: 7, sendMode: 'sync' });
+  assert.equal(safe.verdict, 'PASS', safe.verdictReason ?? '');
+  assert.equal(safe.summary!.lostAcked, 0);
+  assert.ok(safe.summary!.acknowledged.SEND_OK > 200);
+  assert.ok(safe.events.some((e) => e.kind === 'process' && /traffic runner/.test(e.message)), 'the producer\'s death is on the timeline');
+
+  const started = Date.now();
+  const { runId } = await runner.rerun({ runId: safe.runId, sendMode: 'async-unchecked' });
+  const unsafe = await finish(runId, started);
+  assert.equal(unsafe.status, 'done', unsafe.error ?? '');
+  assert.equal(unsafe.input.seed, 7, 'a re-run keeps the seed');
+  assert.equal(unsafe.input.rerunOf, safe.runId);
+  assert.equal(unsafe.settings.traffic.durationSec, safe.settings.traffic.durationSec, 'and the timing');
+  assert.equal(unsafe.settings.traffic.sendMode, 'async-unchecked');
+  assert.equal(unsafe.summary!.acknowledged.SEND_OK, 0, 'an unchecked producer never learns a SendStatus');
+  assert.ok(unsafe.summary!.acknowledged.UNCHECKED > 200);
+  assert.notEqual(unsafe.verdict, 'FAIL', unsafe.verdictReason ?? '');
+  assert.ok(unsafe.anomalies.filter((a) => a.kind === 'lost').every((a) => a.sendStatus === 'UNCHECKED' || a.sendStatus === 'UNKNOWN' || a.sendStatus === 'ERROR'));
+  const original = (await runner.get({ runId: safe.runId, anomalyLimit: 0 }))!;
+  assert.deepEqual(original.reruns.map((r) => r.runId), [unsafe.runId], 'the original links to its re-run');
+  const planOf = (run: DrillRunDetail) => run.events.find((e) => e.message.startsWith('plan: '))?.message;
+  assert.ok(planOf(safe));
+  assert.equal(planOf(unsafe), planOf(safe), 'same seed and timing, same plan');
+});
+
+test('drills - producer network flap: sync retries hide resets and a timed-out send is told; async-unchecked loses messages silently', async () => {
+  const broker = { sendMsgTimeout: 1000 };
+  const safe = await runDrill({ drillId: 'producer-network-flap', durationSec: 7, rate: 80, seed: 3, sendMode: 'sync', broker });
+  const s = safe.summary!;
+  assert.equal(safe.verdict, 'PASS', safe.verdictReason ?? '');
+  assert.equal(s.lostAcked, 0);
+  assert.ok(s.acknowledged.TIMEOUT + s.acknowledged.ERROR > 0, 'the long drop ran the producer out of time, and it was told');
+  assert.ok(s.recovery.rtoMs !== null, 'sends succeed again once the link heals');
+  assert.ok(safe.events.some((e) => /client-port link/.test(e.message)), 'the bursts are on the timeline');
+  assert.deepEqual(cp.clientPort.view().faults.upstream.blackhole, false, 'the link is healed after the run');
+
+  const unsafe = await runDrill({ drillId: 'producer-network-flap', durationSec: 7, rate: 80, seed: 3, sendMode: 'async-unchecked', broker });
+  assert.equal(unsafe.verdict, 'LOSS_EXPECTED', unsafe.verdictReason ?? '');
+  assert.ok(unsafe.summary!.lost.UNCHECKED > 0, 'sends that ran out of time in the drop are gone, and the producer never knew');
+  assert.equal(unsafe.summary!.lostAcked, 0);
+});
+
+test('drills - transaction crash: the killed producer\'s half messages are resolved by check-back; rolled-back ones never delivered', async () => {
+  // The transaction protocol has no unsafe setting among the drill's knobs: flushDiskType, brokerRole and
+  // the send mode do not decide what a producer crash does to a transaction, the check-back does. So the
+  // second configuration is the other consumer side (before-processing acks, idempotent consumers,
+  // SYNC_FLUSH), and both must show the same guarantees: what this drill proves holds whatever they say.
+  for (const input of [
+    { drillId: 'transaction-crash', durationSec: 5, rate: 40, seed: 21 },
+    { drillId: 'transaction-crash', durationSec: 5, rate: 40, seed: 22, ackMode: 'before-processing', idempotent: true, broker: { flushDiskType: 'SYNC_FLUSH' } },
+  ] satisfies DrillRunInput[]) {
+    const run = await runDrill(input);
+    const tx = run.summary!.transactions!;
+    assert.ok(tx, 'a transactional run has transaction figures');
+    assert.equal(run.verdict, 'PASS', run.verdictReason ?? '');
+    assert.ok(tx.halfOpen > 0, 'the crash left half messages between half and commit');
+    assert.equal(tx.halfOpenResolved, tx.halfOpen, 'every one was resolved by a check-back');
+    assert.ok(tx.checksAnswered > 0);
+    assert.ok(tx.rolledBack > 0 && tx.committed > 0, 'the seed decided both ways');
+    assert.equal(tx.rolledBackDelivered, 0, 'no rolled-back message reached a consumer');
+    assert.equal(run.summary!.lostAcked, 0, 'every committed message was consumed');
+    assert.ok(run.summary!.consumed >= tx.committed - run.summary!.lostTotal);
+  }
+  assert.equal(cp.settings.get().transactionCheckInterval, 60_000, 'the drill\'s short check interval was restored');
+});
+
+test('drills - a process that dies when the drill did not kill it fails the run with the reason, and the cluster is restored', async () => {
+  const started = Date.now();
+  const { runId } = await runner.run({ drillId: 'slow-disk', durationSec: 10, rate: 40, seed: 1, broker: { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 800 } });
+  await waitFor('the slow disk in force', async () => cp.settings.get().slowDiskDelayMs > 0, 20_000);
+  cp.killBroker();
+  const run = await finish(runId, started);
+  assert.equal(run.status, 'failed');
+  assert.match(run.error ?? '', /unexpected crash during the drill: broker-a master killed by SIGKILL/);
+  assert.ok(run.events.some((e) => e.kind === 'recovery' && /master was restarted/.test(e.message)));
+  assert.equal(cp.state().broker.state, 'running', 'the master was restarted');
+  assert.equal(cp.settings.get().slowDiskDelayMs, 0, 'the slow disk was undone');
+  assert.equal(cp.settings.get().flushDiskType, 'ASYNC_FLUSH', 'the run\'s settings were restored');
+  assert.equal(cp.state().traffic.state === 'running', false);
+});
