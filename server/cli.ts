@@ -36,6 +36,9 @@ ${DRILL_USAGE_LINE}
   Runs one crash drill headless on a cluster of its own and judges it.
 ${DRILL_OPTIONS}
 
+zeroloss user add <name> --role viewer|operator|drill|admin   (also: user passwd <name>, user remove <name>, user list)
+  Manages the dashboard's users in its database; the password comes from ZL_PASSWORD or is asked twice.
+
 zeroloss --help    this page`;
 
 interface ClusterOptions {
@@ -150,6 +153,12 @@ switch (command) {
     process.argv.splice(2, 1);
     await import('./drills/cli');
     break;
+  case 'user': {
+    // Users of the dashboard (server/auth/user-cli.ts): add, passwd, remove, list.
+    const { userCommand } = await import('./auth/user-cli');
+    process.exitCode = await userCommand(process.argv.slice(3));
+    break;
+  }
   default:
     console.log(USAGE);
     process.exitCode = command === undefined || command === '--help' || command === '-h' || command === 'help' ? 0 : 2;

@@ -6,6 +6,7 @@
 import http from 'node:http';
 import { ensureSetup } from './setup';
 import { PROJECT_ROOT } from './cluster/child-process';
+import { securityConfig } from './auth/security-config';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
@@ -15,6 +16,8 @@ const namesrvPort = Number(process.env.NAMESRV_PORT ?? 9876);
 const dataDir = process.env.ZL_DATA_DIR ?? 'data';
 
 async function main(): Promise<void> {
+  // Checked first: a bad security setting stops the start before anything is built or listens.
+  const security = securityConfig(process.env, host);
   const { databaseUrl } = ensureSetup();
   process.env.DATABASE_URL = databaseUrl;
   // Loaded after setup: the Prisma client is generated there on first run.
@@ -26,6 +29,11 @@ async function main(): Promise<void> {
     import('./routers/app-router'),
     import('./live/live-hub'),
   ]);
+  const [{ Security }, { createRequestContext }, { admitUpgrade, handleAuditExport, AUDIT_EXPORT_PATH }] = await Promise.all([
+    import('./auth/security'),
+    import('./routers/context'),
+    import('./auth/http-gate'),
+  ]);
 
   const prisma = createPrisma(databaseUrl);
   // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
@@ -33,12 +41,19 @@ async function main(): Promise<void> {
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();
-  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: () => ({ controlPlane }) });
+  const guard = new Security(prisma, security.options);
+  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(controlPlane, guard, req, res) });
   const live = new LiveHub(controlPlane);
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
     if (url.startsWith('/api/trpc/')) return void handleTrpc(req, res);
+    if (url === AUDIT_EXPORT_PATH || url.startsWith(`${AUDIT_EXPORT_PATH}?`)) {
+      return void handleAuditExport(req, res, guard).catch((error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`audit export failed: ${error.message}`);
+      });
+    }
     if (url === '/api/health') {
       res.writeHead(200, { 'content-type': 'application/json' });
       return void res.end(JSON.stringify({ ok: true, broker: controlPlane.state().broker.state }));
@@ -46,8 +61,13 @@ async function main(): Promise<void> {
     void handleNext(req, res);
   });
   server.on('upgrade', (req, socket, head) => {
-    if (new URL(req.url ?? '/', 'http://localhost').pathname === LIVE_PATH) live.handleUpgrade(req, socket, head);
-    else socket.destroy();
+    if (new URL(req.url ?? '/', 'http://localhost').pathname !== LIVE_PATH) return void socket.destroy();
+    socket.on('error', () => socket.destroy());
+    // Same origin and at least a viewer, or the upgrade is answered 403 / 401 (server/auth/http-gate.ts).
+    admitUpgrade(req, socket, guard).then(
+      (admitted) => admitted && live.handleUpgrade(req, socket, head),
+      () => socket.destroy(),
+    );
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -55,6 +75,8 @@ async function main(): Promise<void> {
   });
   const actualPort = (server.address() as { port: number }).port;
   console.log(`[zeroloss] dashboard on http://${host}:${actualPort}  (tRPC /api/trpc, live stream ${LIVE_PATH})`);
+  if (security.notice) console.log(`[zeroloss] ${security.notice}`);
+  else console.log(`[zeroloss] loopback clients without a sign-in are the local admin${security.options.requireLogin ? ' (off: ZL_AUTH=required)' : ''}; others need a sign-in or a token`);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -1,11 +1,12 @@
 'use client';
 /**
  * The header on every page: the name, the sections (overview, settings, topics and clients, drills,
- * traffic, messages) and the live stream's status.
+ * traffic, messages), the live stream's status, and who is signed in (auth/user-menu.tsx).
  */
 import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useLive } from '../_lib/use-live';
+import { UserMenu } from './auth/user-menu';
 
 interface NavItem {
   href: string;
@@ -73,6 +74,7 @@ export function SiteHeader() {
           </ul>
         </nav>
         <LiveIndicator />
+        <UserMenu />
       </div>
     </header>
   );

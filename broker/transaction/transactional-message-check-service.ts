@@ -8,6 +8,8 @@ import { systemClock, type Clock } from '../io/clock.js';
 import { ServiceThread } from '../store/service-thread.js';
 import type { TransactionalMessageService } from './transactional-message-service.js';
 
+const CHECK_WAIT_SLICE_MS = 1000;
+
 export class TransactionalMessageCheckService extends ServiceThread {
   passes = 0;
 
@@ -21,7 +23,14 @@ export class TransactionalMessageCheckService extends ServiceThread {
 
   protected async run(): Promise<void> {
     while (!this.stopped) {
-      await this.waitForRunning(this.settings().transactionCheckInterval);
+      // Waits in slices of at most CHECK_WAIT_SLICE_MS, re-reading the interval, so a shortened
+      // transactionCheckInterval takes effect within a second rather than after the old (60 s) wait.
+      let waitedMs = 0;
+      while (!this.stopped && waitedMs < this.settings().transactionCheckInterval) {
+        const sliceMs = Math.min(CHECK_WAIT_SLICE_MS, this.settings().transactionCheckInterval - waitedMs);
+        await this.waitForRunning(sliceMs);
+        waitedMs += sliceMs;
+      }
       if (this.stopped) break;
       if (this.settings().brokerRole === 'SLAVE') continue;
       try {

@@ -55,7 +55,8 @@ export class AuditNote {
   after?: unknown;
   /** who the entry is about when the caller is nobody yet (a sign-in names the user it tried) */
   actor?: string;
-  role?: string;
+  /** the role to record; null records none (a failed sign-in has no role yet) */
+  role?: string | null;
 
   /** Keeps only the keys whose value changed: a settings flip reads { flushDiskType: ASYNC_FLUSH } → { … SYNC_FLUSH }. */
   change<T extends object>(before: T, after: T): void {

@@ -199,7 +199,8 @@ export class DrillRunner {
       // preview() validates the merge (cross-field rules included) and throws a ZodError when it breaks one.
       broker: cp.settings.preview(this.brokerPatchFor(spec, input)).settings,
       traffic: {
-        sendMode: input.sendMode ?? state.traffic.config?.sendMode ?? 'sync',
+        // A transaction's half message is always a sync send (sendMessageInTransaction).
+        sendMode: spec.workload.producer === 'transactional' ? 'sync' : input.sendMode ?? state.traffic.config?.sendMode ?? 'sync',
         ackMode: input.ackMode ?? cp.consumers.input?.ackMode ?? 'after-processing',
         idempotent: input.idempotent ?? cp.consumers.input?.idempotent ?? false,
         rate: input.rate ?? spec.timing.rate,
@@ -511,7 +512,8 @@ export class DrillRunner {
     }
     await sleep(end - Date.now(), signal);
     run.message = 'stopping the traffic';
-    if (spec.workload.producer === 'transactional') await bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner', signal);
+    // A transaction runner keeps answering check-backs while the drill drains; it stops after the drain.
+    if (spec.workload.producer === 'transactional') this.transactions.pause();
     else await bounded(this.controlPlane.stopTraffic(), 20_000, 'stopping the traffic', signal);
     this.event(run, 'traffic', 'traffic stopped');
   }
@@ -719,6 +721,7 @@ export class DrillRunner {
       await sleep(250, signal);
     }
     await bounded(this.controlPlane.stopConsumers(), 20_000, 'stopping the consumers');
+    if (run.spec.workload.producer === 'transactional') await bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner');
   }
 
   /** Restores what the drill changed; after a failure also stops its traffic and restarts a dead master. Never throws. */

@@ -213,6 +213,14 @@ export class LossLedger {
     return m;
   }
 
+  /**
+   * In a transactional run the broker also stores its own records (the op messages that mark a half
+   * message ended): ids nobody sent, nobody reported and nobody consumed are not the run's messages.
+   */
+  private isSystemRecord(m: MessageRecord): boolean {
+    return this.transactional && !m.tx && m.status === undefined && m.consumed + m.suppressed + m.delivered === 0;
+  }
+
   /** Half messages whose producer never ended them and no check-back has resolved yet. */
   unresolvedHalves(): number {
     let n = 0;
@@ -231,9 +239,14 @@ export class LossLedger {
 
   counts(): LedgerCounts {
     const byStatus = { ...this.anonymous };
-    for (const m of this.messages.values()) byStatus[m.status ?? 'UNKNOWN']++;
+    let attempted = this.anonymousCount;
+    for (const m of this.messages.values()) {
+      if (this.isSystemRecord(m)) continue;
+      byStatus[m.status ?? 'UNKNOWN']++;
+      attempted++;
+    }
     return {
-      attempted: this.messages.size + this.anonymousCount,
+      attempted,
       byStatus,
       stored: this.live.stored,
       delivered: this.live.delivered,
@@ -296,14 +309,18 @@ export class LossLedger {
     let redeliveries = 0;
     let suppressed = 0;
     const tx = { committed: 0, rolledBack: 0, rolledBackDelivered: 0, openAtEnd: 0, halfOpenResolved: 0, halfOpen: 0, checksAnswered: this.checksAnswered };
+    let attempted = this.anonymousCount;
     for (const m of this.messages.values()) {
+      if (this.isSystemRecord(m)) continue;
+      attempted++;
       const status = m.status ?? 'UNKNOWN';
       acknowledged[status]++;
       if (m.tx?.decision === 'COMMIT') tx.committed++;
       if (m.tx && status === 'SEND_OK' && !m.tx.ended) {
         // A half message its producer never ended (it died first): only a check-back can resolve it.
         tx.halfOpen++;
-        if (m.tx.checked) tx.halfOpenResolved++;
+        // Resolved: a check-back answered for it, or it was committed and consumed (either way it is not left half).
+        if (m.tx.checked || m.consumed + m.suppressed > 0) tx.halfOpenResolved++;
       }
       if (m.tx?.decision === 'ROLLBACK') {
         tx.rolledBack++;
@@ -353,7 +370,7 @@ export class LossLedger {
     const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
     const lastEpoch = this.epoch;
     const summary: LedgerSummary = {
-      attempted: this.messages.size + this.anonymousCount,
+      attempted,
       acknowledged,
       consumed,
       delivered,

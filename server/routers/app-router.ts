@@ -6,6 +6,8 @@ import { topicsRouter } from './topics';
 import { clusterRouter } from './cluster';
 import { drillsRouter } from './drills';
 import { messagesRouter } from './messages';
+import { authRouter, tokensRouter, usersRouter } from './auth';
+import { auditRouter } from './audit';
 
 export const appRouter = router({
   settings: settingsRouter,
@@ -15,6 +17,10 @@ export const appRouter = router({
   cluster: clusterRouter,
   drills: drillsRouter,
   messages: messagesRouter,
+  auth: authRouter,
+  users: usersRouter,
+  tokens: tokensRouter,
+  audit: auditRouter,
 });
 
 export type AppRouter = typeof appRouter;

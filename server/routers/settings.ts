@@ -24,7 +24,9 @@ export const settingsRouter = router({
       }
       const { patch, ignoredKeys } = parsed;
       try {
+        const before = ctx.controlPlane.settings.get();
         const settings = await ctx.controlPlane.updateSettings(patch);
+        ctx.audit.change(before, settings);
         return { settings, applied: Object.keys(patch), ignoredKeys };
       } catch (error) {
         throw badSettings(error);
@@ -43,7 +45,10 @@ export const settingsRouter = router({
       throw new TRPCError({ code: 'BAD_REQUEST', message: 'brokerRole: SLAVE is the slave process\'s role, not a setting of the master; start a slave with cluster.startSlave' });
     }
     try {
-      return await ctx.controlPlane.updateSettings(input);
+      const before = ctx.controlPlane.settings.get();
+      const settings = await ctx.controlPlane.updateSettings(input);
+      ctx.audit.change(before, settings); // the audit entry shows each flipped key, before and after
+      return settings;
     } catch (error) {
       if (error instanceof z.ZodError) throw error;
       throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });

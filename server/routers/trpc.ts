@@ -1,14 +1,36 @@
 /**
  * tRPC is initialised once here. Input validation errors become one readable sentence per problem,
  * naming the field and the rule ("rate: must be at least 1 msg/s"); the issues ride along as data.
+ *
+ * Every procedure is built from one base that (1) records each mutation in the audit log, allowed or
+ * refused, (2) refuses a mutation a browser sent from another origin (403), and then, per role
+ * builder, (3) refuses a caller who is nobody (401) or whose role is too low (403). A new mutation
+ * built from these is audited and guarded without anything more.
  */
-import { initTRPC } from '@trpc/server';
+import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { describeSettingsError } from '../../broker/config/broker-config';
 import type { ControlPlane } from '../control-plane';
+import { auditTarget, type AuditNote } from '../auth/audit-log';
+import type { Principal } from '../auth/principal';
+import { roleAtLeast, type Role } from '../auth/roles';
+import type { Security } from '../auth/security';
 
 export interface Context {
   controlPlane: ControlPlane;
+  security: Security;
+  /** who is calling; null = nobody (then `authFailure` says why) */
+  principal: Principal | null;
+  authFailure: string | null;
+  /** why this request counts as cross-origin (CSRF), or null */
+  originProblem: string | null;
+  remoteAddress: string;
+  /** what the procedure adds to its audit entry (before/after of a settings flip) */
+  audit: AuditNote;
+  /** sets a cookie on the response (sign-in, sign-out) */
+  setCookie(cookie: string): void;
+  /** the cookie attributes for this request (Secure over TLS) */
+  sessionCookie(value: string, maxAgeSeconds: number): string;
 }
 
 const t = initTRPC.context<Context>().create({
@@ -22,12 +44,55 @@ const t = initTRPC.context<Context>().create({
   },
 });
 
+function errorText(error: TRPCError): string {
+  return error.cause instanceof z.ZodError ? describeSettingsError(error.cause) : error.message;
+}
+
+const auditTrail = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {
+  if (type !== 'mutation') return next();
+  const result = await next();
+  const input = await getRawInput().catch(() => null);
+  const note = ctx.audit;
+  await ctx.security.audit.record({
+    actor: note.actor ?? ctx.principal?.name ?? 'anonymous',
+    role: note.role !== undefined ? note.role : (ctx.principal?.role ?? null),
+    action: path,
+    target: note.target ?? auditTarget(path, input),
+    input,
+    before: note.before,
+    after: note.after,
+    result: result.ok ? 'ok' : 'error',
+    error: result.ok ? null : `${result.error.code}: ${errorText(result.error)}`,
+    remoteAddress: ctx.remoteAddress,
+  });
+  return result;
+});
+
+const sameOrigin = t.middleware(({ ctx, type, next }) => {
+  if (type === 'mutation' && ctx.originProblem) throw new TRPCError({ code: 'FORBIDDEN', message: ctx.originProblem });
+  return next();
+});
+
+function requireRole(need: Role) {
+  return t.middleware(({ ctx, next }) => {
+    const principal = ctx.principal;
+    if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: ctx.authFailure ?? 'sign in first' });
+    if (!roleAtLeast(principal.role, need)) {
+      throw new TRPCError({ code: 'FORBIDDEN', message: `needs the ${need} role; ${principal.name} is a ${principal.role}` });
+    }
+    return next({ ctx: { principal } });
+  });
+}
+
+const base = t.procedure.use(auditTrail).use(sameOrigin);
+
 export const router = t.router;
-export const publicProcedure = t.procedure;
+/** Anyone, signed in or not (sign-in itself, who-am-I). Mutations are still audited and origin-checked. */
+export const publicProcedure = base;
 
 /** One procedure builder per role (server/auth/roles.ts): the role a caller needs for it. */
-export const viewerProcedure = t.procedure;
-export const operatorProcedure = t.procedure;
-export const drillProcedure = t.procedure;
-export const adminProcedure = t.procedure;
+export const viewerProcedure = base.use(requireRole('viewer'));
+export const operatorProcedure = base.use(requireRole('operator'));
+export const drillProcedure = base.use(requireRole('drill'));
+export const adminProcedure = base.use(requireRole('admin'));
 export const createCallerFactory = t.createCallerFactory;

@@ -53,6 +53,7 @@ function main(): void {
   let attempted = 0;
   let inFlight = 0;
   let stopped = false;
+  let paused = false;
   const started = performance.now();
 
   const sendOne = async (n: number) => {
@@ -71,6 +72,9 @@ function main(): void {
         await sleep(config.localTransactionMs);
         running.delete(msgId);
         events.push({ kind: 'ended', id: msgId, decision, atMs: Date.now() });
+        // Reported before END_TRANSACTION leaves (the IPC write goes first): a SIGKILL can never leave the
+        // parent believing a transaction open whose END the broker already has.
+        flush();
         return decision === 'COMMIT' ? LocalTransactionState.COMMIT_MESSAGE : LocalTransactionState.ROLLBACK_MESSAGE;
       });
     } catch (error) {
@@ -83,7 +87,7 @@ function main(): void {
   };
 
   const tick = setInterval(() => {
-    if (stopped) return;
+    if (stopped || paused) return;
     const due = Math.floor(((performance.now() - started) / 1000) * config.rate) - attempted;
     for (let i = 0; i < due && inFlight < MAX_IN_FLIGHT; i++) {
       attempted++;
@@ -92,11 +96,12 @@ function main(): void {
     }
   }, TICK_MS);
 
-  const report = setInterval(() => {
+  const flush = () => {
     if (events.length === 0) return;
     send({ type: 'events', events });
     events = [];
-  }, REPORT_MS);
+  };
+  const report = setInterval(flush, REPORT_MS);
 
   const stop = async () => {
     if (stopped) return;
@@ -113,7 +118,9 @@ function main(): void {
   };
 
   process.on('message', (raw) => {
-    if ((raw as ParentToTransactionRunner).type === 'stop') void stop();
+    const message = raw as ParentToTransactionRunner;
+    if (message.type === 'stop') void stop();
+    if (message.type === 'pause') paused = true;
   });
   process.on('disconnect', () => void stop());
   process.on('SIGTERM', () => void stop());

@@ -33,4 +33,5 @@ export type TransactionRunnerToParent =
   | { type: 'done'; attempted: number }
   | { type: 'fatal'; message: string };
 
-export type ParentToTransactionRunner = { type: 'stop' };
+/** pause: send no new transactions, keep answering check-backs (while the drill drains); stop: end the process */
+export type ParentToTransactionRunner = { type: 'stop' } | { type: 'pause' };

@@ -54,6 +54,11 @@ export class TransactionTraffic {
     return this.child.stop({ type: 'stop' }, 8000);
   }
 
+  /** No new transactions; check-backs are still answered. */
+  pause(): void {
+    this.child.send({ type: 'pause' });
+  }
+
   kill(): boolean {
     if (!this.child.running) return false;
     this.child.kill();

@@ -32,6 +32,8 @@ describe('drills in the dashboard', () => {
 
   const runPowerLoss = async () => {
     await page.getByTestId('drill-run-power-loss').click();
+    // A destructive drill asks for its target by name before the confirm button works.
+    await page.getByTestId('confirm-text').fill('broker-a master');
     await page.getByTestId('confirm-ok').click();
     await page.getByTestId('drill-verdict').waitFor({ timeout: 120_000 });
     return (await page.getByTestId('drill-verdict').innerText()).trim();

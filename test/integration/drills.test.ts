@@ -65,9 +65,14 @@ test('drills - bad input is refused naming the field and the rule', async () => 
   const history = await trpc(app.url, 'drills.history', { limit: 0 }, 'query');
   assert.ok(!history.ok);
   assert.match(history.message, /limit must be at least 1/);
-  const waiting = await trpc(app.url, 'drills.run', { drillId: 'transaction-crash' });
-  assert.ok(!waiting.ok);
-  assert.match(waiting.message, /waits for/);
+  const noSlave = await trpc(app.url, 'drills.run', { drillId: 'slave-down' });
+  assert.ok(!noSlave.ok);
+  assert.match(noSlave.message, /slave-down cannot run now: slave broker: no slave is running/);
+  const badSeed = await trpc(app.url, 'drills.run', { drillId: 'power-loss', seed: -1 });
+  assert.ok(!badSeed.ok);
+  assert.match(badSeed.message, /seed must not be negative/);
+  const badRerun = await trpc(app.url, 'drills.rerun', { runId: 'dnothere000', flushDiskType: 'SYNC_FLUSH' });
+  assert.ok(!badRerun.ok && badRerun.status === 404, 'a re-run of an unknown run is NOT_FOUND');
 });
 
 test('drills - the catalog lists every drill with its capabilities and the prediction for the current settings', async () => {

@@ -49,7 +49,7 @@ export function ledgerStatusColor(status: LedgerStatus): string {
 
 export const VERDICT_STYLE: Record<Verdict, { badge: string; panel: string; words: string }> = {
   PASS: {
-    badge: 'bg-emerald-600 text-white dark:bg-emerald-500 dark:text-emerald-950',
+    badge: 'bg-emerald-700 text-white dark:bg-emerald-500 dark:text-emerald-950',
     panel: 'border-emerald-300 bg-emerald-50 dark:border-emerald-800 dark:bg-emerald-950/40',
     words: 'no guarantee was broken and the observation matches the prediction',
   },

@@ -16,12 +16,13 @@ export interface CurrentSettings {
   traffic: { sendMode: string; ackMode: string; idempotent: boolean };
 }
 
-type Field = 'rate' | 'durationSec' | 'consumers' | 'sendMode' | 'ackMode' | 'idempotent';
+type Field = 'rate' | 'durationSec' | 'consumers' | 'seed' | 'sendMode' | 'ackMode' | 'idempotent';
 
-const NUMBER_RULES: Record<'rate' | 'durationSec' | 'consumers', { min: number; max: number; unit: string }> = {
+const NUMBER_RULES: Record<'rate' | 'durationSec' | 'consumers' | 'seed', { min: number; max: number; unit: string }> = {
   rate: { min: 1, max: 2000, unit: 'msg/s' },
   durationSec: { min: 3, max: 300, unit: 's' },
   consumers: { min: 1, max: 4, unit: 'consumers' },
+  seed: { min: 0, max: 4_294_967_295, unit: '(32 bits)' },
 };
 
 function checkNumber(field: keyof typeof NUMBER_RULES, raw: string): string | null {
@@ -42,6 +43,7 @@ export function DrillCard({
   serverError,
   serverInvalid,
   target,
+  targetName,
   onRun,
 }: {
   spec: DrillSpecView;
@@ -54,16 +56,18 @@ export function DrillCard({
   serverInvalid: Set<string>;
   /** words naming what a destructive drill destroys */
   target: string;
+  /** the name the user types to confirm a destructive drill (the master's process name) */
+  targetName: string;
   onRun(input: DrillRunInput): void;
 }) {
   const uid = useId();
   const titleId = `${uid}-title`;
-  const [values, setValues] = useState<Record<Field, string>>({ rate: '', durationSec: '', consumers: '', sendMode: '', ackMode: '', idempotent: '' });
+  const [values, setValues] = useState<Record<Field, string>>({ rate: '', durationSec: '', consumers: '', seed: '', sendMode: '', ackMode: '', idempotent: '' });
   const [confirming, setConfirming] = useState(false);
   const can = useCan('drill');
 
   const errors: Partial<Record<Field, string>> = {};
-  for (const f of ['rate', 'durationSec', 'consumers'] as const) {
+  for (const f of ['rate', 'durationSec', 'consumers', 'seed'] as const) {
     const e = checkNumber(f, values[f]);
     if (e) errors[f] = e;
   }
@@ -85,6 +89,7 @@ export function DrillCard({
     if (values.rate.trim()) out.rate = Number(values.rate);
     if (values.durationSec.trim()) out.durationSec = Number(values.durationSec);
     if (values.consumers.trim()) out.consumers = Number(values.consumers);
+    if (values.seed.trim()) out.seed = Number(values.seed);
     if (values.sendMode) out.sendMode = values.sendMode as DrillRunInput['sendMode'];
     if (values.ackMode) out.ackMode = values.ackMode as DrillRunInput['ackMode'];
     if (values.idempotent) out.idempotent = values.idempotent === 'yes';
@@ -157,7 +162,7 @@ export function DrillCard({
         </p>
         <p className="text-xs text-slate-500 dark:text-slate-400">
           Fault: {spec.fault}. Recovery: {spec.recovery}. {spec.timing.durationSec} s at {spec.timing.rate} msg/s, fault at{' '}
-          {Math.round(spec.timing.faultAt * 100)}%.
+          {Math.round(spec.timing.faultAt * 100)}% ± 10% (the seed decides).
         </p>
       </div>
 
@@ -198,7 +203,7 @@ export function DrillCard({
       <form onSubmit={submit} className="mt-auto grid gap-2" aria-label={`Run ${spec.title}`} noValidate>
         <details className="rounded-lg border border-slate-200 text-sm dark:border-slate-800">
           <summary className="cursor-pointer select-none rounded-lg px-2.5 py-1.5 text-xs font-medium text-slate-600 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-slate-300">
-            Options (rate, duration, send mode, ack mode, idempotence)
+            Options (rate, duration, send mode, ack mode, idempotence, seed)
           </summary>
           <div className="grid grid-cols-2 gap-2 px-2.5 pb-2.5 sm:grid-cols-3">
             <label className="text-xs" htmlFor={`${uid}-rate`}>
@@ -239,7 +244,11 @@ export function DrillCard({
                 <option value="no">no</option>
               </select>
             </label>
-            {(['rate', 'durationSec', 'consumers'] as const).map((f) =>
+            <label className="text-xs" htmlFor={`${uid}-seed`}>
+              seed
+              <input type="number" inputMode="numeric" min={0} step={1} placeholder="random" {...fieldProps('seed')} />
+            </label>
+            {(['rate', 'durationSec', 'consumers', 'seed'] as const).map((f) =>
               errors[f] ? (
                 <p key={f} id={`${uid}-${f}-err`} role="alert" className="col-span-full text-xs text-red-700 dark:text-red-300">
                   {errors[f]}
@@ -277,6 +286,7 @@ export function DrillCard({
         open={confirming}
         title={`Run “${spec.title}”?`}
         confirmLabel={spec.id === 'power-loss' ? 'Cut the power' : 'Destroy the disk'}
+        confirmText={targetName}
         onCancel={() => setConfirming(false)}
         onConfirm={() => {
           setConfirming(false);

@@ -217,6 +217,7 @@ export function DrillsPage() {
                 serverError={runError?.drillId === spec.id ? runError.message : null}
                 serverInvalid={runError?.drillId === spec.id ? runError.invalid : new Set()}
                 target={targetOf(spec.id)}
+                targetName={state?.broker.name ?? 'broker-a master'}
                 onRun={run}
               />
             ))}

@@ -100,7 +100,7 @@ export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined
           {filtered ? 'No run matches these filters.' : 'No drill has run yet. Pick one above and press Run.'}
         </p>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[44rem] text-sm" aria-describedby="drill-history-title">
             <thead>
               <tr className="border-b border-slate-200 text-left text-xs text-slate-500 dark:border-slate-800 dark:text-slate-400">

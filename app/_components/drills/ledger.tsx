@@ -17,7 +17,7 @@ function Stat({ label, value, hint, testId, tone }: { label: string; value: stri
       <dd className={`font-mono text-lg font-semibold tabular-nums ${color}`}>
         <span data-testid={testId}>{value}</span>
       </dd>
-      {hint ? <p className="text-[11px] leading-tight text-slate-500 dark:text-slate-400">{hint}</p> : null}
+      {hint ? <dd className="text-[11px] leading-tight text-slate-500 dark:text-slate-400">{hint}</dd> : null}
     </div>
   );
 }

@@ -129,7 +129,7 @@ function Comparison({ left, right }: { left: DrillRunDetail; right: DrillRunDeta
     </th>
   );
   return (
-    <div className="overflow-x-auto" data-testid="rerun-comparison">
+    <div className="relative overflow-x-auto" data-testid="rerun-comparison">
       <table className="w-full min-w-[28rem] text-sm">
         <caption className="sr-only">The two runs side by side</caption>
         <thead>

@@ -124,6 +124,8 @@ export function RunPanel({
             { key: 'rate', value: `${status.settings.traffic.rate} msg/s` },
             { key: 'duration', value: `${status.settings.traffic.durationSec} s` },
             { key: 'slave', value: status.settings.slaveRunning ? 'running' : 'none' },
+            { key: 'seed', value: String(status.seed) },
+            ...(status.rerunOf ? [{ key: 're-run of', value: status.rerunOf }] : []),
           ]}
         />
         <p className="text-sm">

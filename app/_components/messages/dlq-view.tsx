@@ -18,6 +18,8 @@ import { DisabledReason } from '../traffic/field-errors';
 import { brokerAvailability, useClusterState } from '../traffic/use-cluster-state';
 import { stamp } from './format';
 
+const PAGE = 20;
+
 export function DlqView() {
   const { state } = useClusterState();
   const broker = brokerAvailability(state);
@@ -77,7 +79,8 @@ function DlqMessages({ topic }: { topic: string }) {
   const { state } = useClusterState();
   const broker = brokerAvailability(state);
   const utils = trpc.useUtils();
-  const messages = trpc.messages.dlqMessages.useQuery({ topic, limit: 50 }, { refetchInterval: 3000, retry: false });
+  const [startOffset, setStartOffset] = useState<number | undefined>(undefined);
+  const messages = trpc.messages.dlqMessages.useQuery({ topic, limit: PAGE, ...(startOffset === undefined ? {} : { startOffset }) }, { refetchInterval: 3000, retry: false });
   const [selected, setSelected] = useState<Set<number>>(new Set());
   const [confirm, setConfirm] = useState<number[] | null>(null);
   const resultRef = useRef<HTMLDivElement>(null);
@@ -96,7 +99,9 @@ function DlqMessages({ topic }: { topic: string }) {
     else next.add(offset);
     return next;
   });
-  const rows = messages.data?.messages ?? [];
+  // newest first: the dead letters that just arrived are the ones to look at
+  const rows = [...(messages.data?.messages ?? [])].reverse();
+  const page = messages.data;
   const chosenRows = confirm ? rows.filter((m) => confirm.includes(m.queueOffset)) : [];
 
   return (
@@ -134,7 +139,7 @@ function DlqMessages({ topic }: { topic: string }) {
       ) : (
         <div className="-mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[56rem] border-collapse text-left text-sm">
-            <caption className="sr-only">Messages of {topic}, the newest {rows.length}</caption>
+            <caption className="sr-only">Messages of {topic}, newest first</caption>
             <thead>
               <tr className="border-b border-slate-200 text-[11px] uppercase tracking-wide text-slate-600 dark:border-slate-800 dark:text-slate-400">
                 <th scope="col" className="py-1.5 pr-2 font-semibold"><span className="sr-only">Select</span></th>
@@ -199,6 +204,14 @@ function DlqMessages({ topic }: { topic: string }) {
               ))}
             </tbody>
           </table>
+          {page ? (
+            <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
+              <span>Queue offsets {page.startOffset}–{page.nextOffset - 1} of {page.minOffset}–{Math.max(page.minOffset, page.maxOffset - 1)}.</span>
+              <Button className="px-2 py-0.5 text-xs" disabled={page.startOffset <= page.minOffset} onClick={() => setStartOffset(Math.max(page.minOffset, page.startOffset - PAGE))}>Older</Button>
+              <Button className="px-2 py-0.5 text-xs" disabled={page.nextOffset >= page.maxOffset} onClick={() => setStartOffset(page.nextOffset)}>Newer</Button>
+              <Button className="px-2 py-0.5 text-xs" disabled={startOffset === undefined} onClick={() => setStartOffset(undefined)}>Newest</Button>
+            </div>
+          ) : null}
         </div>
       )}
 

@@ -33,13 +33,13 @@ export function RecentMessages({ onPick }: { onPick: (id: string) => void }) {
       titleId="recent-messages-title"
       testId="recent-messages"
       actions={
-        <label className="inline-flex items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
+        <label className="inline-flex min-w-0 max-w-full items-center gap-2 text-xs text-slate-600 dark:text-slate-300">
           Show
           <select
             data-testid="recent-messages-filter"
             value={filter}
             onChange={(e) => setFilter(e.target.value as Filter)}
-            className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-900"
+            className="w-44 max-w-full rounded-md border border-slate-300 bg-white px-2 py-1 text-sm sm:w-auto dark:border-slate-700 dark:bg-slate-900"
           >
             {FILTERS.map((f) => (
               <option key={f.value} value={f.value}>{f.label}</option>
@@ -107,5 +107,5 @@ function HighestStage({ message }: { message: MessageView }) {
   if (message.dlqAt !== null) return <span className="font-semibold text-red-700 dark:text-red-300">DLQ</span>;
   const reached = message.ladder.filter((s) => s.atMs !== null);
   const last = reached[reached.length - 1];
-  return <span>{last ? STAGE_LABEL[last.stage] : '–'} <span className="text-slate-400">({reached.length}/6)</span></span>;
+  return <span>{last ? STAGE_LABEL[last.stage] : '–'} <span className="text-slate-600 dark:text-slate-400">({reached.length}/6)</span></span>;
 }

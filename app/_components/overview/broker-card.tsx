@@ -11,6 +11,8 @@ import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
+import { RoleHint } from '../auth/role-hint';
+import { useCan } from '../../_lib/session';
 
 type Fault = 'kill' | 'powerLoss';
 
@@ -19,6 +21,8 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
   const utils = trpc.useUtils();
   const [confirm, setConfirm] = useState<Fault | null>(null);
   const [showOutput, setShowOutput] = useState(false);
+  const canOperate = useCan('operator');
+  const canDrill = useCan('drill');
   const afterChange = () => {
     void utils.cluster.events.invalidate();
     void utils.cluster.brokerOutput.invalidate();
@@ -122,7 +126,8 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
         <Button
           variant="primary"
           data-testid="broker-restart"
-          disabled={!down}
+          disabled={!down || !canOperate.allowed}
+          title={canOperate.reason}
           busy={start.isPending}
           onClick={() => {
             mutations.forEach((m) => m.reset());
@@ -133,7 +138,8 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
         </Button>
         <Button
           data-testid="broker-stop"
-          disabled={!alive}
+          disabled={!alive || !canOperate.allowed}
+          title={canOperate.reason}
           busy={stop.isPending}
           onClick={() => {
             mutations.forEach((m) => m.reset());
@@ -142,19 +148,22 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
         >
           Stop
         </Button>
-        <Button variant="danger" data-testid="broker-kill" disabled={!alive} busy={kill.isPending} onClick={() => setConfirm('kill')}>
+        <Button variant="danger" data-testid="broker-kill" disabled={!alive || !canDrill.allowed} title={canDrill.reason} busy={kill.isPending} onClick={() => setConfirm('kill')}>
           Crash (SIGKILL)
         </Button>
         <Button
           variant="danger"
           data-testid="broker-power-loss"
-          disabled={broker.state !== 'running'}
+          disabled={broker.state !== 'running' || !canDrill.allowed}
+          title={canDrill.reason}
           busy={powerLoss.isPending}
           onClick={() => setConfirm('powerLoss')}
         >
           Power loss
         </Button>
       </div>
+      {canOperate.allowed ? null : <RoleHint can={canOperate} what="Start and stop" testId="broker-role-hint-operator" />}
+      <RoleHint can={canDrill} what="Crash and power loss" testId="broker-role-hint" />
       <ul className="mt-2 space-y-0.5 text-xs text-slate-500 dark:text-slate-400">
         <li>
           <span className="font-medium text-slate-700 dark:text-slate-300">SIGKILL</span>: the process dies; the OS keeps its page cache, so every write survives.
@@ -226,6 +235,7 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
         open={confirm === 'powerLoss'}
         title={`Cut the power of ${broker.name}?`}
         confirmLabel="Cut the power"
+        confirmText={broker.name}
         onConfirm={runFault}
         onCancel={() => setConfirm(null)}
       >

@@ -319,7 +319,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                     <div className="mt-1.5 flex flex-wrap items-center gap-1" data-testid={`consumer-queues-${i}`}>
                       <span className="text-xs text-slate-500 dark:text-slate-400">queues</span>
                       {member.queues.length === 0 ? (
-                        <span className="text-xs text-slate-400 dark:text-slate-500">{up ? 'none assigned yet (rebalance)' : 'none'}</span>
+                        <span className="text-xs text-slate-600 dark:text-slate-400">{up ? 'none assigned yet (rebalance)' : 'none'}</span>
                       ) : (
                         member.queues.map((q) => (
                           <span

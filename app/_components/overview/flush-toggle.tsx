@@ -8,6 +8,8 @@ import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Spinner } from '../ui/button';
 import { Card } from '../ui/card';
+import { RoleHint } from '../auth/role-hint';
+import { useCan } from '../../_lib/session';
 
 type FlushDiskType = LiveState['settings']['flushDiskType'];
 
@@ -34,6 +36,7 @@ export function FlushToggle({ current, brokerRunning }: { current: FlushDiskType
     },
   });
   const info = settingInfo.flushDiskType;
+  const can = useCan('operator');
   const pendingValue = update.isPending ? update.variables?.flushDiskType : undefined;
 
   return (
@@ -65,7 +68,8 @@ export function FlushToggle({ current, brokerRunning }: { current: FlushDiskType
               type="button"
               data-testid={`flush-${option.value}`}
               aria-pressed={pressed}
-              disabled={update.isPending || current === undefined}
+              disabled={update.isPending || current === undefined || !can.allowed}
+              title={can.reason}
               onClick={() => {
                 if (pressed) return;
                 update.mutate({ flushDiskType: option.value });
@@ -85,9 +89,11 @@ export function FlushToggle({ current, brokerRunning }: { current: FlushDiskType
         })}
       </div>
 
+      <RoleHint can={can} what="Flipping flushDiskType" testId="flush-role-hint" />
+
       <dl className="mt-3 space-y-2 text-sm">
         {OPTIONS.map((option) => (
-          <div key={option.value} className={current === option.value ? '' : 'opacity-70'}>
+          <div key={option.value} className={current === option.value ? '' : 'opacity-85'}>
             <dt className="inline font-mono text-xs font-semibold">{option.value}</dt>{' '}
             <dd className="inline text-slate-600 dark:text-slate-400">{option.meaning}</dd>
           </div>

@@ -12,6 +12,8 @@ import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
+import { RoleHint } from '../auth/role-hint';
+import { useCan } from '../../_lib/session';
 
 type Replication = NonNullable<LiveState['replication']>;
 type Direction = 'upstream' | 'downstream';
@@ -57,6 +59,10 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
   const resetAll = () => mutations.forEach((m) => m.reset());
 
   const [confirm, setConfirm] = useState<Confirm>(null);
+  const canOperate = useCan('operator');
+  const canDrill = useCan('drill');
+  /** what to type to confirm a promotion or a rebuild: the node, by name and role */
+  const slaveLabel = slave?.name ?? 'broker-a slave';
   const [role, setRole] = useState<MasterRole>('ASYNC_MASTER');
   const [mode, setMode] = useState<RebuildMode>('empty');
   const [direction, setDirection] = useState<LinkDirection>('both');
@@ -140,8 +146,8 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         <Button
           variant="primary"
           data-testid="slave-start"
-          disabled={!down || Boolean(startReason)}
-          title={startReason ?? undefined}
+          disabled={!down || Boolean(startReason) || !canOperate.allowed}
+          title={startReason ?? canOperate.reason}
           busy={start.isPending}
           onClick={() => {
             resetAll();
@@ -152,7 +158,8 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         </Button>
         <Button
           data-testid="slave-stop"
-          disabled={!alive}
+          disabled={!alive || !canOperate.allowed}
+          title={canOperate.reason}
           busy={stop.isPending}
           onClick={() => {
             resetAll();
@@ -161,13 +168,13 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         >
           Stop
         </Button>
-        <Button variant="danger" data-testid="slave-kill" disabled={!alive} busy={kill.isPending} onClick={() => setConfirm('kill')}>
+        <Button variant="danger" data-testid="slave-kill" disabled={!alive || !canDrill.allowed} title={canDrill.reason} busy={kill.isPending} onClick={() => setConfirm('kill')}>
           Crash
         </Button>
         <Button
           data-testid="slave-promote"
-          disabled={Boolean(promoteReason)}
-          title={promoteReason ?? undefined}
+          disabled={Boolean(promoteReason) || !canDrill.allowed}
+          title={promoteReason ?? canDrill.reason}
           busy={promote.isPending}
           onClick={() => setConfirm('promote')}
         >
@@ -175,14 +182,16 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         </Button>
         <Button
           data-testid="slave-rebuild"
-          disabled={Boolean(rebuildReason) || rebuild.isPending}
-          title={rebuildReason ?? undefined}
+          disabled={Boolean(rebuildReason) || rebuild.isPending || !canDrill.allowed}
+          title={rebuildReason ?? canDrill.reason}
           busy={rebuild.isPending}
           onClick={() => setConfirm('rebuild')}
         >
           Rebuild…
         </Button>
       </div>
+      {canOperate.allowed ? null : <RoleHint can={canOperate} what="Start and stop" testId="slave-role-hint-operator" />}
+      <RoleHint can={canDrill} what="Crash, promote, rebuild and link faults" testId="slave-role-hint" />
       {promoteReason || rebuildReason ? (
         <p className="mt-1.5 text-xs text-slate-500 dark:text-slate-400" data-testid="slave-action-reason">
           {promoteReason ? <>Promote: {promoteReason}. </> : null}
@@ -238,7 +247,8 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
           </label>
           <Button
             data-testid="link-delay-apply"
-            disabled={link.isPending}
+            disabled={link.isPending || !canDrill.allowed}
+            title={canDrill.reason}
             onClick={() => {
               resetAll();
               link.mutate({ direction, latencyMs: delayNumber });
@@ -250,19 +260,20 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
             variant={blackholed ? 'danger' : 'secondary'}
             data-testid="link-blackhole"
             aria-pressed={blackholed}
-            disabled={link.isPending}
+            disabled={link.isPending || !canDrill.allowed}
             onClick={() => {
               resetAll();
               link.mutate({ direction, blackhole: !blackholed });
             }}
-            title="Drop every byte on the link (the TCP connection stays open): a partition"
+            title={canDrill.allowed ? 'Drop every byte on the link (the TCP connection stays open): a partition' : canDrill.reason}
           >
             {blackholed ? 'Blackholed' : 'Blackhole'}
           </Button>
           <Button
             variant="ghost"
             data-testid="link-clear"
-            disabled={link.isPending || !anyFault}
+            disabled={link.isPending || !anyFault || !canDrill.allowed}
+            title={canDrill.reason}
             onClick={() => {
               resetAll();
               link.mutate({ direction: 'both', latencyMs: 0, blackhole: false });
@@ -289,6 +300,7 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         open={confirm === 'promote'}
         title={`Promote ${slave?.name ?? 'the slave'} to master?`}
         confirmLabel={`Promote to ${role}`}
+        confirmText={slaveLabel}
         onConfirm={runConfirmed}
         onCancel={() => setConfirm(null)}
       >
@@ -319,6 +331,7 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         open={confirm === 'rebuild'}
         title={`Rebuild ${slave?.name ?? 'the slave'}?`}
         confirmLabel="Rebuild"
+        confirmText={slaveLabel}
         onConfirm={runConfirmed}
         onCancel={() => setConfirm(null)}
       >

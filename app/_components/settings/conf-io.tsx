@@ -7,6 +7,8 @@ import { useState, type ChangeEvent } from 'react';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { RoleHint } from '../auth/role-hint';
+import { useCan } from '../../_lib/session';
 
 const EXAMPLE = '# e.g.\nflushDiskType=SYNC_FLUSH\nbrokerRole=SYNC_MASTER\nbrokerClusterName=DefaultCluster';
 
@@ -16,6 +18,7 @@ export function ConfIO({ onImported }: { onImported(): void }) {
   const [fileName, setFileName] = useState<string | null>(null);
   const [exportError, setExportError] = useState<string | null>(null);
   const [exporting, setExporting] = useState(false);
+  const can = useCan('operator');
   const importConf = trpc.settings.importConf.useMutation({
     onSuccess: () => onImported(),
     onSettled: () => {
@@ -102,7 +105,7 @@ export function ConfIO({ onImported }: { onImported(): void }) {
           className="block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 font-mono text-xs shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-950"
         />
         <div className="flex flex-wrap items-center gap-2">
-          <Button type="submit" variant="primary" data-testid="settings-import" busy={importConf.isPending} disabled={text.trim() === ''}>
+          <Button type="submit" variant="primary" data-testid="settings-import" busy={importConf.isPending} disabled={text.trim() === '' || !can.allowed} title={can.reason}>
             Import and apply
           </Button>
           <label className="inline-flex cursor-pointer items-center gap-1.5 rounded-md border border-slate-300 bg-white px-3 py-1.5 text-sm font-medium text-slate-800 focus-within:outline-2 focus-within:outline-offset-2 focus-within:outline-emerald-500 hover:bg-slate-100 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:hover:bg-slate-800">
@@ -116,6 +119,7 @@ export function ConfIO({ onImported }: { onImported(): void }) {
             />
           </label>
         </div>
+        <RoleHint can={can} what="Importing a broker.conf" testId="settings-import-role-hint" />
       </form>
       {importConf.isError ? (
         <p id="conf-error" role="alert" data-testid="settings-import-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">

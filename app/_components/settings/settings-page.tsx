@@ -12,6 +12,8 @@ import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { Skeleton } from '../ui/skeleton';
 import { ConfIO } from './conf-io';
+import { RoleHint } from '../auth/role-hint';
+import { useCan } from '../../_lib/session';
 import { GuaranteeMatrix } from './guarantee-matrix';
 import { SettingField } from './setting-field';
 import { GROUPS, SETTING_META, fieldErrors, fromDraft, short, type SettingKey } from './setting-meta';
@@ -24,6 +26,7 @@ export function SettingsPage() {
   const [draft, setDraft] = useState<Draft>({});
   const [confirming, setConfirming] = useState(false);
   const [applied, setApplied] = useState<string | null>(null);
+  const can = useCan('operator');
   const update = trpc.settings.update.useMutation({
     onSettled: () => {
       void utils.settings.get.invalidate();
@@ -97,6 +100,7 @@ export function SettingsPage() {
           <ApplyBar
             count={pending.length}
             busy={update.isPending}
+            can={can}
             message={applied}
             error={update.isError ? errorMessage(update.error) : null}
             onDiscard={() => {
@@ -138,7 +142,7 @@ export function SettingsPage() {
                         defaultValue={query.data.defaults[key]}
                         draft={draft[key]}
                         error={errors[key]}
-                        disabled={update.isPending}
+                        disabled={update.isPending || !can.allowed}
                         onChange={(text) => setField(key, text)}
                       />
                     ))}
@@ -169,6 +173,7 @@ export function SettingsPage() {
 function ApplyBar({
   count,
   busy,
+  can,
   message,
   error,
   unattributed,
@@ -177,6 +182,7 @@ function ApplyBar({
 }: {
   count: number;
   busy: boolean;
+  can: { allowed: boolean; reason?: string };
   message: string | null;
   error: string | null;
   unattributed: boolean;
@@ -204,11 +210,12 @@ function ApplyBar({
           <Button variant="ghost" disabled={count === 0 || busy} onClick={onDiscard}>
             Discard
           </Button>
-          <Button variant="primary" data-testid="settings-apply" disabled={count === 0} busy={busy} onClick={onApply}>
+          <Button variant="primary" data-testid="settings-apply" disabled={count === 0 || !can.allowed} title={can.reason} busy={busy} onClick={onApply}>
             Apply{count > 0 ? ` ${count}` : ''}
           </Button>
         </div>
       </div>
+      <RoleHint can={can} what="Changing settings" testId="settings-role-hint" />
       {error ? (
         <p role="alert" data-testid="settings-error" className="mt-2 rounded-md bg-red-50 px-3 py-1.5 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
           {unattributed ? '' : 'Not applied — fix the fields marked below: '}

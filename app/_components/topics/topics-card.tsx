@@ -5,6 +5,8 @@
  */
 import { useMemo, useState, type FormEvent } from 'react';
 import { errorMessage, trpc } from '../../_lib/trpc';
+import { RoleHint } from '../auth/role-hint';
+import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { inputClass } from '../ui/form';
@@ -137,6 +139,7 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
   const [queueNums, setQueueNums] = useState(String(defaultQueues));
   const [perm, setPerm] = useState<2 | 4 | 6>(6);
   const [created, setCreated] = useState<string | null>(null);
+  const can = useCan('operator');
   const create = trpc.topics.create.useMutation({
     onSuccess: (_data, input) => {
       setCreated(input.topic);
@@ -221,7 +224,7 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
           {fieldError('perm')}
         </label>
         <div className="col-span-2 flex flex-wrap items-center gap-2">
-          <Button type="submit" variant="primary" data-testid="topic-create-submit" busy={create.isPending} disabled={!brokerRunning}>
+          <Button type="submit" variant="primary" data-testid="topic-create-submit" busy={create.isPending} disabled={!brokerRunning || !can.allowed} title={can.reason}>
             Create topic
           </Button>
           {!brokerRunning ? (
@@ -231,6 +234,9 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
               Sent as <code className="font-mono">UPDATE_AND_CREATE_TOPIC</code>, like <code className="font-mono">mqadmin updateTopic</code>.
             </span>
           )}
+        </div>
+        <div className="col-span-2 -mt-2">
+          <RoleHint can={can} what="Creating a topic" testId="topic-create-role-hint" />
         </div>
       </form>
       {general ? (

@@ -2,8 +2,11 @@
 /**
  * A modal confirmation on the native <dialog>: focus moves in and is trapped, Esc cancels, focus
  * returns to the opener. The confirm button carries data-testid="confirm-ok".
+ *
+ * `confirmText` makes a destructive action ask for its target by name: the confirm button stays
+ * disabled until the field (data-testid="confirm-text") holds exactly that text, e.g. "broker-a master".
  */
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, useState, type ReactNode } from 'react';
 
 export function ConfirmDialog({
   open,
@@ -11,6 +14,7 @@ export function ConfirmDialog({
   children,
   confirmLabel,
   danger = true,
+  confirmText,
   onConfirm,
   onCancel,
 }: {
@@ -19,18 +23,24 @@ export function ConfirmDialog({
   children: ReactNode;
   confirmLabel: string;
   danger?: boolean;
+  /** the target's name the user must type before confirming */
+  confirmText?: string;
   onConfirm(): void;
   onCancel(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
   const titleId = useId();
   const bodyId = useId();
+  const typedId = useId();
+  const [typed, setTyped] = useState('');
+  const matches = confirmText === undefined || typed === confirmText;
 
   useEffect(() => {
     const dialog = ref.current;
     if (!dialog) return;
     if (open && !dialog.open) dialog.showModal();
     if (!open && dialog.open) dialog.close();
+    if (!open) setTyped('');
   }, [open]);
 
   return (
@@ -56,10 +66,31 @@ export function ConfirmDialog({
           <div id={bodyId} className="mt-2 text-sm text-slate-700 dark:text-slate-300">
             {children}
           </div>
+          {confirmText !== undefined ? (
+            <div className="mt-4">
+              <label htmlFor={typedId} className="block text-sm">
+                Type <strong className="select-all rounded bg-slate-100 px-1 font-mono text-slate-900 dark:bg-slate-800 dark:text-slate-100">{confirmText}</strong> to confirm
+              </label>
+              <input
+                id={typedId}
+                data-testid="confirm-text"
+                value={typed}
+                autoFocus
+                autoComplete="off"
+                spellCheck={false}
+                onChange={(e) => setTyped(e.target.value)}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' && matches) onConfirm();
+                }}
+                aria-invalid={typed !== '' && !matches ? true : undefined}
+                className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 font-mono text-sm shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-950"
+              />
+            </div>
+          ) : null}
           <div className="mt-5 flex justify-end gap-2">
             <button
               type="button"
-              autoFocus
+              autoFocus={confirmText === undefined}
               onClick={onCancel}
               className="rounded-md border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-500 dark:border-slate-700 dark:hover:bg-slate-800"
             >
@@ -68,8 +99,10 @@ export function ConfirmDialog({
             <button
               type="button"
               data-testid="confirm-ok"
+              disabled={!matches}
+              title={matches ? undefined : `type ${confirmText} first`}
               onClick={onConfirm}
-              className={`rounded-md px-3 py-1.5 text-sm font-medium text-white focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-500 ${
+              className={`rounded-md px-3 py-1.5 text-sm font-medium text-white disabled:cursor-not-allowed disabled:opacity-45 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-500 ${
                 danger ? 'bg-red-600 hover:bg-red-700' : 'bg-slate-900 hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900'
               }`}
             >

@@ -1,0 +1,93 @@
+'use client';
+/**
+ * Sign in with a user name and password (users are created by an admin on the Users page or with
+ * `npx zeroloss user add`). A wrong name or password gets one generic sentence, never which of the two.
+ */
+import { useState, type FormEvent } from 'react';
+import { errorMessage, trpc } from '../../_lib/trpc';
+import { useSession } from '../../_lib/session';
+import { Button } from '../ui/button';
+import { inputClass } from '../ui/form';
+
+/** Where to go after signing in: a path on this site only (never an absolute URL from the query string). */
+function nextPath(): string {
+  const next = new URLSearchParams(window.location.search).get('next') ?? '/';
+  return next.startsWith('/') && !next.startsWith('//') && next !== '/login' ? next : '/';
+}
+
+export function LoginForm() {
+  const session = useSession();
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const login = trpc.auth.login.useMutation({
+    // A full load: every query and the live stream start again as the new user.
+    onSuccess: () => window.location.assign(nextPath()),
+  });
+
+  const submit = (event: FormEvent) => {
+    event.preventDefault();
+    login.mutate({ name: name.trim(), password });
+  };
+
+  return (
+    <div className="mx-auto mt-10 max-w-sm">
+      <section aria-labelledby="login-title" className="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+        <h1 id="login-title" className="text-lg font-semibold">
+          Sign in to Zeroloss
+        </h1>
+        {session.loading ? (
+          <p className="mt-1 h-4 w-48 animate-pulse rounded bg-slate-200 dark:bg-slate-800" aria-label="Checking who is signed in" />
+        ) : session.signedIn ? (
+          <p data-testid="login-current" className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            {session.via === 'local'
+              ? 'This browser runs on the server’s machine, so it is the local admin already; sign in to act as your own user.'
+              : `You are signed in as ${session.user} (${session.role}); signing in again switches user.`}
+          </p>
+        ) : (
+          <p data-testid="login-reason" className="mt-1 text-sm text-slate-600 dark:text-slate-400">
+            {session.reason ?? 'Sign in to use the dashboard.'}
+          </p>
+        )}
+        <form onSubmit={submit} className="mt-5 space-y-4" aria-describedby={login.isError ? 'login-error' : undefined}>
+          <label className="block text-sm">
+            <span className="font-medium">User name</span>
+            <input
+              data-testid="login-name"
+              name="username"
+              autoComplete="username"
+              autoFocus
+              required
+              value={name}
+              onChange={(e) => setName(e.target.value)}
+              className={inputClass}
+            />
+          </label>
+          <label className="block text-sm">
+            <span className="font-medium">Password</span>
+            <input
+              data-testid="login-password"
+              name="password"
+              type="password"
+              autoComplete="current-password"
+              required
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+              className={inputClass}
+            />
+          </label>
+          {login.isError ? (
+            <p id="login-error" role="alert" data-testid="login-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+              {errorMessage(login.error)}
+            </p>
+          ) : null}
+          <Button type="submit" variant="primary" data-testid="login-submit" className="w-full" busy={login.isPending || login.isSuccess} disabled={name.trim() === '' || password === ''}>
+            Sign in
+          </Button>
+        </form>
+        <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">
+          No account? An admin adds users on the Users page, or on the server with <code className="font-mono">npx zeroloss user add NAME --role ROLE</code>.
+        </p>
+      </section>
+    </div>
+  );
+}

@@ -1,0 +1,63 @@
+/**
+ * The two doors into the control plane that are not tRPC: the live stream's WebSocket upgrade
+ * (same origin, viewer or above) and the audit export (GET /api/audit/export, drill or above).
+ * Each refusal answers with its status and one sentence saying why.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { AUDIT_EXPORT_MAX, AuditFilterSchema, auditCsv } from './audit-log';
+import { remoteAddressOf, type Security } from './security';
+import type { Role } from './roles';
+
+export const AUDIT_EXPORT_PATH = '/api/audit/export';
+/** reading the audit log needs this role (README, "Security": it names people and their addresses) */
+export const AUDIT_READ_ROLE: Role = 'drill';
+
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed' };
+
+/** Refuses or lets through a WebSocket upgrade; returns whether it may proceed. */
+export async function admitUpgrade(req: IncomingMessage, socket: Duplex, security: Security): Promise<boolean> {
+  const gate = await security.gate(req, 'viewer', true);
+  if ('principal' in gate) return true;
+  const body = `${gate.message}\n`;
+  socket.end(`HTTP/1.1 ${gate.status} ${STATUS_TEXT[gate.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+  return false;
+}
+
+function answer(res: ServerResponse, status: number, message: string): void {
+  res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
+  res.end(JSON.stringify({ error: { message } }));
+}
+
+/** GET /api/audit/export?format=csv|json&actor=&action=&result=&from=&to= : the filtered log, newest first. */
+export async function handleAuditExport(req: IncomingMessage, res: ServerResponse, security: Security): Promise<void> {
+  if (req.method !== 'GET') return answer(res, 405, 'use GET');
+  const gate = await security.gate(req, AUDIT_READ_ROLE, true);
+  if (!('principal' in gate)) return answer(res, gate.status, gate.message);
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  const q = url.searchParams;
+  const format = q.get('format') ?? 'json';
+  const num = (name: string) => (q.get(name) ? Number(q.get(name)) : undefined);
+  const parsed = AuditFilterSchema.omit({ cursor: true, limit: true }).safeParse({
+    actor: q.get('actor') || undefined,
+    action: q.get('action') || undefined,
+    result: q.get('result') || undefined,
+    from: num('from'),
+    to: num('to'),
+  });
+  if (format !== 'csv' && format !== 'json') return answer(res, 400, `format must be csv or json, not ${format}`);
+  if (!parsed.success) return answer(res, 400, parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+  const { entries } = await security.audit.list({ ...parsed.data, limit: AUDIT_EXPORT_MAX }, AUDIT_EXPORT_MAX);
+  await security.audit.record({
+    actor: gate.principal.name, role: gate.principal.role, action: 'audit.export', target: 'audit log',
+    input: { format, ...parsed.data }, result: 'ok', remoteAddress: remoteAddressOf(req),
+  });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+  res.writeHead(200, {
+    'content-type': format === 'csv' ? 'text/csv; charset=utf-8' : 'application/json; charset=utf-8',
+    'content-disposition': `attachment; filename="zeroloss-audit-${stamp}.${format}"`,
+    'cache-control': 'no-store',
+    'x-content-type-options': 'nosniff',
+  });
+  res.end(format === 'csv' ? auditCsv(entries) : JSON.stringify(entries, null, 2));
+}

@@ -1,0 +1,89 @@
+/** auth.*, users.*, tokens.*: sign-in and sign-out, the users (admin) and the API tokens (admin). */
+import { TRPCError } from '@trpc/server';
+import { AuthRuleError, WRONG_LOGIN } from '../auth/auth-service';
+import {
+  CreateTokenInputSchema, CreateUserInputSchema, LoginInputSchema, SetPasswordInputSchema, SetRoleInputSchema, TokenRefInputSchema, UserRefInputSchema,
+} from '../auth/auth.schema';
+import { ROLE_ABILITIES, ROLES } from '../auth/roles';
+import { adminProcedure, publicProcedure, router } from './trpc';
+
+async function rules<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof AuthRuleError) throw new TRPCError({ code: error.code, message: error.message });
+    throw error;
+  }
+}
+
+export const authRouter = router({
+  /** Who the dashboard is talking to; never fails, so the login page can tell why nobody is signed in. */
+  me: publicProcedure.query(({ ctx }) => {
+    const requireLogin = ctx.security.auth.requireLogin;
+    if (!ctx.principal) return { signedIn: false as const, reason: ctx.authFailure ?? 'sign in first', requireLogin };
+    const { name, role, via } = ctx.principal;
+    return { signedIn: true as const, user: name, role, via, requireLogin };
+  }),
+  roles: publicProcedure.query(() => ROLES.map((role) => ({ role, abilities: ROLE_ABILITIES[role] }))),
+  /** A right name and password gets a session cookie; anything else the same sentence, after a delay. */
+  login: publicProcedure.input(LoginInputSchema).mutation(async ({ ctx, input }) => {
+    ctx.audit.actor = input.name || '(empty)';
+    ctx.audit.role = null;
+    ctx.audit.target = `user ${input.name}`;
+    const session = await ctx.security.auth.login(input.name, input.password, ctx.remoteAddress);
+    if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: WRONG_LOGIN });
+    ctx.audit.role = session.principal.role;
+    ctx.setCookie(ctx.sessionCookie(session.sessionId, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)));
+    return { user: session.principal.name, role: session.principal.role, expiresAt: session.expiresAt.getTime() };
+  }),
+  /** Ends this browser's session (if it has one) and clears the cookie. */
+  logout: publicProcedure.mutation(async ({ ctx }) => {
+    const hash = ctx.principal?.sessionHash;
+    if (hash) await ctx.security.auth.logout(hash);
+    ctx.setCookie(ctx.sessionCookie('', 0));
+    return { ok: true, endedSession: Boolean(hash) };
+  }),
+});
+
+export const usersRouter = router({
+  list: adminProcedure.query(({ ctx }) => ctx.security.auth.listUsers()),
+  create: adminProcedure.input(CreateUserInputSchema).mutation(({ ctx, input }) => rules(async () => {
+    const user = await ctx.security.auth.createUser(input);
+    ctx.audit.after = { name: user.name, role: user.role };
+    return user;
+  })),
+  setRole: adminProcedure.input(SetRoleInputSchema).mutation(({ ctx, input }) => rules(async () => {
+    if (ctx.principal.via === 'session' && ctx.principal.name === input.name) {
+      throw new AuthRuleError('BAD_REQUEST', 'name: you cannot change your own role (ask another admin)');
+    }
+    const before = await ctx.security.auth.setRole(input.name, input.role);
+    ctx.audit.before = { role: before };
+    ctx.audit.after = { role: input.role };
+    return { name: input.name, role: input.role };
+  })),
+  setPassword: adminProcedure.input(SetPasswordInputSchema).mutation(({ ctx, input }) => rules(async () => {
+    await ctx.security.auth.setPassword(input.name, input.password);
+    return { ok: true };
+  })),
+  remove: adminProcedure.input(UserRefInputSchema).mutation(({ ctx, input }) => rules(async () => {
+    if (ctx.principal.name === input.name && ctx.principal.via === 'session') throw new AuthRuleError('BAD_REQUEST', 'name: you cannot remove yourself');
+    const role = await ctx.security.auth.removeUser(input.name);
+    ctx.audit.before = { name: input.name, role };
+    return { ok: true };
+  })),
+});
+
+export const tokensRouter = router({
+  list: adminProcedure.query(({ ctx }) => ctx.security.auth.listTokens()),
+  /** The token is in this answer once; only its hash is kept. */
+  create: adminProcedure.input(CreateTokenInputSchema).mutation(({ ctx, input }) => rules(async () => {
+    const created = await ctx.security.auth.createToken({ ...input, createdBy: ctx.principal.name });
+    ctx.audit.after = { id: created.view.id, name: created.view.name, role: created.view.role };
+    return created;
+  })),
+  revoke: adminProcedure.input(TokenRefInputSchema).mutation(({ ctx, input }) => rules(async () => {
+    const view = await ctx.security.auth.revokeToken(input.id);
+    ctx.audit.target = `token ${view.name}`;
+    return view;
+  })),
+});

@@ -1,0 +1,21 @@
+/** The tRPC context of one HTTP request: the control plane, and who is calling from where. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ControlPlane } from '../control-plane';
+import { AuditNote } from '../auth/audit-log';
+import { remoteAddressOf, sessionCookie, setCookie, type Security } from '../auth/security';
+import type { Context } from './trpc';
+
+export async function createRequestContext(controlPlane: ControlPlane, security: Security, req: IncomingMessage, res: ServerResponse): Promise<Context> {
+  const who = await security.auth.resolve(req);
+  return {
+    controlPlane,
+    security,
+    principal: 'principal' in who ? who.principal : null,
+    authFailure: 'failure' in who ? who.failure.reason : null,
+    originProblem: security.originProblem(req),
+    remoteAddress: remoteAddressOf(req),
+    audit: new AuditNote(),
+    setCookie: (cookie) => setCookie(res, cookie),
+    sessionCookie: (value, maxAgeSeconds) => sessionCookie(req, value, maxAgeSeconds),
+  };
+}

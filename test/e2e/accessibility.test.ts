@@ -1,0 +1,153 @@
+/**
+ * Accessibility and robustness of every page, measured in Chromium: axe-core (injected from
+ * node_modules) finds no serious or critical violation on any page in the light or the dark theme;
+ * no page scrolls sideways on a 390×844 phone; the skip link, visible focus and the Messages tabs work
+ * from the keyboard; and the live stream reconnects by itself after its socket is closed.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { startAppServer, trpc, type AppServer } from '../support/app-server';
+import { launchChromium } from '../support/browser';
+import { waitFor } from '../support/broker-process';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import type { LiveState } from '../../server/live/types';
+
+const AXE_PATH = path.join(PROJECT_ROOT, 'node_modules', 'axe-core', 'axe.min.js');
+
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[]; failureSummary?: string }[];
+}
+
+describe('accessibility and robustness of every page', () => {
+  let app: AppServer;
+  let chromium: Awaited<ReturnType<typeof launchChromium>>;
+  let pages: string[];
+
+  before(async () => {
+    app = await startAppServer({ env: { ZL_START_SLAVE: '0' } });
+    chromium = await launchChromium();
+    await waitFor('broker running', async () => {
+      const s = await trpc<LiveState>(app.url, 'cluster.state', undefined, 'query');
+      return s.ok && s.data.broker.state === 'running';
+    }, 60_000);
+    // A short drill, so a replay page has a recorded run to show.
+    const run = await trpc(app.url, 'drills.run', { drillId: 'process-crash', durationSec: 3, rate: 50, consumers: 1 });
+    assert.ok(run.ok, !run.ok ? run.message : '');
+    const runId = await waitFor('the drill recorded', async () => {
+      const history = await trpc<{ runId: string; status: string }[]>(app.url, 'drills.history', { limit: 1 }, 'query');
+      return history.ok && history.data[0] && history.data[0].status !== 'running' ? history.data[0].runId : undefined;
+    }, 120_000);
+    pages = ['/', '/settings', '/topics', '/traffic', '/messages', '/messages?tab=browse', '/messages?tab=dlq', '/drills', `/drills/${runId}`];
+  });
+  after(async () => {
+    await chromium?.close();
+    await app?.stop();
+  });
+
+  /** Waits until the page shows content, not skeletons (nothing aria-busy), then a little for the charts. */
+  const settle = async (page: Page) => {
+    await page.locator('h1').first().waitFor({ timeout: 30_000 });
+    await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, undefined, { timeout: 30_000 });
+    await page.waitForTimeout(500);
+  };
+
+  const axe = async (page: Page): Promise<AxeViolation[]> => {
+    await page.addScriptTag({ path: AXE_PATH });
+    const violations = await page.evaluate(async () => {
+      const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe
+        .run(document, { resultTypes: ['violations'] });
+      return result.violations;
+    });
+    return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  };
+
+  for (const scheme of ['light', 'dark'] as const) {
+    test(`axe finds no serious or critical violation on any page (${scheme} theme)`, async () => {
+      const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: scheme });
+      const found: string[] = [];
+      try {
+        for (const url of pages) {
+          await page.goto(`${app.url}${url}`);
+          await settle(page);
+          for (const v of await axe(page)) {
+            found.push(`${url} [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(0, 2).join(' ')}`).join('\n    ')}`);
+          }
+        }
+      } finally {
+        await page.close();
+      }
+      assert.deepEqual(found, [], found.join('\n'));
+    });
+  }
+
+  test('no page scrolls sideways on a 390×844 phone', async () => {
+    const page = await chromium.browser.newPage({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+    const wide: string[] = [];
+    try {
+      for (const url of pages) {
+        await page.goto(`${app.url}${url}`);
+        await settle(page);
+        const width = await page.evaluate(() => document.documentElement.scrollWidth);
+        if (width > 391) wide.push(`${url}: ${width}px wide`);
+      }
+    } finally {
+      await page.close();
+    }
+    assert.deepEqual(wide, [], wide.join('\n'));
+  });
+
+  test('the keyboard reaches everything: skip link, visible focus, Messages tabs with the arrow keys', async () => {
+    const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    try {
+      await page.goto(`${app.url}/messages`);
+      await settle(page);
+      await page.keyboard.press('Tab');
+      const skip = await page.evaluate(() => ({ text: document.activeElement?.textContent?.trim(), visible: (document.activeElement as HTMLElement | null)?.getBoundingClientRect().width ?? 0 }));
+      assert.equal(skip.text, 'Skip to content');
+      assert.ok(skip.visible > 0, 'the skip link shows when focused');
+      await page.keyboard.press('Enter');
+      await page.keyboard.press('Tab');
+      assert.equal(await page.evaluate(() => Boolean(document.activeElement?.closest('main'))), true, 'after the skip link, Tab lands inside main');
+
+      const lookupTab = page.getByTestId('messages-tab-lookup');
+      await lookupTab.focus();
+      const outline = await lookupTab.evaluate((el) => getComputedStyle(el).outlineStyle);
+      assert.notEqual(outline, 'none', 'a focused tab shows its focus ring');
+      await page.keyboard.press('ArrowRight');
+      await page.getByTestId('queue-browser').waitFor({ timeout: 10_000 });
+      assert.equal(await page.getByTestId('messages-tab-browse').getAttribute('aria-selected'), 'true');
+      assert.equal(await page.evaluate(() => document.activeElement?.getAttribute('data-testid')), 'messages-tab-browse');
+      await page.keyboard.press('End');
+      await page.getByTestId('dlq-topics').waitFor({ timeout: 10_000 });
+      assert.match(page.url(), /tab=dlq/);
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the live stream reconnects by itself after its socket is closed', async () => {
+    const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    let connections = 0;
+    try {
+      await page.routeWebSocket(/\/api\/live$/, (ws) => {
+        ws.connectToServer();
+        connections++;
+        // The first connection is cut from the server side after a second; later ones are left alone.
+        if (connections === 1) setTimeout(() => void ws.close({ code: 1011, reason: 'test cut' }), 1500);
+      });
+      await page.goto(`${app.url}/traffic`);
+      const status = page.getByTestId('live-status');
+      await status.filter({ hasText: 'connected' }).waitFor({ timeout: 15_000 });
+      await status.filter({ hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
+      await status.filter({ hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
+      assert.equal(connections, 2, 'one new connection, opened by the page itself');
+    } finally {
+      await page.close();
+    }
+  });
+});

@@ -1,0 +1,300 @@
+/**
+ * Security of the control plane, against the real server (`server/main.ts`), its real database and
+ * real sockets: roles enforced in tRPC and on the live stream, sign-in with a generic error, the
+ * origin check, the non-loopback rule with the admin token, and the audit row each action leaves.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import net from 'node:net';
+import os from 'node:os';
+import { startAppServer, type AppServer } from '../support/app-server';
+import { waitFor } from '../support/broker-process';
+import { call, login, openLive } from '../support/security-client';
+import type { AuditEntryView } from '../../server/auth/audit-log';
+import type { LiveState } from '../../server/live/types';
+
+const PASSWORD = 'correct horse battery';
+
+/** The first IPv4 address of this machine that is not loopback (eth0 here), so a request really comes from outside 127/8. */
+function externalIPv4(): string {
+  const address = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
+  assert.ok(address, 'this test needs a non-loopback IPv4 interface');
+  return address;
+}
+
+async function audit(url: string, filter: Record<string, unknown> = {}): Promise<AuditEntryView[]> {
+  const r = await call<{ entries: AuditEntryView[] }>(url, 'audit.list', { kind: 'query', input: { limit: 500, ...filter } });
+  assert.ok(r.ok, `audit.list: ${r.message}`);
+  return r.data!.entries;
+}
+
+describe('security - loopback server', () => {
+  let app: AppServer;
+  const cookies: Record<string, string> = {};
+  const as = (user: string) => ({ cookie: cookies[user] });
+
+  before(async () => {
+    app = await startAppServer({ env: { ZL_START_SLAVE: '0' } });
+    await waitFor('broker running', async () => (await call<LiveState>(app.url, 'cluster.state', { kind: 'query' })).data?.broker.state === 'running', 30_000);
+    // The local admin (a loopback request without credential) creates one user per role.
+    for (const [name, role] of [['vera', 'viewer'], ['otto', 'operator'], ['dina', 'drill']] as const) {
+      const created = await call(app.url, 'users.create', { input: { name, password: PASSWORD, role } });
+      assert.ok(created.ok, `users.create ${name}: ${created.message}`);
+    }
+    for (const name of ['vera', 'otto', 'dina']) cookies[name] = (await login(app.url, name, PASSWORD)).cookie;
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('sign-in - sets an httpOnly, SameSite=Strict session cookie; the session knows its user and role', async () => {
+    const { setCookie, cookie } = await login(app.url, 'otto', PASSWORD);
+    assert.match(setCookie, /HttpOnly/);
+    assert.match(setCookie, /SameSite=Strict/);
+    assert.match(setCookie, /Path=\//);
+    const me = await call<{ signedIn: boolean; user: string; role: string; via: string }>(app.url, 'auth.me', { kind: 'query', headers: { cookie } });
+    assert.deepEqual({ ...me.data }, { signedIn: true, user: 'otto', role: 'operator', via: 'session', requireLogin: false });
+  });
+
+  test('sign-in - a wrong password and an unknown user get the same generic error, after a delay', async () => {
+    for (const [name, password] of [['otto', 'not the password'], ['nobody-here', PASSWORD]]) {
+      const started = Date.now();
+      const r = await call(app.url, 'auth.login', { input: { name, password } });
+      const tookMs = Date.now() - started;
+      assert.equal(r.status, 401);
+      assert.equal(r.code, 'UNAUTHORIZED');
+      assert.equal(r.message, 'wrong user name or password');
+      assert.equal(r.setCookies.length, 0, 'no cookie for a failed sign-in');
+      assert.ok(tookMs >= 500, `a failed sign-in answers after a delay (took ${tookMs} ms)`);
+    }
+  });
+
+  test('roles - a viewer may read but not start a drill (403); operator and drill users do what their role allows', async () => {
+    assert.ok((await call(app.url, 'settings.get', { kind: 'query', headers: as('vera') })).ok, 'a viewer reads the settings');
+    const run = await call(app.url, 'drills.run', { input: { drillId: 'process-crash' }, headers: as('vera') });
+    assert.equal(run.status, 403);
+    assert.equal(run.code, 'FORBIDDEN');
+    assert.match(run.message ?? '', /needs the drill role; vera is a viewer/);
+    const flip = await call(app.url, 'settings.update', { input: { flushDiskType: 'SYNC_FLUSH' }, headers: as('vera') });
+    assert.equal(flip.status, 403, 'a viewer cannot change settings');
+
+    const otto = await call<{ flushDiskType: string }>(app.url, 'settings.update', { input: { flushDiskType: 'SYNC_FLUSH' }, headers: as('otto') });
+    assert.ok(otto.ok, `an operator flips flushDiskType: ${otto.message}`);
+    assert.equal(otto.data!.flushDiskType, 'SYNC_FLUSH');
+    assert.ok((await call(app.url, 'traffic.start', { input: { rate: 50, count: 0 }, headers: as('otto') })).ok, 'an operator starts traffic');
+    assert.ok((await call(app.url, 'traffic.stop', { headers: as('otto') })).ok, 'an operator stops traffic');
+    const ottoKill = await call(app.url, 'cluster.killBroker', { headers: as('otto') });
+    assert.equal(ottoKill.status, 403, 'an operator cannot crash the broker');
+
+    const kill = await call(app.url, 'cluster.killBroker', { headers: as('dina') });
+    assert.ok(kill.ok, `a drill user crashes the broker: ${kill.message}`);
+    const cancel = await call(app.url, 'drills.cancel', { input: {}, headers: as('dina') });
+    assert.equal(cancel.code, 'PRECONDITION_FAILED', `a drill user passes the role check (no drill runs): ${cancel.code} ${cancel.message}`);
+    assert.ok((await call(app.url, 'cluster.startBroker', { headers: as('otto') })).ok, 'an operator restarts the broker');
+    const users = await call(app.url, 'users.list', { kind: 'query', headers: as('dina') });
+    assert.equal(users.status, 403, 'only an admin lists users');
+  });
+
+  test('credentials - a malformed, unknown or signed-out credential is refused (401), also on loopback: never the local admin', async () => {
+    const bad: Record<string, string>[] = [
+      { cookie: 'zl_session=not-a-session' },
+      { cookie: `zl_session=${'A'.repeat(43)}` },
+      { authorization: 'Bearer nonsense' },
+      { authorization: `Bearer zl_${'B'.repeat(43)}` },
+      { authorization: 'Basic dXNlcjpwYXNz' },
+    ];
+    for (const headers of bad) {
+      const r = await call(app.url, 'cluster.state', { kind: 'query', headers });
+      assert.equal(r.status, 401, `refused: ${JSON.stringify(headers)}`);
+      const m = await call(app.url, 'settings.update', { input: { flushDiskType: 'ASYNC_FLUSH' }, headers });
+      assert.equal(m.status, 401);
+    }
+    const { cookie } = await login(app.url, 'vera', PASSWORD);
+    assert.ok((await call(app.url, 'cluster.state', { kind: 'query', headers: { cookie } })).ok);
+    const out = await call(app.url, 'auth.logout', { headers: { cookie } });
+    assert.ok(out.ok);
+    assert.match(out.setCookies.join('\n'), /zl_session=;.*Max-Age=0/);
+    assert.equal((await call(app.url, 'cluster.state', { kind: 'query', headers: { cookie } })).status, 401, 'a signed-out session is gone');
+  });
+
+  test('API tokens - shown once, carry their role, and stop working when revoked', async () => {
+    const created = await call<{ token: string; view: { id: number; role: string } }>(app.url, 'tokens.create', { input: { name: 'ci reader', role: 'viewer' } });
+    assert.ok(created.ok, created.message);
+    const bearer = { authorization: `Bearer ${created.data!.token}` };
+    assert.ok((await call(app.url, 'cluster.state', { kind: 'query', headers: bearer })).ok);
+    assert.equal((await call(app.url, 'drills.run', { input: { drillId: 'process-crash' }, headers: bearer })).status, 403);
+    const listed = await call<{ id: number }[]>(app.url, 'tokens.list', { kind: 'query' });
+    assert.ok(!JSON.stringify(listed.data).includes(created.data!.token), 'the token is never listed again');
+    assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id } })).ok);
+    assert.equal((await call(app.url, 'cluster.state', { kind: 'query', headers: bearer })).status, 401);
+    assert.equal((await call(app.url, 'tokens.create', { input: { name: 'x', role: 'admin' }, headers: as('otto') })).status, 403, 'only an admin creates tokens');
+  });
+
+  test('origin - a cross-origin mutation and a cross-origin WebSocket are refused (403); same origin passes', async () => {
+    const host = new URL(app.url).host;
+    const evil = await call(app.url, 'settings.update', { input: { flushDiskType: 'ASYNC_FLUSH' }, headers: { origin: 'http://evil.example' } });
+    assert.equal(evil.status, 403);
+    assert.match(evil.message ?? '', /origin http:\/\/evil\.example is not this server's origin/);
+    const evilLogin = await call(app.url, 'auth.login', { input: { name: 'otto', password: PASSWORD }, headers: { origin: 'http://evil.example' } });
+    assert.equal(evilLogin.status, 403, 'sign-in is origin-checked too');
+    const crossSite = await call(app.url, 'traffic.stop', { headers: { 'sec-fetch-site': 'cross-site' } });
+    assert.equal(crossSite.status, 403, 'without Origin, Sec-Fetch-Site: cross-site is refused');
+    const own = await call(app.url, 'traffic.stop', { headers: { origin: `http://${host}`, 'sec-fetch-site': 'same-origin' } });
+    assert.ok(own.ok, `same origin passes: ${own.message}`);
+
+    const wsEvil = await openLive(app.url, { origin: 'http://evil.example' });
+    assert.equal(wsEvil.status, 403);
+    assert.match(wsEvil.body ?? '', /evil\.example/);
+    assert.equal((await openLive(app.url, { origin: `http://${host}`, cookie: 'zl_session=garbage' })).status, 401, 'a bad cookie on the live stream is refused');
+    const wsOwn = await openLive(app.url, { origin: `http://${host}`, ...as('vera') });
+    assert.deepEqual(wsOwn, { status: 101, firstMessage: 'hello' }, 'a viewer gets the live stream');
+  });
+
+  test('audit - each action leaves a row: settings flip with before/after, traffic, a kill, a refused drill, sign-ins, users, tokens', async () => {
+    const rows = await audit(app.url);
+    const find = (what: string, pred: (e: AuditEntryView) => boolean) => {
+      const row = rows.find(pred);
+      assert.ok(row, `an audit row for ${what}`);
+      return row;
+    };
+    const flip = find('the flush flip', (e) => e.action === 'settings.update' && e.actor === 'otto' && e.result === 'ok');
+    assert.deepEqual(flip.before, { flushDiskType: 'ASYNC_FLUSH' });
+    assert.deepEqual(flip.after, { flushDiskType: 'SYNC_FLUSH' });
+    assert.equal(flip.role, 'operator');
+    assert.equal(flip.target, 'broker settings');
+    assert.match(flip.remoteAddress, /127\.0\.0\.1/);
+    find('traffic start', (e) => e.action === 'traffic.start' && e.actor === 'otto' && e.result === 'ok' && (e.input as { rate: number }).rate === 50);
+    find('traffic stop', (e) => e.action === 'traffic.stop' && e.actor === 'otto');
+    const kill = find('the kill', (e) => e.action === 'cluster.killBroker' && e.actor === 'dina' && e.result === 'ok');
+    assert.equal(kill.target, 'broker-a master');
+    const refused = find('the refused drill', (e) => e.action === 'drills.run' && e.actor === 'vera');
+    assert.equal(refused.result, 'error');
+    assert.match(refused.error ?? '', /^FORBIDDEN: needs the drill role/);
+    assert.equal(refused.target, 'drill process-crash');
+    find('a refused kill by an operator', (e) => e.action === 'cluster.killBroker' && e.actor === 'otto' && e.result === 'error');
+    find('a cross-origin call', (e) => e.action === 'settings.update' && e.result === 'error' && /evil\.example/.test(e.error ?? ''));
+    find('an anonymous refused call', (e) => e.actor === 'anonymous' && /^UNAUTHORIZED/.test(e.error ?? ''));
+    const ok = find('a sign-in', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'ok');
+    assert.equal(ok.role, 'operator');
+    assert.equal((ok.input as { password: string }).password, '[redacted]', 'the password is not stored');
+    find('a failed sign-in of a real user', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'error');
+    find('a failed sign-in of an unknown name', (e) => e.action === 'auth.login' && e.actor === 'nobody-here' && e.result === 'error');
+    find('a sign-out', (e) => e.action === 'auth.logout' && e.actor === 'vera');
+    find('a user created', (e) => e.action === 'users.create' && e.actor === 'local' && e.target === 'user dina');
+    find('a token created', (e) => e.action === 'tokens.create' && (e.after as { name?: string } | null)?.name === 'ci reader');
+    find('a token revoked', (e) => e.action === 'tokens.revoke' && e.target === 'token ci reader');
+    assert.ok(!JSON.stringify(rows).includes(PASSWORD), 'no password anywhere in the log');
+
+    const filtered = await audit(app.url, { actor: 'dina', result: 'ok' });
+    assert.ok(filtered.length > 0 && filtered.every((e) => e.actor === 'dina' && e.result === 'ok'), 'the actor and result filters apply');
+    const prefix = await audit(app.url, { action: 'auth.' });
+    assert.ok(prefix.length > 0 && prefix.every((e) => e.action.startsWith('auth.')));
+    const future = await audit(app.url, { from: Date.now() + 60_000 });
+    assert.equal(future.length, 0, 'the time range applies');
+    assert.equal((await call(app.url, 'audit.list', { kind: 'query', headers: as('otto') })).status, 403, 'an operator cannot read the audit log');
+  });
+
+  test('audit export - CSV and JSON for a drill user, refused for an operator', async () => {
+    const csv = await fetch(`${app.url}/api/audit/export?format=csv&action=settings.update`, { headers: as('dina') });
+    assert.equal(csv.status, 200);
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    assert.match(csv.headers.get('content-disposition') ?? '', /attachment; filename="zeroloss-audit-.*\.csv"/);
+    const text = await csv.text();
+    const lines = text.trim().split('\r\n');
+    assert.equal(lines[0], 'id,at,actor,role,action,target,result,error,remoteAddress,input,before,after');
+    assert.ok(lines.length >= 2 && lines.slice(1).every((l) => l.includes(',settings.update,')), text);
+    const json = await fetch(`${app.url}/api/audit/export?format=json&actor=dina`, { headers: as('dina') });
+    const entries = (await json.json()) as AuditEntryView[];
+    assert.ok(entries.length > 0 && entries.every((e) => e.actor === 'dina'));
+    assert.equal((await fetch(`${app.url}/api/audit/export?format=csv`, { headers: as('otto') })).status, 403);
+    assert.equal((await fetch(`${app.url}/api/audit/export?format=xml`, { headers: as('dina') })).status, 400);
+    assert.ok((await audit(app.url, { action: 'audit.export', actor: 'dina' })).length >= 2, 'exports are audited');
+  });
+});
+
+describe('security - bound beyond loopback', () => {
+  let app: AppServer;
+  let adminToken: string;
+  let remote: string;
+  let local: string;
+
+  before(async () => {
+    app = await startAppServer({ env: { HOST: '0.0.0.0', ZL_START_SLAVE: '0' } });
+    const port = new URL(app.url).port;
+    remote = `http://${externalIPv4()}:${port}`;
+    local = `http://127.0.0.1:${port}`;
+    const line = await waitFor('the admin token line', () => app.output.find((l) => /Admin token \(shown once/.test(l)), 5_000);
+    adminToken = /(zl_[A-Za-z0-9_-]{43})/.exec(line)![1];
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('non-loopback - without a credential every call and the live stream get 401; the admin token is accepted; a malformed one is not', async () => {
+    const none = await call(remote, 'cluster.state', { kind: 'query' });
+    assert.equal(none.status, 401);
+    assert.match(none.message ?? '', /only loopback clients are trusted/);
+    assert.equal((await call(remote, 'settings.update', { input: { flushDiskType: 'SYNC_FLUSH' } })).status, 401);
+    assert.equal((await openLive(remote)).status, 401);
+    assert.equal((await fetch(`${remote}/api/audit/export?format=json`)).status, 401);
+
+    const bearer = { authorization: `Bearer ${adminToken}` };
+    const state = await call<LiveState>(remote, 'cluster.state', { kind: 'query', headers: bearer });
+    assert.ok(state.ok, `the admin token is accepted: ${state.message}`);
+    const me = await call<{ user: string; role: string }>(remote, 'auth.me', { kind: 'query', headers: bearer });
+    assert.equal(me.data?.user, 'admin-token');
+    assert.equal(me.data?.role, 'admin');
+    assert.deepEqual(await openLive(remote, bearer), { status: 101, firstMessage: 'hello' });
+    for (const token of [`${adminToken}x`, 'zl_short', adminToken.slice(0, -1)]) {
+      assert.equal((await call(remote, 'cluster.state', { kind: 'query', headers: { authorization: `Bearer ${token}` } })).status, 401, `refused: ${token}`);
+    }
+    // A user created with the admin token signs in from outside and gets a session like on loopback.
+    assert.ok((await call(remote, 'users.create', { input: { name: 'rita', password: PASSWORD, role: 'viewer' }, headers: bearer })).ok);
+    const { cookie } = await login(remote, 'rita', PASSWORD);
+    assert.ok((await call(remote, 'cluster.state', { kind: 'query', headers: { cookie } })).ok);
+    const row = (await call<{ entries: AuditEntryView[] }>(remote, 'audit.list', { kind: 'query', input: { action: 'auth.login' }, headers: bearer })).data!.entries[0];
+    assert.equal(row.actor, 'rita');
+    assert.match(row.remoteAddress, new RegExp(externalIPv4().replace(/\./g, '\\.')), 'the audit row names the outside address');
+  });
+
+  test('non-loopback - a loopback client is still the local admin; the broker and name server listen on loopback only', async () => {
+    const state = await call<LiveState>(local, 'cluster.state', { kind: 'query' });
+    assert.ok(state.ok, state.message);
+    await waitFor('broker running', async () => (await call<LiveState>(local, 'cluster.state', { kind: 'query' })).data?.broker.state === 'running', 30_000);
+    const s = (await call<LiveState>(local, 'cluster.state', { kind: 'query' })).data!;
+    const ports = [s.broker.address, s.namesrv?.address].map((a) => Number(a?.split(':').pop()));
+    assert.ok(ports.every((p) => p > 0), `ports known: ${JSON.stringify(ports)}`);
+    for (const port of ports) {
+      const outside = await new Promise<string>((resolve) => {
+        const socket = net.connect({ host: externalIPv4(), port });
+        socket.once('connect', () => { socket.destroy(); resolve('connected'); });
+        socket.once('error', (e: NodeJS.ErrnoException) => resolve(e.code ?? 'error'));
+      });
+      assert.equal(outside, 'ECONNREFUSED', `port ${port} is not reachable on ${externalIPv4()}`);
+    }
+  });
+});
+
+describe('security - ZL_AUTH=required', () => {
+  let app: AppServer;
+  before(async () => {
+    app = await startAppServer({ env: { ZL_AUTH: 'required', ZL_START_SLAVE: '0', ZL_ADMIN_TOKEN: 'a-test-admin-token-0123456789' } });
+  });
+  after(async () => {
+    await app?.stop();
+  });
+
+  test('required login - a loopback client without credential gets 401; the admin token and a session work', async () => {
+    const none = await call(app.url, 'cluster.state', { kind: 'query' });
+    assert.equal(none.status, 401);
+    assert.equal((await openLive(app.url)).status, 401);
+    const me = await call<{ signedIn: boolean; requireLogin: boolean }>(app.url, 'auth.me', { kind: 'query' });
+    assert.deepEqual({ signedIn: me.data?.signedIn, requireLogin: me.data?.requireLogin }, { signedIn: false, requireLogin: true });
+    const bearer = { authorization: 'Bearer a-test-admin-token-0123456789' };
+    assert.ok((await call(app.url, 'users.create', { input: { name: 'ada', password: PASSWORD, role: 'admin' }, headers: bearer })).ok);
+    const { cookie } = await login(app.url, 'ada', PASSWORD);
+    assert.ok((await call(app.url, 'cluster.state', { kind: 'query', headers: { cookie } })).ok);
+    const self = await call(app.url, 'users.setRole', { input: { name: 'ada', role: 'viewer' }, headers: { cookie } });
+    assert.equal(self.code, 'BAD_REQUEST', 'an admin cannot demote itself');
+  });
+});

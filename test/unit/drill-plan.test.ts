@@ -1,0 +1,117 @@
+/**
+ * A drill run's seeded plan and the transactional side of the loss ledger, on pure code: the same
+ * seed and settings give the same plan and different seeds differ; the flap starts with a drop longer
+ * than sendMsgTimeout; transaction decisions are stable; a rolled-back message consumed, or a half
+ * message no check-back resolved, fails the run. Also the `zeroloss` command's usage and exit codes.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { drillSpec } from '../../server/drills/catalog';
+import { planFor, transactionDecision, seededBytes, prng } from '../../server/drills/drill-plan';
+import { LossLedger, judge } from '../../server/drills/loss-ledger';
+import { defaultSettings } from '../../broker/config/broker-config';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import type { DrillRunSettings } from '../../server/drills/types';
+import type { ConsumeEvent } from '../../broker/ipc';
+
+const settings = (patch: Partial<DrillRunSettings['broker']> = {}): DrillRunSettings => ({
+  broker: { ...defaultSettings(), ...patch },
+  traffic: { sendMode: 'sync', ackMode: 'after-processing', idempotent: false, rate: 100, durationSec: 10, consumers: 3, bodySize: 256 },
+  slaveRunning: false,
+});
+
+test('drill-plan - the same seed and settings give the same plan; other seeds move the fault and the killed consumer', () => {
+  const spec = drillSpec('consumer-crash');
+  assert.deepEqual(planFor(spec, settings(), 42), planFor(spec, settings(), 42));
+  const plans = Array.from({ length: 20 }, (_, seed) => planFor(spec, settings(), seed));
+  assert.ok(new Set(plans.map((p) => p.faultAtMs)).size > 10, 'the fault time varies with the seed');
+  assert.deepEqual(new Set(plans.map((p) => p.consumerIndex)), new Set([0, 1, 2]), 'every consumer can be the one killed');
+  for (const p of plans) {
+    assert.ok(p.faultAtMs >= 1500 && p.faultAtMs <= 8000, `the fault stays inside the run: ${p.faultAtMs}`);
+    assert.deepEqual(p.bursts, [], 'no flap outside the flap drill');
+  }
+});
+
+test('drill-plan - the flap opens with a drop longer than sendMsgTimeout, then bursts inside the fault window', () => {
+  const spec = drillSpec('producer-network-flap');
+  for (const seed of [1, 2, 3, 99]) {
+    const plan = planFor(spec, settings({ sendMsgTimeout: 1000 }), seed);
+    assert.equal(plan.bursts[0].kind, 'drop');
+    assert.ok(plan.bursts[0].forMs > 1000, `the first drop outlasts the send budget: ${plan.bursts[0].forMs}`);
+    assert.ok(plan.bursts.length >= 3);
+    assert.ok(plan.bursts.every((b, i) => i === 0 || b.atMs > plan.bursts[i - 1].atMs + plan.bursts[i - 1].forMs), 'bursts do not overlap');
+    assert.ok(plan.bursts.every((b) => b.atMs < plan.faultForMs));
+  }
+  assert.notDeepEqual(planFor(spec, settings(), 1).bursts, planFor(spec, settings(), 2).bursts);
+});
+
+test('drill-plan - transaction decisions and bodies are functions of the seed', () => {
+  const decisions = Array.from({ length: 200 }, (_, n) => transactionDecision(7, 'tx1', n));
+  assert.deepEqual(decisions, Array.from({ length: 200 }, (_, n) => transactionDecision(7, 'tx1', n)));
+  const commits = decisions.filter((d) => d === 'COMMIT').length;
+  assert.ok(commits > 110 && commits < 170, `about 70% commit: ${commits}`);
+  assert.notDeepEqual(decisions, Array.from({ length: 200 }, (_, n) => transactionDecision(8, 'tx1', n)));
+  assert.deepEqual(seededBytes(5, 64), seededBytes(5, 64));
+  assert.notDeepEqual(seededBytes(5, 64), seededBytes(6, 64));
+  const r = prng(1);
+  assert.ok(Array.from({ length: 1000 }, r).every((x) => x >= 0 && x < 1));
+});
+
+const T0 = 1_000_000;
+const consumed = (id: string, seq: number): ConsumeEvent =>
+  ({ kind: 'consumed', id, producerId: 'tx1-r', queue: 'broker-a:0', seq, topic: 'T', brokerName: 'broker-a', queueId: 0, queueOffset: seq, reconsumeTimes: 0, atMs: T0 + 10 });
+const half = (id: string, seq: number, decision: 'COMMIT' | 'ROLLBACK') =>
+  ({ kind: 'half' as const, id, queueId: 0, seq, queue: 'broker-a:0', status: 'SEND_OK' as const, decision, sentAtMs: T0 + seq, latencyMs: 1 });
+const prediction = { text: 'transaction crash', sendOkLossPossible: false, mayLose: [], expectedStatuses: [], duplicatesPossible: true };
+
+test('loss-ledger - transactions: rolled-back numbers are no gap; an unresolved half or a delivered rollback fails the run', () => {
+  const ledger = new LossLedger(T0);
+  ledger.addProducer('tx1-r');
+  ledger.addTransactionEvents('tx1-r', [half('a', 1, 'COMMIT'), half('b', 2, 'ROLLBACK'), half('c', 3, 'COMMIT'), half('d', 4, 'COMMIT')]);
+  ledger.addTransactionEvents('tx1-r', [{ kind: 'ended', id: 'a', decision: 'COMMIT', atMs: T0 }, { kind: 'ended', id: 'b', decision: 'ROLLBACK', atMs: T0 }, { kind: 'ended', id: 'c', decision: 'COMMIT', atMs: T0 }]);
+  // The broker's own op records are nobody's messages.
+  ledger.addStage({ stored: [['a', 0, 100], ['op-1', 100, 50]] });
+  ledger.addConsumeEvents([consumed('a', 1), consumed('c', 3)]);
+  assert.equal(ledger.unresolvedHalves(), 1, 'd was never ended: only a check-back can resolve it');
+  let { summary } = ledger.summarize();
+  assert.equal(summary.attempted, 4);
+  assert.equal(summary.gaps, 0, 'the rolled-back number 2 is absent by design');
+  assert.equal(summary.transactions?.halfOpen, 1);
+  assert.equal(judge(summary, prediction).verdict, 'FAIL');
+  assert.match(judge(summary, prediction).reason, /never resolved by a check-back/);
+
+  ledger.addTransactionEvents('tx2-r', [{ kind: 'checked', id: 'd', producerId: 'tx1-r', decision: 'COMMIT', atMs: T0 + 2000 }]);
+  ledger.addConsumeEvents([consumed('d', 4)]);
+  ({ summary } = ledger.summarize());
+  assert.equal(summary.transactions?.halfOpenResolved, 1);
+  assert.equal(summary.lostTotal, 0);
+  assert.equal(judge(summary, prediction).verdict, 'PASS', judge(summary, prediction).reason);
+
+  ledger.addConsumeEvents([consumed('b', 2)]);
+  ({ summary } = ledger.summarize());
+  assert.equal(summary.transactions?.rolledBackDelivered, 1);
+  assert.equal(judge(summary, prediction).verdict, 'FAIL');
+  assert.match(judge(summary, prediction).reason, /rolled-back/);
+});
+
+test('zeroloss - --help documents every command and option; an unknown scenario or option exits 2 with the usage', () => {
+  const bin = path.join(PROJECT_ROOT, 'server/bin.mjs');
+  const help = spawnSync(process.execPath, [bin, '--help'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(help.status, 0);
+  for (const option of ['start', 'cluster', 'drill', '--namesrv-port', '--broker-port', '--data-dir', '--no-slave', '--scenario', '--flush-disk-type', '--broker-role',
+    '--send-mode', '--consumer-ack', '--idempotent', '--messages', '--seed', '--json', 'transaction-crash', 'exit status']) {
+    assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
+  }
+  const unknown = spawnSync(process.execPath, [bin, 'drill', '--scenario', 'meteor-strike'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(unknown.status, 2);
+  assert.match(unknown.stderr, /unknown scenario "meteor-strike"/);
+  assert.match(unknown.stderr, /--seed S/);
+  const option = spawnSync(process.execPath, [bin, 'drill', '--scenario', 'power-loss', '--warp-speed'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(option.status, 2);
+  assert.match(option.stderr, /unknown option --warp-speed/);
+  const seed = spawnSync(process.execPath, [bin, 'drill', '--scenario', 'power-loss', '--seed', 'abc'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(seed.status, 2);
+  assert.match(seed.stderr, /--seed must be a whole number/);
+});
