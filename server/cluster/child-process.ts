@@ -87,7 +87,9 @@ export class SupervisedChild<In, Out> {
       const lastError = [...this.outputTail].reverse().find((l) => l.startsWith('!'))?.slice(2);
       const how = signal ? `killed by ${signal}` : `exited with code ${code}`;
       const reason = lastError && !expected ? `${how}: ${lastError}` : how;
-      this.status = { ...this.status, state: expected ? 'stopped' : 'crashed', since: Date.now(), exitReason: reason, pid: undefined };
+      // A process that finishes its work (a count-limited traffic run) exits 0 on its own: stopped, not crashed.
+      const clean = expected || (code === 0 && signal === null);
+      this.status = { ...this.status, state: clean ? 'stopped' : 'crashed', since: Date.now(), exitReason: reason, pid: undefined };
       this.child = undefined;
       this.handlers.exit({ code, signal, expected, reason });
     });

@@ -177,7 +177,8 @@ describe('security - loopback server', () => {
     const ok = find('a sign-in', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'ok');
     assert.equal(ok.role, 'operator');
     assert.equal((ok.input as { password: string }).password, '[redacted]', 'the password is not stored');
-    find('a failed sign-in of a real user', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'error');
+    const failed = find('a failed sign-in of a real user', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'error');
+    assert.equal(failed.role, null, 'a failed sign-in records no role (not the local admin it came from)');
     find('a failed sign-in of an unknown name', (e) => e.action === 'auth.login' && e.actor === 'nobody-here' && e.result === 'error');
     find('a sign-out', (e) => e.action === 'auth.logout' && e.actor === 'vera');
     find('a user created', (e) => e.action === 'users.create' && e.actor === 'local' && e.target === 'user dina');

@@ -117,6 +117,14 @@ function Comparison({ left, right }: { left: DrillRunDetail; right: DrillRunDeta
     { label: 'duplicated', a: num(l?.duplicated), b: num(r?.duplicated) },
     { label: 'sequence gaps', a: num(l?.gaps), b: num(r?.gaps) },
     { label: 'recovery (ms)', a: num(l?.recovery.rtoMs), b: num(r?.recovery.rtoMs) },
+    ...(l?.transactions || r?.transactions
+      ? [
+          { label: 'committed', a: num(l?.transactions?.committed), b: num(r?.transactions?.committed) },
+          { label: 'rolled back', a: num(l?.transactions?.rolledBack), b: num(r?.transactions?.rolledBack) },
+          { label: 'rolled back, delivered', a: num(l?.transactions?.rolledBackDelivered), b: num(r?.transactions?.rolledBackDelivered), bad: true },
+          { label: 'half messages resolved', a: halves(l?.transactions), b: halves(r?.transactions) },
+        ]
+      : []),
   ];
   const head = (run: DrillRunDetail, role: string) => (
     <th scope="col" className="px-2 py-1.5 text-left align-top font-medium">
@@ -171,6 +179,7 @@ function Comparison({ left, right }: { left: DrillRunDetail; right: DrillRunDeta
 }
 
 const num = (n: number | null | undefined) => (n === null || n === undefined ? '-' : int(n));
+const halves = (t: { halfOpen: number; halfOpenResolved: number } | undefined) => (t ? `${int(t.halfOpenResolved)} of ${int(t.halfOpen)}` : '-');
 
 function RerunForm({ run }: { run: DrillRunDetail }) {
   const uid = useId();
