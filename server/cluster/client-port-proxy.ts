@@ -63,6 +63,16 @@ export class ClientPortProxy {
     this.record('fault.clientLink', `client-port link: connections reset${why ? ` (${why})` : ''}`);
   }
 
+  /**
+   * Ends a drop as a real one ends: the connections are reset first, so what the blackhole held is
+   * discarded (TCP gave up on it), then the link carries traffic again.
+   */
+  endDrop(why?: string): void {
+    this.proxy.resetConnections();
+    this.proxy.setFaults('both', { blackhole: false });
+    this.record('fault.clientLink', `client-port link both: no drop, connections reset, held bytes dropped${why ? ` (${why})` : ''}`);
+  }
+
   heal(): void {
     this.proxy.clearFaults();
   }

@@ -148,9 +148,11 @@ export class FaultProxy {
     }
   }
 
-  /** Ends every open connection with a TCP reset, as a crashed middlebox would. */
+  /** Ends every open connection with a TCP reset, as a crashed middlebox would; bytes held by a blackhole are dropped. */
   resetConnections(): void {
-    for (const { client, upstream } of this.connections) {
+    for (const { client, upstream, pipes } of this.connections) {
+      pipes.upstream.close();
+      pipes.downstream.close();
       client.resetAndDestroy();
       upstream.resetAndDestroy();
     }

@@ -662,7 +662,7 @@ export class DrillRunner {
       }
       cp.clientPort.setFaults(burst.direction, { blackhole: true }, `flap: drop for ${burst.forMs} ms`);
       await sleep(burst.forMs, signal);
-      cp.clientPort.setFaults('both', { blackhole: false, reset: true }, 'flap: the held bytes are dropped');
+      cp.clientPort.endDrop('flap');
     }
   }
 
