@@ -7,6 +7,7 @@ import Link from 'next/link';
 import { usePathname } from 'next/navigation';
 import { useLive } from '../_lib/use-live';
 import { UserMenu } from './auth/user-menu';
+import { ThemeSwitch } from './theme-switch';
 
 interface NavItem {
   href: string;
@@ -74,6 +75,7 @@ export function SiteHeader() {
           </ul>
         </nav>
         <LiveIndicator />
+        <ThemeSwitch />
         <UserMenu />
       </div>
     </header>

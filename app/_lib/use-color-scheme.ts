@@ -1,19 +1,3 @@
 'use client';
-/** 'light' or 'dark', following prefers-color-scheme, for what CSS cannot reach (recharts' SVG props). */
-import { useSyncExternalStore } from 'react';
-
-const QUERY = '(prefers-color-scheme: dark)';
-
-function subscribe(onChange: () => void): () => void {
-  const media = window.matchMedia(QUERY);
-  media.addEventListener('change', onChange);
-  return () => media.removeEventListener('change', onChange);
-}
-
-export function useColorScheme(): 'light' | 'dark' {
-  return useSyncExternalStore(
-    subscribe,
-    () => (window.matchMedia(QUERY).matches ? 'dark' : 'light'),
-    () => 'light',
-  );
-}
+/** 'light' or 'dark' as on screen now (the header's theme switch, or the system), for recharts' SVG props. */
+export { useTheme as useColorScheme } from './theme';

@@ -42,7 +42,7 @@ describe('accessibility and robustness of every page', () => {
       const history = await trpc<{ runId: string; status: string }[]>(app.url, 'drills.history', { limit: 1 }, 'query');
       return history.ok && history.data[0] && history.data[0].status !== 'running' ? history.data[0].runId : undefined;
     }, 120_000);
-    pages = ['/', '/settings', '/topics', '/traffic', '/messages', '/messages?tab=browse', '/messages?tab=dlq', '/drills', `/drills/${runId}`];
+    pages = ['/', '/settings', '/topics', '/traffic', '/messages', '/messages?tab=browse', '/messages?tab=dlq', '/drills', `/drills/${runId}`, '/audit', '/users', '/login'];
   });
   after(async () => {
     await chromium?.close();
@@ -146,6 +146,32 @@ describe('accessibility and robustness of every page', () => {
       await status.filter({ hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
       await status.filter({ hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
       assert.equal(connections, 2, 'one new connection, opened by the page itself');
+    } finally {
+      await page.close();
+    }
+  });
+
+  test('the theme switch overrides the system theme, survives a reload, and "System" follows the system again', async () => {
+    const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 }, colorScheme: 'light' });
+    const theme = () => page.evaluate(() => document.documentElement.dataset.theme);
+    const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    try {
+      await page.goto(`${app.url}/settings`);
+      await settle(page);
+      assert.equal(await theme(), 'light', 'no choice stored: the system (light) decides');
+      const lightBackground = await background();
+      await page.getByTestId('theme-switch').selectOption('dark');
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+      assert.notEqual(await background(), lightBackground, 'the dark: styles apply');
+      await page.reload();
+      await settle(page);
+      assert.equal(await theme(), 'dark', 'the choice is remembered');
+      assert.equal(await page.getByTestId('theme-switch').inputValue(), 'dark');
+      await page.getByTestId('theme-switch').selectOption('system');
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'light');
+      await page.emulateMedia({ colorScheme: 'dark' });
+      await page.waitForFunction(() => document.documentElement.dataset.theme === 'dark');
+      assert.notEqual(await background(), lightBackground, 'on System, a change of the system theme shows at once');
     } finally {
       await page.close();
     }

@@ -177,7 +177,7 @@ function Change({ before, after }: { before: unknown; after: unknown }) {
         <span key={k} className="mr-2 inline-block">
           {b ? (
             <>
-              {k} <span className="text-slate-500">{String(b[k] ?? '–')}</span> → <strong>{String(a[k])}</strong>
+              {k} <span className="text-slate-500 dark:text-slate-400">{String(b[k] ?? '–')}</span> → <strong>{String(a[k])}</strong>
             </>
           ) : (
             <>

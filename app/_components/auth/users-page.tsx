@@ -97,7 +97,7 @@ function UsersCard() {
             return (
               <li key={u.id} data-testid={`user-${u.name}`} className="flex flex-wrap items-center gap-3 py-2">
                 <div className="min-w-0 flex-1">
-                  <p className="font-medium">{u.name}{self ? <span className="ml-1 text-xs text-slate-500">(you)</span> : null}</p>
+                  <p className="font-medium">{u.name}{self ? <span className="ml-1 text-xs text-slate-500 dark:text-slate-400">(you)</span> : null}</p>
                   <p className="text-xs text-slate-500 dark:text-slate-400">
                     last sign-in {when(u.lastLoginAt)} · {u.sessions} active session{u.sessions === 1 ? '' : 's'}
                   </p>
@@ -121,7 +121,7 @@ function UsersCard() {
           <input data-testid="user-new-name" autoComplete="off" value={name} onChange={(e) => setName(e.target.value)} className={inputClass} />
         </label>
         <label className="text-sm">
-          <span className="font-medium">Password</span> <span className="text-xs text-slate-500">(8+ characters)</span>
+          <span className="font-medium">Password</span> <span className="text-xs text-slate-500 dark:text-slate-400">(8+ characters)</span>
           <input data-testid="user-new-password" type="password" autoComplete="new-password" value={password} onChange={(e) => setPassword(e.target.value)} className={inputClass} />
         </label>
         <label className="text-sm">

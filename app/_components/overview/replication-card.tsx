@@ -204,7 +204,7 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         <legend className="sr-only">HA link faults</legend>
         <div className="flex flex-wrap items-center justify-between gap-2">
           <p className="text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">HA link faults</p>
-          {link.isPending ? <span className="text-xs text-slate-500">applying…</span> : null}
+          {link.isPending ? <span className="text-xs text-slate-500 dark:text-slate-400">applying…</span> : null}
         </div>
         <p id="link-fault-now" className="mt-1 text-xs text-slate-600 dark:text-slate-400" data-testid="link-faults">
           master → slave: <span className="font-medium">{faultText(faults?.downstream)}</span> · slave → master:{' '}

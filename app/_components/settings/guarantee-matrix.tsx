@@ -56,7 +56,7 @@ export function GuaranteeMatrix({ highlight }: { highlight: ReadonlySet<string> 
       title="What the current settings guarantee"
       titleId="guarantee-title"
       testId="guarantee-matrix"
-      actions={catalog.isFetching && !catalog.isPending ? <span className="text-xs text-slate-500">updating…</span> : null}
+      actions={catalog.isFetching && !catalog.isPending ? <span className="text-xs text-slate-500 dark:text-slate-400">updating…</span> : null}
     >
       <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
         Each crash drill’s prediction under the settings applied now. Run them on the{' '}
