@@ -39,7 +39,7 @@ export function SiteHeader() {
           <span>Zeroloss</span>
           <span className="hidden text-xs font-normal text-slate-500 sm:inline dark:text-slate-400">reliability lab</span>
         </Link>
-        <nav aria-label="Sections" className="order-3 w-full overflow-x-auto sm:order-none sm:w-auto">
+        <nav aria-label="Sections" className="relative order-3 w-full overflow-x-auto sm:order-none sm:w-auto">
           <ul className="flex gap-1 text-sm">
             {NAV.map((item) => {
               const active = isActive(pathname, item.href);

@@ -193,7 +193,7 @@ function Change({ before, after }: { before: unknown; after: unknown }) {
 function AuditTable({ entries }: { entries: Entry[] }) {
   const [open, setOpen] = useState<number | null>(null);
   return (
-    <div className="-mx-4 overflow-x-auto">
+    <div className="relative -mx-4 overflow-x-auto">
       <table className="w-full min-w-[56rem] text-left text-sm">
         <thead className="border-b border-slate-200 text-xs uppercase tracking-wide text-slate-500 dark:border-slate-800 dark:text-slate-400">
           <tr>

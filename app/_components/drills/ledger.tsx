@@ -144,7 +144,7 @@ export function LedgerView({
       </dl>
 
       <div className="grid gap-3 lg:grid-cols-3">
-        <div className="overflow-x-auto lg:col-span-2">
+        <div className="relative overflow-x-auto lg:col-span-2">
           <table className="w-full min-w-[22rem] text-sm">
             <caption className="mb-1 text-left text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">
               By the answer the producer saw

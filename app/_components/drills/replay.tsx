@@ -430,7 +430,7 @@ function Anomalies({ run }: { run: DrillRunDetail }) {
       ) : rows.length === 0 ? (
         <p className="py-4 text-center text-sm text-slate-600 dark:text-slate-400">No {kind} anomaly in this run.</p>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[36rem] text-sm">
             <thead>
               <tr className="border-b border-slate-200 text-left text-xs text-slate-500 dark:border-slate-800 dark:text-slate-400">

@@ -22,7 +22,7 @@ export function ConsumptionHistory({ message }: { message: MessageView }) {
           No consumer has received it yet{message.storedAt === null ? ' (and the broker has not reported storing it)' : ''}.
         </p>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[24rem] border-collapse text-left text-sm">
             <caption className="sr-only">Deliveries of this message</caption>
             <thead>

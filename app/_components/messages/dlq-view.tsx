@@ -137,7 +137,7 @@ function DlqMessages({ topic }: { topic: string }) {
       ) : rows.length === 0 ? (
         <p className="py-4 text-sm text-slate-600 dark:text-slate-400">This dead-letter queue holds no message now.</p>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[56rem] border-collapse text-left text-sm">
             <caption className="sr-only">Messages of {topic}, newest first</caption>
             <thead>

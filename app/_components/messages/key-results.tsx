@@ -39,7 +39,7 @@ export function KeyResults({ searchKey, onPick }: { searchKey: string; onPick(id
           <p>{coverage}.</p>
         </div>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[40rem] border-collapse text-left text-sm">
             <caption className="sr-only">Messages whose KEYS contain {searchKey}, newest first</caption>
             <thead>

@@ -147,7 +147,7 @@ export function QueueBrowser() {
               {page.data.maxOffset === page.data.minOffset ? 'This queue is empty.' : 'No message from this offset on.'}
             </p>
           ) : (
-            <div className="-mx-4 overflow-x-auto px-4">
+            <div className="relative -mx-4 overflow-x-auto px-4">
               <table className="w-full min-w-[56rem] border-collapse text-left text-sm">
                 <caption className="sr-only">Messages of {page.data.topic} queue {page.data.queueId} from queue offset {page.data.startOffset}</caption>
                 <thead>

@@ -62,7 +62,7 @@ export function RecentMessages({ onPick }: { onPick: (id: string) => void }) {
       ) : recent.data.messages.length === 0 ? (
         <p data-testid="recent-messages-empty" className="py-6 text-center text-sm text-slate-500 dark:text-slate-400">{EMPTY[filter]}</p>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[40rem] border-collapse text-left text-sm">
             <caption className="sr-only">The latest tracked messages, newest first</caption>
             <thead>

@@ -79,7 +79,7 @@ export function GuaranteeMatrix({ highlight }: { highlight: ReadonlySet<string> 
           </Button>
         </div>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[40rem] border-collapse text-left text-xs">
             <caption className="sr-only">Predicted outcome of each drill under the current settings</caption>
             <thead>

@@ -62,7 +62,7 @@ export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
           </Button>
         </div>
       ) : (
-        <div className="-mx-4 overflow-x-auto px-4">
+        <div className="relative -mx-4 overflow-x-auto px-4">
           <table data-testid="topics-table" className="w-full min-w-[28rem] border-collapse text-left text-sm">
             <caption className="sr-only">Topics routed by the name server</caption>
             <thead>
