@@ -105,6 +105,8 @@ export class CommitLog {
    * record just written (so it need not read it back); the dispatcher follows the log from here.
    */
   onAppended: ((request: DispatchRequest) => void) | undefined;
+  /** Called after a flush advanced the flushed offset (the dispatcher follows it under SYNC_FLUSH). */
+  onFlushed: ((flushedOffset: number) => void) | undefined;
 
   constructor(options: CommitLogOptions) {
     this.options = options;
@@ -301,6 +303,7 @@ export class CommitLog {
     if (where > before) {
       if (where >= maxAtStart) this.options.checkpoint.physicMsgTimestamp = timestampAtStart;
       this.options.checkpoint.masterFlushedOffset = where;
+      this.onFlushed?.(where);
       try {
         this.options.events?.flushed?.({ flushedOffset: where, atMs: this.options.clock.nowMs() });
       } catch (error) {

@@ -112,7 +112,13 @@ export class DefaultMessageStore {
     const configDir = path.join(this.storePathRootDir, 'config');
     this.topics = TopicConfigManager.load(path.join(configDir, 'topics.json'), () => options.settings().defaultTopicQueueNums);
     this.consumerOffsets = ConsumerOffsetManager.load(path.join(configDir, 'consumerOffset.json'));
-    this.reput = new ReputMessageService(this.commitLog, (request) => this.dispatch(request));
+    // Under SYNC_FLUSH consumers see only what an fdatasync covered (reput-message-service.ts).
+    this.reput = new ReputMessageService(this.commitLog, (request) => this.dispatch(request), () => {
+      const { brokerRole, flushDiskType } = options.settings();
+      return brokerRole !== 'SLAVE' && flushDiskType === 'SYNC_FLUSH' && !this.recovering
+        ? this.commitLog.flushedWhere()
+        : this.commitLog.maxOffset();
+    });
     this.flushConsumeQueueService = new FlushConsumeQueueService({
       settings: options.settings,
       clock: this.clock,
@@ -210,6 +216,7 @@ export class DefaultMessageStore {
 
   private start(): void {
     this.commitLog.onAppended = (request) => this.reput.dispatchAppended(request);
+    this.commitLog.onFlushed = () => this.reput.doReput();
     this.commitLog.start();
     this.flushConsumeQueueService.start();
     this.offsetPersistService.start();

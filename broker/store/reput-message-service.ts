@@ -4,10 +4,15 @@
  * entry (NOT and COMMIT transaction types only) and wakes long-polling pulls.
  *
  * RocketMQ polls every 1 ms on its own thread; here the commit log hands each appended record to
- * dispatchAppended() right away (synchronously), so a record is consumable as soon as its put
- * returns, as in 4.x where dispatch runs up to the written position. doReput() reads the log
- * itself: recovery calls it from the checkpoint's offset to rebuild whatever the consume queues
- * lost, and the slave path after raw appends.
+ * dispatchAppended() right away (synchronously). doReput() reads the log itself: recovery calls it
+ * from the checkpoint's offset to rebuild whatever the consume queues lost, the slave path after raw
+ * appends, and the store after each flush.
+ *
+ * Dispatch never goes past `visibleLimit()`. RocketMQ 4.x dispatches up to the written position, so
+ * a consumer can read (and move its offset past) records a power cut then takes back; after the
+ * restart new records reuse those queue offsets and that consumer skips them. The store therefore
+ * sets the limit to the flushed offset under SYNC_FLUSH (README, "Departures"): what a consumer
+ * sees there has survived an fdatasync.
  */
 import { BLANK_MAGIC_CODE, MessageProperty } from '../protocol/codes.js';
 import { RECORD_FIXED_OVERHEAD, decodeMessageRecord } from '../protocol/message-record.js';
@@ -32,9 +37,12 @@ export class ReputMessageService {
   reputFromOffset = 0;
   private running = false;
 
-  constructor(commitLog: CommitLog, dispatch: (request: DispatchRequest) => void) {
+  private readonly visibleLimit: () => number;
+
+  constructor(commitLog: CommitLog, dispatch: (request: DispatchRequest) => void, visibleLimit?: () => number) {
     this.commitLog = commitLog;
     this.dispatch = dispatch;
+    this.visibleLimit = visibleLimit ?? (() => commitLog.maxOffset());
   }
 
   /** Bytes appended but not dispatched yet. */
@@ -52,6 +60,7 @@ export class ReputMessageService {
       this.doReput();
       return;
     }
+    if (request.commitLogOffset + request.size > this.visibleLimit()) return; // dispatched after its flush
     this.reputFromOffset = request.commitLogOffset + request.size;
     if (isDispatchedType(request.sysFlag)) this.dispatch(request);
   }
@@ -63,13 +72,14 @@ export class ReputMessageService {
     let count = 0;
     try {
       const queue = this.commitLog.mappedFileQueue;
-      while (this.reputFromOffset < this.commitLog.maxOffset()) {
+      const limit = Math.min(this.visibleLimit(), this.commitLog.maxOffset());
+      while (this.reputFromOffset < limit) {
         if (this.reputFromOffset < this.commitLog.minOffset()) this.reputFromOffset = this.commitLog.minOffset();
         const file = queue.findMappedFileByOffset(this.reputFromOffset);
         if (!file) break;
         const cursor = new SegmentCursor(file);
         let position = this.reputFromOffset - file.fileFromOffset;
-        while (position < file.wrotePosition) {
+        while (position < file.wrotePosition && file.fileFromOffset + position < limit) {
           const head = cursor.view(position, 8);
           if (head.length < 8) break;
           const size = head.readInt32BE(0);
@@ -79,6 +89,7 @@ export class ReputMessageService {
           }
           // A slave's raw append may end inside a record (HA frames are byte ranges): the rest follows.
           if (size >= RECORD_FIXED_OVERHEAD && position + size > file.wrotePosition && position + size <= file.fileSize) break;
+          if (file.fileFromOffset + position + size > limit) break; // not visible yet
           const record = cursor.view(position, size);
           if (size < RECORD_FIXED_OVERHEAD || record.length < size) {
             throw new Error(`dispatcher found an unreadable record at ${file.fileFromOffset + position} (size ${size})`);
@@ -89,7 +100,7 @@ export class ReputMessageService {
           this.reputFromOffset = file.fileFromOffset + position;
         }
         this.reputFromOffset = file.fileFromOffset + position;
-        if (position < file.fileSize) break; // caught up inside this segment
+        if (position < file.fileSize) break; // caught up (or at the limit) inside this segment
       }
     } finally {
       this.running = false;
