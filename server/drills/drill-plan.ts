@@ -10,22 +10,13 @@
  * drill's plan, not every message's fate.
  */
 import type { DrillSpec } from './catalog';
+import { prng } from '../util/prng';
+
+export { prng };
 import type { DrillRunSettings } from './types';
 
 /** The largest seed: seeds are printed and typed by people, so they stay 32-bit unsigned integers. */
 export const SEED_MAX = 0xffff_ffff;
-
-/** mulberry32: small, fast, good enough to spread fault timings; not for cryptography. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** FNV-1a over a string: a stable 32-bit hash, the same in every process. */
 export function hash32(text: string): number {

@@ -13,26 +13,19 @@ import { performance } from 'node:perf_hooks';
 import { MAX_FRAME_LENGTH, RequestCode, SerializeType } from '../../broker/protocol/codes';
 import { FrameDecoder, createRequest, encodeCommand, type RemotingCommand } from '../../broker/protocol/remoting-command';
 import { HA_BODY_BYTES_MAX, HA_HEADER_BYTES, HA_OFFSET_MAX, encodeReport, encodeTransferHeader } from '../../broker/ha/ha-protocol';
+import { mulberry32 } from '../../server/util/prng';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
 // ---------------------------------------------------------------------------------------------
 
-/** mulberry32: a 32-bit seeded generator, plenty for picking mutations. */
+/** The project's seeded generator (server/util/prng.ts) with the helpers the fuzzers pick mutations with. */
 export class Rng {
-  private state: number;
+  /** uniform in [0, 2^32) */
+  readonly nextU32: () => number;
 
   constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-
-  /** uniform in [0, 2^32) */
-  nextU32(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (t ^ (t >>> 14)) >>> 0;
+    this.nextU32 = mulberry32(seed);
   }
 
   /** uniform in [0, 1) */

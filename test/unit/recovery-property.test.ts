@@ -13,19 +13,8 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MessageInner, PutMessageResult } from '../../broker/store/types';
+import { prng } from '../../server/util/prng';
 import { assertConsumeQueuesMatch, message, openStore, tempDir, testSettings } from '../support/store-fixtures';
-
-/** mulberry32: a tiny seeded PRNG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const ITERATIONS = Number(process.env.ZL_ITERATIONS ?? 30);
 const TOPICS = ['TopicTest', 'Orders', '%RETRY%groupA'];
