@@ -70,6 +70,7 @@ export class HAService {
     });
     this.port = (this.server.address() as net.AddressInfo).port;
     this.deps.store.setReplicaWait((nextOffset) => this.replicaWait(nextOffset));
+    this.deps.store.setReplicaVisibleOffset(() => this.visibleOffset());
     this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_TICK_MS);
     this.housekeepingTimer.unref();
     return this.port;
@@ -80,6 +81,22 @@ export class HAService {
     if (this.deps.settings().brokerRole !== 'SYNC_MASTER') return Promise.resolve(PutMessageStatus.PUT_OK);
     if (!this.isSlaveOK(nextOffset)) return Promise.resolve(PutMessageStatus.SLAVE_NOT_AVAILABLE);
     return this.groupTransferService.waitForTransfer(nextOffset);
+  }
+
+  /**
+   * How far consumers may read: under SYNC_MASTER with a slave in sync, what it acked, so a consumer
+   * never moves past a record that a promotion of that slave would not have (its queue offsets would
+   * be reused and skipped). A slave is in sync while connected, within haMaxGapNotInSync, and no
+   * record has waited for its ack longer than slaveTimeout (as RocketMQ 5 shrinks its in-sync set);
+   * otherwise sends are not answered SEND_OK by replication and nothing is held back.
+   */
+  visibleOffset(): number {
+    if (this.stopped || this.deps.settings().brokerRole !== 'SYNC_MASTER') return Infinity;
+    const maxOffset = this.deps.store.maxPhyOffset();
+    const ack = this.connectedAckOffset();
+    if (ack < 0 || !this.isSlaveOK(maxOffset)) return Infinity;
+    const waited = this.lag.lag(maxOffset, ack, this.deps.clock.nowMs()).ms;
+    return waited <= this.deps.settings().slaveTimeout ? ack : Infinity;
   }
 
   /** HAService.isSlaveOK: a slave is connected and not haMaxGapNotInSync or more behind. */
@@ -122,6 +139,7 @@ export class HAService {
       onAck: (_, ackOffset) => this.onAck(ackOffset),
       onClose: (c, reason) => {
         this.connections.delete(c);
+        this.deps.store.replicaAdvanced(); // no slave in sync any more: nothing is held back
         this.emit('slave.disconnected', `slave ${c.remoteAddress} disconnected: ${reason}`, c.slaveAckOffset);
       },
       onBadFrame: (c, reason) => {
@@ -137,9 +155,13 @@ export class HAService {
 
   private onAck(ackOffset: number): void {
     this.groupTransferService.notifyTransferSome(ackOffset);
-    if (ackOffset <= this.push2SlaveMaxOffset) return;
+    if (ackOffset <= this.push2SlaveMaxOffset) {
+      this.deps.store.replicaAdvanced();
+      return;
+    }
     this.push2SlaveMaxOffset = ackOffset;
     const messages = this.lag.acked(ackOffset);
+    this.deps.store.replicaAdvanced();
     try {
       this.deps.listeners?.replicated?.(ackOffset, messages);
     } catch (error) {
@@ -150,6 +172,7 @@ export class HAService {
   private housekeeping(): void {
     const now = this.deps.clock.monotonicMs();
     for (const connection of [...this.connections]) connection.housekeeping(now);
+    this.deps.store.replicaAdvanced(); // a role flip or a slave falling out of sync lifts the bound
   }
 
   private emit(kind: HaEventKind, message: string, offset?: number): void {
@@ -189,6 +212,7 @@ export class HAService {
     clearInterval(this.housekeepingTimer);
     this.groupTransferService.shutdown(this.connectedAckOffset());
     this.deps.store.setReplicaWait(undefined);
+    this.deps.store.setReplicaVisibleOffset(undefined);
     for (const connection of [...this.connections]) connection.close('the master is shutting down');
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }

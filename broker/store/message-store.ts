@@ -87,6 +87,7 @@ export class DefaultMessageStore {
   private readonly flushConsumeQueueService: FlushConsumeQueueService;
   private readonly offsetPersistService: ConsumerOffsetPersistService;
   private lastDispatchedTimestamp = 0;
+  private replicaVisibleOffset: (() => number) | undefined;
   private recovering = true;
   private state: StoreState = 'running';
 
@@ -112,12 +113,13 @@ export class DefaultMessageStore {
     const configDir = path.join(this.storePathRootDir, 'config');
     this.topics = TopicConfigManager.load(path.join(configDir, 'topics.json'), () => options.settings().defaultTopicQueueNums);
     this.consumerOffsets = ConsumerOffsetManager.load(path.join(configDir, 'consumerOffset.json'));
-    // Under SYNC_FLUSH consumers see only what an fdatasync covered (reput-message-service.ts).
+    // Consumers see only what the configured guarantees cover (reput-message-service.ts): under
+    // SYNC_FLUSH what an fdatasync covered, under SYNC_MASTER with a slave in sync what it acked.
     this.reput = new ReputMessageService(this.commitLog, (request) => this.dispatch(request), () => {
       const { brokerRole, flushDiskType } = options.settings();
-      return brokerRole !== 'SLAVE' && flushDiskType === 'SYNC_FLUSH' && !this.recovering
-        ? this.commitLog.flushedWhere()
-        : this.commitLog.maxOffset();
+      if (brokerRole === 'SLAVE' || this.recovering) return this.commitLog.maxOffset();
+      const flushed = flushDiskType === 'SYNC_FLUSH' ? this.commitLog.flushedWhere() : this.commitLog.maxOffset();
+      return Math.min(flushed, this.replicaVisibleOffset?.() ?? Infinity);
     });
     this.flushConsumeQueueService = new FlushConsumeQueueService({
       settings: options.settings,
@@ -307,6 +309,20 @@ export class DefaultMessageStore {
   }
 
   /** Replaces the replica wait (the HA service installs its own when it starts). */
+  /**
+   * The HA service's bound on what consumers may see (a slave in sync under SYNC_MASTER: its ack;
+   * otherwise Infinity). Call replicaAdvanced() whenever that bound may have moved.
+   */
+  setReplicaVisibleOffset(bound: (() => number) | undefined): void {
+    this.replicaVisibleOffset = bound;
+    this.reput.doReput();
+  }
+
+  /** A slave acked more, or replication's state changed: dispatch what became visible. */
+  replicaAdvanced(): void {
+    if (this.state === 'running') this.reput.doReput();
+  }
+
   setReplicaWait(replicaWait: ReplicaWait | undefined): void {
     this.commitLog.replicaWait = replicaWait;
   }

@@ -156,6 +156,25 @@ test('commit-log - under SYNC_FLUSH a consumer sees a record only once an fdatas
   assert.equal(next.status, 'FOUND', 'ASYNC_FLUSH: visible before any fdatasync, as in RocketMQ');
 });
 
+test('commit-log - consumers see no further than the replication bound (a SYNC_MASTER slave in sync), and catch up as it moves', async (t) => {
+  const settings = testSettings({ flushDiskType: 'ASYNC_FLUSH' });
+  const store = await openStore(tempDir(t), settings);
+  t.after(() => store.shutdown());
+  let bound = 0;
+  store.setReplicaVisibleOffset(() => bound);
+  const first = await store.putMessage(message({ queueId: 2, uniqKey: 'r1' }));
+  const second = await store.putMessage(message({ queueId: 2, uniqKey: 'r2' }));
+  assert.notEqual(store.getMessage('TopicTest', 2, 0, 2).status, 'FOUND', 'nothing acked by the slave yet');
+  bound = first.append!.wroteOffset + first.append!.wroteBytes;
+  store.replicaAdvanced();
+  const one = store.getMessage('TopicTest', 2, 0, 2);
+  assert.deepEqual(one.records.map((r) => decodeMessageRecord(r).properties.get('UNIQ_KEY')), ['r1'], 'only the acked record');
+  bound = Infinity; // the slave fell out of sync: nothing is held back
+  store.replicaAdvanced();
+  assert.equal(store.getMessage('TopicTest', 2, 1, 1).status, 'FOUND');
+  assert.equal(second.status, PutMessageStatus.PUT_OK);
+});
+
 test('commit-log - WAIT=false does not wait for the flush', async (t) => {
   const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', slowDiskDelayMs: 300, flushIntervalCommitLog: 20, flushCommitLogThoroughInterval: 20 });
   const store = await openStore(tempDir(t), settings);
