@@ -106,6 +106,14 @@ export class AuthService {
     return { principal: { name: session.user.name, role: asRole(session.user.role), via: 'session', userId: session.userId, sessionHash: idHash } };
   }
 
+  /** Who an API token (or the admin token) is; null, after the sign-in delay, when it is nobody. */
+  async checkToken(token: string): Promise<Principal | null> {
+    const who = await this.resolveToken(token);
+    if ('principal' in who) return who.principal;
+    await sleep((this.options.loginFailureDelayMs ?? LOGIN_FAILURE_DELAY_MS) + randomInt(0, 250));
+    return null;
+  }
+
   /** A new session for a right name and password; null (after a delay) for anything else. */
   async login(name: string, password: string, remoteAddress: string): Promise<{ principal: Principal; sessionId: string; expiresAt: Date } | null> {
     const user = await this.prisma.user.findUnique({ where: { name } });

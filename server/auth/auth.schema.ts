@@ -21,6 +21,10 @@ export const LoginInputSchema = z.object({
   password: z.string({ error: 'password must be text' }).max(200, 'password must be at most 200 characters'),
 }).strict();
 
+export const TokenLoginInputSchema = z.object({
+  token: z.string({ error: 'token must be an API token (zl_…)' }).trim().min(1, 'token must not be empty').max(200, 'token must be at most 200 characters'),
+}).strict();
+
 export const CreateUserInputSchema = z.object({ name: UserNameSchema, password: PasswordSchema, role: RoleSchema }).strict();
 export const SetRoleInputSchema = z.object({ name: UserNameSchema, role: RoleSchema }).strict();
 export const SetPasswordInputSchema = z.object({ name: UserNameSchema, password: PasswordSchema }).strict();

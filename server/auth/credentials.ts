@@ -7,6 +7,8 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 export const SESSION_COOKIE = 'zl_session';
+/** A browser signed in with an API token (the login page's token form) carries it in this httpOnly cookie. */
+export const TOKEN_COOKIE = 'zl_token';
 /** a session lasts this long after sign-in, then the user signs in again */
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;
 /** API tokens and the generated admin token: "zl_" + 32 random bytes in base64url */

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 import net from 'node:net';
-import { SESSION_COOKIE } from './credentials';
+import { SESSION_COOKIE, TOKEN_COOKIE } from './credentials';
 
 /** What the request presents. A credential that is present but unreadable is 'malformed', never 'none'. */
 export type PresentedCredential =
@@ -40,15 +40,21 @@ export function parseCookies(header: string | undefined): Map<string, string> {
   return cookies;
 }
 
-/** The bearer token wins over the cookie when both are present (a script that also carries a cookie jar). */
+/**
+ * The bearer token wins over the cookies when both are present (a script that also carries a cookie
+ * jar); the session cookie wins over the token cookie.
+ */
 export function presentedCredential(req: Pick<IncomingMessage, 'headers'>): PresentedCredential {
   const authorization = req.headers.authorization;
   if (authorization !== undefined) {
     const m = /^Bearer ([^\s]+)$/.exec(authorization.trim());
     return m ? { kind: 'bearer', value: m[1] } : { kind: 'malformed', why: 'the Authorization header must be "Bearer <token>"' };
   }
-  const session = parseCookies(req.headers.cookie).get(SESSION_COOKIE);
+  const cookies = parseCookies(req.headers.cookie);
+  const session = cookies.get(SESSION_COOKIE);
   if (session !== undefined) return { kind: 'session', value: session };
+  const token = cookies.get(TOKEN_COOKIE);
+  if (token !== undefined) return { kind: 'bearer', value: token };
   return { kind: 'none' };
 }
 

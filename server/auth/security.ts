@@ -7,7 +7,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PrismaClient } from '@prisma/client';
 import { AuditLog } from './audit-log';
 import { AuthService, type AuthOptions } from './auth-service';
-import { SESSION_COOKIE } from './credentials';
+import { SESSION_COOKIE, TOKEN_COOKIE } from './credentials';
 import type { Principal } from './principal';
 import { crossOriginProblem, remoteAddressOf } from './request-auth';
 import { roleAtLeast, type Role } from './roles';
@@ -47,9 +47,9 @@ export class Security {
 }
 
 /** The session cookie: httpOnly (no script reads it), SameSite=Strict (no other site sends it), Secure over TLS. */
-export function sessionCookie(req: IncomingMessage, value: string, maxAgeSeconds: number): string {
+export function sessionCookie(req: IncomingMessage, value: string, maxAgeSeconds: number, name: typeof SESSION_COOKIE | typeof TOKEN_COOKIE = SESSION_COOKIE): string {
   const secure = (req.socket as { encrypted?: boolean }).encrypted ? '; Secure' : '';
-  return `${SESSION_COOKIE}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
+  return `${name}=${value}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${maxAgeSeconds}${secure}`;
 }
 
 export function setCookie(res: ServerResponse, cookie: string): void {

@@ -2,9 +2,10 @@
 import { TRPCError } from '@trpc/server';
 import { AuthRuleError, WRONG_LOGIN } from '../auth/auth-service';
 import {
-  CreateTokenInputSchema, CreateUserInputSchema, LoginInputSchema, SetPasswordInputSchema, SetRoleInputSchema, TokenRefInputSchema, UserRefInputSchema,
+  CreateTokenInputSchema, CreateUserInputSchema, LoginInputSchema, TokenLoginInputSchema, SetPasswordInputSchema, SetRoleInputSchema, TokenRefInputSchema, UserRefInputSchema,
 } from '../auth/auth.schema';
 import { ROLE_ABILITIES, ROLES } from '../auth/roles';
+import { SESSION_TTL_MS } from '../auth/credentials';
 import { adminProcedure, publicProcedure, router } from './trpc';
 
 async function rules<T>(work: () => Promise<T>): Promise<T> {
@@ -36,11 +37,27 @@ export const authRouter = router({
     ctx.setCookie(ctx.sessionCookie(session.sessionId, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)));
     return { user: session.principal.name, role: session.principal.role, expiresAt: session.expiresAt.getTime() };
   }),
-  /** Ends this browser's session (if it has one) and clears the cookie. */
+  /**
+   * An API token (or the admin token printed at start) signs this browser in: the token goes into an
+   * httpOnly cookie, so scripts on the page never see it; it works as long as the token is not revoked.
+   */
+  loginWithToken: publicProcedure.input(TokenLoginInputSchema).mutation(async ({ ctx, input }) => {
+    ctx.audit.actor = '(token)';
+    ctx.audit.role = null;
+    const principal = await ctx.security.auth.checkToken(input.token);
+    if (!principal) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'token: unknown, revoked or malformed' });
+    ctx.audit.actor = principal.name;
+    ctx.audit.role = principal.role;
+    ctx.audit.target = principal.name;
+    ctx.setCookie(ctx.tokenCookie(input.token, Math.floor(SESSION_TTL_MS / 1000)));
+    return { user: principal.name, role: principal.role };
+  }),
+  /** Ends this browser's session (if it has one) and clears the cookies. */
   logout: publicProcedure.mutation(async ({ ctx }) => {
     const hash = ctx.principal?.sessionHash;
     if (hash) await ctx.security.auth.logout(hash);
     ctx.setCookie(ctx.sessionCookie('', 0));
+    ctx.setCookie(ctx.tokenCookie('', 0));
     return { ok: true, endedSession: Boolean(hash) };
   }),
 });

@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ControlPlane } from '../control-plane';
 import { AuditNote } from '../auth/audit-log';
+import { TOKEN_COOKIE } from '../auth/credentials';
 import { remoteAddressOf, sessionCookie, setCookie, type Security } from '../auth/security';
 import type { Context } from './trpc';
 
@@ -17,5 +18,6 @@ export async function createRequestContext(controlPlane: ControlPlane, security:
     audit: new AuditNote(),
     setCookie: (cookie) => setCookie(res, cookie),
     sessionCookie: (value, maxAgeSeconds) => sessionCookie(req, value, maxAgeSeconds),
+    tokenCookie: (value, maxAgeSeconds) => sessionCookie(req, value, maxAgeSeconds, TOKEN_COOKIE),
   };
 }

@@ -31,6 +31,8 @@ export interface Context {
   setCookie(cookie: string): void;
   /** the cookie attributes for this request (Secure over TLS) */
   sessionCookie(value: string, maxAgeSeconds: number): string;
+  /** the cookie of a browser signed in with an API token */
+  tokenCookie(value: string, maxAgeSeconds: number): string;
 }
 
 const t = initTRPC.context<Context>().create({

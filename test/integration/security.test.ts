@@ -258,6 +258,28 @@ describe('security - bound beyond loopback', () => {
     assert.match(row.remoteAddress, new RegExp(externalIPv4().replace(/\./g, '\\.')), 'the audit row names the outside address');
   });
 
+  test('non-loopback - the login page\'s token sign-in: the admin token becomes an httpOnly cookie that works for tRPC and the live stream; a wrong token gets none', async () => {
+    const wrong = await call(remote, 'auth.loginWithToken', { input: { token: `${adminToken}x` } });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.message, 'token: unknown, revoked or malformed');
+    assert.deepEqual(wrong.setCookies, [], 'no cookie for a wrong token');
+    const signedIn = await call<{ user: string; role: string }>(remote, 'auth.loginWithToken', { input: { token: adminToken } });
+    assert.ok(signedIn.ok, signedIn.message);
+    assert.deepEqual(signedIn.data, { user: 'admin-token', role: 'admin' });
+    const setCookie = signedIn.setCookies.find((c) => c.startsWith('zl_token='));
+    assert.ok(setCookie, 'a zl_token cookie is set');
+    assert.match(setCookie!, /HttpOnly/);
+    assert.match(setCookie!, /SameSite=Strict/);
+    const cookie = { cookie: setCookie!.split(';')[0]! };
+    assert.ok((await call(remote, 'cluster.state', { kind: 'query', headers: cookie })).ok, 'the cookie is a credential from outside');
+    assert.deepEqual(await openLive(remote, cookie), { status: 101, firstMessage: 'hello' });
+    const out = await call(remote, 'auth.logout', { headers: cookie });
+    assert.ok(out.setCookies.some((c) => /^zl_token=;.*Max-Age=0/.test(c)), 'sign-out clears the token cookie');
+    const row = (await call<{ entries: AuditEntryView[] }>(remote, 'audit.list', { kind: 'query', input: { action: 'auth.loginWithToken' }, headers: { authorization: `Bearer ${adminToken}` } })).data!.entries;
+    assert.deepEqual(row.map((r) => [r.actor, r.result]), [['admin-token', 'ok'], ['(token)', 'error']]);
+    assert.ok(!JSON.stringify(row).includes(adminToken), 'the token itself is never written to the audit log');
+  });
+
   test('non-loopback - a loopback client is still the local admin; the broker and name server listen on loopback only', async () => {
     const state = await call<LiveState>(local, 'cluster.state', { kind: 'query' });
     assert.ok(state.ok, state.message);

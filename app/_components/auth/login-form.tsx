@@ -2,6 +2,8 @@
 /**
  * Sign in with a user name and password (users are created by an admin on the Users page or with
  * `npx zeroloss user add`). A wrong name or password gets one generic sentence, never which of the two.
+ * Or with an API token (the admin token printed at start, or one made on the Users page): the way in
+ * for the first admin of a server bound beyond loopback.
  */
 import { useState, type FormEvent } from 'react';
 import { errorMessage, trpc } from '../../_lib/trpc';
@@ -19,14 +21,17 @@ export function LoginForm() {
   const session = useSession();
   const [name, setName] = useState('');
   const [password, setPassword] = useState('');
-  const login = trpc.auth.login.useMutation({
-    // A full load: every query and the live stream start again as the new user.
-    onSuccess: () => window.location.assign(nextPath()),
-  });
+  const [withToken, setWithToken] = useState(false);
+  const [token, setToken] = useState('');
+  // A full load after either: every query and the live stream start again as the new user.
+  const login = trpc.auth.login.useMutation({ onSuccess: () => window.location.assign(nextPath()) });
+  const tokenLogin = trpc.auth.loginWithToken.useMutation({ onSuccess: () => window.location.assign(nextPath()) });
+  const pending = withToken ? tokenLogin : login;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
-    login.mutate({ name: name.trim(), password });
+    if (withToken) tokenLogin.mutate({ token: token.trim() });
+    else login.mutate({ name: name.trim(), password });
   };
 
   return (
@@ -48,7 +53,25 @@ export function LoginForm() {
             {session.reason ?? 'Sign in to use the dashboard.'}
           </p>
         )}
-        <form onSubmit={submit} className="mt-5 space-y-4" aria-describedby={login.isError ? 'login-error' : undefined}>
+        <form onSubmit={submit} className="mt-5 space-y-4" aria-describedby={pending.isError ? 'login-error' : undefined}>
+          {withToken ? (
+            <label className="block text-sm">
+              <span className="font-medium">API token</span>
+              <input
+                data-testid="login-token"
+                name="token"
+                type="password"
+                autoComplete="off"
+                autoFocus
+                required
+                placeholder="zl_…"
+                value={token}
+                onChange={(e) => setToken(e.target.value)}
+                className={`${inputClass} font-mono`}
+              />
+            </label>
+          ) : (
+          <>
           <label className="block text-sm">
             <span className="font-medium">User name</span>
             <input
@@ -75,15 +98,25 @@ export function LoginForm() {
               className={inputClass}
             />
           </label>
-          {login.isError ? (
+          </>
+          )}
+          {pending.isError ? (
             <p id="login-error" role="alert" data-testid="login-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-              {errorMessage(login.error)}
+              {errorMessage(pending.error)}
             </p>
           ) : null}
-          <Button type="submit" variant="primary" data-testid="login-submit" className="w-full" busy={login.isPending || login.isSuccess} disabled={name.trim() === '' || password === ''}>
+          <Button type="submit" variant="primary" data-testid="login-submit" className="w-full" busy={pending.isPending || pending.isSuccess} disabled={withToken ? token.trim() === '' : name.trim() === '' || password === ''}>
             Sign in
           </Button>
         </form>
+        <button
+          type="button"
+          data-testid="login-mode"
+          onClick={() => setWithToken((t) => !t)}
+          className="mt-3 text-sm font-medium text-emerald-800 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-500 dark:text-emerald-300"
+        >
+          {withToken ? 'Sign in with a user name and password instead' : 'Sign in with an API token instead'}
+        </button>
         <p className="mt-4 text-xs text-slate-500 dark:text-slate-400">
           No account? An admin adds users on the Users page, or on the server with <code className="font-mono">npx zeroloss user add NAME --role ROLE</code>.
         </p>
