@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   const handleNext = nextApp.getRequestHandler();
   const guard = new Security(prisma, security.options);
   const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(controlPlane, guard, req, res) });
-  const live = new LiveHub(controlPlane);
+  // The upgrade decides who may watch; the hub asks again every few seconds (sign-out, revocation).
+  const live = new LiveHub(controlPlane, { stillAllowed: async (req) => 'principal' in (await guard.gate(req, 'viewer', false)) });
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';

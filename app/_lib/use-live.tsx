@@ -126,7 +126,12 @@ function useLiveConnection(): Live {
       ws.onerror = () => {
         // onclose follows and schedules the retry
       };
-      ws.onclose = () => drop(ws);
+      ws.onclose = (event) => {
+        // 4401 (server/live/live-hub.ts): the sign-in behind this stream ended; a full load shows the
+        // login page (or the local admin) instead of retrying with a dead credential.
+        if (event.code === 4401) window.location.reload();
+        else drop(ws);
+      };
     };
 
     reconnectNow.current = () => {

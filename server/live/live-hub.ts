@@ -1,6 +1,9 @@
 /**
  * The live stream: a WebSocket at /api/live on the control plane's own port. A new browser gets the
  * recent history at once, then one tick every 250 ms. A slow browser is skipped rather than buffered.
+ * Who may open it is decided at the upgrade (server/auth/http-gate.ts); every RECHECK_MS the hub asks
+ * again with the same request, so a session that ended, a revoked token or a lowered role closes the
+ * stream (code 4401) instead of watching on.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -11,16 +14,46 @@ import type { LiveMessage } from './types';
 export const LIVE_PATH = '/api/live';
 /** bytes queued to one browser before its ticks are dropped */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
+export const RECHECK_MS = 10_000;
+/** the close code of a stream whose credential stopped being valid (4000-4999: the application's) */
+export const CLOSE_CREDENTIAL_ENDED = 4401;
+
+export interface LiveHubOptions {
+  /** whether the caller of this (original) upgrade request may still watch */
+  stillAllowed?: (request: IncomingMessage) => Promise<boolean>;
+  recheckMs?: number;
+}
 
 export class LiveHub {
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 4096 });
+  private readonly requests = new WeakMap<WebSocket, IncomingMessage>();
+  private readonly recheckTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly controlPlane: ControlPlane) {
+  constructor(private readonly controlPlane: ControlPlane, private readonly options: LiveHubOptions = {}) {
     controlPlane.on('tick', (sample, state) => this.broadcast({ type: 'tick', sample, state }));
-    this.wss.on('connection', (socket) => {
+    this.wss.on('connection', (socket, request: IncomingMessage) => {
+      this.requests.set(socket, request);
       this.send(socket, { type: 'hello', history: controlPlane.aggregator.history, state: controlPlane.state() });
       socket.on('message', () => {}); // the stream is one-way; anything sent is ignored
     });
+    if (options.stillAllowed) {
+      this.recheckTimer = setInterval(() => void this.recheck(), options.recheckMs ?? RECHECK_MS);
+      this.recheckTimer.unref();
+    }
+  }
+
+  private async recheck(): Promise<void> {
+    for (const socket of [...this.wss.clients]) {
+      const request = this.requests.get(socket);
+      if (!request || socket.readyState !== WebSocket.OPEN) continue;
+      let allowed = false;
+      try {
+        allowed = await this.options.stillAllowed!(request);
+      } catch {
+        allowed = false; // cannot tell (database gone): fail closed
+      }
+      if (!allowed) socket.close(CLOSE_CREDENTIAL_ENDED, 'your sign-in ended or your role changed: reload to sign in again');
+    }
   }
 
   handleUpgrade(request: IncomingMessage, socket: Duplex, head: Buffer): void {
@@ -32,6 +65,7 @@ export class LiveHub {
   }
 
   close(): void {
+    clearInterval(this.recheckTimer);
     for (const client of this.wss.clients) client.terminate();
     this.wss.close();
   }

@@ -9,6 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import { startAppServer, type AppServer } from '../support/app-server';
 import { waitFor } from '../support/broker-process';
+import WebSocket from 'ws';
 import { call, login, openLive } from '../support/security-client';
 import type { AuditEntryView } from '../../server/auth/audit-log';
 import type { LiveState } from '../../server/live/types';
@@ -128,6 +129,29 @@ describe('security - loopback server', () => {
     assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id } })).ok);
     assert.equal((await call(app.url, 'cluster.state', { kind: 'query', headers: bearer })).status, 401);
     assert.equal((await call(app.url, 'tokens.create', { input: { name: 'x', role: 'admin' }, headers: as('otto') })).status, 403, 'only an admin creates tokens');
+  });
+
+  test('live stream - an open stream closes (4401) once its token is revoked or its session signed out; another stays open', async () => {
+    const created = await call<{ token: string; view: { id: number } }>(app.url, 'tokens.create', { input: { name: 'wall screen', role: 'viewer' } });
+    assert.ok(created.ok, created.message);
+    const kept = (await login(app.url, 'vera', PASSWORD)).cookie;
+    const ended = (await login(app.url, 'vera', PASSWORD)).cookie;
+    const open = (headers: Record<string, string>) => new Promise<{ closed: Promise<number>; ws: WebSocket }>((resolve, reject) => {
+      const ws = new WebSocket(`${app.url.replace(/^http/, 'ws')}/api/live`, { headers });
+      const closed = new Promise<number>((done) => ws.once('close', (code) => done(code)));
+      ws.once('message', () => resolve({ closed, ws }));
+      ws.once('error', reject);
+    });
+    const byToken = await open({ authorization: `Bearer ${created.data!.token}` });
+    const bySession = await open({ cookie: ended });
+    const stays = await open({ cookie: kept });
+    assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id } })).ok);
+    assert.ok((await call(app.url, 'auth.logout', { headers: { cookie: ended } })).ok);
+    const within = (p: Promise<number>) => Promise.race([p, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('still open after 15 s')), 15_000))]);
+    assert.equal(await within(byToken.closed), 4401, 'the revoked token\'s stream is closed');
+    assert.equal(await within(bySession.closed), 4401, 'the signed-out session\'s stream is closed');
+    assert.equal(stays.ws.readyState, WebSocket.OPEN, 'a stream whose session is still valid stays open');
+    stays.ws.close();
   });
 
   test('origin - a cross-origin mutation and a cross-origin WebSocket are refused (403); same origin passes', async () => {
