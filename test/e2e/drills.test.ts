@@ -99,4 +99,29 @@ describe('drills in the dashboard', () => {
     assert.equal(await page.getByTestId('ladder-stage-consumed').getAttribute('data-reached'), 'false', 'no consumer ever applied it');
     await screenshot(page, 'messages.png');
   });
+
+  test('re-run with other settings: the ASYNC_FLUSH power loss again under SYNC_FLUSH, same seed, two ledgers side by side', async () => {
+    const history = await trpc<{ runId: string; drillId: string; verdict: string | null }[]>(app.url, 'drills.history', { limit: 1 }, 'query');
+    assert.ok(history.ok, !history.ok ? history.message : '');
+    const original = history.data[0]!;
+    assert.equal(original.verdict, 'LOSS_EXPECTED');
+    await page.goto(`${app.url}/drills/${original.runId}`);
+    await page.getByTestId('rerun-flushDiskType').selectOption('SYNC_FLUSH');
+    await page.getByTestId('rerun-submit').click();
+    await page.waitForURL((url) => !url.pathname.endsWith(original.runId), { timeout: 30_000 });
+    const comparison = page.getByTestId('rerun-comparison');
+    await comparison.filter({ hasText: 'PASS' }).waitFor({ timeout: 180_000 });
+    const text = await comparison.innerText();
+    assert.match(text, /LOSS_EXPECTED/, 'the original\'s verdict beside the re-run\'s');
+    assert.match(text, /flushDiskType\s+ASYNC_FLUSH\s+SYNC_FLUSH/, 'the setting that differs, in both columns');
+    const row = text.split('\n').find((line) => line.startsWith('lost SEND_OK')) ?? '';
+    const [, before, after] = /lost SEND_OK\s+(\d+)\s+(\d+)/.exec(row) ?? [];
+    assert.ok(Number(before) > 0 && Number(after) === 0, `ASYNC_FLUSH lost SEND_OK messages, SYNC_FLUSH none: ${row}`);
+    const rerunId = new URL(page.url()).pathname.split('/').pop()!;
+    const rerun = await trpc<{ input: { seed?: number; rerunOf?: string } }>(app.url, 'drills.get', { runId: rerunId, anomalyLimit: 0 }, 'query');
+    const first = await trpc<{ input: { seed?: number } }>(app.url, 'drills.get', { runId: original.runId, anomalyLimit: 0 }, 'query');
+    assert.ok(rerun.ok && first.ok);
+    assert.equal(rerun.data.input.rerunOf, original.runId);
+    assert.equal(rerun.data.input.seed, first.data.input.seed, 'the same seed');
+  });
 });

@@ -93,7 +93,7 @@ function Links({ run, pickedRerun, onPick }: { run: DrillRunDetail; pickedRerun:
                   compare
                 </button>
               ) : (
-                <span className="text-xs text-slate-500">compared</span>
+                <span className="text-xs text-slate-500 dark:text-slate-400">compared</span>
               )}
             </li>
           ))}
@@ -128,7 +128,7 @@ function Comparison({ left, right }: { left: DrillRunDetail; right: DrillRunDeta
   ];
   const head = (run: DrillRunDetail, role: string) => (
     <th scope="col" className="px-2 py-1.5 text-left align-top font-medium">
-      <span className="text-xs uppercase tracking-wide text-slate-500">{role}</span>
+      <span className="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">{role}</span>
       <br />
       <Link href={`/drills/${run.runId}`} className="font-mono text-xs underline">
         {run.runId}
