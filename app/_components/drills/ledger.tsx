@@ -143,6 +143,30 @@ export function LedgerView({
         <Stat label="unexpected" value={int(summary.unexpected)} tone={summary.unexpected > 0 ? 'bad' : undefined} hint="consumed, never sent" />
       </dl>
 
+      {summary.transactions ? (
+        <div data-testid="drill-transactions">
+          <h3 className="mb-1 text-xs font-semibold uppercase tracking-wide text-slate-500 dark:text-slate-400">Transactions</h3>
+          <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 xl:grid-cols-6">
+            <Stat label="committed" value={int(summary.transactions.committed)} hint="must be consumed" />
+            <Stat label="rolled back" value={int(summary.transactions.rolledBack)} hint="must never be delivered" />
+            <Stat
+              label="rolled back, delivered"
+              value={int(summary.transactions.rolledBackDelivered)}
+              tone={summary.transactions.rolledBackDelivered > 0 ? 'bad' : 'good'}
+              hint="a half-applied transaction"
+            />
+            <Stat label="half open at the crash" value={int(summary.transactions.halfOpen)} hint="half message stored, no commit or rollback sent" />
+            <Stat
+              label="resolved by check-back"
+              value={`${int(summary.transactions.halfOpenResolved)} / ${int(summary.transactions.halfOpen)}`}
+              tone={summary.transactions.halfOpenResolved < summary.transactions.halfOpen ? 'bad' : 'good'}
+              hint={`${int(summary.transactions.checksAnswered)} check-backs answered`}
+            />
+            <Stat label="still open at the end" value={int(summary.transactions.openAtEnd)} tone={summary.transactions.openAtEnd > 0 ? 'warn' : undefined} hint="neither committed nor rolled back" />
+          </dl>
+        </div>
+      ) : null}
+
       <div className="grid gap-3 lg:grid-cols-3">
         <div className="relative overflow-x-auto lg:col-span-2">
           <table className="w-full min-w-[22rem] text-sm">
