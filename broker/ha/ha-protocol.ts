@@ -17,6 +17,7 @@
  * A decoder never buffers more than one frame: the master keeps < 8 bytes between reads, the slave
  * at most one header plus HA_BODY_BYTES_MAX.
  */
+import { StreamDecoder } from '../protocol/stream-decoder.js';
 
 /** slave → master report: the slave's max commit-log offset */
 export const HA_REPORT_BYTES = 8;
@@ -100,60 +101,29 @@ export class ReportDecoder {
  * it holds at most HA_HEADER_BYTES + bodyBytesMax bytes between pushes. Throws only HaProtocolError;
  * after one it holds nothing and throws it again.
  */
-export class TransferDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
-  private failure: HaProtocolError | undefined;
-
-  constructor(private readonly bodyBytesMax = HA_BODY_BYTES_MAX) {}
-
-  get bufferedBytes(): number {
-    return this.buffered;
+export class TransferDecoder extends StreamDecoder<TransferFrame, HaProtocolError> {
+  constructor(private readonly bodyBytesMax = HA_BODY_BYTES_MAX) {
+    super();
   }
 
-  /** Every complete frame in order; throws HaProtocolError on a garbage header. */
-  push(chunk: Buffer): TransferFrame[] {
-    if (this.failure) throw this.failure;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    try {
-      return this.drain();
-    } catch (error) {
-      this.chunks = [];
-      this.buffered = 0;
-      this.failure = error as HaProtocolError;
-      throw error;
-    }
+  protected asFailure(error: unknown): HaProtocolError {
+    return error instanceof HaProtocolError ? error : new HaProtocolError(`transfer frame could not be decoded: ${(error as Error).message}`);
   }
 
-  private drain(): TransferFrame[] {
+  protected drain(): TransferFrame[] {
     const frames: TransferFrame[] = [];
     for (;;) {
-      if (this.buffered < HA_HEADER_BYTES) break;
+      if (this.available < HA_HEADER_BYTES) break;
       const header = this.peek(HA_HEADER_BYTES);
       const phyOffset = readOffset(header, 0, 'master offset');
       const bodySize = header.readInt32BE(8);
       if (bodySize < 0 || bodySize > this.bodyBytesMax) {
         throw new HaProtocolError(`transfer body size ${bodySize} is outside 0..${this.bodyBytesMax}`);
       }
-      if (this.buffered < HA_HEADER_BYTES + bodySize) break;
+      if (this.available < HA_HEADER_BYTES + bodySize) break;
       const frame = this.take(HA_HEADER_BYTES + bodySize);
       frames.push({ phyOffset, body: frame.subarray(HA_HEADER_BYTES) });
     }
     return frames;
-  }
-
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks)];
-    return this.chunks[0]!.subarray(0, n);
-  }
-
-  private take(n: number): Buffer {
-    const joined = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks);
-    const taken = joined.subarray(0, n);
-    const rest = joined.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered -= n;
-    return taken;
   }
 }

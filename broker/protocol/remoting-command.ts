@@ -12,6 +12,7 @@
  * not a JSON object with an integer code and opaque before buffering the body. Any of these errors
  * ends that connection only.
  */
+import { StreamDecoder } from './stream-decoder.js';
 import { MAX_FRAME_LENGTH, RemotingFlag, SerializeType } from './codes.js';
 import { ZerolossError } from '../errors/errors.js';
 
@@ -154,82 +155,50 @@ function withBody(header: CommandHeader, body: Buffer): RemotingCommand {
  * FRAME_TOO_LARGE; after one, the stream is unusable: the decoder drops what it held and throws the
  * same error again on every push (the caller closes the connection).
  */
-export class FrameDecoder {
-  private chunks: Buffer[] = [];
-  private buffered = 0;
+export class FrameDecoder extends StreamDecoder<RemotingCommand, ZerolossError> {
   /** the current frame's length once its prefix is read, -1 before */
   private frameLength = -1;
   /** the current frame's header once read */
   private header: CommandHeader | undefined;
   private headerLength = -1;
-  private failure: ZerolossError | undefined;
 
-  constructor(private readonly maxFrameLength = MAX_FRAME_LENGTH) {}
-
-  /** bytes held between pushes: at most 4 + maxFrameLength once a push has returned */
-  get bufferedBytes(): number {
-    return this.buffered;
+  /** `bufferedBytes` is at most 4 + maxFrameLength once a push has returned */
+  constructor(private readonly maxFrameLength = MAX_FRAME_LENGTH) {
+    super();
   }
 
-  push(chunk: Buffer): RemotingCommand[] {
-    if (this.failure) throw this.failure;
-    this.chunks.push(chunk);
-    this.buffered += chunk.length;
-    try {
-      return this.drain();
-    } catch (error) {
-      this.chunks = [];
-      this.buffered = 0;
-      this.failure = error instanceof ZerolossError ? error : new ZerolossError('FRAME_MALFORMED', `frame could not be decoded: ${(error as Error).message}`, { cause: error });
-      throw this.failure;
-    }
+  protected asFailure(error: unknown): ZerolossError {
+    return error instanceof ZerolossError ? error : new ZerolossError('FRAME_MALFORMED', `frame could not be decoded: ${(error as Error).message}`, { cause: error });
   }
 
-  private drain(): RemotingCommand[] {
+  protected drain(): RemotingCommand[] {
     const out: RemotingCommand[] = [];
     for (;;) {
       if (this.frameLength < 0) {
-        if (this.buffered < FRAME_PREFIX) break;
+        if (this.available < FRAME_PREFIX) break;
         const length = this.peek(FRAME_PREFIX).readInt32BE(0);
         if (length < HEADER_LENGTH_FIELD) throw new ZerolossError('FRAME_MALFORMED', `frame length ${length} is below the minimum of ${HEADER_LENGTH_FIELD}`);
         if (length > this.maxFrameLength) throw new ZerolossError('FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${this.maxFrameLength} bytes`);
         this.frameLength = length;
       }
       if (this.headerLength < 0) {
-        if (this.buffered < FRAME_PREFIX + HEADER_LENGTH_FIELD) break;
+        if (this.available < FRAME_PREFIX + HEADER_LENGTH_FIELD) break;
         this.headerLength = checkHeaderLengthWord(this.peek(FRAME_PREFIX + HEADER_LENGTH_FIELD).readUInt32BE(FRAME_PREFIX), this.frameLength);
       }
       const bodyStart = FRAME_PREFIX + HEADER_LENGTH_FIELD + this.headerLength;
       if (this.header === undefined) {
-        if (this.buffered < bodyStart) break;
+        if (this.available < bodyStart) break;
         this.header = parseHeader(this.peek(bodyStart).subarray(FRAME_PREFIX + HEADER_LENGTH_FIELD, bodyStart));
       }
-      if (this.buffered < FRAME_PREFIX + this.frameLength) break;
+      if (this.available < FRAME_PREFIX + this.frameLength) break;
       const frame = this.take(FRAME_PREFIX + this.frameLength);
       out.push(withBody(this.header, frame.subarray(bodyStart)));
       this.frameLength = -1;
       this.headerLength = -1;
       this.header = undefined;
     }
-    // A partial frame left in a large joined buffer is copied out so that it does not pin it.
-    const held = this.chunks.length === 1 ? this.chunks[0]! : undefined;
-    if (held && held.buffer.byteLength >= COMPACT_ABOVE_BYTES && held.length * 4 < held.buffer.byteLength) this.chunks = [Buffer.from(held)];
+    this.releaseLargeBacking(COMPACT_ABOVE_BYTES);
     return out;
-  }
-
-  /** the first n buffered bytes, contiguous (n <= buffered) */
-  private peek(n: number): Buffer {
-    if (this.chunks[0]!.length < n) this.chunks = [Buffer.concat(this.chunks, this.buffered)];
-    return this.chunks[0]!;
-  }
-
-  private take(n: number): Buffer {
-    const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
-    const frame = all.subarray(0, n);
-    const rest = all.subarray(n);
-    this.chunks = rest.length > 0 ? [rest] : [];
-    this.buffered = rest.length;
-    return frame;
   }
 }
 
