@@ -23,7 +23,7 @@ import type { LiveSample, OutcomeStatus } from '@/server/live/types';
 import { bytes, ms, rate } from '../../_lib/format';
 import { OUTCOME_STATUSES, STATUS_COLOR } from '../../_lib/status';
 import { useColorScheme } from '../../_lib/use-color-scheme';
-import { Card } from '../ui/card';
+import { CHART_PALETTES, ChartCard, axisStyle, legendStyle, tooltipStyle, type ChartPalette } from '../charts/chart-kit';
 import { runClock } from './common';
 
 /** One chart row: a recorded sample at t ms since the run's start, statuses spread out. */
@@ -37,41 +37,13 @@ export function toRows(samples: { t: number; sample: LiveSample }[]): ReplayRow[
   });
 }
 
-const LIGHT = {
-  grid: '#e2e8f0',
-  axis: '#64748b',
-  tooltipBg: '#ffffff',
-  tooltipBorder: '#cbd5e1',
-  text: '#0f172a',
-  fault: '#dc2626',
-  cursor: '#0f172a',
-  sent: '#2563eb',
-  stored: '#16a34a',
-  delivered: '#a855f7',
-  consumed: '#ea580c',
-  p50: '#0891b2',
-  p99: '#c026d3',
-  unflushed: '#f59e0b',
-  lag: '#7c3aed',
-};
-const DARK: typeof LIGHT = {
-  grid: '#1e293b',
-  axis: '#94a3b8',
-  tooltipBg: '#0f172a',
-  tooltipBorder: '#334155',
-  text: '#e2e8f0',
-  fault: '#f87171',
-  cursor: '#f8fafc',
-  sent: '#60a5fa',
-  stored: '#4ade80',
-  delivered: '#c084fc',
-  consumed: '#fb923c',
-  p50: '#22d3ee',
-  p99: '#e879f9',
-  unflushed: '#fbbf24',
-  lag: '#a78bfa',
-};
-type Palette = typeof LIGHT;
+interface Palette extends ChartPalette {
+  cursor: string;
+  lag: string;
+}
+const LIGHT: Palette = { ...CHART_PALETTES.light, cursor: '#0f172a', lag: '#7c3aed' };
+const DARK: Palette = { ...CHART_PALETTES.dark, cursor: '#f8fafc', lag: '#a78bfa' };
+
 
 interface ChartProps {
   rows: ReplayRow[];
@@ -101,19 +73,15 @@ function chrome(p: ChartProps, format: (v: number) => string): ReactNode[] {
       ticks={ticksFor(duration)}
       allowDataOverflow
       tickFormatter={(t: number) => `${Math.round(t / 1000)}s`}
-      stroke={palette.axis}
-      tick={{ fontSize: 11, fill: palette.axis }}
-      tickLine={false}
+      {...axisStyle(palette)}
     />,
     <Tooltip
       key="tip"
-      isAnimationActive={false}
+      {...tooltipStyle(palette)}
       labelFormatter={(t) => `+${runClock(Number(t))}`}
       formatter={(value) => (typeof value === 'number' ? format(value) : String(value ?? '–'))}
-      contentStyle={{ background: palette.tooltipBg, borderColor: palette.tooltipBorder, borderRadius: 8, fontSize: 12, color: palette.text }}
-      labelStyle={{ color: palette.text, fontWeight: 600 }}
     />,
-    <Legend key="legend" wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />,
+    <Legend key="legend" {...legendStyle} />,
     ...faults.map((f, i) => (
       <ReferenceArea
         key={`fault-${i}`}
@@ -133,19 +101,9 @@ function chrome(p: ChartProps, format: (v: number) => string): ReactNode[] {
 
 function Frame({ title, titleId, summary, empty, children }: { title: string; titleId: string; summary: string; empty: string | null; children: ReactNode }) {
   return (
-    <Card title={title} titleId={titleId} testId={titleId.replace(/-title$/, '')} actions={<span className="text-xs tabular-nums text-slate-600 dark:text-slate-300">{summary}</span>}>
-      <div className="relative h-52 w-full sm:h-60" role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`}>
-        <p id={`${titleId}-desc`} className="sr-only">
-          {summary} {empty ?? ''}
-        </p>
-        {children}
-        {empty ? (
-          <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
-            <p className="rounded-md bg-white/85 px-3 py-1.5 text-sm text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300">{empty}</p>
-          </div>
-        ) : null}
-      </div>
-    </Card>
+    <ChartCard title={title} titleId={titleId} testId={titleId.replace(/-title$/, '')} summary={summary} empty={empty} heightClass="h-52 sm:h-60">
+      {children}
+    </ChartCard>
   );
 }
 
@@ -163,7 +121,7 @@ const Throughput = memo(function Throughput(p: ChartProps & { at: ReplayRow | un
       <ResponsiveContainer {...CONTAINER}>
         <LineChart data={p.rows} margin={MARGIN}>
           {chrome(p, (v) => `${rate(v)} msg/s`)}
-          <YAxis width={44} stroke={p.palette.axis} tick={{ fontSize: 11, fill: p.palette.axis }} tickLine={false} allowDecimals={false} />
+          <YAxis width={44} {...axisStyle(p.palette)} allowDecimals={false} />
           <Line name="sent/s" dataKey="sentPerSec" stroke={p.palette.sent} strokeWidth={2} dot={false} isAnimationActive={false} />
           <Line name="stored/s" dataKey="storedPerSec" stroke={p.palette.stored} strokeWidth={2} dot={false} isAnimationActive={false} strokeDasharray="5 3" />
           <Line name="delivered/s" dataKey="deliveredPerSec" stroke={p.palette.delivered} strokeWidth={1.5} dot={false} isAnimationActive={false} strokeDasharray="2 2" />
@@ -186,7 +144,7 @@ const Statuses = memo(function Statuses(p: ChartProps & { at: ReplayRow | undefi
       <ResponsiveContainer {...CONTAINER}>
         <AreaChart data={p.rows} margin={MARGIN}>
           {chrome(p, (v) => `${rate(v)}/s`)}
-          <YAxis width={44} stroke={p.palette.axis} tick={{ fontSize: 11, fill: p.palette.axis }} tickLine={false} allowDecimals={false} />
+          <YAxis width={44} {...axisStyle(p.palette)} allowDecimals={false} />
           {OUTCOME_STATUSES.map((s) => (
             <Area
               key={s}
@@ -214,7 +172,7 @@ const Latency = memo(function Latency(p: ChartProps & { at: ReplayRow | undefine
       <ResponsiveContainer {...CONTAINER}>
         <LineChart data={p.rows} margin={MARGIN}>
           {chrome(p, (v) => ms(v))}
-          <YAxis width={52} stroke={p.palette.axis} tick={{ fontSize: 11, fill: p.palette.axis }} tickLine={false} unit=" ms" />
+          <YAxis width={52} {...axisStyle(p.palette)} unit=" ms" />
           <Line name="p50" dataKey="latencyP50Ms" stroke={p.palette.p50} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
           <Line name="p99" dataKey="latencyP99Ms" stroke={p.palette.p99} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
         </LineChart>
@@ -234,7 +192,7 @@ const Durability = memo(function Durability(p: ChartProps & { at: ReplayRow | un
       <ResponsiveContainer {...CONTAINER}>
         <AreaChart data={p.rows} margin={MARGIN}>
           {chrome(p, (v) => bytes(v))}
-          <YAxis width={64} stroke={p.palette.axis} tick={{ fontSize: 11, fill: p.palette.axis }} tickLine={false} tickFormatter={(v: number) => bytes(v)} />
+          <YAxis width={64} {...axisStyle(p.palette)} tickFormatter={(v: number) => bytes(v)} />
           <Area
             name="unflushed"
             dataKey="unflushedBytes"

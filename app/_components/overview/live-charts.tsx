@@ -22,61 +22,27 @@ import { bytes, mmss, ms, rate, truncate } from '../../_lib/format';
 import { OUTCOME_STATUSES, STATUS_COLOR } from '../../_lib/status';
 import { useColorScheme } from '../../_lib/use-color-scheme';
 import { LIVE_HISTORY_CAP } from '../../_lib/use-live';
-import { Card } from '../ui/card';
+import { CHART_PALETTES, ChartCard, axisStyle, legendStyle, tooltipStyle, type ChartPalette } from '../charts/chart-kit';
 
 const WINDOW_MS = LIVE_HISTORY_CAP * 250;
 const TICK_EVERY_MS = 20_000;
 
-interface Palette {
-  grid: string;
-  axis: string;
-  tooltipBg: string;
-  tooltipBorder: string;
-  text: string;
+interface Palette extends ChartPalette {
   marker: Record<ChartMarker['kind'], string>;
-  sent: string;
-  stored: string;
-  delivered: string;
-  consumed: string;
-  p50: string;
-  p99: string;
-  unflushed: string;
   lagBytes: string;
   lagMs: string;
 }
 
 const LIGHT: Palette = {
-  grid: '#e2e8f0',
-  axis: '#64748b',
-  tooltipBg: '#ffffff',
-  tooltipBorder: '#cbd5e1',
-  text: '#0f172a',
-  marker: { setting: '#7c3aed', fault: '#dc2626', process: '#0284c7', traffic: '#64748b' },
-  sent: '#2563eb',
-  stored: '#16a34a',
-  delivered: '#a855f7',
-  consumed: '#ea580c',
-  p50: '#0891b2',
-  p99: '#c026d3',
-  unflushed: '#f59e0b',
+  ...CHART_PALETTES.light,
+  marker: { setting: '#7c3aed', fault: CHART_PALETTES.light.fault, process: '#0284c7', traffic: '#64748b' },
   lagBytes: '#0d9488',
   lagMs: '#e11d48',
 };
 
 const DARK: Palette = {
-  grid: '#1e293b',
-  axis: '#94a3b8',
-  tooltipBg: '#0f172a',
-  tooltipBorder: '#334155',
-  text: '#e2e8f0',
-  marker: { setting: '#a78bfa', fault: '#f87171', process: '#38bdf8', traffic: '#94a3b8' },
-  sent: '#60a5fa',
-  stored: '#4ade80',
-  delivered: '#c084fc',
-  consumed: '#fb923c',
-  p50: '#22d3ee',
-  p99: '#e879f9',
-  unflushed: '#fbbf24',
+  ...CHART_PALETTES.dark,
+  marker: { setting: '#a78bfa', fault: CHART_PALETTES.dark.fault, process: '#38bdf8', traffic: '#94a3b8' },
   lagBytes: '#2dd4bf',
   lagMs: '#fb7185',
 };
@@ -188,56 +154,18 @@ function chartChrome(palette: Palette, frame: Frame) {
         ticks={frame.ticks}
         allowDataOverflow
         tickFormatter={mmss}
-        stroke={palette.axis}
-        tick={{ fontSize: 11, fill: palette.axis }}
-        tickLine={false}
+        {...axisStyle(palette)}
       />
     ),
     tooltip: (formatter: (value: number) => string) => (
       <Tooltip
-        isAnimationActive={false}
+        {...tooltipStyle(palette)}
         labelFormatter={(t) => mmss(Number(t))}
         formatter={(value) => (typeof value === 'number' ? formatter(value) : String(value ?? '–'))}
-        contentStyle={{ background: palette.tooltipBg, borderColor: palette.tooltipBorder, borderRadius: 8, fontSize: 12, color: palette.text }}
-        labelStyle={{ color: palette.text, fontWeight: 600 }}
       />
     ),
-    legend: <Legend wrapperStyle={{ fontSize: 12 }} iconSize={10} itemSorter={null} />,
+    legend: <Legend {...legendStyle} />,
   };
-}
-
-function ChartCard({
-  title,
-  titleId,
-  testId,
-  summary,
-  empty,
-  children,
-  className,
-}: {
-  title: string;
-  titleId: string;
-  testId: string;
-  summary: ReactNode;
-  empty: string | null;
-  children: ReactNode;
-  className?: string;
-}) {
-  return (
-    <Card title={title} titleId={titleId} testId={testId} className={className} actions={<span className="text-xs tabular-nums text-slate-600 dark:text-slate-300">{summary}</span>}>
-      <div className="relative h-56 w-full sm:h-64" role="img" aria-labelledby={titleId} aria-describedby={`${titleId}-desc`}>
-        <p id={`${titleId}-desc`} className="sr-only">
-          {typeof summary === 'string' ? summary : ''} {empty ?? ''}
-        </p>
-        {children}
-        {empty ? (
-          <div className="pointer-events-none absolute inset-0 flex items-center justify-center">
-            <p className="rounded-md bg-white/85 px-3 py-1.5 text-sm text-slate-600 shadow-sm dark:bg-slate-900/85 dark:text-slate-300">{empty}</p>
-          </div>
-        ) : null}
-      </div>
-    </Card>
-  );
 }
 
 const ThroughputChart = memo(function ThroughputChart({ data, frame, palette, empty }: ChartProps) {
@@ -262,7 +190,7 @@ const ThroughputChart = memo(function ThroughputChart({ data, frame, palette, em
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           {c.grid}
           {c.xAxis}
-          <YAxis width={48} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} allowDecimals={false} unit="" />
+          <YAxis width={48} {...axisStyle(palette)} allowDecimals={false} unit="" />
           {c.tooltip((v) => `${rate(v)} msg/s`)}
           {c.legend}
           <Line name="sent/s" dataKey="sentPerSec" stroke={palette.sent} strokeWidth={2} dot={false} isAnimationActive={false} />
@@ -291,7 +219,7 @@ const LatencyChart = memo(function LatencyChart({ data, frame, palette, empty }:
         <LineChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           {c.grid}
           {c.xAxis}
-          <YAxis width={48} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} unit=" ms" />
+          <YAxis width={48} {...axisStyle(palette)} unit=" ms" />
           {c.tooltip((v) => ms(v))}
           {c.legend}
           <Line name="p50" dataKey="latencyP50Ms" stroke={palette.p50} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
@@ -325,7 +253,7 @@ const StatusChart = memo(function StatusChart({ data, frame, palette, empty }: C
         <AreaChart data={rows} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           {c.grid}
           {c.xAxis}
-          <YAxis width={48} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} allowDecimals={false} />
+          <YAxis width={48} {...axisStyle(palette)} allowDecimals={false} />
           {c.tooltip((v) => `${rate(v)}/s`)}
           {c.legend}
           {OUTCOME_STATUSES.map((status) => (
@@ -365,7 +293,7 @@ const UnflushedChart = memo(function UnflushedChart({ data, frame, palette }: Ch
         <AreaChart data={data} margin={{ top: 8, right: 12, bottom: 0, left: 0 }}>
           {c.grid}
           {c.xAxis}
-          <YAxis width={64} stroke={palette.axis} tick={{ fontSize: 11, fill: palette.axis }} tickLine={false} tickFormatter={(v: number) => bytes(v)} />
+          <YAxis width={64} {...axisStyle(palette)} tickFormatter={(v: number) => bytes(v)} />
           {c.tooltip((v) => bytes(v))}
           <Area
             name="unflushed"
@@ -427,13 +355,11 @@ const ReplicationLagChart = memo(function ReplicationLagChart({ data, frame, pal
             tickFormatter={(v: number) => (v >= 1000 ? `${Number((v / 1000).toFixed(1))} s` : `${Math.round(v)} ms`)}
           />
           <Tooltip
-            isAnimationActive={false}
+            {...tooltipStyle(palette)}
             labelFormatter={(t) => mmss(Number(t))}
             formatter={(value, name) =>
               typeof value !== 'number' ? '–' : name === 'lag (ms)' ? ms(value) : bytes(value)
             }
-            contentStyle={{ background: palette.tooltipBg, borderColor: palette.tooltipBorder, borderRadius: 8, fontSize: 12, color: palette.text }}
-            labelStyle={{ color: palette.text, fontWeight: 600 }}
           />
           {c.legend}
           <Line yAxisId="bytes" name="lag (bytes)" dataKey="replicationLagBytes" type="stepAfter" stroke={palette.lagBytes} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
