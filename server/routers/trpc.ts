@@ -36,6 +36,8 @@ export interface Context {
 }
 
 const t = initTRPC.context<Context>().create({
+  // Never send server stack traces to a client (tRPC adds them outside production by default).
+  isDev: false,
   errorFormatter({ shape, error }) {
     const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
     return {

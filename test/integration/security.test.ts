@@ -154,6 +154,18 @@ describe('security - loopback server', () => {
     stays.ws.close();
   });
 
+  test('errors - a refused or failed call answers a sentence, never the server\'s stack trace', async () => {
+    for (const [path, init] of [
+      ['drills.run', { method: 'POST', headers: { 'content-type': 'application/json', cookie: cookies.vera! }, body: JSON.stringify({ drillId: 'process-crash' }) }],
+      ['settings.update', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ flushDiskType: 'NOPE' }) }],
+    ] as const) {
+      const res = await fetch(`${app.url}/api/trpc/${path}`, init);
+      const body = await res.text();
+      assert.ok(res.status >= 400, `${path} is refused`);
+      assert.doesNotMatch(body, /"stack"|\bat [\w.<>]+ \(/, `${path}: no stack trace in ${body.slice(0, 300)}`);
+    }
+  });
+
   test('origin - a cross-origin mutation and a cross-origin WebSocket are refused (403); same origin passes', async () => {
     const host = new URL(app.url).host;
     const evil = await call(app.url, 'settings.update', { input: { flushDiskType: 'ASYNC_FLUSH' }, headers: { origin: 'http://evil.example' } });
