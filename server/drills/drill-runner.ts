@@ -9,19 +9,16 @@
  * with the reason; cleanup then restores what the drill changed (link faults, slow disk) and restarts
  * the master if it is down, so the control plane keeps serving.
  */
-import fs from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
 import type { LiveSample } from '../live/types';
-import { DRILLS, drillSpec, type DrillSpec, type FaultStep, type RecoveryStep } from './catalog';
+import { DRILLS, drillSpec, type DrillSpec } from './catalog';
+import { RESTART_TIMEOUT_MS, bounded, injectFault, recoverFrom, sleep, waitFor, type StepHost } from './drill-steps';
 import { LossLedger, judge } from './loss-ledger';
 import { DrillRecorder } from './recorder';
-import { describePlan, freshSeed, planFor, type DrillPlan, type FlapBurst } from './drill-plan';
+import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
 import { settingInfo, type BrokerSettingsPatch } from '../../broker/config/broker-config';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
-import { createRequest } from '../../broker/protocol/remoting-command';
-import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
 import type {
   CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRerunInput, DrillRunDetail,
   DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LedgerCounts, Verdict,
@@ -36,7 +33,6 @@ const DRAIN_QUIET_MS = 3000;
 /** the transaction runner's local work between half message and commit: the window a crash lands in */
 const TX_LOCAL_TRANSACTION_MS = 300;
 const DRAIN_QUIET_OUTSTANDING_MS = 8000;
-const RESTART_TIMEOUT_MS = 60_000;
 const FLUSH_RECORD_MS = 1000;
 const SAMPLES_KEPT = 4 * 60 * 15;
 const COUNTS_CACHE_MS = 500;
@@ -80,42 +76,6 @@ export interface DrillOutcome {
   verdict?: Verdict;
   verdictReason?: string;
   error?: string;
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason as Error);
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason as Error);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/** Resolves with the promise, or rejects when it takes longer than ms or the run is aborted. */
-function bounded<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
-    const onAbort = () => reject(signal!.reason as Error);
-    signal?.addEventListener('abort', onAbort, { once: true });
-    promise.then(
-      (v) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(v); },
-      (e: unknown) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); reject(e as Error); },
-    );
-  });
-}
-
-async function waitFor(condition: () => boolean, ms: number, what: string, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(ms / 1000)} s`);
-    await sleep(50, signal);
-  }
 }
 
 const CAPABILITY_LABELS: Record<DrillCapability, string> = {
@@ -498,12 +458,12 @@ export class DrillRunner {
       run.ledger.markFault(Date.now());
       this.event(run, 'fault.start', spec.fault, { fault: spec.inject });
       const injectedAt = Date.now();
-      await this.inject(run, spec.inject, signal);
+      await injectFault(this.stepHost(run), run, spec.inject, signal);
       await sleep(injectedAt + run.plan.faultForMs - Date.now(), signal);
       if (spec.recover) {
         this.setPhase(run, 'recovering', spec.recovery);
         const t0 = Date.now();
-        await this.recover(run, spec.recover, signal);
+        await recoverFrom(this.stepHost(run), run, spec.recover, signal);
         this.event(run, 'fault.end', `recovered: ${spec.recovery} (${Date.now() - t0} ms)`, { recovery: spec.recover, ms: Date.now() - t0 });
         run.message = `recovered in ${Date.now() - t0} ms; traffic continues to the end of the run`;
       }
@@ -518,152 +478,14 @@ export class DrillRunner {
     this.event(run, 'traffic', 'traffic stopped');
   }
 
-  private async waitExit(run: Run, isRunning: () => boolean, what: string, signal: AbortSignal): Promise<void> {
-    await waitFor(() => !isRunning(), 10_000, `${what} exiting`, signal);
-  }
-
-  private async inject(run: Run, step: FaultStep, signal: AbortSignal): Promise<void> {
-    const cp = this.controlPlane;
-    const masterRunning = () => cp.state().broker.state === 'running' || cp.state().broker.state === 'starting' || cp.state().broker.state === 'stopping';
-    switch (step.kind) {
-      case 'kill-master':
-        run.expectExit.add('broker');
-        cp.killBroker();
-        await this.waitExit(run, masterRunning, 'the master', signal);
-        return;
-      case 'power-loss':
-        run.expectExit.add('broker');
-        if (!cp.powerLoss()) throw new Error('the master is not running: no power to cut');
-        await this.waitExit(run, masterRunning, 'the master (power cut)', signal);
-        return;
-      case 'master-disk-loss': {
-        run.expectExit.add('broker');
-        cp.killBroker();
-        await this.waitExit(run, masterRunning, 'the master', signal);
-        const storePath = cp.state().broker.storePath;
-        fs.rmSync(storePath, { recursive: true, force: true });
-        this.event(run, 'note', `deleted the master's store ${storePath}`);
-        return;
-      }
-      case 'kill-slave':
-        run.expectExit.add('slave');
-        cp.slaveNode.kill();
-        await this.waitExit(run, () => cp.slaveNode.running, 'the slave', signal);
-        run.undo.set('slave', async () => { if (!cp.slaveNode.running) await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave'); });
-        return;
-      case 'blackhole-ha-link':
-        cp.slaveNode.setLinkFault('both', { blackhole: true });
-        run.undo.set('link', async () => { cp.slaveNode.setLinkFault('both', { blackhole: false, reset: true }); });
-        return;
-      case 'slow-disk': {
-        const previous = cp.settings.get().slowDiskDelayMs;
-        const delayMs = Math.min(60_000, cp.settings.get().syncFlushTimeout + step.marginMs);
-        await bounded(cp.updateSettings({ slowDiskDelayMs: delayMs }), 10_000, 'setting slowDiskDelayMs', signal);
-        run.undo.set('disk', async () => { await bounded(cp.updateSettings({ slowDiskDelayMs: previous }), 10_000, 'restoring slowDiskDelayMs'); });
-        return;
-      }
-      case 'kill-consumer': {
-        const index = run.plan.consumerIndex;
-        run.expectExit.add('consumers');
-        if (!cp.killConsumer(index)) throw new Error(`consumer ${index + 1} was not running when the fault was due`);
-        await this.waitExit(run, () => cp.consumers.views()[index]?.state === 'running' || cp.consumers.views()[index]?.state === 'starting', `consumer ${index + 1}`, signal);
-        return;
-      }
-      case 'kill-transaction-producer':
-        run.expectExit.add('transactions');
-        if (!this.transactions.kill()) throw new Error('the transaction runner was not running when the fault was due');
-        this.event(run, 'note', 'SIGKILL sent to the transaction runner: its transactions between half message and commit are left to the check-back');
-        await this.waitExit(run, () => this.transactions.running, 'the transaction runner', signal);
-        return;
-      case 'flap-producer-link':
-        run.undo.set('client-link', async () => { cp.clientPort.heal(); });
-        await this.flap(run, run.plan.bursts, signal);
-        return;
-      case 'kill-producer':
-        run.expectExit.add('traffic');
-        if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
-        await this.waitExit(run, () => cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting', 'the traffic runner', signal);
-        return;
-    }
-  }
-
-  private async recover(run: Run, step: RecoveryStep, signal: AbortSignal): Promise<void> {
-    const cp = this.controlPlane;
-    switch (step.kind) {
-      case 'restart-master':
-        await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master', signal);
-        run.expectExit.delete('broker');
-        return;
-      case 'promote-slave': {
-        const promoted = await bounded(cp.slaveNode.promote('ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
-        this.event(run, 'recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
-        // A slave does not copy topic configs here (RocketMQ's SlaveSynchronize does): the new master
-        // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
-        const address = cp.slaveNode.address;
-        if (!address) throw new Error('the promoted slave has no address');
-        const admin = new RemotingClient();
-        try {
-          const queueNums = run.settings.broker.defaultTopicQueueNums;
-          const response = await bounded(admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-            topic: run.topic, defaultTopic: 'TBW102', readQueueNums: queueNums, writeQueueNums: queueNums, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-          }), 3000), 5000, 'creating the topic on the new master', signal);
-          if (response.code !== ResponseCode.SUCCESS) throw new Error(`the new master refused the topic: ${response.remark ?? response.code}`);
-        } finally {
-          admin.close();
-        }
-        await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
-          10_000, `the name server routing ${run.topic} to the new master`, signal);
-        return;
-      }
-      case 'restart-slave':
-        await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave', signal);
-        run.undo.delete('slave');
-        run.expectExit.delete('slave');
-        return;
-      case 'heal-ha-link':
-      case 'restore-disk': {
-        const key = step.kind === 'heal-ha-link' ? 'link' : 'disk';
-        await run.undo.get(key)?.();
-        run.undo.delete(key);
-        return;
-      }
-      case 'restart-consumer':
-        if (!cp.restartConsumer(run.plan.consumerIndex)) throw new Error(`consumer ${run.plan.consumerIndex + 1} could not be restarted`);
-        run.expectExit.delete('consumers');
-        return;
-      case 'restart-transaction-producer':
-        run.expectExit.delete('transactions');
-        await this.startProducer(run, signal);
-        return;
-      case 'heal-producer-link':
-        cp.clientPort.heal();
-        run.undo.delete('client-link');
-        return;
-      case 'restart-producer':
-        run.expectExit.delete('traffic');
-        await this.startProducer(run, signal);
-        return;
-    }
-  }
-
-  /**
-   * The producer-link flap, burst by burst as the plan lays it out: a drop blackholes the link (both
-   * ways, or only the broker's answers), then resets the connections, discarding what was held (TCP
-   * gave up); a reset ends every connection at once. Retries ride over the short ones.
-   */
-  private async flap(run: Run, bursts: FlapBurst[], signal: AbortSignal): Promise<void> {
-    const cp = this.controlPlane;
-    const start = Date.now();
-    for (const burst of bursts) {
-      await sleep(start + burst.atMs - Date.now(), signal);
-      if (burst.kind === 'reset') {
-        cp.clientPort.resetConnections('flap');
-        continue;
-      }
-      cp.clientPort.setFaults(burst.direction, { blackhole: true }, `flap: drop for ${burst.forMs} ms`);
-      await sleep(burst.forMs, signal);
-      cp.clientPort.endDrop('flap');
-    }
+  /** What the fault and recovery steps (drill-steps.ts) may use of the runner, for one run. */
+  private stepHost(run: Run): StepHost {
+    return {
+      controlPlane: this.controlPlane,
+      transactions: this.transactions,
+      event: (kind, message, detail) => this.event(run, kind, message, detail),
+      startProducer: (signal) => this.startProducer(run, signal),
+    };
   }
 
   /**

@@ -1,0 +1,223 @@
+/**
+ * The steps of a drill that touch the cluster: each fault of the catalog (kill, power cut, disk loss,
+ * link faults, slow disk, producer-link flap …) and each recovery (restart, promotion, heal), plus the
+ * abortable, bounded waits the runner uses everywhere. drill-runner.ts decides when they run.
+ */
+import fs from 'node:fs';
+import type { ControlPlane } from '../control-plane';
+import type { FaultStep, RecoveryStep } from './catalog';
+import type { DrillPlan, FlapBurst } from './drill-plan';
+import type { DrillEventKind, DrillRunSettings } from './types';
+import type { TransactionTraffic } from '../traffic/transaction-traffic';
+import { RemotingClient } from '../../broker/remoting/remoting-client';
+import { createRequest } from '../../broker/protocol/remoting-command';
+import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
+
+export const RESTART_TIMEOUT_MS = 60_000;
+
+/** What a step may use of the runner. */
+export interface StepHost {
+  controlPlane: ControlPlane;
+  transactions: TransactionTraffic;
+  event(kind: DrillEventKind, message: string, detail?: unknown): void;
+  /** starts the run's producer again (a new producer id) */
+  startProducer(signal: AbortSignal): Promise<void>;
+}
+
+/** The part of a run the steps read and write. */
+export interface StepRun {
+  topic: string;
+  settings: DrillRunSettings;
+  plan: DrillPlan;
+  /** subjects whose exit the drill itself causes right now */
+  expectExit: Set<string>;
+  /** undo steps for what a fault changed */
+  undo: Map<string, () => Promise<void>>;
+}
+
+export function sleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason as Error);
+    const timer = setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve();
+    }, Math.max(0, ms));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason as Error);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** Resolves with the promise, or rejects when it takes longer than ms or the run is aborted. */
+export function bounded<T>(promise: Promise<T>, ms: number, what: string, signal?: AbortSignal): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+    const onAbort = () => reject(signal!.reason as Error);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (v) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); resolve(v); },
+      (e: unknown) => { clearTimeout(timer); signal?.removeEventListener('abort', onAbort); reject(e as Error); },
+    );
+  });
+}
+
+export async function waitFor(condition: () => boolean, ms: number, what: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(ms / 1000)} s`);
+    await sleep(50, signal);
+  }
+}
+
+/** Injects one fault of a drill's spec; records in `run` what it expects to die and how to undo it. */
+export async function injectFault(host: StepHost, run: StepRun, step: FaultStep, signal: AbortSignal): Promise<void> {
+  const cp = host.controlPlane;
+  const masterRunning = () => cp.state().broker.state === 'running' || cp.state().broker.state === 'starting' || cp.state().broker.state === 'stopping';
+  switch (step.kind) {
+    case 'kill-master':
+      run.expectExit.add('broker');
+      cp.killBroker();
+      await waitExit(masterRunning, 'the master', signal);
+      return;
+    case 'power-loss':
+      run.expectExit.add('broker');
+      if (!cp.powerLoss()) throw new Error('the master is not running: no power to cut');
+      await waitExit(masterRunning, 'the master (power cut)', signal);
+      return;
+    case 'master-disk-loss': {
+      run.expectExit.add('broker');
+      cp.killBroker();
+      await waitExit(masterRunning, 'the master', signal);
+      const storePath = cp.state().broker.storePath;
+      fs.rmSync(storePath, { recursive: true, force: true });
+      host.event('note', `deleted the master's store ${storePath}`);
+      return;
+    }
+    case 'kill-slave':
+      run.expectExit.add('slave');
+      cp.slaveNode.kill();
+      await waitExit(() => cp.slaveNode.running, 'the slave', signal);
+      run.undo.set('slave', async () => { if (!cp.slaveNode.running) await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave'); });
+      return;
+    case 'blackhole-ha-link':
+      cp.slaveNode.setLinkFault('both', { blackhole: true });
+      run.undo.set('link', async () => { cp.slaveNode.setLinkFault('both', { blackhole: false, reset: true }); });
+      return;
+    case 'slow-disk': {
+      const previous = cp.settings.get().slowDiskDelayMs;
+      const delayMs = Math.min(60_000, cp.settings.get().syncFlushTimeout + step.marginMs);
+      await bounded(cp.updateSettings({ slowDiskDelayMs: delayMs }), 10_000, 'setting slowDiskDelayMs', signal);
+      run.undo.set('disk', async () => { await bounded(cp.updateSettings({ slowDiskDelayMs: previous }), 10_000, 'restoring slowDiskDelayMs'); });
+      return;
+    }
+    case 'kill-consumer': {
+      const index = run.plan.consumerIndex;
+      run.expectExit.add('consumers');
+      if (!cp.killConsumer(index)) throw new Error(`consumer ${index + 1} was not running when the fault was due`);
+      await waitExit(() => cp.consumers.views()[index]?.state === 'running' || cp.consumers.views()[index]?.state === 'starting', `consumer ${index + 1}`, signal);
+      return;
+    }
+    case 'kill-transaction-producer':
+      run.expectExit.add('transactions');
+      if (!host.transactions.kill()) throw new Error('the transaction runner was not running when the fault was due');
+      host.event('note', 'SIGKILL sent to the transaction runner: its transactions between half message and commit are left to the check-back');
+      await waitExit(() => host.transactions.running, 'the transaction runner', signal);
+      return;
+    case 'flap-producer-link':
+      run.undo.set('client-link', async () => { cp.clientPort.heal(); });
+      await flap(host, run.plan.bursts, signal);
+      return;
+    case 'kill-producer':
+      run.expectExit.add('traffic');
+      if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
+      await waitExit(() => cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting', 'the traffic runner', signal);
+      return;
+  }
+}
+
+/** Runs one recovery step of a drill's spec. */
+export async function recoverFrom(host: StepHost, run: StepRun, step: RecoveryStep, signal: AbortSignal): Promise<void> {
+  const cp = host.controlPlane;
+  switch (step.kind) {
+    case 'restart-master':
+      await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master', signal);
+      run.expectExit.delete('broker');
+      return;
+    case 'promote-slave': {
+      const promoted = await bounded(cp.slaveNode.promote('ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
+      host.event('recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
+      // A slave does not copy topic configs here (RocketMQ's SlaveSynchronize does): the new master
+      // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
+      const address = cp.slaveNode.address;
+      if (!address) throw new Error('the promoted slave has no address');
+      const admin = new RemotingClient();
+      try {
+        const queueNums = run.settings.broker.defaultTopicQueueNums;
+        const response = await bounded(admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
+          topic: run.topic, defaultTopic: 'TBW102', readQueueNums: queueNums, writeQueueNums: queueNums, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
+        }), 3000), 5000, 'creating the topic on the new master', signal);
+        if (response.code !== ResponseCode.SUCCESS) throw new Error(`the new master refused the topic: ${response.remark ?? response.code}`);
+      } finally {
+        admin.close();
+      }
+      await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
+        10_000, `the name server routing ${run.topic} to the new master`, signal);
+      return;
+    }
+    case 'restart-slave':
+      await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave', signal);
+      run.undo.delete('slave');
+      run.expectExit.delete('slave');
+      return;
+    case 'heal-ha-link':
+    case 'restore-disk': {
+      const key = step.kind === 'heal-ha-link' ? 'link' : 'disk';
+      await run.undo.get(key)?.();
+      run.undo.delete(key);
+      return;
+    }
+    case 'restart-consumer':
+      if (!cp.restartConsumer(run.plan.consumerIndex)) throw new Error(`consumer ${run.plan.consumerIndex + 1} could not be restarted`);
+      run.expectExit.delete('consumers');
+      return;
+    case 'restart-transaction-producer':
+      run.expectExit.delete('transactions');
+      await host.startProducer(signal);
+      return;
+    case 'heal-producer-link':
+      cp.clientPort.heal();
+      run.undo.delete('client-link');
+      return;
+    case 'restart-producer':
+      run.expectExit.delete('traffic');
+      await host.startProducer(signal);
+      return;
+  }
+}
+
+/**
+ * The producer-link flap, burst by burst as the plan lays it out: a drop blackholes the link (both
+ * ways, or only the broker's answers), then resets the connections, discarding what was held (TCP
+ * gave up); a reset ends every connection at once. Retries ride over the short ones.
+ */
+async function flap(host: StepHost, bursts: FlapBurst[], signal: AbortSignal): Promise<void> {
+  const cp = host.controlPlane;
+  const start = Date.now();
+  for (const burst of bursts) {
+    await sleep(start + burst.atMs - Date.now(), signal);
+    if (burst.kind === 'reset') {
+      cp.clientPort.resetConnections('flap');
+      continue;
+    }
+    cp.clientPort.setFaults(burst.direction, { blackhole: true }, `flap: drop for ${burst.forMs} ms`);
+    await sleep(burst.forMs, signal);
+    cp.clientPort.endDrop('flap');
+  }
+}
+
+
+async function waitExit(isRunning: () => boolean, what: string, signal: AbortSignal): Promise<void> {
+  await waitFor(() => !isRunning(), 10_000, `${what} exiting`, signal);
+}
