@@ -5,13 +5,14 @@
  * (GET /api/audit/export, the same filters). Reading it needs the drill role.
  */
 import { Fragment, useMemo, useState } from 'react';
-import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
+import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { useCan } from '../../_lib/session';
 import { RoleHint } from '../auth/role-hint';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { inputClass } from '../ui/form';
 import { Skeleton } from '../ui/skeleton';
+import { LoadError } from '../ui/query-state';
 
 type Entry = RouterOutputs['audit']['list']['entries'][number];
 interface Filters { actor: string; action: string; result: '' | 'ok' | 'error'; from: string; to: string }
@@ -130,9 +131,7 @@ export function AuditPage() {
                 {[0, 1, 2, 3].map((i) => <Skeleton key={i} className="h-8" />)}
               </div>
             ) : list.isError ? (
-              <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-                {errorMessage(list.error)} <Button variant="ghost" onClick={() => void list.refetch()}>Retry</Button>
-              </div>
+              <LoadError error={list.error} onRetry={() => void list.refetch()} />
             ) : entries.length === 0 ? (
               <p data-testid="audit-empty" className="rounded-md bg-slate-50 px-3 py-6 text-center text-sm text-slate-500 dark:bg-slate-800/50 dark:text-slate-400">
                 {filters === EMPTY ? 'Nothing recorded yet: changes, sign-ins and refusals will appear here.' : 'No entry matches these filters.'}

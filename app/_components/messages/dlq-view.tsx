@@ -13,10 +13,10 @@ import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
-import { Skeleton } from '../ui/skeleton';
 import { DisabledReason } from '../traffic/field-errors';
 import { brokerAvailability, useClusterState } from '../traffic/use-cluster-state';
 import { stamp } from './format';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 const PAGE = 20;
 
@@ -33,14 +33,9 @@ export function DlqView() {
         {!broker.up ? (
           <p role="status" className="text-sm text-slate-600 dark:text-slate-400">Dead-letter queues cannot be read now: {broker.reason}.</p>
         ) : topics.isPending ? (
-          <div className="space-y-2" aria-busy="true" aria-label="Loading the dead-letter queues">
-            <Skeleton className="h-7" />
-            <Skeleton className="h-7" />
-          </div>
+          <LoadingRows label="Loading the dead-letter queues" rows={2} />
         ) : topics.isError ? (
-          <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-            {errorMessage(topics.error)} <Button variant="ghost" onClick={() => void topics.refetch()}>Retry</Button>
-          </div>
+          <LoadError error={topics.error} onRetry={() => void topics.refetch()} />
         ) : topics.data.length === 0 ? (
           <p data-testid="dlq-empty" className="py-4 text-sm text-slate-600 dark:text-slate-400">
             No dead-letter queue yet. A consumer group gets one (%DLQ%&lt;group&gt;) when a message fails maxReconsumeTimes + 1 times: start
@@ -125,15 +120,9 @@ function DlqMessages({ topic }: { topic: string }) {
       }
     >
       {messages.isPending ? (
-        <div className="space-y-2" aria-busy="true" aria-label="Reading the dead-letter queue">
-          <Skeleton className="h-7" />
-          <Skeleton className="h-7" />
-          <Skeleton className="h-7" />
-        </div>
+        <LoadingRows label="Reading the dead-letter queue" />
       ) : messages.isError ? (
-        <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-          {errorMessage(messages.error)} <Button variant="ghost" onClick={() => void messages.refetch()}>Retry</Button>
-        </div>
+        <LoadError error={messages.error} onRetry={() => void messages.refetch()} />
       ) : rows.length === 0 ? (
         <p className="py-4 text-sm text-slate-600 dark:text-slate-400">This dead-letter queue holds no message now.</p>
       ) : (

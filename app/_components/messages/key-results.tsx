@@ -4,11 +4,11 @@
  * broker's queues (newest messages first). A row opens the message's durability ladder when the lab
  * tracked it; otherwise it shows where the broker stores it.
  */
-import { errorMessage, trpc } from '../../_lib/trpc';
-import { Button } from '../ui/button';
+import { trpc } from '../../_lib/trpc';
 import { Card } from '../ui/card';
 import { Skeleton } from '../ui/skeleton';
 import { stamp } from './format';
+import { LoadError } from '../ui/query-state';
 
 export function KeyResults({ searchKey, onPick }: { searchKey: string; onPick(id: string): void }) {
   const query = trpc.messages.byKey.useQuery({ key: searchKey }, { retry: false });
@@ -22,9 +22,7 @@ export function KeyResults({ searchKey, onPick }: { searchKey: string; onPick(id
   }
   if (query.isError) {
     return (
-      <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-        {errorMessage(query.error)} <Button variant="ghost" onClick={() => void query.refetch()}>Retry</Button>
-      </div>
+      <LoadError error={query.error} onRetry={() => void query.refetch()} />
     );
   }
   const data = query.data;

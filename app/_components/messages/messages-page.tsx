@@ -22,6 +22,7 @@ import { KeyResults } from './key-results';
 import { QueueBrowser } from './queue-browser';
 import { DlqView } from './dlq-view';
 import { Tabs } from './tabs';
+import { LoadError } from '../ui/query-state';
 
 type Tab = 'lookup' | 'browse' | 'dlq';
 const TABS: { value: Tab; label: string }[] = [
@@ -188,10 +189,7 @@ function LookupResult({ inputs }: { inputs: Exclude<LookupInput, { key: string }
       );
     }
     return (
-      <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-        {errorMessage(active.error)}{' '}
-        <Button variant="ghost" onClick={() => void active.refetch()}>Retry</Button>
-      </div>
+      <LoadError error={active.error} onRetry={() => void active.refetch()} />
     );
   }
   if (!active.data) return null;

@@ -1,12 +1,11 @@
 'use client';
 /** The latest tracked messages (messages.recent) with a filter; a row's id fills the search. */
 import { useState } from 'react';
-import { errorMessage, trpc } from '../../_lib/trpc';
+import { trpc } from '../../_lib/trpc';
 import { ago } from '../../_lib/format';
-import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { Skeleton } from '../ui/skeleton';
 import { STAGE_LABEL, type MessageView } from './format';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 type Filter = 'all' | 'lost' | 'not-consumed' | 'dlq';
 const FILTERS: { value: Filter; label: string }[] = [
@@ -49,16 +48,9 @@ export function RecentMessages({ onPick }: { onPick: (id: string) => void }) {
       }
     >
       {recent.isPending ? (
-        <div className="space-y-2" aria-busy="true" aria-label="Loading recent messages">
-          <Skeleton className="h-7" />
-          <Skeleton className="h-7" />
-          <Skeleton className="h-7" />
-        </div>
+        <LoadingRows label="Loading recent messages" />
       ) : recent.isError ? (
-        <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-          {errorMessage(recent.error)}{' '}
-          <Button variant="ghost" onClick={() => void recent.refetch()}>Retry</Button>
-        </div>
+        <LoadError error={recent.error} onRetry={() => void recent.refetch()} />
       ) : recent.data.messages.length === 0 ? (
         <p data-testid="recent-messages-empty" className="py-6 text-center text-sm text-slate-500 dark:text-slate-400">{EMPTY[filter]}</p>
       ) : (

@@ -4,10 +4,9 @@
  * lose (drills.catalog). Refetched after every Apply and import.
  */
 import Link from 'next/link';
-import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
-import { Button } from '../ui/button';
+import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { Card } from '../ui/card';
-import { Skeleton } from '../ui/skeleton';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 type Drill = RouterOutputs['drills']['catalog'][number];
 
@@ -66,18 +65,9 @@ export function GuaranteeMatrix({ highlight }: { highlight: ReadonlySet<string> 
         page to check.
       </p>
       {catalog.isPending ? (
-        <div className="space-y-2" aria-busy="true" aria-label="Loading the predictions">
-          <Skeleton className="h-6" />
-          <Skeleton className="h-6" />
-          <Skeleton className="h-6" />
-        </div>
+        <LoadingRows label="Loading the predictions" rowClassName="h-6" />
       ) : catalog.isError ? (
-        <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-          {errorMessage(catalog.error)}{' '}
-          <Button variant="ghost" className="ml-1" onClick={() => void catalog.refetch()}>
-            Retry
-          </Button>
-        </div>
+        <LoadError error={catalog.error} onRetry={() => void catalog.refetch()} />
       ) : (
         <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[40rem] border-collapse text-left text-xs">

@@ -10,7 +10,7 @@ import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { inputClass } from '../ui/form';
-import { Skeleton } from '../ui/skeleton';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
 /** RocketMQ's other built-in topics (TopicValidator's system topics). */
@@ -49,18 +49,9 @@ export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
       }
     >
       {topics.isPending ? (
-        <div className="space-y-2" aria-busy="true" aria-label="Loading topics">
-          <Skeleton className="h-7" />
-          <Skeleton className="h-7" />
-          <Skeleton className="h-7" />
-        </div>
+        <LoadingRows label="Loading topics" />
       ) : topics.isError ? (
-        <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-          {errorMessage(topics.error)}{' '}
-          <Button variant="ghost" onClick={() => void topics.refetch()}>
-            Retry
-          </Button>
-        </div>
+        <LoadError error={topics.error} onRetry={() => void topics.refetch()} />
       ) : (
         <div className="relative -mx-4 overflow-x-auto px-4">
           <table data-testid="topics-table" className="w-full min-w-[28rem] border-collapse text-left text-sm">
