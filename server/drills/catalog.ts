@@ -4,7 +4,7 @@
  * (drill-runner.ts) interprets the fault and recovery steps; the ledger (loss-ledger.ts) and judge()
  * compare what happened with the prediction. Faults follow design.md's fault model.
  */
-import type { DrillCapability, DrillId, DrillPrediction, DrillRunSettings, DrillTiming, LedgerStatus } from './types';
+import type { DrillCapability, DrillDescription, DrillId, DrillPrediction, DrillRunSettings, DrillTiming, LedgerStatus } from './types';
 
 export type FaultStep =
   | { kind: 'kill-master' }
@@ -32,15 +32,7 @@ export type RecoveryStep =
   /** a new transaction producer of the same group: it sends on and answers the broker's check-backs */
   | { kind: 'restart-transaction-producer' };
 
-export interface DrillSpec {
-  id: DrillId;
-  title: string;
-  does: string;
-  proves: string;
-  fault: string;
-  recovery: string;
-  timing: DrillTiming;
-  relevantSettings: string[];
+export interface DrillSpec extends DrillDescription {
   needs: DrillCapability[];
   /**
    * the workload: consumers and their simulated work per message. consumersStart 'after-recovery'

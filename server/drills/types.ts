@@ -133,7 +133,8 @@ export interface DrillTiming {
   faultForSec: number;
 }
 
-export interface DrillSpecView {
+/** What a drill says about itself: the catalog's spec and the dashboard's view of it share these. */
+export interface DrillDescription {
   id: DrillId;
   title: string;
   /** what the drill does, step by step in one or two sentences */
@@ -147,6 +148,9 @@ export interface DrillSpecView {
   timing: DrillTiming;
   /** which settings change the outcome (keys of BrokerSettings or traffic: sendMode, ackMode, idempotent) */
   relevantSettings: string[];
+}
+
+export interface DrillSpecView extends DrillDescription {
   capabilities: CapabilityView[];
   /** every capability is available (and no other drill runs) */
   runnable: boolean;

@@ -13,7 +13,7 @@ import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
-import { DisabledReason } from '../traffic/field-errors';
+import { DisabledReason } from '../ui/field-errors';
 import { brokerAvailability, useClusterState } from '../traffic/use-cluster-state';
 import { stamp } from './format';
 import { LoadError, LoadingRows } from '../ui/query-state';

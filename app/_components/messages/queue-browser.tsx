@@ -10,9 +10,9 @@ import { errorMessage, trpc, type RouterInputs } from '../../_lib/trpc';
 import { bytes, truncate } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { inputClass, toNumber } from '../ui/form';
+import { NumberField, inputClass, toNumber } from '../ui/form';
 import { Skeleton } from '../ui/skeleton';
-import { FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../traffic/field-errors';
+import { FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../ui/field-errors';
 import { stamp } from './format';
 
 type BrowseInput = RouterInputs['messages']['browse'];
@@ -82,22 +82,7 @@ export function QueueBrowser() {
             </select>
             <FieldError issues={issues} name="queueId" idPrefix={ID} />
           </label>
-          <label className="text-sm">
-            <span className="font-medium">Start offset</span> <span className="text-slate-600 dark:text-slate-400">(empty = newest)</span>
-            <input
-              data-testid="browse-start-offset"
-              name="startOffset"
-              type="number"
-              inputMode="numeric"
-              min={0}
-              step={1}
-              value={startOffset}
-              onChange={(e) => setStartOffset(e.target.value)}
-              className={inputClass}
-              {...invalidProps(issues, 'startOffset', ID)}
-            />
-            <FieldError issues={issues} name="startOffset" idPrefix={ID} />
-          </label>
+          <NumberField name="startOffset" label="Start offset" unit="empty = newest" testId="browse-start-offset" value={startOffset} onChange={setStartOffset} issues={issues} idPrefix={ID} min={0} />
           <label className="text-sm">
             <span className="font-medium">Page size</span>
             <select data-testid="browse-limit" name="limit" value={limit} onChange={(e) => setLimit(Number(e.target.value))} className={inputClass}>

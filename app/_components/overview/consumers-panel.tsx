@@ -12,10 +12,10 @@ import { ago, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { HintedSelect, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, NumberField, StartStopButtons, toNumber, type HintedOption } from '../ui/form';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { useCan } from '../../_lib/session';
-import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../traffic/field-errors';
+import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 type AckMode = 'after-processing' | 'before-processing';
 type Member = LiveState['consumers']['members'][number];
@@ -123,58 +123,9 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
       <div className="grid gap-4 lg:grid-cols-[minmax(0,24rem)_minmax(0,1fr)]">
         <div className="min-w-0">
           <form onSubmit={submit} noValidate aria-labelledby="consumers-title" className="grid grid-cols-3 gap-3">
-            <label className="text-sm">
-              <span className="font-medium">Count</span> <span className="text-slate-500 dark:text-slate-400">(1–8)</span>
-              <input
-                data-testid="consumers-count"
-                name="count"
-                type="number"
-                inputMode="numeric"
-                step={1}
-                min={1}
-                max={8}
-                value={count}
-                onChange={(e) => setCount(e.target.value)}
-                className={inputClass}
-                {...fieldProps('count')}
-              />
-              <FieldError issues={issues} name="count" idPrefix="consumers" />
-            </label>
-            <label className="text-sm">
-              <span className="font-medium">Work</span> <span className="text-slate-500 dark:text-slate-400">(ms)</span>
-              <input
-                data-testid="consumers-processing-ms"
-                name="processingMs"
-                type="number"
-                inputMode="numeric"
-                step={1}
-                min={0}
-                value={processingMs}
-                onChange={(e) => setProcessingMs(e.target.value)}
-                className={inputClass}
-                title="Simulated processing time per message"
-                {...fieldProps('processingMs')}
-              />
-              <FieldError issues={issues} name="processingMs" idPrefix="consumers" />
-            </label>
-            <label className="text-sm">
-              <span className="font-medium">Fail rate</span> <span className="text-slate-500 dark:text-slate-400">(%)</span>
-              <input
-                data-testid="consumers-fail-rate"
-                name="failRate"
-                type="number"
-                inputMode="decimal"
-                step="any"
-                min={0}
-                max={100}
-                value={failRatePct}
-                onChange={(e) => setFailRatePct(e.target.value)}
-                className={inputClass}
-                title="Share of deliveries answered with RECONSUME_LATER: drives retries and the DLQ"
-                {...fieldProps('failRate')}
-              />
-              <FieldError issues={issues} name="failRate" idPrefix="consumers" />
-            </label>
+            <NumberField name="count" label="Count" unit="1–8" testId="consumers-count" value={count} onChange={setCount} issues={issues} idPrefix="consumers" min={1} max={8} />
+            <NumberField name="processingMs" label="Work" unit="ms" testId="consumers-processing-ms" value={processingMs} onChange={setProcessingMs} issues={issues} idPrefix="consumers" min={0} hint="Simulated processing time per message" />
+            <NumberField name="failRate" label="Fail rate" unit="%" testId="consumers-fail-rate" value={failRatePct} onChange={setFailRatePct} issues={issues} idPrefix="consumers" min={0} max={100} decimal hint="Share of deliveries answered with RECONSUME_LATER: drives retries and the DLQ" />
             <HintedSelect
               label="Ack mode"
               name="ackMode"
@@ -204,21 +155,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
               </span>
             </label>
             <div className="col-span-full flex flex-wrap items-center gap-2">
-              <Button type="submit" variant="primary" data-testid="consumers-start" busy={start.isPending} disabled={!can.allowed}>
-                {running ? 'Restart with these' : 'Start consumers'}
-              </Button>
-              <Button
-                data-testid="consumers-stop"
-                disabled={!running || !can.allowed}
-                busy={stop.isPending}
-                onClick={() => {
-                  start.reset();
-                  stop.mutate();
-                }}
-              >
-                Stop
-              </Button>
-              <DisabledReason reason={!can.allowed && can.reason} testId="consumers-start-reason" />
+              <StartStopButtons testIdPrefix="consumers" what="consumers" running={running} start={start} stop={stop} startBlocked={!can.allowed && can.reason} stopAllowed={can.allowed} />
             </div>
           </form>
 

@@ -11,11 +11,10 @@ import { errorMessage, trpc } from '../../_lib/trpc';
 import { bytes, clock } from '../../_lib/format';
 import { useCan } from '../../_lib/session';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
-import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { HintedSelect, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, NumberField, StartStopButtons, inputClass, toNumber, type HintedOption } from '../ui/form';
 import { brokerAvailability } from '../traffic/use-cluster-state';
-import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../traffic/field-errors';
+import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 type KeysMode = 'none' | 'pattern';
@@ -76,22 +75,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
   };
 
   const numberField = (name: string, label: string, unit: string, value: string, set: (v: string) => void, hint?: string) => (
-    <label className="text-sm">
-      <span className="font-medium">{label}</span> <span className="text-slate-600 dark:text-slate-400">({unit})</span>
-      <input
-        data-testid={`traffic-${name === 'bodySize' ? 'body-size' : name}`}
-        name={name}
-        type="number"
-        inputMode="numeric"
-        step={1}
-        value={value}
-        onChange={(e) => set(e.target.value)}
-        className={inputClass}
-        title={hint}
-        {...invalidProps(issues, name, ID)}
-      />
-      <FieldError issues={issues} name={name} idPrefix={ID} />
-    </label>
+    <NumberField name={name} label={label} unit={unit} testId={`traffic-${name === 'bodySize' ? 'body-size' : name}`} value={value} onChange={set} issues={issues} idPrefix={ID} hint={hint} />
   );
 
   return (
@@ -168,23 +152,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
           </>
         ) : null}
         <div className="col-span-full flex flex-wrap items-center gap-2">
-          <Button type="submit" variant="primary" data-testid="traffic-start" busy={start.isPending} disabled={Boolean(startBlocked)} aria-describedby={startBlocked ? 'traffic-start-reason' : undefined}>
-            {running ? 'Restart with these' : 'Start traffic'}
-          </Button>
-          <Button
-            data-testid="traffic-stop"
-            disabled={!running || !can.allowed}
-            busy={stop.isPending}
-            onClick={() => {
-              start.reset();
-              stop.mutate();
-            }}
-          >
-            Stop
-          </Button>
-          <span id="traffic-start-reason">
-            <DisabledReason reason={startBlocked} testId="traffic-start-reason" />
-          </span>
+          <StartStopButtons testIdPrefix="traffic" what="traffic" running={running} start={start} stop={stop} startBlocked={startBlocked} stopAllowed={can.allowed} />
           {compact ? (
             <Link href="/traffic" className="ml-auto rounded text-xs font-medium text-emerald-700 underline-offset-2 hover:underline focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300">
               Keys, count, topic, publish one →

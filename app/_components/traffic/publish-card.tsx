@@ -13,8 +13,8 @@ import { useCan } from '../../_lib/session';
 import { STATUS_COLOR } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { inputClass, toNumber } from '../ui/form';
-import { DisabledReason, FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from './field-errors';
+import { NumberField, inputClass, toNumber } from '../ui/form';
+import { DisabledReason, FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../ui/field-errors';
 import { brokerAvailability } from './use-cluster-state';
 
 const ID = 'publish';
@@ -66,22 +66,7 @@ export function PublishCard({ state }: { state: LiveState }) {
     <Card title="Publish one test message" titleId="publish-title" testId="publish-card">
       <form onSubmit={submit} noValidate aria-labelledby="publish-title" className="grid grid-cols-2 gap-3">
         {text('topic', 'Topic', topic, setTopic)}
-        <label className="text-sm">
-          <span className="font-medium">Queue</span> <span className="text-slate-600 dark:text-slate-400">(empty = round-robin)</span>
-          <input
-            data-testid="publish-queue-id"
-            name="queueId"
-            type="number"
-            inputMode="numeric"
-            step={1}
-            min={0}
-            value={queueId}
-            onChange={(e) => setQueueId(e.target.value)}
-            className={inputClass}
-            {...invalidProps(issues, 'queueId', ID)}
-          />
-          <FieldError issues={issues} name="queueId" idPrefix={ID} />
-        </label>
+        <NumberField name="queueId" label="Queue" unit="empty = round-robin" testId="publish-queue-id" value={queueId} onChange={setQueueId} issues={issues} idPrefix={ID} min={0} />
         {text('keys', 'Keys', keys, setKeys, 'KEYS; a space separates several')}
         {text('tags', 'Tag', tags, setTags)}
         <label className="col-span-full text-sm">

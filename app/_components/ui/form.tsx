@@ -1,24 +1,62 @@
 /**
  * The small kit every form on the dashboard shares: the input style, number parsing that lets the
- * server name a bad field, the aria wiring of a server-side validation error, and a select whose
- * options each carry a one-line hint (with the anti-patterns flagged).
+ * server name a bad field, a select whose options each carry a one-line hint (with the anti-patterns
+ * flagged), and the Start/Stop pair. Server-side errors beside their fields: ./field-errors.tsx.
  */
 import type { ChangeEvent } from 'react';
 import { Button } from './button';
+import { DisabledReason, FieldError, invalidProps, type FieldIssues } from './field-errors';
 
 /** Inputs and selects; `mt-1` sits them under their label. */
 export const inputBase =
   'block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
 export const inputClass = `mt-1 ${inputBase}`;
 
+/**
+ * A labelled number input (its unit or rule in brackets after the label) with the server's error for
+ * it underneath. The text goes to the server through toNumber, so the server names a bad value.
+ */
+export function NumberField(props: {
+  name: string;
+  label: string;
+  unit?: string;
+  testId: string;
+  value: string;
+  onChange(value: string): void;
+  issues: FieldIssues;
+  idPrefix: string;
+  hint?: string;
+  min?: number;
+  max?: number;
+  /** allow fractions (a percentage) */
+  decimal?: boolean;
+}) {
+  return (
+    <label className="text-sm">
+      <span className="font-medium">{props.label}</span>
+      {props.unit ? <> <span className="text-slate-600 dark:text-slate-400">({props.unit})</span></> : null}
+      <input
+        data-testid={props.testId}
+        name={props.name}
+        type="number"
+        inputMode={props.decimal ? 'decimal' : 'numeric'}
+        step={props.decimal ? 'any' : 1}
+        min={props.min}
+        max={props.max}
+        value={props.value}
+        onChange={(e) => props.onChange(e.target.value)}
+        className={inputClass}
+        title={props.hint}
+        {...invalidProps(props.issues, props.name, props.idPrefix)}
+      />
+      <FieldError issues={props.issues} name={props.name} idPrefix={props.idPrefix} />
+    </label>
+  );
+}
+
 /** '' and junk go to the server as NaN → null, so its message names the field. */
 export function toNumber(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
-}
-
-/** aria attributes for a field the server refused, pointing at the form's error message. */
-export function fieldErrorProps(invalid: ReadonlySet<string>, name: string, errorId: string) {
-  return invalid.has(name) ? { 'aria-invalid': true as const, 'aria-errormessage': errorId, 'aria-describedby': errorId } : {};
 }
 
 export interface HintedOption<T extends string> {
@@ -37,7 +75,7 @@ export function HintedSelect<T extends string>(props: {
   options: readonly HintedOption<T>[];
   onChange(value: NoInfer<T>): void;
   labelClassName: string;
-  errorProps?: ReturnType<typeof fieldErrorProps>;
+  errorProps?: ReturnType<typeof invalidProps>;
 }) {
   const chosen = props.options.find((o) => o.value === props.value) ?? props.options[0];
   const hintId = `${props.testId}-hint`;
@@ -75,23 +113,48 @@ export function HintedSelect<T extends string>(props: {
   );
 }
 
-/** The Start/Restart and Stop pair of a form that runs something: Stop clears the start error first. */
+/**
+ * The Start/Restart and Stop pair of a form that runs something, and why Start is disabled when it is.
+ * Stop clears the start error first.
+ */
 export function StartStopButtons(props: {
   testIdPrefix: string;
   what: string;
   running: boolean;
-  start: { isPending: boolean };
-  stop: { isPending: boolean };
-  onStop(): void;
+  start: { isPending: boolean; reset(): void };
+  stop: { isPending: boolean; mutate(): void };
+  /** why Start may not be pressed now (role, broker down), or nothing */
+  startBlocked?: string | false;
+  /** whether this user may press Stop */
+  stopAllowed: boolean;
 }) {
+  const reasonId = `${props.testIdPrefix}-start-reason`;
   return (
     <>
-      <Button type="submit" variant="primary" data-testid={`${props.testIdPrefix}-start`} busy={props.start.isPending}>
+      <Button
+        type="submit"
+        variant="primary"
+        data-testid={`${props.testIdPrefix}-start`}
+        busy={props.start.isPending}
+        disabled={Boolean(props.startBlocked)}
+        aria-describedby={props.startBlocked ? reasonId : undefined}
+      >
         {props.running ? 'Restart with these' : `Start ${props.what}`}
       </Button>
-      <Button data-testid={`${props.testIdPrefix}-stop`} disabled={!props.running} busy={props.stop.isPending} onClick={props.onStop}>
+      <Button
+        data-testid={`${props.testIdPrefix}-stop`}
+        disabled={!props.running || !props.stopAllowed}
+        busy={props.stop.isPending}
+        onClick={() => {
+          props.start.reset();
+          props.stop.mutate();
+        }}
+      >
         Stop
       </Button>
+      <span id={reasonId}>
+        <DisabledReason reason={props.startBlocked} testId={reasonId} />
+      </span>
     </>
   );
 }
