@@ -11,8 +11,6 @@
  */
 import type { DrillSpec } from './catalog';
 import { prng } from '../util/prng';
-
-export { prng };
 import type { DrillRunSettings } from './types';
 
 /** The largest seed: seeds are printed and typed by people, so they stay 32-bit unsigned integers. */
