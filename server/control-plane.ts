@@ -10,8 +10,8 @@ import type { PrismaClient } from '@prisma/client';
 import { RequestCode, ResponseCode, responseCodeName } from '../broker/protocol/codes';
 import { createRequest } from '../broker/protocol/remoting-command';
 import { RemotingClient } from '../broker/remoting/remoting-client';
-import { toBrokerConf } from '../broker/config/properties';
 import type { BrokerSettings, BrokerSettingsPatch } from '../broker/config/broker-config';
+import { NodeSettingsRecord, SerialQueue, describeDrift, pushNodeSettings, settingsDrift, type NodeSettingsView, type SettingDrift } from './cluster/node-settings';
 import type { ClientsSnapshot, BrokerToParent, ConsumeEvent, ParentToBroker, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
 import type { DrillStatus } from './drills/types';
 import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
@@ -102,6 +102,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   readonly clientPort = new ClientPortProxy((kind, message) => void this.recordEvent(kind, 'broker', message, 'fault'));
   /** per-message records (the Messages page's durability ladder), fed by this plane's own events */
   private readonly messageTracker = new MessageTracker();
+  /** settings changes and node starts run one at a time: a change never slips past a starting node */
+  private readonly serial = new SerialQueue();
+  /** what the master process (broker-a/0 by identity) confirmed it runs */
+  readonly masterSettings = new NodeSettingsRecord('broker-a/0');
 
   get messages(): MessageTracker {
     return this.messageTracker;
@@ -122,6 +126,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       exit: (info) => {
         this.brokerView = { ...this.brokerView, ...this.broker.status };
         this.aggregator.resetBrokerStats();
+        this.masterSettings.gone();
         this.brokerReady?.reject(new Error(`broker ${info.reason}`));
         this.brokerReady = undefined;
         void this.recordEvent(info.expected ? 'process.stopped' : 'process.crashed', 'broker', `broker-a master ${info.reason}`, 'process');
@@ -136,6 +141,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       settings: () => this.settings.get(),
       record: (kind, message, marker) => void this.recordEvent(kind, 'slave', message, marker),
       stage: (batch) => this.emit('stage', batch),
+      serial: this.serial,
     });
     this.namesrv = new NamesrvController({
       brokerRegistered: (addr, name, id, isNew) => {
@@ -186,9 +192,20 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   // ---- broker ----
 
-  /** Starts the broker and resolves when it listens; rejects with its reason when it dies first. */
+  /**
+   * Starts the broker and resolves once it listens and runs the saved settings (it is spawned with
+   * them; whatever it reports running otherwise is pushed and read back first). Rejects with its
+   * reason when it dies first. No settings change runs meanwhile.
+   */
   startBroker(): Promise<void> {
-    if (this.broker.running) return Promise.resolve();
+    return this.serial.run(async () => {
+      if (this.broker.running) return;
+      await this.spawnBroker();
+      await this.reconcileMaster();
+    });
+  }
+
+  private spawnBroker(): Promise<void> {
     const ready = new Promise<void>((resolve, reject) => {
       this.brokerReady = { resolve, reject };
     });
@@ -202,9 +219,26 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       settings: rejoin ? { ...this.settings.get(), brokerRole: 'SLAVE' as const } : this.settings.get(),
       ...(rejoin?.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: rejoin.truncateCommitLogTo } } : {}),
     };
+    this.masterSettings.spawned();
     this.broker.start({ ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) });
     this.brokerView = { ...this.brokerView, ...this.broker.status };
     return ready;
+  }
+
+  /** The settings the master process should run: the saved ones, as a slave after a failover. */
+  private masterDesired(): BrokerSettings {
+    return this.slaveNode.promotion ? { ...this.settings.get(), brokerRole: 'SLAVE' } : this.settings.get();
+  }
+
+  private async reconcileMaster(): Promise<void> {
+    const address = this.brokerAddress();
+    const running = this.masterSettings.confirmed;
+    if (!address || !running) return;
+    const drift = settingsDrift(this.masterDesired(), running).filter((d) => d.key !== 'brokerRole' || !this.slaveNode.promotion);
+    if (drift.length === 0) return;
+    const patch = Object.fromEntries(drift.map((d) => [d.key, d.desired])) as BrokerSettingsPatch;
+    this.masterSettings.confirm(await pushNodeSettings(this.admin, address, patch));
+    await this.recordEvent('settings.reconciled', 'settings', `broker-a/0 started with ${drift.map((d) => `${d.key}=${String(d.running)}`).join(', ')}; set to the saved ${drift.map((d) => `${d.key}=${String(d.desired)}`).join(', ')}`, 'setting', drift);
   }
 
   async stopBroker(): Promise<void> {
@@ -230,29 +264,117 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   // ---- settings ----
 
   /**
-   * Validates, pushes to the running brokers, and only then saves: a setting the broker refuses is
-   * neither in force nor remembered.
+   * Validates, applies to every running node and reads back what each now runs, and only then
+   * saves: a setting a node refuses is neither in force anywhere nor remembered (the nodes already
+   * changed are set back), and the error names the node. A node that is down starts with the saved
+   * settings; one that is starting is waited for (the queue), then changed like the others.
    */
-  async updateSettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
+  updateSettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
+    return this.serial.run(() => this.applySettings(patch));
+  }
+
+  private async applySettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
     const { settings, changed } = this.settings.preview(patch);
-    const changedKeys = Object.keys(changed);
+    const changedKeys = Object.keys(changed) as (keyof BrokerSettings)[];
     if (changedKeys.length === 0) return this.settings.get();
-    const address = this.brokerAddress();
-    // After a failover the master process is a slave: only promotion changes its role.
-    const masterKeys = this.slaveNode.promotion ? changedKeys.filter((k) => k !== 'brokerRole') : changedKeys;
-    if (this.broker.running && address && masterKeys.length > 0) {
-      // The RocketMQ way: UPDATE_BROKER_CONFIG with a properties body, as mqadmin updateBrokerConfig sends it.
-      const body = Buffer.from(toBrokerConf(Object.fromEntries(masterKeys.map((k) => [k, settings[k as keyof BrokerSettings]]))));
-      const response = await this.admin.invoke(address, createRequest(RequestCode.UPDATE_BROKER_CONFIG, {}, body), 3000);
-      if (response.code !== ResponseCode.SUCCESS) {
-        throw new Error(`broker refused the settings: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim());
-      }
+    const undo: { node: string; run: () => Promise<unknown> }[] = [];
+    try {
+      const previous = await this.pushToMaster(changedKeys, settings);
+      if (previous) undo.push({ node: this.masterSettings.node, run: () => this.pushToMaster(Object.keys(previous) as (keyof BrokerSettings)[], { ...settings, ...previous }) });
+      const slavePrevious = await this.slaveNode.pushSettings(changedKeys, settings);
+      if (slavePrevious) undo.push({ node: this.slaveNode.settingsRecord.node, run: () => this.slaveNode.pushSettings(Object.keys(slavePrevious), { ...settings, ...slavePrevious }) });
+    } catch (error) {
+      const restored = await Promise.allSettled(undo.map((u) => u.run()));
+      const notRestored = undo.filter((_, i) => restored[i]!.status === 'rejected').map((u) => u.node);
+      const setBack = undo.map((u) => u.node).filter((n) => !notRestored.includes(n));
+      const message = [
+        (error as Error).message,
+        setBack.length > 0 ? `set back: ${setBack.join(', ')}` : 'no other node had changed',
+        ...(notRestored.length > 0 ? [`could not be set back: ${notRestored.join(', ')} (see their drift on the Settings page)`] : []),
+        'nothing was saved',
+      ].join('; ');
+      await this.recordEvent('settings.refused', 'settings', message, 'setting', { patch });
+      throw new Error(message);
     }
-    await this.slaveNode.pushSettings(changedKeys, settings);
     await this.settings.commit(settings, Object.keys(patch) as (keyof BrokerSettings)[]);
-    const label = changedKeys.map((k) => `${k} → ${String(changed[k as keyof BrokerSettings]!.to)}`).join(', ');
+    const label = changedKeys.map((k) => `${k} → ${String(changed[k]!.to)}`).join(', ');
     await this.recordEvent('settings.changed', 'settings', label, 'setting', changed);
     return settings;
+  }
+
+  /** Pushes to the running master process and reads back; returns what it ran before, or undefined when nothing was sent. */
+  private async pushToMaster(keys: (keyof BrokerSettings)[], settings: BrokerSettings): Promise<BrokerSettingsPatch | undefined> {
+    const address = this.brokerAddress();
+    const before = this.masterSettings.confirmed;
+    if (!this.broker.running || !address || !before) return undefined;
+    // After a failover the master process is a slave: only promotion changes its role.
+    const wanted = this.slaveNode.promotion ? keys.filter((k) => k !== 'brokerRole') : keys;
+    if (wanted.length === 0) return undefined;
+    const patch = Object.fromEntries(wanted.map((k) => [k, settings[k]])) as BrokerSettingsPatch;
+    try {
+      this.masterSettings.confirm(await pushNodeSettings(this.admin, address, patch));
+    } catch (error) {
+      throw new Error(`${this.masterSettings.node} did not confirm the settings: ${(error as Error).message}`);
+    }
+    return Object.fromEntries(wanted.map((k) => [k, before[k]])) as BrokerSettingsPatch;
+  }
+
+  /**
+   * Sets every running node that drifted (changed behind the control plane's back, or left half
+   * changed by a node that did not answer) back to the saved settings, reading each one first.
+   */
+  reconcileNodes(): Promise<NodeSettingsView[]> {
+    return this.serial.run(async () => {
+      const address = this.brokerAddress();
+      if (this.broker.running && address) {
+        this.masterSettings.confirm(await pushNodeSettings(this.admin, address, {}));
+        await this.reconcileMaster();
+      }
+      await this.slaveNode.readSettings();
+      await this.slaveNode.reconcile();
+      return this.nodeSettings();
+    });
+  }
+
+  /** Each node's confirmed settings against the desired ones: confirmed, drift (key by key), starting or down. */
+  nodeSettings(): NodeSettingsView[] {
+    return [this.masterSettings.view(this.masterDesired()), this.slaveNode.settingsView()];
+  }
+
+  /**
+   * Reads what every running node runs now (GET_BROKER_CONFIG, not the last report) and compares it
+   * with `expected`: every key must match, brokerRole as each node's role should be (a slave is
+   * SLAVE; a promoted node keeps the role it was promoted to). Returns the nodes' settings; the
+   * mismatches are listed, never papered over. A drill judges only when this list is empty.
+   */
+  async verifyNodeSettings(expected: BrokerSettings, keys: (keyof BrokerSettings)[] = Object.keys(expected) as (keyof BrokerSettings)[]): Promise<{ nodes: NodeSettingsView[]; mismatches: string[] }> {
+    return this.serial.run(async () => {
+      const mismatches: string[] = [];
+      const address = this.brokerAddress();
+      if (this.broker.running && address) {
+        try {
+          this.masterSettings.confirm(await pushNodeSettings(this.admin, address, {}));
+        } catch (error) {
+          mismatches.push(`${this.masterSettings.node} did not answer GET_BROKER_CONFIG: ${(error as Error).message}`);
+        }
+      }
+      try {
+        await this.slaveNode.readSettings();
+      } catch (error) {
+        mismatches.push(`${this.slaveNode.settingsRecord.node} did not answer GET_BROKER_CONFIG: ${(error as Error).message}`);
+      }
+      const check = (record: NodeSettingsRecord, desiredRole: BrokerSettings['brokerRole'] | undefined) => {
+        const running = record.confirmed;
+        if (!running) return;
+        const want = { ...expected, ...(desiredRole ? { brokerRole: desiredRole } : {}) };
+        const drift: SettingDrift[] = settingsDrift(want, running).filter((d) => keys.includes(d.key) && (d.key !== 'brokerRole' || desiredRole !== undefined));
+        if (drift.length > 0) mismatches.push(describeDrift(record.node, drift));
+      };
+      const promoted = this.slaveNode.promotion;
+      check(this.masterSettings, promoted ? 'SLAVE' : expected.brokerRole);
+      check(this.slaveNode.settingsRecord, promoted ? undefined : 'SLAVE');
+      return { nodes: this.nodeSettings(), mismatches };
+    });
   }
 
   // ---- traffic ----
@@ -342,6 +464,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       broker: { ...this.brokerView, ...this.broker.status, address: this.brokerAddress() },
       traffic: { ...this.traffic.status, config: this.trafficConfig },
       settings: { flushDiskType: settings.flushDiskType, brokerRole: settings.brokerRole },
+      nodes: this.nodeSettings(),
       totals: {
         ...this.aggregator.totals,
         byStatus: { ...this.aggregator.totals.byStatus },
@@ -413,6 +536,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     switch (message.type) {
       case 'ready':
         this.broker.markRunning();
+        this.masterSettings.confirm(message.settings);
         this.brokerPort = message.port;
         this.brokerView = { ...this.brokerView, ...this.broker.status, port: message.port, lastRecovery: message.recovery };
         this.brokerReady?.resolve();
@@ -441,6 +565,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
         }
         break;
       case 'settings':
+        // the broker's own report of what it runs now (a change it applied, a promotion)
+        this.masterSettings.confirm(message.settings);
         break;
       case 'powerCut': {
         this.emit('powerCut', message);

@@ -75,7 +75,10 @@ async function main(): Promise<void> {
     server.listen(port, host, () => resolve());
   });
   const actualPort = (server.address() as { port: number }).port;
-  console.log(`[zeroloss] dashboard on http://${host}:${actualPort}  (tRPC /api/trpc, live stream ${LIVE_PATH})`);
+  const url = `http://${host}:${actualPort}`;
+  // "dashboard on" is printed once the cluster is ready (or failed to start): a change made before then
+  // would race the starting nodes. Until then the page is up and says the cluster is starting.
+  console.log(`[zeroloss] listening on ${url}: the cluster is starting …`);
   if (security.notice) console.log(`[zeroloss] ${security.notice}`);
   else console.log(`[zeroloss] loopback clients without a sign-in are the local admin${security.options.requireLogin ? ' (off: ZL_AUTH=required)' : ''}; others need a sign-in or a token`);
 
@@ -95,10 +98,12 @@ async function main(): Promise<void> {
 
   try {
     await controlPlane.start();
-    console.log(`[zeroloss] broker running at ${controlPlane.brokerAddress()}`);
+    const nodes = controlPlane.nodeSettings().filter((n) => n.running).map((n) => `${n.node} ${n.running!.brokerRole} ${n.running!.flushDiskType}`);
+    console.log(`[zeroloss] dashboard on ${url}  (cluster ready: ${nodes.join(', ')}; tRPC /api/trpc, live stream ${LIVE_PATH})`);
   } catch (error) {
     // The control plane keeps serving: the dashboard shows why the broker is down.
     console.error(`[zeroloss] the broker did not start: ${(error as Error).message}`);
+    console.log(`[zeroloss] dashboard on ${url}  (the cluster did not start: the dashboard says why)`);
   }
 }
 

@@ -24,6 +24,15 @@ if (files.length === 0) {
   console.error(`no test files found for: ${selected.join(', ')}`);
   process.exit(1);
 }
+// The whole tree, tests included, is type-checked first (tsx runs TypeScript without checking it,
+// and `next build` checks only what it builds).
+if (wanted.length === 0) {
+  const typecheck = spawnSync(process.execPath, [path.join(PROJECT_ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '--noEmit', '-p', 'test/tsconfig.json'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  if (typecheck.status !== 0) {
+    console.error('type check failed: no test ran');
+    process.exit(1);
+  }
+}
 // The control plane builds and migrates on first start; do it once here, outside any test's timeout.
 if (selected.includes('e2e') || selected.includes('integration')) ensureSetup();
 

@@ -13,8 +13,8 @@ import fs from 'node:fs';
 import { RequestCode, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
 import { createRequest } from '../../broker/protocol/remoting-command';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
-import { toBrokerConf } from '../../broker/config/properties';
-import type { BrokerRole, BrokerSettings } from '../../broker/config/broker-config';
+import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
+import { NodeSettingsRecord, pushNodeSettings, settingsDrift, type NodeSettingsView, type SerialQueue } from './node-settings';
 import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import { SupervisedChild, type ProcessStatus } from './child-process';
@@ -50,6 +50,8 @@ export interface SlaveNodeDeps {
   record: (kind: string, message: string, marker?: 'fault' | 'process' | 'setting') => void;
   /** stage batches of this node while it acts as the group's master (after a promotion) */
   stage?: (batch: Extract<BrokerToParent, { type: 'stage' }>) => void;
+  /** settings changes and node starts, one at a time (the control plane's queue) */
+  serial: SerialQueue;
 }
 
 const EVENTS_KEPT = 20;
@@ -73,8 +75,11 @@ export class SlaveNode {
   private readonly events: HaEvent[] = [];
   /** kind → when it was last recorded: a divergence re-detected on every 5 s retry is recorded once a minute */
   private readonly lastRecordedMs = new Map<string, number>();
+  /** what this node confirmed it runs (its 'ready' and 'settings' reports, GET_BROKER_CONFIG read-backs) */
+  readonly settingsRecord: NodeSettingsRecord;
 
   constructor(deps: SlaveNodeDeps) {
+    this.settingsRecord = new NodeSettingsRecord(`${deps.brokerName}/1`);
     this.deps = deps;
     this.proxy = new FaultProxy('ha-link', '127.0.0.1:1');
     this.child = new SupervisedChild(`${deps.brokerName} slave`, 'broker/main.ts', {
@@ -82,6 +87,7 @@ export class SlaveNode {
       exit: (info) => {
         this.port = undefined;
         this.slaveHa = undefined;
+        this.settingsRecord.gone();
         this.ready?.reject(new Error(`the slave ${info.reason}`));
         this.ready = undefined;
         deps.record(info.expected ? 'process.stopped' : 'process.crashed', `${deps.brokerName} slave ${info.reason}`, 'process');
@@ -113,8 +119,28 @@ export class SlaveNode {
     this.proxy.setTarget(address);
   }
 
-  /** Starts the slave process and resolves when it listens. */
-  async start(options: { truncateCommitLogTo?: number } = {}): Promise<void> {
+  /** The settings this node should run: the saved ones, in its role (a slave is SLAVE until promoted). */
+  desiredSettings(): BrokerSettings {
+    return { ...this.deps.settings(), brokerRole: this.role };
+  }
+
+  settingsView(): NodeSettingsView {
+    return this.settingsRecord.view(this.desiredSettings());
+  }
+
+  /**
+   * Starts the slave process and resolves once it listens and runs the saved settings: it is
+   * spawned with them, and whatever it reports running otherwise is pushed and read back before
+   * anything else may change the settings.
+   */
+  start(options: { truncateCommitLogTo?: number } = {}): Promise<void> {
+    return this.deps.serial.run(async () => {
+      await this.spawn(options);
+      await this.reconcile();
+    });
+  }
+
+  private async spawn(options: { truncateCommitLogTo?: number }): Promise<void> {
     if (this.child.running) throw new Error('the slave is already running');
     if (this.promotion) throw new Error('this node was promoted to master; start the old master instead, it rejoins as a slave');
     await this.ensureProxy();
@@ -136,8 +162,21 @@ export class SlaveNode {
       ...(options.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: options.truncateCommitLogTo } } : {}),
     };
     this.role = 'SLAVE';
+    this.settingsRecord.spawned();
     this.child.start({ ZL_BROKER_OPTIONS: JSON.stringify(options2) });
     await ready;
+  }
+
+  /** Pushes every key the node runs otherwise than desired (never its role), then reads back. */
+  async reconcile(): Promise<void> {
+    const address = this.address;
+    const running = this.settingsRecord.confirmed;
+    if (!address || !running) return;
+    const drift = settingsDrift(this.desiredSettings(), running).filter((d) => d.key !== 'brokerRole');
+    if (drift.length === 0) return;
+    const patch = Object.fromEntries(drift.map((d) => [d.key, d.desired])) as BrokerSettingsPatch;
+    this.settingsRecord.confirm(await pushNodeSettings(this.admin, address, patch));
+    this.deps.record('settings.reconciled', `${this.settingsRecord.node} started with ${drift.map((d) => `${d.key}=${String(d.running)}`).join(', ')}; set to the saved ${drift.map((d) => `${d.key}=${String(d.desired)}`).join(', ')}`, 'setting');
   }
 
   async stop(): Promise<void> {
@@ -210,15 +249,36 @@ export class SlaveNode {
     return this.linkView();
   }
 
-  /** Pushes changed settings to the running slave (never brokerRole: only promotion changes a slave's role). */
-  async pushSettings(keys: string[], settings: BrokerSettings): Promise<void> {
+  /**
+   * Pushes changed settings to the running node and reads back what it runs (never brokerRole to a
+   * slave: only promotion changes a slave's role). Returns the values it ran before, for a rollback,
+   * or undefined when nothing was sent (the node is down: it starts with the saved settings).
+   */
+  async pushSettings(keys: string[], settings: BrokerSettings): Promise<BrokerSettingsPatch | undefined> {
     const address = this.address;
-    if (!this.child.running || !address) return;
-    const wanted = keys.filter((k) => k !== 'brokerRole' || this.role !== 'SLAVE');
-    if (wanted.length === 0) return;
-    const body = Buffer.from(toBrokerConf(Object.fromEntries(wanted.map((k) => [k, settings[k as keyof BrokerSettings]]))));
-    const response = await this.admin.invoke(address, createRequest(RequestCode.UPDATE_BROKER_CONFIG, {}, body), 3000);
-    if (response.code !== ResponseCode.SUCCESS) throw new Error(`the slave refused the settings: ${response.remark ?? responseCodeName(response.code)}`);
+    const before = this.settingsRecord.confirmed;
+    if (!this.child.running || !address || !before) return undefined;
+    const wanted = keys.filter((k) => k !== 'brokerRole' || this.role !== 'SLAVE') as (keyof BrokerSettings)[];
+    if (wanted.length === 0) return undefined;
+    const patch = Object.fromEntries(wanted.map((k) => [k, settings[k]])) as BrokerSettingsPatch;
+    let running: BrokerSettings;
+    try {
+      running = await pushNodeSettings(this.admin, address, patch);
+    } catch (error) {
+      throw new Error(`${this.settingsRecord.node} (${this.role}) did not confirm the settings: ${(error as Error).message}`);
+    }
+    this.settingsRecord.confirm(running);
+    if (wanted.includes('brokerRole') && running.brokerRole !== 'SLAVE') this.role = running.brokerRole;
+    return Object.fromEntries(wanted.map((k) => [k, before[k]])) as BrokerSettingsPatch;
+  }
+
+  /** Reads what the running node runs now (GET_BROKER_CONFIG); undefined when it is down. */
+  async readSettings(): Promise<BrokerSettings | undefined> {
+    const address = this.address;
+    if (!this.child.running || !address) return undefined;
+    const running = await pushNodeSettings(this.admin, address, {});
+    this.settingsRecord.confirm(running);
+    return running;
   }
 
   private linkView(): ReplicationView['link'] {
@@ -269,12 +329,17 @@ export class SlaveNode {
       case 'ready':
         this.child.markRunning();
         this.port = message.port;
+        this.settingsRecord.confirm(message.settings);
         this.ready?.resolve();
         this.ready = undefined;
         this.deps.record('process.started', `${this.deps.brokerName} slave running on 127.0.0.1:${message.port}, replicating through ${this.proxy.address}${message.truncatedTo !== undefined ? ` (commit log cut to ${message.truncatedTo})` : ''}`, 'process');
         break;
       case 'stats':
         this.slaveHa = message.stats.ha;
+        break;
+      case 'settings':
+        // its own report: a promotion, or a change it applied
+        this.settingsRecord.confirm(message.settings);
         break;
       case 'stage':
         if (this.role !== 'SLAVE') this.deps.stage?.(message);

@@ -13,12 +13,12 @@ import { randomBytes } from 'node:crypto';
 import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
 import type { LiveSample } from '../live/types';
 import { DRILLS, drillSpec, type DrillSpec } from './catalog';
-import { RESTART_TIMEOUT_MS, bounded, injectFault, recoverFrom, sleep, waitFor, type StepHost } from './drill-steps';
+import { RESTART_TIMEOUT_MS, bounded, injectFault, recoverFrom, shapeLinks, sleep, waitFor, type StepHost } from './drill-steps';
 import { LossLedger, judge } from './loss-ledger';
 import { DrillRecorder } from './recorder';
 import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
-import { settingInfo, type BrokerSettingsPatch } from '../../broker/config/broker-config';
+import { settingInfo, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import type {
   CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRerunInput, DrillRunDetail,
   DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LedgerCounts, Verdict,
@@ -90,6 +90,9 @@ const CAPABILITY_LABELS: Record<DrillCapability, string> = {
   'producer-link-fault': 'fault proxy between producers and the broker',
   'transaction-producer': 'killable transaction producer',
 };
+
+/** settings a fault step itself changes during the run (slow-disk); the final check leaves them out */
+const KEYS_A_FAULT_CHANGES = ['slowDiskDelayMs'] as const;
 
 export class DrillRunner {
   private current: Run | undefined;
@@ -349,6 +352,8 @@ export class DrillRunner {
       await this.prepare(run, signal);
       await this.drive(run, signal);
       await this.drain(run, signal);
+      // The fault may have restarted or promoted nodes: judge only if they still run this configuration.
+      await this.verifyNodes(run, 'before judging', signal, KEYS_A_FAULT_CHANGES);
       this.setPhase(run, 'judging', 'comparing what producers were told with what consumers applied');
       const { summary, anomalies } = run.ledger.summarize();
       const { verdict, reason } = judge(summary, run.prediction);
@@ -392,11 +397,31 @@ export class DrillRunner {
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'starting the master', signal);
     }
     await this.applyBrokerPatch(run, signal);
+    // The plan's link shapes (a cross-zone HA link for the replication drills), before any traffic.
+    await shapeLinks(this.stepHost(run), run);
+    await this.verifyNodes(run, 'before traffic', signal);
     // The run's own topic, created with defaultTopicQueueNums before anyone subscribes to it.
     await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: 6 }), 10_000, 'creating the topic', signal);
     await waitFor(() => cp.listTopics().some((r) => r.topic === run.topic), 10_000, `the name server routing ${run.topic}`, signal);
     if (run.spec.workload.consumersStart !== 'after-recovery') await this.startConsumers(run, signal);
     await this.startProducer(run, signal);
+  }
+
+  /**
+   * Reads what every running node runs (GET_BROKER_CONFIG) and compares it with the run's
+   * configuration; records the nodes' settings with the run. A run whose nodes disagree is not
+   * judged: it fails, naming the node, the key and both values.
+   */
+  private async verifyNodes(run: Run, when: string, signal: AbortSignal, except: readonly string[] = []): Promise<void> {
+    run.message = `verifying the settings each node runs (${when})`;
+    const keys = (Object.keys(run.settings.broker) as (keyof BrokerSettings)[]).filter((k) => !except.includes(k));
+    const { nodes, mismatches } = await bounded(this.controlPlane.verifyNodeSettings(run.settings.broker, keys), 20_000, `reading each node's settings (${when})`, signal);
+    const running = nodes.filter((n) => n.running);
+    if (mismatches.length > 0) {
+      this.event(run, 'setting', `nodes disagree with this run's configuration (${when}): ${mismatches.join('; ')}`, { when, nodes, mismatches });
+      throw new Error(`not judged: the nodes do not run this run's configuration (${when}): ${mismatches.join('; ')}`);
+    }
+    this.event(run, 'setting', `verified ${when}: ${running.map((n) => `${n.node} ${n.running!.brokerRole} ${n.running!.flushDiskType}`).join(', ')} run this configuration`, { when, nodes });
   }
 
   /** Puts the run's own broker settings in force, and registers their restoration. */

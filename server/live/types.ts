@@ -4,6 +4,7 @@ import type { ReplicationView } from '../cluster/slave-node';
 import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
+import type { NodeSettingsView } from '../cluster/node-settings';
 
 export type OutcomeStatus = SendOutcome['status'];
 export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED'];
@@ -56,7 +57,10 @@ export interface LiveState {
   t: number;
   broker: BrokerView;
   traffic: ProcessStatus & { config?: TrafficConfig };
+  /** the desired settings (saved); what each node really runs is in `nodes` */
   settings: { flushDiskType: 'SYNC_FLUSH' | 'ASYNC_FLUSH'; brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE' };
+  /** every broker node's confirmed settings, and its drift from the desired ones (server/cluster/node-settings.ts) */
+  nodes: NodeSettingsView[];
   totals: {
     sent: number;
     stored: number;

@@ -38,7 +38,17 @@ export const settingsRouter = router({
     settings: ctx.controlPlane.settings.get(),
     defaults: defaultSettings(),
     info: settingInfo,
+    /** what each node confirmed it runs, and its drift from the saved settings */
+    nodes: ctx.controlPlane.nodeSettings(),
   })),
+  /** Sets every drifted node back to the saved settings (each read first, then pushed and read back). */
+  reconcile: operatorProcedure.mutation(async ({ ctx }) => {
+    try {
+      return await ctx.controlPlane.reconcileNodes();
+    } catch (error) {
+      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: `reconciling the nodes failed: ${(error as Error).message}`, cause: error });
+    }
+  }),
   update: operatorProcedure.input(BrokerSettingsPatchSchema).mutation(async ({ ctx, input }) => {
     if (input.brokerRole === 'SLAVE') {
       // The group's settings are the master's; the slave process has its own role.

@@ -16,7 +16,11 @@ export interface AppServer {
   stop(): Promise<void>;
 }
 
-export async function startAppServer(options: { timeoutMs?: number; env?: Record<string, string>; dataDir?: string; keepData?: boolean } = {}): Promise<AppServer> {
+/**
+ * `until: 'ready'` (the default) resolves on the "dashboard on" line, printed once the cluster is
+ * ready; `'listening'` resolves as soon as the port is open, while the nodes are still starting.
+ */
+export async function startAppServer(options: { timeoutMs?: number; env?: Record<string, string>; dataDir?: string; keepData?: boolean; until?: 'ready' | 'listening' } = {}): Promise<AppServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-app-'));
   const output: string[] = [];
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'server/main.ts')], {
@@ -38,7 +42,7 @@ export async function startAppServer(options: { timeoutMs?: number; env?: Record
     const onData = (chunk: Buffer) => {
       for (const line of chunk.toString().split('\n')) {
         if (line) output.push(line);
-        const m = /dashboard on (http:\/\/[\d.]+:\d+)/.exec(line);
+        const m = (options.until === 'listening' ? /listening on (http:\/\/[\d.]+:\d+)/ : /dashboard on (http:\/\/[\d.]+:\d+)/).exec(line);
         if (m) {
           clearTimeout(timer);
           resolve(m[1]);
