@@ -10,6 +10,8 @@ import type { Page } from 'playwright-core';
 import { startAppServer, trpc, type AppServer } from '../support/app-server';
 import { launchChromium } from '../support/browser';
 import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import { pushNodeSettings } from '../../server/cluster/node-settings';
+import { RemotingClient } from '../../broker/remoting/remoting-client';
 
 const intText = async (page: Page, testId: string) => Number((await page.getByTestId(testId).innerText()).replace(/[^\d]/g, ''));
 
@@ -41,6 +43,31 @@ describe('dashboard overview', () => {
     assert.equal(await page.getByTestId('flush-SYNC_FLUSH').getAttribute('aria-pressed'), 'true');
     const settings = await trpc<{ settings: { flushDiskType: string } }>(app.url, 'settings.get', undefined, 'query');
     assert.ok(settings.ok && settings.data.settings.flushDiskType === 'SYNC_FLUSH', 'the control plane saved SYNC_FLUSH');
+  });
+
+  test('the Settings page shows what each node confirmed it runs, and a node changed behind the dashboard\'s back as drift', async () => {
+    await page.goto(`${app.url}/settings`);
+    const master = page.getByTestId('node-settings-broker-a-0');
+    await master.getByTestId('node-settings-state').filter({ hasText: 'runs the saved settings' }).waitFor({ timeout: 15_000 });
+    assert.match(await master.innerText(), /flushDiskType\s*SYNC_FLUSH/);
+    const slave = page.getByTestId('node-settings-broker-a-1');
+    await slave.getByTestId('node-settings-state').filter({ hasText: 'runs the saved settings' }).waitFor({ timeout: 60_000 });
+    assert.match(await slave.innerText(), /SLAVE/);
+    // Like `mqadmin updateBrokerConfig` run against the master directly.
+    const state = await trpc<{ broker: { address: string } }>(app.url, 'cluster.state', undefined, 'query');
+    assert.ok(state.ok);
+    const admin = new RemotingClient();
+    try {
+      await pushNodeSettings(admin, state.data.broker.address, { flushDiskType: 'ASYNC_FLUSH' });
+    } finally {
+      admin.close();
+    }
+    await page.getByTestId('node-settings-drift').filter({ hasText: 'broker-a/0 runs flushDiskType=ASYNC_FLUSH (saved: SYNC_FLUSH)' }).waitFor({ timeout: 10_000 });
+    await page.getByTestId('node-settings-reconcile').click();
+    await master.getByTestId('node-settings-state').filter({ hasText: 'runs the saved settings' }).waitFor({ timeout: 10_000 });
+    assert.equal(await page.getByTestId('node-settings-drift').count(), 0);
+    await page.goto(app.url);
+    await page.getByTestId('flush-disk-type').filter({ hasText: /^SYNC_FLUSH$/ }).waitFor({ timeout: 15_000 });
   });
 
   test('starting traffic makes the sent and SEND_OK counters rise on the live charts', async () => {

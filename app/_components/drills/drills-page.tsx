@@ -185,7 +185,13 @@ export function DrillsPage() {
           </h2>
           {state ? (
             <p className="text-xs text-slate-600 dark:text-slate-400">
-              Current settings: <span className="font-mono">{state.settings.flushDiskType}</span> · <span className="font-mono">{state.settings.brokerRole}</span> ·
+              Saved settings: <span className="font-mono">{state.settings.flushDiskType}</span> · <span className="font-mono">{state.settings.brokerRole}</span> ·{' '}
+              {state.nodes.map((n) => (
+                <span key={n.node} data-testid={`drills-node-${n.node.replace('/', '-')}`} className={n.state === 'drift' ? 'font-semibold text-red-700 dark:text-red-300' : undefined}>
+                  {n.node} {n.state === 'confirmed' ? `runs them (${n.role})` : n.state === 'drift' ? `drifts: ${n.drift.map((d) => `${d.key}=${String(d.running)}`).join(', ')}` : n.state}
+                  {' · '}
+                </span>
+              ))}
               master {state.broker.state} · slave {state.replication?.slave ? state.replication.slave.state : 'none'}
             </p>
           ) : null}

@@ -26,7 +26,11 @@ const OPTIONS: { value: FlushDiskType; label: string; meaning: string }[] = [
   },
 ];
 
-export function FlushToggle({ current, brokerRunning }: { current: FlushDiskType | undefined; brokerRunning: boolean }) {
+/**
+ * `current` is what the master confirmed it runs; `saved` what starts with it. They differ only
+ * while the master is down or starting (shown as such), or when it drifted (shown as drift).
+ */
+export function FlushToggle({ current, saved, brokerRunning }: { current: FlushDiskType | undefined; saved: FlushDiskType | undefined; brokerRunning: boolean }) {
   const utils = trpc.useUtils();
   const update = trpc.settings.update.useMutation({
     onSettled: () => {
@@ -51,6 +55,12 @@ export function FlushToggle({ current, brokerRunning }: { current: FlushDiskType
           ) : (
             <span data-testid="flush-disk-type" className="inline-block h-4 w-24 animate-pulse rounded bg-slate-200 align-middle dark:bg-slate-800" />
           )}
+          {!current && saved ? <span className="ml-1 text-xs">(saved: <span className="font-mono">{saved}</span>; the master has not confirmed it yet)</span> : null}
+          {current && saved && current !== saved ? (
+            <span role="alert" data-testid="flush-drift" className="ml-1 text-xs font-semibold text-red-700 dark:text-red-300">
+              drift: the saved setting is {saved}
+            </span>
+          ) : null}
         </p>
         {pendingValue ? (
           <span role="status" className="inline-flex items-center gap-1.5 text-xs text-slate-600 dark:text-slate-300">

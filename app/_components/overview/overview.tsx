@@ -48,7 +48,7 @@ export function Overview() {
         <>
           <div className="grid gap-4 md:grid-cols-2 xl:grid-cols-3">
             <BrokerCard state={state} unflushedBytes={live.latest?.unflushedBytes ?? null} />
-            <FlushToggle current={state.settings.flushDiskType} brokerRunning={state.broker.state === 'running'} />
+            <FlushToggle current={state.nodes.find((n) => n.node === 'broker-a/0')?.running?.flushDiskType} saved={state.settings.flushDiskType} brokerRunning={state.broker.state === 'running'} />
             <TrafficPanel state={state} compact />
           </div>
           <div className="grid gap-4 xl:grid-cols-3">

@@ -15,6 +15,7 @@ import { ConfIO } from './conf-io';
 import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 import { GuaranteeMatrix } from './guarantee-matrix';
+import { NodeSettingsCard } from './node-settings-card';
 import { SettingField } from './setting-field';
 import { GROUPS, SETTING_META, fieldErrors, fromDraft, short, type SettingKey } from './setting-meta';
 
@@ -115,6 +116,7 @@ export function SettingsPage() {
             }}
             unattributed={unattributed}
           />
+          <NodeSettingsCard />
           <div className="gap-4 xl:columns-2 [&>*]:mb-4 [&>*]:break-inside-avoid">
             {GROUPS.map((group) => {
               const keys = (Object.keys(query.data.info) as SettingKey[]).filter((k) => query.data.info[k].group === group.id);
