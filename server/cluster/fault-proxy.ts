@@ -7,6 +7,12 @@
  * what was sent is held (TCP would keep retransmitting it) and delivered in order once the partition
  * heals — unless an endpoint gives up first (RocketMQ's HA housekeeping closes a link silent for 20 s)
  * or more than MAX_HELD_BYTES pile up, when the connection is reset as TCP would time out.
+ *
+ * Latency and bandwidth shape a link the way a distance does (a slave in another zone): each chunk
+ * waits for the link to be free, takes length / bandwidth to go out, then latencyMs (+ up to
+ * jitterMs) to arrive; order is kept. When either end closes, whatever the link still held is
+ * dropped with it: a master that dies takes its unsent bytes along (a lost machine's socket buffer),
+ * which is what an ASYNC_MASTER's replication lag is made of.
  */
 import net from 'node:net';
 import { splitAddress } from '../../broker/remoting/remoting-client';
@@ -50,12 +56,14 @@ class Pipe {
   push(chunk: Buffer): void {
     const f = this.faults();
     const now = Date.now();
-    let due = now + f.latencyMs + (f.jitterMs > 0 ? Math.random() * f.jitterMs : 0);
+    // A shaped link: the chunk waits for the link to be free, takes length / bandwidth to go out
+    // (serialization), then travels latencyMs (+ jitter) like every other chunk.
+    let sent = now;
     if (f.bandwidthBytesPerSec > 0) {
-      const start = Math.max(now, this.nextFreeMs);
-      this.nextFreeMs = start + (chunk.length / f.bandwidthBytesPerSec) * 1000;
-      due = Math.max(due, this.nextFreeMs);
+      sent = Math.max(now, this.nextFreeMs) + (chunk.length / f.bandwidthBytesPerSec) * 1000;
+      this.nextFreeMs = sent;
     }
+    let due = sent + f.latencyMs + (f.jitterMs > 0 ? Math.random() * f.jitterMs : 0);
     // Order is kept: a chunk never overtakes the one before it, whatever the jitter.
     const last = this.queue.at(-1);
     if (last && due < last.dueMs) due = last.dueMs;

@@ -4,7 +4,7 @@
  * (drill-runner.ts) interprets the fault and recovery steps; the ledger (loss-ledger.ts) and judge()
  * compare what happened with the prediction. Faults follow design.md's fault model.
  */
-import type { DrillCapability, DrillDescription, DrillId, DrillPrediction, DrillRunSettings, DrillTiming, LedgerStatus } from './types';
+import type { DrillCapability, DrillContrast, DrillDescription, DrillId, DrillPrediction, DrillRunSettings, DrillTiming, LedgerStatus, LinkShape } from './types';
 
 export type FaultStep =
   | { kind: 'kill-master' }
@@ -51,6 +51,14 @@ export interface DrillSpec extends DrillDescription {
   /** set when the drill cannot run properly yet: which capability it waits for */
   waitingFor?: string;
   predict(s: DrillRunSettings): DrillPrediction;
+  /** what the drill teaches by its safe and its unsafe configuration (`npm run drill:matrix` runs both) */
+  contrast: DrillContrast;
+  /**
+   * the replication link's shape for the whole run (the fault proxy on the HA link, from before the
+   * traffic to the end): a slave is not on the master's loopback, and a link with no distance has no
+   * replication lag for an ASYNC_MASTER to lose
+   */
+  haLink?: LinkShape;
 }
 
 const KiB = 1024;
@@ -88,6 +96,30 @@ export function unflushedWindow(s: DrillRunSettings): { windowMs: number; words:
   return { windowMs, words };
 }
 
+/**
+ * The replication link of the drills that involve the slave: a slave in another region, 20 ms each
+ * way plus up to 10 ms of jitter, on a link capped at 1 MiB/s (a shared inter-site link, not a
+ * loopback). Under ASYNC_MASTER a SEND_OK is answered while its bytes are still on this link, so a
+ * lost master takes them along (at 200 msg/s about 5 messages in flight); under SYNC_MASTER the answer
+ * waits for the slave's ack to come back over it (a round trip of 40-60 ms per send). On loopback the
+ * lag is well under a millisecond and ASYNC_MASTER looks as safe as SYNC_MASTER.
+ */
+export const REMOTE_SLAVE_HA_LINK: LinkShape = { latencyMs: 20, jitterMs: 10, bandwidthBytesPerSec: 1024 * 1024, label: 'a slave in another region: 20 ms + up to 10 ms each way, 1 MiB/s' };
+
+/** The producer sees every failed send (sync, SendStatus checked) vs never looks (async, callback ignored). */
+const CHECKED_SENDS = { label: 'sync sends, SendStatus checked', traffic: { sendMode: 'sync' } } as const;
+const UNCHECKED_SENDS = { label: 'async-unchecked sends (callback ignored)', traffic: { sendMode: 'async-unchecked' } } as const;
+
+/**
+ * How long a dead transaction producer's half message stays answerable: the broker checks back after
+ * transactionTimeOut, then every transactionCheckInterval, transactionCheckMax times, then discards it.
+ */
+export function transactionGiveUpMs(s: DrillRunSettings): number {
+  return s.broker.transactionTimeOut + s.broker.transactionCheckMax * s.broker.transactionCheckInterval;
+}
+/** How long the transaction drill's producer is away: the fault's second, plus a runner's start (a Node process) with room to spare. */
+const TX_PRODUCER_AWAY_MS = 1000 + 4000;
+
 const TIMING = (durationSec: number, rate: number, faultAt: number, faultForSec: number): DrillTiming => ({ durationSec, rate, faultAt, faultForSec });
 const WORKLOAD = { consumers: 2, processingMs: 2, bodySize: 256 };
 
@@ -105,6 +137,12 @@ export const DRILLS: DrillSpec[] = [
     workload: WORKLOAD,
     inject: { kind: 'kill-master' },
     recover: { kind: 'restart-master' },
+    contrast: {
+      teaches: 'A process crash keeps the page cache, so no SEND_OK is lost under either flush type; what it takes is the sends that fail while the master restarts: a checked producer is told (ERROR/TIMEOUT) and can resend, an unchecked one loses them without knowing.',
+      measure: 'lost',
+      safe: CHECKED_SENDS,
+      unsafe: UNCHECKED_SENDS,
+    },
     predict: (s) => {
       const u = uncheckedNote(s);
       return prediction(
@@ -126,6 +164,12 @@ export const DRILLS: DrillSpec[] = [
     workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'power-loss' },
     recover: { kind: 'restart-master' },
+    contrast: {
+      teaches: 'SYNC_FLUSH answers SEND_OK after the fdatasync, so a power cut keeps every acknowledged message; ASYNC_FLUSH answers from the page cache and the cut takes the unflushed window.',
+      measure: 'lost',
+      safe: { label: 'SYNC_FLUSH', broker: { flushDiskType: 'SYNC_FLUSH' }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_FLUSH', broker: { flushDiskType: 'ASYNC_FLUSH' }, traffic: { sendMode: 'sync' } },
+    },
     predict: (s) => {
       const u = uncheckedNote(s);
       if (s.broker.flushDiskType === 'SYNC_FLUSH') {
@@ -155,6 +199,13 @@ export const DRILLS: DrillSpec[] = [
     workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'master-disk-loss' },
     recover: { kind: 'promote-slave' },
+    contrast: {
+      teaches: 'SYNC_MASTER answers SEND_OK once the slave has the message, so losing the master\'s disk loses nothing acknowledged; ASYNC_MASTER answers at once and loses what was still on the way to the slave (the replication lag of a link to a remote slave).',
+      measure: 'lost',
+      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+    },
+    haLink: REMOTE_SLAVE_HA_LINK,
     predict: (s) => {
       const u = uncheckedNote(s);
       if (s.broker.brokerRole === 'SYNC_MASTER') {
@@ -182,6 +233,13 @@ export const DRILLS: DrillSpec[] = [
     workload: WORKLOAD,
     inject: { kind: 'kill-slave' },
     recover: { kind: 'restart-slave' },
+    contrast: {
+      teaches: 'With the slave gone nothing is lost either way (the master keeps it all), but only SYNC_MASTER says so: it answers SLAVE_NOT_AVAILABLE / FLUSH_SLAVE_TIMEOUT, while ASYNC_MASTER answers SEND_OK for messages that exist on one machine only.',
+      measure: 'told',
+      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+    },
+    haLink: REMOTE_SLAVE_HA_LINK,
     predict: (s) => {
       const u = uncheckedNote(s);
       if (s.broker.brokerRole === 'SYNC_MASTER') {
@@ -209,6 +267,13 @@ export const DRILLS: DrillSpec[] = [
     workload: WORKLOAD,
     inject: { kind: 'blackhole-ha-link' },
     recover: { kind: 'heal-ha-link' },
+    contrast: {
+      teaches: 'Cut off from its slave, SYNC_MASTER waits slaveTimeout and answers FLUSH_SLAVE_TIMEOUT (the message is on the master only, and the producer knows); ASYNC_MASTER answers SEND_OK for every message the slave never got.',
+      measure: 'told',
+      safe: { label: 'SYNC_MASTER, slaveTimeout 800 ms', broker: { brokerRole: 'SYNC_MASTER', slaveTimeout: 800 }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER', slaveTimeout: 800 }, traffic: { sendMode: 'sync' } },
+    },
+    haLink: REMOTE_SLAVE_HA_LINK,
     predict: (s) => {
       const u = uncheckedNote(s);
       if (s.broker.brokerRole === 'SYNC_MASTER') {
@@ -236,6 +301,12 @@ export const DRILLS: DrillSpec[] = [
     workload: WORKLOAD,
     inject: { kind: 'slow-disk', marginMs: 500 },
     recover: { kind: 'restore-disk' },
+    contrast: {
+      teaches: 'A disk slower than syncFlushTimeout makes SYNC_FLUSH answer FLUSH_DISK_TIMEOUT (stored, not yet durable, and the producer knows); ASYNC_FLUSH answers SEND_OK while nothing reaches the disk. Neither loses a message unless the power also fails.',
+      measure: 'told',
+      safe: { label: 'SYNC_FLUSH, syncFlushTimeout 800 ms < sendMsgTimeout 3000 ms', broker: { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_FLUSH', broker: { flushDiskType: 'ASYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 }, traffic: { sendMode: 'sync' } },
+    },
     predict: (s) => {
       const u = uncheckedNote(s);
       if (s.broker.flushDiskType === 'SYNC_FLUSH') {
@@ -267,6 +338,12 @@ export const DRILLS: DrillSpec[] = [
     workload: { consumers: 2, processingMs: 100, bodySize: 256 },
     inject: { kind: 'kill-consumer' },
     recover: { kind: 'restart-consumer' },
+    contrast: {
+      teaches: 'Acknowledging after the work loses nothing when a consumer dies mid-work (the work in flight is delivered again); acknowledging on arrival loses it.',
+      measure: 'lost',
+      safe: { label: 'ack after processing', traffic: { sendMode: 'sync', ackMode: 'after-processing', idempotent: false } },
+      unsafe: { label: 'ack before processing', traffic: { sendMode: 'sync', ackMode: 'before-processing', idempotent: false } },
+    },
     predict: (s) => {
       const dup = s.traffic.idempotent ? ' The idempotent consumer suppresses the redeliveries.' : ' Redelivered messages are applied twice (duplicates) unless the consumer is idempotent.';
       if (s.traffic.ackMode === 'before-processing') {
@@ -294,6 +371,12 @@ export const DRILLS: DrillSpec[] = [
     workload: WORKLOAD,
     inject: { kind: 'kill-producer' },
     recover: { kind: 'restart-producer' },
+    contrast: {
+      teaches: 'A producer that checks every SendStatus (sync) knows exactly which messages were acknowledged when it dies; an unchecked one (async, callback ignored) has handed over messages that never reached the broker and will never know.',
+      measure: 'lost',
+      safe: CHECKED_SENDS,
+      unsafe: UNCHECKED_SENDS,
+    },
     predict: (s) => {
       const u = uncheckedNote(s);
       const mode = s.traffic.sendMode === 'sync' ? 'sync sends in flight' : 'async in-flight sends';
@@ -316,6 +399,12 @@ export const DRILLS: DrillSpec[] = [
     workload: WORKLOAD,
     inject: { kind: 'flap-producer-link' },
     recover: { kind: 'heal-producer-link' },
+    contrast: {
+      teaches: 'Through resets and drops a checked producer (sync) retries what it can and is told TIMEOUT for what it cannot; an unchecked one (async-unchecked) loses the sends caught in the long drop and is never told.',
+      measure: 'lost',
+      safe: CHECKED_SENDS,
+      unsafe: UNCHECKED_SENDS,
+    },
     predict: (s) => {
       const u = uncheckedNote(s);
       const retries = s.traffic.sendMode === 'sync' ? s.broker.retryTimesWhenSendFailed : s.broker.retryTimesWhenSendAsyncFailed;
@@ -340,10 +429,25 @@ export const DRILLS: DrillSpec[] = [
     brokerPatch: { transactionTimeOut: 1500, transactionCheckInterval: 1000 },
     inject: { kind: 'kill-transaction-producer' },
     recover: { kind: 'restart-transaction-producer' },
-    predict: (s) => prediction(
-      `transaction crash: the killed producer's half messages are resolved by the check-back (after transactionTimeOut ${s.broker.transactionTimeOut} ms, every transactionCheckInterval ${s.broker.transactionCheckInterval} ms) to their seeded decision; committed ones are consumed${s.traffic.idempotent ? ' once' : ' (a redelivery may apply one twice)'}, rolled-back ones never.`,
-      { duplicatesPossible: !s.traffic.idempotent },
-    ),
+    contrast: {
+      teaches: 'A dead producer\'s transactions survive only through the check-back: with RocketMQ\'s transactionCheckMax (15) the broker keeps asking until the new producer answers; a broker that asks once (transactionCheckMax 1) discards the half messages nobody answered, and the committed ones among them are lost.',
+      measure: 'lost',
+      safe: { label: 'SYNC_FLUSH + SYNC_MASTER, transactionCheckMax 15', broker: { flushDiskType: 'SYNC_FLUSH', brokerRole: 'SYNC_MASTER', transactionCheckMax: 15 }, traffic: { ackMode: 'after-processing' } },
+      unsafe: { label: 'transactionCheckMax 1, transactionTimeOut 500 ms (one check-back, before the producer is back)', broker: { transactionCheckMax: 1, transactionTimeOut: 500 }, traffic: { ackMode: 'after-processing' } },
+    },
+    predict: (s) => {
+      const giveUpMs = transactionGiveUpMs(s);
+      if (giveUpMs < TX_PRODUCER_AWAY_MS) {
+        return prediction(
+          `transaction crash: the broker gives an open transaction ${giveUpMs} ms (transactionTimeOut ${s.broker.transactionTimeOut} ms + transactionCheckMax ${s.broker.transactionCheckMax} × transactionCheckInterval ${s.broker.transactionCheckInterval} ms), less than the producer takes to come back: the killed producer's half messages are discarded to TRANS_CHECK_MAX_TIME_TOPIC unanswered, and the committed ones among them are lost. Rolled-back ones are never delivered.`,
+          { sendOkLossPossible: true, duplicatesPossible: !s.traffic.idempotent },
+        );
+      }
+      return prediction(
+        `transaction crash: the killed producer's half messages are resolved by the check-back (after transactionTimeOut ${s.broker.transactionTimeOut} ms, every transactionCheckInterval ${s.broker.transactionCheckInterval} ms) to their seeded decision; committed ones are consumed${s.traffic.idempotent ? ' once' : ' (a redelivery may apply one twice)'}, rolled-back ones never.`,
+        { duplicatesPossible: !s.traffic.idempotent },
+      );
+    },
   },
 ];
 

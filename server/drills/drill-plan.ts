@@ -11,7 +11,7 @@
  */
 import type { DrillSpec } from './catalog';
 import { prng } from '../util/prng';
-import type { DrillRunSettings } from './types';
+import type { DrillRunSettings, LinkShape } from './types';
 
 /** The largest seed: seeds are printed and typed by people, so they stay 32-bit unsigned integers. */
 export const SEED_MAX = 0xffff_ffff;
@@ -54,6 +54,8 @@ export interface DrillPlan {
   bursts: FlapBurst[];
   /** what the traffic runners seed their message bodies and transaction decisions with */
   trafficSeed: number;
+  /** the replication link's shape for the run (the catalog's haLink), or null: the slave on loopback as it is */
+  haLink: LinkShape | null;
 }
 
 /** The fault moves by at most this share of the run around the catalog's faultAt. */
@@ -67,7 +69,8 @@ export function planFor(spec: DrillSpec, settings: DrillRunSettings, seed: numbe
   const faultForMs = Math.round(spec.timing.faultForSec * 1000);
   const consumerIndex = Math.floor(random() * Math.max(1, settings.traffic.consumers));
   const bursts = spec.inject?.kind === 'flap-producer-link' ? flapBursts(random, faultForMs, settings.broker.sendMsgTimeout) : [];
-  return { seed, faultAtMs: Math.round(durationMs * share), faultForMs, consumerIndex, bursts, trafficSeed: Math.floor(random() * SEED_MAX) >>> 0 };
+  const trafficSeed = Math.floor(random() * SEED_MAX) >>> 0;
+  return { seed, faultAtMs: Math.round(durationMs * share), faultForMs, consumerIndex, bursts, trafficSeed, haLink: spec.haLink ? { ...spec.haLink } : null };
 }
 
 /**
@@ -95,7 +98,8 @@ function flapBursts(random: () => number, windowMs: number, sendMsgTimeoutMs: nu
 /** The plan in one line, for the report and the timeline. */
 export function describePlan(plan: DrillPlan): string {
   const bursts = plan.bursts.length > 0 ? `; flap: ${plan.bursts.map((b) => (b.kind === 'reset' ? `reset@${b.atMs}` : `drop(${b.direction})@${b.atMs}+${b.forMs}`)).join(', ')}` : '';
-  return `seed ${plan.seed}: fault at ${plan.faultAtMs} ms for ${plan.faultForMs} ms, consumer ${plan.consumerIndex + 1}${bursts}`;
+  const link = plan.haLink ? `; HA link: ${plan.haLink.label}` : '';
+  return `seed ${plan.seed}: fault at ${plan.faultAtMs} ms for ${plan.faultForMs} ms, consumer ${plan.consumerIndex + 1}${bursts}${link}`;
 }
 
 /**

@@ -71,6 +71,25 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
   }
 }
 
+/**
+ * Shapes the links of the run as its plan says, before its traffic starts: the HA link through the
+ * slave's fault proxy (latency, jitter and bandwidth of a slave in another zone). Undone with the
+ * run's other undo steps. A run without a slave has no HA link to shape.
+ */
+export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
+  const shape = run.plan.haLink;
+  const cp = host.controlPlane;
+  if (!shape || !cp.slaveNode.running) return;
+  const proxy = cp.slaveNode.proxy;
+  const previous = proxy.getFaults();
+  proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
+  run.undo.set('ha-link-shape', async () => {
+    proxy.setFaults('upstream', { latencyMs: previous.upstream.latencyMs, jitterMs: previous.upstream.jitterMs, bandwidthBytesPerSec: previous.upstream.bandwidthBytesPerSec });
+    proxy.setFaults('downstream', { latencyMs: previous.downstream.latencyMs, jitterMs: previous.downstream.jitterMs, bandwidthBytesPerSec: previous.downstream.bandwidthBytesPerSec });
+  });
+  host.event('setting', `HA link shaped for this run: ${shape.label} (restored afterwards)`, { haLink: shape });
+}
+
 /** Injects one fault of a drill's spec; records in `run` what it expects to die and how to undo it. */
 export async function injectFault(host: StepHost, run: StepRun, step: FaultStep, signal: AbortSignal): Promise<void> {
   const cp = host.controlPlane;

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { SendMode, AckMode } from '../../broker/ipc';
-import { BrokerSettingsPatchSchema, type BrokerSettings } from '../../broker/config/broker-config';
+import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
 
 // ---- identities ----
@@ -118,6 +118,47 @@ export interface DrillPrediction {
   expectedStatuses: LedgerStatus[];
   /** redeliveries may show up as duplicates (at-least-once) */
   duplicatesPossible: boolean;
+}
+
+// ---- contrast: each drill's safe and unsafe configuration ----
+
+/** One side of a drill's contrast: the broker settings and traffic a run of that side takes. */
+export interface DrillContrastSide {
+  /** a short name for the side, e.g. "SYNC_FLUSH" or "ack before processing" */
+  label: string;
+  /** broker settings for the run (applied for it, restored after it) */
+  broker?: BrokerSettingsPatch;
+  /** traffic settings for the run */
+  traffic?: { sendMode?: SendMode; ackMode?: AckMode; idempotent?: boolean };
+}
+
+/**
+ * What a drill teaches by running it twice: the safe configuration and the unsafe one, and how the
+ * ledger tells them apart.
+ *  - 'lost': the unsafe side loses messages its producer believed sent (SEND_OK, or UNCHECKED for a
+ *    producer that never checks), the safe side loses none.
+ *  - 'told': neither side loses a message (the fault takes nothing away by itself); the safe side
+ *    tells the producer the guarantee is missing (FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT,
+ *    SLAVE_NOT_AVAILABLE) where the unsafe side answers SEND_OK without it.
+ */
+export interface DrillContrast {
+  /** one sentence: safe vs unsafe and why */
+  teaches: string;
+  measure: 'lost' | 'told';
+  safe: DrillContrastSide;
+  unsafe: DrillContrastSide;
+}
+
+/** A shaped network link (the fault proxy's latency, jitter and bandwidth), e.g. a slave in another zone. */
+export interface LinkShape {
+  /** one-way added latency, ms */
+  latencyMs: number;
+  /** up to this much more, ms, drawn per chunk (order is kept) */
+  jitterMs: number;
+  /** bytes per second each way; 0 = unlimited */
+  bandwidthBytesPerSec: number;
+  /** in words, for the plan and the timeline: "a cross-zone slave: 5 ms ± 3 ms, 2 MiB/s" */
+  label: string;
 }
 
 // ---- catalog ----

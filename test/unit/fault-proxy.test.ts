@@ -75,3 +75,62 @@ test('fault proxy - passes bytes through, then adds latency, blackholes and rese
   proxy.resetConnections();
   assert.match(await closed, /ECONNRESET|close/);
 });
+
+/** Sends `total` bytes in `chunks` writes through the proxy to the echo server; resolves with what came back and when. */
+async function stream(port: number, total: number, chunks: number): Promise<{ echoed: Buffer; ms: number }> {
+  const socket = net.connect({ host: '127.0.0.1', port });
+  socket.setNoDelay(true);
+  socket.on('error', () => {});
+  await new Promise((r) => socket.once('connect', r));
+  const payload = Buffer.alloc(total);
+  for (let i = 0; i < total; i++) payload[i] = i % 251;
+  const started = Date.now();
+  const got: Buffer[] = [];
+  let received = 0;
+  const done = new Promise<void>((resolve) => socket.on('data', (d: Buffer) => {
+    got.push(d);
+    received += d.length;
+    if (received >= total) resolve();
+  }));
+  const size = Math.ceil(total / chunks);
+  for (let at = 0; at < total; at += size) {
+    socket.write(payload.subarray(at, Math.min(total, at + size)));
+    await new Promise((r) => setImmediate(r));
+  }
+  await done;
+  socket.destroy();
+  const echoed = Buffer.concat(got);
+  assert.deepEqual(echoed, payload, 'every byte arrives, in order');
+  return { echoed, ms: Date.now() - started };
+}
+
+test('fault proxy - a bandwidth cap paces the bytes, latency comes on top of it, jitter never reorders', async (t) => {
+  const echo = await echoServer();
+  const proxy = new FaultProxy('test', `127.0.0.1:${echo.port}`);
+  await proxy.listen(0);
+  t.after(async () => {
+    await proxy.close();
+    echo.close();
+  });
+
+  const free = await stream(proxy.port, 32 * 1024, 16);
+  assert.ok(free.ms < 300, `an unshaped link is fast (${free.ms} ms)`);
+
+  // 32 KiB at 64 KiB/s take 500 ms to go out, one way (the echo comes back unshaped).
+  proxy.setFaults('upstream', { bandwidthBytesPerSec: 64 * 1024 });
+  const capped = await stream(proxy.port, 32 * 1024, 16);
+  assert.ok(capped.ms >= 450, `the cap paced 32 KiB at 64 KiB/s: ${capped.ms} ms`);
+  assert.ok(capped.ms < 3000, `and no slower than that by much: ${capped.ms} ms`);
+
+  // Latency is paid after the serialization, not hidden inside it: 16 KiB (250 ms) + 200 ms.
+  proxy.setFaults('upstream', { bandwidthBytesPerSec: 64 * 1024, latencyMs: 200 });
+  const both = await stream(proxy.port, 16 * 1024, 8);
+  assert.ok(both.ms >= 420, `serialization 250 ms + latency 200 ms: ${both.ms} ms`);
+
+  // Jitter on both directions: many small chunks still arrive in order (stream() checks every byte).
+  proxy.clearFaults();
+  proxy.setFaults('both', { latencyMs: 5, jitterMs: 20 });
+  const jittered = await stream(proxy.port, 8 * 1024, 128);
+  assert.ok(jittered.ms >= 10, `two ways of at least 5 ms: ${jittered.ms} ms`);
+  assert.deepEqual(proxy.getFaults().upstream, { latencyMs: 5, jitterMs: 20, blackhole: false, bandwidthBytesPerSec: 0 });
+});
