@@ -36,6 +36,8 @@ export interface StartBrokerOptions {
   identity?: { brokerId?: number; brokerName?: string; haListenPort?: number; haMasterAddress?: string; namesrvAddr?: string };
   /** replication start-up options: truncateCommitLogTo, reconnectIntervalMs */
   ha?: { truncateCommitLogTo?: number; reconnectIntervalMs?: number };
+  /** runs the broker under this command (e.g. strace's argv); stop() and kill() then signal the broker itself */
+  wrapCommand?: string[];
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerProcess> {
@@ -45,7 +47,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     settings: { ...defaultSettings(), ...options.settings },
     ...(options.ha ? { ha: options.ha } : {}),
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'broker/main.ts')], {
+  const argv = [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, 'broker/main.ts')];
+  const [command, ...args] = [...(options.wrapCommand ?? []), ...argv];
+  const child = spawn(command!, args, {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) },
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
@@ -57,6 +61,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
   child.on('message', (m) => messages.push(m as BrokerToParent));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
   let haPort: number | undefined;
+  let brokerPid: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`broker did not start in 30 s:\n${output.join('\n')}`)), 30_000);
     child.on('message', (m) => {
@@ -64,6 +69,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       if (message.type === 'ready') {
         clearTimeout(timer);
         haPort = message.haPort;
+        brokerPid = message.pid;
         resolve(message.port);
       }
     });
@@ -72,6 +78,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
       reject(new Error(`broker exited (${code ?? signal}) before it was ready:\n${output.join('\n')}`));
     });
   });
+  const signal = (name: NodeJS.Signals) => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (options.wrapCommand && brokerPid !== undefined) process.kill(brokerPid, name);
+    else child.kill(name);
+  };
   return {
     addr: `127.0.0.1:${port}`,
     port,
@@ -83,11 +94,11 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     exited,
     send: (message) => child.send(message),
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      signal('SIGTERM');
       await exited;
     },
     async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      signal('SIGKILL');
       await exited;
     },
   };
