@@ -81,12 +81,13 @@ export function buildModel(calls: Syscall[], options: BuildOptions): TraceModel 
   const model: TraceModel = { storeDir, cutLine, files: new Map(), syncs: [], cutActions: [], blind: [] };
   if (cutLine === Infinity) model.blind.push('the cut (the powerLoss message) is not in the trace');
   const positions = new Map<number, number>();
+  let afterCut = false;
   const fileAt = (p: string): ModelFile => {
     let file = model.files.get(p);
     if (!file) {
       file = { path: p, created: false, ops: [], size: 0, syncs: [], sizeAtCut: 0 };
       model.files.set(p, file);
-      model.blind.push(`${p} existed before the trace started`);
+      model.blind.push(afterCut ? `${p} was first written after the cut` : `${p} existed before the trace started`);
     }
     return file;
   };
@@ -112,7 +113,7 @@ export function buildModel(calls: Syscall[], options: BuildOptions): TraceModel 
     }
     if (line === cutLine) for (const f of model.files.values()) f.sizeAtCut = f.size;
     if (call.ret === null || call.ret < 0) continue;
-    const afterCut = line > cutLine;
+    afterCut = line > cutLine;
     HANDLERS[call.name]?.(call, { model, inStore, fileAt, positions, afterCut, line, cwd: options.cwd ?? '/', snapshots });
   }
   if (cutLine === Infinity) for (const f of model.files.values()) f.sizeAtCut = f.size;

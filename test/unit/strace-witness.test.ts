@@ -175,3 +175,16 @@ test('strace-witness - a witness that cannot see says so', () => {
     'unseen is on disk after the cut, but the trace never saw it written',
   ]);
 });
+
+test('strace-witness - vectored writes and kernel copies: bytes where strace printed them, sizes always', () => {
+  const verdict = judge(`
+    100 1.0 openat(AT_FDCWD</w>, "${S}/v", O_RDWR|O_CREAT, 0666) = 18<${S}/v>
+    100 1.1 pwritev(18<${S}/v>, [{iov_base="ab", iov_len=2}, {iov_base="cd"..., iov_len=4}, {iov_base="ef", iov_len=2}], 3, 0) = 8
+    100 1.2 fdatasync(18<${S}/v>) = 0
+    100 1.3 openat(AT_FDCWD</w>, "${S}/v.bak", O_WRONLY|O_CREAT, 0100644) = 19<${S}/v.bak>
+    100 1.4 copy_file_range(18<${S}/v>, [0], 19<${S}/v.bak>, NULL, 8, 0) = 8
+    ${POWER_LOSS}
+  `, { [`${S}/v`]: 'abcdXYef', [`${S}/v.bak`]: 'abcdXYef' });
+  assert.deepEqual(verdict.files.map((f) => [f.path, f.durable, f.contentChecked]), [[`${S}/v`, 8, 4], [`${S}/v.bak`, 0, 0]]);
+  assert.deepEqual(verdict.violations, ['v.bak: kept 8 bytes, but fdatasync covered only 0: 8 bytes survived that a power cut may lose']);
+});
