@@ -6,7 +6,7 @@
  *   send (TRAN_MSG=true, sysFlag PREPARED) ── parseHalfMessageInner ──▶ RMQ_SYS_TRANS_HALF_TOPIC/0
  *        REAL_TOPIC, REAL_QID, __transactionId__ kept; sysFlag reset to NOT so the half is indexed
  *        in the half topic's consume queue (and nowhere else)
- *   END_TRANSACTION COMMIT ── endMessageTransaction ──▶ real topic/queue, sysFlag COMMIT
+ *   END_TRANSACTION COMMIT ── endMessageTransaction ──▶ real topic/queue, sysFlag COMMIT, put waiting for its guarantees
  *   COMMIT or ROLLBACK ── buildOpMessage ──▶ RMQ_SYS_TRANS_OP_HALF_TOPIC/0, tag "d", body = half queue offset
  *   check-back ── renewHalfMessageInner ──▶ a copy of the half, TRANSACTION_CHECK_TIMES + 1
  *   too many checks ── discardMessageInner ──▶ TRANS_CHECK_MAX_TIME_TOPIC/0 (never delivered)
@@ -61,7 +61,17 @@ export function checkTimesOf(half: MessageExt): number {
 /**
  * EndTransactionProcessor.endMessageTransaction + the COMMIT rewrite: the half goes to its real
  * topic/queue with REAL_* and TRAN_MSG removed, sysFlag COMMIT, preparedTransactionOffset = the
- * half's commit-log offset, and WAIT=false (the producer is not waiting). Null when REAL_* are bad.
+ * half's commit-log offset. Null when REAL_* are bad.
+ *
+ * Departure: RocketMQ re-puts with WAIT=false (nobody waits for the answer, END_TRANSACTION is
+ * oneway) and its dispatcher makes the record visible from the page cache. Zeroloss's dispatcher
+ * shows consumers no more than the guarantees cover (SYNC_FLUSH: the flushed offset; SYNC_MASTER: an
+ * in-sync slave's ack), and its SYNC_FLUSH group commit flushes only for puts that wait: a WAIT=false
+ * commit stayed invisible until some later waiting put or the periodic flush's thorough pass
+ * (flushCommitLogThoroughInterval, 10 s) covered it, so a committed message at the end of the traffic
+ * was delivered 10 s late or, in a drill that drains for less, never. The commit therefore keeps
+ * WAIT (true): its put waits for the flush and the replica like a producer's SEND_OK, which makes it
+ * visible as soon as it is durable, before the op message marks the half resolved.
  */
 export function endMessageTransaction(half: MessageExt): MessageInner | null {
   const realTopic = half.properties.get(MessageProperty.REAL_TOPIC);
@@ -71,7 +81,7 @@ export function endMessageTransaction(half: MessageExt): MessageInner | null {
   properties.delete(MessageProperty.REAL_TOPIC);
   properties.delete(MessageProperty.REAL_QID);
   properties.delete(MessageProperty.TRAN_MSG);
-  properties.set(MessageProperty.WAIT, 'false');
+  properties.delete(MessageProperty.WAIT); // absent = wait for the store's guarantees (see above)
   const inner = restoreAs(half, realTopic, realQueueId, properties);
   inner.sysFlag = resetTransactionValue(half.sysFlag, MessageSysFlag.TRANSACTION_COMMIT_TYPE);
   inner.preparedTransactionOffset = half.commitLogOffset;

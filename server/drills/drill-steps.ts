@@ -108,6 +108,11 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
     case 'master-disk-loss': {
       run.expectExit.add('broker');
       cp.killBroker();
+      // The machine is lost, and its network with it: the replication link is cut at the same moment.
+      // A SIGKILLed process's sockets close only once the kernel has torn it down (tens of ms on a busy
+      // machine), and on a shaped link that delay would deliver everything in flight: the lag the
+      // drill is about. Bytes the slave had not received by now are gone.
+      if (cp.slaveNode.running) cp.slaveNode.proxy.resetConnections();
       await waitExit(masterRunning, 'the master', signal);
       const storePath = cp.state().broker.storePath;
       fs.rmSync(storePath, { recursive: true, force: true });

@@ -8,7 +8,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { drillSpec } from '../../server/drills/catalog';
+import { DRILLS, REMOTE_SLAVE_HA_LINK, drillSpec } from '../../server/drills/catalog';
+import { CONTRAST_SIDES, contrastInput, judgeContrast, matrixRun, parseMatrixArgs, type MatrixRun } from '../../server/drills/matrix';
 import { planFor, transactionDecision, seededBytes } from '../../server/drills/drill-plan';
 import { prng } from '../../server/util/prng';
 import { LossLedger, judge } from '../../server/drills/loss-ledger';
@@ -115,4 +116,68 @@ test('zeroloss - --help documents every command and option; an unknown scenario 
   const seed = spawnSync(process.execPath, [bin, 'drill', '--scenario', 'power-loss', '--seed', 'abc'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   assert.equal(seed.status, 2);
   assert.match(seed.stderr, /--seed must be a whole number/);
+});
+
+/** The settings a run of one side of a drill's contrast is judged under (no live cluster: the defaults under it). */
+function sideSettings(id: Parameters<typeof drillSpec>[0], side: 'safe' | 'unsafe'): DrillRunSettings {
+  const spec = drillSpec(id);
+  const c = spec.contrast[side];
+  return {
+    broker: { ...defaultSettings(), ...spec.brokerPatch, ...c.broker },
+    traffic: { sendMode: 'sync', ackMode: 'after-processing', idempotent: false, rate: spec.timing.rate, durationSec: spec.timing.durationSec, consumers: spec.workload.consumers, bodySize: spec.workload.bodySize, ...c.traffic },
+    slaveRunning: true,
+  };
+}
+
+test('catalog - every drill names its contrast: two different configurations, valid run inputs, predictions that agree with the measure', () => {
+  const told = ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE'];
+  for (const spec of DRILLS) {
+    const { contrast } = spec;
+    assert.ok(contrast.teaches.length > 40, `${spec.id}: the contrast says what it teaches`);
+    assert.notDeepEqual({ ...contrast.safe, label: '' }, { ...contrast.unsafe, label: '' }, `${spec.id}: the two sides differ`);
+    for (const side of CONTRAST_SIDES) {
+      const input = contrastInput(spec, side, 7, { durationSec: 5 });
+      assert.equal(input.drillId, spec.id);
+      assert.equal(input.seed, 7);
+      assert.equal(input.durationSec, 5);
+    }
+    const safe = spec.predict(sideSettings(spec.id, 'safe'));
+    const unsafe = spec.predict(sideSettings(spec.id, 'unsafe'));
+    assert.equal(safe.sendOkLossPossible, false, `${spec.id}: the safe side promises every SEND_OK (${safe.text})`);
+    assert.ok(!safe.mayLose.includes('UNCHECKED'), `${spec.id}: the safe side checks its sends`);
+    if (contrast.measure === 'lost') {
+      assert.ok(unsafe.sendOkLossPossible || unsafe.mayLose.includes('UNCHECKED'), `${spec.id}: the unsafe side is predicted to lose what its producer believed sent (${unsafe.text})`);
+    } else {
+      assert.ok(safe.expectedStatuses.some((st) => told.includes(st)), `${spec.id}: the safe side is expected to tell (${safe.expectedStatuses.join(', ')})`);
+      assert.ok(!unsafe.expectedStatuses.some((st) => told.includes(st)), `${spec.id}: the unsafe side answers SEND_OK`);
+      assert.equal(unsafe.sendOkLossPossible, false, `${spec.id}: a 'told' contrast loses nothing on either side`);
+    }
+  }
+});
+
+test('drill-plan - the drills with a slave run over a shaped HA link; the others leave the link alone', () => {
+  for (const spec of DRILLS) {
+    const plan = planFor(spec, settings(), 3);
+    const replication = spec.needs.includes('slave');
+    assert.deepEqual(plan.haLink, replication ? REMOTE_SLAVE_HA_LINK : null, `${spec.id}: ${replication ? 'shaped' : 'not shaped'}`);
+  }
+  assert.ok(REMOTE_SLAVE_HA_LINK.latencyMs >= 5 && REMOTE_SLAVE_HA_LINK.bandwidthBytesPerSec > 0, 'a link with distance and a cap');
+  // At the drill's rate the link carries the traffic with room to spare, or SYNC_MASTER would only time out.
+  const spec = drillSpec('master-disk-loss');
+  assert.ok(spec.timing.rate * (spec.workload.bodySize + 400) < REMOTE_SLAVE_HA_LINK.bandwidthBytesPerSec / 2);
+});
+
+test('drill-matrix - a contrast shows only when the unsafe side loses in every seed and the safe side in none', () => {
+  const spec = drillSpec('power-loss');
+  const run = (side: 'safe' | 'unsafe', lost: number, extra: Partial<MatrixRun> = {}): MatrixRun => ({ ...matrixRun(spec, side, 1, null, 0), status: 'done', verdict: 'PASS', lostSendOk: lost, ...extra });
+  assert.equal(judgeContrast('lost', [run('safe', 0), run('safe', 0)], [run('unsafe', 12), run('unsafe', 3)]).holds, true);
+  assert.equal(judgeContrast('lost', [run('safe', 0)], [run('unsafe', 12), run('unsafe', 0)]).holds, false, 'an unsafe seed that lost nothing reads like the safe side');
+  assert.equal(judgeContrast('lost', [run('safe', 1)], [run('unsafe', 12)]).holds, false);
+  assert.equal(judgeContrast('lost', [run('safe', 0)], [run('unsafe', 0, { lostUnchecked: 4 })]).holds, true, 'UNCHECKED losses count: the producer believed them sent');
+  assert.equal(judgeContrast('lost', [run('safe', 0)], [{ ...run('unsafe', 0), status: 'failed' }]).holds, null, 'not judged without an unsafe run');
+  assert.equal(judgeContrast('told', [run('safe', 0, { told: 30 })], [run('unsafe', 0)]).holds, true);
+  assert.equal(judgeContrast('told', [run('safe', 0, { told: 0 })], [run('unsafe', 0)]).holds, false, 'a safe side that never told shows nothing');
+  assert.deepEqual(parseMatrixArgs(['--seeds', '2', '--drills', 'power-loss,consumer-crash']).options.drills, ['power-loss', 'consumer-crash']);
+  assert.equal(parseMatrixArgs([]).options.seeds, 5);
+  assert.throws(() => parseMatrixArgs(['--drills', 'meteor']), /unknown drill meteor/);
 });
