@@ -11,6 +11,9 @@ import type { BrokerToParent, ParentToBroker } from './ipc.js';
 import { StageBatcher } from './stage-batcher.js';
 import { DLQ_GROUP_TOPIC_PREFIX } from './protocol/codes.js';
 
+/** how long a power-cut report may wait for the IPC pipe before the SIGKILL goes ahead without it */
+const POWER_CUT_REPORT_WAIT_MS = 10_000;
+
 const send = (message: BrokerToParent) => {
   if (process.send && process.connected) process.send(message);
 };
@@ -105,13 +108,29 @@ async function main(): Promise<void> {
         );
         break;
       case 'powerLoss': {
-        // One synchronous step: cut every file to its durable length, report, SIGKILL.
+        // The cut is one synchronous step: every file back to what fdatasync covered, the store
+        // frozen, every client and replication connection dropped, so nothing is answered, written
+        // or shipped after it. Then the report, and only once it (and so, IPC keeping order, every
+        // stage event before it) has left for the control plane, the SIGKILL: a full pipe must not
+        // lose the report or the last stages (the ledger's "last stage" would fall back to "stored").
         stage.flush();
         const maxOffset = broker.store.maxPhyOffset();
         const flushedOffset = broker.store.flushedPhyOffset();
         const cut = broker.store.simulatePowerCutSync();
-        send({ type: 'powerCut', cut, flushedOffset, maxOffset });
-        process.kill(process.pid, 'SIGKILL');
+        clearInterval(statsTimer);
+        void broker.remoting.close();
+        void broker.replication.shutdown();
+        stage.flush();
+        const kill = () => process.kill(process.pid, 'SIGKILL');
+        if (!process.send || !process.connected) kill();
+        const undelivered = setTimeout(() => {
+          console.error(`[broker] the power-cut report did not leave within ${POWER_CUT_REPORT_WAIT_MS} ms (the control plane is not reading): killed without it`);
+          kill();
+        }, POWER_CUT_REPORT_WAIT_MS);
+        process.send!({ type: 'powerCut', cut, flushedOffset, maxOffset } satisfies BrokerToParent, undefined, {}, () => {
+          clearTimeout(undelivered);
+          kill();
+        });
         break;
       }
       case 'shutdown':

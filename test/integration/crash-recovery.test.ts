@@ -7,6 +7,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
+import path from 'node:path';
+import { spawn } from 'node:child_process';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
 import { Producer, type SendResult } from '../../broker/client/producer';
 import { parseOffsetMsgId } from '../../broker/protocol/message-record';
 import { DefaultMessageStore } from '../../broker/store/message-store';
@@ -145,6 +148,44 @@ describe('crash recovery with real processes', () => {
         await store.shutdown();
       }
     } finally {
+      fs.rmSync(broker.storeDir, { recursive: true, force: true });
+    }
+  });
+
+  test('power loss while the control plane is not reading: the cut report and every stage event before it still arrive', async () => {
+    const settings = { ...defaultSettings(), flushDiskType: 'ASYNC_FLUSH' as const, flushIntervalCommitLog: 300 };
+    const broker = await startBroker({ settings });
+    // The traffic comes from another process: this one is about to stop reading for a while.
+    const load = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'test/support/load-producer-main.ts'), broker.addr, '16'], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    const acked: string[] = [];
+    let partial = '';
+    load.stdout.on('data', (chunk: Buffer) => {
+      const lines = (partial + chunk.toString()).split('\n');
+      partial = lines.pop()!;
+      acked.push(...lines);
+    });
+    const loadExited = new Promise((resolve) => load.once('exit', resolve));
+    try {
+      await waitFor('the load producer under way', () => acked.length >= 200, 30_000);
+      // A control plane busy for a while: nothing reads the IPC pipe, the broker's stage batches fill
+      // it and queue up in the broker; the power cut comes in the middle of that.
+      const block = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+      block(2000);
+      broker.send({ type: 'powerLoss' });
+      block(1500);
+      const exit = await broker.exited;
+      assert.equal(exit.signal, 'SIGKILL');
+      await loadExited;
+      const cut = broker.messages.find((m) => m.type === 'powerCut') as Extract<BrokerToParent, { type: 'powerCut' }> | undefined;
+      assert.ok(cut, `the power-cut report arrived (${broker.messages.length} messages, the last a ${broker.messages.at(-1)?.type})`);
+      assert.equal(broker.messages.at(-1), cut, 'the report is the last message: nothing after the cut');
+      // Every record a producer was told is stored reached the control plane as a stage event first.
+      const storedIds = new Set(broker.messages.flatMap((m) => (m.type === 'stage' ? m.stored.map(([id]) => id) : [])));
+      const missing = acked.filter((id) => !storedIds.has(id));
+      assert.ok(acked.length > 1000, `enough traffic to fill the pipe (${acked.length} SEND_OK)`);
+      assert.equal(missing.length, 0, `${missing.length} of ${acked.length} SEND_OK messages have no 'stored' stage event`);
+    } finally {
+      load.kill('SIGKILL');
       fs.rmSync(broker.storeDir, { recursive: true, force: true });
     }
   });
