@@ -59,6 +59,8 @@ export interface DrillSpec extends DrillDescription {
    * replication lag for an ASYNC_MASTER to lose
    */
   haLink?: LinkShape;
+  /** the producer's link to the broker (the client-port fault proxy; the drill must need 'producer-link-fault') for the whole run */
+  clientLink?: LinkShape;
 }
 
 const KiB = 1024;
@@ -105,6 +107,13 @@ export function unflushedWindow(s: DrillRunSettings): { windowMs: number; words:
  * lag is well under a millisecond and ASYNC_MASTER looks as safe as SYNC_MASTER.
  */
 export const REMOTE_SLAVE_HA_LINK: LinkShape = { latencyMs: 20, jitterMs: 10, bandwidthBytesPerSec: 1024 * 1024, label: 'a slave in another region: 20 ms + up to 10 ms each way, 1 MiB/s' };
+
+/**
+ * A producer far from its broker: 60 ms + up to 20 ms each way on the client link. What an unchecked
+ * async producer has handed over (and its application counts as sent) is still on this link when its
+ * machine dies, and is lost with it; a checked producer never counted it.
+ */
+export const REMOTE_PRODUCER_LINK: LinkShape = { latencyMs: 60, jitterMs: 20, bandwidthBytesPerSec: 0, label: 'a producer far from the broker: 60 ms + up to 20 ms each way' };
 
 /** The producer sees every failed send (sync, SendStatus checked) vs never looks (async, callback ignored). */
 const CHECKED_SENDS = { label: 'sync sends, SendStatus checked', traffic: { sendMode: 'sync' } } as const;
@@ -361,22 +370,23 @@ export const DRILLS: DrillSpec[] = [
   {
     id: 'producer-crash',
     title: 'Producer crash',
-    does: 'SIGKILLs the traffic runner (the producer process) mid-stream, then starts a new producer for the rest of the run.',
+    does: 'SIGKILLs the traffic runner (the producer process, far from the broker: its link is shaped and cut at the kill) mid-stream, then starts a new producer for the rest of the run.',
     proves: 'Every send the producer was told succeeded is consumed; sends in flight at the crash are unknown: they may or may not have been stored, and nobody retries them.',
     fault: 'SIGKILL the traffic runner',
     recovery: 'start a new traffic runner (a new producer id)',
     timing: TIMING(10, 200, 0.5, 1),
     relevantSettings: ['sendMode'],
-    needs: ['broker', 'consumers', 'traffic-runner'],
+    needs: ['broker', 'consumers', 'traffic-runner', 'producer-link-fault'],
     workload: WORKLOAD,
     inject: { kind: 'kill-producer' },
     recover: { kind: 'restart-producer' },
     contrast: {
-      teaches: 'A producer that checks every SendStatus (sync) knows exactly which messages were acknowledged when it dies; an unchecked one (async, callback ignored) has handed over messages that never reached the broker and will never know.',
+      teaches: 'A producer that checks every SendStatus (sync) knows exactly which messages were acknowledged when it dies; an unchecked one (async, callback ignored) has counted as sent the messages still on their way to the broker, and they die with its machine.',
       measure: 'lost',
       safe: CHECKED_SENDS,
       unsafe: UNCHECKED_SENDS,
     },
+    clientLink: REMOTE_PRODUCER_LINK,
     predict: (s) => {
       const u = uncheckedNote(s);
       const mode = s.traffic.sendMode === 'sync' ? 'sync sends in flight' : 'async in-flight sends';

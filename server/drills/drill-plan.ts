@@ -56,6 +56,8 @@ export interface DrillPlan {
   trafficSeed: number;
   /** the replication link's shape for the run (the catalog's haLink), or null: the slave on loopback as it is */
   haLink: LinkShape | null;
+  /** the producer's link to the broker (the catalog's clientLink), or null */
+  clientLink: LinkShape | null;
 }
 
 /** The fault moves by at most this share of the run around the catalog's faultAt. */
@@ -70,7 +72,7 @@ export function planFor(spec: DrillSpec, settings: DrillRunSettings, seed: numbe
   const consumerIndex = Math.floor(random() * Math.max(1, settings.traffic.consumers));
   const bursts = spec.inject?.kind === 'flap-producer-link' ? flapBursts(random, faultForMs, settings.broker.sendMsgTimeout) : [];
   const trafficSeed = Math.floor(random() * SEED_MAX) >>> 0;
-  return { seed, faultAtMs: Math.round(durationMs * share), faultForMs, consumerIndex, bursts, trafficSeed, haLink: spec.haLink ? { ...spec.haLink } : null };
+  return { seed, faultAtMs: Math.round(durationMs * share), faultForMs, consumerIndex, bursts, trafficSeed, haLink: spec.haLink ? { ...spec.haLink } : null, clientLink: spec.clientLink ? { ...spec.clientLink } : null };
 }
 
 /**
@@ -98,7 +100,7 @@ function flapBursts(random: () => number, windowMs: number, sendMsgTimeoutMs: nu
 /** The plan in one line, for the report and the timeline. */
 export function describePlan(plan: DrillPlan): string {
   const bursts = plan.bursts.length > 0 ? `; flap: ${plan.bursts.map((b) => (b.kind === 'reset' ? `reset@${b.atMs}` : `drop(${b.direction})@${b.atMs}+${b.forMs}`)).join(', ')}` : '';
-  const link = plan.haLink ? `; HA link: ${plan.haLink.label}` : '';
+  const link = `${plan.haLink ? `; HA link: ${plan.haLink.label}` : ''}${plan.clientLink ? `; producer link: ${plan.clientLink.label}` : ''}`;
   return `seed ${plan.seed}: fault at ${plan.faultAtMs} ms for ${plan.faultForMs} ms, consumer ${plan.consumerIndex + 1}${bursts}${link}`;
 }
 

@@ -72,13 +72,20 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
 }
 
 /**
- * Shapes the links of the run as its plan says, before its traffic starts: the HA link through the
- * slave's fault proxy (latency, jitter and bandwidth of a slave in another zone). Undone with the
- * run's other undo steps. A run without a slave has no HA link to shape.
+ * Shapes the links of the run as its plan says, before its traffic starts: the producer's link
+ * through the client-port proxy, the HA link through the slave's fault proxy (latency, jitter and
+ * bandwidth of a remote slave). Undone with the run's other undo steps. A run without a slave has
+ * no HA link to shape.
  */
 export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
-  const shape = run.plan.haLink;
   const cp = host.controlPlane;
+  const client = run.plan.clientLink;
+  if (client) {
+    cp.clientPort.setFaults('both', { latencyMs: client.latencyMs, jitterMs: client.jitterMs, bandwidthBytesPerSec: client.bandwidthBytesPerSec }, `shaped: ${client.label}`);
+    run.undo.set('client-link-shape', async () => { cp.clientPort.setFaults('both', { latencyMs: 0, jitterMs: 0, bandwidthBytesPerSec: 0 }, 'shape removed'); });
+    host.event('setting', `producer link shaped for this run: ${client.label} (restored afterwards)`, { clientLink: client });
+  }
+  const shape = run.plan.haLink;
   if (!shape || !cp.slaveNode.running) return;
   const proxy = cp.slaveNode.proxy;
   const previous = proxy.getFaults();
@@ -156,6 +163,8 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
     case 'kill-producer':
       run.expectExit.add('traffic');
       if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
+      // Its machine is gone with its network: what was still on the (shaped) link never arrives.
+      if (run.plan.clientLink) cp.clientPort.resetConnections('the producer\'s machine died');
       await waitExit(() => cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting', 'the traffic runner', signal);
       return;
   }

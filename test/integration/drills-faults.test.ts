@@ -3,7 +3,8 @@
  * unsafe configuration, on one real cluster (name server, master, slave, producer, consumer and
  * transaction-runner processes) driven in process by the control plane, as `zeroloss drill` drives it:
  * slow disk, partition between master and slave, producer crash, producer network flap (through the
- * fault proxy in front of the master's client port), transaction crash. Also: a re-run keeps the seed
+ * fault proxy in front of the master's client port), transaction crash (and its unsafe side: a broker that
+ * gives up on a dead producer's transactions). Also: a re-run keeps the seed
  * and links to its original, and a process dying when the drill did not kill it fails the run with
  * its reason and the cluster is restored. Short runs, low rates.
  */
@@ -145,13 +146,14 @@ test('drills - producer network flap: sync retries hide resets and a timed-out s
 });
 
 test('drills - transaction crash: the killed producer\'s half messages are resolved by check-back; rolled-back ones never delivered', async () => {
-  // The transaction protocol has no unsafe setting among the drill's knobs: flushDiskType, brokerRole and
-  // the send mode do not decide what a producer crash does to a transaction, the check-back does. So the
-  // second configuration is the other consumer side (before-processing acks, idempotent consumers,
-  // SYNC_FLUSH), and both must show the same guarantees: what this drill proves holds whatever they say.
+  // Whatever the store's guarantees (flushDiskType, brokerRole) or the consumer side say, a producer
+  // crash's transactions are resolved by the check-back. The second configuration is the one that
+  // used to FAIL: under SYNC_FLUSH + SYNC_MASTER the commits after the last half message stayed
+  // invisible (WAIT=false, never flushed by the group commit) until the periodic flush's thorough pass.
   for (const input of [
     { drillId: 'transaction-crash', durationSec: 5, rate: 40, seed: 21 },
     { drillId: 'transaction-crash', durationSec: 5, rate: 40, seed: 22, ackMode: 'before-processing', idempotent: true, broker: { flushDiskType: 'SYNC_FLUSH' } },
+    { drillId: 'transaction-crash', durationSec: 5, rate: 40, seed: 23, ackMode: 'after-processing', broker: { flushDiskType: 'SYNC_FLUSH', brokerRole: 'SYNC_MASTER' } },
   ] satisfies DrillRunInput[]) {
     const run = await runDrill(input);
     const tx = run.summary!.transactions!;
@@ -166,6 +168,20 @@ test('drills - transaction crash: the killed producer\'s half messages are resol
     assert.ok(run.summary!.consumed >= tx.committed - run.summary!.lostTotal);
   }
   assert.equal(cp.settings.get().transactionCheckInterval, 60_000, 'the drill\'s short check interval was restored');
+  assert.equal(cp.settings.get().brokerRole, 'ASYNC_MASTER', 'and the run\'s role');
+});
+
+test('drills - transaction crash, the unsafe side: a broker that checks back once, before the producer is back, discards its committed work', async () => {
+  const run = await runDrill({ drillId: 'transaction-crash', durationSec: 5, rate: 40, seed: 21, broker: { transactionCheckMax: 1, transactionTimeOut: 500 } });
+  const tx = run.summary!.transactions!;
+  assert.ok(tx.halfOpen > 0);
+  assert.ok(tx.halfOpenResolved < tx.halfOpen, 'half messages nobody answered were discarded');
+  assert.ok(run.summary!.lostAcked > 0, `committed transactions among them are lost: ${run.summary!.lostAcked}`);
+  assert.match(run.prediction!.text, /less than the producer takes to come back/);
+  // The ledger's judge fails any run that leaves a half unresolved, whatever the settings predict.
+  assert.equal(run.verdict, 'FAIL', run.verdictReason ?? '');
+  assert.equal(tx.rolledBackDelivered, 0, 'a discarded half is never delivered');
+  assert.equal(cp.settings.get().transactionCheckMax, 15, 'the run\'s settings were restored');
 });
 
 test('drills - a process that dies when the drill did not kill it fails the run with the reason, and the cluster is restored', async () => {

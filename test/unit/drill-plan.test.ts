@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { DRILLS, REMOTE_SLAVE_HA_LINK, drillSpec } from '../../server/drills/catalog';
+import { DRILLS, REMOTE_PRODUCER_LINK, REMOTE_SLAVE_HA_LINK, drillSpec } from '../../server/drills/catalog';
 import { CONTRAST_SIDES, contrastInput, judgeContrast, matrixRun, parseMatrixArgs, type MatrixRun } from '../../server/drills/matrix';
 import { planFor, transactionDecision, seededBytes } from '../../server/drills/drill-plan';
 import { prng } from '../../server/util/prng';
@@ -155,11 +155,13 @@ test('catalog - every drill names its contrast: two different configurations, va
   }
 });
 
-test('drill-plan - the drills with a slave run over a shaped HA link; the others leave the link alone', () => {
+test('drill-plan - the drills with a slave run over a shaped HA link, producer-crash over a shaped producer link; the others leave the links alone', () => {
   for (const spec of DRILLS) {
     const plan = planFor(spec, settings(), 3);
     const replication = spec.needs.includes('slave');
     assert.deepEqual(plan.haLink, replication ? REMOTE_SLAVE_HA_LINK : null, `${spec.id}: ${replication ? 'shaped' : 'not shaped'}`);
+    assert.deepEqual(plan.clientLink, spec.id === 'producer-crash' ? REMOTE_PRODUCER_LINK : null, `${spec.id}: the producer's link`);
+    if (plan.clientLink) assert.ok(spec.needs.includes('producer-link-fault'), 'a shaped producer link sends through the client-port proxy');
   }
   assert.ok(REMOTE_SLAVE_HA_LINK.latencyMs >= 5 && REMOTE_SLAVE_HA_LINK.bandwidthBytesPerSec > 0, 'a link with distance and a cap');
   // At the drill's rate the link carries the traffic with room to spare, or SYNC_MASTER would only time out.
