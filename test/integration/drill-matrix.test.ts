@@ -15,10 +15,10 @@ test('drill-matrix - the unsafe configuration loses acknowledged messages and th
   const started = Date.now();
   const result = await runMatrix({ drills: ['power-loss', 'master-disk-loss'], seeds: 1, firstSeed: 11, durationSec: 5 }, {
     cluster: startMatrixCluster,
-    log: (line) => console.log(`# ${line}`),
+    log: (line) => console.log(line),
   });
-  console.log(matrixText(result).split('\n').map((l) => `# ${l}`).join('\n'));
-  console.log(`# matrix took ${Math.round((Date.now() - started) / 1000)} s`);
+  console.log(matrixText(result));
+  console.log(`matrix took ${Math.round((Date.now() - started) / 1000)} s`);
   for (const row of result.rows) {
     assert.equal(row.runs.length, 1);
     const run = row.runs[0];
