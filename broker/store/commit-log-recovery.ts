@@ -8,6 +8,9 @@
  * Normal recovery (no `abort`) starts at the third-last segment; abnormal recovery at the newest
  * segment whose first record is older than the checkpoint's minimum timestamp (else the first).
  * It does not touch consume queues: the store cuts and re-dispatches them afterwards.
+ *
+ * What it keeps it fdatasyncs: after a SIGKILL the tail may be only in the page cache, and a
+ * record recovery kept (and consumers may see again) must not vanish in the next power cut.
  */
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH } from '../protocol/codes.js';
 import { RECORD_FIXED_OVERHEAD, RecordCheckStatus, checkMessageRecord, decodeMessageRecord } from '../protocol/message-record.js';
@@ -34,6 +37,7 @@ export function recoverCommitLog(commitLog: CommitLog, abnormal: boolean, checkp
     if (!scan.blank) break; // the log ends inside this segment
   }
   queue.truncateDirtyFiles(validEnd);
+  queue.flushAllSync();
   return { validEnd, lastStoreTimestamp: validEnd > 0 ? lastRecordTimestampBefore(commitLog, validEnd) : 0 };
 }
 

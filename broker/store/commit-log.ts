@@ -367,7 +367,14 @@ export class CommitLog {
   async shutdown(): Promise<void> {
     this.stopped = true;
     await this.flushRealTimeService.shutdown();
-    const where = await this.flush(0);
+    let where: number;
+    try {
+      where = await this.flush(0);
+    } catch (error) {
+      // A failed write stopped the log (MappedFile): what was flushed before it stays confirmed.
+      console.error('[CommitLog] final flush failed', error);
+      where = this.mappedFileQueue.flushedWhere();
+    }
     this.groupCommitService.shutdown(where);
     this.mappedFileQueue.close();
   }

@@ -6,8 +6,13 @@
  * Built only by the dispatcher (ReputMessageService) from the commit log, so it can always be
  * rebuilt; appends are idempotent. Flushed by the store's consume-queue flush loop, never on the
  * put path. It does not read the commit log itself.
+ *
+ * After a failed write (sticky, see MappedFile) entries are dropped rather than thrown at the put
+ * path, and the queue counts as unflushed for good, so the checkpoint never vouches past them and
+ * the restart's re-dispatch rebuilds them from the commit log.
  */
 import path from 'node:path';
+import { isZerolossError } from '../errors/errors.js';
 import type { FileLayer } from '../io/file-layer.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
 
@@ -36,6 +41,8 @@ export const PutPositionStatus = {
   APPENDED: 'APPENDED',
   /** the entry was already there (re-dispatch after recovery) */
   DUPLICATE: 'DUPLICATE',
+  /** a write of this queue failed: the entry is dropped until a restart rebuilds it */
+  WRITE_FAILED: 'WRITE_FAILED',
 } as const;
 export type PutPositionStatus = (typeof PutPositionStatus)[keyof typeof PutPositionStatus];
 
@@ -45,6 +52,8 @@ export class ConsumeQueue {
   private readonly queue: MappedFileQueue;
   /** end (offset + size) of the last entry's record in the commit log */
   private maxPhysicOffsetValue = 0;
+  /** entries dropped after a failed write */
+  private droppedEntries = 0;
 
   constructor(fileLayer: FileLayer, rootDir: string, topic: string, queueId: number, fileSize: number) {
     this.topic = topic;
@@ -90,7 +99,7 @@ export class ConsumeQueue {
   }
 
   unflushedBytes(): number {
-    return this.queue.unflushedBytes();
+    return this.queue.unflushedBytes() + this.droppedEntries * CQ_STORE_UNIT_SIZE;
   }
 
   /**
@@ -99,6 +108,21 @@ export class ConsumeQueue {
    * next one) is filled with filler entries so queue offsets stay equal to the records' QUEUEOFFSET.
    */
   putMessagePositionInfo(commitLogOffset: number, size: number, tagsCode: number, queueOffset: number): PutPositionStatus {
+    if (this.queue.failed()) {
+      this.droppedEntries++;
+      return PutPositionStatus.WRITE_FAILED;
+    }
+    try {
+      return this.appendPositionInfo(commitLogOffset, size, tagsCode, queueOffset);
+    } catch (error) {
+      if (!isZerolossError(error, 'DISK_WRITE_FAILED')) throw error;
+      this.droppedEntries++;
+      console.error(`[ConsumeQueue] ${this.topic}/${this.queueId}: write failed, entries dropped until a restart`, error);
+      return PutPositionStatus.WRITE_FAILED;
+    }
+  }
+
+  private appendPositionInfo(commitLogOffset: number, size: number, tagsCode: number, queueOffset: number): PutPositionStatus {
     if (commitLogOffset + size <= this.maxPhysicOffsetValue) return PutPositionStatus.DUPLICATE;
     const next = this.maxOffsetInQueue();
     if (queueOffset < next) return PutPositionStatus.DUPLICATE;

@@ -8,10 +8,12 @@
  *  - only the last segment may be shorter than fileSize; a finished commit-log segment is padded to
  *    exactly fileSize by its BLANK record, so no record is ever split across two files;
  *  - flushes are serialized and go in file order, so a byte of segment i+1 is never durable before
- *    every byte of segment i is (recovery relies on this to find one clean end).
+ *    every byte of segment i is (recovery relies on this to find one clean end);
+ *  - after a failed write (MappedFile, "sticky") the queue appends, rolls and flushes nothing more
+ *    until a restart: appends throw and flushes reject with DISK_WRITE_FAILED.
  */
 import fs from 'node:fs';
-import { syncDirectory, type FileLayer } from '../io/file-layer.js';
+import type { FileLayer } from '../io/file-layer.js';
 import { ZerolossError } from '../errors/errors.js';
 import { END_FILE_MIN_BLANK_LENGTH } from '../protocol/codes.js';
 import { encodeBlankRecord } from '../protocol/message-record.js';
@@ -56,7 +58,12 @@ export class MappedFileQueue {
       }
       this.files.push(MappedFile.open(this.fileLayer, this.dir, fileFromOffset, this.fileSize, false));
     }
-    this.flushedWhereValue = this.maxOffset();
+    // A file opened is durable only once this process fdatasyncs it (FileLayer): recovery does that.
+    this.flushedWhereValue = this.minOffset();
+    for (const file of this.files) {
+      this.flushedWhereValue = file.fileFromOffset + file.flushedPosition;
+      if (file.flushedPosition < file.wrotePosition) break;
+    }
   }
 
   segments(): readonly MappedFile[] {
@@ -82,9 +89,17 @@ export class MappedFileQueue {
     return this.flushedWhereValue;
   }
 
-  /** Appended bytes not yet covered by an fdatasync. */
+  /** Appended bytes not yet covered by an fdatasync (after a failed write, its bytes too, for good). */
   unflushedBytes(): number {
-    return this.maxOffset() - this.flushedWhereValue;
+    return this.maxOffset() - this.flushedWhereValue + (this.files.at(-1)?.failedBytes() ?? 0);
+  }
+
+  /**
+   * The write failure that stopped this queue (sticky until a restart), if one did. Only the last
+   * segment is ever written, so only it can have failed.
+   */
+  failed(): ZerolossError | undefined {
+    return this.files.at(-1)?.failed();
   }
 
   /** The segment holding `offset`, or undefined when no segment does. */
@@ -119,6 +134,7 @@ export class MappedFileQueue {
     if (length + END_FILE_MIN_BLANK_LENGTH > this.fileSize) {
       throw new Error(`record of ${length} bytes can never fit a segment of ${this.fileSize} bytes`);
     }
+    this.throwIfFailed();
     let file = this.getLastMappedFile();
     let rolled = false;
     if (length + END_FILE_MIN_BLANK_LENGTH > file.remaining()) {
@@ -140,6 +156,7 @@ export class MappedFileQueue {
    * queue). Deferred: written with the other appends of this event-loop turn.
    */
   appendFixed(data: Uint8Array, startOffset = 0): number {
+    this.throwIfFailed();
     const file = this.getLastMappedFile(startOffset);
     const at = file.fileFromOffset + file.wrotePosition;
     file.append(data, true);
@@ -150,6 +167,11 @@ export class MappedFileQueue {
   /** Writes deferred bytes of every segment now. */
   writePending(): void {
     for (let i = this.files.length - 1; i >= 0 && this.files[i]!.hasPending(); i--) this.files[i]!.writePending();
+  }
+
+  private throwIfFailed(): void {
+    const failure = this.failed();
+    if (failure) throw new ZerolossError('DISK_WRITE_FAILED', `${this.dir} stopped after a failed write (${failure.message}); a restart recovers it`, { cause: failure });
   }
 
   /** Deferred bytes reach the page cache on the next event-loop turn at the latest. */
@@ -179,7 +201,10 @@ export class MappedFileQueue {
    * flight. Returns flushedWhere afterwards.
    */
   flush(leastPages: number): Promise<number> {
-    const run = this.flushChain.then(() => this.doFlush(leastPages));
+    const run = this.flushChain.then(() => {
+      this.throwIfFailed();
+      return this.doFlush(leastPages);
+    });
     this.flushChain = run.catch(() => undefined);
     return run;
   }
@@ -246,11 +271,7 @@ export class MappedFileQueue {
   }
 
   private deleteFile(file: MappedFile): void {
-    // Zero the layer's record first so a later power cut does not try to truncate a deleted path.
-    file.truncate(0);
-    file.close();
-    fs.rmSync(file.fileName, { force: true });
-    syncDirectory(this.dir);
+    file.file.unlink();
   }
 
   /** The power cut: deferred bytes are dropped and no segment writes again. */

@@ -12,11 +12,17 @@
  * for the whole run, before any read, flush, truncation, non-deferred append or close, and at the
  * latest on the next event-loop turn (the queue schedules it). The store defers only bytes nobody
  * has been told are stored yet (SYNC_FLUSH waiters, consume-queue entries), so a crash in between
- * loses nothing that was acknowledged.
+ * loses nothing that was acknowledged. A deferred run counts in wrotePosition from its append on, so
+ * it always starts at wrotePosition - pendingBytes.
+ *
+ * A failed write is sticky: the file layer cut the file back to where the write began, wrotePosition
+ * goes back there too (bytes that never reached the page cache are not counted), and from then on
+ * append and flush throw DISK_WRITE_FAILED until a restart recovers the store. So nothing is ever
+ * written, flushed or acknowledged past a failed write: there is no hole for an fdatasync to cover.
  */
 import path from 'node:path';
 import type { FileLayer, StoreFile } from '../io/file-layer.js';
-import { ZerolossError } from '../errors/errors.js';
+import { ZerolossError, isZerolossError } from '../errors/errors.js';
 
 /** Deferred bytes kept in memory at most; beyond this they are written at once (a bounded buffer). */
 export const PENDING_WRITE_MAX_BYTES = 1024 * 1024;
@@ -44,6 +50,10 @@ export class MappedFile {
   private pendingBytes = 0;
   /** set by the power cut: deferred bytes are dropped and nothing is written any more */
   private frozen = false;
+  /** the first write that failed; sticky until a restart */
+  private failure: ZerolossError | undefined;
+  /** bytes appended (counted in wrotePosition) whose write failed: they never reached the page cache */
+  private failedBytesValue = 0;
 
   private constructor(file: StoreFile, fileFromOffset: number, fileSize: number) {
     this.file = file;
@@ -80,6 +90,7 @@ export class MappedFile {
    * bytes later; the caller made sure it fits. Returns the position within the segment.
    */
   append(data: Uint8Array, defer = false): number {
+    this.throwIfFailed();
     if (data.length > this.remaining()) {
       throw new Error(`append of ${data.length} bytes overflows ${this.fileName} at ${this.wrotePosition}/${this.fileSize}`);
     }
@@ -87,24 +98,36 @@ export class MappedFile {
     if (defer) {
       this.pending.push(data);
       this.pendingBytes += data.length;
+      this.wrotePosition += data.length;
       if (this.pendingBytes >= PENDING_WRITE_MAX_BYTES) this.writePending();
     } else {
       this.writePending();
-      this.file.writeAt(data, at);
+      this.write(data, at);
+      this.wrotePosition += data.length;
     }
-    this.wrotePosition += data.length;
     return at;
   }
 
   /** The power cut: what was deferred never reached the page cache, and nothing will. */
   freeze(): void {
     this.frozen = true;
+    this.wrotePosition -= this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
   }
 
   hasPending(): boolean {
     return this.pendingBytes > 0;
+  }
+
+  /** The write failure that stopped this segment, if one did. */
+  failed(): ZerolossError | undefined {
+    return this.failure;
+  }
+
+  /** Appended bytes lost to the failed write (0 while none failed). */
+  failedBytes(): number {
+    return this.failedBytesValue;
   }
 
   /** Writes every deferred byte with one pwrite. */
@@ -114,7 +137,38 @@ export class MappedFile {
     const at = this.wrotePosition - this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.file.writeAt(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
+    this.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
+  }
+
+  /** One pwrite at `at`; a failure stops the segment at `at` for good (see the top of this file). */
+  private write(data: Uint8Array, at: number): void {
+    try {
+      this.file.writeAt(data, at);
+    } catch (error) {
+      this.fail(error, `write of ${data.length} bytes at ${at}`);
+      this.failedBytesValue = this.wrotePosition - at;
+      this.wrotePosition = at;
+      this.flushedPosition = Math.min(this.flushedPosition, at);
+      this.pending = [];
+      this.pendingBytes = 0;
+      throw this.failure;
+    }
+  }
+
+  private fail(error: unknown, what: string): ZerolossError {
+    this.failure = isZerolossError(error)
+      ? error
+      : new ZerolossError('DISK_WRITE_FAILED', `${what} to ${this.fileName} failed: ${(error as Error).message}`, { cause: error });
+    return this.failure;
+  }
+
+  private throwIfFailed(): void {
+    if (!this.failure) return;
+    throw new ZerolossError(
+      'DISK_WRITE_FAILED',
+      `${this.fileName} stopped at ${this.wrotePosition} after a failed write (${this.failure.message}); a restart recovers it`,
+      { cause: this.failure },
+    );
   }
 
   /**
@@ -124,14 +178,25 @@ export class MappedFile {
   padToCapacity(): void {
     this.writePending();
     if (this.wrotePosition < this.fileSize) {
-      this.file.truncate(this.fileSize);
+      try {
+        this.file.truncate(this.fileSize);
+      } catch (error) {
+        // Unpadded, the BLANK record ends the log for recovery: nothing may follow it.
+        throw this.fail(error, `padding to ${this.fileSize} bytes`);
+      }
       this.wrotePosition = this.fileSize;
     }
   }
 
   /** Reads up to `length` bytes of appended data starting at `position` within this segment. */
   read(position: number, length: number): Buffer {
-    if (this.pendingBytes > 0 && position + length > this.wrotePosition - this.pendingBytes) this.writePending();
+    if (this.pendingBytes > 0 && position + length > this.wrotePosition - this.pendingBytes) {
+      try {
+        this.writePending();
+      } catch {
+        // Recorded in `failure`; the reader gets what reached the page cache.
+      }
+    }
     const end = Math.min(this.wrotePosition, position + length);
     if (position >= end) return Buffer.alloc(0);
     const buffer = Buffer.allocUnsafe(end - position);
@@ -149,9 +214,13 @@ export class MappedFile {
     return true;
   }
 
-  /** One fdatasync; the wrote position captured before it becomes the flushed position. */
+  /**
+   * One fdatasync; the wrote position captured before it becomes the flushed position. Rejects
+   * with the failure once a write failed: nothing of this segment is confirmed any more.
+   */
   async flush(): Promise<number> {
     this.writePending();
+    this.throwIfFailed();
     const covered = this.wrotePosition;
     await this.file.datasync();
     // A truncation (recovery, power cut) may have cut the file meanwhile: never claim more than exists.

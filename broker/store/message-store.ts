@@ -16,7 +16,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerSettings } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../io/clock.js';
-import { FileLayer, writeFileAtomicSync, syncDirectory } from '../io/file-layer.js';
+import { FileLayer, writeFileAtomicSync, syncDirectory, type PowerCutEntry } from '../io/file-layer.js';
 import { BLANK_MAGIC_CODE, PutMessageStatus } from '../protocol/codes.js';
 import { CommitLog, validateMessage, type ReplicaWait } from './commit-log.js';
 import { ConsumeQueue, FILLER_ENTRY_SIZE } from './consume-queue.js';
@@ -443,12 +443,13 @@ export class DefaultMessageStore {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * The power cut of the fault model: stops every service at once, then cuts every store file back
-   * to what fdatasync covered, in one synchronous step. The broker SIGKILLs itself right after; in a
-   * test the directory is simply reopened by a fresh store (the lock allows it). Nothing of this
-   * store writes afterwards; pending puts are never answered.
+   * The power cut of the fault model: stops every service at once, then puts every store file back
+   * to what fdatasync covered (FileLayer.revertAllToDurableSync), in one synchronous step, and
+   * returns the per-file report. The broker SIGKILLs itself right after; in a test the directory is
+   * simply reopened by a fresh store (the lock allows it). Nothing of this store writes afterwards;
+   * pending puts are never answered.
    */
-  simulatePowerCutSync(): { path: string; lostBytes: number }[] {
+  simulatePowerCutSync(): PowerCutEntry[] {
     this.state = 'power-cut';
     this.commitLog.stopSync();
     this.flushConsumeQueueService.stopSync();
@@ -456,7 +457,7 @@ export class DefaultMessageStore {
     this.checkpoint.freeze();
     for (const queue of this.consumeQueueTable.values()) queue.freeze();
     this.lock.abandon();
-    return this.fileLayer.truncateAllToDurableSync();
+    return this.fileLayer.revertAllToDurableSync();
   }
 
   /** Final flush of the commit log, consume queues and checkpoint; persists offsets; removes `abort`; releases the lock. */

@@ -2,12 +2,17 @@
  * The put path through DefaultMessageStore on real files: append and read back; SYNC_FLUSH answers
  * only once an fdatasync covers the record; group commit shares fdatasyncs between concurrent puts;
  * FLUSH_DISK_TIMEOUT on a slow disk, answered once; flushDiskType flipped live both ways with
- * waiters pending; WAIT=false; the replica hook; refusals with remarks.
+ * waiters pending; WAIT=false; the replica hook; refusals with remarks; records of 1 and 4 MiB
+ * among small ones stay whole; a failed write is never answered PUT_OK, nor is anything after it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { BrokerSettings } from '../../broker/config/broker-config';
+import { FileLayer } from '../../broker/io/file-layer';
 import { PutMessageStatus } from '../../broker/protocol/codes';
-import { decodeMessageRecord } from '../../broker/protocol/message-record';
+import { RecordCheckStatus, checkMessageRecord, decodeMessageRecord } from '../../broker/protocol/message-record';
 import type { DefaultMessageStore } from '../../broker/store/message-store';
 import type { PutMessageResult } from '../../broker/store/types';
 import { message, openStore, sleep, tempDir, testSettings, waitFor } from '../support/store-fixtures';
@@ -227,4 +232,139 @@ test('commit-log - refusals name the rule', async (t) => {
   assert.match(tooManyProps.remark!, /32767/);
   assert.equal(store.maxPhyOffset(), 0, 'nothing refused was appended');
   assert.equal(store.topics.selectTopicConfig('a b'), undefined);
+});
+
+/** Every record reads back whole at its offset: CRC, PHYSICALOFFSET and body as put. */
+function assertRecordsIntact(store: DefaultMessageStore, records: { result: PutMessageResult; body: Buffer }[], when: string): void {
+  for (const [i, { result, body }] of records.entries()) {
+    const { wroteOffset, wroteBytes } = result.append!;
+    const raw = store.commitLog.getMessage(wroteOffset, wroteBytes);
+    assert.ok(raw, `${when}: record ${i} at ${wroteOffset} is not there`);
+    const check = checkMessageRecord(raw, 0, { checkCrc: true, maxRecordSize: wroteBytes, expectedPhysicalOffset: wroteOffset });
+    assert.equal(check.status, RecordCheckStatus.OK, `${when}: record ${i} at ${wroteOffset} (${wroteBytes} bytes)`);
+    assert.ok(decodeMessageRecord(raw).body.equals(body), `${when}: record ${i} body`);
+  }
+}
+
+test('commit-log - SYNC_FLUSH puts of 1 MiB and 4 MiB records never overwrite acknowledged ones', async (t) => {
+  const dir = tempDir(t);
+  const MiB = 1024 * 1024;
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', mappedFileSizeCommitLog: 16 * MiB });
+  const store = await openStore(dir, settings);
+  const acked: { result: PutMessageResult; body: Buffer }[] = [];
+  let fill = 0;
+  const put = async (size: number) => {
+    const body = Buffer.alloc(size, ++fill);
+    const result = await store.putMessage(message({ queueId: fill % 4, body }));
+    assert.equal(result.status, PutMessageStatus.PUT_OK, `put of ${size} bytes`);
+    acked.push({ result, body });
+    return result;
+  };
+  for (let i = 0; i < 40; i++) await put(30 * 1024); // 1.2 MiB of acknowledged records
+  await put(MiB);
+  assertRecordsIntact(store, acked, 'after a 1 MiB put');
+  await put(100);
+  await put(4 * MiB);
+  assertRecordsIntact(store, acked, 'after a 4 MiB put');
+  // Concurrent puts share one deferred run: small ones before, between and after the large ones.
+  for (const sizes of [[100, 2000, MiB, 300], [500, 4 * MiB, 700, MiB - 500, 64], [MiB + 1, 10, 10, 4 * MiB]]) {
+    await Promise.all(sizes.map(put));
+    assertRecordsIntact(store, acked, `after concurrent puts of ${sizes.join(', ')} bytes`);
+  }
+  assert.ok(store.commitLog.mappedFileQueue.segments().length > 1, 'the large records rolled the log');
+  assert.equal(store.flushedPhyOffset(), store.maxPhyOffset());
+  assertRecordsIntact(store, acked, 'after the flush');
+  await store.shutdown();
+
+  const reopened = await openStore(dir, settings);
+  assert.equal(reopened.recoveryReport().truncatedBytes, 0);
+  assertRecordsIntact(reopened, acked, 'after a clean reopen');
+  reopened.simulatePowerCutSync();
+  const recovered = await openStore(dir, settings);
+  t.after(() => recovered.shutdown());
+  assertRecordsIntact(recovered, acked, 'after a power cut and recovery');
+  assert.equal(recovered.maxPhyOffset(), acked.at(-1)!.result.append!.wroteOffset + acked.at(-1)!.result.append!.wroteBytes);
+});
+
+/** A FileLayer whose next commit-log write fails with EIO after half its bytes, when armed. */
+function faultyLayer(settings: BrokerSettings): { layer: FileLayer; failNextCommitLogWrite: () => void; failures: () => number } {
+  let armed = false;
+  let failures = 0;
+  const layer = new FileLayer({
+    slowDiskDelayMs: () => settings.slowDiskDelayMs,
+    writeFault: (filePath, _position, length) => {
+      if (!armed || !filePath.includes(`${path.sep}commitlog${path.sep}`)) return undefined;
+      armed = false;
+      failures++;
+      return Math.floor(length / 2);
+    },
+  });
+  return { layer, failNextCommitLogWrite: () => (armed = true), failures: () => failures };
+}
+
+test('commit-log - SYNC_FLUSH: a failed write answers no PUT_OK to the puts it covers nor to any later put, and recovery returns none of them', async (t) => {
+  const dir = tempDir(t);
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', mappedFileSizeCommitLog: 4 * 1024 * 1024 });
+  const faulty = faultyLayer(settings);
+  const store = await openStore(dir, settings, { fileLayer: faulty.layer });
+  const acked: { result: PutMessageResult; body: Buffer }[] = [];
+  const put = async (body: Buffer) => {
+    const result = await store.putMessage(message({ queueId: body[0]! % 4, body }));
+    if (result.status === PutMessageStatus.PUT_OK) acked.push({ result, body });
+    return result;
+  };
+  for (const result of await Promise.all(Array.from({ length: 10 }, (_, i) => put(Buffer.alloc(3000, i + 1))))) {
+    assert.equal(result.status, PutMessageStatus.PUT_OK);
+  }
+  const durableEnd = store.maxPhyOffset();
+
+  faulty.failNextCommitLogWrite();
+  const covered = await Promise.all(Array.from({ length: 8 }, (_, i) => put(Buffer.alloc(2000, 20 + i))));
+  assert.equal(faulty.failures(), 1, 'one pwrite carried the whole batch, and it failed');
+  for (const result of covered) assert.notEqual(result.status, PutMessageStatus.PUT_OK, 'a put whose bytes never reached the page cache');
+  // Later puts, small and large (a large one writes the deferred run at once): the log refuses them all.
+  const later = [await put(Buffer.alloc(100, 40)), ...(await Promise.all([put(Buffer.alloc(50, 41)), put(Buffer.alloc(1024 * 1024, 42))]))];
+  for (const result of later) assert.notEqual(result.status, PutMessageStatus.PUT_OK, 'nothing is acknowledged past the failed write');
+  assert.equal(store.maxPhyOffset(), durableEnd, 'the log ends where the failed write began');
+  assert.equal(fs.statSync(store.commitLog.mappedFileQueue.lastMappedFile()!.fileName).size, durableEnd, 'and so does the file');
+  await store.shutdown();
+
+  const reopened = await openStore(dir, settings);
+  t.after(() => reopened.shutdown());
+  assert.equal(reopened.maxPhyOffset(), durableEnd, 'recovery returns none of the refused records');
+  assertRecordsIntact(reopened, acked, 'after the restart');
+  assert.equal(acked.length, 10);
+  assert.equal((await reopened.putMessage(message())).status, PutMessageStatus.PUT_OK, 'a restart clears the failure');
+});
+
+test('commit-log - ASYNC_FLUSH: a failed write answers an error, the log refuses every later put, and a power cut keeps what was acknowledged', async (t) => {
+  const dir = tempDir(t);
+  const settings = testSettings({ flushIntervalCommitLog: 10, flushCommitLogThoroughInterval: 10 });
+  const faulty = faultyLayer(settings);
+  const store = await openStore(dir, settings, { fileLayer: faulty.layer });
+  const acked: { result: PutMessageResult; body: Buffer }[] = [];
+  for (let i = 0; i < 5; i++) {
+    const body = Buffer.alloc(1000, i + 1);
+    const result = await store.putMessage(message({ body }));
+    assert.equal(result.status, PutMessageStatus.PUT_OK);
+    acked.push({ result, body });
+  }
+  const end = store.maxPhyOffset();
+  assert.equal(await store.commitLog.flush(0), end);
+  faulty.failNextCommitLogWrite();
+  const failed = await store.putMessage(message({ body: Buffer.alloc(1000, 9) }));
+  assert.equal(failed.status, PutMessageStatus.UNKNOWN_ERROR);
+  assert.match(failed.remark!, /failed/);
+  for (let i = 0; i < 3; i++) {
+    const later = await store.putMessage(message({ body: Buffer.alloc(1000, 10 + i) }));
+    assert.notEqual(later.status, PutMessageStatus.PUT_OK, 'the log refuses until a restart recovers it');
+  }
+  assert.equal(store.maxPhyOffset(), end);
+  await sleep(50); // interval flushes run (and fail) meanwhile
+  store.simulatePowerCutSync();
+
+  const reopened = await openStore(dir, settings);
+  t.after(() => reopened.shutdown());
+  assert.equal(reopened.maxPhyOffset(), end, 'everything acknowledged and flushed, nothing past the failed write');
+  assertRecordsIntact(reopened, acked, 'after the power cut');
 });

@@ -2,12 +2,14 @@
  * Recovery on reopen, with the power cut of the fault model (every file cut back to its durable
  * watermark): a clean reopen keeps everything; under SYNC_FLUSH every PUT_OK message survives;
  * under ASYNC_FLUSH exactly the records past the durable watermark are gone; the consume queues
- * always match the commit log afterwards, and queue offsets continue where they stopped.
+ * always match the commit log afterwards, and queue offsets continue where they stopped; what
+ * recovery keeps it makes durable itself, so a power cut right after a restart loses none of it.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
+import { FileLayer, type StoreFile } from '../../broker/io/file-layer';
 import { PutMessageStatus } from '../../broker/protocol/codes';
 import type { PutMessageResult } from '../../broker/store/types';
 import { assertConsumeQueuesMatch, message, openStore, sleep, tempDir, testSettings } from '../support/store-fixtures';
@@ -113,7 +115,7 @@ test('recovery - a process crash (abort left behind) keeps the page cache and re
   for (let i = 0; i < 100; i++) await store.putMessage(message({ queueId: i % 4, body: Buffer.alloc(900, i) }));
   const max = store.maxPhyOffset();
   // SIGKILL keeps every write in the page cache: nothing is cut, only nothing is shut down.
-  store.fileLayer.truncateAllToDurableSync = () => [];
+  store.fileLayer.revertAllToDurableSync = () => [];
   store.simulatePowerCutSync();
   // Wipe the consume queues to force a full rebuild from the commit log.
   fs.rmSync(path.join(dir, 'consumequeue'), { recursive: true });
@@ -124,4 +126,86 @@ test('recovery - a process crash (abort left behind) keeps the page cache and re
   assert.equal(reopened.recoveryReport().abnormal, true);
   for (let queueId = 0; queueId < 4; queueId++) assert.equal(reopened.getMaxOffsetInQueue('TopicTest', queueId), 25);
   assertConsumeQueuesMatch(reopened);
+});
+
+/** A FileLayer that remembers which files an fdatasync of this process covered. */
+class SyncWitnessLayer extends FileLayer {
+  readonly synced = new Set<string>();
+
+  override open(filePath: string, options: { create: boolean }): StoreFile {
+    const file = super.open(filePath, options);
+    const synced = this.synced;
+    return {
+      ...file,
+      datasyncSync() {
+        file.datasyncSync();
+        synced.add(filePath);
+      },
+      async datasync() {
+        await file.datasync();
+        synced.add(filePath);
+      },
+    };
+  }
+}
+
+test('recovery - fdatasyncs what it keeps: a power cut right after a restart loses nothing recovery kept', async (t) => {
+  const dir = tempDir(t);
+  const settings = testSettings({ flushIntervalCommitLog: 3_600_000, flushCommitLogThoroughInterval: 3_600_000, flushIntervalConsumeQueue: 3_600_000 });
+  const store = await openStore(dir, settings);
+  const results: PutMessageResult[] = [];
+  for (let i = 0; i < 150; i++) results.push(await store.putMessage(message({ queueId: i % 4, body: Buffer.alloc(800, i) })));
+  const max = store.maxPhyOffset();
+  assert.ok(store.commitLog.mappedFileQueue.segments().length > 1);
+  assert.ok(store.unflushedBytes() > 0, 'ASYNC_FLUSH: the tail is only in the page cache');
+  // SIGKILL: the page cache keeps every write, but none of the tail is on disk yet.
+  store.fileLayer.revertAllToDurableSync = () => [];
+  store.simulatePowerCutSync();
+
+  const witness = new SyncWitnessLayer();
+  const restarted = await openStore(dir, settings, { fileLayer: witness });
+  assert.equal(restarted.maxPhyOffset(), max);
+  for (const [filePath, { size }] of witness.durableSizes()) {
+    if (size > 0) assert.ok(witness.synced.has(filePath), `recovery kept ${filePath} without an fdatasync`);
+  }
+  // The power cut comes right after the restart, before any flush of the new process.
+  const cut = restarted.simulatePowerCutSync();
+  assert.equal(cut.reduce((n, c) => n + c.lostBytes, 0), 0);
+
+  const reopened = await openStore(dir, settings);
+  t.after(() => reopened.shutdown());
+  assert.equal(reopened.maxPhyOffset(), max);
+  for (const [i, result] of results.entries()) assert.deepEqual(reopened.lookMessageByOffset(result.append!.wroteOffset)?.body, Buffer.alloc(800, i));
+  for (let queueId = 0; queueId < 4; queueId++) assert.ok(reopened.getMaxOffsetInQueue('TopicTest', queueId) >= 37);
+  assertConsumeQueuesMatch(reopened);
+});
+
+test('recovery - a failed consume-queue write leaves no hole: puts stay PUT_OK and the restart rebuilds every entry', async (t) => {
+  const dir = tempDir(t);
+  const settings = testSettings({ flushIntervalConsumeQueue: 10 });
+  let armed = false;
+  const layer = new FileLayer({
+    writeFault: (filePath) => (armed && filePath.includes(`${path.sep}consumequeue${path.sep}`) ? ((armed = false), 0) : undefined),
+  });
+  const store = await openStore(dir, settings, { fileLayer: layer });
+  const results: PutMessageResult[] = [];
+  const put = async (i: number) => {
+    results.push(await store.putMessage(message({ queueId: 0, body: Buffer.alloc(200, i) })));
+    await sleep(1); // the deferred consume-queue write runs in between
+  };
+  for (let i = 0; i < 20; i++) await put(i);
+  await sleep(40); // a consume-queue flush and checkpoint
+  armed = true;
+  for (let i = 20; i < 40; i++) await put(i);
+  await sleep(40); // more flush passes: none may vouch past the failed write
+  assert.ok(results.every((r) => r.status === PutMessageStatus.PUT_OK), 'the commit log took every message');
+  assert.equal(await store.commitLog.flush(0), store.maxPhyOffset());
+  store.simulatePowerCutSync();
+
+  const reopened = await openStore(dir, settings);
+  t.after(() => reopened.shutdown());
+  assert.equal(reopened.getMaxOffsetInQueue('TopicTest', 0), 40);
+  assertConsumeQueuesMatch(reopened);
+  const pulled = reopened.getMessage('TopicTest', 0, 0, 32);
+  assert.equal(pulled.records.length, 32);
 });
