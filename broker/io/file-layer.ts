@@ -167,7 +167,8 @@ export class FileLayer {
     for (const [p, t] of this.files) {
       const revertedBytes = coveredLength(t.saved, t.durable);
       const lostBytes = Math.max(0, t.size - t.durable);
-      if (revertedBytes > 0 || lostBytes > 0) {
+      // A closed file removed behind the layer's back has nothing left to cut.
+      if ((revertedBytes > 0 || lostBytes > 0) && (!t.closed || fs.existsSync(p))) {
         const fd = t.closed ? fs.openSync(p, 'r+') : t.fd;
         try {
           // Newest first, so where two epochs saved the same byte the oldest (durable) image wins.

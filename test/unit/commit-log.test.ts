@@ -368,3 +368,22 @@ test('commit-log - ASYNC_FLUSH: a failed write answers an error, the log refuses
   assert.equal(reopened.maxPhyOffset(), end, 'everything acknowledged and flushed, nothing past the failed write');
   assertRecordsIntact(reopened, acked, 'after the power cut');
 });
+
+test('commit-log - SYNC_FLUSH: when the write of a deferred run fails inside a large put, no put of the run is answered PUT_OK', async (t) => {
+  const dir = tempDir(t);
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', mappedFileSizeCommitLog: 4 * 1024 * 1024 });
+  const faulty = faultyLayer(settings);
+  const store = await openStore(dir, settings, { fileLayer: faulty.layer });
+  t.after(() => store.shutdown());
+  assert.equal((await store.putMessage(message({ body: Buffer.alloc(500, 1) }))).status, PutMessageStatus.PUT_OK);
+  const durableEnd = store.maxPhyOffset();
+  faulty.failNextCommitLogWrite();
+  // The 1 MiB put fills the deferred run past PENDING_WRITE_MAX_BYTES: the run is written in its append, and fails there.
+  const sizes = [100, 200, 1024 * 1024, 300];
+  const results = await Promise.all(sizes.map((size, i) => store.putMessage(message({ body: Buffer.alloc(size, 10 + i) }))));
+  assert.equal(faulty.failures(), 1);
+  assert.deepEqual(results.map((r) => r.status === PutMessageStatus.PUT_OK), [false, false, false, false]);
+  assert.equal(results[2]!.status, PutMessageStatus.UNKNOWN_ERROR, 'the put whose append hit the failure learns at once');
+  assert.equal(store.maxPhyOffset(), durableEnd);
+  assert.equal(store.flushedPhyOffset(), durableEnd);
+});
