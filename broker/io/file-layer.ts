@@ -155,7 +155,8 @@ export class FileLayer {
    * The power cut: every file is put back to what fdatasyncs of this process covered — the durable
    * bytes unsynced in-place writes replaced are written back, then the file is cut to its
    * watermark. Synchronous on purpose, so nothing else runs between the cut and the SIGKILL that
-   * follows it. Reports every file the layer knows, with its durable length.
+   * follows it. Reports every file the cut changed, with the length it kept (durableSizes() has
+   * every file's).
    *
    * Files written with writeFileAtomicSync need nothing here: that function returns only once the
    * new content and the rename are durable (temp file fdatasync'd, renamed, directory synced), and
@@ -182,7 +183,7 @@ export class FileLayer {
           if (t.closed) fs.closeSync(fd);
         }
       }
-      report.push({ path: p, durable: t.durable, lostBytes, revertedBytes });
+      if (revertedBytes > 0 || lostBytes > 0) report.push({ path: p, durable: t.durable, lostBytes, revertedBytes });
       t.size = t.durable;
       t.saved = [];
       t.inFlight.clear();
