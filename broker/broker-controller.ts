@@ -30,6 +30,7 @@ import { TransactionalMessageCheckService } from './transaction/transactional-me
 import { createEndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { createConsumerSendMsgBackProcessor, createSendMessageBeforePut } from './processors/consumer-send-msg-back-processor.js';
 import type { MessageInner, PutMessageResult } from './store/types.js';
+import { LabBugListSchema } from './lab-bugs.js';
 
 export const BrokerOptionsSchema = z.object({
   identity: BrokerIdentitySchema,
@@ -41,6 +42,8 @@ export const BrokerOptionsSchema = z.object({
     /** HAClient retry period; RocketMQ's is 5000 ms, tests shorten it */
     reconnectIntervalMs: z.number().int().min(10).max(60_000).optional(),
   }).optional(),
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts): a lab flag, never a setting */
+  labBugs: LabBugListSchema.optional(),
 });
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
@@ -92,6 +95,7 @@ export class BrokerController {
       storeHost: { ip: this.identity.brokerIP1, port: this.port },
       settings: () => this.settings,
       fileLayer: this.fileLayer,
+      labBugs: new Set(this.options.labBugs ?? []),
       events: {
         ...this.listeners,
         stored: (event) => {
@@ -110,6 +114,7 @@ export class BrokerController {
       },
       listeners: this.listeners,
       reconnectIntervalMs: this.options.ha?.reconnectIntervalMs,
+      labBugs: new Set(this.options.labBugs ?? []),
     });
     await this.replication.start();
     const send = createSendMessageProcessor({

@@ -5,6 +5,7 @@
 import type { BrokerSettings, BrokerSettingsPatch } from './config/broker-config.js';
 import type { SendStatus } from './protocol/codes.js';
 import type { HaEvent, HaStats } from './ha/ha-types.js';
+import type { LabBug } from './lab-bugs.js';
 
 export interface ClientsSnapshot {
   producers: Record<string, string[]>;
@@ -93,6 +94,8 @@ export interface TrafficConfig {
    * (1, 2, ...) and {producer} by producerId; absent = no KEYS.
    */
   keyPattern?: string;
+  /** deliberate bugs switched on in this runner (broker/lab-bugs.ts), validated at its start */
+  labBugs?: LabBug[];
 }
 
 export type TrafficToParent =
@@ -125,6 +128,8 @@ export interface ConsumerConfig {
   consumeFromWhere: 'CONSUME_FROM_LAST_OFFSET' | 'CONSUME_FROM_FIRST_OFFSET';
   persistConsumerOffsetIntervalMs: number;
   rebalanceIntervalMs: number;
+  /** deliberate bugs switched on in this consumer (broker/lab-bugs.ts), validated at its start */
+  labBugs?: LabBug[];
 }
 
 /** What a consumer saw of one message. */

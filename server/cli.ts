@@ -11,6 +11,7 @@ import path from 'node:path';
 import { ensureSetup } from './setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../broker/config/broker-config';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './drills/cli-usage';
+import { parseLabBugs, type LabBug } from '../broker/lab-bugs';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -47,6 +48,8 @@ interface ClusterOptions {
   dataDir: string;
   startSlave: boolean;
   patch: BrokerSettingsPatch;
+  /** ZL_LAB_BUGS: deliberate bugs (broker/lab-bugs.ts) in every process of the cluster */
+  labBugs: LabBug[];
 }
 
 const CLUSTER_USAGE = `usage: zeroloss cluster [options]
@@ -68,7 +71,13 @@ function parseClusterArgs(args: string[]): ClusterOptions {
     dataDir: process.env.ZL_DATA_DIR ?? 'data',
     startSlave: process.env.ZL_START_SLAVE !== '0',
     patch: {},
+    labBugs: [],
   };
+  try {
+    options.labBugs = parseLabBugs('ZL_LAB_BUGS', process.env.ZL_LAB_BUGS);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
   const port = (name: string, value: string | undefined) => {
     const n = Number(value);
     if (value === undefined || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} must be a port number from 0 to 65535, got ${value ?? 'nothing'}`);
@@ -121,7 +130,7 @@ async function cluster(args: string[]): Promise<void> {
   const { databaseUrl } = ensureSetup({ skipBuild: true, databaseUrl: ownDatabase });
   const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave });
+  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, labBugs: options.labBugs });
   const stop = async () => {
     await controlPlane.stop();
     await prisma.$disconnect();

@@ -25,6 +25,7 @@ import { SlaveNode } from './cluster/slave-node';
 import { ClientPortProxy } from './cluster/client-port-proxy';
 import { MessageTracker } from './live/message-tracker';
 import { CONSOLE_PRODUCER_GROUP, MessageConsole } from './messages/message-console';
+import { LAB_BUGS, labBugsOf, type LabBug } from '../broker/lab-bugs';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -37,6 +38,8 @@ export interface ControlPlaneOptions {
   clusterName?: string;
   /** start the slave broker (brokerId 1, HA through the fault proxy) with the master */
   startSlave?: boolean;
+  /** deliberate bugs every process this plane starts runs with (broker/lab-bugs.ts; ZL_LAB_BUGS): a lab flag, never a setting */
+  labBugs?: LabBug[];
 }
 
 export interface TrafficInput {
@@ -54,6 +57,8 @@ export interface TrafficInput {
 }
 
 const MARKERS_KEPT = 200;
+/** how long switching lab bugs waits for the slave to reconnect to a restarted master */
+const LAB_BUG_SLAVE_RECONNECT_WAIT_MS = 15_000;
 /** the producer group of the lab's own traffic runner */
 const BUILT_IN_PRODUCER_GROUP = 'zeroloss-producer';
 
@@ -106,6 +111,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private readonly serial = new SerialQueue();
   /** what the master process (broker-a/0 by identity) confirmed it runs */
   readonly masterSettings = new NodeSettingsRecord('broker-a/0');
+  /** deliberate bugs of the processes this plane starts (broker/lab-bugs.ts): ZL_LAB_BUGS, or a drill run's for its run */
+  private activeLabBugs: readonly LabBug[];
 
   get messages(): MessageTracker {
     return this.messageTracker;
@@ -118,6 +125,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     super();
     this.prisma = options.prisma;
     this.settings = new SettingsService(options.prisma);
+    this.activeLabBugs = options.labBugs ?? [];
     this.brokerPort = options.brokerPort ?? 10911;
     const cluster = options.clusterName ?? 'DefaultCluster';
     const storePath = path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster, 'master');
@@ -142,6 +150,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       record: (kind, message, marker) => void this.recordEvent(kind, 'slave', message, marker),
       stage: (batch) => this.emit('stage', batch),
       serial: this.serial,
+      labBugs: () => labBugsOf('slave', this.activeLabBugs),
     });
     this.namesrv = new NamesrvController({
       brokerRegistered: (addr, name, id, isNew) => {
@@ -217,6 +226,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
         ...(rejoin ? { haMasterAddress: rejoin.haMasterAddress } : {}),
       },
       settings: rejoin ? { ...this.settings.get(), brokerRole: 'SLAVE' as const } : this.settings.get(),
+      labBugs: labBugsOf(rejoin ? 'slave' : 'master', this.activeLabBugs),
       ...(rejoin?.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: rejoin.truncateCommitLogTo } } : {}),
     };
     this.masterSettings.spawned();
@@ -399,6 +409,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       retryTimesWhenSendAsyncFailed: this.settings.get().retryTimesWhenSendAsyncFailed,
       ...(input.viaClientProxy ? { brokerAddressMap: this.clientPort.addressMap() } : {}),
       ...(input.bodySeed !== undefined ? { bodySeed: input.bodySeed } : {}),
+      ...(labBugsOf('producer', this.activeLabBugs).length > 0 ? { labBugs: labBugsOf('producer', this.activeLabBugs) } : {}),
     };
     this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig) });
     await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}`, 'traffic');
@@ -414,6 +425,47 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     void this.recordEvent('fault.kill', 'traffic', 'SIGKILL sent to the traffic runner', 'fault');
     this.traffic.kill();
     return true;
+  }
+
+  // ---- lab bugs ----
+
+  /** The deliberate bugs (broker/lab-bugs.ts) the processes this plane starts run with. */
+  get labBugs(): readonly LabBug[] {
+    return this.activeLabBugs;
+  }
+
+  /**
+   * Switches the lab bugs of every process this plane starts from now on, and restarts each running
+   * broker node whose bugs change (a clean stop, then a start with the new options) so they apply at
+   * once; the producer and the consumers take theirs at their next start. Returns the nodes restarted.
+   */
+  async setLabBugs(bugs: readonly LabBug[]): Promise<string[]> {
+    const before = this.activeLabBugs;
+    this.activeLabBugs = [...bugs];
+    const changed = (process: 'master' | 'slave') => labBugsOf(process, before).join() !== labBugsOf(process, bugs).join();
+    const restarted: string[] = [];
+    const masterAs = this.slaveNode.rejoinOptions() ? 'slave' : 'master';
+    if (this.broker.running && changed(masterAs)) {
+      await this.stopBroker();
+      this.slaveNode.masterHa = undefined;
+      await this.startBroker();
+      restarted.push('broker-a master');
+      // A slave retries its HA connection every few seconds: wait (bounded) until it is back, so a
+      // SYNC_MASTER run does not start with its slave away.
+      const deadline = Date.now() + LAB_BUG_SLAVE_RECONNECT_WAIT_MS;
+      const slaveConnections = () => this.slaveNode.masterHa?.slaveConnections ?? 0;
+      while (this.slaveNode.running && !this.slaveNode.promotion && slaveConnections() === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+    }
+    if (this.slaveNode.running && changed('slave')) {
+      await this.slaveNode.stop();
+      await this.slaveNode.start();
+      restarted.push('broker-a slave');
+    }
+    const words = bugs.length === 0 ? 'no deliberate bug' : `deliberate bug(s) ${bugs.map((b) => `${b} (${LAB_BUGS[b].process})`).join(', ')}`;
+    await this.recordEvent('lab.bugs', 'broker', `lab: ${words}${restarted.length > 0 ? `; restarted ${restarted.join(', ')}` : ''}`, 'setting', { bugs, restarted });
+    return restarted;
   }
 
   // ---- topics ----
@@ -437,7 +489,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   // ---- consumers ----
 
   async startConsumers(input: FleetInput): Promise<void> {
-    await this.consumers.start(input);
+    await this.consumers.start({ ...input, labBugs: labBugsOf('consumer', this.activeLabBugs) });
   }
 
   async stopConsumers(): Promise<void> {

@@ -7,6 +7,7 @@ import http from 'node:http';
 import { ensureSetup } from './setup';
 import { PROJECT_ROOT } from './cluster/child-process';
 import { securityConfig } from './auth/security-config';
+import { parseLabBugs, type LabBug } from '../broker/lab-bugs';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
@@ -18,6 +19,15 @@ const dataDir = process.env.ZL_DATA_DIR ?? 'data';
 async function main(): Promise<void> {
   // Checked first: a bad security setting stops the start before anything is built or listens.
   const security = securityConfig(process.env, host);
+  // ZL_LAB_BUGS=a,b: deliberate bugs (broker/lab-bugs.ts) in every process the lab starts; an unknown name stops the start.
+  let labBugs: LabBug[];
+  try {
+    labBugs = parseLabBugs('ZL_LAB_BUGS', process.env.ZL_LAB_BUGS);
+  } catch (error) {
+    console.error(`[zeroloss] refused to start: ${(error as Error).message}`);
+    process.exit(2);
+  }
+  if (labBugs.length > 0) console.log(`[zeroloss] deliberate bugs switched on (ZL_LAB_BUGS): ${labBugs.join(', ')}`);
   const { databaseUrl } = ensureSetup();
   process.env.DATABASE_URL = databaseUrl;
   // Loaded after setup: the Prisma client is generated there on first run.
@@ -37,7 +47,7 @@ async function main(): Promise<void> {
 
   const prisma = createPrisma(databaseUrl);
   // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
-  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: process.env.ZL_START_SLAVE !== '0' });
+  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: process.env.ZL_START_SLAVE !== '0', labBugs });
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();

@@ -15,6 +15,7 @@ import { ZerolossError } from '../errors/errors.js';
 import { createUniqId } from './message-id.js';
 import { messageProperties2String } from '../protocol/message-record.js';
 import { MQClientInstance } from './mq-client-instance.js';
+import type { LabBug } from '../lab-bugs.js';
 
 /** A queue a producer can write to: the broker group's name, its master's address, the queue id. */
 export interface PublishQueue {
@@ -46,6 +47,8 @@ export interface ProducerOptions {
    * proxy in front of the broker's client port). Routes, heartbeats and everything else are unchanged.
    */
   brokerAddressMap?: Record<string, string>;
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts); only producer-ignores-status lives here */
+  labBugs?: readonly LabBug[];
 }
 
 export interface Message {
@@ -86,10 +89,13 @@ export class Producer {
   private readonly ownsInstance: boolean;
   private readonly seqByQueue = new Map<string, number>();
   private roundRobin = 0;
-  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
+  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
+  /** lab bug producer-ignores-status (broker/lab-bugs.ts) */
+  private readonly ignoresStatus: boolean;
 
   constructor(options: ProducerOptions) {
-    const { clientInstance, ...rest } = options;
+    const { clientInstance, labBugs, ...rest } = options;
+    this.ignoresStatus = labBugs?.includes('producer-ignores-status') ?? false;
     this.options = {
       writeQueueNums: 4,
       sendMsgTimeout: 3000,
@@ -226,7 +232,9 @@ export class Producer {
       }
       try {
         const response = await this.client.invoke(queue.brokerAddr, this.request(prepared, queue), remaining);
-        const sendStatus = responseCodeToSendStatus[response.code];
+        const told = responseCodeToSendStatus[response.code];
+        // Lab bug producer-ignores-status (broker/lab-bugs.ts): any SendStatus is taken for SEND_OK.
+        const sendStatus = told !== undefined && this.ignoresStatus ? 'SEND_OK' : told;
         if (sendStatus === undefined) {
           const retriable = retryableResponseCodes.has(response.code);
           throw new ZerolossError(retriable ? 'BROKER_RETRIABLE' : 'BROKER_ERROR',

@@ -20,6 +20,7 @@ import type { ConsumerData } from '../client-registry.js';
 import { allocateAveragely } from './allocate-message-queue.js';
 import { MQClientInstance, compareQueues, queueKey, type MessageQueue } from './mq-client-instance.js';
 import { ProcessQueue } from './process-queue.js';
+import type { LabBug } from '../lab-bugs.js';
 
 export const ConsumeStatus = { CONSUME_SUCCESS: 'CONSUME_SUCCESS', RECONSUME_LATER: 'RECONSUME_LATER' } as const;
 export type ConsumeStatus = (typeof ConsumeStatus)[keyof typeof ConsumeStatus];
@@ -67,6 +68,8 @@ export interface PushConsumerOptions {
   persistConsumerOffsetIntervalMs?: number;
   /** how long the broker may hold a pull (brokerSuspendMaxTimeMillis) */
   brokerSuspendMaxTimeMillis?: number;
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts); only consumer-ack-on-arrival lives here */
+  labBugs?: readonly LabBug[];
 }
 
 const PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION = 3000;
@@ -86,7 +89,9 @@ interface QueueState {
 export class PushConsumer {
   readonly instance: MQClientInstance;
   private readonly ownsInstance: boolean;
-  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events'>>;
+  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs'>>;
+  /** lab bug consumer-ack-on-arrival (broker/lab-bugs.ts) */
+  private readonly acksOnArrival: boolean;
   private readonly events: PushConsumerEvents;
   private readonly queues = new Map<string, QueueState>();
   private readonly retryTopic: string;
@@ -101,6 +106,7 @@ export class PushConsumer {
     this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr! });
     this.ownsInstance = !options.clientInstance;
     this.events = options.events ?? {};
+    this.acksOnArrival = options.labBugs?.includes('consumer-ack-on-arrival') ?? false;
     this.options = {
       subExpression: '*',
       ackMode: 'after-processing',
@@ -116,7 +122,7 @@ export class PushConsumer {
       consumerGroup: options.consumerGroup,
       topic: options.topic,
       listener: options.listener,
-      ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)),
+      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs')),
     } as PushConsumer['options'];
     this.retryTopic = RETRY_GROUP_TOPIC_PREFIX + options.consumerGroup;
   }
@@ -325,7 +331,8 @@ export class PushConsumer {
 
   private async consume(state: QueueState, message: ConsumedMessage): Promise<void> {
     this.events.delivered?.(message);
-    if (this.options.ackMode === 'before-processing') {
+    // Lab bug consumer-ack-on-arrival (broker/lab-bugs.ts): after-processing acks on arrival too.
+    if (this.options.ackMode === 'before-processing' || this.acksOnArrival) {
       // The anti-pattern: acknowledged on arrival, the work handed to the worker pool to run later.
       this.advance(state, message);
       void (async () => {

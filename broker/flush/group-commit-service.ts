@@ -48,6 +48,11 @@ export class GroupCommitService {
   private stopped = false;
   /** fdatasync rounds run by this service; a test and the bench compare it with the puts */
   commitRounds = 0;
+  /**
+   * Lab bug ack-before-fsync (broker/lab-bugs.ts), set only from the broker's lab flags: a put is
+   * queued for the next fdatasync as usual, but answered PUT_OK at once instead of after it.
+   */
+  labAckBeforeFsync = false;
 
   constructor(deps: GroupCommitDeps) {
     this.deps = deps;
@@ -62,12 +67,13 @@ export class GroupCommitService {
   waitForFlush(nextOffset: number): Promise<PutMessageStatus> {
     if (this.deps.flushedWhere() >= nextOffset) return Promise.resolve(PutMessageStatus.PUT_OK);
     if (this.stopped || this.waiters.length >= this.maxWaiters) return Promise.resolve(PutMessageStatus.FLUSH_DISK_TIMEOUT);
-    return new Promise<PutMessageStatus>((resolve) => {
+    const flushed = new Promise<PutMessageStatus>((resolve) => {
       const deadline = this.deps.clock.monotonicMs() + this.deps.syncFlushTimeoutMs();
       this.waiters.push({ nextOffset, deadline, resolve });
       this.scheduleCommit();
       void this.runWatchdog();
     });
+    return this.labAckBeforeFsync ? Promise.resolve(PutMessageStatus.PUT_OK) : flushed;
   }
 
   /**

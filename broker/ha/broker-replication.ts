@@ -24,6 +24,7 @@ import { newTopicConfig } from '../store/topic-config-manager.js';
 import { HAClient } from './ha-client.js';
 import { HAService } from './ha-service.js';
 import type { HaEvent, HaListeners, HaStats } from './ha-types.js';
+import type { LabBugSet } from '../lab-bugs.js';
 
 /** How often a slave records topics it learned from replicated records. */
 const TOPIC_SYNC_INTERVAL_MS = 1000;
@@ -45,6 +46,8 @@ export interface BrokerReplicationDeps {
   listeners?: HaListeners;
   clock?: Clock;
   reconnectIntervalMs?: number;
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
+  labBugs?: LabBugSet;
 }
 
 export class BrokerReplication {
@@ -76,7 +79,7 @@ export class BrokerReplication {
   }
 
   private async startService(): Promise<number> {
-    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, listeners: this.deps.listeners });
+    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, listeners: this.deps.listeners, labBugs: this.deps.labBugs });
     return this.haService.start(this.deps.identity.haListenPort, this.deps.identity.brokerIP1);
   }
 
@@ -93,6 +96,7 @@ export class BrokerReplication {
       masterAddress,
       reconnectIntervalMs: this.deps.reconnectIntervalMs,
       listeners: this.deps.listeners,
+      labBugs: this.deps.labBugs,
     });
     this.haClient.start();
     this.topicTimer = setInterval(() => this.syncTopicsFromConsumeQueues(), TOPIC_SYNC_INTERVAL_MS);

@@ -24,6 +24,7 @@ import type { DefaultMessageStore } from '../store/message-store.js';
 import { splitAddress } from '../remoting/remoting-client.js';
 import { HA_RECONNECT_INTERVAL_MS, HaProtocolError, TransferDecoder, encodeReport, type TransferFrame } from './ha-protocol.js';
 import type { HaConnectionState, HaDivergence, HaEventKind, HaListeners, HaStats } from './ha-types.js';
+import type { LabBugSet } from '../lab-bugs.js';
 
 /** Offset of PHYSICALOFFSET inside a record (rocketmq-facts.md §3.3). */
 const RECORD_PHYSICAL_OFFSET_AT = 28;
@@ -36,6 +37,8 @@ export interface HAClientDeps {
   masterAddress: string;
   reconnectIntervalMs?: number;
   listeners?: HaListeners;
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
+  labBugs?: LabBugSet;
 }
 
 export class HAClient {
@@ -146,13 +149,14 @@ export class HAClient {
       return;
     }
     try {
-      let appended = false;
+      let appendedBytes = 0;
       for (const frame of frames) {
         if (!this.processFrame(frame)) return;
-        if (frame.body.length > 0) appended = true;
+        appendedBytes += frame.body.length;
       }
-      if (appended) {
-        this.report(false);
+      if (appendedBytes > 0) {
+        // Lab bug slave-overreports-offset (broker/lab-bugs.ts): the batch just appended, counted twice.
+        this.report(false, this.deps.labBugs?.has('slave-overreports-offset') ? appendedBytes : 0);
         this.flushIfSync();
       }
     } catch (error) {
@@ -199,10 +203,11 @@ export class HAClient {
     return false;
   }
 
-  private report(force: boolean): void {
+  /** `overreportBytes` is 0 but under a lab bug: an ack beyond what this slave stored. */
+  private report(force: boolean, overreportBytes = 0): void {
     const socket = this.socket;
     if (!socket || socket.destroyed || !socket.writable) return;
-    const offset = this.deps.store.maxPhyOffset();
+    const offset = this.deps.store.maxPhyOffset() + overreportBytes;
     if (!force && offset <= this.lastReportedOffset) return;
     socket.write(encodeReport(offset));
     this.lastReportedOffset = offset;

@@ -23,6 +23,7 @@ import { GroupTransferService } from './group-transfer-service.js';
 import { HAConnection } from './ha-connection.js';
 import type { HaEvent, HaEventKind, HaListeners, HaStats } from './ha-types.js';
 import { ReplicationLagTracker } from './replication-lag.js';
+import type { LabBugSet } from '../lab-bugs.js';
 
 export const HA_MAX_SLAVE_CONNECTIONS = 8;
 /** How often heartbeats and housekeeping are looked at. */
@@ -33,6 +34,8 @@ export interface HAServiceDeps {
   settings: () => BrokerSettings;
   clock: Clock;
   listeners?: HaListeners;
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
+  labBugs?: LabBugSet;
 }
 
 export class HAService {
@@ -80,6 +83,8 @@ export class HAService {
   replicaWait(nextOffset: number): Promise<PutMessageStatus> {
     if (this.deps.settings().brokerRole !== 'SYNC_MASTER') return Promise.resolve(PutMessageStatus.PUT_OK);
     if (!this.isSlaveOK(nextOffset)) return Promise.resolve(PutMessageStatus.SLAVE_NOT_AVAILABLE);
+    // Lab bug sync-master-no-wait (broker/lab-bugs.ts): the answer does not wait for the slave's ack.
+    if (this.deps.labBugs?.has('sync-master-no-wait')) return Promise.resolve(PutMessageStatus.PUT_OK);
     return this.groupTransferService.waitForTransfer(nextOffset);
   }
 

@@ -27,6 +27,7 @@ import { delayLevelOf, handleScheduleMessage } from './schedule-message-service.
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { StoreLock } from './store-lock.js';
 import { TopicConfigManager } from './topic-config-manager.js';
+import { NO_LAB_BUGS, type LabBugSet } from '../lab-bugs.js';
 import {
   GetMessageStatus,
   type GetMessageResult,
@@ -55,6 +56,8 @@ export interface MessageStoreOptions {
   replicaWait?: ReplicaWait;
   /** called after each consume-queue append (wakes long-polling pulls) */
   onDispatched?: DispatchListener;
+  /** deliberate bugs switched on in this process (broker/lab-bugs.ts); none by default */
+  labBugs?: LabBugSet;
 }
 
 export interface RecoveryReport {
@@ -89,6 +92,7 @@ export class DefaultMessageStore {
   private lastDispatchedTimestamp = 0;
   private replicaVisibleOffset: (() => number) | undefined;
   private recovering = true;
+  private readonly labBugs: LabBugSet;
   private state: StoreState = 'running';
 
   private constructor(options: MessageStoreOptions, lock: StoreLock) {
@@ -98,6 +102,7 @@ export class DefaultMessageStore {
     this.clock = options.clock ?? systemClock;
     this.fileLayer = options.fileLayer ?? new FileLayer({ clock: this.clock, slowDiskDelayMs: () => options.settings().slowDiskDelayMs });
     this.onDispatched = options.onDispatched;
+    this.labBugs = options.labBugs ?? NO_LAB_BUGS;
     this.lock = lock;
     this.checkpoint = StoreCheckpoint.open(this.fileLayer, path.join(this.storePathRootDir, 'checkpoint'));
     this.commitLog = new CommitLog({
@@ -110,6 +115,7 @@ export class DefaultMessageStore {
       events: options.events,
       replicaWait: options.replicaWait,
     });
+    this.commitLog.groupCommitService.labAckBeforeFsync = this.labBugs.has('ack-before-fsync');
     const configDir = path.join(this.storePathRootDir, 'config');
     this.topics = TopicConfigManager.load(path.join(configDir, 'topics.json'), () => options.settings().defaultTopicQueueNums);
     this.consumerOffsets = ConsumerOffsetManager.load(path.join(configDir, 'consumerOffset.json'));
@@ -118,7 +124,8 @@ export class DefaultMessageStore {
     this.reput = new ReputMessageService(this.commitLog, (request) => this.dispatch(request), () => {
       const { brokerRole, flushDiskType } = options.settings();
       if (brokerRole === 'SLAVE' || this.recovering) return this.commitLog.maxOffset();
-      const flushed = flushDiskType === 'SYNC_FLUSH' ? this.commitLog.flushedWhere() : this.commitLog.maxOffset();
+      // Lab bug dispatch-before-flush (broker/lab-bugs.ts): SYNC_FLUSH records visible before their flush.
+      const flushed = flushDiskType === 'SYNC_FLUSH' && !this.labBugs.has('dispatch-before-flush') ? this.commitLog.flushedWhere() : this.commitLog.maxOffset();
       return Math.min(flushed, this.replicaVisibleOffset?.() ?? Infinity);
     });
     this.flushConsumeQueueService = new FlushConsumeQueueService({
@@ -186,7 +193,9 @@ export class DefaultMessageStore {
     const validEnd = this.commitLog.recover(abnormal, this.checkpoint.minTimestamp());
     for (const queue of this.consumeQueueTable.values()) queue.truncateDirtyLogicFiles(validEnd);
 
-    this.reput.reputFromOffset = this.redispatchStart(validEnd);
+    // Lab bug recovery-trusts-consume-queues (broker/lab-bugs.ts): after an unclean stop the consume
+    // queues on disk are taken for complete; nothing is re-dispatched from the checkpoint.
+    this.reput.reputFromOffset = abnormal && this.labBugs.has('recovery-trusts-consume-queues') ? validEnd : this.redispatchStart(validEnd);
     const redispatched = this.reput.doReput();
     for (const queue of this.consumeQueueTable.values()) {
       this.commitLog.setTopicQueueOffset(queue.topic, queue.queueId, queue.maxOffsetInQueue());

@@ -19,6 +19,7 @@ import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import { SupervisedChild, type ProcessStatus } from './child-process';
 import { FaultProxy, type Direction, type LinkFaults } from './fault-proxy';
+import type { LabBug } from '../../broker/lab-bugs';
 
 export type MasterRole = 'SYNC_MASTER' | 'ASYNC_MASTER';
 
@@ -52,6 +53,8 @@ export interface SlaveNodeDeps {
   stage?: (batch: Extract<BrokerToParent, { type: 'stage' }>) => void;
   /** settings changes and node starts, one at a time (the control plane's queue) */
   serial: SerialQueue;
+  /** deliberate bugs this node starts with (broker/lab-bugs.ts); read at each start */
+  labBugs?: () => LabBug[];
 }
 
 const EVENTS_KEPT = 20;
@@ -160,6 +163,7 @@ export class SlaveNode {
       },
       settings: { ...this.deps.settings(), brokerRole: 'SLAVE' as const },
       ...(options.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: options.truncateCommitLogTo } } : {}),
+      labBugs: this.deps.labBugs?.() ?? [],
     };
     this.role = 'SLAVE';
     this.settingsRecord.spawned();

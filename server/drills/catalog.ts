@@ -13,6 +13,8 @@ export type FaultStep =
   | { kind: 'kill-slave' }
   | { kind: 'blackhole-ha-link' }
   | { kind: 'slow-disk'; marginMs: number }
+  /** slowDiskDelayMs = syncFlushTimeout + marginMs for slowForMs, then the power cut while the disk is slow (the disk comes back healthy) */
+  | { kind: 'slow-disk-power-loss'; marginMs: number; slowForMs: number }
   /** the consumer the run's plan picks (seeded) */
   | { kind: 'kill-consumer' }
   | { kind: 'kill-producer' }
@@ -460,6 +462,70 @@ export const DRILLS: DrillSpec[] = [
     },
   },
 ];
+
+/**
+ * Variants that exist to catch deliberate bugs (broker/lab-bugs.ts) the drills above cannot see:
+ * their workload puts more between an answer and the disk, or between the master and the slave.
+ */
+DRILLS.push(
+  {
+    id: 'power-loss-slow-disk',
+    title: 'Power loss on a slow disk, consumers reading',
+    does: 'Consumers read while the producer sends; every fdatasync becomes slower than syncFlushTimeout for a few seconds, and the power fails while the disk is slow; the master restarts, the consumers read on.',
+    proves: 'SYNC_FLUSH answers SEND_OK only after an fdatasync and consumers see only flushed records, even on a disk slower than syncFlushTimeout: a power cut then loses no SEND_OK, and no consumer reads a record the cut takes back (it would skip the new records that reuse its queue offsets).',
+    fault: 'slowDiskDelayMs = syncFlushTimeout + 500 ms for 2.5 s, then power loss (truncate to the fdatasync\'d length, SIGKILL)',
+    recovery: 'the disk is healthy again (slowDiskDelayMs restored); restart the master',
+    timing: TIMING(10, 200, 0.3, 1),
+    relevantSettings: ['flushDiskType', 'syncFlushTimeout', 'sendMsgTimeout', 'slowDiskDelayMs', 'sendMode'],
+    needs: ['broker', 'power-loss', 'slow-disk', 'consumers', 'traffic-runner'],
+    workload: WORKLOAD,
+    inject: { kind: 'slow-disk-power-loss', marginMs: 500, slowForMs: 2500 },
+    recover: { kind: 'restart-master' },
+    contrast: {
+      teaches: 'On a slow disk SYNC_FLUSH answers FLUSH_DISK_TIMEOUT for what is not yet durable, so the cut takes only messages the producer was told were not confirmed; ASYNC_FLUSH answers SEND_OK from the page cache and the cut takes seconds of them.',
+      measure: 'lost',
+      safe: { label: 'SYNC_FLUSH, syncFlushTimeout 800 ms < sendMsgTimeout 3000 ms', broker: { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_FLUSH', broker: { flushDiskType: 'ASYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 }, traffic: { sendMode: 'sync' } },
+    },
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      if (s.broker.flushDiskType === 'SYNC_FLUSH') {
+        const producerFirst = s.broker.sendMsgTimeout <= s.broker.syncFlushTimeout;
+        const told = producerFirst ? `TIMEOUT (sendMsgTimeout ${s.broker.sendMsgTimeout} ms runs out before syncFlushTimeout ${s.broker.syncFlushTimeout} ms)` : `FLUSH_DISK_TIMEOUT after syncFlushTimeout ${s.broker.syncFlushTimeout} ms`;
+        return prediction(
+          `SYNC_FLUSH + slow disk + power loss: while the disk is slow sends answer ${told}; those not flushed by the cut may be lost. Every SEND_OK was fdatasync'd first and consumers saw only flushed records, so no SEND_OK message is lost.${u.note}`,
+          { mayLose: ['FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: [producerFirst ? 'TIMEOUT' : 'FLUSH_DISK_TIMEOUT'] },
+        );
+      }
+      return prediction(
+        `ASYNC_FLUSH + slow disk + power loss: SEND_OK is answered from the page cache while the slow disk falls behind, so the cut loses the SEND_OK messages of the slow period and the unflushed window; consumers that read them then skip the new messages that reuse their queue offsets.${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
+      );
+    },
+  },
+  {
+    id: 'master-disk-loss-slow-downlink',
+    title: 'Master disk loss, slave behind a slow downlink',
+    does: 'As master-disk-loss, but the replication link is slow one way only: the master\'s bytes take 40 ms (+ up to 10 ms) to reach the slave, its acks come straight back. SIGKILLs the master, deletes its store, promotes the slave.',
+    proves: 'SYNC_MASTER answers SEND_OK only for what the slave acked having stored: a slave that acks ahead of its store is caught when the master is lost, because on this link the acked-but-missing bytes are still on their way.',
+    fault: 'SIGKILL the master and delete its store directory',
+    recovery: 'promote the slave (it serves the group from its copy); the old master is not restarted',
+    timing: TIMING(12, 200, 0.4, 1),
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'sendMode'],
+    needs: ['broker', 'slave', 'promotion', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
+    inject: { kind: 'master-disk-loss' },
+    recover: { kind: 'promote-slave' },
+    contrast: {
+      teaches: 'SYNC_MASTER waits for the slave\'s ack, so losing the master loses nothing acknowledged; ASYNC_MASTER answers at once and loses the 40 ms of bytes on the way to the slave.',
+      measure: 'lost',
+      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+    },
+    haLink: { latencyMs: 40, jitterMs: 10, bandwidthBytesPerSec: 1024 * 1024, direction: 'downstream', label: 'a slave behind a slow downlink: master → slave 40 ms + up to 10 ms at 1 MiB/s, acks back at once' },
+    predict: (s) => drillSpec('master-disk-loss').predict(s),
+  },
+);
 
 const byId = new Map(DRILLS.map((d) => [d.id, d]));
 

@@ -3,6 +3,7 @@
  * (server/cli.ts) includes them in its one-page usage. No side effects: importing this runs nothing.
  */
 import { DRILL_IDS } from './types';
+import { LAB_BUG_NAMES } from '../../broker/lab-bugs';
 
 export const DRILL_USAGE_LINE = 'zeroloss drill --scenario <name> [options]   (or: npm run drill -- <name> [options])';
 
@@ -21,6 +22,9 @@ export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.
                            consumer is killed, the flap bursts, message bodies, transaction decisions);
                            the same seed and settings give the same plan. Default: a fresh seed, printed
   --set key=value          any broker setting for the run (repeatable), e.g. --set syncFlushTimeout=1000
+  --lab-bug NAME           run with one deliberate bug switched on in the nodes or runners it lives in, for
+                           this run only, judged like any other run: ${LAB_BUG_NAMES.join(', ')}
+                           (ZL_LAB_BUGS=a,b switches bugs on for the whole headless cluster)
   --no-slave               do not start the slave broker (drills that need one cannot run)
   --keep-data              keep the temp data directory
   --json                   print one JSON object instead of the report: scenario, seed, config, sent,

@@ -12,6 +12,7 @@ import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './cli-usage';
+import { LAB_BUGS, parseLabBugs, type LabBug } from '../../broker/lab-bugs';
 
 const USAGE = `usage: ${DRILL_USAGE_LINE}
 
@@ -60,6 +61,9 @@ export function parseArgs(argv: string[]): CliOptions {
         if (raw.drillId !== undefined) throw new UsageError(`one drill at a time (got ${String(raw.drillId)} and ${argv[i + 1]})`);
         raw.drillId = value(i, arg); i++; break;
       case '--seed': raw.seed = int(value(i, arg), arg); i++; break;
+      case '--lab-bug':
+        if (raw.labBug !== undefined) throw new UsageError(`--lab-bug: one deliberate bug per run (got ${String(raw.labBug)} and ${argv[i + 1]})`);
+        raw.labBug = value(i, arg); i++; break;
       case '--flush-disk-type': patch.flushDiskType = value(i, arg); i++; break;
       case '--broker-role': patch.brokerRole = value(i, arg); i++; break;
       case '--set': {
@@ -99,12 +103,22 @@ export function parseArgs(argv: string[]): CliOptions {
   return { input: input.data, patch: settings.data, json, slave, keepData };
 }
 
+/** ZL_LAB_BUGS=a,b: deliberate bugs for the whole headless cluster; an unknown name is a usage error. */
+export function labBugsFromEnv(value: string | undefined): LabBug[] {
+  try {
+    return parseLabBugs('ZL_LAB_BUGS', value);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+}
+
 function report(run: DrillRunDetail): string {
   const s = run.summary;
   const lines = [
     `drill      ${run.drillId} (${run.title}), run ${run.runId}, seed ${run.input.seed ?? '-'}`,
     `settings   ${run.settings.broker.flushDiskType}, ${run.settings.broker.brokerRole}, ${run.settings.traffic.sendMode} sends, ${run.settings.traffic.ackMode}${run.settings.traffic.idempotent ? ', idempotent' : ''}, ${run.settings.traffic.rate} msg/s for ${run.settings.traffic.durationSec} s`,
     `predicted  ${run.prediction?.text ?? '-'}`,
+    ...(run.input.labBug ? [`lab bug    ${run.input.labBug}: ${LAB_BUGS[run.input.labBug].breaks} (deliberate, for this run only)`] : []),
   ];
   if (s) {
     const pad = (x: string | number, n = 22) => String(x).padEnd(n);
@@ -128,6 +142,7 @@ function report(run: DrillRunDetail): string {
 
 async function main(): Promise<number> {
   let options: CliOptions;
+  let labBugs: LabBug[];
   try {
     const argv = process.argv.slice(2);
     if (argv.includes('-h') || argv.includes('--help')) {
@@ -135,6 +150,7 @@ async function main(): Promise<number> {
       return 0;
     }
     options = parseArgs(argv);
+    labBugs = labBugsFromEnv(process.env.ZL_LAB_BUGS);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n\n${USAGE}`);
@@ -153,7 +169,7 @@ async function main(): Promise<number> {
   }
   const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([import('../db/prisma'), import('../control-plane'), import('./drill-runner')]);
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave });
+  const controlPlane = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave, labBugs });
   let code = 1;
   try {
     log(`[drill] starting a cluster in ${dataDir} ...`);

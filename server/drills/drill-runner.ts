@@ -19,9 +19,10 @@ import { DrillRecorder } from './recorder';
 import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
 import { settingInfo, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
+import { LAB_BUGS, LAB_BUG_NAMES } from '../../broker/lab-bugs';
 import type {
   CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRerunInput, DrillRunDetail,
-  DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LedgerCounts, Verdict,
+  DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LabBugView, LedgerCounts, Verdict,
 } from './types';
 
 export class DrillBusyError extends Error {}
@@ -186,6 +187,7 @@ export class DrillRunner {
         runnable: !spec.waitingFor && missing.length === 0 && !this.current,
         ...(waitingFor ? { waitingFor } : {}),
         prediction: spec.predict(this.settingsFor(spec, {})),
+        labBugs: labBugViews(spec.id),
       };
     });
   }
@@ -251,6 +253,7 @@ export class DrillRunner {
       runId: run.runId, drillId: run.spec.id, title: run.spec.title, phase: run.phase, progress: this.progress(run, now), message: run.message,
       startedAt: run.startedAt, elapsedMs: now - run.startedAt, settings: run.settings, prediction: run.prediction, counts: this.counts(run, now),
       cancelRequested: run.cancelRequested, seed: run.plan.seed, ...(run.input.rerunOf ? { rerunOf: run.input.rerunOf } : {}),
+      ...(run.input.labBug ? { labBug: run.input.labBug } : {}),
     };
   }
 
@@ -356,7 +359,10 @@ export class DrillRunner {
       await this.verifyNodes(run, 'before judging', signal, KEYS_A_FAULT_CHANGES);
       this.setPhase(run, 'judging', 'comparing what producers were told with what consumers applied');
       const { summary, anomalies } = run.ledger.summarize();
-      const { verdict, reason } = judge(summary, run.prediction);
+      const judged = judge(summary, run.prediction);
+      // Judged exactly like any other run; the verdict only names the bug it ran with.
+      const { verdict } = judged;
+      const reason = run.input.labBug ? `with deliberate bug ${run.input.labBug}: ${judged.reason}` : judged.reason;
       run.verdict = verdict;
       this.event(run, 'verdict', `${verdict}: ${reason}`, { verdict, lostAcked: summary.lostAcked, lostTotal: summary.lostTotal });
       this.setPhase(run, 'done', `${verdict}: ${reason}`);
@@ -397,6 +403,7 @@ export class DrillRunner {
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'starting the master', signal);
     }
     await this.applyBrokerPatch(run, signal);
+    await this.applyLabBug(run, signal);
     // The plan's link shapes (a cross-zone HA link for the replication drills), before any traffic.
     await shapeLinks(this.stepHost(run), run);
     await this.verifyNodes(run, 'before traffic', signal);
@@ -435,6 +442,22 @@ export class DrillRunner {
     run.undo.set('settings', async () => { await bounded(cp.updateSettings(previous), 10_000, 'restoring the settings the drill changed'); });
     await bounded(cp.updateSettings(patch), 10_000, 'applying the drill\'s settings', signal);
     this.event(run, 'setting', `for this run: ${keys.map((k) => `${k} ${String(patch[k])}`).join(', ')} (restored afterwards)`, { patch, previous });
+  }
+
+  /**
+   * Switches the run's deliberate bug on (broker/lab-bugs.ts) for this run only: the control plane
+   * restarts the broker node it lives in, the runners take it at their start. Undone with the run's
+   * other undo steps (also after a failure or a cancel), restarting that node without it.
+   */
+  private async applyLabBug(run: Run, signal: AbortSignal): Promise<void> {
+    const bug = run.input.labBug;
+    const cp = this.controlPlane;
+    if (!bug || cp.labBugs.includes(bug)) return;
+    const previous = [...cp.labBugs];
+    run.message = `switching on deliberate bug ${bug}`;
+    run.undo.set('lab-bug', async () => { await bounded(cp.setLabBugs(previous), RESTART_TIMEOUT_MS, `switching deliberate bug ${bug} off`); });
+    const restarted = await bounded(cp.setLabBugs([...previous, bug]), RESTART_TIMEOUT_MS, `switching deliberate bug ${bug} on`, signal);
+    this.event(run, 'setting', `deliberate bug ${bug} on for this run (${LAB_BUGS[bug].process}: ${LAB_BUGS[bug].breaks})${restarted.length > 0 ? `; restarted ${restarted.join(', ')}` : ''}; off again afterwards`, { labBug: bug, restarted });
   }
 
   private async startConsumers(run: Run, signal: AbortSignal): Promise<void> {
@@ -531,6 +554,8 @@ export class DrillRunner {
       drillId: original.drillId, durationSec: t.durationSec, rate: t.rate, consumers: t.consumers,
       sendMode: input.sendMode ?? t.sendMode, ackMode: input.ackMode ?? t.ackMode, idempotent: input.idempotent ?? t.idempotent,
       seed: original.input.seed, broker, rerunOf: original.runId,
+      // A run with a deliberate bug is re-run with it: the comparison is of settings, not of bugs.
+      ...(original.input.labBug ? { labBug: original.input.labBug } : {}),
     });
   }
 
@@ -597,6 +622,12 @@ export class DrillRunner {
     }
     run.expectExit.clear();
   }
+}
+
+/** Every deliberate bug a run may switch on, those this drill catches first (the Drills page's select). */
+function labBugViews(drillId: DrillId): LabBugView[] {
+  const views = LAB_BUG_NAMES.map((name): LabBugView => ({ name, process: LAB_BUGS[name].process, breaks: LAB_BUGS[name].breaks, caughtBy: LAB_BUGS[name].caughtBy }));
+  return [...views.filter((v) => v.caughtBy === drillId), ...views.filter((v) => v.caughtBy !== drillId)];
 }
 
 const runners = new WeakMap<ControlPlane, DrillRunner>();

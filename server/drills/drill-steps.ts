@@ -89,7 +89,7 @@ export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
   if (!shape || !cp.slaveNode.running) return;
   const proxy = cp.slaveNode.proxy;
   const previous = proxy.getFaults();
-  proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
+  proxy.setFaults(shape.direction ?? 'both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
   run.undo.set('ha-link-shape', async () => {
     proxy.setFaults('upstream', { latencyMs: previous.upstream.latencyMs, jitterMs: previous.upstream.jitterMs, bandwidthBytesPerSec: previous.upstream.bandwidthBytesPerSec });
     proxy.setFaults('downstream', { latencyMs: previous.downstream.latencyMs, jitterMs: previous.downstream.jitterMs, bandwidthBytesPerSec: previous.downstream.bandwidthBytesPerSec });
@@ -141,6 +141,16 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       const delayMs = Math.min(60_000, cp.settings.get().syncFlushTimeout + step.marginMs);
       await bounded(cp.updateSettings({ slowDiskDelayMs: delayMs }), 10_000, 'setting slowDiskDelayMs', signal);
       run.undo.set('disk', async () => { await bounded(cp.updateSettings({ slowDiskDelayMs: previous }), 10_000, 'restoring slowDiskDelayMs'); });
+      return;
+    }
+    case 'slow-disk-power-loss': {
+      await injectFault(host, run, { kind: 'slow-disk', marginMs: step.marginMs }, signal);
+      host.event('note', `every fdatasync is slower than syncFlushTimeout now; the power fails in ${step.slowForMs} ms`);
+      await sleep(step.slowForMs, signal);
+      await injectFault(host, run, { kind: 'power-loss' }, signal);
+      // The power comes back with a healthy disk: the master restarts without the delay.
+      await run.undo.get('disk')?.();
+      run.undo.delete('disk');
       return;
     }
     case 'kill-consumer': {

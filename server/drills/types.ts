@@ -8,6 +8,7 @@ import { z } from 'zod';
 import type { SendMode, AckMode } from '../../broker/ipc';
 import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
+import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
 
 // ---- identities ----
 
@@ -22,6 +23,8 @@ export const DRILL_IDS = [
   'producer-crash',
   'producer-network-flap',
   'transaction-crash',
+  'power-loss-slow-disk',
+  'master-disk-loss-slow-downlink',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
@@ -157,6 +160,11 @@ export interface LinkShape {
   jitterMs: number;
   /** bytes per second each way; 0 = unlimited */
   bandwidthBytesPerSec: number;
+  /**
+   * which way the shape applies: both (default), or one way only, named as the fault proxy names it
+   * (upstream = client → target, e.g. slave → master; downstream = target → client, master → slave)
+   */
+  direction?: 'both' | 'upstream' | 'downstream';
   /** in words, for the plan and the timeline: "a cross-zone slave: 5 ms ± 3 ms, 2 MiB/s" */
   label: string;
 }
@@ -199,6 +207,18 @@ export interface DrillSpecView extends DrillDescription {
   waitingFor?: string;
   /** the prediction for the CURRENT settings (and the default traffic of the drill) */
   prediction: DrillPrediction;
+  /** the deliberate bugs a run may switch on (broker/lab-bugs.ts), those this drill catches first */
+  labBugs: LabBugView[];
+}
+
+/** One deliberate bug as the Drills page offers it. */
+export interface LabBugView {
+  name: LabBug;
+  process: LabBugProcess;
+  /** one line: what it does wrong */
+  breaks: string;
+  /** the drill that catches it (its safe configuration judges a run with it FAIL) */
+  caughtBy: string;
 }
 
 // ---- the ledger ----
@@ -302,6 +322,8 @@ export interface DrillStatus {
   seed: number;
   /** the run this one re-runs, if it is a re-run */
   rerunOf?: string;
+  /** the deliberate bug this run runs with (broker/lab-bugs.ts), if any */
+  labBug?: LabBug;
 }
 
 // ---- recorded runs ----
@@ -401,6 +423,11 @@ export const DrillRunInputSchema = z.object({
   broker: BrokerSettingsPatchSchema.optional(),
   /** the run this one re-runs (same drill, seed and timing, other settings) */
   rerunOf: z.string().regex(/^[a-z0-9]{6,40}$/, 'rerunOf must be a run id').optional(),
+  /**
+   * a deliberate bug (broker/lab-bugs.ts) the affected nodes and runners run with for this run only;
+   * the run is judged like any other, and its record and verdict name the bug
+   */
+  labBug: labBugSchema('labBug').optional(),
 }).strict();
 export type DrillRunInput = z.infer<typeof DrillRunInputSchema>;
 

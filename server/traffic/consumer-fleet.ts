@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { SupervisedChild, type ProcessStatus } from '../cluster/child-process';
 import type { AckMode, ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc';
+import type { LabBug } from '../../broker/lab-bugs';
 
 export interface FleetInput {
   count: number;
@@ -19,6 +20,8 @@ export interface FleetInput {
   /** a drill's consumers persist offsets and rebalance faster than the defaults (5000 ms) */
   persistConsumerOffsetIntervalMs?: number;
   rebalanceIntervalMs?: number;
+  /** deliberate bugs the consumers start with (broker/lab-bugs.ts) */
+  labBugs?: LabBug[];
 }
 
 export interface ConsumerView extends ProcessStatus {
@@ -68,6 +71,7 @@ export class ConsumerFleet {
         consumeFromWhere: input.consumeFromWhere ?? 'CONSUME_FROM_LAST_OFFSET',
         persistConsumerOffsetIntervalMs: input.persistConsumerOffsetIntervalMs ?? 5000,
         rebalanceIntervalMs: input.rebalanceIntervalMs ?? 5000,
+        ...(input.labBugs && input.labBugs.length > 0 ? { labBugs: input.labBugs } : {}),
       };
       const member: Member = { clientId, config, queues: [], child: undefined as never };
       member.child = new SupervisedChild<ParentToConsumer, ConsumerToParent>(`consumer ${i + 1}`, 'server/traffic/consumer-main.ts', {

@@ -9,6 +9,7 @@ import { MQClientInstance } from '../../broker/client/mq-client-instance.js';
 import { DedupeStore } from '../../broker/client/dedupe-store.js';
 import { MessageProperty } from '../../broker/protocol/codes.js';
 import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc.js';
+import { parseLabBugs } from '../../broker/lab-bugs.js';
 
 const send = (message: ConsumerToParent) => {
   if (process.send && process.connected) process.send(message);
@@ -62,6 +63,7 @@ async function main(): Promise<void> {
     maxReconsumeTimes: config.maxReconsumeTimes,
     persistConsumerOffsetIntervalMs: config.persistConsumerOffsetIntervalMs,
     rebalanceIntervalMs: config.rebalanceIntervalMs,
+    labBugs: parseLabBugs('labBugs', config.labBugs),
     events: {
       delivered: (m) => report('delivered', m),
       rebalanced: (queues) => send({ type: 'rebalanced', queues: queues.map((q) => `${q.topic}@${q.brokerName}@${q.queueId}`) }),

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { Producer, type SendResult } from '../../broker/client/producer.js';
 import type { ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../../broker/ipc.js';
 import { seededBytes } from '../drills/drill-plan.js';
+import { parseLabBugs } from '../../broker/lab-bugs.js';
 
 /** Sends in flight at once; past this the runner falls behind its rate rather than queueing without bound. */
 const MAX_IN_FLIGHT = 512;
@@ -24,6 +25,7 @@ function main(): void {
     ...(config.sendMsgTimeout !== undefined ? { sendMsgTimeout: config.sendMsgTimeout } : {}),
     ...(config.retryTimesWhenSendFailed !== undefined ? { retryTimesWhenSendFailed: config.retryTimesWhenSendFailed } : {}),
     ...(config.retryTimesWhenSendAsyncFailed !== undefined ? { retryTimesWhenSendAsyncFailed: config.retryTimesWhenSendAsyncFailed } : {}),
+    labBugs: parseLabBugs('labBugs', config.labBugs),
   });
   const body = config.bodySeed === undefined ? randomBytes(Math.max(0, config.bodySize)) : seededBytes(config.bodySeed, Math.max(0, config.bodySize));
   let outcomes: SendOutcome[] = [];

@@ -16,7 +16,7 @@ export interface CurrentSettings {
   traffic: { sendMode: string; ackMode: string; idempotent: boolean };
 }
 
-type Field = 'rate' | 'durationSec' | 'consumers' | 'seed' | 'sendMode' | 'ackMode' | 'idempotent';
+type Field = 'rate' | 'durationSec' | 'consumers' | 'seed' | 'sendMode' | 'ackMode' | 'idempotent' | 'labBug';
 
 const NUMBER_RULES: Record<'rate' | 'durationSec' | 'consumers' | 'seed', { min: number; max: number; unit: string }> = {
   rate: { min: 1, max: 2000, unit: 'msg/s' },
@@ -62,7 +62,7 @@ export function DrillCard({
 }) {
   const uid = useId();
   const titleId = `${uid}-title`;
-  const [values, setValues] = useState<Record<Field, string>>({ rate: '', durationSec: '', consumers: '', seed: '', sendMode: '', ackMode: '', idempotent: '' });
+  const [values, setValues] = useState<Record<Field, string>>({ rate: '', durationSec: '', consumers: '', seed: '', sendMode: '', ackMode: '', idempotent: '', labBug: '' });
   const [confirming, setConfirming] = useState(false);
   const can = useCan('drill');
 
@@ -74,6 +74,7 @@ export function DrillCard({
   const invalid = Object.keys(errors).length > 0;
 
   const missing = spec.capabilities.filter((c) => !c.available);
+  const chosenBug = spec.labBugs.find((b) => b.name === values.labBug);
   const disabledReason = !can.allowed
     ? can.reason ?? 'your role may not run drills'
     : otherRunning
@@ -93,6 +94,7 @@ export function DrillCard({
     if (values.sendMode) out.sendMode = values.sendMode as DrillRunInput['sendMode'];
     if (values.ackMode) out.ackMode = values.ackMode as DrillRunInput['ackMode'];
     if (values.idempotent) out.idempotent = values.idempotent === 'yes';
+    if (values.labBug) out.labBug = values.labBug as DrillRunInput['labBug'];
     return out;
   };
 
@@ -257,6 +259,23 @@ export function DrillCard({
             )}
           </div>
         </details>
+        <label className="text-xs" htmlFor={`${uid}-labBug`}>
+          run with a deliberate bug (lab only: what would it cost?)
+          <select data-testid={`drill-lab-bug-${spec.id}`} {...fieldProps('labBug')}>
+            <option value="">no bug</option>
+            {spec.labBugs.map((bug) => (
+              <option key={bug.name} value={bug.name}>
+                {bug.name} ({bug.process}){bug.caughtBy === spec.id ? ': caught here' : ''}
+              </option>
+            ))}
+          </select>
+        </label>
+        {chosenBug ? (
+          <p data-testid={`drill-lab-bug-note-${spec.id}`} className="text-xs text-amber-800 dark:text-amber-300">
+            {chosenBug.name}: {chosenBug.breaks}. On for this run only, in the {chosenBug.process} (restarted with it, and without it afterwards); judged like any other run.
+            {chosenBug.caughtBy === spec.id ? '' : ` The drill that catches it is ${chosenBug.caughtBy}.`}
+          </p>
+        ) : null}
         {serverError ? (
           <p role="alert" className="text-xs text-red-700 dark:text-red-300">
             {serverError}
@@ -285,7 +304,7 @@ export function DrillCard({
       <ConfirmDialog
         open={confirming}
         title={`Run “${spec.title}”?`}
-        confirmLabel={spec.id === 'power-loss' ? 'Cut the power' : 'Destroy the disk'}
+        confirmLabel={spec.id.startsWith('power-loss') ? 'Cut the power' : 'Destroy the disk'}
         confirmText={targetName}
         onCancel={() => setConfirming(false)}
         onConfirm={() => {

@@ -130,12 +130,12 @@ export function DrillsPage() {
   };
   const brokerWords = state?.broker.address ?? (state?.broker.port ? `port ${state.broker.port}` : 'the master broker');
   const targetOf = (drillId: string): string => {
-    if (drillId === 'power-loss') {
+    if (drillId.startsWith('power-loss')) {
       return `This cuts the power of the master broker at ${brokerWords}: every commit-log and consume-queue file in ${
         state?.broker.storePath ?? 'its store'
       } is truncated to its last fdatasync'd length, then the process is SIGKILLed. Under ASYNC_FLUSH acknowledged messages are lost for good.`;
     }
-    if (drillId === 'master-disk-loss') {
+    if (drillId.startsWith('master-disk-loss')) {
       const slave = state?.replication?.slave;
       return `This SIGKILLs the master broker at ${brokerWords} and deletes its store directory ${state?.broker.storePath ?? ''}, then promotes the slave${
         slave?.address ? ` at ${slave.address}` : ''

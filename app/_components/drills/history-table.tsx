@@ -133,6 +133,12 @@ export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined
                     <br />
                     {run.settings.traffic.sendMode} · {run.settings.traffic.ackMode}
                     {run.settings.traffic.idempotent ? ' · idempotent' : ''}
+                    {run.input.labBug ? (
+                      <>
+                        <br />
+                        <span className="text-amber-700 dark:text-amber-300">bug {run.input.labBug}</span>
+                      </>
+                    ) : null}
                   </td>
                   <td className="py-1.5 pr-3">{run.verdict ? <VerdictBadge verdict={run.verdict} /> : <RunStatusBadge status={run.status} />}</td>
                   <td className="py-1.5 pr-3 text-right font-mono tabular-nums">{run.summary ? int(run.summary.attempted) : '–'}</td>

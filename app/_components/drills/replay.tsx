@@ -16,6 +16,7 @@ import { LedgerView } from './ledger';
 import { Notice, runClock, RunStatusBadge, secs, SettingChips, settingKeys, settingValue, VerdictBadge } from './common';
 import { ReplayCharts, toRows } from './replay-charts';
 import { RerunSection } from './rerun';
+import { LAB_BUGS } from '@/broker/lab-bugs';
 
 type DrillRunDetail = RouterOutputs['drills']['get'];
 type DrillTimelineEvent = DrillRunDetail['events'][number];
@@ -159,6 +160,13 @@ function Header({ run, relevant, duration }: { run: DrillRunDetail; relevant: st
           {run.verdict ? <VerdictBadge verdict={run.verdict} testId="drill-verdict" large /> : null}
         </div>
       </div>
+      {run.input.labBug ? (
+        <Notice tone="warn">
+          <span data-testid="drill-lab-bug">
+            Ran with deliberate bug <span className="font-mono">{run.input.labBug}</span>: {LAB_BUGS[run.input.labBug].breaks} ({LAB_BUGS[run.input.labBug].where}). Switched on for this run only, judged like any other run.
+          </span>
+        </Notice>
+      ) : null}
       {run.verdictReason ? <p className="text-sm">{run.verdictReason}</p> : null}
       {run.error ? (
         <Notice tone={run.status === 'cancelled' ? 'warn' : 'error'}>

@@ -126,6 +126,7 @@ export function RunPanel({
             { key: 'slave', value: status.settings.slaveRunning ? 'running' : 'none' },
             { key: 'seed', value: String(status.seed) },
             ...(status.rerunOf ? [{ key: 're-run of', value: status.rerunOf }] : []),
+            ...(status.labBug ? [{ key: 'deliberate bug', value: status.labBug }] : []),
           ]}
         />
         <p className="text-sm">
