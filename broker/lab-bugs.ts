@@ -40,9 +40,9 @@ export const LAB_BUGS = {
   },
   'slave-overreports-offset': {
     process: 'slave',
-    breaks: 'the slave reports an ack offset beyond what it stored: the batch it just appended counted twice (RocketMQ issue 3015)',
-    where: 'broker/ha/ha-client.ts HAClient.report',
-    caughtBy: 'master-disk-loss-slow-downlink',
+    breaks: 'the slave acks what it received as stored (RocketMQ issue 3015: an ack beyond its commit log) and writes it 200 ms later; a closed link drops the rest',
+    where: 'broker/ha/ha-client.ts HAClient.report and deferFrames',
+    caughtBy: 'master-disk-loss',
   },
   'dispatch-before-flush': {
     process: 'master',

@@ -458,7 +458,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }
-    if (this.slaveNode.running && changed('slave')) {
+    // A promoted slave acts as the master now: it keeps running as it is.
+    if (this.slaveNode.running && !this.slaveNode.promotion && changed('slave')) {
       await this.slaveNode.stop();
       await this.slaveNode.start();
       restarted.push('broker-a slave');

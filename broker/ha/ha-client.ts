@@ -29,6 +29,8 @@ import type { LabBugSet } from '../lab-bugs.js';
 /** Offset of PHYSICALOFFSET inside a record (rocketmq-facts.md §3.3). */
 const RECORD_PHYSICAL_OFFSET_AT = 28;
 const TICK_MS = 100;
+/** Under the lab bug slave-overreports-offset: how long a received frame waits before it is written. */
+const LAB_DEFERRED_APPEND_MS = 200;
 
 export interface HAClientDeps {
   store: DefaultMessageStore;
@@ -60,6 +62,9 @@ export class HAClient {
   private connected = false;
   masterPhyOffset: number | undefined;
   divergence: HaDivergence | undefined;
+  /** frames received but not written yet: only under the lab bug slave-overreports-offset */
+  private deferred: { frame: TransferFrame; receivedMs: number }[] = [];
+  private deferredBytes = 0;
   badFrames = 0;
   lastBadFrame: string | undefined;
 
@@ -78,6 +83,7 @@ export class HAClient {
 
   private tick(): void {
     if (this.stopped) return;
+    if (this.deferred.length > 0) this.appendDeferred();
     const now = this.deps.clock.monotonicMs();
     const settings = this.deps.settings();
     if (!this.socket) {
@@ -148,15 +154,18 @@ export class HAClient {
       this.closeMaster(`garbage frame: ${error.message}`);
       return;
     }
+    if (this.deps.labBugs?.has('slave-overreports-offset')) {
+      this.deferFrames(frames);
+      return;
+    }
     try {
-      let appendedBytes = 0;
+      let appended = false;
       for (const frame of frames) {
         if (!this.processFrame(frame)) return;
-        appendedBytes += frame.body.length;
+        if (frame.body.length > 0) appended = true;
       }
-      if (appendedBytes > 0) {
-        // Lab bug slave-overreports-offset (broker/lab-bugs.ts): the batch just appended, counted twice.
-        this.report(false, this.deps.labBugs?.has('slave-overreports-offset') ? appendedBytes : 0);
+      if (appended) {
+        this.report(false);
         this.flushIfSync();
       }
     } catch (error) {
@@ -203,16 +212,51 @@ export class HAClient {
     return false;
   }
 
-  /** `overreportBytes` is 0 but under a lab bug: an ack beyond what this slave stored. */
-  private report(force: boolean, overreportBytes = 0): void {
+  private report(force: boolean): void {
     const socket = this.socket;
     if (!socket || socket.destroyed || !socket.writable) return;
-    const offset = this.deps.store.maxPhyOffset() + overreportBytes;
+    // deferredBytes is 0 but under the lab bug slave-overreports-offset: received counts as stored.
+    const offset = this.deps.store.maxPhyOffset() + this.deferredBytes;
     if (!force && offset <= this.lastReportedOffset) return;
     socket.write(encodeReport(offset));
     this.lastReportedOffset = offset;
     this.reportedOffset = offset;
     this.lastReportMs = this.deps.clock.monotonicMs();
+  }
+
+  /**
+   * Lab bug slave-overreports-offset (broker/lab-bugs.ts): the slave acks what it received as if it
+   * had stored it, and writes it to its commit log only LAB_DEFERRED_APPEND_MS later; a closed link
+   * drops what was not written yet (the next connection asks from the store's end). The master
+   * never sees an ack beyond what it shipped, so its check of RocketMQ issue 3015 lets it through.
+   */
+  private deferFrames(frames: TransferFrame[]): void {
+    const now = this.deps.clock.monotonicMs();
+    let received = false;
+    for (const frame of frames) {
+      if (frame.body.length === 0) continue;
+      if (frame.phyOffset !== this.deps.store.maxPhyOffset() + this.deferredBytes) {
+        this.diverged(`the master ships from ${frame.phyOffset} but this slave ends at ${this.deps.store.maxPhyOffset() + this.deferredBytes}`, this.deps.store.maxPhyOffset(), frame.phyOffset);
+        return;
+      }
+      this.deferred.push({ frame, receivedMs: now });
+      this.deferredBytes += frame.body.length;
+      received = true;
+    }
+    if (received) this.report(false);
+  }
+
+  /** Writes the deferred frames older than LAB_DEFERRED_APPEND_MS (the lab bug's late write). */
+  private appendDeferred(): void {
+    const due = this.deps.clock.monotonicMs() - LAB_DEFERRED_APPEND_MS;
+    let appended = false;
+    while (this.deferred.length > 0 && this.deferred[0]!.receivedMs <= due) {
+      const { frame } = this.deferred.shift()!;
+      this.deferredBytes -= frame.body.length;
+      if (!this.processFrame(frame)) return;
+      appended = true;
+    }
+    if (appended) this.flushIfSync();
   }
 
   private flushIfSync(): void {
@@ -228,6 +272,8 @@ export class HAClient {
     const socket = this.socket;
     if (!socket) return;
     this.socket = undefined;
+    this.deferred = [];
+    this.deferredBytes = 0;
     socket.destroy();
     if (this.state !== 'DIVERGED') this.state = this.stopped ? 'SHUTDOWN' : 'READY';
     this.nextConnectMs = this.deps.clock.monotonicMs() + this.reconnectIntervalMs();

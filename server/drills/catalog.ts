@@ -464,8 +464,8 @@ export const DRILLS: DrillSpec[] = [
 ];
 
 /**
- * Variants that exist to catch deliberate bugs (broker/lab-bugs.ts) the drills above cannot see:
- * their workload puts more between an answer and the disk, or between the master and the slave.
+ * A variant that exists to catch deliberate bugs (broker/lab-bugs.ts) the drills above cannot see:
+ * its workload puts seconds between an answer and the disk, with consumers reading across the cut.
  */
 DRILLS.push(
   {
@@ -502,28 +502,6 @@ DRILLS.push(
         { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
       );
     },
-  },
-  {
-    id: 'master-disk-loss-slow-downlink',
-    title: 'Master disk loss, slave behind a slow downlink',
-    does: 'As master-disk-loss, but the replication link is slow one way only: the master\'s bytes take 40 ms (+ up to 10 ms) to reach the slave, its acks come straight back. SIGKILLs the master, deletes its store, promotes the slave.',
-    proves: 'SYNC_MASTER answers SEND_OK only for what the slave acked having stored: a slave that acks ahead of its store is caught when the master is lost, because on this link the acked-but-missing bytes are still on their way.',
-    fault: 'SIGKILL the master and delete its store directory',
-    recovery: 'promote the slave (it serves the group from its copy); the old master is not restarted',
-    timing: TIMING(12, 200, 0.4, 1),
-    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'sendMode'],
-    needs: ['broker', 'slave', 'promotion', 'consumers', 'traffic-runner'],
-    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
-    inject: { kind: 'master-disk-loss' },
-    recover: { kind: 'promote-slave' },
-    contrast: {
-      teaches: 'SYNC_MASTER waits for the slave\'s ack, so losing the master loses nothing acknowledged; ASYNC_MASTER answers at once and loses the 40 ms of bytes on the way to the slave.',
-      measure: 'lost',
-      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
-      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
-    },
-    haLink: { latencyMs: 40, jitterMs: 10, bandwidthBytesPerSec: 1024 * 1024, direction: 'downstream', label: 'a slave behind a slow downlink: master → slave 40 ms + up to 10 ms at 1 MiB/s, acks back at once' },
-    predict: (s) => drillSpec('master-disk-loss').predict(s),
   },
 );
 

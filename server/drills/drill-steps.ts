@@ -89,7 +89,7 @@ export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
   if (!shape || !cp.slaveNode.running) return;
   const proxy = cp.slaveNode.proxy;
   const previous = proxy.getFaults();
-  proxy.setFaults(shape.direction ?? 'both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
+  proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
   run.undo.set('ha-link-shape', async () => {
     proxy.setFaults('upstream', { latencyMs: previous.upstream.latencyMs, jitterMs: previous.upstream.jitterMs, bandwidthBytesPerSec: previous.upstream.bandwidthBytesPerSec });
     proxy.setFaults('downstream', { latencyMs: previous.downstream.latencyMs, jitterMs: previous.downstream.jitterMs, bandwidthBytesPerSec: previous.downstream.bandwidthBytesPerSec });

@@ -24,7 +24,6 @@ export const DRILL_IDS = [
   'producer-network-flap',
   'transaction-crash',
   'power-loss-slow-disk',
-  'master-disk-loss-slow-downlink',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
@@ -160,11 +159,7 @@ export interface LinkShape {
   jitterMs: number;
   /** bytes per second each way; 0 = unlimited */
   bandwidthBytesPerSec: number;
-  /**
-   * which way the shape applies: both (default), or one way only, named as the fault proxy names it
-   * (upstream = client → target, e.g. slave → master; downstream = target → client, master → slave)
-   */
-  direction?: 'both' | 'upstream' | 'downstream';
+
   /** in words, for the plan and the timeline: "a cross-zone slave: 5 ms ± 3 ms, 2 MiB/s" */
   label: string;
 }
