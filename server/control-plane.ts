@@ -450,11 +450,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       this.slaveNode.masterHa = undefined;
       await this.startBroker();
       restarted.push('broker-a master');
-      // A slave retries its HA connection every few seconds: wait (bounded) until it is back, so a
-      // SYNC_MASTER run does not start with its slave away.
+      // A slave retries its HA connection every few seconds: under SYNC_MASTER wait (bounded) until it
+      // is back, so the sends that follow are not answered SLAVE_NOT_AVAILABLE for want of it.
       const deadline = Date.now() + LAB_BUG_SLAVE_RECONNECT_WAIT_MS;
       const slaveConnections = () => this.slaveNode.masterHa?.slaveConnections ?? 0;
-      while (this.slaveNode.running && !this.slaveNode.promotion && slaveConnections() === 0 && Date.now() < deadline) {
+      const waitForSlave = this.settings.get().brokerRole === 'SYNC_MASTER';
+      while (waitForSlave && this.slaveNode.running && !this.slaveNode.promotion && slaveConnections() === 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
     }

@@ -1,0 +1,113 @@
+/**
+ * Bugs on purpose, caught: every deliberate bug of broker/lab-bugs.ts is switched on for one run of
+ * the drill the table says catches it, under that drill's safe configuration (its contrast), on a real
+ * cluster (name server, master, slave, producer and consumer processes) driven in process by the
+ * control plane, as `zeroloss drill --lab-bug` drives it. Each run must be judged FAIL with SEND_OK
+ * messages lost: the same settings without the bug lose none (drills-faults, drills-replication and
+ * the matrix show that side). After each run the bug is off again. Short runs; a master-disk-loss
+ * run promotes the slave, so each of those gets a cluster of its own, last.
+ */
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import type { PrismaClient } from '@prisma/client';
+import { ensureSetup } from '../../server/setup';
+import { waitFor } from '../support/broker-process';
+import type { ControlPlane } from '../../server/control-plane';
+import type { DrillRunner } from '../../server/drills/drill-runner';
+import { drillSpec } from '../../server/drills/catalog';
+import { contrastInput } from '../../server/drills/matrix';
+import { LAB_BUGS, LAB_BUG_NAMES, type LabBug } from '../../broker/lab-bugs';
+import type { DrillId, DrillRunDetail } from '../../server/drills/types';
+
+interface Cluster {
+  dataDir: string;
+  prisma: PrismaClient;
+  cp: ControlPlane;
+  runner: DrillRunner;
+}
+
+const clusters: Cluster[] = [];
+let shared: Cluster | undefined;
+
+async function startCluster(): Promise<Cluster> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-lab-bugs-'));
+  const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
+  ensureSetup({ databaseUrl, skipBuild: true });
+  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([
+    import('../../server/db/prisma'), import('../../server/control-plane'), import('../../server/drills/drill-runner'),
+  ]);
+  const prisma = createPrisma(databaseUrl);
+  const cp = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const cluster: Cluster = { dataDir, prisma, cp, runner: drillRunnerFor(cp) };
+  clusters.push(cluster);
+  await cp.start();
+  await waitFor('the slave running', async () => cp.slaveNode.running, 30_000);
+  return cluster;
+}
+
+async function stopCluster(cluster: Cluster): Promise<void> {
+  await cluster.cp.stop();
+  await cluster.prisma.$disconnect();
+  fs.rmSync(cluster.dataDir, { recursive: true, force: true });
+}
+
+after(async () => {
+  for (const cluster of clusters) await stopCluster(cluster).catch(() => {});
+});
+
+/** Traffic seconds per drill: enough for the fault and some traffic after the recovery. */
+const DURATION_SEC: Partial<Record<DrillId, number>> = { 'power-loss': 5, 'power-loss-slow-disk': 6, 'consumer-crash': 5, 'master-disk-loss': 5 };
+
+async function runWithBug(cluster: Cluster, bug: LabBug): Promise<DrillRunDetail> {
+  const spec = drillSpec(LAB_BUGS[bug].caughtBy as DrillId);
+  const input = { ...contrastInput(spec, 'safe', 7, { durationSec: DURATION_SEC[spec.id] ?? 5 }), labBug: bug };
+  const started = Date.now();
+  const { runId } = await cluster.runner.run(input);
+  await cluster.runner.wait(runId);
+  const run = (await cluster.runner.get({ runId, anomalyLimit: 0 }))!;
+  const s = run.summary;
+  const at = (phase: string) => run.events.find((e) => e.kind === 'phase' && e.message.startsWith(`${phase}:`))?.t ?? -1;
+  console.log(`# ${bug} → ${spec.id} (${spec.contrast.safe.label}): ${run.status} ${run.verdict} in ${Date.now() - started} ms (traffic from ${at('traffic')} ms, draining from ${at('draining')} ms, judged at ${at('judging')} ms); sent ${s?.attempted} SEND_OK ${s?.acknowledged.SEND_OK} lostAcked ${s?.lostAcked}`);
+  return run;
+}
+
+function assertCaught(run: DrillRunDetail, bug: LabBug, cp: ControlPlane): void {
+  assert.equal(run.status, 'done', `the run ended ${run.status}: ${run.error}`);
+  assert.equal(run.input.labBug, bug, 'the run records its bug');
+  assert.equal(run.verdict, 'FAIL', run.verdictReason ?? '');
+  assert.ok(run.summary!.lostAcked > 0, 'SEND_OK messages were lost');
+  assert.match(run.verdictReason ?? '', new RegExp(`^with deliberate bug ${bug}: \\d+ SEND_OK message\\(s\\) were never consumed`));
+  assert.deepEqual(cp.labBugs, [], 'the bug is off again after the run');
+}
+
+const SHARED_BUGS = LAB_BUG_NAMES.filter((bug) => LAB_BUGS[bug].caughtBy !== 'master-disk-loss');
+const FAILOVER_BUGS = LAB_BUG_NAMES.filter((bug) => LAB_BUGS[bug].caughtBy === 'master-disk-loss');
+
+for (const bug of SHARED_BUGS) {
+  test(`lab-bugs - ${bug} is caught by ${LAB_BUGS[bug].caughtBy} under its safe configuration: FAIL, SEND_OK lost`, async () => {
+    shared ??= await startCluster();
+    const run = await runWithBug(shared, bug);
+    assertCaught(run, bug, shared.cp);
+  });
+}
+
+for (const bug of FAILOVER_BUGS) {
+  test(`lab-bugs - ${bug} is caught by master-disk-loss under SYNC_MASTER: FAIL, SEND_OK lost (a cluster of its own: the run promotes the slave)`, async () => {
+    if (shared) {
+      await stopCluster(shared);
+      clusters.splice(clusters.indexOf(shared), 1);
+      shared = undefined;
+    }
+    const cluster = await startCluster();
+    try {
+      const run = await runWithBug(cluster, bug);
+      assertCaught(run, bug, cluster.cp);
+    } finally {
+      await stopCluster(cluster);
+      clusters.splice(clusters.indexOf(cluster), 1);
+    }
+  });
+}
