@@ -4,8 +4,8 @@
  * cluster (name server, master, slave, producer and consumer processes) driven in process by the
  * control plane, as `zeroloss drill --lab-bug` drives it. Each run must be judged FAIL with SEND_OK
  * messages lost: the same settings without the bug lose none (drills-faults, drills-replication and
- * the matrix show that side). After each run the bug is off again. Short runs; a master-disk-loss
- * run promotes the slave, so each of those gets a cluster of its own, last.
+ * the matrix show that side). After each run the bug is off again, also after a cancel. Short runs;
+ * a master-disk-loss run promotes the slave, so each of those gets a cluster of its own, last.
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -93,6 +93,23 @@ for (const bug of SHARED_BUGS) {
     assertCaught(run, bug, shared.cp);
   });
 }
+
+test('lab-bugs - a cancelled run with a bug puts its node back without it', async () => {
+  shared ??= await startCluster();
+  const { cp, runner } = shared;
+  const { runId } = await runner.run({ drillId: 'power-loss', durationSec: 10, seed: 7, broker: { flushDiskType: 'SYNC_FLUSH' }, labBug: 'recovery-trusts-consume-queues' });
+  await waitFor('the run to reach its traffic with the bug on', async () => runner.status()?.phase === 'traffic', 60_000);
+  assert.equal(runner.status()?.labBug, 'recovery-trusts-consume-queues');
+  assert.deepEqual(cp.labBugs, ['recovery-trusts-consume-queues']);
+  runner.cancel(runId);
+  const outcome = await runner.wait(runId)!;
+  assert.equal(outcome.status, 'cancelled');
+  assert.deepEqual(cp.labBugs, [], 'the bug is off after the cancel');
+  assert.equal(cp.state().broker.state, 'running', 'the master runs (restarted without the bug)');
+  const run = (await runner.get({ runId, anomalyLimit: 0 }))!;
+  assert.equal(run.input.labBug, 'recovery-trusts-consume-queues', 'the record keeps the bug');
+  assert.ok(run.events.some((e) => e.message.startsWith('lab: no deliberate bug; restarted broker-a master')), 'the master was restarted without it');
+});
 
 for (const bug of FAILOVER_BUGS) {
   test(`lab-bugs - ${bug} is caught by master-disk-loss under SYNC_MASTER: FAIL, SEND_OK lost (a cluster of its own: the run promotes the slave)`, async () => {
