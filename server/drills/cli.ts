@@ -191,7 +191,7 @@ async function main(): Promise<number> {
     if (options.json) {
       const s = run.summary;
       console.log(JSON.stringify({
-        runId, scenario: run.drillId, seed: run.input.seed, status: run.status, verdict: run.verdict, verdictReason: run.verdictReason, error: run.error,
+        runId, scenario: run.drillId, seed: run.input.seed, ...(run.input.labBug ? { labBug: run.input.labBug } : {}), status: run.status, verdict: run.verdict, verdictReason: run.verdictReason, error: run.error,
         config: { ...run.settings.traffic, flushDiskType: run.settings.broker.flushDiskType, brokerRole: run.settings.broker.brokerRole },
         plan: run.events.find((e) => e.message.startsWith('plan: '))?.detail,
         predicted: run.prediction?.text,
