@@ -250,11 +250,17 @@ export class HAClient {
   private appendDeferred(): void {
     const due = this.deps.clock.monotonicMs() - LAB_DEFERRED_APPEND_MS;
     let appended = false;
-    while (this.deferred.length > 0 && this.deferred[0]!.receivedMs <= due) {
-      const { frame } = this.deferred.shift()!;
-      this.deferredBytes -= frame.body.length;
-      if (!this.processFrame(frame)) return;
-      appended = true;
+    try {
+      while (this.deferred.length > 0 && this.deferred[0]!.receivedMs <= due) {
+        const { frame } = this.deferred.shift()!;
+        this.deferredBytes -= frame.body.length;
+        if (!this.processFrame(frame)) return;
+        appended = true;
+      }
+    } catch (error) {
+      // As in onData: a frame the store cannot take ends this link, never the slave process.
+      this.closeMaster(`replication frame could not be applied: ${(error as Error).message}`);
+      return;
     }
     if (appended) this.flushIfSync();
   }
