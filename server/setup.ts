@@ -78,7 +78,9 @@ export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string }
 
   if (!options.skipBuild) {
     const buildId = path.join(PROJECT_ROOT, '.next', 'BUILD_ID');
-    const sources = newestMtime(['app', 'public', 'next.config.js', '.postcssrc.json', 'server/live/types.ts', 'broker/config', 'package.json']);
+    // app/ imports types and tables from server/ and broker/ (live types, drill types, the settings schema,
+    // the lab bugs): a change anywhere there may change the build.
+    const sources = newestMtime(['app', 'public', 'next.config.js', '.postcssrc.json', 'server', 'broker', 'package.json', 'tsconfig.json']);
     if (options.forceBuild || !fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
       run('next build (first run or sources changed; about a minute)', [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' });
     }
