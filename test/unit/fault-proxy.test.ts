@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import net from 'node:net';
 import { FaultProxy } from '../../server/cluster/fault-proxy';
@@ -30,7 +30,8 @@ async function roundTrip(port: number, payload: string, timeoutMs = 2000): Promi
   return { reply, ms: Date.now() - started };
 }
 
-test('fault proxy - passes bytes through, then adds latency, blackholes and resets live', async (t) => {
+/** An echo server behind a fault proxy, both closed when the test ends. */
+async function proxiedEcho(t: TestContext): Promise<FaultProxy> {
   const echo = await echoServer();
   const proxy = new FaultProxy('test', `127.0.0.1:${echo.port}`);
   await proxy.listen(0);
@@ -38,6 +39,11 @@ test('fault proxy - passes bytes through, then adds latency, blackholes and rese
     await proxy.close();
     echo.close();
   });
+  return proxy;
+}
+
+test('fault proxy - passes bytes through, then adds latency, blackholes and resets live', async (t) => {
+  const proxy = await proxiedEcho(t);
 
   assert.equal((await roundTrip(proxy.port, 'hello')).reply, 'hello');
 
@@ -105,13 +111,7 @@ async function stream(port: number, total: number, chunks: number): Promise<{ ec
 }
 
 test('fault proxy - a bandwidth cap paces the bytes, latency comes on top of it, jitter never reorders', async (t) => {
-  const echo = await echoServer();
-  const proxy = new FaultProxy('test', `127.0.0.1:${echo.port}`);
-  await proxy.listen(0);
-  t.after(async () => {
-    await proxy.close();
-    echo.close();
-  });
+  const proxy = await proxiedEcho(t);
 
   const free = await stream(proxy.port, 32 * 1024, 16);
   assert.ok(free.ms < 300, `an unshaped link is fast (${free.ms} ms)`);
