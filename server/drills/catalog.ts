@@ -49,7 +49,14 @@ export interface DrillSpec extends DrillDescription {
   /** broker settings the drill itself needs for its run (applied, then restored), e.g. a short transaction check interval */
   brokerPatch?: Partial<DrillRunSettings['broker']>;
   inject?: FaultStep;
-  recover?: RecoveryStep;
+  /**
+   * a second fault that cashes in the first: injected afterMs after it, while the first still holds
+   * (the slave still down, the link still cut, the disk still slow); the recovery follows when the
+   * fault's time (timing.faultForSec from the first fault) is up. `fault` names it on the timeline.
+   */
+  then?: { afterMs: number; inject: FaultStep; fault: string };
+  /** one recovery step, or several run in order */
+  recover?: RecoveryStep | RecoveryStep[];
   /** set when the drill cannot run properly yet: which capability it waits for */
   waitingFor?: string;
   predict(s: DrillRunSettings): DrillPrediction;
@@ -76,6 +83,7 @@ function prediction(text: string, p: Partial<Omit<DrillPrediction, 'text'>> = {}
     mayLose: p.mayLose ?? [],
     expectedStatuses: p.expectedStatuses ?? [],
     duplicatesPossible: p.duplicatesPossible ?? true,
+    ...(p.unresolvedHalvesPossible ? { unresolvedHalvesPossible: true } : {}),
   };
 }
 
@@ -233,20 +241,22 @@ export const DRILLS: DrillSpec[] = [
   },
   {
     id: 'slave-down',
-    title: 'Slave down',
-    does: 'Sends steadily, SIGKILLs the slave, keeps sending for a while, then restarts the slave, which catches up.',
-    proves: 'SYNC_MASTER refuses to claim replication it does not have: sends answer FLUSH_SLAVE_TIMEOUT or SLAVE_NOT_AVAILABLE while the slave is down, and the master keeps every message.',
-    fault: 'SIGKILL the slave broker',
-    recovery: 'restart the slave; it catches up from the master',
+    title: 'Slave down, then the master\'s disk lost',
+    does: 'Sends steadily with a slave replicating, SIGKILLs the slave and keeps sending; 2 s later the master is SIGKILLed and its store deleted; the slave is restarted as it was (nothing to catch up from) and promoted, and the consumers read what it has.',
+    proves: 'SYNC_MASTER refuses to claim replication it does not have: while the slave is down sends answer SLAVE_NOT_AVAILABLE or FLUSH_SLAVE_TIMEOUT, so when the master\'s disk goes too, every message the promoted slave lacks is one the producer was told was not replicated. ASYNC_MASTER answers SEND_OK for messages on one machine only, and loses them with it.',
+    fault: 'SIGKILL the slave; 2 s later SIGKILL the master and delete its store directory',
+    recovery: 'restart the slave as it was (its store ends at its kill) and promote it; the old master is not restarted',
     timing: TIMING(12, 100, 0.3, 4),
-    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync'],
-    needs: ['broker', 'slave', 'consumers', 'traffic-runner'],
-    workload: WORKLOAD,
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'sendMode'],
+    needs: ['broker', 'slave', 'promotion', 'consumers', 'traffic-runner'],
+    // A durability drill: consumers that read from the master before its disk went would apply what the promoted slave lacks.
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'kill-slave' },
-    recover: { kind: 'restart-slave' },
+    then: { afterMs: 2000, inject: { kind: 'master-disk-loss' }, fault: 'SIGKILL the master and delete its store directory while the slave is down' },
+    recover: [{ kind: 'restart-slave' }, { kind: 'promote-slave' }],
     contrast: {
-      teaches: 'With the slave gone nothing is lost either way (the master keeps it all), but only SYNC_MASTER says so: it answers SLAVE_NOT_AVAILABLE / FLUSH_SLAVE_TIMEOUT, while ASYNC_MASTER answers SEND_OK for messages that exist on one machine only.',
-      measure: 'told',
+      teaches: 'With the slave down, SYNC_MASTER answers SLAVE_NOT_AVAILABLE / FLUSH_SLAVE_TIMEOUT and ASYNC_MASTER answers SEND_OK for messages that exist on the master only; when the master\'s disk goes next, the promoted slave lacks all of them: ASYNC_MASTER loses SEND_OK messages, SYNC_MASTER only messages whose producer was told.',
+      measure: 'lost',
       safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
       unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
     },
@@ -255,32 +265,33 @@ export const DRILLS: DrillSpec[] = [
       const u = uncheckedNote(s);
       if (s.broker.brokerRole === 'SYNC_MASTER') {
         return prediction(
-          `SYNC_MASTER + slave down: sends answer SLAVE_NOT_AVAILABLE (or FLUSH_SLAVE_TIMEOUT after slaveTimeout ${s.broker.slaveTimeout} ms) while the slave is away; the master keeps them all, so nothing is lost.${u.note}`,
-          { mayLose: u.mayLose, expectedStatuses: ['SLAVE_NOT_AVAILABLE', 'FLUSH_SLAVE_TIMEOUT'] },
+          `SYNC_MASTER + slave down, then master disk loss: while the slave is away sends answer SLAVE_NOT_AVAILABLE (or FLUSH_SLAVE_TIMEOUT after slaveTimeout ${s.broker.slaveTimeout} ms); the promoted slave has none of them, so they may be lost, as the producer was told. Every SEND_OK reached the slave before it went down, so none is lost.${u.note}`,
+          { mayLose: ['SLAVE_NOT_AVAILABLE', 'FLUSH_SLAVE_TIMEOUT', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['SLAVE_NOT_AVAILABLE', 'FLUSH_SLAVE_TIMEOUT'] },
         );
       }
       return prediction(
-        `ASYNC_MASTER + slave down: producers see SEND_OK throughout (replication is not waited for); nothing is lost, the slave catches up after its restart.${u.note}`,
-        { mayLose: u.mayLose },
+        `ASYNC_MASTER + slave down, then master disk loss: producers see SEND_OK while the slave is away (replication is not waited for); those messages exist on the master only and are lost with its disk.${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
       );
     },
   },
   {
     id: 'partition-master-slave',
-    title: 'Partition between master and slave',
-    does: 'Sends steadily, blackholes the HA link in the fault proxy both ways for a while, then heals it.',
-    proves: 'SYNC_MASTER waits slaveTimeout for an ack that cannot come and answers FLUSH_SLAVE_TIMEOUT; the messages stay on the master and are consumed.',
-    fault: 'blackhole the replication link (fault proxy, both directions)',
-    recovery: 'heal the link; the slave catches up',
+    title: 'Partition between master and slave, then the master\'s disk lost',
+    does: 'Sends steadily, blackholes the HA link in the fault proxy both ways; 2 s later the master is SIGKILLed and its store deleted; the partitioned slave is promoted without healing the link, and the consumers read what it has.',
+    proves: 'SYNC_MASTER waits slaveTimeout for an ack that cannot come and answers FLUSH_SLAVE_TIMEOUT, so when the master\'s disk goes, every message the partitioned slave lacks is one the producer was told was not replicated. ASYNC_MASTER answers SEND_OK and loses the partition window with the disk.',
+    fault: 'blackhole the replication link (fault proxy, both directions); 2 s later SIGKILL the master and delete its store directory',
+    recovery: 'promote the partitioned slave as it is (the link is not healed first); the old master is not restarted',
     timing: TIMING(12, 100, 0.3, 4),
-    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'haHousekeepingInterval'],
-    needs: ['broker', 'slave', 'ha-link-fault', 'consumers', 'traffic-runner'],
-    workload: WORKLOAD,
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'haMaxGapNotInSync', 'haHousekeepingInterval', 'sendMode'],
+    needs: ['broker', 'slave', 'ha-link-fault', 'promotion', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'blackhole-ha-link' },
-    recover: { kind: 'heal-ha-link' },
+    then: { afterMs: 2000, inject: { kind: 'master-disk-loss' }, fault: 'SIGKILL the master and delete its store directory while the link is cut' },
+    recover: { kind: 'promote-slave' },
     contrast: {
-      teaches: 'Cut off from its slave, SYNC_MASTER waits slaveTimeout and answers FLUSH_SLAVE_TIMEOUT (the message is on the master only, and the producer knows); ASYNC_MASTER answers SEND_OK for every message the slave never got.',
-      measure: 'told',
+      teaches: 'Cut off from its slave, SYNC_MASTER waits slaveTimeout and answers FLUSH_SLAVE_TIMEOUT while ASYNC_MASTER answers SEND_OK for every message the slave never got; when the master\'s disk goes next and the partitioned slave is promoted, ASYNC_MASTER loses those SEND_OK messages, SYNC_MASTER only messages whose producer was told.',
+      measure: 'lost',
       safe: { label: 'SYNC_MASTER, slaveTimeout 800 ms', broker: { brokerRole: 'SYNC_MASTER', slaveTimeout: 800 }, traffic: { sendMode: 'sync' } },
       unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER', slaveTimeout: 800 }, traffic: { sendMode: 'sync' } },
     },
@@ -289,32 +300,33 @@ export const DRILLS: DrillSpec[] = [
       const u = uncheckedNote(s);
       if (s.broker.brokerRole === 'SYNC_MASTER') {
         return prediction(
-          `SYNC_MASTER + partition: sends wait slaveTimeout ${s.broker.slaveTimeout} ms and answer FLUSH_SLAVE_TIMEOUT (SLAVE_NOT_AVAILABLE once the master gives the slave up); the master keeps them, nothing is lost.${u.note}`,
-          { mayLose: u.mayLose, expectedStatuses: ['FLUSH_SLAVE_TIMEOUT'] },
+          `SYNC_MASTER + partition, then master disk loss: sends wait slaveTimeout ${s.broker.slaveTimeout} ms and answer FLUSH_SLAVE_TIMEOUT (SLAVE_NOT_AVAILABLE once the master gives the slave up); the promoted slave never got them, so they may be lost, as the producer was told. Every SEND_OK reached the slave before the cut, so none is lost.${u.note}`,
+          { mayLose: ['FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['FLUSH_SLAVE_TIMEOUT'] },
         );
       }
       return prediction(
-        `ASYNC_MASTER + partition: producers see SEND_OK; the replication lag grows until the link heals. Nothing is lost (the master keeps serving).${u.note}`,
-        { mayLose: u.mayLose },
+        `ASYNC_MASTER + partition, then master disk loss: producers see SEND_OK while the replication lag grows behind the cut link; the promoted slave never got those messages, and they are lost with the master's disk.${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
       );
     },
   },
   {
     id: 'slow-disk',
-    title: 'Slow disk',
-    does: 'Sends steadily, then makes every fdatasync slower than syncFlushTimeout (slowDiskDelayMs) for a while, then restores it.',
-    proves: 'SYNC_FLUSH does not pretend: a send whose flush does not finish within syncFlushTimeout answers FLUSH_DISK_TIMEOUT; the message is still stored and consumed.',
-    fault: 'slowDiskDelayMs = syncFlushTimeout + 500 ms before every fdatasync',
-    recovery: 'restore slowDiskDelayMs to its previous value',
+    title: 'Slow disk, then power loss',
+    does: 'Sends steadily, then makes every fdatasync slower than syncFlushTimeout (slowDiskDelayMs); 2 s into the slow period the power fails (every file cut to its last fdatasync\'d length, SIGKILL); the master restarts on a healthy disk and the consumers read what it kept.',
+    proves: 'SYNC_FLUSH does not pretend: a send whose flush does not finish within syncFlushTimeout answers FLUSH_DISK_TIMEOUT, so the power cut takes only messages the producer was told were not durable. ASYNC_FLUSH answers SEND_OK while nothing reaches the disk, and the cut takes them.',
+    fault: 'slowDiskDelayMs = syncFlushTimeout + 500 ms before every fdatasync; 2 s later power loss (truncate to the fdatasync\'d length, then SIGKILL)',
+    recovery: 'the disk is healthy again (slowDiskDelayMs restored); restart the master',
     timing: TIMING(12, 100, 0.3, 4),
-    relevantSettings: ['flushDiskType', 'syncFlushTimeout', 'slowDiskDelayMs'],
-    needs: ['broker', 'slow-disk', 'consumers', 'traffic-runner'],
-    workload: WORKLOAD,
+    relevantSettings: ['flushDiskType', 'syncFlushTimeout', 'slowDiskDelayMs', 'flushIntervalCommitLog', 'sendMode'],
+    needs: ['broker', 'slow-disk', 'power-loss', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
     inject: { kind: 'slow-disk', marginMs: 500 },
-    recover: { kind: 'restore-disk' },
+    then: { afterMs: 2000, inject: { kind: 'power-loss' }, fault: 'power loss while the disk is slow: truncate to the fdatasync\'d length, then SIGKILL' },
+    recover: [{ kind: 'restore-disk' }, { kind: 'restart-master' }],
     contrast: {
-      teaches: 'A disk slower than syncFlushTimeout makes SYNC_FLUSH answer FLUSH_DISK_TIMEOUT (stored, not yet durable, and the producer knows); ASYNC_FLUSH answers SEND_OK while nothing reaches the disk. Neither loses a message unless the power also fails.',
-      measure: 'told',
+      teaches: 'A disk slower than syncFlushTimeout makes SYNC_FLUSH answer FLUSH_DISK_TIMEOUT (stored, not yet durable, and the producer knows) while ASYNC_FLUSH answers SEND_OK with nothing reaching the disk; when the power fails next, ASYNC_FLUSH loses those SEND_OK messages, SYNC_FLUSH only messages whose producer was told.',
+      measure: 'lost',
       safe: { label: 'SYNC_FLUSH, syncFlushTimeout 800 ms < sendMsgTimeout 3000 ms', broker: { flushDiskType: 'SYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 }, traffic: { sendMode: 'sync' } },
       unsafe: { label: 'ASYNC_FLUSH', broker: { flushDiskType: 'ASYNC_FLUSH', syncFlushTimeout: 800, sendMsgTimeout: 3000 }, traffic: { sendMode: 'sync' } },
     },
@@ -326,13 +338,13 @@ export const DRILLS: DrillSpec[] = [
           ? `the producer's sendMsgTimeout ${s.broker.sendMsgTimeout} ms runs out before syncFlushTimeout ${s.broker.syncFlushTimeout} ms, so sends end in TIMEOUT and are retried (the broker stored them: expect duplicates); set syncFlushTimeout below sendMsgTimeout to see FLUSH_DISK_TIMEOUT`
           : `sends answer FLUSH_DISK_TIMEOUT after syncFlushTimeout ${s.broker.syncFlushTimeout} ms while the disk is slow`;
         return prediction(
-          `SYNC_FLUSH + slow disk: ${how}; the broker keeps running, so nothing is lost.${u.note}`,
-          { mayLose: u.mayLose, expectedStatuses: producerFirst ? ['TIMEOUT'] : ['FLUSH_DISK_TIMEOUT'] },
+          `SYNC_FLUSH + slow disk, then power loss: ${how}; those not flushed by the cut may be lost, as the producer was told. Every SEND_OK was fdatasync'd before the answer, so no SEND_OK message is lost.${u.note}`,
+          { mayLose: ['FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: producerFirst ? ['TIMEOUT'] : ['FLUSH_DISK_TIMEOUT'] },
         );
       }
       return prediction(
-        `ASYNC_FLUSH + slow disk: producers see SEND_OK throughout while the unflushed bytes pile up; nothing is lost unless power fails in that window.${u.note}`,
-        { mayLose: u.mayLose },
+        `ASYNC_FLUSH + slow disk, then power loss: producers see SEND_OK throughout while the unflushed bytes pile up behind the slow fdatasync; the cut loses the SEND_OK messages of the slow period that were not flushed.${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
       );
     },
   },
@@ -452,7 +464,7 @@ export const DRILLS: DrillSpec[] = [
       if (giveUpMs < TX_PRODUCER_AWAY_MS) {
         return prediction(
           `transaction crash: the broker gives an open transaction ${giveUpMs} ms (transactionTimeOut ${s.broker.transactionTimeOut} ms + transactionCheckMax ${s.broker.transactionCheckMax} × transactionCheckInterval ${s.broker.transactionCheckInterval} ms), less than the producer takes to come back: the killed producer's half messages are discarded to TRANS_CHECK_MAX_TIME_TOPIC unanswered, and the committed ones among them are lost. Rolled-back ones are never delivered.`,
-          { sendOkLossPossible: true, duplicatesPossible: !s.traffic.idempotent },
+          { sendOkLossPossible: true, unresolvedHalvesPossible: true, duplicatesPossible: !s.traffic.idempotent },
         );
       }
       return prediction(

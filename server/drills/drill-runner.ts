@@ -507,11 +507,17 @@ export class DrillRunner {
       this.event(run, 'fault.start', spec.fault, { fault: spec.inject });
       const injectedAt = Date.now();
       await injectFault(this.stepHost(run), run, spec.inject, signal);
+      if (spec.then) {
+        // The second fault, while the first still holds: one fault window on the timeline, so a note.
+        await sleep(injectedAt + spec.then.afterMs - Date.now(), signal);
+        this.event(run, 'note', `second fault: ${spec.then.fault}`, { fault: spec.then.inject });
+        await injectFault(this.stepHost(run), run, spec.then.inject, signal);
+      }
       await sleep(injectedAt + run.plan.faultForMs - Date.now(), signal);
       if (spec.recover) {
         this.setPhase(run, 'recovering', spec.recovery);
         const t0 = Date.now();
-        await recoverFrom(this.stepHost(run), run, spec.recover, signal);
+        for (const step of Array.isArray(spec.recover) ? spec.recover : [spec.recover]) await recoverFrom(this.stepHost(run), run, step, signal);
         this.event(run, 'fault.end', `recovered: ${spec.recovery} (${Date.now() - t0} ms)`, { recovery: spec.recover, ms: Date.now() - t0 });
         run.message = `recovered in ${Date.now() - t0} ms; traffic continues to the end of the run`;
       }

@@ -120,6 +120,11 @@ export interface DrillPrediction {
   expectedStatuses: LedgerStatus[];
   /** redeliveries may show up as duplicates (at-least-once) */
   duplicatesPossible: boolean;
+  /**
+   * transactional drills: may the broker discard a dead producer's half messages unresolved (its
+   * check-backs run out, transactionCheckMax, before anyone answers)? Absent: it may not.
+   */
+  unresolvedHalvesPossible?: boolean;
 }
 
 // ---- contrast: each drill's safe and unsafe configuration ----

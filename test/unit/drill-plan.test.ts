@@ -81,8 +81,12 @@ test('loss-ledger - transactions: rolled-back numbers are no gap; an unresolved 
   assert.equal(summary.attempted, 4);
   assert.equal(summary.gaps, 0, 'the rolled-back number 2 is absent by design');
   assert.equal(summary.transactions?.halfOpen, 1);
-  assert.equal(judge(summary, prediction).verdict, 'FAIL');
+  assert.equal(judge(summary, prediction).verdict, 'FAIL', 'a safe configuration promises every half is resolved');
   assert.match(judge(summary, prediction).reason, /never resolved by a check-back/);
+  // Settings under which the broker gives up before the producer is back (transactionCheckMax 1): the loss is predicted.
+  const givesUp = { ...prediction, sendOkLossPossible: true, unresolvedHalvesPossible: true };
+  assert.equal(judge(summary, givesUp).verdict, 'LOSS_EXPECTED', judge(summary, givesUp).reason);
+  assert.match(judge(summary, givesUp).reason, /1 of 1 half message\(s\) left by the killed producer were discarded unresolved/);
 
   ledger.addTransactionEvents('tx2-r', [{ kind: 'checked', id: 'd', producerId: 'tx1-r', decision: 'COMMIT', atMs: T0 + 2000 }]);
   ledger.addConsumeEvents([consumed('d', 4)]);
@@ -145,6 +149,14 @@ test('catalog - every drill names its contrast: two different configurations, va
     const unsafe = spec.predict(sideSettings(spec.id, 'unsafe'));
     assert.equal(safe.sendOkLossPossible, false, `${spec.id}: the safe side promises every SEND_OK (${safe.text})`);
     assert.ok(!safe.mayLose.includes('UNCHECKED'), `${spec.id}: the safe side checks its sends`);
+    // Issue 13: every drill's unsafe side loses what its producer believed sent; none only tells.
+    assert.equal(contrast.measure, 'lost', `${spec.id}: the contrast is measured by loss`);
+    if (spec.then) {
+      // The second fault cashes in what the first told: the safe side may lose told messages, never SEND_OK.
+      assert.ok(safe.expectedStatuses.some((st) => told.includes(st)), `${spec.id}: the safe side is expected to tell (${safe.expectedStatuses.join(', ')})`);
+      assert.ok(safe.expectedStatuses.filter((st) => told.includes(st)).every((st) => safe.mayLose.includes(st)), `${spec.id}: what the safe side told may be lost (${safe.mayLose.join(', ')})`);
+      assert.equal(unsafe.sendOkLossPossible, true, `${spec.id}: the unsafe side's SEND_OK messages are lost (${unsafe.text})`);
+    }
     if (contrast.measure === 'lost') {
       assert.ok(unsafe.sendOkLossPossible || unsafe.mayLose.includes('UNCHECKED'), `${spec.id}: the unsafe side is predicted to lose what its producer believed sent (${unsafe.text})`);
     } else {
