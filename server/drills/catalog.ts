@@ -14,7 +14,8 @@ export type FaultStep =
   | { kind: 'blackhole-ha-link' }
   | { kind: 'slow-disk'; marginMs: number }
   /** slowDiskDelayMs = syncFlushTimeout + marginMs for slowForMs, then the power cut while the disk is slow (the disk comes back healthy) */
-  | { kind: 'slow-disk-power-loss'; marginMs: number; slowForMs: number }
+  /** pauseConsumers: the consumers are frozen (SIGSTOP) at the cut, until a resume-consumers recovery step */
+  | { kind: 'slow-disk-power-loss'; marginMs: number; slowForMs: number; pauseConsumers?: boolean }
   /** the consumer the run's plan picks (seeded) */
   | { kind: 'kill-consumer' }
   | { kind: 'kill-producer' }
@@ -32,7 +33,9 @@ export type RecoveryStep =
   | { kind: 'restart-producer' }
   | { kind: 'heal-producer-link' }
   /** a new transaction producer of the same group: it sends on and answers the broker's check-backs */
-  | { kind: 'restart-transaction-producer' };
+  | { kind: 'restart-transaction-producer' }
+  /** thaws the consumers a fault froze, afterMs after the steps before it (the traffic refills the queues meanwhile) */
+  | { kind: 'resume-consumers'; afterMs: number };
 
 export interface DrillSpec extends DrillDescription {
   needs: DrillCapability[];
@@ -316,7 +319,7 @@ export const DRILLS: DrillSpec[] = [
     does: 'Sends steadily, then makes every fdatasync slower than syncFlushTimeout (slowDiskDelayMs); 2 s into the slow period the power fails (every file cut to its last fdatasync\'d length, SIGKILL); the master restarts on a healthy disk and the consumers read what it kept.',
     proves: 'SYNC_FLUSH does not pretend: a send whose flush does not finish within syncFlushTimeout answers FLUSH_DISK_TIMEOUT, so the power cut takes only messages the producer was told were not durable. ASYNC_FLUSH answers SEND_OK while nothing reaches the disk, and the cut takes them.',
     fault: 'slowDiskDelayMs = syncFlushTimeout + 500 ms before every fdatasync; 2 s later power loss (truncate to the fdatasync\'d length, then SIGKILL)',
-    recovery: 'the disk is healthy again (slowDiskDelayMs restored); restart the master',
+    recovery: 'the disk is healthy again (slowDiskDelayMs restored); restart the master; thaw the frozen consumer 3 s later',
     timing: TIMING(12, 100, 0.3, 4),
     relevantSettings: ['flushDiskType', 'syncFlushTimeout', 'slowDiskDelayMs', 'flushIntervalCommitLog', 'sendMode'],
     needs: ['broker', 'slow-disk', 'power-loss', 'consumers', 'traffic-runner'],
@@ -486,7 +489,7 @@ DRILLS.push(
     does: 'Consumers read while the producer sends; every fdatasync becomes slower than syncFlushTimeout, and 250 ms later the power fails while the disk is still slow; the master restarts, the consumers read on.',
     proves: 'SYNC_FLUSH answers SEND_OK only after an fdatasync and consumers see only flushed records, even on a disk slower than syncFlushTimeout: a power cut then loses no SEND_OK, and no consumer reads a record the cut takes back (it would skip the new records that reuse its queue offsets).',
     fault: 'slowDiskDelayMs = syncFlushTimeout + 200 ms, and 250 ms later power loss (truncate to the fdatasync\'d length, SIGKILL)',
-    recovery: 'the disk is healthy again (slowDiskDelayMs restored); restart the master',
+    recovery: 'the disk is healthy again (slowDiskDelayMs restored); restart the master; thaw the frozen consumer 3 s later',
     timing: TIMING(10, 200, 0.3, 1),
     relevantSettings: ['flushDiskType', 'syncFlushTimeout', 'sendMsgTimeout', 'slowDiskDelayMs', 'sendMode'],
     needs: ['broker', 'power-loss', 'slow-disk', 'consumers', 'traffic-runner'],
@@ -496,8 +499,12 @@ DRILLS.push(
     // pull-retry delay), after the master is back (about 2 s) and the producer has refilled the
     // reused queue offsets: a consumer that read unflushed records then skips those.
     workload: { ...WORKLOAD, consumers: 1 },
-    inject: { kind: 'slow-disk-power-loss', marginMs: 200, slowForMs: 250 },
-    recover: { kind: 'restart-master' },
+    // The consumer is frozen through the restart and thawed 3 s after it, so its first pull comes once
+    // the traffic has refilled the reused queue offsets: whatever it read past the flushed offset then
+    // makes it skip SEND_OK messages, whatever the machine's restart time (without the pause, a slow
+    // restart let the offset correction turn that loss into duplicates).
+    inject: { kind: 'slow-disk-power-loss', marginMs: 200, slowForMs: 250, pauseConsumers: true },
+    recover: [{ kind: 'restart-master' }, { kind: 'resume-consumers', afterMs: 3000 }],
     contrast: {
       teaches: 'On a slow disk SYNC_FLUSH answers FLUSH_DISK_TIMEOUT for what is not yet durable, so the cut takes only messages the producer was told were not confirmed; ASYNC_FLUSH answers SEND_OK from the page cache and the cut takes seconds of them.',
       measure: 'lost',

@@ -147,6 +147,11 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       await injectFault(host, run, { kind: 'slow-disk', marginMs: step.marginMs }, signal);
       host.event('note', `every fdatasync is slower than syncFlushTimeout now; the power fails in ${step.slowForMs} ms`);
       await sleep(step.slowForMs, signal);
+      if (step.pauseConsumers) {
+        const paused = cp.consumers.signalAll('SIGSTOP');
+        run.undo.set('consumers-paused', async () => { cp.consumers.signalAll('SIGCONT'); });
+        host.event('note', `${paused} consumer process(es) frozen (SIGSTOP) through the power cut and the restart`);
+      }
       await injectFault(host, run, { kind: 'power-loss' }, signal);
       // The power comes back with a healthy disk: the master restarts without the delay.
       await run.undo.get('disk')?.();
@@ -188,6 +193,13 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master', signal);
       run.expectExit.delete('broker');
       return;
+    case 'resume-consumers': {
+      await sleep(step.afterMs, signal);
+      const resumed = cp.consumers.signalAll('SIGCONT');
+      run.undo.delete('consumers-paused');
+      host.event('recovery', `${resumed} consumer process(es) thawed (SIGCONT) ${step.afterMs} ms after the restart; they pull with the offsets they held`);
+      return;
+    }
     case 'promote-slave': {
       const promoted = await bounded(cp.slaveNode.promote('ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
       host.event('recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);

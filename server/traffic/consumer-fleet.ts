@@ -114,6 +114,22 @@ export class ConsumerFleet {
     return true;
   }
 
+  /**
+   * Freezes (SIGSTOP) or thaws (SIGCONT) every running consumer process: a consumer paused through a
+   * broker's restart (a long GC, a swapped-out host) keeps its in-memory offsets and pulls with them
+   * when it wakes. Returns how many were signalled.
+   */
+  signalAll(signal: 'SIGSTOP' | 'SIGCONT'): number {
+    let signalled = 0;
+    for (const member of this.members) {
+      const pid = member.child.pid;
+      if (!member.child.running || pid === undefined) continue;
+      process.kill(pid, signal);
+      signalled++;
+    }
+    return signalled;
+  }
+
   /** Starts a killed or stopped member again with the same client id and settings. */
   restart(index: number): boolean {
     const member = this.members[index];
