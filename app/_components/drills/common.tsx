@@ -41,7 +41,11 @@ export const PHASE_LABEL: Record<DrillPhase, string> = {
 
 
 /** Drills that destroy data on purpose: they ask for a confirmation naming the target. */
-export const DESTRUCTIVE: Partial<Record<DrillId, true>> = { 'power-loss': true, 'master-disk-loss': true, 'power-loss-slow-disk': true };
+export const DESTRUCTIVE: Partial<Record<DrillId, true>> = {
+  'power-loss': true, 'master-disk-loss': true, 'power-loss-slow-disk': true,
+  // they end in a master disk loss or a power cut
+  'slave-down': true, 'partition-master-slave': true, 'slow-disk': true,
+};
 
 export function ledgerStatusColor(status: LedgerStatus): string {
   return status === 'UNKNOWN' ? '#64748b' : STATUS_COLOR[status as OutcomeStatus];
