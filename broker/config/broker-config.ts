@@ -1,6 +1,6 @@
 /**
  * The one settings schema of Zeroloss. Every key is RocketMQ's own name with RocketMQ's default
- * (see ../shared/reference/rocketmq-facts.md §1.4, §2), except where a comment says why not.
+ * (RocketMQ 4.x BrokerConfig, MessageStoreConfig and DefaultMQProducer; docs/architecture.md lists the departures), except where a comment says why not.
  * The dashboard form, tRPC, the broker processes and the drills all parse this schema.
  */
 import { z } from 'zod';
