@@ -11,7 +11,7 @@ import { RequestCode, ResponseCode, responseCodeName } from '../broker/protocol/
 import { createRequest } from '../broker/protocol/remoting-command';
 import { RemotingClient } from '../broker/remoting/remoting-client';
 import type { BrokerSettings, BrokerSettingsPatch } from '../broker/config/broker-config';
-import { NodeSettingsRecord, SerialQueue, describeDrift, pushNodeSettings, settingsDrift, type NodeSettingsView, type SettingDrift } from './cluster/node-settings';
+import { NodeSettingsRecord, SerialQueue, describeDrift, pushNodeSettings, readNodeSettings, settingsDrift, type NodeSettingsView, type SettingDrift } from './cluster/node-settings';
 import type { ClientsSnapshot, BrokerToParent, ConsumeEvent, ParentToBroker, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
 import type { DrillStatus } from './drills/types';
 import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
@@ -337,7 +337,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.serial.run(async () => {
       const address = this.brokerAddress();
       if (this.broker.running && address) {
-        this.masterSettings.confirm(await pushNodeSettings(this.admin, address, {}));
+        this.masterSettings.confirm(await readNodeSettings(this.admin, address));
         await this.reconcileMaster();
       }
       await this.slaveNode.readSettings();
@@ -363,7 +363,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       const address = this.brokerAddress();
       if (this.broker.running && address) {
         try {
-          this.masterSettings.confirm(await pushNodeSettings(this.admin, address, {}));
+          this.masterSettings.confirm(await readNodeSettings(this.admin, address));
         } catch (error) {
           mismatches.push(`${this.masterSettings.node} did not answer GET_BROKER_CONFIG: ${(error as Error).message}`);
         }

@@ -14,7 +14,7 @@ import { RequestCode, ResponseCode, responseCodeName } from '../../broker/protoc
 import { createRequest } from '../../broker/protocol/remoting-command';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
 import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
-import { NodeSettingsRecord, pushNodeSettings, settingsDrift, type NodeSettingsView, type SerialQueue } from './node-settings';
+import { NodeSettingsRecord, pushNodeSettings, readNodeSettings, settingsDrift, type NodeSettingsView, type SerialQueue } from './node-settings';
 import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import { SupervisedChild, type ProcessStatus } from './child-process';
@@ -280,7 +280,7 @@ export class SlaveNode {
   async readSettings(): Promise<BrokerSettings | undefined> {
     const address = this.address;
     if (!this.child.running || !address) return undefined;
-    const running = await pushNodeSettings(this.admin, address, {});
+    const running = await readNodeSettings(this.admin, address);
     this.settingsRecord.confirm(running);
     return running;
   }
