@@ -133,16 +133,19 @@ describe('accessibility and robustness of every page', () => {
   test('the live stream reconnects by itself after its socket is closed', async () => {
     const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     let connections = 0;
+    let first: { close(options: { code: number; reason: string }): Promise<void> } | undefined;
     try {
       await page.routeWebSocket(/\/api\/live$/, (ws) => {
         ws.connectToServer();
         connections++;
-        // The first connection is cut from the server side after a second; later ones are left alone.
-        if (connections === 1) setTimeout(() => void ws.close({ code: 1011, reason: 'test cut' }), 1500);
+        if (connections === 1) first = ws;
       });
       await page.goto(`${app.url}/traffic`);
       const status = page.getByTestId('live-status');
       await status.filter({ hasText: 'connected' }).waitFor({ timeout: 15_000 });
+      // The first connection is cut from the server side once the page shows it connected (a timer
+      // could fire before a loaded machine had rendered "connected"); later ones are left alone.
+      await first!.close({ code: 1011, reason: 'test cut' });
       await status.filter({ hasText: 'reconnecting' }).waitFor({ timeout: 10_000 });
       await status.filter({ hasText: /^connected$/ }).waitFor({ timeout: 15_000 });
       assert.equal(connections, 2, 'one new connection, opened by the page itself');
