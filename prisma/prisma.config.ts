@@ -1,5 +1,5 @@
 // Prisma 6 offline with the better-sqlite3 driver adapter: the CLI runs its schema engine as
-// WebAssembly (see ../shared/setup-notes.md), so `migrate deploy` and `generate` need no download.
+// WebAssembly (see docs/setup-notes.md), so `migrate deploy` and `generate` need no download.
 import path from 'node:path';
 import { defineConfig } from 'prisma/config';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';

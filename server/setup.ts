@@ -1,7 +1,7 @@
 /**
  * First-run work for `npm start` (and the tests): generate the Prisma client, apply migrations to
  * the SQLite database, and build the Next.js app when it was never built or its sources changed.
- * Everything runs offline: Prisma 6's schema engine runs as WebAssembly (see README, "Setup notes").
+ * Everything runs offline: Prisma 6's schema engine runs as WebAssembly (see docs/setup-notes.md).
  */
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

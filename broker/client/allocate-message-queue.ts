@@ -1,5 +1,5 @@
 /**
- * AllocateMessageQueueAveragely (C/consumer/rebalance/, rocketmq-facts.md §6.3): with N queues and
+ * AllocateMessageQueueAveragely (C/consumer/rebalance/, docs/rocketmq-semantics.md#rebalancing): with N queues and
  * M consumers, consumer i takes a run of consecutive queues; the first N % M consumers take one more.
  * Both lists must be sorted the same way on every consumer, so each queue goes to exactly one.
  */

@@ -1,5 +1,5 @@
 /**
- * ProcessQueue (C/impl/consumer/ProcessQueue.java, rocketmq-facts.md §6.5): the pulled messages of
+ * ProcessQueue (C/impl/consumer/ProcessQueue.java, docs/rocketmq-semantics.md#processqueue): the pulled messages of
  * one queue not yet consumed, by queue offset. The offset a consumer may commit is the smallest offset
  * still in it, or (when empty) one past the largest offset ever pulled: one slow message pins it, so
  * after a crash everything after it is delivered again (at-least-once, never a loss).

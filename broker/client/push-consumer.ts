@@ -1,6 +1,6 @@
 /**
  * A clustering push consumer (C/impl/consumer/DefaultMQPushConsumerImpl.java and
- * ConsumeMessageConcurrentlyService.java in outline, rocketmq-facts.md §6):
+ * ConsumeMessageConcurrentlyService.java in outline, docs/rocketmq-semantics.md#concurrent-consumption):
  *
  *   rebalance (AllocateMessageQueueAveragely, every rebalanceIntervalMs and on NOTIFY_CONSUMER_IDS_CHANGED)
  *     → per assigned queue: offset from the broker, then a long-polling PULL_MESSAGE loop

@@ -1,6 +1,6 @@
 /**
  * The transactional producer (C/producer/TransactionMQProducer.java, DefaultMQProducerImpl
- * sendMessageInTransaction / endTransaction / checkTransactionState; rocketmq-facts.md §7).
+ * sendMessageInTransaction / endTransaction / checkTransactionState; docs/rocketmq-semantics.md#transactions).
  *
  *   sendMessageInTransaction(message, executeLocalTransaction)
  *     1. sync send with TRAN_MSG=true and PGROUP (the Producer sets the PREPARED sysFlag): the broker

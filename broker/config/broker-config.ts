@@ -122,7 +122,7 @@ export const BrokerIdentitySchema = z.object({
 export type BrokerIdentity = z.infer<typeof BrokerIdentitySchema>;
 
 export type SettingGroup = 'storage' | 'replication' | 'producer' | 'consumer' | 'transaction';
-/** How a change takes effect: in Zeroloss, and on a stock RocketMQ broker (rocketmq-facts.md §2). */
+/** How a change takes effect: in Zeroloss, and on a stock RocketMQ broker (docs/rocketmq-semantics.md#broker-settings). */
 export interface SettingInfo {
   group: SettingGroup;
   summary: string;

@@ -1,5 +1,5 @@
 /**
- * FlushRealTimeService (ASYNC_FLUSH, rocketmq-facts.md §4.2): every flushIntervalCommitLog ms,
+ * FlushRealTimeService (ASYNC_FLUSH, docs/rocketmq-semantics.md#flushrealtimeservice): every flushIntervalCommitLog ms,
  * flush the commit log if at least flushCommitLogLeastPages 4 KiB pages are dirty; at least every
  * flushCommitLogThoroughInterval ms flush whatever is dirty (leastPages 0). Every setting is re-read
  * on each pass, so a change applies on the next one.

@@ -1,5 +1,5 @@
 /**
- * GroupCommitService (SYNC_FLUSH, rocketmq-facts.md §4.1): producers queue a waiter
+ * GroupCommitService (SYNC_FLUSH, docs/rocketmq-semantics.md#groupcommitservice): producers queue a waiter
  * {nextOffset, deadline}; one fdatasync is in flight at a time; when it completes, every waiter whose
  * nextOffset is covered by the flushed offset is answered PUT_OK, and if waiters remain the next
  * fdatasync starts. Everything appended while one fdatasync runs rides on the next one: that

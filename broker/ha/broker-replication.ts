@@ -2,7 +2,7 @@
  * The replication half of a broker: which side of the HA link it is on (HAService for a master,
  * HAClient for a SLAVE), the rules on role changes, promotion, and the figures it reports.
  *
- * Role rules (rocketmq-facts.md §2, §5.5):
+ * Role rules (docs/rocketmq-semantics.md#broker-settings, #master-failure):
  *  - ASYNC_MASTER ↔ SYNC_MASTER flips live: the HAService re-reads brokerRole on every put.
  *  - A SLAVE refuses sends (SERVICE_NOT_AVAILABLE, as checkStoreStatus does) and refuses to be set
  *    to a master role through UPDATE_BROKER_CONFIG: only promotion makes a slave a master.

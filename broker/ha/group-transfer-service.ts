@@ -1,5 +1,5 @@
 /**
- * GroupTransferService (SYNC_MASTER, rocketmq-facts.md §5.3): each put that must wait for a slave
+ * GroupTransferService (SYNC_MASTER, docs/rocketmq-semantics.md#grouptransferservice): each put that must wait for a slave
  * queues one waiter {nextOffset, deadline}; when a slave's ack reaches nextOffset the waiter gets
  * PUT_OK, at its deadline (slaveTimeout, read when it is queued) FLUSH_SLAVE_TIMEOUT. Any one slave
  * suffices (4.x). Each waiter is answered exactly once: it leaves the queue before it is resolved,

@@ -26,7 +26,7 @@ import { HA_RECONNECT_INTERVAL_MS, HaProtocolError, TransferDecoder, encodeRepor
 import type { HaConnectionState, HaDivergence, HaEventKind, HaListeners, HaStats } from './ha-types.js';
 import type { LabBugSet } from '../lab-bugs.js';
 
-/** Offset of PHYSICALOFFSET inside a record (rocketmq-facts.md §3.3). */
+/** Offset of PHYSICALOFFSET inside a record (docs/rocketmq-semantics.md#record-layout). */
 const RECORD_PHYSICAL_OFFSET_AT = 28;
 const TICK_MS = 100;
 /** Under the lab bug slave-overreports-offset: how long a received frame waits before it is written. */

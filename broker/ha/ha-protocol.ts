@@ -1,5 +1,5 @@
 /**
- * The classic RocketMQ HA wire protocol (rocketmq-facts.md §5.2): raw TCP, big-endian, no framing
+ * The classic RocketMQ HA wire protocol (docs/rocketmq-semantics.md#ha-protocol): raw TCP, big-endian, no framing
  * besides these headers. It owns encoding and decoding, and the sanity limits that tell a garbage
  * frame from a real one; it does not own sockets or offsets' meaning.
  *

@@ -1,6 +1,6 @@
 /**
  * HAService: the master side of classic replication (S/ha/HAService.java, 4.x semantics ≥ 4.9.3,
- * rocketmq-facts.md §1.3, §5). Owns the HA listener, one HAConnection per slave, the
+ * docs/rocketmq-semantics.md#when-each-status-is-returned, #replication). Owns the HA listener, one HAConnection per slave, the
  * GroupTransferService, push2SlaveMaxOffset, the replica wait installed into the store, and the
  * replication-lag figures. It does not own the store or the role: brokerRole is re-read on every put,
  * so an ASYNC_MASTER ↔ SYNC_MASTER flip applies to the very next send.

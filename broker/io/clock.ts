@@ -1,4 +1,4 @@
-/** Time goes through this interface so a seeded simulation can plug in later (design.md, "Code layout"). */
+/** Time goes through this interface so a seeded simulation can plug in later (docs/architecture.md#nondeterminism-behind-interfaces). */
 export interface Clock {
   /** wall-clock milliseconds since the epoch, as RocketMQ stores timestamps */
   nowMs(): number;

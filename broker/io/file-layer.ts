@@ -1,7 +1,7 @@
 /**
  * Every byte the store writes goes through this layer, so it knows at every moment what of each
  * file an fdatasync of this process has covered, can add a slow-disk delay before each fdatasync,
- * and can simulate the worst case of a power cut in one synchronous step (design.md, fault model).
+ * and can simulate the worst case of a power cut in one synchronous step (docs/fault-model.md).
  *
  * Writes are synchronous pwrite(2) into the page cache (fast, and one writer keeps the order);
  * fdatasync runs on libuv's thread pool so a SYNC_FLUSH wait never blocks the event loop.

@@ -1,5 +1,5 @@
 /**
- * The broker side of consumer retries (rocketmq-facts.md §6.4, client-compat.md §2.11):
+ * The broker side of consumer retries (docs/rocketmq-semantics.md#retry-and-dead-letters):
  *
  * CONSUMER_SEND_MSG_BACK (36), B/processor/AbstractSendMessageProcessor.consumerSendMsgBack: the
  * original is looked up by its commit-log offset; when its reconsumeTimes >= maxReconsumeTimes (the

@@ -13,7 +13,7 @@ import { createResponse, extNumber, extString, type RemotingCommand } from '../p
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { GetMessageStatus, type GetMessageResult } from '../store/types.js';
 
-/** client-compat.md §2.4: held pulls must be answered before ~15 s (the client times out at 30 s). */
+/** docs/rocketmq-semantics.md#long-polling: held pulls must be answered before ~15 s (the client times out at 30 s). */
 export const BROKER_SUSPEND_MAX_MS = 15_000;
 /** A bound on held pulls; past it a pull is answered PULL_NOT_FOUND at once. */
 export const MAX_HELD_PULLS = 10_000;

@@ -1,5 +1,5 @@
 /**
- * The one table of RocketMQ remoting constants used by Zeroloss (rocketmq-facts.md §1.1, client-compat.md §2).
+ * The one table of RocketMQ remoting constants used by Zeroloss (docs/rocketmq-semantics.md#send-status, #request-codes).
  * Values are RocketMQ's own; a name that is not used yet is listed when a later stage will need it.
  */
 
@@ -91,7 +91,7 @@ export const PutMessageStatus = {
 } as const;
 export type PutMessageStatus = (typeof PutMessageStatus)[keyof typeof PutMessageStatus];
 
-/** B/processor/SendMessageProcessor.java handlePutMessageResult (rocketmq-facts.md §1.2). */
+/** B/processor/SendMessageProcessor.java handlePutMessageResult (docs/rocketmq-semantics.md#send-status). */
 export const putStatusToResponseCode: Record<PutMessageStatus, ResponseCode> = {
   PUT_OK: ResponseCode.SUCCESS,
   FLUSH_DISK_TIMEOUT: ResponseCode.FLUSH_DISK_TIMEOUT,
@@ -113,7 +113,7 @@ export const responseCodeToSendStatus: Partial<Record<number, SendStatus>> = {
   [ResponseCode.SLAVE_NOT_AVAILABLE]: SendStatus.SLAVE_NOT_AVAILABLE,
 };
 
-/** Codes on which a sync send retries (rocketmq-facts.md §1.4 retryResponseCodes). */
+/** Codes on which a sync send retries (retryResponseCodes, docs/rocketmq-semantics.md#producer-retries). */
 export const retryableResponseCodes: ReadonlySet<number> = new Set([
   ResponseCode.TOPIC_NOT_EXIST, ResponseCode.SERVICE_NOT_AVAILABLE, ResponseCode.SYSTEM_ERROR,
   ResponseCode.SYSTEM_BUSY, ResponseCode.NO_PERMISSION,
@@ -192,7 +192,7 @@ export const PullSysFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4
 export const NAME_VALUE_SEPARATOR = '\u0001';
 export const PROPERTY_SEPARATOR = '\u0002';
 
-/** RocketMQ's default name-server port and the route expiry of RouteInfoManager (rocketmq-facts.md §1.4). */
+/** RocketMQ's default name-server port and the route expiry of RouteInfoManager (docs/rocketmq-semantics.md#name-server). */
 export const DEFAULT_NAMESRV_PORT = 9876;
 export const BROKER_CHANNEL_EXPIRED_MS = 120_000;
 /** How often a broker registers itself with the name servers (BrokerConfig.registerNameServerPeriod). */

@@ -1,7 +1,7 @@
 /**
  * RocketMQ's V1 commit-log record: encode a MessageInner, validate and decode a stored record,
  * walk a concatenation of records (the body of a PULL_MESSAGE response), the properties string,
- * offsetMsgId and Java's String.hashCode for tag hash codes (rocketmq-facts.md §3.3, §8).
+ * offsetMsgId and Java's String.hashCode for tag hash codes (docs/rocketmq-semantics.md#record-layout, #message-ids).
  *
  * Owns the byte layout only: it assigns no offsets and touches no file. Every integer is big-endian.
  * Validation returns a status and never throws: a torn or corrupt record is an expected outcome of

@@ -1,5 +1,5 @@
 /**
- * RocketMQ remoting frames (client-compat.md §2.1–2.2, R/protocol/RemotingCommand.java).
+ * RocketMQ remoting frames (docs/rocketmq-semantics.md#remoting-frames, R/protocol/RemotingCommand.java).
  *
  *   0        4                 8                8+H             4+L
  *   +--------+--------+--------+----------------+---------------+

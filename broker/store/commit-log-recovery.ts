@@ -1,5 +1,5 @@
 /**
- * The commit-log half of recovery (rocketmq-facts.md §3.7, CommitLog.recoverNormally /
+ * The commit-log half of recovery (docs/rocketmq-semantics.md#recovery, CommitLog.recoverNormally /
  * recoverAbnormally): walk the tail segment by segment, validate every record (size bounds, magic,
  * recomputed length, PHYSICALOFFSET, body CRC), stop at the first invalid one and truncate there;
  * later segments are deleted. A segment counts as finished only if its BLANK record pads it exactly

@@ -160,7 +160,7 @@ export class CommitLog {
     if (!('wroteOffset' in appended)) return appended;
     if (!isWaitStoreMsgOK(message)) return { status: PutMessageStatus.PUT_OK, append: appended };
 
-    // Flush wait per the flushDiskType of this very put; replica wait in parallel (§5.3).
+    // Flush wait per the flushDiskType of this very put; replica wait in parallel (docs/rocketmq-semantics.md#grouptransferservice).
     const nextOffset = appended.wroteOffset + appended.wroteBytes;
     const sync = settings.flushDiskType === 'SYNC_FLUSH';
     if (!this.replicaWait) {
@@ -350,8 +350,8 @@ export class CommitLog {
   // -------------------------------------------------------------------------------------------
 
   /**
-   * Validates the tail of the log and truncates at the first invalid record (rocketmq-facts.md
-   * §3.7); returns the valid end, the new max offset.
+   * Validates the tail of the log and truncates at the first invalid record
+   * (docs/rocketmq-semantics.md#recovery); returns the valid end, the new max offset.
    */
   recover(abnormal: boolean, checkpointMinTimestamp: number): number {
     const { validEnd, lastStoreTimestamp } = recoverCommitLog(this, abnormal, checkpointMinTimestamp);

@@ -1,5 +1,5 @@
 /**
- * ConsumerOffsetManager (rocketmq-facts.md §6.1): committed consume offsets, `topic@group →
+ * ConsumerOffsetManager (docs/rocketmq-semantics.md#consumer-offsets): committed consume offsets, `topic@group →
  * {queueId: offset}`, kept in memory and persisted atomically (temp file, fdatasync, rename, .bak
  * of the previous version) to config/consumerOffset.json by the store every 5 s and on shutdown.
  * Lower offsets are accepted, as RocketMQ does (a consumer may rewind). Persistence is atomic, so a

@@ -3,7 +3,7 @@
  * lifecycle — lock, abort marker, recovery, background services, shutdown, the simulated power
  * cut — and the read side (getMessage over the consume queues). The write path is the CommitLog's.
  *
- * Directory (rocketmq-facts.md §3.1):
+ * Directory (docs/rocketmq-semantics.md#store-directory):
  *   <root>/lock  abort  checkpoint  commitlog/<20-digit offset>...
  *   <root>/consumequeue/<topic>/<queueId>/<20-digit byte offset>...
  *   <root>/config/topics.json  consumerOffset.json   (+ .bak of the previous version)
@@ -182,7 +182,7 @@ export class DefaultMessageStore {
   }
 
   /**
-   * rocketmq-facts.md §3.7: validate the commit-log tail (from the checkpoint when `abort` says the
+   * docs/rocketmq-semantics.md#recovery: validate the commit-log tail (from the checkpoint when `abort` says the
    * last run did not shut down), truncate at the first invalid record, cut consume-queue entries
    * pointing at or past it, re-dispatch from where the consume queues were last known durable, and
    * rebuild the next-queue-offset table from the consume queues.
@@ -290,7 +290,7 @@ export class DefaultMessageStore {
   // Write
   // -------------------------------------------------------------------------------------------
 
-  /** Appends a message; the status says whether it is stored and how durable (rocketmq-facts.md §1.3). */
+  /** Appends a message; the status says whether it is stored and how durable (docs/rocketmq-semantics.md#when-each-status-is-returned). */
   async putMessage(message: MessageInner): Promise<PutMessageResult> {
     if (this.state !== 'running') return { status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: `the store is ${this.state}` };
     // A delayed message waits in SCHEDULE_TOPIC_XXXX (schedule-message-service.ts); its real topic is checked first.

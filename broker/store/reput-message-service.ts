@@ -1,5 +1,5 @@
 /**
- * ReputMessageService, the dispatcher (rocketmq-facts.md §3.4, §3.8): follows the commit log from
+ * ReputMessageService, the dispatcher (docs/rocketmq-semantics.md#consume-queue, #visibility): follows the commit log from
  * reputFromOffset and hands every appended record to `dispatch`, which appends the consume-queue
  * entry (NOT and COMMIT transaction types only) and wakes long-polling pulls.
  *
@@ -11,7 +11,7 @@
  * Dispatch never goes past `visibleLimit()`. RocketMQ 4.x dispatches up to the written position, so
  * a consumer can read (and move its offset past) records a power cut then takes back; after the
  * restart new records reuse those queue offsets and that consumer skips them. The store therefore
- * sets the limit to the flushed offset under SYNC_FLUSH (README, "Departures"): what a consumer
+ * sets the limit to the flushed offset under SYNC_FLUSH (docs/architecture.md#departures): what a consumer
  * sees there has survived an fdatasync.
  */
 import { BLANK_MAGIC_CODE, MessageProperty } from '../protocol/codes.js';

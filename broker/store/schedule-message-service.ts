@@ -1,5 +1,5 @@
 /**
- * Delay levels and ScheduleMessageService (4.x S/schedule/ScheduleMessageService.java; rocketmq-facts.md §6.4).
+ * Delay levels and ScheduleMessageService (4.x S/schedule/ScheduleMessageService.java; docs/rocketmq-semantics.md#delay-levels).
  *
  * Put path (handleScheduleMessage, called by DefaultMessageStore.putMessage): a NOT/COMMIT message
  * with property DELAY = level > 0 (clamped to the highest level) keeps its real topic and queue in

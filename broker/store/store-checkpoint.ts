@@ -1,5 +1,5 @@
 /**
- * StoreCheckpoint (rocketmq-facts.md §3.6): the 4 KiB `checkpoint` file telling recovery how far
+ * StoreCheckpoint (docs/rocketmq-semantics.md#store-checkpoint): the 4 KiB `checkpoint` file telling recovery how far
  * the commit log and the consume queues were durable. Rewritten in place and fdatasync'd by the
  * consume-queue flush loop, at the end of recovery and on shutdown.
  *

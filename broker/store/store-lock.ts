@@ -1,5 +1,5 @@
 /**
- * The store's `lock` file (rocketmq-facts.md §3.7): one live store per directory. Node has no
+ * The store's `lock` file (docs/rocketmq-semantics.md#recovery): one live store per directory. Node has no
  * flock, so the lock is a file created exclusively (O_EXCL) holding the owner's pid and a
  * per-store token. A lock is stale, and taken over, when
  *  - its pid is not a live process (the broker was SIGKILLed), or

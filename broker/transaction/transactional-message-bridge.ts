@@ -1,6 +1,6 @@
 /**
  * The message rewrites of transactional messages (B/transaction/queue/TransactionalMessageBridge.java,
- * B/processor/EndTransactionProcessor.java; rocketmq-facts.md §7). Pure functions on messages: no
+ * B/processor/EndTransactionProcessor.java; docs/rocketmq-semantics.md#transactions). Pure functions on messages: no
  * store, no I/O.
  *
  *   send (TRAN_MSG=true, sysFlag PREPARED) ── parseHalfMessageInner ──▶ RMQ_SYS_TRANS_HALF_TOPIC/0

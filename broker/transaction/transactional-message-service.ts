@@ -1,6 +1,6 @@
 /**
  * The broker side of transactional messages (B/transaction/queue/TransactionalMessageServiceImpl.java,
- * B/processor/EndTransactionProcessor.java; rocketmq-facts.md §7).
+ * B/processor/EndTransactionProcessor.java; docs/rocketmq-semantics.md#transactions).
  *
  * endTransaction: COMMIT loads the half by commit-log offset, verifies that it is a half of the
  * request's producer group at the request's queue offset, re-puts it on its real topic/queue with the

@@ -2,7 +2,7 @@
  * Who a request is, and the records that decide it: users (bcrypt password hashes), sessions and
  * API tokens (SHA-256 hashes of random secrets), all through Prisma.
  *
- * The policy (README, "Security"):
+ * The policy (docs/security.md):
  * - a presented credential (session cookie or bearer token) that is malformed, unknown, revoked or
  *   expired resolves to nobody, also on loopback: it never falls back to the local user;
  * - a loopback request without credential, sent to a loopback Host name, is the built-in "local"

@@ -10,7 +10,7 @@ import { remoteAddressOf, type Security } from './security';
 import type { Role } from './roles';
 
 export const AUDIT_EXPORT_PATH = '/api/audit/export';
-/** reading the audit log needs this role (README, "Security": it names people and their addresses) */
+/** reading the audit log needs this role (docs/security.md: it names people and their addresses) */
 export const AUDIT_READ_ROLE: Role = 'drill';
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed' };

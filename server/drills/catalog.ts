@@ -2,7 +2,7 @@
  * The drill catalog: each drill is data (its workload, its fault and when, its recovery, the
  * capabilities it needs) plus a prediction, a pure function of the settings it runs under. The runner
  * (drill-runner.ts) interprets the fault and recovery steps; the ledger (loss-ledger.ts) and judge()
- * compare what happened with the prediction. Faults follow design.md's fault model.
+ * compare what happened with the prediction. Faults follow docs/fault-model.md.
  */
 import type { DrillCapability, DrillContrast, DrillDescription, DrillId, DrillPrediction, DrillRunSettings, DrillTiming, LedgerStatus, LinkShape } from './types';
 

@@ -190,7 +190,7 @@ export interface DrillDescription {
   does: string;
   /** what it proves (the guarantee under test) */
   proves: string;
-  /** the fault, as done (design.md's fault model) */
+  /** the fault, as done (docs/fault-model.md) */
   fault: string;
   /** how the cluster is recovered */
   recovery: string;

@@ -2,7 +2,7 @@
  * Drills in the dashboard, end to end, in Chromium: the prediction follows a flushDiskType flip;
  * the power-loss drill run from the page keeps every SEND_OK message under SYNC_FLUSH (PASS) and loses
  * the unflushed tail under ASYNC_FLUSH (LOSS_EXPECTED); the replay's scrubber walks the timeline.
- * Also takes the README's drill screenshots.
+ * Also takes the drill screenshots of docs/drills.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -4,7 +4,7 @@
  * messages looked up by key (the lab's index and the broker scan for an external producer's key), a
  * queue browsed, dead letters produced by consumers that fail every delivery and one resent from the
  * DLQ view back to its original topic, where a healthy consumer then consumes it.
- * Also takes the README's screenshots traffic.png, queue-browse.png and dlq.png.
+ * Also takes the screenshots traffic.png, queue-browse.png and dlq.png of docs/dashboard.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

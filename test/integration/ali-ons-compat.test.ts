@@ -1,6 +1,6 @@
 /**
  * A real RocketMQ client that nobody here wrote: ali-ons 3.12 (unmodified, RocketMQ 4.x remoting)
- * against Zeroloss's name server and broker processes (client-compat.md §2). It sends and gets
+ * against Zeroloss's name server and broker processes (docs/rocketmq-semantics.md#client-compatibility). It sends and gets
  * msgId/queueId/queueOffset back; a push consumer receives with the same msgId; a failed message is
  * redelivered through CONSUMER_SEND_MSG_BACK; topics are created with UPDATE_AND_CREATE_TOPIC as
  * mqadmin does; close unregisters; and in a drill, an ali-ons consumer receives every SEND_OK message
@@ -43,7 +43,7 @@ function producer(nameSrv: string, group: string): AliProducer {
 
 function consumer(nameSrv: string, group: string): AliConsumer {
   const c = new ons.Consumer({ nameSrv, httpclient: {}, consumerGroup: group, logger: quietLogger, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', ...clientTiming });
-  c.on('error', () => {}); // e.g. QUERY_NOT_FOUND on first boot: expected noise (client-compat.md §2.10)
+  c.on('error', () => {}); // e.g. QUERY_NOT_FOUND on first boot: expected noise (docs/rocketmq-semantics.md#first-boot-offset)
   return c;
 }
 

@@ -1,6 +1,6 @@
 /**
  * Consumers keep reading from the slave while the master is down, as RocketMQ clients fall back
- * (rocketmq-facts.md §5.5): the name server drops the dead master from the route, the consumer's
+ * (docs/rocketmq-semantics.md#master-failure): the name server drops the dead master from the route, the consumer's
  * pulls go to brokerId 1, and every SEND_OK message is still consumed.
  */
 import { test } from 'node:test';

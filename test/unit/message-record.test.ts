@@ -1,5 +1,5 @@
 /**
- * The V1 commit-log record codec: field placement as rocketmq-facts.md §3.3 draws it, round trips,
+ * The V1 commit-log record codec: field placement as docs/rocketmq-semantics.md#record-layout draws it, round trips,
  * validation statuses for every kind of damage, properties, offsetMsgId and Java's String.hashCode.
  */
 import { test } from 'node:test';

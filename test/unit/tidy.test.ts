@@ -532,7 +532,8 @@ test('tidy - f: the repository cites only itself (no document of the world outsi
   const textual = trackedFiles().filter((f) => f !== 'package-lock.json' && !/\.(png|jpe?g|gif|ico|woff2?|db|sqlite)$/i.test(f));
   const outsideDirectory = new RegExp(OUTSIDE_DIRECTORY.replace(/\./g, '\\.'), 'g');
   const outsideDocument = new RegExp(`(?<![\\w-])(?:[\\w./-]*/)?(?:${OUTSIDE_DOCUMENTS.map((d) => d.replace('.', '\\.')).join('|')})\\b`, 'g');
-  const citation = /(?<![\w/.-])(docs\/[\w.-]+\.md)(#[\w-]+)?/g;
+  // a document of docs/ alone, with an anchor, or with several anchors separated by commas
+  const citation = /(?<![\w/.-])(docs\/[\w.-]+\.md)((?:#[\w-]+)(?:,\s*#[\w-]+)*)?/g;
   for (const file of textual) {
     const text = read(file);
     const mentions = [...text.matchAll(outsideDirectory), ...text.matchAll(outsideDocument)]
@@ -541,8 +542,11 @@ test('tidy - f: the repository cites only itself (no document of the world outsi
     for (const m of mentions) problems.push(`${file}:${lineAt(text, m.index)} cites "${m[0]}", which is outside the repository: cite a file in docs/ instead`);
     if (file.startsWith('docs/') || file === 'README.md') continue; // their links are checked above, relative to themselves
     for (const m of text.matchAll(citation)) {
-      const why = unresolved('x', `${m[1]}${m[2] ?? ''}`);
-      if (why) problems.push(`${file}:${lineAt(text, m.index)} cites ${why}`);
+      const anchors = m[2] ? m[2].split(',').map((a) => a.trim()) : [''];
+      for (const anchor of anchors) {
+        const why = unresolved('x', `${m[1]}${anchor}`);
+        if (why) problems.push(`${file}:${lineAt(text, m.index)} cites ${why}`);
+      }
     }
   }
   fail('f (citations)', 'Every citation must name a file, and a heading, inside this repository.', problems);
