@@ -7,12 +7,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  ScheduleMessageService,
-  computeDeliverTimestamp,
-  handleScheduleMessage,
-  parseDelayLevel,
-} from '../../broker/store/schedule-message-service';
+import { computeDeliverTimestamp, handleScheduleMessage, parseDelayLevel } from '../../broker/store/delay-level';
+import { ScheduleMessageService } from '../../broker/store/schedule-message-service';
 import { MessageSysFlag, RMQ_SYS_TRANS_HALF_TOPIC, SCHEDULE_TOPIC } from '../../broker/protocol/codes';
 import { decodeMessageRecord } from '../../broker/protocol/message-record';
 import type { Clock } from '../../broker/io/clock';
