@@ -16,7 +16,7 @@
  *
  * It does not decide when progress happens: its owner calls completeUpTo() after an fdatasync or an ack.
  */
-import type { Clock } from '../io/clock.js';
+import type { Clock, Timer } from '../io/clock.js';
 import { PutMessageStatus } from '../protocol/codes.js';
 
 /** Past this many answered waiters at the front, the array is compacted once they are half of it. */
@@ -57,7 +57,7 @@ export class OffsetWaitQueue {
   /** waiters[head..] are pending, in nextOffset order */
   private waiters: OffsetWaiter[] = [];
   private head = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private timerDueMs = Infinity;
   private stopped = false;
   /** answered PUT_OK / timeoutStatus so far */
@@ -139,13 +139,14 @@ export class OffsetWaitQueue {
   /** Arms the timer for `deadline` unless it is already due no later. */
   private armTimer(deadline: number): void {
     if (this.timer && this.timerDueMs <= deadline) return;
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timerDueMs = deadline;
-    this.timer = setTimeout(() => this.expire(), Math.max(1, Math.ceil(deadline - this.options.clock.monotonicMs())));
+    const clock = this.options.clock;
+    this.timer = clock.setTimeout(() => this.expire(), Math.max(1, Math.ceil(deadline - clock.monotonicMs())));
   }
 
   private cancelTimer(): void {
-    clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     this.timerDueMs = Infinity;
   }

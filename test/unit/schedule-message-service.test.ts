@@ -11,14 +11,10 @@ import { computeDeliverTimestamp, handleScheduleMessage, parseDelayLevel } from 
 import { ScheduleMessageService } from '../../broker/store/schedule-message-service';
 import { MessageSysFlag, RMQ_SYS_TRANS_HALF_TOPIC, SCHEDULE_TOPIC } from '../../broker/protocol/codes';
 import { decodeMessageRecord } from '../../broker/protocol/message-record';
-import type { Clock } from '../../broker/io/clock';
+import { systemClock, type Clock } from '../../broker/io/clock';
 import { message, openStore, tempDir, testSettings, waitFor } from '../support/store-fixtures';
 
-const ahead = (ms: number): Clock => ({
-  nowMs: () => Date.now() + ms,
-  monotonicMs: () => performance.now(),
-  sleep: (d) => new Promise((r) => setTimeout(r, d)),
-});
+const ahead = (ms: number): Clock => ({ ...systemClock, nowMs: () => Date.now() + ms });
 
 function delayed(level: number, extra: Parameters<typeof message>[0] = {}) {
   const m = message({ queueId: 2, uniqKey: `U-${level}-${Math.random()}`, ...extra });
