@@ -10,7 +10,9 @@ import { RequestCode, ResponseCode } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
 import { createSendMessageProcessor } from './processors/send-message-processor.js';
 import { RemotingServer } from './remoting/remoting-server.js';
+import { systemClock, type Clock, type Timer } from './io/clock.js';
 import { FileLayer } from './io/file-layer.js';
+import { systemRandom, type Random } from './io/prng.js';
 import { DefaultMessageStore } from './store/message-store.js';
 import type { StoreEvents } from './store/types.js';
 import { ClientRegistry } from './client-registry.js';
@@ -47,6 +49,15 @@ export const BrokerOptionsSchema = z.object({
 });
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
+/**
+ * Where the broker's time and chance come from. A broker process uses the real ones (the defaults);
+ * a simulation passes its own, and every service the controller creates gets them from here.
+ */
+export interface BrokerControllerDeps {
+  clock?: Clock;
+  random?: Random;
+}
+
 export interface BrokerListeners extends StoreEvents, HaListeners {
   settingsChanged?(settings: BrokerSettings): void;
   badFrame?(reason: string): void;
@@ -55,14 +66,16 @@ export interface BrokerListeners extends StoreEvents, HaListeners {
 export class BrokerController {
   settings: BrokerSettings;
   readonly identity: BrokerIdentity;
+  readonly clock: Clock;
+  readonly random: Random;
   readonly fileLayer: FileLayer;
   store!: DefaultMessageStore;
   readonly remoting: RemotingServer;
   /** producers and consumers known from their heartbeats */
-  readonly clients = new ClientRegistry({ consumerIdsChanged: notifyConsumerIdsChanged });
-  private readonly timers: NodeJS.Timeout[] = [];
+  readonly clients: ClientRegistry;
+  private readonly timers: Timer[] = [];
   /** pulls held until a message arrives (long polling) */
-  readonly pullHoldService = new PullRequestHoldService();
+  readonly pullHoldService: PullRequestHoldService;
   /** registration with the name servers, when namesrvAddr is set */
   private outerAPI: BrokerOuterAPI | undefined;
   port = 0;
@@ -75,10 +88,14 @@ export class BrokerController {
   transactionalMessageService: TransactionalMessageService | undefined;
   private transactionalMessageCheckService: TransactionalMessageCheckService | undefined;
 
-  constructor(private readonly options: BrokerOptions, private readonly listeners: BrokerListeners = {}) {
+  constructor(private readonly options: BrokerOptions, private readonly listeners: BrokerListeners = {}, deps: BrokerControllerDeps = {}) {
     this.identity = options.identity;
     this.settings = options.settings;
-    this.fileLayer = new FileLayer({ slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
+    this.clock = deps.clock ?? systemClock;
+    this.random = deps.random ?? systemRandom;
+    this.clients = new ClientRegistry({ consumerIdsChanged: notifyConsumerIdsChanged }, this.clock);
+    this.pullHoldService = new PullRequestHoldService(this.clock);
+    this.fileLayer = new FileLayer({ clock: this.clock, slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
     this.remoting = new RemotingServer({
       badFrame: (_, reason) => listeners.badFrame?.(reason),
       connectionClosed: (connection) => this.clients.connectionClosed(connection),
@@ -95,6 +112,7 @@ export class BrokerController {
       storeHost: { ip: this.identity.brokerIP1, port: this.port },
       settings: () => this.settings,
       fileLayer: this.fileLayer,
+      clock: this.clock,
       labBugs: new Set(this.options.labBugs ?? []),
       events: {
         ...this.listeners,
@@ -113,6 +131,7 @@ export class BrokerController {
         this.listeners.settingsChanged?.(this.settings);
       },
       listeners: this.listeners,
+      clock: this.clock,
       reconnectIntervalMs: this.options.ha?.reconnectIntervalMs,
       labBugs: new Set(this.options.labBugs ?? []),
     });
@@ -124,6 +143,8 @@ export class BrokerController {
         const refusal = this.replication.sendRefusal();
         return refusal ? { status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal } : this.store.putMessage(message);
       },
+      clock: this.clock,
+      random: this.random,
     });
     this.remoting.register(RequestCode.SEND_MESSAGE, send);
     this.remoting.register(RequestCode.SEND_MESSAGE_V2, send);
@@ -145,7 +166,7 @@ export class BrokerController {
         brokerAddr: `${this.identity.brokerIP1}:${this.port}`,
         haServerAddr: () => this.haServerAddr(),
         topics: () => this.store.topics.all(),
-      }, (message) => console.error(`[broker] ${message}`));
+      }, this.clock, (message) => console.error(`[broker] ${message}`));
       this.outerAPI.start();
     }
   }
@@ -179,22 +200,24 @@ export class BrokerController {
       lookMessageByOffset: (offset) => this.store.lookMessageByOffset(offset),
       putMessage,
       ensureTopic: (topic, queueNums) => this.ensureTopic(topic, queueNums),
+      random: this.random,
     }));
     this.transactionalMessageService = new TransactionalMessageService({
       store: this.store,
       settings: () => this.settings,
+      clock: this.clock,
       sendCheck: (group, request) => {
         const channels = this.clients.producerChannels(group);
         if (channels.length === 0) return false;
-        channels[Math.floor(Math.random() * channels.length)].connection.sendOneway(request);
+        channels[this.random.int(channels.length)].connection.sendOneway(request);
         return true;
       },
     });
     this.transactionalMessageService.ensureSystemTopics();
     this.remoting.register(RequestCode.END_TRANSACTION, createEndTransactionProcessor({ service: this.transactionalMessageService, settings: () => this.settings }));
-    this.transactionalMessageCheckService = new TransactionalMessageCheckService(this.transactionalMessageService, () => this.settings);
+    this.transactionalMessageCheckService = new TransactionalMessageCheckService(this.transactionalMessageService, () => this.settings, this.clock);
     this.transactionalMessageCheckService.start();
-    this.scheduleMessageService = new ScheduleMessageService({ store: this.store, settings: () => this.settings });
+    this.scheduleMessageService = new ScheduleMessageService({ store: this.store, settings: () => this.settings, clock: this.clock });
     this.scheduleMessageService.start();
   }
 
@@ -237,7 +260,7 @@ export class BrokerController {
       previous?.(topic, queueId, maxOffset);
       this.pullHoldService.notifyMessageArriving(topic, queueId, maxOffset);
     };
-    this.timers.push(setInterval(() => this.clients.scanNotActive(), 10_000).unref());
+    this.timers.push(this.clock.setInterval(() => this.clients.scanNotActive(), 10_000).unref());
   }
 
   /** Applies a validated patch; flushDiskType and brokerRole take effect on the next put. */
@@ -316,7 +339,7 @@ export class BrokerController {
   }
 
   async shutdown(): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) timer.cancel();
     await this.outerAPI?.shutdown();
     this.pullHoldService.shutdown();
     await this.remoting.close();

@@ -3,6 +3,7 @@
  * topic it serves, every REGISTER_NAME_SERVER_PERIOD_MS and as soon as its topics change, and
  * UNREGISTER_BROKER on a clean shutdown. A name server that is down is retried on the next round.
  */
+import type { Clock, Timer } from './io/clock.js';
 import { REGISTER_NAME_SERVER_PERIOD_MS, RequestCode, ResponseCode } from './protocol/codes.js';
 import { createRequest, extString } from './protocol/remoting-command.js';
 import { RemotingClient } from './remoting/remoting-client.js';
@@ -21,22 +22,28 @@ export interface RegistrationSource {
 const TOPIC_WATCH_MS = 500;
 
 export class BrokerOuterAPI {
-  private readonly client = new RemotingClient();
+  private readonly client: RemotingClient;
   private readonly namesrvAddrs: string[];
-  private timer: NodeJS.Timeout | undefined;
-  private watcher: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
+  private watcher: Timer | undefined;
   private lastTopicsSignature = '';
   /** the master address a name server told this slave, if any */
   masterAddr: string | undefined;
 
-  constructor(namesrvAddr: string, private readonly source: RegistrationSource, private readonly onError: (message: string) => void = () => {}) {
+  constructor(
+    namesrvAddr: string,
+    private readonly source: RegistrationSource,
+    private readonly clock: Clock,
+    private readonly onError: (message: string) => void = () => {},
+  ) {
     this.namesrvAddrs = namesrvAddr.split(';').filter(Boolean);
+    this.client = new RemotingClient(undefined, clock);
   }
 
   start(): void {
     void this.registerBrokerAll();
-    this.timer = setInterval(() => void this.registerBrokerAll(), REGISTER_NAME_SERVER_PERIOD_MS);
-    this.watcher = setInterval(() => {
+    this.timer = this.clock.setInterval(() => void this.registerBrokerAll(), REGISTER_NAME_SERVER_PERIOD_MS);
+    this.watcher = this.clock.setInterval(() => {
       if (this.signature() !== this.lastTopicsSignature) void this.registerBrokerAll();
     }, TOPIC_WATCH_MS);
   }
@@ -68,8 +75,8 @@ export class BrokerOuterAPI {
   }
 
   async shutdown(): Promise<void> {
-    clearInterval(this.timer);
-    clearInterval(this.watcher);
+    this.timer?.cancel();
+    this.watcher?.cancel();
     await Promise.all(this.namesrvAddrs.map((addr) =>
       this.client.invoke(addr, createRequest(RequestCode.UNREGISTER_BROKER, {
         brokerName: this.source.brokerName, brokerAddr: this.source.brokerAddr, clusterName: this.source.clusterName, brokerId: this.source.brokerId(),

@@ -3,6 +3,7 @@
  * ProducerManager + ConsumerManager of B/client/ in one place. A client that stops heartbeating
  * for CLIENT_CHANNEL_EXPIRED_MS, or whose connection closes, is dropped.
  */
+import { systemClock, type Clock } from './io/clock.js';
 import type { ConnectionContext } from './remoting/remoting-server.js';
 import type { ClientsSnapshot } from './ipc.js';
 
@@ -53,10 +54,10 @@ export class ClientRegistry {
   private readonly producers = new Map<string, Map<string, ClientChannel>>();
   private readonly consumers = new Map<string, ConsumerGroupInfo>();
 
-  constructor(private readonly events: ClientRegistryEvents = {}, private readonly now: () => number = Date.now) {}
+  constructor(private readonly events: ClientRegistryEvents = {}, private readonly clock: Clock = systemClock) {}
 
   heartbeat(data: HeartbeatData, connection: ConnectionContext): void {
-    const now = this.now();
+    const now = this.clock.nowMs();
     for (const producer of data.producerDataSet ?? []) {
       let group = this.producers.get(producer.groupName);
       if (!group) this.producers.set(producer.groupName, (group = new Map()));
@@ -89,7 +90,7 @@ export class ClientRegistry {
 
   /** Drops channels that have not heartbeated within CLIENT_CHANNEL_EXPIRED_MS. */
   scanNotActive(): void {
-    const deadline = this.now() - CLIENT_CHANNEL_EXPIRED_MS;
+    const deadline = this.clock.nowMs() - CLIENT_CHANNEL_EXPIRED_MS;
     for (const group of this.producers.values()) {
       for (const [id, channel] of group) if (channel.lastUpdateMs < deadline) group.delete(id);
     }

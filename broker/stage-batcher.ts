@@ -1,4 +1,6 @@
 /** Batches stage events so one IPC message carries ~50 ms of them. */
+import { systemClock, type Clock, type Timer } from './io/clock.js';
+
 const MAX_BATCH = 5000;
 
 export class StageBatcher {
@@ -8,10 +10,14 @@ export class StageBatcher {
   private replicatedCount = 0;
   /** ids of messages that ended in a %DLQ% topic */
   private dlqIds: string[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   storedTotal = 0;
 
-  constructor(private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number; dlq?: string[] }) => void, private readonly intervalMs = 50) {}
+  constructor(
+    private readonly emit: (batch: { atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number; dlq?: string[] }) => void,
+    private readonly intervalMs = 50,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   stored(id: string, commitLogOffset: number, size: number): void {
     this.pending.push([id, commitLogOffset, size]);
@@ -39,12 +45,12 @@ export class StageBatcher {
   }
 
   flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.timer?.cancel();
     this.timer = undefined;
     if (this.pending.length === 0 && this.flushedOffset === undefined && this.replicatedOffset === undefined && this.dlqIds.length === 0) return;
     const replicated = this.replicatedOffset === undefined ? {} : { replicatedOffset: this.replicatedOffset, replicatedCount: this.replicatedCount };
     const dlq = this.dlqIds.length === 0 ? {} : { dlq: this.dlqIds };
-    this.emit({ atMs: Date.now(), stored: this.pending, flushedOffset: this.flushedOffset, ...replicated, ...dlq });
+    this.emit({ atMs: this.clock.nowMs(), stored: this.pending, flushedOffset: this.flushedOffset, ...replicated, ...dlq });
     this.dlqIds = [];
     this.pending = [];
     this.flushedOffset = undefined;
@@ -53,6 +59,6 @@ export class StageBatcher {
   }
 
   private schedule(): void {
-    this.timer ??= setTimeout(() => this.flush(), this.intervalMs);
+    this.timer ??= this.clock.setTimeout(() => this.flush(), this.intervalMs);
   }
 }

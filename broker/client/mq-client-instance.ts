@@ -7,6 +7,7 @@ import { RequestCode, ResponseCode, responseCodeName } from '../protocol/codes.j
 import { createRequest, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
+import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import type { ConsumerData, HeartbeatData } from '../client-registry.js';
 import type { TopicRouteData } from '../namesrv/route-info-manager.js';
 
@@ -32,18 +33,21 @@ export interface MQClientOptions {
   pollNameServerIntervalMs?: number;
   /** heartbeat period (RocketMQ: heartbeatBrokerInterval 30 s) */
   heartbeatBrokerIntervalMs?: number;
+  /** time for this instance and every producer and consumer sharing it; the real clock by default */
+  clock?: Clock;
 }
 
 export class MQClientInstance {
   readonly clientId: string;
   readonly remoting: RemotingClient;
+  readonly clock: Clock;
   private readonly namesrvAddrs: string[];
   private namesrvIndex = 0;
   private readonly routes = new Map<string, TopicRouteData>();
   private readonly producerGroups = new Set<string>();
   private readonly consumers = new Map<string, () => ConsumerData>();
   private readonly requestHandlers = new Map<number, (address: string, command: RemotingCommand) => void>();
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Timer[] = [];
   private started = false;
   /** broker addresses this client has sent a heartbeat to */
   private readonly heartbeated = new Set<string>();
@@ -52,7 +56,8 @@ export class MQClientInstance {
     this.clientId = options.clientId ?? `127.0.0.1@${process.pid}`;
     this.namesrvAddrs = options.namesrvAddr.split(';').filter(Boolean);
     if (this.namesrvAddrs.length === 0) throw new Error('namesrvAddr must name at least one host:port');
-    this.remoting = new RemotingClient((address, command) => this.requestHandlers.get(command.code)?.(address, command));
+    this.clock = options.clock ?? systemClock;
+    this.remoting = new RemotingClient((address, command) => this.requestHandlers.get(command.code)?.(address, command), this.clock);
   }
 
   /** Handles a server-initiated request (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE). */
@@ -63,8 +68,8 @@ export class MQClientInstance {
   start(): void {
     if (this.started) return;
     this.started = true;
-    this.timers.push(setInterval(() => void this.updateAllRoutes(), this.options.pollNameServerIntervalMs ?? 30_000));
-    this.timers.push(setInterval(() => void this.sendHeartbeatToAllBrokers(), this.options.heartbeatBrokerIntervalMs ?? 30_000));
+    this.timers.push(this.clock.setInterval(() => void this.updateAllRoutes(), this.options.pollNameServerIntervalMs ?? 30_000));
+    this.timers.push(this.clock.setInterval(() => void this.sendHeartbeatToAllBrokers(), this.options.heartbeatBrokerIntervalMs ?? 30_000));
   }
 
   registerProducer(group: string): void {
@@ -138,7 +143,7 @@ export class MQClientInstance {
   }
 
   async shutdown(unregister: { producerGroup?: string; consumerGroup?: string }[] = []): Promise<void> {
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers = [];
     await Promise.all(this.allBrokerAddresses().flatMap((addr) => unregister.map((groups) =>
       this.remoting.invoke(addr, createRequest(RequestCode.UNREGISTER_CLIENT, { clientID: this.clientId, ...groups }), 1000).catch(() => undefined))));

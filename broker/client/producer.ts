@@ -12,7 +12,8 @@ import { MessageProperty, MessageSysFlag, RequestCode, responseCodeName, respons
 import { createRequest } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
-import { createUniqId } from './message-id.js';
+import { systemClock, type Clock } from '../io/clock.js';
+import { MessageClientIDSetter, processMessageClientIDSetter } from './message-id.js';
 import { messageProperties2String } from '../protocol/message-record.js';
 import { MQClientInstance } from './mq-client-instance.js';
 import type { LabBug } from '../lab-bugs.js';
@@ -49,6 +50,10 @@ export interface ProducerOptions {
   brokerAddressMap?: Record<string, string>;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts); only producer-ignores-status lives here */
   labBugs?: readonly LabBug[];
+  /** time for bornTimestamp, UNIQ_KEY and the sendMsgTimeout budget; with a clientInstance, the instance's clock is used */
+  clock?: Clock;
+  /** UNIQ_KEY generator; the process's by default (a simulation passes one built from its seeded random source) */
+  messageClientIDSetter?: MessageClientIDSetter;
 }
 
 export interface Message {
@@ -85,16 +90,18 @@ interface Prepared {
 
 export class Producer {
   private readonly client: RemotingClient;
+  private readonly clock: Clock;
+  private readonly idSetter: MessageClientIDSetter;
   private readonly instance: MQClientInstance | undefined;
   private readonly ownsInstance: boolean;
   private readonly seqByQueue = new Map<string, number>();
   private roundRobin = 0;
-  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
+  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'messageClientIDSetter'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
   /** lab bug producer-ignores-status (broker/lab-bugs.ts) */
   private readonly ignoresStatus: boolean;
 
   constructor(options: ProducerOptions) {
-    const { clientInstance, labBugs, ...rest } = options;
+    const { clientInstance, labBugs, clock, messageClientIDSetter, ...rest } = options;
     this.ignoresStatus = labBugs?.includes('producer-ignores-status') ?? false;
     this.options = {
       writeQueueNums: 4,
@@ -105,11 +112,13 @@ export class Producer {
       ...rest,
     };
     if (!options.namesrvAddr && !options.brokerAddr && !clientInstance) throw new Error('a producer needs namesrvAddr, brokerAddr or a clientInstance');
-    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr }) : undefined);
+    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr, clock }) : undefined);
+    this.clock = this.instance?.clock ?? clock ?? systemClock;
+    this.idSetter = messageClientIDSetter ?? processMessageClientIDSetter();
     this.ownsInstance = !clientInstance && this.instance !== undefined;
     this.instance?.registerProducer(options.producerGroup);
     this.instance?.start();
-    this.client = this.instance?.remoting ?? new RemotingClient();
+    this.client = this.instance?.remoting ?? new RemotingClient(undefined, this.clock);
   }
 
   /** The queues of a topic this producer may write to: writable queues of groups with a live master. */
@@ -177,7 +186,7 @@ export class Producer {
     const seqKey = `${queue.brokerName}:${queueId}`;
     const seq = (this.seqByQueue.get(seqKey) ?? 0) + 1;
     this.seqByQueue.set(seqKey, seq);
-    const uniqKey = createUniqId();
+    const uniqKey = this.idSetter.createUniqId(this.clock.nowMs());
     const props = new Map<string, string>(Object.entries(message.properties ?? {}));
     if (message.tags) props.set(MessageProperty.TAGS, message.tags);
     if (message.keys) props.set(MessageProperty.KEYS, message.keys);
@@ -199,7 +208,7 @@ export class Producer {
       e: queue.queueId,
       // TRAN_MSG=true marks a transaction's half message (DefaultMQProducerImpl.sendKernelImpl).
       f: prepared.message.properties?.[MessageProperty.TRAN_MSG] === 'true' ? MessageSysFlag.TRANSACTION_PREPARED_TYPE : 0,
-      g: Date.now(),
+      g: this.clock.nowMs(),
       h: 0,
       i: prepared.properties,
       j: 0,
@@ -220,13 +229,13 @@ export class Producer {
   }
 
   private async sendWithRetries(prepared: Prepared, timesTotal: number): Promise<SendResult> {
-    const started = performance.now();
+    const started = this.clock.monotonicMs();
     let lastError: Error | undefined;
     let lastResult: SendResult | undefined;
     let queue = prepared.queue;
     for (let attempt = 1; attempt <= timesTotal; attempt++) {
       if (attempt > 1) queue = await this.retryQueue(prepared, queue.brokerName);
-      const remaining = this.options.sendMsgTimeout - (performance.now() - started);
+      const remaining = this.options.sendMsgTimeout - (this.clock.monotonicMs() - started);
       if (remaining <= 0) {
         throw new ZerolossError('SEND_TIMEOUT', `sendMsgTimeout of ${this.options.sendMsgTimeout} ms ran out after ${attempt - 1} attempt(s)`, { cause: lastError });
       }

@@ -15,6 +15,7 @@
 import { MessageProperty, PullSysFlag, RETRY_GROUP_TOPIC_PREFIX, RequestCode, ResponseCode, responseCodeName } from '../protocol/codes.js';
 import { createRequest, extNumber, type RemotingCommand } from '../protocol/remoting-command.js';
 import { decodeMessageRecords } from '../protocol/message-record.js';
+import type { Clock, Timer } from '../io/clock.js';
 import type { MessageExt } from '../store/types.js';
 import type { ConsumerData } from '../client-registry.js';
 import { allocateAveragely } from './allocate-message-queue.js';
@@ -70,6 +71,8 @@ export interface PushConsumerOptions {
   brokerSuspendMaxTimeMillis?: number;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts); only consumer-ack-on-arrival lives here */
   labBugs?: readonly LabBug[];
+  /** time for the client instance this consumer creates; with a clientInstance, the instance's clock is used */
+  clock?: Clock;
 }
 
 const PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION = 3000;
@@ -89,7 +92,8 @@ interface QueueState {
 export class PushConsumer {
   readonly instance: MQClientInstance;
   private readonly ownsInstance: boolean;
-  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs'>>;
+  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs' | 'clock'>>;
+  private readonly clock: Clock;
   /** lab bug consumer-ack-on-arrival (broker/lab-bugs.ts) */
   private readonly acksOnArrival: boolean;
   private readonly events: PushConsumerEvents;
@@ -97,13 +101,14 @@ export class PushConsumer {
   private readonly retryTopic: string;
   private running = false;
   private rebalancing: Promise<void> | undefined;
-  private timers: NodeJS.Timeout[] = [];
+  private timers: Timer[] = [];
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
 
   constructor(options: PushConsumerOptions) {
     if (!options.namesrvAddr && !options.clientInstance) throw new Error('a consumer needs namesrvAddr or a clientInstance');
-    this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr! });
+    this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr!, clock: options.clock });
+    this.clock = this.instance.clock;
     this.ownsInstance = !options.clientInstance;
     this.events = options.events ?? {};
     this.acksOnArrival = options.labBugs?.includes('consumer-ack-on-arrival') ?? false;
@@ -122,7 +127,7 @@ export class PushConsumer {
       consumerGroup: options.consumerGroup,
       topic: options.topic,
       listener: options.listener,
-      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs')),
+      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs' && k !== 'clock')),
     } as PushConsumer['options'];
     this.retryTopic = RETRY_GROUP_TOPIC_PREFIX + options.consumerGroup;
   }
@@ -144,8 +149,8 @@ export class PushConsumer {
     await this.instance.sendHeartbeatToAllBrokers(); // creates %RETRY%<group> on the brokers
     await this.instance.route(this.retryTopic).catch(() => undefined);
     await this.rebalance();
-    this.timers.push(setInterval(() => void this.rebalance(), this.options.rebalanceIntervalMs));
-    this.timers.push(setInterval(() => void this.persistAllConsumerOffsets(), this.options.persistConsumerOffsetIntervalMs));
+    this.timers.push(this.clock.setInterval(() => void this.rebalance(), this.options.rebalanceIntervalMs));
+    this.timers.push(this.clock.setInterval(() => void this.persistAllConsumerOffsets(), this.options.persistConsumerOffsetIntervalMs));
   }
 
   /** Assigned queues, for the dashboard and tests. */
@@ -155,7 +160,7 @@ export class PushConsumer {
 
   async shutdown(): Promise<void> {
     this.running = false;
-    for (const timer of this.timers) clearInterval(timer);
+    for (const timer of this.timers) timer.cancel();
     this.timers = [];
     await this.rebalancing;
     for (const state of this.queues.values()) state.pq.dropped = true;
@@ -246,7 +251,7 @@ export class PushConsumer {
   private async pullLoop(state: QueueState): Promise<void> {
     while (this.running && !state.pq.dropped) {
       if (state.pq.size >= this.options.pullThresholdForQueue || state.pq.span() > this.options.consumeConcurrentlyMaxSpan) {
-        await sleep(PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL);
+        await this.clock.sleep(PULL_TIME_DELAY_MILLS_WHEN_FLOW_CONTROL);
         continue;
       }
       let response: RemotingCommand;
@@ -263,7 +268,7 @@ export class PushConsumer {
           commitOffset: commit ? state.offset : 0,
           suspendTimeoutMillis: this.options.brokerSuspendMaxTimeMillis,
           subscription: this.options.subExpression,
-          subVersion: Date.now(),
+          subVersion: this.clock.nowMs(),
           expressionType: 'TAG',
         }), CONSUMER_TIMEOUT_MILLIS_WHEN_SUSPEND);
       } catch (error) {
@@ -271,7 +276,7 @@ export class PushConsumer {
         this.events.error?.(`pull ${queueKey(state.mq)} failed: ${(error as Error).message}`);
         await this.instance.route(state.mq.topic, true).catch(() => undefined);
         state.suggestBrokerId = 0;
-        await sleep(PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
+        await this.clock.sleep(PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
         continue;
       }
       if (state.pq.dropped) return;
@@ -298,7 +303,7 @@ export class PushConsumer {
           break;
         default:
           this.events.error?.(`pull ${queueKey(state.mq)} answered ${responseCodeName(response.code)}: ${response.remark ?? ''}`);
-          await sleep(PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
+          await this.clock.sleep(PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION);
       }
     }
   }
@@ -368,7 +373,7 @@ export class PushConsumer {
     const sentBack = await this.sendMessageBack(message);
     this.events.sentBack?.(message, sentBack);
     if (sentBack) this.advance(state, message);
-    else setTimeout(() => void this.consume(state, message), LOCAL_RECONSUME_DELAY_MS); // stays in the process queue
+    else this.clock.setTimeout(() => void this.consume(state, message), LOCAL_RECONSUME_DELAY_MS); // stays in the process queue
   }
 
   private advance(state: QueueState, message: MessageExt): void {
@@ -413,7 +418,7 @@ export class PushConsumer {
   }
 
   private consumerData(): ConsumerData {
-    const sub = (topic: string, subString: string) => ({ topic, subString, tagsSet: [], codeSet: [], subVersion: Date.now() });
+    const sub = (topic: string, subString: string) => ({ topic, subString, tagsSet: [], codeSet: [], subVersion: this.clock.nowMs() });
     return {
       groupName: this.options.consumerGroup,
       consumeType: 'CONSUME_PASSIVELY',
@@ -423,8 +428,4 @@ export class PushConsumer {
       unitMode: false,
     };
   }
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }

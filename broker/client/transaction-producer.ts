@@ -26,6 +26,7 @@ import {
 } from '../protocol/codes.js';
 import { decodeMessageRecord, parseOffsetMsgId } from '../protocol/message-record.js';
 import { createRequest, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
+import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import type { HeartbeatData } from '../client-registry.js';
 import type { MessageExt } from '../store/types.js';
@@ -69,11 +70,12 @@ export class TransactionProducer {
   readonly clientId: string;
   private readonly options: TransactionProducerOptions;
   private readonly remoting: RemotingClient;
+  private readonly clock: Clock;
   private readonly instance: MQClientInstance | undefined;
   private readonly ownsInstance: boolean;
   /** brokers this producer heartbeats to itself (direct mode) */
   private readonly brokerAddrs = new Set<string>();
-  private heartbeatTimer: NodeJS.Timeout | undefined;
+  private heartbeatTimer: Timer | undefined;
   private checksInFlight = 0;
   private closed = false;
   /** CHECK_TRANSACTION_STATE requests answered, and dropped (holder full or undecodable) */
@@ -89,7 +91,9 @@ export class TransactionProducer {
       this.instance = options.clientInstance ?? new MQClientInstance({
         namesrvAddr: options.namesrvAddr!,
         heartbeatBrokerIntervalMs: options.heartbeatBrokerIntervalMs,
+        clock: options.clock,
       });
+      this.clock = this.instance.clock;
       this.ownsInstance = !options.clientInstance;
       this.instance.onRequest(RequestCode.CHECK_TRANSACTION_STATE, onCheck);
       this.remoting = this.instance.remoting;
@@ -97,7 +101,8 @@ export class TransactionProducer {
       this.producer = new Producer({ ...options, clientInstance: this.instance });
     } else {
       this.ownsInstance = false;
-      this.remoting = new RemotingClient(onCheck);
+      this.clock = options.clock ?? systemClock;
+      this.remoting = new RemotingClient(onCheck, this.clock);
       this.clientId = `127.0.0.1@${process.pid}#${options.producerId}`;
       if (options.brokerAddr) this.brokerAddrs.add(options.brokerAddr);
       this.producer = new Producer(options);
@@ -115,8 +120,7 @@ export class TransactionProducer {
       return;
     }
     await this.sendHeartbeats();
-    this.heartbeatTimer ??= setInterval(() => void this.sendHeartbeats(), this.options.heartbeatBrokerIntervalMs ?? HEARTBEAT_BROKER_INTERVAL_MS);
-    this.heartbeatTimer.unref();
+    this.heartbeatTimer ??= this.clock.setInterval(() => void this.sendHeartbeats(), this.options.heartbeatBrokerIntervalMs ?? HEARTBEAT_BROKER_INTERVAL_MS).unref();
   }
 
   /**
@@ -151,7 +155,7 @@ export class TransactionProducer {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.heartbeatTimer?.cancel();
     await this.producer.close();
     if (this.instance) {
       if (this.ownsInstance) await this.instance.shutdown([{ producerGroup: this.options.producerGroup }]);

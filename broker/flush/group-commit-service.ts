@@ -5,9 +5,11 @@
  * fdatasync starts. Everything appended while one fdatasync runs rides on the next one: that
  * batching is group commit.
  *
- * A watchdog (RocketMQ's FlushDiskWatcher) answers a waiter still pending at its deadline
+ * The deadline timer (RocketMQ's FlushDiskWatcher) answers a waiter still pending at its deadline
  * (syncFlushTimeout, read when the waiter is queued) with FLUSH_DISK_TIMEOUT. Each waiter is
  * answered exactly once: it leaves the queue before its promise is resolved, whichever path wins.
+ * The queue, its bound and its deadlines are OffsetWaitQueue's (shared with GroupTransferService);
+ * this service adds the flush rounds.
  *
  * The service does not look at flushDiskType: a waiter queued under SYNC_FLUSH is served to the end
  * even if the store flips to ASYNC_FLUSH meanwhile. The queue is bounded (maxWaiters); a put that
@@ -16,16 +18,9 @@
  */
 import { PutMessageStatus } from '../protocol/codes.js';
 import type { Clock } from '../io/clock.js';
+import { OffsetWaitQueue } from '../util/offset-wait-queue.js';
 
 export const GROUP_COMMIT_MAX_WAITERS = 100_000;
-/** The watchdog looks at deadlines at least this often while waiters exist. */
-const WATCHDOG_SLICE_MS = 20;
-
-interface FlushWaiter {
-  nextOffset: number;
-  deadline: number;
-  resolve: (status: PutMessageStatus) => void;
-}
 
 export interface GroupCommitDeps {
   /** flush everything appended so far (leastPages 0); resolves to the flushed offset */
@@ -39,13 +34,10 @@ export interface GroupCommitDeps {
 
 export class GroupCommitService {
   private readonly deps: GroupCommitDeps;
-  private readonly maxWaiters: number;
   /** in queue order, which is nextOffset order: the single writer queues right after appending */
-  private waiters: FlushWaiter[] = [];
+  private readonly waiters: OffsetWaitQueue;
   private flushing = false;
   private scheduled = false;
-  private watchdogRunning = false;
-  private stopped = false;
   /** fdatasync rounds run by this service; a test and the bench compare it with the puts */
   commitRounds = 0;
   /**
@@ -56,23 +48,28 @@ export class GroupCommitService {
 
   constructor(deps: GroupCommitDeps) {
     this.deps = deps;
-    this.maxWaiters = deps.maxWaiters ?? GROUP_COMMIT_MAX_WAITERS;
+    this.waiters = new OffsetWaitQueue({
+      reachedOffset: deps.flushedWhere,
+      timeoutMs: deps.syncFlushTimeoutMs,
+      timeoutStatus: PutMessageStatus.FLUSH_DISK_TIMEOUT,
+      maxWaiters: deps.maxWaiters ?? GROUP_COMMIT_MAX_WAITERS,
+      clock: deps.clock,
+      // The FlushDiskWatcher answers each waiter at its own deadline, even one queued behind
+      // older waiters after syncFlushTimeout was lowered live.
+      expiry: 'eachOnItsOwn',
+      // Only the service's own fdatasync rounds confirm a waiter.
+      progressWinsAtDeadline: false,
+      onQueued: () => this.scheduleCommit(),
+    });
   }
 
   pendingCount(): number {
-    return this.waiters.length;
+    return this.waiters.pendingCount();
   }
 
   /** Resolves once an fdatasync covers `nextOffset` (PUT_OK) or the deadline passes (FLUSH_DISK_TIMEOUT). */
   waitForFlush(nextOffset: number): Promise<PutMessageStatus> {
-    if (this.deps.flushedWhere() >= nextOffset) return Promise.resolve(PutMessageStatus.PUT_OK);
-    if (this.stopped || this.waiters.length >= this.maxWaiters) return Promise.resolve(PutMessageStatus.FLUSH_DISK_TIMEOUT);
-    const flushed = new Promise<PutMessageStatus>((resolve) => {
-      const deadline = this.deps.clock.monotonicMs() + this.deps.syncFlushTimeoutMs();
-      this.waiters.push({ nextOffset, deadline, resolve });
-      this.scheduleCommit();
-      void this.runWatchdog();
-    });
+    const flushed = this.waiters.wait(nextOffset);
     return this.labAckBeforeFsync ? Promise.resolve(PutMessageStatus.PUT_OK) : flushed;
   }
 
@@ -81,7 +78,7 @@ export class GroupCommitService {
    * producer answered by the previous round append its next record first, so they share one fdatasync.
    */
   private scheduleCommit(): void {
-    if (this.flushing || this.scheduled || this.stopped) return;
+    if (this.flushing || this.scheduled || this.waiters.isStopped()) return;
     this.scheduled = true;
     setImmediate(() => {
       this.scheduled = false;
@@ -90,7 +87,7 @@ export class GroupCommitService {
   }
 
   private async doCommit(): Promise<void> {
-    if (this.flushing || this.stopped || this.waiters.length === 0) return;
+    if (this.flushing || this.waiters.isStopped() || this.waiters.pendingCount() === 0) return;
     this.flushing = true;
     let flushed: number;
     try {
@@ -100,56 +97,17 @@ export class GroupCommitService {
       // The disk refused: no waiter can be confirmed. Answer them now rather than spin on a dead disk.
       console.error('[GroupCommitService] fdatasync failed', error);
       this.flushing = false;
-      this.answerAll(PutMessageStatus.FLUSH_DISK_TIMEOUT);
+      this.waiters.answerAll();
       return;
     }
     this.flushing = false;
     this.completeUpTo(flushed);
-    if (this.waiters.length > 0) this.scheduleCommit();
+    if (this.waiters.pendingCount() > 0) this.scheduleCommit();
   }
 
   /** Answers PUT_OK to every waiter covered by `flushedOffset`. */
   completeUpTo(flushedOffset: number): void {
-    let covered = 0;
-    while (covered < this.waiters.length && this.waiters[covered]!.nextOffset <= flushedOffset) covered++;
-    if (covered === 0) return;
-    const done = this.waiters.splice(0, covered);
-    for (const waiter of done) waiter.resolve(PutMessageStatus.PUT_OK);
-  }
-
-  private answerAll(status: PutMessageStatus): void {
-    const all = this.waiters;
-    this.waiters = [];
-    for (const waiter of all) waiter.resolve(status);
-  }
-
-  /** FlushDiskWatcher: expires overdue waiters; runs only while waiters exist. */
-  private async runWatchdog(): Promise<void> {
-    if (this.watchdogRunning) return;
-    this.watchdogRunning = true;
-    try {
-      while (this.waiters.length > 0 && !this.stopped) {
-        const now = this.deps.clock.monotonicMs();
-        let earliest = Infinity;
-        const overdue: FlushWaiter[] = [];
-        const pending: FlushWaiter[] = [];
-        for (const waiter of this.waiters) {
-          if (waiter.deadline <= now) overdue.push(waiter);
-          else {
-            pending.push(waiter);
-            if (waiter.deadline < earliest) earliest = waiter.deadline;
-          }
-        }
-        if (overdue.length > 0) {
-          this.waiters = pending;
-          for (const waiter of overdue) waiter.resolve(PutMessageStatus.FLUSH_DISK_TIMEOUT);
-        }
-        if (this.waiters.length === 0) break;
-        await this.deps.clock.sleep(Math.max(1, Math.min(WATCHDOG_SLICE_MS, earliest - now)));
-      }
-    } finally {
-      this.watchdogRunning = false;
-    }
+    this.waiters.completeUpTo(flushedOffset);
   }
 
   /**
@@ -157,13 +115,11 @@ export class GroupCommitService {
    * FLUSH_DISK_TIMEOUT. No waiter is left unanswered.
    */
   shutdown(finalFlushedOffset: number): void {
-    this.stopped = true;
-    this.completeUpTo(finalFlushedOffset);
-    this.answerAll(PutMessageStatus.FLUSH_DISK_TIMEOUT);
+    this.waiters.shutdown(finalFlushedOffset);
   }
 
   /** The power cut: stop without answering (the process is about to die). */
   stopSync(): void {
-    this.stopped = true;
+    this.waiters.stopSync();
   }
 }

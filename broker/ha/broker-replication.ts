@@ -17,7 +17,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerIdentity, BrokerSettings, BrokerSettingsPatch } from '../config/broker-config.js';
-import { systemClock, type Clock } from '../io/clock.js';
+import type { Clock, Timer } from '../io/clock.js';
 import { writeFileAtomicSync } from '../io/file-layer.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { newTopicConfig } from '../store/topic-config-manager.js';
@@ -44,7 +44,7 @@ export interface BrokerReplicationDeps {
   /** sets brokerRole, bypassing the role rules (promotion only) */
   setRole: (role: MasterRole) => void;
   listeners?: HaListeners;
-  clock?: Clock;
+  clock: Clock;
   reconnectIntervalMs?: number;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
   labBugs?: LabBugSet;
@@ -56,11 +56,11 @@ export class BrokerReplication {
   haService: HAService | undefined;
   haClient: HAClient | undefined;
   promotion: PromotionRecord | undefined;
-  private topicTimer: NodeJS.Timeout | undefined;
+  private topicTimer: Timer | undefined;
 
   constructor(deps: BrokerReplicationDeps) {
     this.deps = deps;
-    this.clock = deps.clock ?? systemClock;
+    this.clock = deps.clock;
     this.promotion = readPromotion(this.promotionPath());
   }
 
@@ -99,8 +99,7 @@ export class BrokerReplication {
       labBugs: this.deps.labBugs,
     });
     this.haClient.start();
-    this.topicTimer = setInterval(() => this.syncTopicsFromConsumeQueues(), TOPIC_SYNC_INTERVAL_MS);
-    this.topicTimer.unref();
+    this.topicTimer = this.clock.setInterval(() => this.syncTopicsFromConsumeQueues(), TOPIC_SYNC_INTERVAL_MS).unref();
   }
 
   /**
@@ -151,7 +150,7 @@ export class BrokerReplication {
     }
     this.haClient?.shutdown();
     this.haClient = undefined;
-    clearInterval(this.topicTimer);
+    this.topicTimer?.cancel();
     this.syncTopicsFromConsumeQueues();
     const promotedAtOffset = this.cutToLastWholeRecord();
     this.promotion = { promotedAtOffset, atMs: this.clock.nowMs(), brokerRole: role };
@@ -212,7 +211,7 @@ export class BrokerReplication {
   }
 
   async shutdown(): Promise<void> {
-    clearInterval(this.topicTimer);
+    this.topicTimer?.cancel();
     this.haClient?.shutdown();
     await this.haService?.shutdown();
   }

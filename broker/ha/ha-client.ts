@@ -18,7 +18,7 @@
  */
 import net from 'node:net';
 import type { BrokerSettings } from '../config/broker-config.js';
-import type { Clock } from '../io/clock.js';
+import type { Clock, Timer } from '../io/clock.js';
 import { BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { splitAddress } from '../remoting/remoting-client.js';
@@ -55,7 +55,7 @@ export class HAClient {
   private lastReportMs = 0;
   private lastReadMs = 0;
   private nextConnectMs = 0;
-  private timer: NodeJS.Timeout | undefined;
+  private timer: Timer | undefined;
   private flushing = false;
   private stopped = false;
   /** the current socket completed its TCP connect (a refused attempt is not announced) */
@@ -77,7 +77,7 @@ export class HAClient {
   }
 
   start(): void {
-    this.timer = setInterval(() => this.tick(), TICK_MS);
+    this.timer = this.deps.clock.setInterval(() => this.tick(), TICK_MS);
     this.connect();
   }
 
@@ -315,7 +315,7 @@ export class HAClient {
 
   shutdown(): void {
     this.stopped = true;
-    clearInterval(this.timer);
+    this.timer?.cancel();
     this.closeMaster('the slave is shutting down', false);
     this.state = 'SHUTDOWN';
   }

@@ -16,7 +16,7 @@
  */
 import net from 'node:net';
 import type { BrokerSettings } from '../config/broker-config.js';
-import type { Clock } from '../io/clock.js';
+import type { Clock, Timer } from '../io/clock.js';
 import { PutMessageStatus } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { GroupTransferService } from './group-transfer-service.js';
@@ -46,7 +46,7 @@ export class HAService {
   private readonly lag = new ReplicationLagTracker();
   /** highest offset a slave acked (4.x keeps it across connections, as here) */
   private push2SlaveMaxOffset = -1;
-  private housekeepingTimer: NodeJS.Timeout | undefined;
+  private housekeepingTimer: Timer | undefined;
   private wakeScheduled = false;
   private stopped = false;
   badFrames = 0;
@@ -74,8 +74,7 @@ export class HAService {
     this.port = (this.server.address() as net.AddressInfo).port;
     this.deps.store.setReplicaWait((nextOffset) => this.replicaWait(nextOffset));
     this.deps.store.setReplicaVisibleOffset(() => this.visibleOffset());
-    this.housekeepingTimer = setInterval(() => this.housekeeping(), HOUSEKEEPING_TICK_MS);
-    this.housekeepingTimer.unref();
+    this.housekeepingTimer = this.deps.clock.setInterval(() => this.housekeeping(), HOUSEKEEPING_TICK_MS).unref();
     return this.port;
   }
 
@@ -214,7 +213,7 @@ export class HAService {
   async shutdown(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    clearInterval(this.housekeepingTimer);
+    this.housekeepingTimer?.cancel();
     this.groupTransferService.shutdown(this.connectedAckOffset());
     this.deps.store.setReplicaWait(undefined);
     this.deps.store.setReplicaVisibleOffset(undefined);

@@ -3,6 +3,7 @@
  * RouteInfoManager. Brokers register (REGISTER_BROKER 103) every REGISTER_NAME_SERVER_PERIOD_MS;
  * clients ask for routes (GET_ROUTEINFO_BY_TOPIC 105). An unknown topic is TOPIC_NOT_EXIST (17).
  */
+import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { RequestCode, ResponseCode } from '../protocol/codes.js';
 import { createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingServer, type ConnectionContext } from '../remoting/remoting-server.js';
@@ -14,13 +15,14 @@ export interface NamesrvEvents {
 }
 
 export class NamesrvController {
-  readonly routes = new RouteInfoManager();
+  readonly routes: RouteInfoManager;
   private readonly remoting: RemotingServer;
-  private scanTimer: NodeJS.Timeout | undefined;
+  private scanTimer: Timer | undefined;
   private readonly known = new Set<string>();
   port = 0;
 
-  constructor(private readonly events: NamesrvEvents = {}) {
+  constructor(private readonly events: NamesrvEvents = {}, private readonly clock: Clock = systemClock) {
+    this.routes = new RouteInfoManager(clock);
     this.remoting = new RemotingServer({
       connectionClosed: (connection) => {
         for (const addr of this.routes.connectionClosed(connection.id)) this.gone(addr, 'connection closed');
@@ -44,10 +46,9 @@ export class NamesrvController {
 
   async start(port: number): Promise<number> {
     this.port = await this.remoting.listen(port);
-    this.scanTimer = setInterval(() => {
+    this.scanTimer = this.clock.setInterval(() => {
       for (const addr of this.routes.scanNotActiveBroker()) this.gone(addr, 'no registration for 120 s');
-    }, 10_000);
-    this.scanTimer.unref();
+    }, 10_000).unref();
     return this.port;
   }
 
@@ -56,7 +57,7 @@ export class NamesrvController {
   }
 
   async shutdown(): Promise<void> {
-    clearInterval(this.scanTimer);
+    this.scanTimer?.cancel();
     await this.remoting.close();
   }
 

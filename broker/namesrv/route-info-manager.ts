@@ -3,6 +3,7 @@
  * alive, what topics each serves, and the TopicRouteData a client asks for. A broker that stops
  * registering for BROKER_CHANNEL_EXPIRED_MS, or whose connection closes, leaves every route.
  */
+import { systemClock, type Clock } from '../io/clock.js';
 import { BROKER_CHANNEL_EXPIRED_MS } from '../protocol/codes.js';
 
 export interface QueueData {
@@ -55,11 +56,11 @@ export class RouteInfoManager {
   /** brokerAddr → the broker's last registration */
   private readonly brokers = new Map<string, LiveBroker>();
 
-  constructor(private readonly now: () => number = Date.now) {}
+  constructor(private readonly clock: Clock = systemClock) {}
 
   /** Returns the master's address and HA address of the group, as RegisterBrokerResult does. */
   registerBroker(registration: BrokerRegistration): { masterAddr?: string; haServerAddr?: string } {
-    this.brokers.set(registration.brokerAddr, { registration, lastUpdateMs: this.now() });
+    this.brokers.set(registration.brokerAddr, { registration, lastUpdateMs: this.clock.nowMs() });
     const master = this.groupMembers(registration.brokerName).find((b) => b.registration.brokerId === 0);
     return registration.brokerId === 0 ? {} : { masterAddr: master?.registration.brokerAddr, haServerAddr: master?.registration.haServerAddr };
   }
@@ -80,7 +81,7 @@ export class RouteInfoManager {
   }
 
   scanNotActiveBroker(): string[] {
-    const deadline = this.now() - BROKER_CHANNEL_EXPIRED_MS;
+    const deadline = this.clock.nowMs() - BROKER_CHANNEL_EXPIRED_MS;
     const gone: string[] = [];
     for (const [addr, b] of this.brokers) {
       if (b.lastUpdateMs < deadline) {

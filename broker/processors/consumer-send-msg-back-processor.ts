@@ -14,6 +14,7 @@
  * PREPARED sysFlag becomes a half message.
  */
 import type { BrokerSettings } from '../config/broker-config.js';
+import type { Random } from '../io/prng.js';
 import {
   DLQ_GROUP_TOPIC_PREFIX,
   DLQ_NUMS_PER_GROUP,
@@ -33,6 +34,8 @@ export interface SendBackTarget {
   putMessage(message: MessageInner): Promise<PutMessageResult>;
   /** creates a topic with `queueNums` read/write queues if it does not exist */
   ensureTopic(topic: string, queueNums: number): void;
+  /** picks the retry or DLQ queue of the copy */
+  random: Random;
 }
 
 /** Statuses after which the copy is stored (only a guarantee may be missing). */
@@ -88,7 +91,7 @@ export function createConsumerSendMsgBackProcessor(target: SendBackTarget) {
     } catch (error) {
       return refuse(`topic[${topic}] not exist: ${(error as Error).message}`);
     }
-    const queueId = Math.floor(Math.random() * queueNums);
+    const queueId = target.random.int(queueNums);
     const result = await target.putMessage(buildSendBackMessage(original, topic, queueId, delayLevel));
     if (!STORED_STATUSES.has(result.status)) return refuse(`${result.status}${result.remark ? `: ${result.remark}` : ''}`);
     return createResponse(request, ResponseCode.SUCCESS);

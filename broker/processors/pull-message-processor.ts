@@ -8,6 +8,7 @@
  * and suggestWhichBrokerId (ali-ons needs all four on every status).
  */
 import { BrokerRole } from '../config/broker-config.js';
+import type { Clock, Timer } from '../io/clock.js';
 import { PullSysFlag, ResponseCode } from '../protocol/codes.js';
 import { createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
@@ -20,7 +21,7 @@ export const MAX_HELD_PULLS = 10_000;
 
 interface HeldPull {
   queueOffset: number;
-  timer: NodeJS.Timeout;
+  timer: Timer;
   wake(): void;
 }
 
@@ -28,6 +29,8 @@ interface HeldPull {
 export class PullRequestHoldService {
   private readonly held = new Map<string, Set<HeldPull>>();
   private count = 0;
+
+  constructor(private readonly clock: Clock) {}
 
   get size(): number {
     return this.count;
@@ -43,9 +46,9 @@ export class PullRequestHoldService {
     return new Promise<void>((resolve) => {
       const entry: HeldPull = {
         queueOffset,
-        timer: setTimeout(() => entry.wake(), timeoutMs),
+        timer: this.clock.setTimeout(() => entry.wake(), timeoutMs),
         wake: () => {
-          clearTimeout(entry.timer);
+          entry.timer.cancel();
           if (bucket.delete(entry)) this.count--;
           if (bucket.size === 0 && this.held.get(key) === bucket) this.held.delete(key);
           resolve();

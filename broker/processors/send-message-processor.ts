@@ -7,6 +7,8 @@
 import { MessageSysFlag, PutMessageStatus, RequestCode, ResponseCode, putStatusToResponseCode } from '../protocol/codes.js';
 import { createResponse, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import { string2MessageProperties } from '../protocol/message-record.js';
+import type { Clock } from '../io/clock.js';
+import type { Random } from '../io/prng.js';
 import type { ConnectionContext } from '../remoting/remoting-server.js';
 import type { MessageInner, PutMessageResult } from '../store/types.js';
 
@@ -26,6 +28,10 @@ export interface SendTarget {
    * TRAN_MSG send → half message); a string refuses the send with SYSTEM_ERROR and that remark.
    */
   beforePut?(message: MessageInner, header: (name: string) => string | undefined): string | null;
+  /** bornTimestamp of a send whose header has none */
+  clock: Clock;
+  /** the queue of a send whose header names none */
+  random: Random;
 }
 
 export function createSendMessageProcessor(target: SendTarget) {
@@ -40,7 +46,7 @@ export function createSendMessageProcessor(target: SendTarget) {
       return createResponse(request, ResponseCode.NO_PERMISSION, { remark: `topic ${topic} is not writable on this broker` });
     }
     let queueId = Number(header('queueId') ?? -1);
-    if (!Number.isInteger(queueId) || queueId < 0) queueId = Math.floor(Math.random() * writeQueueNums);
+    if (!Number.isInteger(queueId) || queueId < 0) queueId = target.random.int(writeQueueNums);
     if (queueId >= writeQueueNums) {
       return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: `request queueId[${queueId}] is illegal: topic ${topic} has ${writeQueueNums} write queues` });
     }
@@ -50,7 +56,7 @@ export function createSendMessageProcessor(target: SendTarget) {
       queueId,
       flag: Number(header('flag') ?? 0) | 0,
       sysFlag: sysFlag & ~(MessageSysFlag.BORNHOST_V6 | MessageSysFlag.STOREHOST_V6),
-      bornTimestamp: Number(header('bornTimestamp') ?? Date.now()),
+      bornTimestamp: Number(header('bornTimestamp') ?? target.clock.nowMs()),
       bornHost: { ip: ipv4Of(connection.remoteAddress), port: connection.remotePort },
       reconsumeTimes: Number(header('reconsumeTimes') ?? 0) | 0,
       preparedTransactionOffset: 0,

@@ -4,12 +4,13 @@
  */
 import net from 'node:net';
 import { ZerolossError } from '../errors/errors.js';
+import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { FrameDecoder, encodeCommand, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
 
 interface Pending {
   resolve(command: RemotingCommand): void;
   reject(error: Error): void;
-  timer: NodeJS.Timeout;
+  timer: Timer;
 }
 
 class Connection {
@@ -18,7 +19,7 @@ class Connection {
   readonly ready: Promise<void>;
   closed = false;
 
-  constructor(readonly address: string, onRequest: (command: RemotingCommand) => void, onClose: () => void) {
+  constructor(readonly address: string, private readonly clock: Clock, onRequest: (command: RemotingCommand) => void, onClose: () => void) {
     const [host, port] = splitAddress(address);
     const decoder = new FrameDecoder();
     this.socket = net.connect({ host, port });
@@ -44,7 +45,7 @@ class Connection {
         const pending = this.pending.get(command.opaque);
         if (!pending) continue; // late answer to a request that already timed out
         this.pending.delete(command.opaque);
-        clearTimeout(pending.timer);
+        pending.timer.cancel();
         pending.resolve(command);
       }
     });
@@ -58,7 +59,7 @@ class Connection {
   send(request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     return new Promise((resolve, reject) => {
       if (this.closed) return reject(new ZerolossError('CONNECTION_CLOSED', `connection to ${this.address} closed`));
-      const timer = setTimeout(() => {
+      const timer = this.clock.setTimeout(() => {
         this.pending.delete(request.opaque);
         reject(new ZerolossError('REQUEST_TIMEOUT', `no response from ${this.address} within ${timeoutMs} ms (request code ${request.code})`));
       }, timeoutMs);
@@ -75,7 +76,7 @@ class Connection {
     if (this.closed) return;
     this.closed = true;
     for (const pending of this.pending.values()) {
-      clearTimeout(pending.timer);
+      pending.timer.cancel();
       pending.reject(reason);
     }
     this.pending.clear();
@@ -93,8 +94,11 @@ export function splitAddress(address: string): [string, number] {
 export class RemotingClient {
   private readonly connections = new Map<string, Connection>();
 
-  /** server-initiated requests (CHECK_TRANSACTION_STATE, NOTIFY_CONSUMER_IDS_CHANGED) */
-  constructor(private readonly onRequest: (address: string, command: RemotingCommand) => void = () => {}) {}
+  /** `onRequest`: server-initiated requests (CHECK_TRANSACTION_STATE, NOTIFY_CONSUMER_IDS_CHANGED) */
+  constructor(
+    private readonly onRequest: (address: string, command: RemotingCommand) => void = () => {},
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   async invoke(address: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     const connection = await this.connect(address, timeoutMs);
@@ -115,18 +119,18 @@ export class RemotingClient {
   private async connect(address: string, timeoutMs: number): Promise<Connection> {
     let connection = this.connections.get(address);
     if (!connection || connection.closed) {
-      const created = new Connection(address, (command) => this.onRequest(address, command), () => {
+      const created = new Connection(address, this.clock, (command) => this.onRequest(address, command), () => {
         if (this.connections.get(address) === created) this.connections.delete(address);
       });
       connection = created;
       this.connections.set(address, created);
     }
-    let timer: NodeJS.Timeout | undefined;
+    let timer: Timer | undefined;
     try {
       await Promise.race([
         connection.ready,
         new Promise((_, reject) => {
-          timer = setTimeout(() => reject(new ZerolossError('CONNECT_FAILED', `connect to ${address} timed out after ${timeoutMs} ms`)), timeoutMs);
+          timer = this.clock.setTimeout(() => reject(new ZerolossError('CONNECT_FAILED', `connect to ${address} timed out after ${timeoutMs} ms`)), timeoutMs);
         }),
       ]);
     } catch (error) {
@@ -134,7 +138,7 @@ export class RemotingClient {
       this.connections.delete(address);
       throw error;
     } finally {
-      clearTimeout(timer);
+      timer?.cancel();
     }
     return connection;
   }

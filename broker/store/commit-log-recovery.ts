@@ -14,8 +14,16 @@
  */
 import { BLANK_MAGIC_CODE, END_FILE_MIN_BLANK_LENGTH } from '../protocol/codes.js';
 import { RECORD_FIXED_OVERHEAD, RecordCheckStatus, checkMessageRecord, decodeMessageRecord } from '../protocol/message-record.js';
-import { SegmentCursor, type CommitLog } from './commit-log.js';
 import type { MappedFile } from './mapped-file.js';
+import type { MappedFileQueue } from './mapped-file-queue.js';
+import { SegmentCursor } from './segment-cursor.js';
+import type { MessageExt } from './types.js';
+
+/** What recovery needs of the commit log. CommitLog has it; naming it here keeps this file below commit-log.ts. */
+export interface RecoverableCommitLog {
+  readonly mappedFileQueue: MappedFileQueue;
+  lookMessageByOffset(offset: number): MessageExt | null;
+}
 
 export interface CommitLogRecovery {
   /** the new max offset: the end of the last valid record (or of the last finished segment) */
@@ -24,7 +32,7 @@ export interface CommitLogRecovery {
   lastStoreTimestamp: number;
 }
 
-export function recoverCommitLog(commitLog: CommitLog, abnormal: boolean, checkpointMinTimestamp: number): CommitLogRecovery {
+export function recoverCommitLog(commitLog: RecoverableCommitLog, abnormal: boolean, checkpointMinTimestamp: number): CommitLogRecovery {
   const queue = commitLog.mappedFileQueue;
   const files = queue.segments();
   if (files.length === 0) return { validEnd: 0, lastStoreTimestamp: 0 };
@@ -70,7 +78,7 @@ function scanSegment(file: MappedFile, capacity: number): { end: number; blank: 
   return { end: position, blank: false };
 }
 
-function abnormalStartIndex(commitLog: CommitLog, minTimestamp: number): number {
+function abnormalStartIndex(commitLog: RecoverableCommitLog, minTimestamp: number): number {
   const files = commitLog.mappedFileQueue.segments();
   if (minTimestamp <= 0) return 0;
   for (let index = files.length - 1; index >= 0; index--) {
@@ -82,7 +90,7 @@ function abnormalStartIndex(commitLog: CommitLog, minTimestamp: number): number 
 }
 
 /** Store time of the newest record before `end` (walks that record's segment). */
-function lastRecordTimestampBefore(commitLog: CommitLog, end: number): number {
+function lastRecordTimestampBefore(commitLog: RecoverableCommitLog, end: number): number {
   const file = commitLog.mappedFileQueue.findMappedFileByOffset(end - 1);
   if (!file) return 0;
   const cursor = new SegmentCursor(file);

@@ -16,8 +16,8 @@ import type { Clock } from '../io/clock.js';
 import type { FileLayer } from '../io/file-layer.js';
 import { FlushRealTimeService } from '../flush/flush-real-time-service.js';
 import { GroupCommitService } from '../flush/group-commit-service.js';
-import { BLANK_MAGIC_CODE, MessageProperty, MessageSysFlag, PutMessageStatus, SCHEDULE_TOPIC } from '../protocol/codes.js';
-import { scheduleTagsCode } from './schedule-message-service.js';
+import { BLANK_MAGIC_CODE, MessageProperty, PutMessageStatus, SCHEDULE_TOPIC } from '../protocol/codes.js';
+import { scheduleTagsCode } from './delay-level.js';
 import {
   PROPERTIES_LENGTH_MAX,
   RECORD_FIXED_OVERHEAD,
@@ -29,13 +29,11 @@ import {
   encodePreparedRecord,
   javaStringHashCode,
   prepareRecord,
-  transactionType,
 } from '../protocol/message-record.js';
 import { END_FILE_MIN_BLANK_LENGTH } from '../protocol/codes.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
-import type { MappedFile } from './mapped-file.js';
 import type { StoreCheckpoint } from './store-checkpoint.js';
-import type { DispatchRequest } from './reput-message-service.js';
+import { isDispatchedType, type DispatchRequest } from './dispatch-request.js';
 import { recoverCommitLog } from './commit-log-recovery.js';
 import type { AppendResult, HostAddress, MessageExt, MessageInner, PutMessageResult, StoreEvents } from './types.js';
 
@@ -43,8 +41,6 @@ import type { AppendResult, HostAddress, MessageExt, MessageInner, PutMessageRes
 const RECORD_HEADROOM_BYTES = 64 * 1024;
 /** TopicValidator: the characters RocketMQ allows in a topic name. */
 export const TOPIC_PATTERN = /^[%|a-zA-Z0-9_-]+$/;
-/** Bytes read at once when walking records (recovery, dispatch). */
-const READ_CHUNK_BYTES = 1024 * 1024;
 
 export type ReplicaWait = (nextOffset: number) => Promise<PutMessageStatus>;
 
@@ -63,31 +59,6 @@ export interface CommitLogOptions {
 export function isWaitStoreMsgOK(message: MessageInner): boolean {
   const wait = message.properties.get(MessageProperty.WAIT);
   return wait === undefined || wait.toLowerCase() === 'true';
-}
-
-/** Transaction types that get a queue offset and a consume-queue entry (NOT and COMMIT). */
-export function isDispatchedType(sysFlag: number): boolean {
-  const type = transactionType(sysFlag);
-  return type === MessageSysFlag.TRANSACTION_NOT_TYPE || type === MessageSysFlag.TRANSACTION_COMMIT_TYPE;
-}
-
-/**
- * Reads a segment sequentially through a buffer, so walking records costs one pread per chunk
- * rather than two per record.
- */
-export class SegmentCursor {
-  private buffer: Buffer = Buffer.alloc(0);
-  private bufferStart = 0;
-  constructor(readonly file: MappedFile) {}
-
-  /** Bytes [position, position + length) of the segment, or fewer where its data ends. */
-  view(position: number, length: number): Buffer {
-    const rel = position - this.bufferStart;
-    if (rel >= 0 && rel + length <= this.buffer.length) return this.buffer.subarray(rel, rel + length);
-    this.buffer = this.file.read(position, Math.max(length, READ_CHUNK_BYTES));
-    this.bufferStart = position;
-    return this.buffer.subarray(0, Math.min(length, this.buffer.length));
-  }
 }
 
 export class CommitLog {

@@ -22,8 +22,9 @@ import { CommitLog, validateMessage, type ReplicaWait } from './commit-log.js';
 import { ConsumeQueue, FILLER_ENTRY_SIZE } from './consume-queue.js';
 import { ConsumerOffsetManager, FLUSH_CONSUMER_OFFSET_INTERVAL_MS } from './consumer-offset-manager.js';
 import { ConsumerOffsetPersistService, FlushConsumeQueueService } from './flush-consume-queue-service.js';
-import { ReputMessageService, type DispatchRequest } from './reput-message-service.js';
-import { delayLevelOf, handleScheduleMessage } from './schedule-message-service.js';
+import type { DispatchRequest } from './dispatch-request.js';
+import { ReputMessageService } from './reput-message-service.js';
+import { delayLevelOf, handleScheduleMessage } from './delay-level.js';
 import { StoreCheckpoint } from './store-checkpoint.js';
 import { StoreLock } from './store-lock.js';
 import { TopicConfigManager } from './topic-config-manager.js';
@@ -293,7 +294,7 @@ export class DefaultMessageStore {
   /** Appends a message; the status says whether it is stored and how durable (docs/rocketmq-semantics.md#when-each-status-is-returned). */
   async putMessage(message: MessageInner): Promise<PutMessageResult> {
     if (this.state !== 'running') return { status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: `the store is ${this.state}` };
-    // A delayed message waits in SCHEDULE_TOPIC_XXXX (schedule-message-service.ts); its real topic is checked first.
+    // A delayed message waits in SCHEDULE_TOPIC_XXXX (delay-level.ts); its real topic is checked first.
     if (delayLevelOf(message.properties) > 0) {
       const refusal = validateMessage(message, this.settings());
       if (refusal) return refusal;

@@ -16,20 +16,9 @@
  */
 import { BLANK_MAGIC_CODE, MessageProperty } from '../protocol/codes.js';
 import { RECORD_FIXED_OVERHEAD, decodeMessageRecord } from '../protocol/message-record.js';
-import { isDispatchedType, SegmentCursor, type CommitLog } from './commit-log.js';
-
-export interface DispatchRequest {
-  topic: string;
-  queueId: number;
-  commitLogOffset: number;
-  size: number;
-  tagsCode: number;
-  storeTimestamp: number;
-  queueOffset: number;
-  sysFlag: number;
-  uniqKey: string | undefined;
-  keys: string | undefined;
-}
+import type { CommitLog } from './commit-log.js';
+import { isDispatchedType, type DispatchRequest } from './dispatch-request.js';
+import { SegmentCursor } from './segment-cursor.js';
 
 export class ReputMessageService {
   private readonly commitLog: CommitLog;

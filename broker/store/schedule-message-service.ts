@@ -1,11 +1,8 @@
 /**
  * Delay levels and ScheduleMessageService (4.x S/schedule/ScheduleMessageService.java; docs/rocketmq-semantics.md#delay-levels).
  *
- * Put path (handleScheduleMessage, called by DefaultMessageStore.putMessage): a NOT/COMMIT message
- * with property DELAY = level > 0 (clamped to the highest level) keeps its real topic and queue in
- * REAL_TOPIC / REAL_QID and is stored in SCHEDULE_TOPIC_XXXX queue level-1 instead. Its consume-queue
- * entry carries the delivery timestamp (store time + the level's delay) as tagsCode, so the service
- * reads nothing but the consume queue until a message is due.
+ * The put path (a message with DELAY parked in SCHEDULE_TOPIC_XXXX, its delivery timestamp as
+ * tagsCode) and the delay-level table are in delay-level.ts, which the store uses without this service.
  *
  * ScheduleMessageService: one loop, every SCHEDULE_POLL_INTERVAL_MS, walks each level's queue from
  * its progress offset; a due message is put again on its real topic/queue with DELAY removed and
@@ -21,106 +18,20 @@ import path from 'node:path';
 import type { BrokerSettings } from '../config/broker-config.js';
 import { writeFileAtomicSync } from '../io/file-layer.js';
 import { systemClock, type Clock } from '../io/clock.js';
-import {
-  MessageProperty,
-  MessageSysFlag,
-  RMQ_SYS_TRANS_HALF_TOPIC,
-  RMQ_SYS_TRANS_OP_HALF_TOPIC,
-  SCHEDULE_TOPIC,
-} from '../protocol/codes.js';
-import { transactionType } from '../protocol/message-record.js';
+import { MessageProperty, SCHEDULE_TOPIC } from '../protocol/codes.js';
 import { FILLER_ENTRY_SIZE } from './consume-queue.js';
+import { delayLevel2QueueId, delayLevelTable } from './delay-level.js';
 import type { DefaultMessageStore } from './message-store.js';
 import { ServiceThread } from './service-thread.js';
 import { newTopicConfig } from './topic-config-manager.js';
 import { restoreAs, type MessageExt, type MessageInner } from './types.js';
 
-/** RocketMQ's units of messageDelayLevel (ScheduleMessageService.parseDelayLevel). */
-export const DELAY_LEVEL_UNITS_MS: Readonly<Record<string, number>> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 /** flushDelayOffsetInterval (MessageStoreConfig). */
 export const FLUSH_DELAY_OFFSET_INTERVAL_MS = 10_000;
 /** How often the loop looks for due messages (RocketMQ's DELAY_FOR_A_WHILE). */
 export const SCHEDULE_POLL_INTERVAL_MS = 100;
 /** Most messages one level re-puts per pass: bounds a pass however far behind it is. */
 export const SCHEDULE_BATCH_MAX = 256;
-
-/**
- * "1s 5s 10s 30s 1m 2h 1d" → delay in ms per level (index level-1). Only s/m/h/d, as RocketMQ;
- * throws naming the token otherwise.
- */
-export function parseDelayLevel(text: string): number[] {
-  const tokens = text.trim().split(/\s+/).filter(Boolean);
-  if (tokens.length === 0) throw new Error('messageDelayLevel is empty: expected durations such as "1s 5s 1m"');
-  return tokens.map((token) => {
-    const match = /^(\d+)([smhd])$/.exec(token);
-    if (!match) throw new Error(`messageDelayLevel: "${token}" is not a duration (a whole number followed by s, m, h or d)`);
-    return Number(match[1]) * DELAY_LEVEL_UNITS_MS[match[2]];
-  });
-}
-
-const delayTableCache = new Map<string, number[]>();
-/** parseDelayLevel, remembered per text (the table is read on every dispatch of a delayed message). */
-export function delayLevelTable(text: string): number[] {
-  let table = delayTableCache.get(text);
-  if (!table) {
-    table = parseDelayLevel(text);
-    if (delayTableCache.size > 16) delayTableCache.clear();
-    delayTableCache.set(text, table);
-  }
-  return table;
-}
-
-/** The DELAY property as a level; 0 when absent or not a number. */
-export function delayLevelOf(properties: ReadonlyMap<string, string>): number {
-  const raw = properties.get(MessageProperty.DELAY);
-  if (raw === undefined) return 0;
-  const level = Number(raw);
-  return Number.isInteger(level) ? level : 0;
-}
-
-export function delayLevel2QueueId(level: number): number {
-  return level - 1;
-}
-
-export function queueId2DelayLevel(queueId: number): number {
-  return queueId + 1;
-}
-
-/** store time + the level's delay (a level past the table uses the last one). */
-export function computeDeliverTimestamp(table: readonly number[], level: number, storeTimestamp: number): number {
-  const index = Math.min(Math.max(level, 1), table.length) - 1;
-  return storeTimestamp + table[index];
-}
-
-/** tagsCode of a SCHEDULE_TOPIC_XXXX record: its delivery timestamp (4.x CommitLog.checkMessageAndReturnSize). */
-export function scheduleTagsCode(properties: ReadonlyMap<string, string>, storeTimestamp: number, messageDelayLevel: string): number {
-  const level = delayLevelOf(properties);
-  if (level <= 0) return storeTimestamp;
-  return computeDeliverTimestamp(delayLevelTable(messageDelayLevel), level, storeTimestamp);
-}
-
-/**
- * The put-path rewrite of a delayed message (4.x CommitLog.putMessage, 5.x HookUtils.handleScheduleMessage).
- * Mutates `message`; returns true when it now goes to SCHEDULE_TOPIC_XXXX. Transaction halves and
- * rollbacks, op messages and records already in the schedule topic are left alone.
- */
-export function handleScheduleMessage(message: MessageInner, messageDelayLevel: string): boolean {
-  const type = transactionType(message.sysFlag);
-  if (type !== MessageSysFlag.TRANSACTION_NOT_TYPE && type !== MessageSysFlag.TRANSACTION_COMMIT_TYPE) return false;
-  if (message.topic === SCHEDULE_TOPIC || message.topic === RMQ_SYS_TRANS_HALF_TOPIC || message.topic === RMQ_SYS_TRANS_OP_HALF_TOPIC) return false;
-  let level = delayLevelOf(message.properties);
-  if (level <= 0) return false;
-  const maxLevel = delayLevelTable(messageDelayLevel).length;
-  if (level > maxLevel) {
-    level = maxLevel;
-    message.properties.set(MessageProperty.DELAY, String(maxLevel));
-  }
-  message.properties.set(MessageProperty.REAL_TOPIC, message.topic);
-  message.properties.set(MessageProperty.REAL_QID, String(message.queueId));
-  message.topic = SCHEDULE_TOPIC;
-  message.queueId = delayLevel2QueueId(level);
-  return true;
-}
 
 /** The message a due schedule record becomes again (ScheduleMessageService.messageTimeup). */
 export function messageTimeup(stored: MessageExt): MessageInner | null {

@@ -7,22 +7,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import {
-  ScheduleMessageService,
-  computeDeliverTimestamp,
-  handleScheduleMessage,
-  parseDelayLevel,
-} from '../../broker/store/schedule-message-service';
+import { computeDeliverTimestamp, handleScheduleMessage, parseDelayLevel } from '../../broker/store/delay-level';
+import { ScheduleMessageService } from '../../broker/store/schedule-message-service';
 import { MessageSysFlag, RMQ_SYS_TRANS_HALF_TOPIC, SCHEDULE_TOPIC } from '../../broker/protocol/codes';
 import { decodeMessageRecord } from '../../broker/protocol/message-record';
-import type { Clock } from '../../broker/io/clock';
+import { systemClock, type Clock } from '../../broker/io/clock';
 import { message, openStore, tempDir, testSettings, waitFor } from '../support/store-fixtures';
 
-const ahead = (ms: number): Clock => ({
-  nowMs: () => Date.now() + ms,
-  monotonicMs: () => performance.now(),
-  sleep: (d) => new Promise((r) => setTimeout(r, d)),
-});
+const ahead = (ms: number): Clock => ({ ...systemClock, nowMs: () => Date.now() + ms });
 
 function delayed(level: number, extra: Parameters<typeof message>[0] = {}) {
   const m = message({ queueId: 2, uniqKey: `U-${level}-${Math.random()}`, ...extra });
