@@ -89,9 +89,6 @@ export function offsetFromOffsetMsgId(offsetMsgId: string): number | null {
   return Number.isSafeInteger(offset) ? offset : null;
 }
 
-/** What MessageTracker.attach listens to: the control plane (its outcomes, stage, consumeEvents, powerCut and clusterEvent). */
-export type MessageTrackerSource = MessageEventSource;
-
 function newRecord(id: string, at: number): MessageRecord {
   return {
     id, producerId: null, queue: null, seq: null, topic: null, queueId: null, queueOffset: null, send: null,
@@ -119,8 +116,11 @@ export class MessageTracker {
     return this.ledger.capacity;
   }
 
-  /** Subscribes to a control plane's events; context names the producer and topic of the lab's traffic runner. */
-  attach(source: MessageTrackerSource, context?: () => { producerId?: string; topic?: string } | undefined): void {
+  /**
+   * Subscribes to a control plane's events (outcomes, stage, consumeEvents, powerCut and clusterEvent);
+   * context names the producer and topic of the lab's traffic runner.
+   */
+  attach(source: MessageEventSource, context?: () => { producerId?: string; topic?: string } | undefined): void {
     source.on('outcomes', (outcomes) => this.addOutcomes(outcomes, context?.()));
     source.on('stage', (batch) => this.addStage(batch));
     source.on('consumeEvents', (events) => this.addConsumeEvents(events));
