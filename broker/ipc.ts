@@ -12,9 +12,6 @@ export interface ClientsSnapshot {
   consumers: Record<string, { clientIds: string[]; topics: string[]; messageModel: string }>;
 }
 
-/** A message's stage; the aggregator counts each per second and the recorder keeps them. */
-export type Stage = 'sent' | 'stored' | 'flushed' | 'replicated' | 'delivered' | 'acked';
-
 export interface BrokerStats {
   maxPhyOffset: number;
   flushedPhyOffset: number;

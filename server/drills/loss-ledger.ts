@@ -6,34 +6,45 @@
  * producer saw and the last stage it reached, every duplicate, every unexpected message (consumed
  * but never sent by this run), the open sequence gaps per producer and queue, and the recovery time.
  *
- * Offsets are compared within one broker incarnation (an epoch): after a power cut the master
- * re-uses the offsets past its flushed watermark, so each stored record keeps the epoch it was
- * stored in, and each epoch keeps its own watermarks.
+ * The per-message bookkeeping (stored copy, flushed and replicated watermarks, consumer reports) is
+ * the message ledger core's (server/ledger/message-ledger.ts), unbounded here: a run judges every
+ * message it saw. Offsets are compared within one broker incarnation (an epoch): after a power cut the
+ * master re-uses the offsets past its flushed watermark, so a new epoch forgets the frontier of every
+ * record not yet confirmed, and each epoch keeps its own watermarks for the report.
  */
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import type { TransactionEvent } from '../traffic/transaction-runner-types';
 import { SequenceChecker } from '../../broker/client/sequence-checker';
+import { BROKER_ANSWERED, MessageLedger, type MessageEntry } from '../ledger/message-ledger';
 import {
   ANOMALY_CAP, LEDGER_STAGES, LEDGER_STATUSES,
   type AnomalyKind, type DrillPrediction, type LedgerCounts, type LedgerStage, type LedgerStatus, type LedgerSummary, type RecoveryView, type SequenceGapView, type Verdict,
 } from './types';
 
-interface MessageRecord {
-  id: string;
+interface MessageRecord extends MessageEntry {
   status?: LedgerStatus;
   sentAtMs?: number;
   error?: string;
-  producerId?: string;
-  queue?: string;
-  seq?: number;
-  /** the first stored copy: epoch, commit-log offset, size */
-  stored?: { epoch: number; offset: number; size: number };
-  delivered: number;
-  consumed: number;
-  suppressed: number;
+  /** the epoch of the stored copy that counts */
+  epoch?: number;
+  /** times a consumer applied it (CONSUME_SUCCESS); more than one is a duplicate */
+  applied: number;
   /** a transactional message: the seeded decision, whether its producer ended it, whether a check-back resolved it */
   tx?: { decision?: 'COMMIT' | 'ROLLBACK'; ended: boolean; checked: boolean };
 }
+
+function newRecord(id: string, at: number): MessageRecord {
+  return {
+    id, producerId: null, queue: null, seq: null, storedAt: null, commitLogOffset: null, size: null, storedCount: 0,
+    flushedAt: null, replicatedAt: null, frontierLostAt: null, cutAt: null, deliveryCount: 0, consumedAt: null,
+    reconsumes: 0, duplicatesSuppressed: 0, updatedAt: at, applied: 0,
+  };
+}
+
+/** Consumed, in the ledger's sense: applied, or suppressed as a duplicate of an earlier application. */
+const isApplied = (m: MessageRecord) => m.applied + m.duplicatesSuppressed > 0;
+/** The anomaly detail keeps the JSON it always had: a field never reported is left out, not null. */
+const orUndefined = <T>(v: T | null): T | undefined => v ?? undefined;
 
 export interface AnomalyRow {
   messageId: string;
@@ -43,8 +54,6 @@ export interface AnomalyRow {
   detail: Record<string, unknown>;
 }
 
-/** Statuses the broker answered: the message was appended to the commit log. */
-const BROKER_ANSWERED = new Set<LedgerStatus>(['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 /** The producer was told its message may not exist: losing it breaks nothing. */
 const TOLD_FAILED = new Set<LedgerStatus>(['ERROR', 'TIMEOUT', 'UNKNOWN']);
 /** When two outcomes name one message, the best one counts (a retry may succeed after a timeout). */
@@ -56,7 +65,8 @@ const zeroStatuses = (): Record<LedgerStatus, number> => Object.fromEntries(LEDG
 const zeroStages = (): Record<LedgerStage, number> => Object.fromEntries(LEDGER_STAGES.map((s) => [s, 0])) as Record<LedgerStage, number>;
 
 export class LossLedger {
-  private readonly messages = new Map<string, MessageRecord>();
+  /** unbounded: a run judges every message; the copy first stored is judged, as the report has always done */
+  private readonly messages = new MessageLedger<MessageRecord>({ create: newRecord, keepFirstCopy: true });
   private readonly producers = new Set<string>();
   /** outcomes without a message id (the send failed before the message was stamped) */
   private readonly anonymous = zeroStatuses();
@@ -84,9 +94,10 @@ export class LossLedger {
     this.producers.add(producerId);
   }
 
-  /** The master restarted (or power was cut): offsets after this are of a new incarnation. */
-  newEpoch(): void {
+  /** The master restarted (or a slave was promoted): offsets after this are of a new incarnation. */
+  newEpoch(atMs = Date.now()): void {
     this.epoch++;
+    this.messages.forgetFrontier(atMs);
   }
 
   /** The fault started now: the recovery time is measured from the first failed send after it. */
@@ -111,13 +122,13 @@ export class LossLedger {
         this.anonymousCount++;
         continue;
       }
-      const m = this.record(o.id);
+      const m = this.messages.entry(o.id, o.sentAtMs);
       if (m.status === undefined || m.status === 'UNKNOWN' || STATUS_RANK[o.status] > STATUS_RANK[m.status]) {
         m.status = o.status;
         m.error = o.error;
       }
       m.sentAtMs ??= o.sentAtMs;
-      if (o.seq >= 0 && m.seq === undefined) m.seq = o.seq;
+      if (o.seq >= 0) m.seq ??= o.seq;
     }
   }
 
@@ -133,15 +144,15 @@ export class LossLedger {
       if (e.kind === 'half') {
         outcomes.push({ id: e.id, queueId: e.queueId, seq: e.seq, sentAtMs: e.sentAtMs, latencyMs: e.latencyMs, status: e.status, ...(e.error ? { error: e.error } : {}) });
         if (!e.id) continue;
-        const m = this.record(e.id);
+        const m = this.messages.entry(e.id, e.sentAtMs);
         m.producerId ??= producerId;
-        m.queue ??= e.queue || undefined;
+        if (e.queue) m.queue ??= e.queue;
         m.tx ??= { ended: false, checked: false };
         if (e.decision) m.tx.decision = e.decision;
         if (e.decision === 'ROLLBACK' && e.queue) this.rolledBackSeqs.add(`${producerId}|${e.queue}|${e.seq}`);
         continue;
       }
-      const m = this.record(e.id);
+      const m = this.messages.entry(e.id, e.atMs);
       m.tx ??= { ended: false, checked: false };
       m.tx.decision = e.decision;
       if (e.kind === 'ended') m.tx.ended = true;
@@ -154,22 +165,23 @@ export class LossLedger {
     this.addOutcomes(outcomes);
   }
 
-  addStage(batch: { stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number }): void {
+  addStage(batch: { atMs?: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number }): void {
+    const at = batch.atMs ?? Date.now();
     for (const [id, offset, size] of batch.stored) {
-      const m = this.record(id);
-      if (!m.stored) {
-        m.stored = { epoch: this.epoch, offset, size };
-        this.live.stored++;
-      }
+      const { record: m, counts } = this.messages.stored(id, offset, size, at);
+      if (counts) m.epoch = this.epoch;
+      if (m.storedCount === 1) this.live.stored++;
     }
+    this.messages.watermarks(batch, at);
     if (batch.flushedOffset !== undefined) this.flushedByEpoch.set(this.epoch, Math.max(this.flushedByEpoch.get(this.epoch) ?? 0, batch.flushedOffset));
     if (batch.replicatedOffset !== undefined) this.replicatedByEpoch.set(this.epoch, Math.max(this.replicatedByEpoch.get(this.epoch) ?? 0, batch.replicatedOffset));
   }
 
   /** The broker's power-cut report: its files were cut to flushedOffset; that is the epoch's durable watermark. */
-  addPowerCut(cut: { cut: { lostBytes: number }[]; flushedOffset: number; maxOffset: number }): void {
+  addPowerCut(cut: { cut: { lostBytes: number }[]; flushedOffset: number; maxOffset: number }, atMs = Date.now()): void {
     this.powerCut = { lostBytes: cut.cut.reduce((n, c) => n + c.lostBytes, 0), flushedOffset: cut.flushedOffset, maxOffset: cut.maxOffset };
     this.flushedByEpoch.set(this.epoch, cut.flushedOffset);
+    this.messages.powerCut(cut.flushedOffset, atMs);
   }
 
   addConsumeEvents(events: ConsumeEvent[]): void {
@@ -184,33 +196,24 @@ export class LossLedger {
           continue;
         }
         // One of ours whose outcome never reached us (the producer died with it in flight).
-        m = this.record(e.id);
+        m = this.messages.entry(e.id, e.atMs);
       }
-      m.producerId ??= e.producerId;
-      m.queue ??= e.queue;
-      if (m.seq === undefined && e.seq !== undefined) m.seq = e.seq;
+      const firstDelivery = m.deliveryCount === 0;
+      const firstApplied = !isApplied(m);
+      this.messages.consume(m, e);
       if (e.kind === 'delivered') {
-        if (m.delivered === 0) this.live.delivered++;
-        m.delivered++;
+        if (firstDelivery) this.live.delivered++;
         continue;
       }
-      if (m.consumed + m.suppressed === 0) {
+      if (firstApplied) {
         this.live.consumed++;
         if (e.producerId && e.queue && e.seq !== undefined) this.sequence.observe({ producerId: e.producerId, queue: e.queue, seq: e.seq });
       }
       if (e.kind === 'consumed') {
-        m.consumed++;
-        if (m.consumed === 2) this.live.duplicated++;
-      } else {
-        m.suppressed++;
+        m.applied++;
+        if (m.applied === 2) this.live.duplicated++;
       }
     }
-  }
-
-  private record(id: string): MessageRecord {
-    let m = this.messages.get(id);
-    if (!m) this.messages.set(id, (m = { id, delivered: 0, consumed: 0, suppressed: 0 }));
-    return m;
   }
 
   /**
@@ -218,7 +221,7 @@ export class LossLedger {
    * message ended): ids nobody sent, nobody reported and nobody consumed are not the run's messages.
    */
   private isSystemRecord(m: MessageRecord): boolean {
-    return this.transactional && !m.tx && m.status === undefined && m.consumed + m.suppressed + m.delivered === 0;
+    return this.transactional && !m.tx && m.status === undefined && !isApplied(m) && m.deliveryCount === 0;
   }
 
   /** Half messages whose producer never ended them and no check-back has resolved yet. */
@@ -232,7 +235,7 @@ export class LossLedger {
   outstanding(): number {
     let n = 0;
     for (const m of this.messages.values()) {
-      if (m.consumed + m.suppressed === 0 && m.status !== undefined && !TOLD_FAILED.has(m.status) && m.tx?.decision !== 'ROLLBACK') n++;
+      if (!isApplied(m) && m.status !== undefined && !TOLD_FAILED.has(m.status) && m.tx?.decision !== 'ROLLBACK') n++;
     }
     return n;
   }
@@ -258,14 +261,10 @@ export class LossLedger {
 
   /** The furthest stage a message reached (delivered and consumed come from consumers, the rest from the broker). */
   lastStage(m: MessageRecord): LedgerStage {
-    if (m.consumed + m.suppressed > 0) return 'consumed';
-    if (m.delivered > 0) return 'delivered';
-    if (m.stored) {
-      const end = m.stored.offset + m.stored.size;
-      if (end <= (this.replicatedByEpoch.get(m.stored.epoch) ?? -1)) return 'replicated';
-      if (end <= (this.flushedByEpoch.get(m.stored.epoch) ?? -1)) return 'flushed';
-      return 'stored';
-    }
+    if (isApplied(m)) return 'consumed';
+    if (m.deliveryCount > 0) return 'delivered';
+    const durable = this.messages.durableStage(m);
+    if (durable) return durable;
     // The broker answered, so the record was appended even if its stage batch never arrived (it died first).
     if (m.status && BROKER_ANSWERED.has(m.status)) return 'stored';
     return 'sent';
@@ -320,29 +319,29 @@ export class LossLedger {
         // A half message its producer never ended (it died first): only a check-back can resolve it.
         tx.halfOpen++;
         // Resolved: a check-back answered for it, or it was committed and consumed (either way it is not left half).
-        if (m.tx.checked || m.consumed + m.suppressed > 0) tx.halfOpenResolved++;
+        if (m.tx.checked || isApplied(m)) tx.halfOpenResolved++;
       }
       if (m.tx?.decision === 'ROLLBACK') {
         tx.rolledBack++;
-        if (m.stored) stored++;
-        if (m.delivered > 0) delivered++;
-        if (m.consumed + m.suppressed > 0 || m.delivered > 0) {
+        if (m.storedAt !== null) stored++;
+        if (m.deliveryCount > 0) delivered++;
+        if (isApplied(m) || m.deliveryCount > 0) {
           tx.rolledBackDelivered++;
-          push({ messageId: m.id, kind: 'unexpected', sendStatus: status, lastStage: this.lastStage(m), detail: { rolledBack: true, producerId: m.producerId, queue: m.queue, seq: m.seq, deliveries: m.delivered } });
+          push({ messageId: m.id, kind: 'unexpected', sendStatus: status, lastStage: this.lastStage(m), detail: { rolledBack: true, producerId: orUndefined(m.producerId), queue: orUndefined(m.queue), seq: orUndefined(m.seq), deliveries: m.deliveryCount } });
         }
         continue;
       }
       if (m.tx && status === 'SEND_OK' && m.tx.decision === undefined) tx.openAtEnd++;
-      if (m.stored) stored++;
-      if (m.delivered > 0) delivered++;
-      redeliveries += Math.max(0, m.delivered - 1);
-      suppressed += m.suppressed;
+      if (m.storedAt !== null) stored++;
+      if (m.deliveryCount > 0) delivered++;
+      redeliveries += Math.max(0, m.deliveryCount - 1);
+      suppressed += m.duplicatesSuppressed;
       const stage = this.lastStage(m);
-      if (m.consumed + m.suppressed > 0) {
+      if (isApplied(m)) {
         consumed++;
-        if (m.consumed > 1) {
+        if (m.applied > 1) {
           duplicated++;
-          push({ messageId: m.id, kind: 'duplicated', sendStatus: status, lastStage: stage, detail: { applied: m.consumed, deliveries: m.delivered, producerId: m.producerId, queue: m.queue, seq: m.seq } });
+          push({ messageId: m.id, kind: 'duplicated', sendStatus: status, lastStage: stage, detail: { applied: m.applied, deliveries: m.deliveryCount, producerId: orUndefined(m.producerId), queue: orUndefined(m.queue), seq: orUndefined(m.seq) } });
         }
         continue;
       }
@@ -351,10 +350,10 @@ export class LossLedger {
       push({
         messageId: m.id, kind: 'lost', sendStatus: status, lastStage: stage,
         detail: {
-          producerId: m.producerId, queue: m.queue, seq: m.seq, error: m.error,
+          producerId: orUndefined(m.producerId), queue: orUndefined(m.queue), seq: orUndefined(m.seq), error: m.error,
           sentT: m.sentAtMs === undefined ? undefined : m.sentAtMs - this.startedAtMs,
-          commitLogOffset: m.stored?.offset, size: m.stored?.size, epoch: m.stored?.epoch,
-          flushedOffset: m.stored ? this.flushedByEpoch.get(m.stored.epoch) : undefined,
+          commitLogOffset: orUndefined(m.commitLogOffset), size: orUndefined(m.size), epoch: m.epoch,
+          flushedOffset: m.epoch === undefined ? undefined : this.flushedByEpoch.get(m.epoch),
         },
       });
     }

@@ -9,6 +9,7 @@ import type { SendMode, AckMode } from '../../broker/ipc';
 import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
 import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
+import type { LedgerStage } from '../ledger/message-stages';
 
 // ---- identities ----
 
@@ -55,13 +56,8 @@ export type DrillRunStatus = 'running' | 'done' | 'failed' | 'cancelled';
 export type LedgerStatus = OutcomeStatus | 'UNKNOWN';
 export const LEDGER_STATUSES: readonly LedgerStatus[] = [...OUTCOME_STATUSES, 'UNKNOWN'];
 
-/**
- * The furthest stage a message reached, in order: sent (an outcome exists) → stored (in a broker stage
- * batch) → flushed (offset + size ≤ the flushed offset) → replicated (≤ the slave's acked offset) →
- * delivered (a consumer got it) → consumed (applied: consumed or duplicate-suppressed).
- */
-export const LEDGER_STAGES = ['sent', 'stored', 'flushed', 'replicated', 'delivered', 'consumed'] as const;
-export type LedgerStage = (typeof LEDGER_STAGES)[number];
+/** The furthest stage a message reached (the one stage vocabulary, server/ledger/message-stages.ts). */
+export { LEDGER_STAGES, type LedgerStage } from '../ledger/message-stages';
 
 export type AnomalyKind = 'lost' | 'duplicated' | 'unexpected' | 'gap';
 

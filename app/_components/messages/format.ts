@@ -1,6 +1,7 @@
 /** Formatting shared by the Messages page's panels. */
 import { clock } from '../../_lib/format';
 import type { RouterOutputs } from '../../_lib/trpc';
+import type { LedgerStage } from '@/server/ledger/message-stages';
 
 export type MessageView = RouterOutputs['messages']['lookup'];
 
@@ -18,7 +19,7 @@ export function delta(ms: number): string {
   return `${sign}${(a / 60_000).toFixed(1)} min`;
 }
 
-export const STAGE_LABEL: Record<MessageView['ladder'][number]['stage'], string> = {
+export const STAGE_LABEL: Record<LedgerStage, string> = {
   sent: 'Sent',
   stored: 'Stored',
   flushed: 'Flushed',
@@ -27,7 +28,7 @@ export const STAGE_LABEL: Record<MessageView['ladder'][number]['stage'], string>
   consumed: 'Consumed',
 };
 
-export const STAGE_HELP: Record<MessageView['ladder'][number]['stage'], string> = {
+export const STAGE_HELP: Record<LedgerStage, string> = {
   sent: 'the producer sent it (the time the send started)',
   stored: 'the master appended it to its commit log (page cache)',
   flushed: 'the commit log was fdatasync\'d past its end: it survives a power cut',

@@ -99,5 +99,5 @@ function HighestStage({ message }: { message: MessageView }) {
   if (message.dlqAt !== null) return <span className="font-semibold text-red-700 dark:text-red-300">DLQ</span>;
   const reached = message.ladder.filter((s) => s.atMs !== null);
   const last = reached[reached.length - 1];
-  return <span>{last ? STAGE_LABEL[last.stage] : '–'} <span className="text-slate-600 dark:text-slate-400">({reached.length}/6)</span></span>;
+  return <span>{last ? STAGE_LABEL[last.stage] : '–'} <span className="text-slate-600 dark:text-slate-400">({reached.length}/{message.ladder.length})</span></span>;
 }

@@ -1,0 +1,293 @@
+/**
+ * The per-message core of the lab's two ledgers: the drill's loss ledger (server/drills/loss-ledger.ts,
+ * which adds the verdict, anomalies, predictions and sequence gaps) and the Messages page's tracker
+ * (server/live/message-tracker.ts, which adds the send result, lookups by offset and a bound). One entry
+ * per UNIQ_KEY holds what the broker and the consumers reported: the copy the broker stored (commit-log
+ * offset and size), when the flushed and replicated watermarks passed its end, and what consumers did
+ * with it. What the producer was told stays with each ledger, since each has its own rule for a
+ * retried send (the best status for a verdict, the latest one for the page).
+ *
+ * Flushed and replicated come from watermarks (flushedOffset / replicatedOffset): an entry is flushed
+ * once a watermark reaches its end (commit-log offset + size). After a power cut, a broker exit or a new
+ * broker incarnation the commit log may be cut and its offsets reused, so the frontier of every entry
+ * not yet confirmed is forgotten (frontierLostAt) rather than confirmed later by bytes that are not its
+ * own. Stored offsets going backwards mean the same, even when no exit was reported.
+ *
+ * With a capacity the entries are kept in last-touched order and the stalest is evicted first; without
+ * one (a drill run, which must judge every message) they stay in first-seen order and none is evicted.
+ */
+import type { BrokerToParent, ConsumeEvent, SendOutcome } from '../../broker/ipc';
+import type { LedgerStage } from './message-stages';
+
+export type StageBatch = Extract<BrokerToParent, { type: 'stage' }>;
+export type PowerCut = Extract<BrokerToParent, { type: 'powerCut' }>;
+
+/**
+ * The events a ledger follows, as the control plane emits them (server/control-plane.ts emits these
+ * and more). A ledger takes this narrow source, not the control plane, so it does not import it.
+ */
+export interface MessageEventSource {
+  on(event: 'outcomes', listener: (outcomes: SendOutcome[]) => void): unknown;
+  on(event: 'consumeEvents', listener: (events: ConsumeEvent[]) => void): unknown;
+  on(event: 'stage', listener: (batch: StageBatch) => void): unknown;
+  on(event: 'powerCut', listener: (cut: PowerCut) => void): unknown;
+  on(event: 'clusterEvent', listener: (event: { kind: string; subject: string; atMs: number }) => void): unknown;
+}
+
+/** Statuses the broker answered (RocketMQ's SendStatus): the message was appended to the commit log. */
+export const BROKER_ANSWERED: ReadonlySet<string> = new Set<SendOutcome['status']>(['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
+
+/** What the core keeps per UNIQ_KEY; each ledger's record extends it. Times are Unix ms. */
+export interface MessageEntry {
+  /** UNIQ_KEY */
+  id: string;
+  producerId: string | null;
+  /** the producer's queue stamp (brokerName:queueId) */
+  queue: string | null;
+  seq: number | null;
+  /** the copy that counts: the first one stored, or (unless keepFirstCopy) a resend stored after its bytes were cut */
+  storedAt: number | null;
+  commitLogOffset: number | null;
+  size: number | null;
+  /** how many times the broker stored this UNIQ_KEY (a producer retry stores it again) */
+  storedCount: number;
+  flushedAt: number | null;
+  replicatedAt: number | null;
+  /** a power cut or broker exit made the flushed / replicated frontier unknown before this record reached it */
+  frontierLostAt: number | null;
+  /** a power cut removed its bytes from the commit log (they were past the fdatasync'd length) */
+  cutAt: number | null;
+  deliveryCount: number;
+  /** the first CONSUME_SUCCESS */
+  consumedAt: number | null;
+  reconsumes: number;
+  duplicatesSuppressed: number;
+  updatedAt: number;
+}
+
+interface Pending {
+  id: string;
+  offset: number;
+  end: number;
+}
+
+/** A FIFO of entries waiting for a watermark, in commit-log order. */
+class PendingQueue {
+  private items: Pending[] = [];
+  private head = 0;
+
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  push(item: Pending, max: number): void {
+    this.items.push(item);
+    if (this.size > max) this.head++;
+    if (this.head > 4096 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+
+  /** Removes and returns every item whose end the watermark reaches (items are in offset order). */
+  reach(watermark: number): Pending[] {
+    const out: Pending[] = [];
+    while (this.head < this.items.length && this.items[this.head].end <= watermark) out.push(this.items[this.head++]);
+    return out;
+  }
+
+  drain(): Pending[] {
+    const out = this.items.slice(this.head);
+    this.items = [];
+    this.head = 0;
+    return out;
+  }
+}
+
+export interface MessageLedgerOptions<R extends MessageEntry> {
+  /** a new record for a UNIQ_KEY first seen at `at` */
+  create(id: string, at: number): R;
+  /** how many records are kept at most; unbounded when left out */
+  capacity?: number;
+  /** called for each record evicted to stay within the capacity */
+  evicted?(record: R): void;
+  /**
+   * Keep the first stored copy as the one that counts even after a power cut removed its bytes. By
+   * default a resend stored after the cut takes its place, since it is the copy that exists.
+   */
+  keepFirstCopy?: boolean;
+}
+
+export class MessageLedger<R extends MessageEntry> {
+  private readonly records = new Map<string, R>();
+  private readonly unflushed = new PendingQueue();
+  private readonly unreplicated = new PendingQueue();
+  /** the end of the newest stored record: an offset below it means the commit log was cut and reused */
+  private storedEnd = 0;
+  readonly capacity: number;
+
+  constructor(private readonly options: MessageLedgerOptions<R>) {
+    this.capacity = options.capacity ?? Infinity;
+  }
+
+  get size(): number {
+    return this.records.size;
+  }
+
+  get(id: string): R | undefined {
+    return this.records.get(id);
+  }
+
+  /** Every record: last-touched order when bounded, first-seen order otherwise. */
+  values(): IterableIterator<R> {
+    return this.records.values();
+  }
+
+  /** The record of `id`, created if new (evicting the stalest beyond the capacity). */
+  entry(id: string, at: number): R {
+    let r = this.records.get(id);
+    if (r) {
+      if (this.capacity !== Infinity) {
+        // keep the map in last-touched order, so eviction drops the stalest record
+        this.records.delete(id);
+        this.records.set(id, r);
+      }
+      return r;
+    }
+    r = this.options.create(id, at);
+    this.records.set(id, r);
+    while (this.records.size > this.capacity) this.evictOldest();
+    return r;
+  }
+
+  /** The broker stored a copy of `id` at `offset`; the first copy counts, or (unless keepFirstCopy) a resend after its bytes were cut. */
+  stored(id: string, offset: number, size: number, at: number): { record: R; counts: boolean } {
+    if (offset < this.storedEnd) {
+      this.dropPending(at);
+      this.storedEnd = offset;
+    }
+    this.storedEnd = Math.max(this.storedEnd, offset + size);
+    const r = this.entry(id, at);
+    r.storedCount++;
+    const replaces = r.storedAt === null || (r.cutAt !== null && !this.options.keepFirstCopy);
+    if (replaces) {
+      r.storedAt = at;
+      r.commitLogOffset = offset;
+      r.size = size;
+    }
+    r.updatedAt = at;
+    // Only the copy that counts waits for the watermarks. Without keepFirstCopy a copy stored at its
+    // offset stands for it (a new incarnation reused the offset, and the bytes there are this message's).
+    const counts = this.options.keepFirstCopy ? replaces : r.commitLogOffset === offset;
+    if (!counts) return { record: r, counts: false };
+    const item = { id, offset, end: offset + size };
+    if (r.flushedAt === null) this.unflushed.push(item, this.capacity);
+    if (r.replicatedAt === null) this.unreplicated.push(item, this.capacity);
+    return { record: r, counts: true };
+  }
+
+  /** The master's durable watermarks: every waiting record whose end they reach is flushed / replicated now. */
+  watermarks(batch: { flushedOffset?: number; replicatedOffset?: number }, at: number): void {
+    if (batch.flushedOffset !== undefined) {
+      for (const p of this.unflushed.reach(batch.flushedOffset)) {
+        const r = this.live(p);
+        if (r && r.flushedAt === null) {
+          r.flushedAt = at;
+          r.updatedAt = at;
+        }
+      }
+    }
+    if (batch.replicatedOffset !== undefined) {
+      for (const p of this.unreplicated.reach(batch.replicatedOffset)) {
+        const r = this.live(p);
+        if (r && r.replicatedAt === null) {
+          r.replicatedAt = at;
+          r.updatedAt = at;
+        }
+      }
+    }
+  }
+
+  /**
+   * The master cut its files to the fdatasync'd length: records ending at or below it survived (flushed);
+   * records past it lost their bytes. Either way no later watermark may confirm them.
+   */
+  powerCut(flushedOffset: number, at: number): void {
+    for (const p of this.unflushed.drain()) {
+      const r = this.live(p);
+      if (!r || r.flushedAt !== null) continue;
+      if (p.end <= flushedOffset) r.flushedAt = at;
+      else r.cutAt ??= at;
+      r.updatedAt = at;
+    }
+    for (const p of this.unreplicated.drain()) {
+      const r = this.live(p);
+      if (!r || r.replicatedAt !== null) continue;
+      r.frontierLostAt ??= at;
+      if (p.end > flushedOffset) r.cutAt ??= at;
+      r.updatedAt = at;
+    }
+    this.storedEnd = Math.min(this.storedEnd, flushedOffset);
+  }
+
+  /** The broker exited, or a new one took over: what it had not confirmed stays unconfirmed (offsets may be reused). */
+  forgetFrontier(at: number): void {
+    this.dropPending(at);
+  }
+
+  /** One consumer report on its record: who sent it (the first report wins) and what the consumer did. */
+  consume(r: R, e: ConsumeEvent): void {
+    if (e.producerId) r.producerId ??= e.producerId;
+    if (e.queue) r.queue ??= e.queue;
+    if (e.seq !== undefined) r.seq ??= e.seq;
+    switch (e.kind) {
+      case 'delivered':
+        r.deliveryCount++;
+        break;
+      case 'consumed':
+        r.consumedAt ??= e.atMs;
+        break;
+      case 'reconsume':
+        r.reconsumes++;
+        break;
+      case 'duplicate-suppressed':
+        r.duplicatesSuppressed++;
+        break;
+    }
+    r.updatedAt = Math.max(r.updatedAt, e.atMs);
+  }
+
+  /** How far the broker's side got: replicated, flushed or stored; null when no stage batch named the record. */
+  durableStage(r: R): Extract<LedgerStage, 'stored' | 'flushed' | 'replicated'> | null {
+    if (r.storedAt === null) return null;
+    if (r.replicatedAt !== null) return 'replicated';
+    if (r.flushedAt !== null) return 'flushed';
+    return 'stored';
+  }
+
+  private dropPending(at: number): void {
+    for (const queue of [this.unflushed, this.unreplicated]) {
+      for (const p of queue.drain()) {
+        const r = this.live(p);
+        if (!r) continue;
+        if (queue === this.unflushed ? r.flushedAt !== null : r.replicatedAt !== null) continue;
+        r.frontierLostAt ??= at;
+        r.updatedAt = at;
+      }
+    }
+  }
+
+  /** The record a pending item stands for, unless it was evicted or stored again elsewhere. */
+  private live(p: Pending): R | undefined {
+    const r = this.records.get(p.id);
+    return r && r.commitLogOffset === p.offset ? r : undefined;
+  }
+
+  private evictOldest(): void {
+    const first = this.records.keys().next();
+    if (first.done) return;
+    const r = this.records.get(first.value)!;
+    this.records.delete(first.value);
+    this.options.evicted?.(r);
+  }
+}
