@@ -207,3 +207,5 @@ export const END_FILE_MIN_BLANK_LENGTH = 4 + 4;
 export const MAX_FRAME_LENGTH = 16 * 1024 * 1024;
 /** The client version Zeroloss puts in requests: MQVersion V4_9_4 (after that, route JSON is standard). */
 export const CLIENT_VERSION = 433;
+/** The brokerId of a group's master (MixAll.MASTER_ID); slaves have 1, 2, … */
+export const MASTER_ID = 0;

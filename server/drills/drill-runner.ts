@@ -15,6 +15,7 @@ import type { LiveSample } from '../live/types';
 import { DRILLS, drillSpec, type DrillSpec } from './catalog';
 import { RESTART_TIMEOUT_MS, bounded, injectFault, recoverFrom, shapeLinks, sleep, waitFor, type StepHost } from './drill-steps';
 import { LossLedger, judge } from './loss-ledger';
+import { groupCaughtUp } from './group-caught-up';
 import { DrillRecorder } from './recorder';
 import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
@@ -34,6 +35,8 @@ const DRAIN_QUIET_MS = 3000;
 /** the transaction runner's local work between half message and commit: the window a crash lands in */
 const TX_LOCAL_TRANSACTION_MS = 300;
 const DRAIN_QUIET_OUTSTANDING_MS = 8000;
+/** quiet enough to end a drain with outstanding messages once the group is caught up with the broker (group-caught-up.ts) */
+const DRAIN_QUIET_CAUGHT_UP_MS = 1500;
 const FLUSH_RECORD_MS = 1000;
 const SAMPLES_KEPT = 4 * 60 * 15;
 const COUNTS_CACHE_MS = 500;
@@ -572,6 +575,7 @@ export class DrillRunner {
     run.drainDeadline = Date.now() + boundMs;
     let seen = -1;
     let lastChange = Date.now();
+    let lastCaughtUpCheck = 0;
     for (;;) {
       const c = run.ledger.counts();
       const signature = c.delivered + c.consumed + c.duplicated;
@@ -588,6 +592,19 @@ export class DrillRunner {
       const outstanding = run.ledger.outstanding() + run.ledger.unresolvedHalves();
       run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${c.consumed} applied`;
       if (outstanding === 0 && now - lastChange >= 1000) break;
+      // Messages acknowledged to a producer and never applied: wait long enough for a late delivery,
+      // unless the broker says the group has consumed everything it holds and none of it is in a retry.
+      if (outstanding > 0 && run.ledger.unresolvedHalves() === 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS
+        && now - lastCaughtUpCheck >= DRAIN_QUIET_CAUGHT_UP_MS) {
+        lastCaughtUpCheck = now;
+        const check = await groupCaughtUp(this.controlPlane.namesrv.routes, run.topic, run.group);
+        const after = run.ledger.counts();
+        // Nothing may have arrived while the broker was asked.
+        if (check.caughtUp && after.delivered + after.consumed + after.duplicated === seen) {
+          this.event(run, 'note', `drained: the group's consumer offsets reached every queue's max offset and nothing new came for ${((Date.now() - lastChange) / 1000).toFixed(1)} s; ${outstanding} message(s) still unapplied`);
+          break;
+        }
+      }
       if (now - lastChange >= (outstanding > 0 ? DRAIN_QUIET_OUTSTANDING_MS : DRAIN_QUIET_MS)) {
         this.event(run, 'note', `drained: nothing new for ${Math.round((now - lastChange) / 1000)} s with ${outstanding} message(s) still unapplied`);
         break;
