@@ -1,6 +1,8 @@
 /**
  * Messages between a child process (broker, traffic runner) and the control plane, over Node's
  * IPC channel. Stage events are batched: one IPC message carries every event of ~50 ms.
+ * broker/runtime/child-runtime.ts carries them on the child's side (ready, fatal, the stop),
+ * server/cluster/child-process.ts on the parent's.
  */
 import type { BrokerSettings, BrokerSettingsPatch } from './config/broker-config.js';
 import type { SendStatus } from './protocol/codes.js';

@@ -3,24 +3,26 @@
  * an IPC channel to report readiness, stats and stage events), or by hand:
  *   npm run broker -- [storePathRootDir] [listenPort]
  * SIGTERM/SIGINT shut it down cleanly; a power-loss command cuts every file back to its
- * fdatasync'd length and SIGKILLs the process in one synchronous step.
+ * fdatasync'd length and SIGKILLs the process in one synchronous step. The lifecycle around it
+ * (reports, stop, fatal errors) is broker/runtime/child-runtime.ts.
  */
 import { BrokerController, BrokerOptionsSchema } from './broker-controller.js';
 import { defaultSettings } from './config/broker-config.js';
 import type { BrokerToParent, ParentToBroker } from './ipc.js';
 import { StageBatcher } from './stage-batcher.js';
 import { DLQ_GROUP_TOPIC_PREFIX } from './protocol/codes.js';
+import { readChildConfig } from './config/environment.js';
+import { ChildRuntime } from './runtime/child-runtime.js';
 
 /** how long a power-cut report may wait for the IPC pipe before the SIGKILL goes ahead without it */
 const POWER_CUT_REPORT_WAIT_MS = 10_000;
 
-const send = (message: BrokerToParent) => {
-  if (process.send && process.connected) process.send(message);
-};
+const runtime = new ChildRuntime<BrokerToParent, ParentToBroker>();
+const send = (message: BrokerToParent) => runtime.send(message);
 
 function readOptions() {
-  const json = process.env.ZL_BROKER_OPTIONS;
-  if (json) return BrokerOptionsSchema.parse(JSON.parse(json));
+  const options = readChildConfig('ZL_BROKER_OPTIONS');
+  if (options !== undefined) return BrokerOptionsSchema.parse(options);
   const [storePathRootDir = 'data/standalone/broker-a', port = '10911'] = process.argv.slice(2);
   return BrokerOptionsSchema.parse({ identity: { storePathRootDir, listenPort: Number(port) }, settings: defaultSettings() });
 }
@@ -49,14 +51,12 @@ async function main(): Promise<void> {
   } catch (error) {
     const message = (error as Error).message;
     console.error(`[broker] failed to start: ${message}`);
-    send({ type: 'fatal', message });
-    process.exitCode = 2;
-    setTimeout(() => process.exit(2), 50);
+    runtime.fatal(message);
     return;
   }
   console.log(`[broker] ${options.identity.brokerName} (brokerId ${options.identity.brokerId}) listening on ${options.identity.brokerIP1}:${broker.port}, store ${options.identity.storePathRootDir}, ${broker.settings.flushDiskType}, ${broker.settings.brokerRole}`);
   if (broker.truncation) console.log(`[broker] commit log truncated from ${broker.truncation.before} to ${broker.truncation.after} before start`);
-  send({ type: 'ready', pid: process.pid, port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport(), haPort: broker.replication.haPort, truncatedTo: broker.truncation?.after });
+  runtime.ready({ port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport(), haPort: broker.replication.haPort, truncatedTo: broker.truncation?.after });
 
   let statsTicks = 0;
   const statsTimer = setInterval(() => {
@@ -78,21 +78,13 @@ async function main(): Promise<void> {
     });
   }, 100);
 
-  let stopping = false;
-  const shutdown = async (reason: string) => {
-    if (stopping) return;
-    stopping = true;
+  runtime.onStop(async (reason) => {
     clearInterval(statsTimer);
     console.log(`[broker] shutting down (${reason})`);
     await broker.shutdown();
     stage.flush();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('disconnect', () => void shutdown('control plane gone'));
-  process.on('message', (raw) => {
-    const message = raw as ParentToBroker;
+  }, { signals: ['SIGTERM', 'SIGINT'] });
+  runtime.onMessage((message) => {
     switch (message.type) {
       case 'updateSettings':
         try {
@@ -121,23 +113,16 @@ async function main(): Promise<void> {
         void broker.remoting.close();
         void broker.replication.shutdown();
         stage.flush();
-        const kill = () => process.kill(process.pid, 'SIGKILL');
-        if (!process.send || !process.connected) kill();
-        const undelivered = setTimeout(() => {
+        runtime.reportThenKill({ type: 'powerCut', cut, flushedOffset, maxOffset }, POWER_CUT_REPORT_WAIT_MS, () => {
           console.error(`[broker] the power-cut report did not leave within ${POWER_CUT_REPORT_WAIT_MS} ms (the control plane is not reading): killed without it`);
-          kill();
-        }, POWER_CUT_REPORT_WAIT_MS);
-        process.send!({ type: 'powerCut', cut, flushedOffset, maxOffset } satisfies BrokerToParent, undefined, {}, () => {
-          clearTimeout(undelivered);
-          kill();
         });
         break;
       }
       case 'shutdown':
-        void shutdown('asked by the control plane');
+        void runtime.stop('asked by the control plane');
         break;
     }
   });
 }
 
-void main();
+runtime.run(main, (error) => console.error(`[broker] failed: ${error.message}`));

@@ -11,7 +11,9 @@ import path from 'node:path';
 import { ensureSetup } from './setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../broker/config/broker-config';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './drills/cli-usage';
-import { parseLabBugs, type LabBug } from '../broker/lab-bugs';
+import type { LabBug } from '../broker/lab-bugs';
+import { readServerEnvironment, type ServerEnvironment } from './environment';
+import { EnvironmentError } from '../broker/config/environment';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -65,19 +67,22 @@ ${CLUSTER_OPTIONS}`;
 class UsageError extends Error {}
 
 function parseClusterArgs(args: string[]): ClusterOptions {
-  const options: ClusterOptions = {
-    namesrvPort: Number(process.env.NAMESRV_PORT ?? 9876),
-    brokerPort: Number(process.env.BROKER_PORT ?? 10911),
-    dataDir: process.env.ZL_DATA_DIR ?? 'data',
-    startSlave: process.env.ZL_START_SLAVE !== '0',
-    patch: {},
-    labBugs: [],
-  };
+  // The environment gives the defaults the options override; a bad variable is a usage error too.
+  let env: Pick<ServerEnvironment, 'NAMESRV_PORT' | 'BROKER_PORT' | 'ZL_DATA_DIR' | 'ZL_START_SLAVE' | 'ZL_LAB_BUGS'>;
   try {
-    options.labBugs = parseLabBugs('ZL_LAB_BUGS', process.env.ZL_LAB_BUGS);
+    env = readServerEnvironment('NAMESRV_PORT', 'BROKER_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_LAB_BUGS');
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (!(error instanceof EnvironmentError)) throw error;
+    throw new UsageError(error.message);
   }
+  const options: ClusterOptions = {
+    namesrvPort: env.NAMESRV_PORT,
+    brokerPort: env.BROKER_PORT,
+    dataDir: env.ZL_DATA_DIR,
+    startSlave: env.ZL_START_SLAVE,
+    patch: {},
+    labBugs: env.ZL_LAB_BUGS,
+  };
   const port = (name: string, value: string | undefined) => {
     const n = Number(value);
     if (value === undefined || !Number.isInteger(n) || n < 0 || n > 65535) throw new UsageError(`${name} must be a port number from 0 to 65535, got ${value ?? 'nothing'}`);
@@ -125,7 +130,7 @@ async function cluster(args: string[]): Promise<void> {
     return;
   }
   // A cluster with a data directory of its own keeps its settings there too, unless DATABASE_URL says otherwise.
-  const ownDatabase = args.includes('--data-dir') && !process.env.DATABASE_URL ? `file:${path.resolve(options.dataDir, 'zeroloss.db')}` : undefined;
+  const ownDatabase = args.includes('--data-dir') && !readServerEnvironment('DATABASE_URL').DATABASE_URL ? `file:${path.resolve(options.dataDir, 'zeroloss.db')}` : undefined;
   if (ownDatabase) fs.mkdirSync(path.resolve(options.dataDir), { recursive: true });
   const { databaseUrl } = ensureSetup({ skipBuild: true, databaseUrl: ownDatabase });
   const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);

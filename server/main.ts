@@ -7,29 +7,29 @@ import http from 'node:http';
 import { ensureSetup } from './setup';
 import { PROJECT_ROOT } from './cluster/child-process';
 import { securityConfig } from './auth/security-config';
-import { parseLabBugs, type LabBug } from '../broker/lab-bugs';
-
-const host = process.env.HOST ?? '127.0.0.1';
-const port = Number(process.env.PORT ?? 3000);
-const brokerPort = Number(process.env.BROKER_PORT ?? 10911);
-const namesrvPort = Number(process.env.NAMESRV_PORT ?? 9876);
-/** where broker stores live (default data/); tests point it at a temp dir */
-const dataDir = process.env.ZL_DATA_DIR ?? 'data';
+import { readServerEnvironment } from './environment';
+import { EnvironmentError, exportVariable } from '../broker/config/environment';
+import type { LabBug } from '../broker/lab-bugs';
 
 async function main(): Promise<void> {
-  // Checked first: a bad security setting stops the start before anything is built or listens.
-  const security = securityConfig(process.env, host);
+  // Checked first: a bad variable (a port, a security setting) stops the start before anything is
+  // built or listens. ZL_DATA_DIR is where broker stores live (default data/); tests point it at a temp dir.
+  const env = readServerEnvironment('HOST', 'PORT', 'BROKER_PORT', 'NAMESRV_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_AUTH', 'ZL_ADMIN_TOKEN', 'ZL_ORIGINS');
+  const { HOST: host, PORT: port, BROKER_PORT: brokerPort, NAMESRV_PORT: namesrvPort, ZL_DATA_DIR: dataDir } = env;
+  const security = securityConfig(env, host);
   // ZL_LAB_BUGS=a,b: deliberate bugs (broker/lab-bugs.ts) in every process the lab starts; an unknown name stops the start.
   let labBugs: LabBug[];
   try {
-    labBugs = parseLabBugs('ZL_LAB_BUGS', process.env.ZL_LAB_BUGS);
+    labBugs = readServerEnvironment('ZL_LAB_BUGS').ZL_LAB_BUGS;
   } catch (error) {
-    console.error(`[zeroloss] refused to start: ${(error as Error).message}`);
+    if (!(error instanceof EnvironmentError)) throw error;
+    console.error(`[zeroloss] refused to start: ${error.message}`);
     process.exit(2);
   }
   if (labBugs.length > 0) console.log(`[zeroloss] deliberate bugs switched on (ZL_LAB_BUGS): ${labBugs.join(', ')}`);
   const { databaseUrl } = ensureSetup();
-  process.env.DATABASE_URL = databaseUrl;
+  // Prisma's schema names DATABASE_URL, and the processes started from here inherit it.
+  exportVariable('DATABASE_URL', databaseUrl);
   // Loaded after setup: the Prisma client is generated there on first run.
   const [{ default: next }, { createHTTPHandler }, { createPrisma }, { ControlPlane }, { appRouter }, { LiveHub, LIVE_PATH }] = await Promise.all([
     import('next'),
@@ -47,7 +47,7 @@ async function main(): Promise<void> {
 
   const prisma = createPrisma(databaseUrl);
   // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
-  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: process.env.ZL_START_SLAVE !== '0', labBugs });
+  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: env.ZL_START_SLAVE, labBugs });
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();

@@ -9,22 +9,20 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from './cluster/child-process';
-
-export function defaultDatabaseUrl(): string {
-  return `file:${path.join(PROJECT_ROOT, 'data', 'zeroloss.db')}`;
-}
+import { DEFAULT_DATABASE_URL, readServerEnvironment } from './environment';
+import { childProcessEnvironment } from '../broker/config/environment';
 
 /** The Prisma CLI skips its engine downloads when these point at any existing file; nothing runs it. */
 function prismaEnv(databaseUrl: string): NodeJS.ProcessEnv {
   const placeholder = path.join(PROJECT_ROOT, 'package.json');
-  return {
-    ...process.env,
+  const env = readServerEnvironment('PRISMA_QUERY_ENGINE_LIBRARY', 'PRISMA_SCHEMA_ENGINE_BINARY');
+  return childProcessEnvironment({
     DATABASE_URL: databaseUrl,
-    PRISMA_QUERY_ENGINE_LIBRARY: process.env.PRISMA_QUERY_ENGINE_LIBRARY ?? placeholder,
-    PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY ?? placeholder,
+    PRISMA_QUERY_ENGINE_LIBRARY: env.PRISMA_QUERY_ENGINE_LIBRARY ?? placeholder,
+    PRISMA_SCHEMA_ENGINE_BINARY: env.PRISMA_SCHEMA_ENGINE_BINARY ?? placeholder,
     PRISMA_HIDE_UPDATE_MESSAGE: '1',
     CHECKPOINT_DISABLE: '1',
-  };
+  });
 }
 
 function run(label: string, args: string[], env: NodeJS.ProcessEnv): void {
@@ -60,7 +58,7 @@ export interface SetupOptions {
 }
 
 export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string } {
-  const databaseUrl = options.databaseUrl ?? process.env.DATABASE_URL ?? defaultDatabaseUrl();
+  const databaseUrl = options.databaseUrl ?? readServerEnvironment('DATABASE_URL').DATABASE_URL ?? DEFAULT_DATABASE_URL;
   const env = prismaEnv(databaseUrl);
   const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
   const prismaConfig = ['--config', path.join(PROJECT_ROOT, 'prisma', 'prisma.config.ts')];
@@ -82,7 +80,7 @@ export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string }
     // the lab bugs): a change anywhere there may change the build.
     const sources = newestMtime(['app', 'public', 'next.config.js', '.postcssrc.json', 'server', 'broker', 'package.json', 'tsconfig.json']);
     if (options.forceBuild || !fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
-      run('next build (first run or sources changed; about a minute)', [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], { ...process.env, NEXT_TELEMETRY_DISABLED: '1' });
+      run('next build (first run or sources changed; about a minute)', [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], childProcessEnvironment({ NEXT_TELEMETRY_DISABLED: '1' }));
     }
   }
   return { databaseUrl };

@@ -8,6 +8,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT } from '../server/cluster/child-process';
 import { ensureSetup } from '../server/setup';
+import { childProcessEnvironment } from '../broker/config/environment';
 
 const suites = ['unit', 'integration', 'e2e'] as const;
 const wanted = process.argv.slice(2).filter((a) => (suites as readonly string[]).includes(a));
@@ -48,7 +49,7 @@ for (const [group, extra] of [[files.filter((f) => !forceExit(f)), []], [files.f
   const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...extra, ...group], {
     cwd: PROJECT_ROOT,
     stdio: 'inherit',
-    env: { ...process.env, NODE_ENV: 'test' },
+    env: childProcessEnvironment({ NODE_ENV: 'test' }),
   });
   if (result.status !== 0) status = result.status ?? 1;
 }

@@ -7,6 +7,7 @@
 import os from 'node:os';
 import readline from 'node:readline';
 import { ensureSetup } from '../setup';
+import { readServerEnvironment } from '../environment';
 import { CreateUserInputSchema, SetPasswordInputSchema, UserRefInputSchema } from './auth.schema';
 import { ROLES } from './roles';
 
@@ -35,7 +36,8 @@ function askHidden(question: string): Promise<string> {
 }
 
 async function password(): Promise<string> {
-  if (process.env.ZL_PASSWORD !== undefined) return process.env.ZL_PASSWORD;
+  const { ZL_PASSWORD } = readServerEnvironment('ZL_PASSWORD');
+  if (ZL_PASSWORD !== undefined) return ZL_PASSWORD;
   const first = await askHidden('password: ');
   const second = await askHidden('again: ');
   if (first !== second) throw new UsageError('the two passwords differ');

@@ -1,14 +1,13 @@
 /**
  * The control plane's database: Prisma over the embedded SQLite file (data/zeroloss.db) through the
- * better-sqlite3 driver adapter. DATABASE_URL selects another file.
+ * better-sqlite3 driver adapter. DATABASE_URL (server/environment.ts) selects another file.
  */
 import { PrismaClient } from '@prisma/client';
 import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-
-export const DEFAULT_DATABASE_URL = 'file:./data/zeroloss.db';
+import { DEFAULT_DATABASE_URL, readServerEnvironment } from '../environment';
 
 export function databaseUrl(): string {
-  return process.env.DATABASE_URL ?? DEFAULT_DATABASE_URL;
+  return readServerEnvironment('DATABASE_URL').DATABASE_URL ?? DEFAULT_DATABASE_URL;
 }
 
 export function createPrisma(url = databaseUrl()): PrismaClient {

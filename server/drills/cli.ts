@@ -12,7 +12,9 @@ import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './cli-usage';
-import { LAB_BUGS, parseLabBugs, type LabBug } from '../../broker/lab-bugs';
+import { LAB_BUGS, type LabBug } from '../../broker/lab-bugs';
+import { readServerEnvironment } from '../environment';
+import { EnvironmentError } from '../../broker/config/environment';
 
 const USAGE = `usage: ${DRILL_USAGE_LINE}
 
@@ -104,11 +106,12 @@ export function parseArgs(argv: string[]): CliOptions {
 }
 
 /** ZL_LAB_BUGS=a,b: deliberate bugs for the whole headless cluster; an unknown name is a usage error. */
-export function labBugsFromEnv(value: string | undefined): LabBug[] {
+export function labBugsFromEnvironment(): LabBug[] {
   try {
-    return parseLabBugs('ZL_LAB_BUGS', value);
+    return readServerEnvironment('ZL_LAB_BUGS').ZL_LAB_BUGS;
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    if (!(error instanceof EnvironmentError)) throw error;
+    throw new UsageError(error.message);
   }
 }
 
@@ -150,7 +153,7 @@ async function main(): Promise<number> {
       return 0;
     }
     options = parseArgs(argv);
-    labBugs = labBugsFromEnv(process.env.ZL_LAB_BUGS);
+    labBugs = labBugsFromEnvironment();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n\n${USAGE}`);

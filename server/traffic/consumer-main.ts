@@ -2,7 +2,8 @@
  * A consumer runner: its own child process, so a consumer crash is a real SIGKILL. One PushConsumer
  * of a clustering group; "processing" a message takes processingMs and then applies it — with
  * idempotence on, through the persisted dedupe store, so a redelivered message is applied once.
- * Every delivery, application, retry and suppressed duplicate is reported over IPC, batched.
+ * Every delivery, application, retry and suppressed duplicate is reported over IPC, batched. Its
+ * lifecycle (ready, stop, fatal errors) is the child runtime's (broker/runtime/child-runtime.ts).
  */
 import { PushConsumer, ConsumeStatus, type ConsumedMessage } from '../../broker/client/push-consumer.js';
 import { MQClientInstance } from '../../broker/client/mq-client-instance.js';
@@ -10,13 +11,14 @@ import { DedupeStore } from '../../broker/client/dedupe-store.js';
 import { MessageProperty } from '../../broker/protocol/codes.js';
 import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc.js';
 import { parseLabBugs } from '../../broker/lab-bugs.js';
+import { requireChildConfig } from '../../broker/config/environment.js';
+import { ChildRuntime } from '../../broker/runtime/child-runtime.js';
 
-const send = (message: ConsumerToParent) => {
-  if (process.send && process.connected) process.send(message);
-};
+const runtime = new ChildRuntime<ConsumerToParent, ParentToConsumer>();
+const send = (message: ConsumerToParent) => runtime.send(message);
 
 async function main(): Promise<void> {
-  const config = JSON.parse(process.env.ZL_CONSUMER ?? '') as ConsumerConfig;
+  const config = requireChildConfig('ZL_CONSUMER') as ConsumerConfig;
   const dedupe = config.idempotent ? new DedupeStore(config.dedupeFile) : undefined;
   let events: ConsumeEvent[] = [];
   const report = (kind: ConsumeEvent['kind'], m: ConsumedMessage) => {
@@ -43,10 +45,7 @@ async function main(): Promise<void> {
     report(kind, m);
     const batch = events;
     events = [];
-    return new Promise<void>((resolve) => {
-      if (!process.send || !process.connected) return resolve();
-      process.send({ type: 'events', events: batch } satisfies ConsumerToParent, undefined, {}, () => resolve());
-    });
+    return runtime.sendAndWait({ type: 'events', events: batch });
   };
   const flushTimer = setInterval(() => {
     if (events.length === 0) return;
@@ -84,29 +83,19 @@ async function main(): Promise<void> {
     },
   });
 
-  let stopping = false;
-  const stop = async () => {
-    if (stopping) return;
-    stopping = true;
+  runtime.onStop(async () => {
     await consumer.shutdown();
     await consumer.instance.shutdown([{ consumerGroup: config.consumerGroup }]);
     clearInterval(flushTimer);
     if (events.length > 0) send({ type: 'events', events });
     dedupe?.close();
-    setTimeout(() => process.exit(0), 20);
-  };
-  process.on('message', (raw) => {
-    if ((raw as ParentToConsumer).type === 'stop') void stop();
   });
-  process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
+  runtime.onMessage((message) => {
+    if (message.type === 'stop') void runtime.stop('asked by the control plane');
+  });
 
   await consumer.start();
-  send({ type: 'ready', pid: process.pid, clientId: consumer.clientId });
+  runtime.ready({ clientId: consumer.clientId });
 }
 
-main().catch((error: Error) => {
-  console.error(`[consumer] failed: ${error.message}`);
-  send({ type: 'fatal', message: error.message });
-  setTimeout(() => process.exit(2), 20);
-});
+runtime.run(main, (error) => console.error(`[consumer] failed: ${error.message}`));

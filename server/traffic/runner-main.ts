@@ -1,24 +1,26 @@
 /**
  * The traffic runner: its own child process, so a producer crash is a real SIGKILL. It sends at
  * the configured rate through broker/client's Producer and reports every send's outcome to the
- * control plane over IPC, batched every 50 ms.
+ * control plane over IPC, batched every 50 ms. Its lifecycle (ready, stop, fatal errors) is the
+ * child runtime's (broker/runtime/child-runtime.ts).
  */
 import { randomBytes } from 'node:crypto';
 import { Producer, type SendResult } from '../../broker/client/producer.js';
 import type { ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../../broker/ipc.js';
 import { seededBytes } from '../drills/drill-plan.js';
 import { parseLabBugs } from '../../broker/lab-bugs.js';
+import { requireChildConfig } from '../../broker/config/environment.js';
+import { ChildRuntime } from '../../broker/runtime/child-runtime.js';
 
 /** Sends in flight at once; past this the runner falls behind its rate rather than queueing without bound. */
 const MAX_IN_FLIGHT = 512;
 const TICK_MS = 10;
 
-const send = (message: TrafficToParent) => {
-  if (process.send && process.connected) process.send(message);
-};
+const runtime = new ChildRuntime<TrafficToParent, ParentToTraffic>();
+const send = (message: TrafficToParent) => runtime.send(message);
 
 function main(): void {
-  const config = JSON.parse(process.env.ZL_TRAFFIC ?? '') as TrafficConfig;
+  const config = requireChildConfig('ZL_TRAFFIC') as TrafficConfig;
   const producer = new Producer({
     producerGroup: config.producerGroup, producerId: config.producerId, namesrvAddr: config.namesrvAddr, brokerAddr: config.brokerAddr,
     ...(config.brokerAddressMap ? { brokerAddressMap: config.brokerAddressMap } : {}),
@@ -93,7 +95,7 @@ function main(): void {
       if (config.count > 0 && attempted >= config.count) break;
       sendOne();
     }
-    if (config.count > 0 && attempted >= config.count && inFlight === 0) void stop();
+    if (config.count > 0 && attempted >= config.count && inFlight === 0) void runtime.stop('every message sent');
   }, TICK_MS);
 
   const report = setInterval(() => {
@@ -102,8 +104,7 @@ function main(): void {
     outcomes = [];
   }, 50);
 
-  const stop = async () => {
-    if (stopped) return;
+  runtime.onStop(async () => {
     stopped = true;
     clearInterval(tick);
     const deadline = performance.now() + 5000;
@@ -113,20 +114,11 @@ function main(): void {
     outcomes = [];
     send({ type: 'done', attempted });
     void producer.close();
-    setTimeout(() => process.exit(0), 20);
-  };
-
-  process.on('message', (raw) => {
-    if ((raw as ParentToTraffic).type === 'stop') void stop();
   });
-  process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
-  send({ type: 'ready', pid: process.pid });
+  runtime.onMessage((message) => {
+    if (message.type === 'stop') void runtime.stop('asked by the control plane');
+  });
+  runtime.ready();
 }
 
-try {
-  main();
-} catch (error) {
-  send({ type: 'fatal', message: (error as Error).message });
-  process.exit(2);
-}
+runtime.run(main);

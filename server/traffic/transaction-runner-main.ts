@@ -8,26 +8,28 @@
  * check consults: drill-plan.ts transactionDecision).
  *
  * It reports to its parent over IPC, every 20 ms: each half message sent (with the SendStatus), each
- * transaction it ended, each check-back it answered.
+ * transaction it ended, each check-back it answered. Its lifecycle (ready, stop, fatal errors) is the
+ * child runtime's (broker/runtime/child-runtime.ts).
  */
 import { TransactionProducer } from '../../broker/client/transaction-producer.js';
 import { LocalTransactionState, MessageProperty } from '../../broker/protocol/codes.js';
 import { seededBytes, transactionDecision, producerOrdinal } from '../drills/drill-plan.js';
 import type { ParentToTransactionRunner, TransactionEvent, TransactionRunnerConfig, TransactionRunnerToParent } from './transaction-runner-types.js';
+import { requireChildConfig } from '../../broker/config/environment.js';
+import { ChildRuntime } from '../../broker/runtime/child-runtime.js';
 
 /** Transactions in flight at once; past this the runner falls behind its rate rather than queueing without bound. */
 const MAX_IN_FLIGHT = 256;
 const TICK_MS = 10;
 const REPORT_MS = 20;
 
-const send = (message: TransactionRunnerToParent) => {
-  if (process.send && process.connected) process.send(message);
-};
+const runtime = new ChildRuntime<TransactionRunnerToParent, ParentToTransactionRunner>();
+const send = (message: TransactionRunnerToParent) => runtime.send(message);
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function main(): void {
-  const config = JSON.parse(process.env.ZL_TX_TRAFFIC ?? '') as TransactionRunnerConfig;
+  const config = requireChildConfig('ZL_TX_TRAFFIC') as TransactionRunnerConfig;
   const ordinal = producerOrdinal(config.producerId);
   const running = new Set<string>();
   let events: TransactionEvent[] = [];
@@ -103,8 +105,7 @@ function main(): void {
   };
   const report = setInterval(flush, REPORT_MS);
 
-  const stop = async () => {
-    if (stopped) return;
+  runtime.onStop(async () => {
     stopped = true;
     clearInterval(tick);
     const deadline = performance.now() + 5000;
@@ -114,29 +115,16 @@ function main(): void {
     events = [];
     send({ type: 'done', attempted });
     await producer.close().catch(() => undefined);
-    setTimeout(() => process.exit(0), 20);
-  };
-
-  process.on('message', (raw) => {
-    const message = raw as ParentToTransactionRunner;
-    if (message.type === 'stop') void stop();
+  });
+  runtime.onMessage((message) => {
+    if (message.type === 'stop') void runtime.stop('asked by the drill runner');
     if (message.type === 'pause') paused = true;
   });
-  process.on('disconnect', () => void stop());
-  process.on('SIGTERM', () => void stop());
   // Heartbeats first: the broker finds this producer for check-backs through them.
   producer.start().then(
-    () => send({ type: 'ready', pid: process.pid }),
-    (error: Error) => {
-      send({ type: 'fatal', message: `the transaction producer did not start: ${error.message}` });
-      process.exit(2);
-    },
+    () => runtime.ready(),
+    (error: Error) => runtime.fatal(`the transaction producer did not start: ${error.message}`),
   );
 }
 
-try {
-  main();
-} catch (error) {
-  send({ type: 'fatal', message: (error as Error).message });
-  process.exit(2);
-}
+runtime.run(main);

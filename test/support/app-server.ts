@@ -2,11 +2,12 @@
  * Starts the real control plane (`server/main.ts`, as `npm start` does) on free ports with its own
  * temp database and data dir, and stops it with everything it spawned.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import { ChildProcessHandle } from '../../server/cluster/child-process';
+import type { ServerVariable } from '../../server/environment';
 
 export interface AppServer {
   url: string;
@@ -20,13 +21,14 @@ export interface AppServer {
  * `until: 'ready'` (the default) resolves on the "dashboard on" line, printed once the cluster is
  * ready; `'listening'` resolves as soon as the port is open, while the nodes are still starting.
  */
-export async function startAppServer(options: { timeoutMs?: number; env?: Record<string, string>; dataDir?: string; keepData?: boolean; until?: 'ready' | 'listening' } = {}): Promise<AppServer> {
+export async function startAppServer(options: { timeoutMs?: number; env?: Partial<Record<ServerVariable, string>>; dataDir?: string; keepData?: boolean; until?: 'ready' | 'listening' } = {}): Promise<AppServer> {
   const dataDir = options.dataDir ?? fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-app-'));
   const output: string[] = [];
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, 'server/main.ts')], {
-    cwd: PROJECT_ROOT,
+  const listening = options.until === 'listening' ? /listening on (http:\/\/[\d.]+:\d+)/ : /dashboard on (http:\/\/[\d.]+:\d+)/;
+  let announced: ((url: string) => void) | undefined;
+  const handle = new ChildProcessHandle<never, never>('server/main.ts', {
+    ipc: false,
     env: {
-      ...process.env,
       HOST: '127.0.0.1',
       PORT: '0',
       BROKER_PORT: '0',
@@ -34,24 +36,22 @@ export async function startAppServer(options: { timeoutMs?: number; env?: Record
       ZL_DATA_DIR: dataDir,
       DATABASE_URL: `file:${path.join(dataDir, 'zeroloss.db')}`,
       ...options.env,
+    } satisfies Partial<Record<ServerVariable, string>> as Record<string, string>,
+  }, {
+    line: (line) => {
+      output.push(line);
+      const m = listening.exec(line);
+      if (m) announced?.(m[1]);
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
+  const child = handle.process;
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`control plane did not start within ${options.timeoutMs ?? 240_000} ms:\n${output.join('\n')}`)), options.timeoutMs ?? 240_000);
-    const onData = (chunk: Buffer) => {
-      for (const line of chunk.toString().split('\n')) {
-        if (line) output.push(line);
-        const m = (options.until === 'listening' ? /listening on (http:\/\/[\d.]+:\d+)/ : /dashboard on (http:\/\/[\d.]+:\d+)/).exec(line);
-        if (m) {
-          clearTimeout(timer);
-          resolve(m[1]);
-        }
-      }
+    announced = (found) => {
+      clearTimeout(timer);
+      resolve(found);
     };
-    child.stdout!.on('data', onData);
-    child.stderr!.on('data', onData);
-    child.once('exit', (code) => {
+    void handle.exited.then(({ code }) => {
       clearTimeout(timer);
       reject(new Error(`control plane exited with ${code} before listening:\n${output.join('\n')}`));
     });
@@ -62,13 +62,7 @@ export async function startAppServer(options: { timeoutMs?: number; env?: Record
     output,
     process: child,
     async stop() {
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((resolve) => child.once('exit', resolve));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-        await exited;
-        clearTimeout(timer);
-      }
+      await handle.stop(undefined, 15_000);
       if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
     },
   };

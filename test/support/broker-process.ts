@@ -1,9 +1,9 @@
 /** Starts the real broker process (broker/main.ts) on a free loopback port with its own store dir. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import { ChildProcessHandle, type ChildExit } from '../../server/cluster/child-process';
 import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
 import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 
@@ -16,7 +16,7 @@ export interface BrokerProcess {
   child: ChildProcess;
   messages: BrokerToParent[];
   output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ChildExit>;
   send(message: ParentToBroker): void;
   /** SIGTERM and wait */
   stop(): Promise<void>;
@@ -47,19 +47,16 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     settings: { ...defaultSettings(), ...options.settings },
     ...(options.ha ? { ha: options.ha } : {}),
   };
-  const argv = [process.execPath, '--import', 'tsx', path.join(PROJECT_ROOT, 'broker/main.ts')];
-  const [command, ...args] = [...(options.wrapCommand ?? []), ...argv];
-  const child = spawn(command!, args, {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
   const messages: BrokerToParent[] = [];
   const output: string[] = [];
-  child.stdout!.on('data', (c: Buffer) => output.push(...c.toString().split('\n').filter(Boolean)));
-  child.stderr!.on('data', (c: Buffer) => output.push(...c.toString().split('\n').filter(Boolean)));
-  child.on('message', (m) => messages.push(m as BrokerToParent));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const handle = new ChildProcessHandle<ParentToBroker, BrokerToParent>('broker/main.ts', {
+    env: { ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) },
+    ...(options.wrapCommand ? { wrapCommand: options.wrapCommand } : {}),
+  }, {
+    message: (message) => messages.push(message),
+    line: (line) => output.push(line),
+  });
+  const { process: child, exited } = handle;
   let haPort: number | undefined;
   let brokerPid: number | undefined;
   const port = await new Promise<number>((resolve, reject) => {
@@ -79,9 +76,9 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     });
   });
   const signal = (name: NodeJS.Signals) => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
+    if (!handle.running) return;
     if (options.wrapCommand && brokerPid !== undefined) process.kill(brokerPid, name);
-    else child.kill(name);
+    else handle.signal(name);
   };
   return {
     addr: `127.0.0.1:${port}`,
@@ -92,7 +89,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     messages,
     output,
     exited,
-    send: (message) => child.send(message),
+    send: (message) => void handle.send(message),
     async stop() {
       signal('SIGTERM');
       await exited;

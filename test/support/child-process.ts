@@ -1,44 +1,37 @@
 /** Starts a runner process (traffic or consumer) as the control plane would, for tests. */
-import { spawn, type ChildProcess } from 'node:child_process';
-import path from 'node:path';
-import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import type { ChildProcess } from 'node:child_process';
+import { ChildProcessHandle, type ChildExit } from '../../server/cluster/child-process';
+import type { ChildConfigEnvironment } from '../../broker/config/environment';
 
 export interface TestChild<Out> {
   child: ChildProcess;
   messages: Out[];
+  /** every line it wrote, stdout and stderr */
   output: string[];
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  exited: Promise<ChildExit>;
+  /** SIGKILL and wait */
   kill(): Promise<void>;
+  /** ask with { type: 'stop' }, SIGKILL after 10 s, and wait */
   stop(): Promise<void>;
 }
 
-export function startRunner<Out extends { type: string }>(entry: string, env: Record<string, string>): TestChild<Out> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(PROJECT_ROOT, entry)], {
-    cwd: PROJECT_ROOT,
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
-  });
+export function startRunner<Out extends { type: string }>(entry: string, env: ChildConfigEnvironment): TestChild<Out> {
   const messages: Out[] = [];
   const output: string[] = [];
-  child.stdout!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.stderr!.on('data', (c: Buffer) => output.push(c.toString()));
-  child.on('message', (m) => messages.push(m as Out));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const alive = () => child.exitCode === null && child.signalCode === null;
+  const handle = new ChildProcessHandle<{ type: 'stop' }, Out>(entry, { env: env as Record<string, string> }, {
+    message: (message) => messages.push(message),
+    line: (line) => output.push(line),
+  });
   return {
-    child,
+    child: handle.process,
     messages,
     output,
-    exited,
+    exited: handle.exited,
     async kill() {
-      if (alive()) child.kill('SIGKILL');
-      await exited;
+      await handle.kill();
     },
     async stop() {
-      if (alive()) child.send({ type: 'stop' });
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exited;
-      clearTimeout(timer);
+      await handle.stop({ type: 'stop' }, 10_000);
     },
   };
 }
