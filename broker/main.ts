@@ -59,13 +59,13 @@ async function main(): Promise<void> {
   runtime.ready({ port: broker.port, settings: broker.settings, recovery: broker.store.recoveryReport(), haPort: broker.replication.haPort, truncatedTo: broker.truncation?.after });
 
   let statsTicks = 0;
-  const statsTimer = setInterval(() => {
+  const statsTimer = broker.clock.setInterval(() => {
     stage.flush();
     // The client list changes slowly: once a second is enough.
     const clients = statsTicks++ % 10 === 0 ? broker.clients.snapshot() : undefined;
     send({
       type: 'stats',
-      atMs: Date.now(),
+      atMs: broker.clock.nowMs(),
       stats: {
         maxPhyOffset: broker.store.maxPhyOffset(),
         flushedPhyOffset: broker.store.flushedPhyOffset(),
@@ -79,7 +79,7 @@ async function main(): Promise<void> {
   }, 100);
 
   runtime.onStop(async (reason) => {
-    clearInterval(statsTimer);
+    statsTimer.cancel();
     console.log(`[broker] shutting down (${reason})`);
     await broker.shutdown();
     stage.flush();
@@ -109,7 +109,7 @@ async function main(): Promise<void> {
         const maxOffset = broker.store.maxPhyOffset();
         const flushedOffset = broker.store.flushedPhyOffset();
         const cut = broker.store.simulatePowerCutSync();
-        clearInterval(statsTimer);
+        statsTimer.cancel();
         void broker.remoting.close();
         void broker.replication.shutdown();
         stage.flush();

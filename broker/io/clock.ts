@@ -1,7 +1,7 @@
 /**
  * Time goes through this interface: reading it, sleeping and timers. broker/ reads no other source
  * of time (no Date.now, performance.now, setTimeout or setInterval outside this file), so the same
- * broker code can later run on a simulated clock driven by a seeded scheduler.
+ * broker code can later run on a simulated clock driven by a seeded scheduler (docs/architecture.md#nondeterminism-behind-interfaces).
  *
  * systemClock, below, is the real implementation and the only place the process's own clocks and
  * timers are touched. Objects that own services (BrokerController, DefaultMessageStore) take a Clock

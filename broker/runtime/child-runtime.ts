@@ -20,6 +20,8 @@
  * the process as Node would by default.
  */
 
+import { systemClock } from '../io/clock';
+
 /** Every child reports a fatal error the same way, just before it exits with EXIT_CODE_FATAL. */
 export interface FatalReport {
   type: 'fatal';
@@ -128,12 +130,12 @@ export class ChildRuntime<Out extends { type: string }, In extends { type: strin
   reportThenKill(message: Out, waitMs: number, undelivered: () => void): void {
     const kill = () => void process.kill(process.pid, 'SIGKILL');
     if (!this.connected) return kill();
-    const timer = setTimeout(() => {
+    const timer = systemClock.setTimeout(() => {
       undelivered();
       kill();
     }, waitMs);
     process.send!(message, undefined, {}, () => {
-      clearTimeout(timer);
+      timer.cancel();
       kill();
     });
   }
@@ -141,7 +143,7 @@ export class ChildRuntime<Out extends { type: string }, In extends { type: strin
   /** Exits with `code` once the last reports had EXIT_DELAY_MS to leave. */
   exit(code: number): void {
     process.exitCode = code;
-    setTimeout(() => process.exit(code), EXIT_DELAY_MS);
+    systemClock.setTimeout(() => process.exit(code), EXIT_DELAY_MS);
   }
 
   private post(message: object): void {
