@@ -15,12 +15,21 @@ import type { HostAddress, MessageInner } from '../../broker/store/types';
 export const STORE_HOST: HostAddress = { ip: '127.0.0.1', port: 10911 };
 export const BORN_HOST: HostAddress = { ip: '10.1.2.3', port: 53124 };
 
-/** A temp directory removed when the test ends. */
+/**
+ * A temp directory removed when the test ends, and again when the test process exits: a test's
+ * after-hooks run in the order they were registered, so a store shut down by a later hook writes its
+ * offsets (config/consumerOffset.json) into the directory this one has just removed.
+ */
 export function tempDir(t: TestContext, prefix = 'zl-store-'): string {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
-  t.after(() => fs.rmSync(dir, { recursive: true, force: true }));
+  if (tempDirs.size === 0) process.once('exit', () => { for (const d of tempDirs) removeDir(d); });
+  tempDirs.add(dir);
+  t.after(() => removeDir(dir));
   return dir;
 }
+
+const tempDirs = new Set<string>();
+const removeDir = (dir: string) => fs.rmSync(dir, { recursive: true, force: true });
 
 /** Settings a test may change while the store runs; 64 KiB segments exercise roll-over. */
 export function testSettings(overrides: Partial<BrokerSettings> = {}): BrokerSettings {
