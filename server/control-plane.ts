@@ -7,11 +7,10 @@
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@prisma/client';
-import { RequestCode, ResponseCode, responseCodeName } from '../broker/protocol/codes';
-import { createRequest } from '../broker/protocol/remoting-command';
-import { RemotingClient } from '../broker/remoting/remoting-client';
+import { isZerolossError } from '../broker/errors/errors';
+import { MQAdminClient } from './cluster/admin-client';
 import type { BrokerSettings, BrokerSettingsPatch } from '../broker/config/broker-config';
-import { NodeSettingsRecord, SerialQueue, describeDrift, pushNodeSettings, readNodeSettings, settingsDrift, type NodeSettingsView, type SettingDrift } from './cluster/node-settings';
+import { NodeSettingsRecord, SerialQueue, describeDrift, pushNodeSettings, settingsDrift, type NodeSettingsView, type SettingDrift } from './cluster/node-settings';
 import type { ClientsSnapshot, BrokerToParent, ConsumeEvent, ParentToBroker, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
 import type { DrillStatus } from './drills/types';
 import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
@@ -83,7 +82,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   readonly prisma: PrismaClient;
   /** the running drill, shown in the live state (set by server/drills/drill-runner.ts) */
   drillStatus: (() => DrillStatus | null) | undefined;
-  private readonly admin = new RemotingClient();
+  private readonly admin = new MQAdminClient();
   private readonly broker: SupervisedChild<ParentToBroker, BrokerToParent>;
   private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
   private brokerView: BrokerView;
@@ -337,7 +336,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.serial.run(async () => {
       const address = this.brokerAddress();
       if (this.broker.running && address) {
-        this.masterSettings.confirm(await readNodeSettings(this.admin, address));
+        this.masterSettings.confirm(await this.admin.getBrokerConfig(address));
         await this.reconcileMaster();
       }
       await this.slaveNode.readSettings();
@@ -363,7 +362,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       const address = this.brokerAddress();
       if (this.broker.running && address) {
         try {
-          this.masterSettings.confirm(await readNodeSettings(this.admin, address));
+          this.masterSettings.confirm(await this.admin.getBrokerConfig(address));
         } catch (error) {
           mismatches.push(`${this.masterSettings.node} did not answer GET_BROKER_CONFIG: ${(error as Error).message}`);
         }
@@ -476,10 +475,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   async createTopic(input: { topic: string; queueNums: number; perm: number }): Promise<void> {
     const address = this.brokerAddress();
     if (!this.broker.running || !address) throw new Error('the master is not running: start it first');
-    const response = await this.admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-      topic: input.topic, defaultTopic: 'TBW102', readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-    }), 3000);
-    if (response.code !== ResponseCode.SUCCESS) throw new Error(`the broker refused the topic: ${response.remark ?? responseCodeName(response.code)}`);
+    try {
+      await this.admin.createAndUpdateTopicConfig(address, { topic: input.topic, readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm });
+    } catch (error) {
+      if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the broker refused the topic: ${error.message}`);
+      throw error;
+    }
     await this.recordEvent('topic.created', 'topics', `topic ${input.topic} created or updated with ${input.queueNums} queues`, undefined, input);
   }
 

@@ -10,18 +10,16 @@
  * same proxy after truncating to `promotion.promotedAtOffset` (rejoinOptions()).
  */
 import fs from 'node:fs';
-import { RequestCode, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
-import { createRequest } from '../../broker/protocol/remoting-command';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
+import { isZerolossError } from '../../broker/errors/errors';
+import type { MasterRole } from '../../broker/ha/broker-replication';
+import { MQAdminClient } from './admin-client';
 import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
-import { NodeSettingsRecord, pushNodeSettings, readNodeSettings, settingsDrift, type NodeSettingsView, type SerialQueue } from './node-settings';
+import { NodeSettingsRecord, pushNodeSettings, settingsDrift, type NodeSettingsView, type SerialQueue } from './node-settings';
 import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import { SupervisedChild, type ProcessStatus } from './child-process';
 import { FaultProxy, type Direction, type LinkFaults } from './fault-proxy';
 import type { LabBug } from '../../broker/lab-bugs';
-
-export type MasterRole = 'SYNC_MASTER' | 'ASYNC_MASTER';
 
 export interface ReplicationView {
   /** the slave process; role is SLAVE until promoted */
@@ -58,13 +56,12 @@ export interface SlaveNodeDeps {
 }
 
 const EVENTS_KEPT = 20;
-const PROMOTE_TIMEOUT_MS = 10_000;
 
 export class SlaveNode {
   private readonly deps: SlaveNodeDeps;
   private readonly child: SupervisedChild<ParentToBroker, BrokerToParent>;
   readonly proxy: FaultProxy;
-  private readonly admin = new RemotingClient();
+  private readonly admin = new MQAdminClient();
   private port: number | undefined;
   private role: BrokerRole = 'SLAVE';
   private masterHaTarget: string | undefined;
@@ -197,9 +194,13 @@ export class SlaveNode {
     const address = this.address;
     if (!this.child.running || !address) throw new Error('no slave is running: start the slave first (cluster.startSlave), then promote it');
     if (this.role !== 'SLAVE') throw new Error(`the slave was already promoted: it is the ${this.role} of the group`);
-    const response = await this.admin.invoke(address, createRequest(RequestCode.ZL_PROMOTE_SLAVE, { brokerRole }), PROMOTE_TIMEOUT_MS);
-    if (response.code !== ResponseCode.SUCCESS) throw new Error(`the slave refused the promotion: ${response.remark ?? responseCodeName(response.code)}`);
-    const promoted = JSON.parse(response.body?.toString('utf8') ?? '{}') as { haPort: number; promotedAtOffset: number };
+    let promoted: { haPort: number; promotedAtOffset: number };
+    try {
+      promoted = await this.admin.promoteSlave(address, brokerRole);
+    } catch (error) {
+      if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the slave refused the promotion: ${error.message}`);
+      throw error;
+    }
     this.role = brokerRole;
     this.promotion = { promotedAtOffset: promoted.promotedAtOffset, atMs: Date.now(), brokerRole };
     this.rejoined = false;
@@ -280,7 +281,7 @@ export class SlaveNode {
   async readSettings(): Promise<BrokerSettings | undefined> {
     const address = this.address;
     if (!this.child.running || !address) return undefined;
-    const running = await readNodeSettings(this.admin, address);
+    const running = await this.admin.getBrokerConfig(address);
     this.settingsRecord.confirm(running);
     return running;
   }

@@ -20,6 +20,7 @@ import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
 import { settingInfo, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { LAB_BUGS, LAB_BUG_NAMES } from '../../broker/lab-bugs';
+import { PermName } from '../../broker/protocol/codes';
 import type {
   CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRerunInput, DrillRunDetail,
   DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LabBugView, LedgerCounts, Verdict,
@@ -408,7 +409,7 @@ export class DrillRunner {
     await shapeLinks(this.stepHost(run), run);
     await this.verifyNodes(run, 'before traffic', signal);
     // The run's own topic, created with defaultTopicQueueNums before anyone subscribes to it.
-    await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: 6 }), 10_000, 'creating the topic', signal);
+    await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE }), 10_000, 'creating the topic', signal);
     await waitFor(() => cp.listTopics().some((r) => r.topic === run.topic), 10_000, `the name server routing ${run.topic}`, signal);
     if (run.spec.workload.consumersStart !== 'after-recovery') await this.startConsumers(run, signal);
     await this.startProducer(run, signal);

@@ -9,9 +9,9 @@ import type { FaultStep, RecoveryStep } from './catalog';
 import type { DrillPlan, FlapBurst } from './drill-plan';
 import type { DrillEventKind, DrillRunSettings } from './types';
 import type { TransactionTraffic } from '../traffic/transaction-traffic';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
-import { createRequest } from '../../broker/protocol/remoting-command';
-import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
+import { MQAdminClient } from '../cluster/admin-client';
+import { PermName } from '../../broker/protocol/codes';
+import { isZerolossError } from '../../broker/errors/errors';
 
 export const RESTART_TIMEOUT_MS = 60_000;
 
@@ -207,13 +207,14 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
       const address = cp.slaveNode.address;
       if (!address) throw new Error('the promoted slave has no address');
-      const admin = new RemotingClient();
+      const admin = new MQAdminClient();
       try {
         const queueNums = run.settings.broker.defaultTopicQueueNums;
-        const response = await bounded(admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-          topic: run.topic, defaultTopic: 'TBW102', readQueueNums: queueNums, writeQueueNums: queueNums, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-        }), 3000), 5000, 'creating the topic on the new master', signal);
-        if (response.code !== ResponseCode.SUCCESS) throw new Error(`the new master refused the topic: ${response.remark ?? response.code}`);
+        const topic = { topic: run.topic, readQueueNums: queueNums, writeQueueNums: queueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE };
+        await bounded(admin.createAndUpdateTopicConfig(address, topic), 5000, 'creating the topic on the new master', signal);
+      } catch (error) {
+        if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the new master refused the topic: ${error.message}`);
+        throw error;
       } finally {
         admin.close();
       }
