@@ -18,7 +18,7 @@ import { Aggregator } from './live/aggregator';
 import { SAMPLE_INTERVAL_MS, type ClientGroupView, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
 import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
-import { DEFAULT_NAMESRV_PORT } from '../broker/protocol/codes';
+import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 import { SlaveNode } from './cluster/slave-node';
 import { ClientPortProxy } from './cluster/client-port-proxy';
@@ -545,7 +545,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       views.push({ kind: 'producer', group, clientIds, topics: [], external: group !== BUILT_IN_PRODUCER_GROUP && group !== CONSOLE_PRODUCER_GROUP && !group.startsWith('CID_') });
     }
     for (const [group, info] of Object.entries(this.clients.consumers)) {
-      views.push({ kind: 'consumer', group, clientIds: info.clientIds, topics: info.topics.filter((t) => !t.startsWith('%RETRY%')), external: group !== builtInConsumerGroup && !info.clientIds.every((id) => id.includes('@zl-')) });
+      views.push({ kind: 'consumer', group, clientIds: info.clientIds, topics: info.topics.filter((t) => !t.startsWith(RETRY_GROUP_TOPIC_PREFIX)), external: group !== builtInConsumerGroup && !info.clientIds.every((id) => id.includes('@zl-')) });
     }
     return views.sort((a, b) => Number(b.external) - Number(a.external) || a.group.localeCompare(b.group));
   }

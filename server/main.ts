@@ -8,6 +8,7 @@ import { ensureSetup } from './setup';
 import { PROJECT_ROOT } from './cluster/child-process';
 import { securityConfig } from './auth/security-config';
 import { parseLabBugs, type LabBug } from '../broker/lab-bugs';
+import { LIVE_PATH } from './live/types';
 
 const host = process.env.HOST ?? '127.0.0.1';
 const port = Number(process.env.PORT ?? 3000);
@@ -31,7 +32,7 @@ async function main(): Promise<void> {
   const { databaseUrl } = ensureSetup();
   process.env.DATABASE_URL = databaseUrl;
   // Loaded after setup: the Prisma client is generated there on first run.
-  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { ControlPlane }, { appRouter }, { LiveHub, LIVE_PATH }] = await Promise.all([
+  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { ControlPlane }, { appRouter }, { LiveHub }] = await Promise.all([
     import('next'),
     import('@trpc/server/adapters/standalone'),
     import('./db/prisma'),

@@ -169,6 +169,8 @@ export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
 /** The topic whose route a producer reads to create a topic on first send (TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC). */
 export const AUTO_CREATE_TOPIC_KEY_TOPIC = 'TBW102';
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+/** The prefix of the transaction system topics below; no user topic may start with it. */
+export const RMQ_SYS_TOPIC_PREFIX = 'RMQ_SYS_';
 export const RMQ_SYS_TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const RMQ_SYS_TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
 export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';

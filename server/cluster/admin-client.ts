@@ -18,7 +18,7 @@ import { BrokerSettingsSchema, type BrokerSettings, type BrokerSettingsPatch } f
 import type { MasterRole } from '../../broker/ha/broker-replication';
 
 /** how long an admin request may take, as mqadmin's default timeout */
-export const ADMIN_TIMEOUT_MS = 3000;
+const ADMIN_TIMEOUT_MS = 3000;
 /** a promotion waits for the slave to finish its dispatch and open its HA port */
 const PROMOTE_TIMEOUT_MS = 10_000;
 

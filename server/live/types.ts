@@ -1,4 +1,8 @@
-/** What the live stream (WebSocket /api/live) carries to the browser. Shared by server/ and app/. */
+/**
+ * What the live stream (WebSocket LIVE_PATH) carries to the browser, and its constants. Shared by
+ * server/ and app/: the dashboard imports the constants at run time, so this file imports types only
+ * (erased at build) and never a module that would pull Node into the browser bundle.
+ */
 import type { ProcessStatus } from '../cluster/child-process';
 import type { ReplicationView } from '../cluster/slave-node';
 import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
@@ -89,7 +93,11 @@ export type LiveMessage =
   | { type: 'hello'; history: LiveSample[]; state: LiveState }
   | { type: 'tick'; sample: LiveSample; state: LiveState };
 
+/** where the control plane serves the stream, on its own port */
+export const LIVE_PATH = '/api/live';
+/** the close code of a stream whose credential stopped being valid (4000-4999: the application's); the browser reloads on it */
+export const CLOSE_CREDENTIAL_ENDED = 4401;
 export const SAMPLE_INTERVAL_MS = 250;
 export const RATE_WINDOW_MS = 1000;
-/** samples kept for a newly connected browser: 2 minutes */
+/** samples kept for a newly connected browser, and by the browser: 2 minutes */
 export const HISTORY_SAMPLES = 480;

@@ -6,6 +6,7 @@ import { asTrpc } from '../messages/console-errors';
 import { dlqMessages, listDlqTopics, resendFromDlq } from '../messages/dlq';
 import { searchByKey } from '../messages/key-search';
 import { browseQueue, BROWSE_LIMIT_MAX } from '../messages/queue-browser';
+import { DLQ_GROUP_TOPIC_PREFIX } from '../../broker/protocol/codes';
 
 /** Per-message records (server/live/message-tracker.ts): one message's durability ladder, and the latest ones. */
 export const MessageLookupInputSchema = z.object({
@@ -25,7 +26,7 @@ const startOffsetField = z.number({ error: 'startOffset must be a queue offset (
   .min(0, 'startOffset must not be negative').optional();
 const limitField = (fallback: number) => z.number({ error: 'limit must be a number of messages' }).int('limit must be a whole number')
   .min(1, 'limit must be at least 1').max(BROWSE_LIMIT_MAX, `limit must be at most ${BROWSE_LIMIT_MAX}`).default(fallback);
-const dlqTopicField = topicField().refine((t) => t.startsWith('%DLQ%'), 'topic must be a dead-letter queue: %DLQ%<consumerGroup>');
+const dlqTopicField = topicField().refine((t) => t.startsWith(DLQ_GROUP_TOPIC_PREFIX), `topic must be a dead-letter queue: ${DLQ_GROUP_TOPIC_PREFIX}<consumerGroup>`);
 
 export const KeyLookupInputSchema = z.object({
   key: z.string({ error: 'key must be a message key (KEYS)' }).trim().min(1, 'key must not be empty')

@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { drillProcedure, operatorProcedure, router } from './trpc';
 import { asTrpc } from '../messages/console-errors';
 import { publishOne } from '../messages/publish';
+import { ACK_MODES } from '../../broker/client/ack-mode';
 
 export const TrafficInputSchema = z.object({
   rate: z.number({ error: 'rate must be a number of messages per second' })
@@ -50,7 +51,7 @@ export const trafficRouter = router({
 export const ConsumersInputSchema = z.object({
   count: z.number({ error: 'count must be a number of consumer processes' }).int('count must be a whole number')
     .min(1, 'count must be at least 1 consumer').max(8, 'count must be at most 8 consumers').default(2),
-  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).default('after-processing'),
+  ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).default('after-processing'),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).default(false),
   processingMs: z.number({ error: 'processingMs must be a number of milliseconds' }).int('processingMs must be a whole number')
     .min(0, 'processingMs must not be negative').max(60_000, 'processingMs must be at most 60000 ms').default(5),

@@ -4,7 +4,8 @@
  */
 import path from 'node:path';
 import { SupervisedChild, type ProcessStatus } from '../cluster/child-process';
-import type { AckMode, ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc';
+import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc';
+import type { AckMode } from '../../broker/client/ack-mode';
 import type { LabBug } from '../../broker/lab-bugs';
 
 export interface FleetInput {
