@@ -23,7 +23,7 @@ import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 import { SlaveNode } from './cluster/slave-node';
 import { ClientPortProxy } from './cluster/client-port-proxy';
 import { MessageTracker } from './live/message-tracker';
-import { CONSOLE_PRODUCER_GROUP, MessageConsole } from './messages/message-console';
+import { CONSOLE_PRODUCER_GROUP, TRAFFIC_PRODUCER_GROUP, isLabClientId } from './traffic/lab-clients';
 import { LAB_BUGS, labBugsOf, type LabBug } from '../broker/lab-bugs';
 
 export interface ControlPlaneOptions {
@@ -58,8 +58,6 @@ export interface TrafficInput {
 const MARKERS_KEPT = 200;
 /** how long switching lab bugs waits for the slave to reconnect to a restarted master */
 const LAB_BUG_SLAVE_RECONNECT_WAIT_MS = 15_000;
-/** the producer group of the lab's own traffic runner */
-const BUILT_IN_PRODUCER_GROUP = 'zeroloss-producer';
 
 /** The raw events the drill ledger listens to, beside the live 'tick'. */
 export interface ControlPlaneEvents {
@@ -80,8 +78,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   readonly settings: SettingsService;
   readonly aggregator = new Aggregator();
   readonly prisma: PrismaClient;
-  /** the running drill, shown in the live state (set by server/drills/drill-runner.ts) */
-  drillStatus: (() => DrillStatus | null) | undefined;
+  /** the running drill, shown in the live state (see showDrillStatus) */
+  private drillStatus: (() => DrillStatus | null) | undefined;
   private readonly admin = new MQAdminClient();
   private readonly broker: SupervisedChild<ParentToBroker, BrokerToParent>;
   private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
@@ -116,9 +114,6 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   get messages(): MessageTracker {
     return this.messageTracker;
   }
-
-  /** the console's own client: publish one, queue browsing, key search, DLQ resend (server/messages/) */
-  readonly messageConsole: MessageConsole;
 
   constructor(private readonly options: ControlPlaneOptions) {
     super();
@@ -166,7 +161,6 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       lifecycle: (kind, message) => void this.recordEvent(kind, 'consumers', message, kind === 'process.crashed' ? 'process' : 'traffic'),
     }, () => this.settings.get().maxReconsumeTimes);
     this.messageTracker.attach(this, () => this.trafficConfig);
-    this.messageConsole = new MessageConsole(this);
     this.traffic = new SupervisedChild('traffic runner', 'server/traffic/runner-main.ts', {
       message: (message) => this.onTrafficMessage(message),
       exit: (info) => {
@@ -190,7 +184,6 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     clearInterval(this.sampler);
     await this.consumers.stop();
     await this.traffic.stop({ type: 'stop' });
-    await this.messageConsole.close();
     await this.slaveNode.close();
     await this.broker.stop({ type: 'shutdown' });
     this.admin.close();
@@ -396,7 +389,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     this.trafficConfig = {
       namesrvAddr: this.namesrv.address,
       topic: input.topic,
-      producerGroup: BUILT_IN_PRODUCER_GROUP,
+      producerGroup: TRAFFIC_PRODUCER_GROUP,
       producerId: `p${this.producerCount}-${Date.now().toString(36)}`,
       rate: input.rate,
       bodySize: input.bodySize,
@@ -512,6 +505,14 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   // ---- state ----
 
+  /**
+   * Where the live state reads the running drill from. Whoever composes the lab (server/lab.ts) wires
+   * its drill runner here; a plane without one shows no drill.
+   */
+  showDrillStatus(source: () => DrillStatus | null): void {
+    this.drillStatus = source;
+  }
+
   state(now = Date.now()): LiveState {
     const settings = this.settings.get();
     return {
@@ -542,10 +543,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const builtInConsumerGroup = this.consumers.input?.consumerGroup;
     const views: ClientGroupView[] = [];
     for (const [group, clientIds] of Object.entries(this.clients.producers)) {
-      views.push({ kind: 'producer', group, clientIds, topics: [], external: group !== BUILT_IN_PRODUCER_GROUP && group !== CONSOLE_PRODUCER_GROUP && !group.startsWith('CID_') });
+      views.push({ kind: 'producer', group, clientIds, topics: [], external: group !== TRAFFIC_PRODUCER_GROUP && group !== CONSOLE_PRODUCER_GROUP && !group.startsWith('CID_') });
     }
     for (const [group, info] of Object.entries(this.clients.consumers)) {
-      views.push({ kind: 'consumer', group, clientIds: info.clientIds, topics: info.topics.filter((t) => !t.startsWith(RETRY_GROUP_TOPIC_PREFIX)), external: group !== builtInConsumerGroup && !info.clientIds.every((id) => id.includes('@zl-')) });
+      views.push({ kind: 'consumer', group, clientIds: info.clientIds, topics: info.topics.filter((t) => !t.startsWith(RETRY_GROUP_TOPIC_PREFIX)), external: group !== builtInConsumerGroup && !info.clientIds.every(isLabClientId) });
     }
     return views.sort((a, b) => Number(b.external) - Number(a.external) || a.group.localeCompare(b.group));
   }

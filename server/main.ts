@@ -32,11 +32,11 @@ async function main(): Promise<void> {
   const { databaseUrl } = ensureSetup();
   process.env.DATABASE_URL = databaseUrl;
   // Loaded after setup: the Prisma client is generated there on first run.
-  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { ControlPlane }, { appRouter }, { LiveHub }] = await Promise.all([
+  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { createLab }, { appRouter }, { LiveHub }] = await Promise.all([
     import('next'),
     import('@trpc/server/adapters/standalone'),
     import('./db/prisma'),
-    import('./control-plane'),
+    import('./lab'),
     import('./routers/app-router'),
     import('./live/live-hub'),
   ]);
@@ -48,12 +48,13 @@ async function main(): Promise<void> {
 
   const prisma = createPrisma(databaseUrl);
   // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
-  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: process.env.ZL_START_SLAVE !== '0', labBugs });
+  const lab = createLab({ prisma, brokerPort, namesrvPort, dataDir, startSlave: process.env.ZL_START_SLAVE !== '0', labBugs });
+  const { controlPlane } = lab;
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();
   const guard = new Security(prisma, security.options);
-  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(controlPlane, guard, req, res) });
+  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(lab, guard, req, res) });
   // The upgrade decides who may watch; the hub asks again every few seconds (sign-out, revocation).
   const live = new LiveHub(controlPlane, { stillAllowed: async (req) => 'principal' in (await guard.gate(req, 'viewer', false)) });
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     console.log(`[zeroloss] ${signal}: stopping traffic and broker ...`);
     live.close();
     server.close();
-    await controlPlane.stop();
+    await lab.stop();
     await prisma.$disconnect();
     process.exit(0);
   };

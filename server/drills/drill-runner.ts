@@ -115,7 +115,6 @@ export class DrillRunner {
         if (!info.expected && !run.expectExit.has('transactions')) this.fail(run, `unexpected crash during the drill: transaction runner ${info.reason}`);
       },
     });
-    controlPlane.drillStatus = () => this.status();
     this.orphansChecked = this.recorder.failOrphans().catch((error: Error) => console.error(`[drills] ${error.message}`));
   }
 
@@ -635,14 +634,6 @@ export class DrillRunner {
 function labBugViews(drillId: DrillId): LabBugView[] {
   const views = LAB_BUG_NAMES.map((name): LabBugView => ({ name, process: LAB_BUGS[name].process, breaks: LAB_BUGS[name].breaks, caughtBy: LAB_BUGS[name].caughtBy }));
   return [...views.filter((v) => v.caughtBy === drillId), ...views.filter((v) => v.caughtBy !== drillId)];
-}
-
-const runners = new WeakMap<ControlPlane, DrillRunner>();
-/** One runner per control plane: the tRPC router, the CLI and the live stream share it. */
-export function drillRunnerFor(controlPlane: ControlPlane): DrillRunner {
-  let runner = runners.get(controlPlane);
-  if (!runner) runners.set(controlPlane, (runner = new DrillRunner(controlPlane)));
-  return runner;
 }
 
 export type { DrillId };

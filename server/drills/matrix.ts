@@ -258,11 +258,12 @@ export async function startMatrixCluster(): Promise<MatrixCluster> {
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   const { ensureSetup } = await import('../setup');
   ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { ControlPlane: ControlPlaneClass }, { drillRunnerFor }] = await Promise.all([import('../db/prisma'), import('../control-plane'), import('./drill-runner')]);
+  const [{ createPrisma }, { createLab }] = await Promise.all([import('../db/prisma'), import('../lab')]);
   const prisma: PrismaClient = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlaneClass({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const { controlPlane } = lab;
   const close = async () => {
-    await controlPlane.stop().catch(() => {});
+    await lab.stop().catch(() => {});
     await prisma.$disconnect().catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
@@ -275,7 +276,7 @@ export async function startMatrixCluster(): Promise<MatrixCluster> {
     await close();
     throw error;
   }
-  return { controlPlane, runner: drillRunnerFor(controlPlane), close };
+  return { controlPlane, runner: lab.drillRunner, close };
 }
 
 /** A cluster that cannot run the next drill as it is: the slave was promoted (the original master is gone). */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { SendMode } from '../../broker/ipc';
 import { ACK_MODES, type AckMode } from '../../broker/client/ack-mode';
 import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
-import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
+import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/live-sample';
 import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
 
 // ---- identities ----

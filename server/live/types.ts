@@ -5,35 +5,14 @@
  */
 import type { ProcessStatus } from '../cluster/child-process';
 import type { ReplicationView } from '../cluster/slave-node';
-import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
+import type { TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
 import type { NodeSettingsView } from '../cluster/node-settings';
+import type { LiveSample, OutcomeStatus } from './live-sample';
 
-export type OutcomeStatus = SendOutcome['status'];
-export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED'];
-
-/** One point of the live charts, taken every SAMPLE_INTERVAL_MS over the last RATE_WINDOW_MS. */
-export interface LiveSample {
-  t: number;
-  sentPerSec: number;
-  storedPerSec: number;
-  /** consumer side: messages handed to a listener, and applied (the business effect) */
-  deliveredPerSec: number;
-  consumedPerSec: number;
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-  /** outcomes per status in the last window */
-  statusPerSec: Record<OutcomeStatus, number>;
-  maxPhyOffset: number;
-  flushedPhyOffset: number;
-  unflushedBytes: number;
-  /** the master's replication lag behind its best slave; null when no replication runs */
-  replicationLagBytes: number | null;
-  replicationLagMessages: number | null;
-  /** age of the oldest message no slave has acked */
-  replicationLagMs: number | null;
-}
+// The sample and its statuses live in live-sample.ts, below server/drills/types.ts (which records samples).
+export { OUTCOME_STATUSES, RATE_WINDOW_MS, SAMPLE_INTERVAL_MS, type LiveSample, type OutcomeStatus } from './live-sample';
 
 export interface ClientGroupView {
   kind: 'producer' | 'consumer';
@@ -97,7 +76,5 @@ export type LiveMessage =
 export const LIVE_PATH = '/api/live';
 /** the close code of a stream whose credential stopped being valid (4000-4999: the application's); the browser reloads on it */
 export const CLOSE_CREDENTIAL_ENDED = 4401;
-export const SAMPLE_INTERVAL_MS = 250;
-export const RATE_WINDOW_MS = 1000;
 /** samples kept for a newly connected browser, and by the browser: 2 minutes */
 export const HISTORY_SAMPLES = 480;

@@ -14,11 +14,8 @@ import { MQAdminClient } from '../cluster/admin-client';
 import type { SendOutcome } from '../../broker/ipc';
 import type { ControlPlane } from '../control-plane';
 import { KeyIndex } from './key-index';
+import { CONSOLE_PRODUCER_GROUP, labClientId } from '../traffic/lab-clients';
 
-/** the producer group of the console's sends (publish one, DLQ resend) */
-export const CONSOLE_PRODUCER_GROUP = 'zeroloss-console';
-/** the consumer group named on browsing pulls; no offset is ever committed for it */
-export const BROWSER_GROUP = 'zeroloss-console-browser';
 const PRODUCERS_KEPT = 32;
 
 /** An operating error the API turns into PRECONDITION_FAILED / SERVICE_UNAVAILABLE with this sentence. */
@@ -71,7 +68,7 @@ export class MessageConsole {
   }
 
   client(): MQClientInstance {
-    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.namesrv.address, clientId: `127.0.0.1@zl-console-${process.pid}` });
+    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.namesrv.address, clientId: labClientId(`console-${process.pid}`) });
     this.instance.start();
     return this.instance;
   }

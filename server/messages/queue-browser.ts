@@ -6,7 +6,8 @@
 import { MessageProperty, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
 import { decodeMessageRecords } from '../../broker/protocol/message-record';
 import type { MessageExt } from '../../broker/store/types';
-import { BROWSER_GROUP, ConsoleError, type MessageConsole } from './message-console';
+import { ConsoleError, type MessageConsole } from './message-console';
+import { BROWSER_GROUP } from '../traffic/lab-clients';
 
 /** messages per browse page at most */
 export const BROWSE_LIMIT_MAX = 100;

@@ -79,25 +79,25 @@ export const messagesRouter = router({
     })),
   byKey: viewerProcedure.input(KeyLookupInputSchema).query(({ ctx, input }) => asTrpc(async () => {
     // With the broker down only the lab's key index answers (scanSkipped says why).
-    return searchByKey(ctx.controlPlane, ctx.controlPlane.messageConsole, input.key);
+    return searchByKey(ctx.controlPlane, ctx.messageConsole, input.key);
   })),
   browse: viewerProcedure.input(BrowseInputSchema).query(({ ctx, input }) => asTrpc(async () => {
     const plane = ctx.controlPlane;
-    plane.messageConsole.assertBrokerUp('read the queue');
+    ctx.messageConsole.assertBrokerUp('read the queue');
     const queueNums = queueNumsOf(plane.listTopics(), input.topic);
-    return browseQueue(plane.messageConsole, queueNums, input, (id) => plane.messages.get(id) !== undefined);
+    return browseQueue(ctx.messageConsole, queueNums, input, (id) => plane.messages.get(id) !== undefined);
   })),
   dlqTopics: viewerProcedure.query(({ ctx }) => asTrpc(async () => {
-    ctx.controlPlane.messageConsole.assertBrokerUp('list the dead-letter queues');
-    return listDlqTopics(ctx.controlPlane, ctx.controlPlane.messageConsole);
+    ctx.messageConsole.assertBrokerUp('list the dead-letter queues');
+    return listDlqTopics(ctx.controlPlane, ctx.messageConsole);
   })),
   dlqMessages: viewerProcedure.input(DlqMessagesInputSchema).query(({ ctx, input }) => asTrpc(async () => {
-    ctx.controlPlane.messageConsole.assertBrokerUp('read the dead-letter queue');
-    return dlqMessages(ctx.controlPlane, ctx.controlPlane.messageConsole, input);
+    ctx.messageConsole.assertBrokerUp('read the dead-letter queue');
+    return dlqMessages(ctx.controlPlane, ctx.messageConsole, input);
   })),
   resend: operatorProcedure.input(ResendInputSchema).mutation(({ ctx, input }) => asTrpc(async () => {
-    ctx.controlPlane.messageConsole.assertBrokerUp('resend');
+    ctx.messageConsole.assertBrokerUp('resend');
     queueNumsOf(ctx.controlPlane.listTopics(), input.topic);
-    return resendFromDlq(ctx.controlPlane.messageConsole, input);
+    return resendFromDlq(ctx.messageConsole, input);
   })),
 });

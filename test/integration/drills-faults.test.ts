@@ -29,14 +29,11 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-drills-faults-'));
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([
-    import('../../server/db/prisma'), import('../../server/control-plane'), import('../../server/drills/drill-runner'),
-  ]);
+  const [{ createPrisma }, { createLab }] = await Promise.all([import('../../server/db/prisma'), import('../../server/lab')]);
   prisma = createPrisma(databaseUrl);
-  cp = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  ({ controlPlane: cp, drillRunner: runner } = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true }));
   await cp.start();
   await waitFor('the slave running', async () => cp.slaveNode.running, 30_000);
-  runner = drillRunnerFor(cp);
 });
 
 after(async () => {
