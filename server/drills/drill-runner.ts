@@ -123,7 +123,7 @@ export class DrillRunner {
   private capabilityViews(spec: DrillSpec): CapabilityView[] {
     const cp = this.controlPlane;
     const state = cp.state();
-    const promoted = cp.slaveNode.promotion !== undefined;
+    const promoted = cp.group.promotion !== undefined;
     return spec.needs.map((id): CapabilityView => {
       const view = (available: boolean, reason?: string): CapabilityView => ({ id, label: CAPABILITY_LABELS[id], available, ...(available ? {} : { reason }) });
       switch (id) {
@@ -132,11 +132,11 @@ export class DrillRunner {
           if (promoted) return view(false, 'the group runs on the promoted slave since a failover: restart the control plane to get the original master back');
           return view(state.broker.state === 'running' || state.broker.state === 'stopped' || state.broker.state === 'crashed', `the master is ${state.broker.state}`);
         case 'slave':
-          return view(cp.slaveNode.running && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
+          return view(cp.secondReplica.running && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
         case 'promotion':
-          return view(cp.slaveNode.running && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
+          return view(cp.secondReplica.running && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
         case 'ha-link-fault':
-          return view(cp.slaveNode.running, 'the HA link proxy exists only while a slave runs');
+          return view(cp.secondReplica.running, 'the HA link proxy exists only while a slave runs');
         case 'slow-disk':
         case 'consumers':
         case 'traffic-runner':
@@ -172,7 +172,7 @@ export class DrillRunner {
         consumers: input.consumers ?? spec.workload.consumers,
         bodySize: spec.workload.bodySize,
       },
-      slaveRunning: cp.slaveNode.running,
+      slaveRunning: cp.secondReplica.running,
     };
   }
 
@@ -333,7 +333,7 @@ export class DrillRunner {
                 : e.kind === 'ha.promoted' ? 'recovery' : 'note';
         this.recorder.event(e.atMs - run.startedAt, kind, e.message, { kind: e.kind, subject: e.subject });
         // A restarted master or a promoted slave writes at offsets an earlier incarnation may have used.
-        if ((e.kind === 'process.started' && e.subject === 'broker') || e.kind === 'ha.promoted') run.ledger.newEpoch();
+        if ((e.kind === 'process.started' && e.subject === cp.firstReplica.subject) || e.kind === 'ha.promoted') run.ledger.newEpoch();
         if (e.kind === 'process.crashed' && !run.expectExit.has(e.subject)) this.fail(run, `unexpected crash during the drill: ${e.message}`);
       },
     };
@@ -389,7 +389,6 @@ export class DrillRunner {
 
   private async prepare(run: Run, signal: AbortSignal): Promise<void> {
     const cp = this.controlPlane;
-    const t = run.settings.traffic;
     if (cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting') {
       this.event(run, 'traffic', 'the traffic that ran before the drill was stopped: a drill owns the producer');
       await bounded(cp.stopTraffic(), 15_000, 'stopping the earlier traffic', signal);
@@ -618,7 +617,7 @@ export class DrillRunner {
       await attempt('stopping the traffic', () => bounded(cp.stopTraffic(), 20_000, 'stopping the traffic'));
       await attempt('stopping the transaction runner', () => bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner'));
       await attempt('stopping the consumers', () => bounded(cp.stopConsumers(), 20_000, 'stopping the consumers'));
-      if (!cp.slaveNode.promotion && cp.state().broker.state !== 'running') {
+      if (!cp.group.promotion && cp.state().broker.state !== 'running') {
         await attempt('restarting the master', async () => {
           await waitFor(() => cp.state().broker.state !== 'stopping', 10_000, 'the master stopping', new AbortController().signal);
           await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master');

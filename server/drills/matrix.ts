@@ -270,8 +270,8 @@ export async function startMatrixCluster(): Promise<MatrixCluster> {
   try {
     await controlPlane.start();
     const deadline = Date.now() + 30_000;
-    while (!controlPlane.slaveNode.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (!controlPlane.slaveNode.running) throw new Error('the slave did not start within 30 s');
+    while (!controlPlane.secondReplica.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (!controlPlane.secondReplica.running) throw new Error('the slave did not start within 30 s');
   } catch (error) {
     await close();
     throw error;
@@ -281,7 +281,7 @@ export async function startMatrixCluster(): Promise<MatrixCluster> {
 
 /** A cluster that cannot run the next drill as it is: the slave was promoted (the original master is gone). */
 function spent(cluster: MatrixCluster): boolean {
-  return cluster.controlPlane.slaveNode.promotion !== undefined || !cluster.controlPlane.slaveNode.running;
+  return cluster.controlPlane.group.promotion !== undefined || !cluster.controlPlane.secondReplica.running;
 }
 
 export interface MatrixHooks {

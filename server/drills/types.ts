@@ -72,7 +72,7 @@ export type DrillCapability =
   | 'broker'          // the master broker process (kill, restart)
   | 'power-loss'      // the broker's power-cut hook (truncate to fdatasync'd lengths, SIGKILL itself)
   | 'slave'           // the slave broker process
-  | 'promotion'       // promoting the slave to master (slave-node.ts)
+  | 'promotion'       // promoting the slave to master (broker-group.ts)
   | 'ha-link-fault'   // the fault proxy on the HA link (blackhole, reset, latency)
   | 'slow-disk'       // slowDiskDelayMs in the store's file layer
   | 'consumers'       // the consumer fleet (killable processes)

@@ -4,7 +4,7 @@
  * (erased at build) and never a module that would pull Node into the browser bundle.
  */
 import type { ProcessStatus } from '../cluster/child-process';
-import type { ReplicationView } from '../cluster/slave-node';
+import type { ReplicationView } from '../cluster/broker-group';
 import type { TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
@@ -61,7 +61,7 @@ export interface LiveState {
   namesrv?: { address: string };
   /** producer and consumer groups known from heartbeats: the lab's own and a user's external application */
   clients: ClientGroupView[];
-  /** the slave, the HA link and replication lag (server/cluster/slave-node.ts) */
+  /** broker-a/1 (the API's slave), the HA link and replication lag (server/cluster/broker-group.ts) */
   replication?: ReplicationView;
   markers: ChartMarker[];
   /** the crash drill that runs now, if any (server/drills/) */

@@ -42,7 +42,7 @@ async function startCluster(): Promise<Cluster> {
   const cluster: Cluster = { dataDir, prisma, cp, runner: drillRunner };
   clusters.push(cluster);
   await cp.start();
-  await waitFor('the slave running', async () => cp.slaveNode.running, 30_000);
+  await waitFor('the slave running', async () => cp.secondReplica.running, 30_000);
   return cluster;
 }
 
