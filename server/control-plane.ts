@@ -52,7 +52,7 @@ export interface TrafficInput {
   topic: string;
   /** KEYS pattern ({n}, {producer}); absent = messages carry no KEYS */
   keyPattern?: string;
-  /** send through the fault proxy in front of the master's client port (a drill's producer-link faults) */
+  /** send through the fault proxy in front of broker-a/0's client port (a drill's producer-link faults) */
   viaClientProxy?: boolean;
   /** seeds the message bodies (a drill's seed) */
   bodySeed?: number;
