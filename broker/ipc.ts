@@ -8,6 +8,7 @@ import type { BrokerSettings, BrokerSettingsPatch } from './config/broker-config
 import type { SendStatus } from './protocol/codes.js';
 import type { HaEvent, HaStats } from './ha/ha-types.js';
 import type { LabBug } from './lab-bugs.js';
+import type { AckMode } from './client/ack-mode.js';
 
 export interface ClientsSnapshot {
   producers: Record<string, string[]>;
@@ -104,9 +105,6 @@ export type TrafficToParent =
   | { type: 'fatal'; message: string };
 
 export type ParentToTraffic = { type: 'stop' };
-
-/** How a consumer acknowledges: after its work is done (right), or on arrival with the work detached (the anti-pattern). */
-export type AckMode = 'after-processing' | 'before-processing';
 
 export interface ConsumerConfig {
   namesrvAddr: string;

@@ -10,6 +10,7 @@ import { securityConfig } from './auth/security-config';
 import { readServerEnvironment } from './environment';
 import { EnvironmentError, exportVariable } from '../broker/config/environment';
 import type { LabBug } from '../broker/lab-bugs';
+import { LIVE_PATH } from './live/types';
 
 async function main(): Promise<void> {
   // Checked first: a bad variable (a port, a security setting) stops the start before anything is
@@ -31,11 +32,11 @@ async function main(): Promise<void> {
   // Prisma's schema names DATABASE_URL, and the processes started from here inherit it.
   exportVariable('DATABASE_URL', databaseUrl);
   // Loaded after setup: the Prisma client is generated there on first run.
-  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { ControlPlane }, { appRouter }, { LiveHub, LIVE_PATH }] = await Promise.all([
+  const [{ default: next }, { createHTTPHandler }, { createPrisma }, { createLab }, { appRouter }, { LiveHub }] = await Promise.all([
     import('next'),
     import('@trpc/server/adapters/standalone'),
     import('./db/prisma'),
-    import('./control-plane'),
+    import('./lab'),
     import('./routers/app-router'),
     import('./live/live-hub'),
   ]);
@@ -47,12 +48,13 @@ async function main(): Promise<void> {
 
   const prisma = createPrisma(databaseUrl);
   // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
-  const controlPlane = new ControlPlane({ prisma, brokerPort, namesrvPort, dataDir, startSlave: env.ZL_START_SLAVE, labBugs });
+  const lab = createLab({ prisma, brokerPort, namesrvPort, dataDir, startSlave: env.ZL_START_SLAVE, labBugs });
+  const { controlPlane } = lab;
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();
   const guard = new Security(prisma, security.options);
-  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(controlPlane, guard, req, res) });
+  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(lab, guard, req, res) });
   // The upgrade decides who may watch; the hub asks again every few seconds (sign-out, revocation).
   const live = new LiveHub(controlPlane, { stillAllowed: async (req) => 'principal' in (await guard.gate(req, 'viewer', false)) });
 
@@ -99,7 +101,7 @@ async function main(): Promise<void> {
     console.log(`[zeroloss] ${signal}: stopping traffic and broker ...`);
     live.close();
     server.close();
-    await controlPlane.stop();
+    await lab.stop();
     await prisma.$disconnect();
     process.exit(0);
   };

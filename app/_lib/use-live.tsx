@@ -5,11 +5,10 @@
  * by itself with exponential backoff (0.5 s doubling to 10 s, with jitter).
  */
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
-import type { LiveMessage, LiveSample, LiveState } from '@/server/live/types';
+import { CLOSE_CREDENTIAL_ENDED, HISTORY_SAMPLES, LIVE_PATH, type LiveMessage, type LiveSample, type LiveState } from '@/server/live/types';
 
-/** 2 minutes of 250 ms samples */
-export const LIVE_HISTORY_CAP = 480;
-export const LIVE_PATH = '/api/live';
+/** samples kept: as many as the server sends a new browser (2 minutes) */
+export const LIVE_HISTORY_CAP = HISTORY_SAMPLES;
 const BACKOFF_MIN_MS = 500;
 const BACKOFF_MAX_MS = 10_000;
 /** no message for this long on an open socket = a dead connection (the server ticks every 250 ms) */
@@ -127,9 +126,9 @@ function useLiveConnection(): Live {
         // onclose follows and schedules the retry
       };
       ws.onclose = (event) => {
-        // 4401 (server/live/live-hub.ts): the sign-in behind this stream ended; a full load shows the
+        // The sign-in behind this stream ended (server/live/live-hub.ts); a full load shows the
         // login page (or the local admin) instead of retrying with a dead credential.
-        if (event.code === 4401) window.location.reload();
+        if (event.code === CLOSE_CREDENTIAL_ENDED) window.location.reload();
         else drop(ws);
       };
     };

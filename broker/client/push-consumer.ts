@@ -22,11 +22,10 @@ import { allocateAveragely } from './allocate-message-queue.js';
 import { MQClientInstance, compareQueues, queueKey, type MessageQueue } from './mq-client-instance.js';
 import { ProcessQueue } from './process-queue.js';
 import type { LabBug } from '../lab-bugs.js';
+import type { AckMode } from './ack-mode.js';
 
 export const ConsumeStatus = { CONSUME_SUCCESS: 'CONSUME_SUCCESS', RECONSUME_LATER: 'RECONSUME_LATER' } as const;
 export type ConsumeStatus = (typeof ConsumeStatus)[keyof typeof ConsumeStatus];
-
-export type AckMode = 'after-processing' | 'before-processing';
 
 export interface ConsumedMessage extends MessageExt {
   /** the topic the producer sent to (restored from RETRY_TOPIC for redeliveries) */

@@ -166,7 +166,11 @@ export const MessageProperty = {
 /** Topic and group names of RocketMQ's system topics (CM/MixAll.java, CM/topic/TopicValidator.java). */
 export const RETRY_GROUP_TOPIC_PREFIX = '%RETRY%';
 export const DLQ_GROUP_TOPIC_PREFIX = '%DLQ%';
+/** The topic whose route a producer reads to create a topic on first send (TopicValidator.AUTO_CREATE_TOPIC_KEY_TOPIC). */
+export const AUTO_CREATE_TOPIC_KEY_TOPIC = 'TBW102';
 export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
+/** The prefix of the transaction system topics below; no user topic may start with it. */
+export const RMQ_SYS_TOPIC_PREFIX = 'RMQ_SYS_';
 export const RMQ_SYS_TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const RMQ_SYS_TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
 export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';
@@ -184,6 +188,9 @@ export const LocalTransactionState = {
   UNKNOW: 'UNKNOW',
 } as const;
 export type LocalTransactionState = (typeof LocalTransactionState)[keyof typeof LocalTransactionState];
+
+/** A topic's permission bits (CM/constant/PermName.java); a normal topic is READ | WRITE = 6. */
+export const PermName = { PERM_INHERIT: 0x1, PERM_WRITE: 0x2, PERM_READ: 0x4 } as const;
 
 /** PULL_MESSAGE sysFlag bits (CM/sysflag/PullSysFlag.java). */
 export const PullSysFlag = { COMMIT_OFFSET: 0x1, SUSPEND: 0x2, SUBSCRIPTION: 0x4, CLASS_FILTER: 0x8 } as const;

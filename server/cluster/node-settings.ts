@@ -9,13 +9,8 @@
  * Nodes are named by identity (group/brokerId at first start: broker-a/0, broker-a/1), not by role,
  * because roles change on promotion.
  */
-import { RequestCode, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
-import { createRequest } from '../../broker/protocol/remoting-command';
-import type { RemotingClient } from '../../broker/remoting/remoting-client';
-import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
-import { BrokerSettingsSchema, type BrokerRole, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
-
-const ADMIN_TIMEOUT_MS = 3000;
+import type { MQAdminClient } from './admin-client';
+import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
 
 export interface SettingDrift {
   key: keyof BrokerSettings;
@@ -50,24 +45,13 @@ export function describeDrift(node: string, drift: SettingDrift[]): string {
   return `${node} runs ${drift.map((d) => `${d.key}=${String(d.running)} (wanted ${String(d.desired)})`).join(', ')}`;
 }
 
-/** GET_BROKER_CONFIG (26), as `mqadmin getBrokerConfig` asks it: the settings the node runs now. */
-export async function readNodeSettings(admin: RemotingClient, address: string): Promise<BrokerSettings> {
-  const response = await admin.invoke(address, createRequest(RequestCode.GET_BROKER_CONFIG, {}), ADMIN_TIMEOUT_MS);
-  if (response.code !== ResponseCode.SUCCESS) throw new Error(`GET_BROKER_CONFIG answered ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim());
-  return BrokerSettingsSchema.parse(parseBrokerConf(response.body?.toString('utf8') ?? '').patch);
-}
-
 /**
- * UPDATE_BROKER_CONFIG (25) with a properties body, as `mqadmin updateBrokerConfig` sends it, then the
- * settings read back: a change counts only once the node says it runs it. Throws with the node's
- * own reason when it refuses.
+ * UPDATE_BROKER_CONFIG, then the settings read back with GET_BROKER_CONFIG: a change counts only
+ * once the node says it runs it. Throws with the node's own reason when it refuses.
  */
-export async function pushNodeSettings(admin: RemotingClient, address: string, patch: BrokerSettingsPatch): Promise<BrokerSettings> {
-  if (Object.keys(patch).length > 0) {
-    const response = await admin.invoke(address, createRequest(RequestCode.UPDATE_BROKER_CONFIG, {}, Buffer.from(toBrokerConf(patch))), ADMIN_TIMEOUT_MS);
-    if (response.code !== ResponseCode.SUCCESS) throw new Error(`${response.remark ?? responseCodeName(response.code)}`);
-  }
-  return readNodeSettings(admin, address);
+export async function pushNodeSettings(admin: MQAdminClient, address: string, patch: BrokerSettingsPatch): Promise<BrokerSettings> {
+  if (Object.keys(patch).length > 0) await admin.updateBrokerConfig(address, patch);
+  return admin.getBrokerConfig(address);
 }
 
 /** The confirmed settings of one node, as it reported them. */

@@ -170,14 +170,14 @@ async function main(): Promise<number> {
   } finally {
     process.stdout.write = stdoutWrite;
   }
-  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([import('../db/prisma'), import('../control-plane'), import('./drill-runner')]);
+  const [{ createPrisma }, { createLab }] = await Promise.all([import('../db/prisma'), import('../lab')]);
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave, labBugs });
+  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave, labBugs });
+  const { controlPlane, drillRunner: runner } = lab;
   let code = 1;
   try {
     log(`[drill] starting a cluster in ${dataDir} ...`);
     await controlPlane.start();
-    const runner = drillRunnerFor(controlPlane);
     const { runId } = await runner.run(options.input);
     log(`[drill] ${options.input.drillId} running (run ${runId}) ...`);
     let lastPhase = '';
@@ -211,7 +211,7 @@ async function main(): Promise<number> {
     console.error(`[drill] ${(error as Error).message}`);
     code = 2;
   } finally {
-    await controlPlane.stop().catch(() => {});
+    await lab.stop().catch(() => {});
     await prisma.$disconnect();
     if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
   }

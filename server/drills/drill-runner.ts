@@ -21,6 +21,7 @@ import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
 import { settingInfo, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { LAB_BUGS, LAB_BUG_NAMES } from '../../broker/lab-bugs';
+import { PermName } from '../../broker/protocol/codes';
 import type {
   CapabilityView, DrillCapability, DrillEventKind, DrillGetInput, DrillHistoryInput, DrillId, DrillPhase, DrillPrediction, DrillRerunInput, DrillRunDetail,
   DrillRunInput, DrillRunSettings, DrillRunStarted, DrillRunView, DrillSpecView, DrillStatus, LabBugView, LedgerCounts, Verdict,
@@ -117,7 +118,6 @@ export class DrillRunner {
         if (!info.expected && !run.expectExit.has('transactions')) this.fail(run, `unexpected crash during the drill: transaction runner ${info.reason}`);
       },
     });
-    controlPlane.drillStatus = () => this.status();
     this.orphansChecked = this.recorder.failOrphans().catch((error: Error) => console.error(`[drills] ${error.message}`));
   }
 
@@ -126,7 +126,7 @@ export class DrillRunner {
   private capabilityViews(spec: DrillSpec): CapabilityView[] {
     const cp = this.controlPlane;
     const state = cp.state();
-    const promoted = cp.slaveNode.promotion !== undefined;
+    const promoted = cp.group.promotion !== undefined;
     return spec.needs.map((id): CapabilityView => {
       const view = (available: boolean, reason?: string): CapabilityView => ({ id, label: CAPABILITY_LABELS[id], available, ...(available ? {} : { reason }) });
       switch (id) {
@@ -135,11 +135,11 @@ export class DrillRunner {
           if (promoted) return view(false, 'the group runs on the promoted slave since a failover: restart the control plane to get the original master back');
           return view(state.broker.state === 'running' || state.broker.state === 'stopped' || state.broker.state === 'crashed', `the master is ${state.broker.state}`);
         case 'slave':
-          return view(cp.slaveNode.running && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
+          return view(cp.secondReplica.running && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
         case 'promotion':
-          return view(cp.slaveNode.running && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
+          return view(cp.secondReplica.running && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
         case 'ha-link-fault':
-          return view(cp.slaveNode.running, 'the HA link proxy exists only while a slave runs');
+          return view(cp.secondReplica.running, 'the HA link proxy exists only while a slave runs');
         case 'slow-disk':
         case 'consumers':
         case 'traffic-runner':
@@ -175,7 +175,7 @@ export class DrillRunner {
         consumers: input.consumers ?? spec.workload.consumers,
         bodySize: spec.workload.bodySize,
       },
-      slaveRunning: cp.slaveNode.running,
+      slaveRunning: cp.secondReplica.running,
     };
   }
 
@@ -336,7 +336,7 @@ export class DrillRunner {
                 : e.kind === 'ha.promoted' ? 'recovery' : 'note';
         this.recorder.event(e.atMs - run.startedAt, kind, e.message, { kind: e.kind, subject: e.subject });
         // A restarted master or a promoted slave writes at offsets an earlier incarnation may have used.
-        if ((e.kind === 'process.started' && e.subject === 'broker') || e.kind === 'ha.promoted') run.ledger.newEpoch();
+        if ((e.kind === 'process.started' && e.subject === cp.firstReplica.subject) || e.kind === 'ha.promoted') run.ledger.newEpoch();
         if (e.kind === 'process.crashed' && !run.expectExit.has(e.subject)) this.fail(run, `unexpected crash during the drill: ${e.message}`);
       },
     };
@@ -392,7 +392,6 @@ export class DrillRunner {
 
   private async prepare(run: Run, signal: AbortSignal): Promise<void> {
     const cp = this.controlPlane;
-    const t = run.settings.traffic;
     if (cp.state().traffic.state === 'running' || cp.state().traffic.state === 'starting') {
       this.event(run, 'traffic', 'the traffic that ran before the drill was stopped: a drill owns the producer');
       await bounded(cp.stopTraffic(), 15_000, 'stopping the earlier traffic', signal);
@@ -411,7 +410,7 @@ export class DrillRunner {
     await shapeLinks(this.stepHost(run), run);
     await this.verifyNodes(run, 'before traffic', signal);
     // The run's own topic, created with defaultTopicQueueNums before anyone subscribes to it.
-    await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: 6 }), 10_000, 'creating the topic', signal);
+    await bounded(cp.createTopic({ topic: run.topic, queueNums: run.settings.broker.defaultTopicQueueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE }), 10_000, 'creating the topic', signal);
     await waitFor(() => cp.listTopics().some((r) => r.topic === run.topic), 10_000, `the name server routing ${run.topic}`, signal);
     if (run.spec.workload.consumersStart !== 'after-recovery') await this.startConsumers(run, signal);
     await this.startProducer(run, signal);
@@ -635,7 +634,7 @@ export class DrillRunner {
       await attempt('stopping the traffic', () => bounded(cp.stopTraffic(), 20_000, 'stopping the traffic'));
       await attempt('stopping the transaction runner', () => bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner'));
       await attempt('stopping the consumers', () => bounded(cp.stopConsumers(), 20_000, 'stopping the consumers'));
-      if (!cp.slaveNode.promotion && cp.state().broker.state !== 'running') {
+      if (!cp.group.promotion && cp.state().broker.state !== 'running') {
         await attempt('restarting the master', async () => {
           await waitFor(() => cp.state().broker.state !== 'stopping', 10_000, 'the master stopping', new AbortController().signal);
           await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master');
@@ -651,14 +650,6 @@ export class DrillRunner {
 function labBugViews(drillId: DrillId): LabBugView[] {
   const views = LAB_BUG_NAMES.map((name): LabBugView => ({ name, process: LAB_BUGS[name].process, breaks: LAB_BUGS[name].breaks, caughtBy: LAB_BUGS[name].caughtBy }));
   return [...views.filter((v) => v.caughtBy === drillId), ...views.filter((v) => v.caughtBy !== drillId)];
-}
-
-const runners = new WeakMap<ControlPlane, DrillRunner>();
-/** One runner per control plane: the tRPC router, the CLI and the live stream share it. */
-export function drillRunnerFor(controlPlane: ControlPlane): DrillRunner {
-  let runner = runners.get(controlPlane);
-  if (!runner) runners.set(controlPlane, (runner = new DrillRunner(controlPlane)));
-  return runner;
 }
 
 export type { DrillId };

@@ -9,9 +9,9 @@ import type { FaultStep, RecoveryStep } from './catalog';
 import type { DrillPlan, FlapBurst } from './drill-plan';
 import type { DrillEventKind, DrillRunSettings } from './types';
 import type { TransactionTraffic } from '../traffic/transaction-traffic';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
-import { createRequest } from '../../broker/protocol/remoting-command';
-import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
+import { MQAdminClient } from '../cluster/admin-client';
+import { PermName } from '../../broker/protocol/codes';
+import { isZerolossError } from '../../broker/errors/errors';
 
 export const RESTART_TIMEOUT_MS = 60_000;
 
@@ -86,8 +86,8 @@ export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
     host.event('setting', `producer link shaped for this run: ${client.label} (restored afterwards)`, { clientLink: client });
   }
   const shape = run.plan.haLink;
-  if (!shape || !cp.slaveNode.running) return;
-  const proxy = cp.slaveNode.proxy;
+  if (!shape || !cp.secondReplica.running) return;
+  const proxy = cp.group.haLink;
   const previous = proxy.getFaults();
   proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
   run.undo.set('ha-link-shape', async () => {
@@ -103,23 +103,23 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
   const masterRunning = () => cp.state().broker.state === 'running' || cp.state().broker.state === 'starting' || cp.state().broker.state === 'stopping';
   switch (step.kind) {
     case 'kill-master':
-      run.expectExit.add('broker');
+      run.expectExit.add(cp.firstReplica.subject);
       cp.killBroker();
       await waitExit(masterRunning, 'the master', signal);
       return;
     case 'power-loss':
-      run.expectExit.add('broker');
+      run.expectExit.add(cp.firstReplica.subject);
       if (!cp.powerLoss()) throw new Error('the master is not running: no power to cut');
       await waitExit(masterRunning, 'the master (power cut)', signal);
       return;
     case 'master-disk-loss': {
-      run.expectExit.add('broker');
+      run.expectExit.add(cp.firstReplica.subject);
       cp.killBroker();
       // The machine is lost, and its network with it: the replication link is cut at the same moment.
       // A SIGKILLed process's sockets close only once the kernel has torn it down (tens of ms on a busy
       // machine), and on a shaped link that delay would deliver everything in flight: the lag the
       // drill is about. Bytes the slave had not received by now are gone.
-      if (cp.slaveNode.running) cp.slaveNode.proxy.resetConnections();
+      if (cp.secondReplica.running) cp.group.haLink.resetConnections();
       await waitExit(masterRunning, 'the master', signal);
       const storePath = cp.state().broker.storePath;
       fs.rmSync(storePath, { recursive: true, force: true });
@@ -127,14 +127,14 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       return;
     }
     case 'kill-slave':
-      run.expectExit.add('slave');
-      cp.slaveNode.kill();
-      await waitExit(() => cp.slaveNode.running, 'the slave', signal);
-      run.undo.set('slave', async () => { if (!cp.slaveNode.running) await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave'); });
+      run.expectExit.add(cp.secondReplica.subject);
+      cp.killSlave();
+      await waitExit(() => cp.secondReplica.running, 'the slave', signal);
+      run.undo.set('slave', async () => { if (!cp.secondReplica.running) await bounded(cp.startSlave(), RESTART_TIMEOUT_MS, 'restarting the slave'); });
       return;
     case 'blackhole-ha-link':
-      cp.slaveNode.setLinkFault('both', { blackhole: true });
-      run.undo.set('link', async () => { cp.slaveNode.setLinkFault('both', { blackhole: false, reset: true }); });
+      cp.group.setLinkFault('both', { blackhole: true });
+      run.undo.set('link', async () => { cp.group.setLinkFault('both', { blackhole: false, reset: true }); });
       return;
     case 'slow-disk': {
       const previous = cp.settings.get().slowDiskDelayMs;
@@ -191,7 +191,7 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
   switch (step.kind) {
     case 'restart-master':
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master', signal);
-      run.expectExit.delete('broker');
+      run.expectExit.delete(cp.firstReplica.subject);
       return;
     case 'resume-consumers': {
       await sleep(step.afterMs, signal);
@@ -201,19 +201,20 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       return;
     }
     case 'promote-slave': {
-      const promoted = await bounded(cp.slaveNode.promote('ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
+      const promoted = await bounded(cp.group.promote(cp.secondReplica, 'ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
       host.event('recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
       // A slave does not copy topic configs here (RocketMQ's SlaveSynchronize does): the new master
       // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
-      const address = cp.slaveNode.address;
+      const address = cp.group.master.address;
       if (!address) throw new Error('the promoted slave has no address');
-      const admin = new RemotingClient();
+      const admin = new MQAdminClient();
       try {
         const queueNums = run.settings.broker.defaultTopicQueueNums;
-        const response = await bounded(admin.invoke(address, createRequest(RequestCode.UPDATE_AND_CREATE_TOPIC, {
-          topic: run.topic, defaultTopic: 'TBW102', readQueueNums: queueNums, writeQueueNums: queueNums, perm: 6, topicFilterType: 'SINGLE_TAG', topicSysFlag: 0, order: false,
-        }), 3000), 5000, 'creating the topic on the new master', signal);
-        if (response.code !== ResponseCode.SUCCESS) throw new Error(`the new master refused the topic: ${response.remark ?? response.code}`);
+        const topic = { topic: run.topic, readQueueNums: queueNums, writeQueueNums: queueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE };
+        await bounded(admin.createAndUpdateTopicConfig(address, topic), 5000, 'creating the topic on the new master', signal);
+      } catch (error) {
+        if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the new master refused the topic: ${error.message}`);
+        throw error;
       } finally {
         admin.close();
       }
@@ -222,9 +223,9 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       return;
     }
     case 'restart-slave':
-      await bounded(cp.slaveNode.start(), RESTART_TIMEOUT_MS, 'restarting the slave', signal);
+      await bounded(cp.startSlave(), RESTART_TIMEOUT_MS, 'restarting the slave', signal);
       run.undo.delete('slave');
-      run.expectExit.delete('slave');
+      run.expectExit.delete(cp.secondReplica.subject);
       return;
     case 'heal-ha-link':
     case 'restore-disk': {

@@ -258,29 +258,30 @@ export async function startMatrixCluster(): Promise<MatrixCluster> {
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   const { ensureSetup } = await import('../setup');
   ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { ControlPlane: ControlPlaneClass }, { drillRunnerFor }] = await Promise.all([import('../db/prisma'), import('../control-plane'), import('./drill-runner')]);
+  const [{ createPrisma }, { createLab }] = await Promise.all([import('../db/prisma'), import('../lab')]);
   const prisma: PrismaClient = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlaneClass({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const { controlPlane } = lab;
   const close = async () => {
-    await controlPlane.stop().catch(() => {});
+    await lab.stop().catch(() => {});
     await prisma.$disconnect().catch(() => {});
     fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await controlPlane.start();
     const deadline = Date.now() + 30_000;
-    while (!controlPlane.slaveNode.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
-    if (!controlPlane.slaveNode.running) throw new Error('the slave did not start within 30 s');
+    while (!controlPlane.secondReplica.running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    if (!controlPlane.secondReplica.running) throw new Error('the slave did not start within 30 s');
   } catch (error) {
     await close();
     throw error;
   }
-  return { controlPlane, runner: drillRunnerFor(controlPlane), close };
+  return { controlPlane, runner: lab.drillRunner, close };
 }
 
 /** A cluster that cannot run the next drill as it is: the slave was promoted (the original master is gone). */
 function spent(cluster: MatrixCluster): boolean {
-  return cluster.controlPlane.slaveNode.promotion !== undefined || !cluster.controlPlane.slaveNode.running;
+  return cluster.controlPlane.group.promotion !== undefined || !cluster.controlPlane.secondReplica.running;
 }
 
 export interface MatrixHooks {

@@ -5,9 +5,10 @@
  * runtime, so app/ may `import type` (or import the schemas) from this file.
  */
 import { z } from 'zod';
-import type { SendMode, AckMode } from '../../broker/ipc';
+import type { SendMode } from '../../broker/ipc';
+import { ACK_MODES, type AckMode } from '../../broker/client/ack-mode';
 import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
-import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/types';
+import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/live-sample';
 import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
 import type { LedgerStage } from '../ledger/message-stages';
 
@@ -67,7 +68,7 @@ export type DrillCapability =
   | 'broker'          // the master broker process (kill, restart)
   | 'power-loss'      // the broker's power-cut hook (truncate to fdatasync'd lengths, SIGKILL itself)
   | 'slave'           // the slave broker process
-  | 'promotion'       // promoting the slave to master (slave-node.ts)
+  | 'promotion'       // promoting the slave to master (broker-group.ts)
   | 'ha-link-fault'   // the fault proxy on the HA link (blackhole, reset, latency)
   | 'slow-disk'       // slowDiskDelayMs in the store's file layer
   | 'consumers'       // the consumer fleet (killable processes)
@@ -403,7 +404,7 @@ export const DrillRunInputSchema = z.object({
   rate: z.number({ error: 'rate must be a number of messages per second' }).int('rate must be a whole number of messages per second')
     .min(1, 'rate must be at least 1 msg/s').max(2000, 'rate must be at most 2000 msg/s (the ledger keeps every message of a run in memory)').optional(),
   sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
-  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).optional(),
+  ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).optional(),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
   consumers: z.number({ error: 'consumers must be a number of consumer processes' }).int('consumers must be a whole number')
     .min(1, 'consumers must be at least 1').max(4, 'consumers must be at most 4').optional(),
@@ -447,7 +448,7 @@ export const DrillRerunInputSchema = z.object({
   flushDiskType: z.enum(['SYNC_FLUSH', 'ASYNC_FLUSH'], { error: 'flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH' }).optional(),
   brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).optional(),
   sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
-  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).optional(),
+  ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).optional(),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
 }).strict();
 export type DrillRerunInput = z.infer<typeof DrillRerunInputSchema>;

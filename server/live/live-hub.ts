@@ -3,20 +3,17 @@
  * recent history at once, then one tick every 250 ms. A slow browser is skipped rather than buffered.
  * Who may open it is decided at the upgrade (server/auth/http-gate.ts); every RECHECK_MS the hub asks
  * again with the same request, so a session that ended, a revoked token or a lowered role closes the
- * stream (code 4401) instead of watching on.
+ * stream (CLOSE_CREDENTIAL_ENDED, 4401) instead of watching on.
  */
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, WebSocket } from 'ws';
 import type { ControlPlane } from '../control-plane';
-import type { LiveMessage } from './types';
+import { CLOSE_CREDENTIAL_ENDED, type LiveMessage } from './types';
 
-export const LIVE_PATH = '/api/live';
 /** bytes queued to one browser before its ticks are dropped */
 const MAX_BUFFERED_BYTES = 1024 * 1024;
 export const RECHECK_MS = 10_000;
-/** the close code of a stream whose credential stopped being valid (4000-4999: the application's) */
-export const CLOSE_CREDENTIAL_ENDED = 4401;
 
 export interface LiveHubOptions {
   /** whether the caller of this (original) upgrade request may still watch */

@@ -1,35 +1,18 @@
-/** What the live stream (WebSocket /api/live) carries to the browser. Shared by server/ and app/. */
+/**
+ * What the live stream (WebSocket LIVE_PATH) carries to the browser, and its constants. Shared by
+ * server/ and app/: the dashboard imports the constants at run time, so this file imports types only
+ * (erased at build) and never a module that would pull Node into the browser bundle.
+ */
 import type { ProcessStatus } from '../cluster/child-process';
-import type { ReplicationView } from '../cluster/slave-node';
-import type { SendOutcome, TrafficConfig } from '../../broker/ipc';
+import type { ReplicationView } from '../cluster/broker-group';
+import type { TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
 import type { NodeSettingsView } from '../cluster/node-settings';
+import type { LiveSample, OutcomeStatus } from './live-sample';
 
-export type OutcomeStatus = SendOutcome['status'];
-export const OUTCOME_STATUSES: readonly OutcomeStatus[] = ['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'ERROR', 'TIMEOUT', 'UNCHECKED'];
-
-/** One point of the live charts, taken every SAMPLE_INTERVAL_MS over the last RATE_WINDOW_MS. */
-export interface LiveSample {
-  t: number;
-  sentPerSec: number;
-  storedPerSec: number;
-  /** consumer side: messages handed to a listener, and applied (the business effect) */
-  deliveredPerSec: number;
-  consumedPerSec: number;
-  latencyP50Ms: number | null;
-  latencyP99Ms: number | null;
-  /** outcomes per status in the last window */
-  statusPerSec: Record<OutcomeStatus, number>;
-  maxPhyOffset: number;
-  flushedPhyOffset: number;
-  unflushedBytes: number;
-  /** the master's replication lag behind its best slave; null when no replication runs */
-  replicationLagBytes: number | null;
-  replicationLagMessages: number | null;
-  /** age of the oldest message no slave has acked */
-  replicationLagMs: number | null;
-}
+// The sample and its statuses live in live-sample.ts, below server/drills/types.ts (which records samples).
+export { OUTCOME_STATUSES, RATE_WINDOW_MS, SAMPLE_INTERVAL_MS, type LiveSample, type OutcomeStatus } from './live-sample';
 
 export interface ClientGroupView {
   kind: 'producer' | 'consumer';
@@ -78,7 +61,7 @@ export interface LiveState {
   namesrv?: { address: string };
   /** producer and consumer groups known from heartbeats: the lab's own and a user's external application */
   clients: ClientGroupView[];
-  /** the slave, the HA link and replication lag (server/cluster/slave-node.ts) */
+  /** broker-a/1 (the API's slave), the HA link and replication lag (server/cluster/broker-group.ts) */
   replication?: ReplicationView;
   markers: ChartMarker[];
   /** the crash drill that runs now, if any (server/drills/) */
@@ -89,7 +72,9 @@ export type LiveMessage =
   | { type: 'hello'; history: LiveSample[]; state: LiveState }
   | { type: 'tick'; sample: LiveSample; state: LiveState };
 
-export const SAMPLE_INTERVAL_MS = 250;
-export const RATE_WINDOW_MS = 1000;
-/** samples kept for a newly connected browser: 2 minutes */
+/** where the control plane serves the stream, on its own port */
+export const LIVE_PATH = '/api/live';
+/** the close code of a stream whose credential stopped being valid (4000-4999: the application's); the browser reloads on it */
+export const CLOSE_CREDENTIAL_ENDED = 4401;
+/** samples kept for a newly connected browser, and by the browser: 2 minutes */
 export const HISTORY_SAMPLES = 480;

@@ -8,7 +8,7 @@
  *    SCAN_MESSAGES_MAX messages and SCAN_DEADLINE_MS. It finds keys of external producers too,
  *    and says whether it covered every stored message (`complete`) or only the newest ones.
  */
-import { RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC, SCHEDULE_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC } from '../../broker/protocol/codes';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, RMQ_SYS_TOPIC_PREFIX, RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC, SCHEDULE_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC } from '../../broker/protocol/codes';
 import type { ControlPlane } from '../control-plane';
 import { splitKeys } from './key-index';
 import { ConsoleError, type MessageConsole } from './message-console';
@@ -17,7 +17,7 @@ import { pullMessages, storedMessageView, type StoredMessageView } from './queue
 export const SCAN_MESSAGES_MAX = 10_000;
 export const SCAN_DEADLINE_MS = 3_000;
 const MATCHES_MAX = 50;
-const SKIPPED_TOPICS = new Set([SCHEDULE_TOPIC, RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC, 'TBW102']);
+const SKIPPED_TOPICS = new Set([SCHEDULE_TOPIC, RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC, AUTO_CREATE_TOPIC_KEY_TOPIC]);
 
 export interface KeyMatch {
   msgId: string;
@@ -79,7 +79,7 @@ export async function searchByKey(plane: ControlPlane, client: MessageConsole, k
 
 async function scanBroker(plane: ControlPlane, client: MessageConsole, key: string): Promise<{ found: StoredMessageView[]; scanned: number; queues: number; complete: boolean }> {
   const queues = plane.listTopics()
-    .filter((t) => !SKIPPED_TOPICS.has(t.topic) && !t.topic.startsWith('RMQ_SYS_'))
+    .filter((t) => !SKIPPED_TOPICS.has(t.topic) && !t.topic.startsWith(RMQ_SYS_TOPIC_PREFIX))
     .flatMap((t) => Array.from({ length: t.brokers[0]?.readQueueNums ?? 0 }, (_, queueId) => ({ topic: t.topic, queueId })));
   const found: StoredMessageView[] = [];
   if (queues.length === 0) return { found, scanned: 0, queues: 0, complete: true };

@@ -9,18 +9,14 @@
  */
 import { MQClientInstance } from '../../broker/client/mq-client-instance';
 import { Producer, type Message, type SendResult } from '../../broker/client/producer';
-import { RequestCode, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
-import { createRequest, type RemotingCommand } from '../../broker/protocol/remoting-command';
+import { isZerolossError } from '../../broker/errors/errors';
+import { MQAdminClient } from '../cluster/admin-client';
 import type { SendOutcome } from '../../broker/ipc';
 import type { ControlPlane } from '../control-plane';
 import { KeyIndex } from './key-index';
+import { CONSOLE_PRODUCER_GROUP, labClientId } from '../traffic/lab-clients';
 
-/** the producer group of the console's sends (publish one, DLQ resend) */
-export const CONSOLE_PRODUCER_GROUP = 'zeroloss-console';
-/** the consumer group named on browsing pulls; no offset is ever committed for it */
-export const BROWSER_GROUP = 'zeroloss-console-browser';
 const PRODUCERS_KEPT = 32;
-const REQUEST_TIMEOUT_MS = 3000;
 
 /** An operating error the API turns into PRECONDITION_FAILED / SERVICE_UNAVAILABLE with this sentence. */
 export class ConsoleError extends Error {
@@ -72,7 +68,7 @@ export class MessageConsole {
   }
 
   client(): MQClientInstance {
-    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.namesrv.address, clientId: `127.0.0.1@zl-console-${process.pid}` });
+    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.namesrv.address, clientId: labClientId(`console-${process.pid}`) });
     this.instance.start();
     return this.instance;
   }
@@ -119,22 +115,29 @@ export class MessageConsole {
     return group.brokerAddrs['0'] ?? group.brokerAddrs[ids[0]];
   }
 
-  async invoke(address: string, request: RemotingCommand): Promise<RemotingCommand> {
+  /**
+   * An admin request (server/cluster/admin-client.ts) over the console's own connections. A broker
+   * that cannot be reached becomes an 'unavailable' ConsoleError; its refusals pass through as they are.
+   */
+  async admin<T>(address: string, request: (admin: MQAdminClient) => Promise<T>): Promise<T> {
     try {
-      return await this.client().remoting.invoke(address, request, REQUEST_TIMEOUT_MS);
+      return await request(new MQAdminClient(this.client().remoting));
     } catch (error) {
+      if (isZerolossError(error, 'BROKER_ERROR')) throw error;
       throw new ConsoleError(`the broker at ${address} did not answer: ${(error as Error).message}`, 'unavailable');
     }
   }
 
   /** GET_MIN_OFFSET / GET_MAX_OFFSET of one queue. */
   async queueRange(address: string, topic: string, queueId: number): Promise<{ minOffset: number; maxOffset: number }> {
-    const ask = async (code: number) => {
-      const response = await this.invoke(address, createRequest(code, { topic, queueId }));
-      if (response.code !== ResponseCode.SUCCESS) throw new ConsoleError(`the broker refused: ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), 'refused');
-      return Number(response.extFields?.offset ?? 0);
-    };
-    const [minOffset, maxOffset] = await Promise.all([ask(RequestCode.GET_MIN_OFFSET), ask(RequestCode.GET_MAX_OFFSET)]);
+    const ask = (request: (admin: MQAdminClient) => Promise<number>) => this.admin(address, request).catch((error: unknown) => {
+      if (isZerolossError(error, 'BROKER_ERROR')) throw new ConsoleError(`the broker refused: ${error.message}`, 'refused');
+      throw error;
+    });
+    const [minOffset, maxOffset] = await Promise.all([
+      ask((admin) => admin.minOffset(address, topic, queueId)),
+      ask((admin) => admin.maxOffset(address, topic, queueId)),
+    ]);
     return { minOffset, maxOffset };
   }
 

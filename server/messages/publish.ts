@@ -4,7 +4,7 @@
  * offset). The message is tracked, so its durability ladder fills in on the Messages page.
  */
 import type { ControlPlane } from '../control-plane';
-import { ConsoleError } from './message-console';
+import { ConsoleError, type MessageConsole } from './message-console';
 
 export interface PublishInput {
   topic: string;
@@ -27,8 +27,8 @@ export interface PublishResult {
   keys: string | null;
 }
 
-export async function publishOne(plane: ControlPlane, input: PublishInput): Promise<PublishResult> {
-  plane.messageConsole.assertBrokerUp('publish');
+export async function publishOne(plane: ControlPlane, messageConsole: MessageConsole, input: PublishInput): Promise<PublishResult> {
+  messageConsole.assertBrokerUp('publish');
   const route = plane.listTopics().find((t) => t.topic === input.topic);
   if (!route) throw new ConsoleError(`topic: no topic ${input.topic} on the name server (create it on the Topics page)`, 'not-found');
   const writeQueues = route.brokers[0]?.writeQueueNums ?? 0;
@@ -37,7 +37,7 @@ export async function publishOne(plane: ControlPlane, input: PublishInput): Prom
   }
   const keys = input.keys ? input.keys : undefined;
   const t0 = performance.now();
-  const result = await plane.messageConsole.send({
+  const result = await messageConsole.send({
     topic: input.topic, body: Buffer.from(input.body, 'utf8'),
     ...(keys ? { keys } : {}), ...(input.tags ? { tags: input.tags } : {}), ...(input.queueId !== undefined ? { queueId: input.queueId } : {}),
   });

@@ -1,14 +1,13 @@
 /**
  * Browse a queue: a page of messages read from the broker with PULL_MESSAGE, from a queue offset
- * on. The pulls carry neither the COMMIT_OFFSET nor the SUSPEND flag: no consumer offset moves and
- * nothing waits (rocketmq-dashboard's "message by queue" does the same with a pull consumer).
+ * on, through the admin client's browsing pull (no consumer offset moves and nothing waits).
  * Also the view of one stored message every reading page shares.
  */
-import { MessageProperty, PullSysFlag, RequestCode, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
-import { createRequest } from '../../broker/protocol/remoting-command';
+import { MessageProperty, ResponseCode, responseCodeName } from '../../broker/protocol/codes';
 import { decodeMessageRecords } from '../../broker/protocol/message-record';
 import type { MessageExt } from '../../broker/store/types';
-import { BROWSER_GROUP, ConsoleError, type MessageConsole } from './message-console';
+import { ConsoleError, type MessageConsole } from './message-console';
+import { BROWSER_GROUP } from '../traffic/lab-clients';
 
 /** messages per browse page at most */
 export const BROWSE_LIMIT_MAX = 100;
@@ -71,18 +70,18 @@ export async function pullMessages(client: MessageConsole, address: string, topi
   const messages: MessageExt[] = [];
   let offset = queueOffset;
   while (messages.length < max) {
-    const response = await client.invoke(address, createRequest(RequestCode.PULL_MESSAGE, {
+    const response = await client.admin(address, (admin) => admin.pullForBrowse(address, {
       consumerGroup: BROWSER_GROUP, topic, queueId, queueOffset: offset, maxMsgNums: Math.min(PULL_BATCH, max - messages.length),
-      sysFlag: PullSysFlag.SUBSCRIPTION, commitOffset: -1, suspendTimeoutMillis: 0, subscription: '*', subVersion: 0,
     }));
-    const next = Number(response.extFields?.nextBeginOffset ?? offset);
-    if (response.code === ResponseCode.PULL_RETRY_IMMEDIATELY && next > offset) {
+    const next = response.nextBeginOffset ?? offset;
+    if (response.responseCode === ResponseCode.PULL_RETRY_IMMEDIATELY && next > offset) {
       offset = next; // only filler entries there: skip them
       continue;
     }
-    if (response.code !== ResponseCode.SUCCESS) {
-      if (response.code === ResponseCode.PULL_NOT_FOUND || response.code === ResponseCode.PULL_OFFSET_MOVED || response.code === ResponseCode.PULL_RETRY_IMMEDIATELY) break;
-      throw new ConsoleError(`the broker refused the read of ${topic} queue ${queueId}: ${responseCodeName(response.code)}${response.remark ? ` (${response.remark})` : ''}`, response.code === ResponseCode.TOPIC_NOT_EXIST ? 'not-found' : 'refused');
+    if (response.responseCode !== ResponseCode.SUCCESS) {
+      const code = response.responseCode;
+      if (code === ResponseCode.PULL_NOT_FOUND || code === ResponseCode.PULL_OFFSET_MOVED || code === ResponseCode.PULL_RETRY_IMMEDIATELY) break;
+      throw new ConsoleError(`the broker refused the read of ${topic} queue ${queueId}: ${responseCodeName(code)}${response.remark ? ` (${response.remark})` : ''}`, code === ResponseCode.TOPIC_NOT_EXIST ? 'not-found' : 'refused');
     }
     const batch = decodeMessageRecords(response.body ?? Buffer.alloc(0), { copyBody: true }).messages;
     if (batch.length === 0 || next <= offset) break;

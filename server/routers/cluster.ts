@@ -1,4 +1,7 @@
-/** cluster.*: the broker processes (master, slave), their faults, and the cluster's event log. */
+/**
+ * cluster.*: the broker replicas, their faults, and the cluster's event log. "The broker" is replica
+ * broker-a/0 and "the slave" is broker-a/1, whatever roles they have now (server/control-plane.ts).
+ */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { drillProcedure, operatorProcedure, viewerProcedure, router } from './trpc';
@@ -12,30 +15,30 @@ export const LinkFaultInputSchema = z.object({
   reset: z.boolean({ error: 'reset must be true or false' }).optional(),
 }).strict();
 
-/** The slave, its HA link (through the fault proxy), promotion and rebuild (server/cluster/slave-node.ts). */
+/** The slave, its HA link (through the fault proxy), promotion and rebuild (server/cluster/broker-group.ts). */
 const replicationProcedures = {
   startSlave: operatorProcedure.mutation(async ({ ctx }) => {
     try {
-      await ctx.controlPlane.slaveNode.start();
+      await ctx.controlPlane.startSlave();
     } catch (error) {
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave did not start: ${(error as Error).message}` });
     }
-    return ctx.controlPlane.slaveNode.view();
+    return ctx.controlPlane.group.view();
   }),
   stopSlave: operatorProcedure.mutation(async ({ ctx }) => {
-    await ctx.controlPlane.slaveNode.stop();
-    return ctx.controlPlane.slaveNode.view();
+    await ctx.controlPlane.stopSlave();
+    return ctx.controlPlane.group.view();
   }),
   killSlave: drillProcedure.mutation(({ ctx }) => {
-    if (!ctx.controlPlane.slaveNode.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
-    ctx.controlPlane.slaveNode.kill();
+    if (!ctx.controlPlane.secondReplica.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
+    ctx.controlPlane.killSlave();
     return { ok: true };
   }),
   promoteSlave: drillProcedure
     .input(z.object({ brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).default('ASYNC_MASTER') }).strict().default({ brokerRole: 'ASYNC_MASTER' }))
     .mutation(async ({ ctx, input }) => {
       try {
-        return await ctx.controlPlane.slaveNode.promote(input.brokerRole);
+        return await ctx.controlPlane.group.promote(ctx.controlPlane.secondReplica, input.brokerRole);
       } catch (error) {
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
       }
@@ -44,14 +47,14 @@ const replicationProcedures = {
     .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty') }).strict().default({ mode: 'empty' }))
     .mutation(async ({ ctx, input }) => {
       try {
-        return await ctx.controlPlane.slaveNode.rebuild(input.mode);
+        return await ctx.controlPlane.group.rebuild(ctx.controlPlane.secondReplica, input.mode);
       } catch (error) {
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave was not rebuilt: ${(error as Error).message}` });
       }
     }),
   setLinkFault: drillProcedure.input(LinkFaultInputSchema).mutation(({ ctx, input }) => {
     const { direction, ...faults } = input;
-    return ctx.controlPlane.slaveNode.setLinkFault(direction, faults);
+    return ctx.controlPlane.group.setLinkFault(direction, faults);
   }),
 };
 

@@ -1,15 +1,17 @@
-/** The tRPC context of one HTTP request: the control plane, and who is calling from where. */
+/** The tRPC context of one HTTP request: the lab's parts (server/lab.ts), and who is calling from where. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ControlPlane } from '../control-plane';
+import type { Lab } from '../lab';
 import { AuditNote } from '../auth/audit-log';
 import { TOKEN_COOKIE } from '../auth/credentials';
 import { remoteAddressOf, sessionCookie, setCookie, type Security } from '../auth/security';
 import type { Context } from './trpc';
 
-export async function createRequestContext(controlPlane: ControlPlane, security: Security, req: IncomingMessage, res: ServerResponse): Promise<Context> {
+export async function createRequestContext(lab: Lab, security: Security, req: IncomingMessage, res: ServerResponse): Promise<Context> {
   const who = await security.auth.resolve(req);
   return {
-    controlPlane,
+    controlPlane: lab.controlPlane,
+    drillRunner: lab.drillRunner,
+    messageConsole: lab.messageConsole,
     security,
     principal: 'principal' in who ? who.principal : null,
     authFailure: 'failure' in who ? who.failure.reason : null,

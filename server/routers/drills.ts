@@ -1,14 +1,14 @@
 import { TRPCError } from '@trpc/server';
 import { drillProcedure, viewerProcedure, router } from './trpc';
 import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRerunInputSchema, DrillRunInputSchema } from '../drills/types';
-import { DrillBusyError, DrillNotFoundError, drillRunnerFor } from '../drills/drill-runner';
+import { DrillBusyError, DrillNotFoundError } from '../drills/drill-runner';
 
 /** Crash drills (server/drills/): the catalog, one run at a time, its live status, the recorded runs. */
 export const drillsRouter = router({
-  catalog: viewerProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).catalog()),
+  catalog: viewerProcedure.query(({ ctx }) => ctx.drillRunner.catalog()),
   run: drillProcedure.input(DrillRunInputSchema).mutation(async ({ ctx, input }) => {
     try {
-      return await drillRunnerFor(ctx.controlPlane).run(input);
+      return await ctx.drillRunner.run(input);
     } catch (error) {
       throw new TRPCError({ code: error instanceof DrillBusyError ? 'CONFLICT' : 'PRECONDITION_FAILED', message: (error as Error).message });
     }
@@ -16,21 +16,21 @@ export const drillsRouter = router({
   /** The same drill, seed and timing as a recorded run, under other settings; the two runs link to each other. */
   rerun: drillProcedure.input(DrillRerunInputSchema).mutation(async ({ ctx, input }) => {
     try {
-      return await drillRunnerFor(ctx.controlPlane).rerun(input);
+      return await ctx.drillRunner.rerun(input);
     } catch (error) {
       const code = error instanceof DrillBusyError ? 'CONFLICT' : error instanceof DrillNotFoundError ? 'NOT_FOUND' : 'PRECONDITION_FAILED';
       throw new TRPCError({ code, message: (error as Error).message });
     }
   }),
-  status: viewerProcedure.query(({ ctx }) => drillRunnerFor(ctx.controlPlane).status()),
+  status: viewerProcedure.query(({ ctx }) => ctx.drillRunner.status()),
   cancel: drillProcedure.input(DrillCancelInputSchema).mutation(({ ctx, input }) => {
-    const result = drillRunnerFor(ctx.controlPlane).cancel(input.runId);
+    const result = ctx.drillRunner.cancel(input.runId);
     if (!result.cancelled) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: input.runId ? `drill run ${input.runId} is not running` : 'no drill is running' });
     return result;
   }),
-  history: viewerProcedure.input(DrillHistoryInputSchema.default({ limit: 20 })).query(({ ctx, input }) => drillRunnerFor(ctx.controlPlane).history(input)),
+  history: viewerProcedure.input(DrillHistoryInputSchema.default({ limit: 20 })).query(({ ctx, input }) => ctx.drillRunner.history(input)),
   get: viewerProcedure.input(DrillGetInputSchema).query(async ({ ctx, input }) => {
-    const run = await drillRunnerFor(ctx.controlPlane).get(input);
+    const run = await ctx.drillRunner.get(input);
     if (!run) throw new TRPCError({ code: 'NOT_FOUND', message: `runId: no drill run ${input.runId} is recorded` });
     return run;
   }),

@@ -6,6 +6,7 @@ import { asTrpc } from '../messages/console-errors';
 import { dlqMessages, listDlqTopics, resendFromDlq } from '../messages/dlq';
 import { searchByKey } from '../messages/key-search';
 import { browseQueue, BROWSE_LIMIT_MAX } from '../messages/queue-browser';
+import { DLQ_GROUP_TOPIC_PREFIX } from '../../broker/protocol/codes';
 
 /** Per-message records (server/live/message-tracker.ts): one message's durability ladder, and the latest ones. */
 export const MessageLookupInputSchema = z.object({
@@ -25,7 +26,7 @@ const startOffsetField = z.number({ error: 'startOffset must be a queue offset (
   .min(0, 'startOffset must not be negative').optional();
 const limitField = (fallback: number) => z.number({ error: 'limit must be a number of messages' }).int('limit must be a whole number')
   .min(1, 'limit must be at least 1').max(BROWSE_LIMIT_MAX, `limit must be at most ${BROWSE_LIMIT_MAX}`).default(fallback);
-const dlqTopicField = topicField().refine((t) => t.startsWith('%DLQ%'), 'topic must be a dead-letter queue: %DLQ%<consumerGroup>');
+const dlqTopicField = topicField().refine((t) => t.startsWith(DLQ_GROUP_TOPIC_PREFIX), `topic must be a dead-letter queue: ${DLQ_GROUP_TOPIC_PREFIX}<consumerGroup>`);
 
 export const KeyLookupInputSchema = z.object({
   key: z.string({ error: 'key must be a message key (KEYS)' }).trim().min(1, 'key must not be empty')
@@ -78,25 +79,25 @@ export const messagesRouter = router({
     })),
   byKey: viewerProcedure.input(KeyLookupInputSchema).query(({ ctx, input }) => asTrpc(async () => {
     // With the broker down only the lab's key index answers (scanSkipped says why).
-    return searchByKey(ctx.controlPlane, ctx.controlPlane.messageConsole, input.key);
+    return searchByKey(ctx.controlPlane, ctx.messageConsole, input.key);
   })),
   browse: viewerProcedure.input(BrowseInputSchema).query(({ ctx, input }) => asTrpc(async () => {
     const plane = ctx.controlPlane;
-    plane.messageConsole.assertBrokerUp('read the queue');
+    ctx.messageConsole.assertBrokerUp('read the queue');
     const queueNums = queueNumsOf(plane.listTopics(), input.topic);
-    return browseQueue(plane.messageConsole, queueNums, input, (id) => plane.messages.get(id) !== undefined);
+    return browseQueue(ctx.messageConsole, queueNums, input, (id) => plane.messages.get(id) !== undefined);
   })),
   dlqTopics: viewerProcedure.query(({ ctx }) => asTrpc(async () => {
-    ctx.controlPlane.messageConsole.assertBrokerUp('list the dead-letter queues');
-    return listDlqTopics(ctx.controlPlane, ctx.controlPlane.messageConsole);
+    ctx.messageConsole.assertBrokerUp('list the dead-letter queues');
+    return listDlqTopics(ctx.controlPlane, ctx.messageConsole);
   })),
   dlqMessages: viewerProcedure.input(DlqMessagesInputSchema).query(({ ctx, input }) => asTrpc(async () => {
-    ctx.controlPlane.messageConsole.assertBrokerUp('read the dead-letter queue');
-    return dlqMessages(ctx.controlPlane, ctx.controlPlane.messageConsole, input);
+    ctx.messageConsole.assertBrokerUp('read the dead-letter queue');
+    return dlqMessages(ctx.controlPlane, ctx.messageConsole, input);
   })),
   resend: operatorProcedure.input(ResendInputSchema).mutation(({ ctx, input }) => asTrpc(async () => {
-    ctx.controlPlane.messageConsole.assertBrokerUp('resend');
+    ctx.messageConsole.assertBrokerUp('resend');
     queueNumsOf(ctx.controlPlane.listTopics(), input.topic);
-    return resendFromDlq(ctx.controlPlane.messageConsole, input);
+    return resendFromDlq(ctx.messageConsole, input);
   })),
 });

@@ -4,6 +4,8 @@ import { z } from 'zod';
 import { drillProcedure, operatorProcedure, router } from './trpc';
 import { asTrpc } from '../messages/console-errors';
 import { publishOne } from '../messages/publish';
+import { ACK_MODES } from '../../broker/client/ack-mode';
+import { DEFAULT_CONSUMER_GROUP } from '../traffic/lab-clients';
 
 export const TrafficInputSchema = z.object({
   rate: z.number({ error: 'rate must be a number of messages per second' })
@@ -44,19 +46,19 @@ export const trafficRouter = router({
     return ctx.controlPlane.state().traffic;
   }),
   /** One message through the console's real producer (SEND_MESSAGE_V2); the SendResult comes back. */
-  publish: operatorProcedure.input(PublishInputSchema).mutation(({ ctx, input }) => asTrpc(() => publishOne(ctx.controlPlane, input))),
+  publish: operatorProcedure.input(PublishInputSchema).mutation(({ ctx, input }) => asTrpc(() => publishOne(ctx.controlPlane, ctx.messageConsole, input))),
 });
 
 export const ConsumersInputSchema = z.object({
   count: z.number({ error: 'count must be a number of consumer processes' }).int('count must be a whole number')
     .min(1, 'count must be at least 1 consumer').max(8, 'count must be at most 8 consumers').default(2),
-  ackMode: z.enum(['after-processing', 'before-processing'], { error: 'ackMode must be after-processing or before-processing' }).default('after-processing'),
+  ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).default('after-processing'),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).default(false),
   processingMs: z.number({ error: 'processingMs must be a number of milliseconds' }).int('processingMs must be a whole number')
     .min(0, 'processingMs must not be negative').max(60_000, 'processingMs must be at most 60000 ms').default(5),
   failRate: z.number({ error: 'failRate must be a number between 0 and 1' }).min(0, 'failRate must be at least 0').max(1, 'failRate must be at most 1').default(0),
   topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, %, |, _ or -').default('TopicTest'),
-  consumerGroup: z.string().regex(/^[%|a-zA-Z0-9_-]{1,120}$/, 'consumerGroup must be 1-120 characters of letters, digits, %, |, _ or -').default('zeroloss-consumer'),
+  consumerGroup: z.string().regex(/^[%|a-zA-Z0-9_-]{1,120}$/, 'consumerGroup must be 1-120 characters of letters, digits, %, |, _ or -').default(DEFAULT_CONSUMER_GROUP),
 }).strict();
 
 const consumerIndex = z.object({

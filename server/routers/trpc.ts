@@ -11,6 +11,8 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { describeSettingsError } from '../../broker/config/broker-config';
 import type { ControlPlane } from '../control-plane';
+import type { DrillRunner } from '../drills/drill-runner';
+import type { MessageConsole } from '../messages/message-console';
 import { auditTarget, type AuditNote } from '../auth/audit-log';
 import type { Principal } from '../auth/principal';
 import { roleAtLeast, type Role } from '../auth/roles';
@@ -18,6 +20,8 @@ import type { Security } from '../auth/security';
 
 export interface Context {
   controlPlane: ControlPlane;
+  drillRunner: DrillRunner;
+  messageConsole: MessageConsole;
   security: Security;
   /** who is calling; null = nobody (then `authFailure` says why) */
   principal: Principal | null;

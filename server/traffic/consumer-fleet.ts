@@ -4,7 +4,9 @@
  */
 import path from 'node:path';
 import { SupervisedChild, type ProcessStatus } from '../cluster/child-process';
-import type { AckMode, ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc';
+import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc';
+import type { AckMode } from '../../broker/client/ack-mode';
+import { labClientId } from './lab-clients';
 import type { LabBug } from '../../broker/lab-bugs';
 
 export interface FleetInput {
@@ -56,7 +58,7 @@ export class ConsumerFleet {
     this.input = input;
     const dedupeFile = path.join(this.dataDir, 'consumers', input.consumerGroup, 'applied.keys');
     this.members = Array.from({ length: input.count }, (_, i) => {
-      const clientId = `127.0.0.1@zl-consumer-${i + 1}`;
+      const clientId = labClientId(`consumer-${i + 1}`);
       const config: ConsumerConfig = {
         namesrvAddr: this.namesrvAddr(),
         consumerGroup: input.consumerGroup,

@@ -11,7 +11,7 @@ import { startAppServer, trpc, type AppServer } from '../support/app-server';
 import { launchChromium } from '../support/browser';
 import { PROJECT_ROOT } from '../../server/cluster/child-process';
 import { pushNodeSettings } from '../../server/cluster/node-settings';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
+import { MQAdminClient } from '../../server/cluster/admin-client';
 
 const intText = async (page: Page, testId: string) => Number((await page.getByTestId(testId).innerText()).replace(/[^\d]/g, ''));
 
@@ -56,7 +56,7 @@ describe('dashboard overview', () => {
     // Like `mqadmin updateBrokerConfig` run against the master directly.
     const state = await trpc<{ broker: { address: string } }>(app.url, 'cluster.state', undefined, 'query');
     assert.ok(state.ok);
-    const admin = new RemotingClient();
+    const admin = new MQAdminClient();
     try {
       await pushNodeSettings(admin, state.data.broker.address, { flushDiskType: 'ASYNC_FLUSH' });
     } finally {

@@ -29,14 +29,11 @@ before(async () => {
   dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-drills-faults-'));
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([
-    import('../../server/db/prisma'), import('../../server/control-plane'), import('../../server/drills/drill-runner'),
-  ]);
+  const [{ createPrisma }, { createLab }] = await Promise.all([import('../../server/db/prisma'), import('../../server/lab')]);
   prisma = createPrisma(databaseUrl);
-  cp = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  ({ controlPlane: cp, drillRunner: runner } = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true }));
   await cp.start();
-  await waitFor('the slave running', async () => cp.slaveNode.running, 30_000);
-  runner = drillRunnerFor(cp);
+  await waitFor('the slave running', async () => cp.secondReplica.running, 30_000);
 });
 
 after(async () => {
@@ -197,9 +194,9 @@ test('drills - a process that dies when the drill did not kill it fails the run 
 // Last: the partition ends in a promotion, and the cluster runs on the promoted slave afterwards.
 test('drills - partition master/slave, then the master\'s disk lost, under ASYNC_MASTER (the unsafe side): SEND_OK for what the slave never got, lost with the disk', async () => {
   // The power cuts above left the slave diverged: an operator rebuilds it from the master first.
-  await cp.slaveNode.rebuild('empty');
+  await cp.group.rebuild(cp.secondReplica, 'empty');
   await waitFor('the rebuilt slave caught up', async () => {
-    const r = cp.slaveNode.view();
+    const r = cp.group.view();
     return r.connectionState === 'TRANSFER' && r.divergence === undefined && r.lagBytes === 0 && r.slaveAckOffset > 0;
   }, 30_000);
   const run = await runDrill({ drillId: 'partition-master-slave', durationSec: 5, rate: 60, seed: 5, sendMode: 'sync', broker: { brokerRole: 'ASYNC_MASTER', slaveTimeout: 800 } });
@@ -207,6 +204,6 @@ test('drills - partition master/slave, then the master\'s disk lost, under ASYNC
   assert.equal(run.verdict, 'LOSS_EXPECTED', run.verdictReason ?? '');
   assert.equal(s.acknowledged.FLUSH_SLAVE_TIMEOUT + s.acknowledged.SLAVE_NOT_AVAILABLE, 0, 'ASYNC_MASTER answers SEND_OK with the slave cut off');
   assert.ok(s.lostAcked > 0, `the partition window's SEND_OK messages are not on the promoted slave: ${s.lostAcked}`);
-  assert.ok(cp.slaveNode.promotion, 'the partitioned slave was promoted');
+  assert.ok(cp.group.promotion, 'the partitioned slave was promoted');
   assert.equal(cp.settings.get().brokerRole, 'ASYNC_MASTER');
 });

@@ -36,15 +36,13 @@ async function startCluster(): Promise<Cluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-lab-bugs-'));
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { ControlPlane }, { drillRunnerFor }] = await Promise.all([
-    import('../../server/db/prisma'), import('../../server/control-plane'), import('../../server/drills/drill-runner'),
-  ]);
+  const [{ createPrisma }, { createLab }] = await Promise.all([import('../../server/db/prisma'), import('../../server/lab')]);
   const prisma = createPrisma(databaseUrl);
-  const cp = new ControlPlane({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
-  const cluster: Cluster = { dataDir, prisma, cp, runner: drillRunnerFor(cp) };
+  const { controlPlane: cp, drillRunner } = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const cluster: Cluster = { dataDir, prisma, cp, runner: drillRunner };
   clusters.push(cluster);
   await cp.start();
-  await waitFor('the slave running', async () => cp.slaveNode.running, 30_000);
+  await waitFor('the slave running', async () => cp.secondReplica.running, 30_000);
   return cluster;
 }
 

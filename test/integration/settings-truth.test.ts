@@ -8,14 +8,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startAppServer, trpc, type AppServer } from '../support/app-server';
 import { waitFor } from '../support/broker-process';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
-import { pushNodeSettings, readNodeSettings } from '../../server/cluster/node-settings';
+import { MQAdminClient } from '../../server/cluster/admin-client';
+import { pushNodeSettings } from '../../server/cluster/node-settings';
 import type { LiveState } from '../../server/live/types';
 import type { DrillRunDetail, DrillStatus } from '../../server/drills/types';
 import type { BrokerSettings } from '../../broker/config/broker-config';
 
 let app: AppServer;
-const admin = new RemotingClient();
+const admin = new MQAdminClient();
 
 before(async () => {
   // Resolve as soon as the port is open: the master is still starting.
@@ -61,7 +61,7 @@ test('a settings change made while the master is starting reaches it, the slave 
   assert.equal(master.state, 'confirmed', JSON.stringify(master.drift));
   assert.equal(master.running?.flushDiskType, 'SYNC_FLUSH');
   // The broker itself says so, asked the way mqadmin asks.
-  assert.equal((await readNodeSettings(admin, after1.broker.address!)).flushDiskType, 'SYNC_FLUSH');
+  assert.equal((await admin.getBrokerConfig(after1.broker.address!)).flushDiskType, 'SYNC_FLUSH');
 
   await waitFor('the slave running', async () => (await state()).replication?.slave.state === 'running', 60_000);
   const withSlave = await state();
@@ -69,7 +69,7 @@ test('a settings change made while the master is starting reaches it, the slave 
   assert.equal(slave.state, 'confirmed', JSON.stringify(slave.drift));
   assert.equal(slave.running?.flushDiskType, 'SYNC_FLUSH');
   assert.equal(slave.running?.brokerRole, 'SLAVE');
-  assert.equal((await readNodeSettings(admin, withSlave.replication!.slave.address!)).flushDiskType, 'SYNC_FLUSH');
+  assert.equal((await admin.getBrokerConfig(withSlave.replication!.slave.address!)).flushDiskType, 'SYNC_FLUSH');
 
   // The drill this race used to fail: a power cut under SYNC_FLUSH loses no SEND_OK.
   const run = await runDrill({ drillId: 'power-loss', durationSec: 4, rate: 200, seed: 7 });
@@ -121,7 +121,7 @@ test('a change a node does not answer leaves the others and the saved settings a
   const st = await state();
   assert.equal(st.settings.flushDiskType, 'SYNC_FLUSH', 'nothing saved');
   assert.equal(st.nodes[0]!.running?.flushDiskType, 'SYNC_FLUSH', 'the master was set back');
-  assert.equal((await readNodeSettings(admin, st.broker.address!)).flushDiskType, 'SYNC_FLUSH');
+  assert.equal((await admin.getBrokerConfig(st.broker.address!)).flushDiskType, 'SYNC_FLUSH');
   // The request was in the slave's socket: once resumed it applies it and says so. The dashboard shows that, not what was meant.
   await waitFor('the slave\'s late change to show as drift', async () => (await state()).nodes[1]!.state === 'drift', 10_000);
   assert.deepEqual((await state()).nodes[1]!.drift, [{ key: 'flushDiskType', desired: 'SYNC_FLUSH', running: 'ASYNC_FLUSH' }]);
@@ -130,5 +130,5 @@ test('a change a node does not answer leaves the others and the saved settings a
     assert.equal(node.state, 'confirmed', node.node);
     assert.equal(node.running?.flushDiskType, 'SYNC_FLUSH', node.node);
   }
-  assert.equal((await readNodeSettings(admin, st.replication!.slave.address!)).flushDiskType, 'SYNC_FLUSH');
+  assert.equal((await admin.getBrokerConfig(st.replication!.slave.address!)).flushDiskType, 'SYNC_FLUSH');
 });

@@ -7,6 +7,8 @@
  */
 import { useState, type FormEvent } from 'react';
 import type { LiveState } from '@/server/live/types';
+import type { AckMode } from '@/broker/client/ack-mode';
+import { DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX } from '@/broker/protocol/codes';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { ago, clock } from '../../_lib/format';
 import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
@@ -17,7 +19,6 @@ import { ConfirmDialog } from '../ui/confirm-dialog';
 import { useCan } from '../../_lib/session';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 
-type AckMode = 'after-processing' | 'before-processing';
 type Member = LiveState['consumers']['members'][number];
 
 const ACK_MODES: HintedOption<AckMode>[] = [
@@ -40,7 +41,7 @@ const ACK_MODES: HintedOption<AckMode>[] = [
 function queueLabel(queue: string, mainTopic: string | undefined): string {
   const [topic, broker, id] = queue.split('@');
   if (broker === undefined || id === undefined) return queue;
-  const prefix = topic.startsWith('%RETRY%') ? 'retry ' : topic.startsWith('%DLQ%') ? 'dlq ' : mainTopic && topic !== mainTopic ? `${topic} ` : '';
+  const prefix = topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) ? 'retry ' : topic.startsWith(DLQ_GROUP_TOPIC_PREFIX) ? 'dlq ' : mainTopic && topic !== mainTopic ? `${topic} ` : '';
   return `${prefix}${broker}/${id}`;
 }
 
