@@ -88,6 +88,13 @@ export class MQAdminClient {
     return this.queueOffset(RequestCode.GET_MAX_OFFSET, address, topic, queueId);
   }
 
+  /** QUERY_CONSUMER_OFFSET (14): the offset a consumer group has committed on one queue. */
+  async queryConsumerOffset(address: string, consumerGroup: string, topic: string, queueId: number): Promise<number> {
+    const response = await this.remoting.invoke(address, createRequest(RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup, topic, queueId }), ADMIN_TIMEOUT_MS);
+    if (response.code !== ResponseCode.SUCCESS) throw refused(`${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
+    return Number(response.extFields?.offset ?? 0);
+  }
+
   /**
    * PULL_MESSAGE without the COMMIT_OFFSET and SUSPEND flags: no consumer offset moves and nothing
    * waits (rocketmq-dashboard's "message by queue" reads the same way). Every answer is returned,

@@ -13,11 +13,8 @@
  * while any is unresolved.
  */
 import type { RouteInfoManager } from '../../broker/namesrv/route-info-manager';
-import { RemotingClient } from '../../broker/remoting/remoting-client';
-import { createRequest } from '../../broker/protocol/remoting-command';
-import { MASTER_ID, RequestCode, ResponseCode, RETRY_GROUP_TOPIC_PREFIX, RETRY_QUEUE_NUMS } from '../../broker/protocol/codes';
-
-const REQUEST_TIMEOUT_MS = 2000;
+import { MASTER_ID, RETRY_GROUP_TOPIC_PREFIX, RETRY_QUEUE_NUMS } from '../../broker/protocol/codes';
+import { MQAdminClient } from '../cluster/admin-client';
 
 export interface CaughtUp {
   caughtUp: boolean;
@@ -30,29 +27,22 @@ export async function groupCaughtUp(routes: RouteInfoManager, topic: string, gro
   const master = route?.brokerDatas[0]?.brokerAddrs[String(MASTER_ID)];
   const queueNums = route?.queueDatas[0]?.readQueueNums ?? 0;
   if (!route || !master || queueNums === 0) return { caughtUp: false, reason: `no master routed for ${topic}` };
-  const client = new RemotingClient();
-  const offset = async (code: number, header: Record<string, string | number>): Promise<number | undefined> => {
-    const response = await client.invoke(master, createRequest(code, header), REQUEST_TIMEOUT_MS);
-    const value = Number(response.extFields?.offset);
-    return response.code === ResponseCode.SUCCESS && Number.isFinite(value) ? value : undefined;
-  };
+  const admin = new MQAdminClient();
   try {
     const retryTopic = `${RETRY_GROUP_TOPIC_PREFIX}${group}`;
     for (let queueId = 0; queueId < RETRY_QUEUE_NUMS; queueId++) {
-      const max = await offset(RequestCode.GET_MAX_OFFSET, { topic: retryTopic, queueId });
-      if (max === undefined || max > 0) return { caughtUp: false, reason: `the retry topic ${retryTopic} holds messages` };
+      if (await admin.maxOffset(master, retryTopic, queueId) > 0) return { caughtUp: false, reason: `the retry topic ${retryTopic} holds messages` };
     }
     let behind = 0;
     for (let queueId = 0; queueId < queueNums; queueId++) {
-      const max = await offset(RequestCode.GET_MAX_OFFSET, { topic, queueId });
-      const committed = await offset(RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup: group, topic, queueId });
-      if (max === undefined || committed === undefined) return { caughtUp: false, reason: `queue ${queueId}: no offset answered` };
-      behind += Math.max(0, max - committed);
+      const max = await admin.maxOffset(master, topic, queueId);
+      behind += Math.max(0, max - await admin.queryConsumerOffset(master, group, topic, queueId));
     }
     return behind === 0 ? { caughtUp: true, reason: '' } : { caughtUp: false, reason: `the group is ${behind} message(s) behind` };
   } catch (error) {
+    // A refusal (QUERY_NOT_FOUND: nothing committed yet) or a lost connection: not known to be caught up.
     return { caughtUp: false, reason: (error as Error).message };
   } finally {
-    client.close();
+    admin.close();
   }
 }
