@@ -107,7 +107,12 @@ describe('traffic and messages in the dashboard', () => {
       assert.equal(sent.sendStatus, 'SEND_OK');
       const found = await trpc<{ matches: { msgId: string; foundBy: string[] }[]; complete: boolean }>(app.url, 'messages.byKey', { key: 'ext-customer-9' }, 'query');
       assert.ok(found.ok, !found.ok ? found.message : '');
-      assert.deepEqual(found.data.matches.map((m) => [m.msgId, m.foundBy]), [[sent.msgId, ['scan']]]);
+      // One copy per attempt that reached the broker: a send retried after a timeout (a loaded machine:
+      // seen once, found twice by the scan) may have stored the message twice, under the same UNIQ_KEY.
+      const foundBy = found.data.matches.map((m) => [m.msgId, m.foundBy]);
+      if (sent.attempts === 1) assert.deepEqual(foundBy, [[sent.msgId, ['scan']]]);
+      else assert.deepEqual(foundBy, [[sent.msgId, foundBy[0][1]]], `retried ${sent.attempts} times: ${JSON.stringify(foundBy)}`);
+      assert.ok(found.data.matches[0].foundBy.length <= sent.attempts && found.data.matches[0].foundBy.every((by) => by === 'scan'), JSON.stringify(foundBy));
       assert.equal(found.data.complete, true, 'a small store is scanned whole');
     } finally {
       await producer.close();
