@@ -9,6 +9,7 @@ import type { SendStatus } from './protocol/codes.js';
 import type { HaEvent, HaStats } from './ha/ha-types.js';
 import type { LabBug } from './lab-bugs.js';
 import type { AckMode } from './client/ack-mode.js';
+import type { SendMode } from './client/send-mode';
 
 export interface ClientsSnapshot {
   producers: Record<string, string[]>;
@@ -50,7 +51,6 @@ export type ParentToBroker =
  * sync: wait for each SendResult and check it; async: callback checked; async-unchecked: the
  * anti-pattern, fire and forget (failures go unnoticed); oneway: RocketMQ's oneway, no answer at all.
  */
-export type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 
 /** One send's outcome as the producer saw it. */
 export interface SendOutcome {

@@ -11,6 +11,7 @@ import { readServerEnvironment } from './environment';
 import { EnvironmentError, exportVariable } from '../broker/config/environment';
 import type { LabBug } from '../broker/lab-bugs';
 import { LIVE_PATH } from './live/types';
+import { listenOn } from '../broker/remoting/listen';
 
 async function main(): Promise<void> {
   // Checked first: a bad variable (a port, a security setting) stops the start before anything is
@@ -82,11 +83,7 @@ async function main(): Promise<void> {
       () => socket.destroy(),
     );
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(port, host, () => resolve());
-  });
-  const actualPort = (server.address() as { port: number }).port;
+  const actualPort = await listenOn(server, port, host);
   const url = `http://${host}:${actualPort}`;
   // "dashboard on" is printed once the cluster is ready (or failed to start): a change made before then
   // would race the starting nodes. Until then the page is up and says the cluster is starting.

@@ -8,7 +8,7 @@
  * Async: the same, with retryTimesWhenSendAsyncFailed, and the result goes to a callback.
  * Oneway: one attempt, no answer.
  */
-import { MessageProperty, MessageSysFlag, RequestCode, responseCodeName, responseCodeToSendStatus, retryableResponseCodes, type SendStatus } from '../protocol/codes.js';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, MessageProperty, MessageSysFlag, RequestCode, responseCodeName, responseCodeToSendStatus, retryableResponseCodes, type SendStatus } from '../protocol/codes.js';
 import { createRequest } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
@@ -203,7 +203,7 @@ export class Producer {
     return createRequest(RequestCode.SEND_MESSAGE_V2, {
       a: this.options.producerGroup,
       b: prepared.message.topic,
-      c: 'TBW102',
+      c: AUTO_CREATE_TOPIC_KEY_TOPIC,
       d: this.options.writeQueueNums,
       e: queue.queueId,
       // TRAN_MSG=true marks a transaction's half message (DefaultMQProducerImpl.sendKernelImpl).

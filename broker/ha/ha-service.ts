@@ -24,6 +24,7 @@ import { HAConnection } from './ha-connection.js';
 import type { HaEvent, HaEventKind, HaListeners, HaStats } from './ha-types.js';
 import { ReplicationLagTracker } from './replication-lag.js';
 import type { LabBugSet } from '../lab-bugs.js';
+import { listenOn } from '../remoting/listen.js';
 
 export const HA_MAX_SLAVE_CONNECTIONS = 8;
 /** How often heartbeats and housekeeping are looked at. */
@@ -64,14 +65,7 @@ export class HAService {
 
   /** Listens on `port` (0 = a free one) and installs the replica wait into the store. */
   async start(port: number, host = '127.0.0.1'): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.port = await listenOn(this.server, port, host);
     this.deps.store.setReplicaWait((nextOffset) => this.replicaWait(nextOffset));
     this.deps.store.setReplicaVisibleOffset(() => this.visibleOffset());
     this.housekeepingTimer = this.deps.clock.setInterval(() => this.housekeeping(), HOUSEKEEPING_TICK_MS).unref();

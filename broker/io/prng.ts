@@ -25,7 +25,7 @@ export const systemRandom: Random = {
 };
 
 /** mulberry32: uniform 32-bit unsigned integers from a 32-bit seed. */
-function mulberry32(seed: number): () => number {
+export function mulberry32(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
@@ -49,4 +49,10 @@ export function seededRandom(seed: number): Random {
       return out;
     },
   };
+}
+
+/** Uniform in [0, 1) from a seed: drill plans, the recovery property test and the fuzzers draw from it. */
+export function prng(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() / 4294967296;
 }

@@ -3,7 +3,7 @@
  * header fields topic, readQueueNums, writeQueueNums, perm (READ 4 | WRITE 2 | INHERIT 1), topicSysFlag, order.
  * The name server learns the topic at the broker's next registration, which follows within a second.
  */
-import { ResponseCode } from '../protocol/codes.js';
+import { ResponseCode, isSystemTopic } from '../protocol/codes.js';
 import { createResponse, extBoolean, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import { TOPIC_PATTERN } from '../store/commit-log.js';
 import { TOPIC_LENGTH_MAX } from '../protocol/message-record.js';
@@ -20,7 +20,7 @@ export function createUpdateAndCreateTopicProcessor(target: { topics: () => Topi
     if (topic.length === 0 || topic.length > TOPIC_LENGTH_MAX || !TOPIC_PATTERN.test(topic)) {
       return refuse(`topic '${topic}' is illegal: 1-${TOPIC_LENGTH_MAX} characters of letters, digits, %, |, _ or -`);
     }
-    if (topic.startsWith('%RETRY%') || topic.startsWith('%DLQ%') || topic.startsWith('RMQ_SYS_') || topic === 'SCHEDULE_TOPIC_XXXX') {
+    if (isSystemTopic(topic)) {
       return refuse(`topic '${topic}' is a system topic and cannot be created by hand`);
     }
     const readQueueNums = extNumber(request, 'readQueueNums') ?? 4;

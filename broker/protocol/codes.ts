@@ -172,6 +172,9 @@ export const SCHEDULE_TOPIC = 'SCHEDULE_TOPIC_XXXX';
 /** The prefix of the transaction system topics below; no user topic may start with it. */
 export const RMQ_SYS_TOPIC_PREFIX = 'RMQ_SYS_';
 export const RMQ_SYS_TRANS_HALF_TOPIC = 'RMQ_SYS_TRANS_HALF_TOPIC';
+/** Topics only the broker itself creates: no UPDATE_AND_CREATE_TOPIC may name one. */
+export const isSystemTopic = (topic: string): boolean =>
+  [RETRY_GROUP_TOPIC_PREFIX, DLQ_GROUP_TOPIC_PREFIX, RMQ_SYS_TOPIC_PREFIX].some((prefix) => topic.startsWith(prefix)) || topic === SCHEDULE_TOPIC;
 export const RMQ_SYS_TRANS_OP_HALF_TOPIC = 'RMQ_SYS_TRANS_OP_HALF_TOPIC';
 export const TRANS_CHECK_MAX_TIME_TOPIC = 'TRANS_CHECK_MAX_TIME_TOPIC';
 export const CID_SYS_RMQ_TRANS = 'CID_SYS_RMQ_TRANS';

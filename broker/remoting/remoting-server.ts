@@ -7,6 +7,7 @@
 import net from 'node:net';
 import { ResponseCode, requestCodeName } from '../protocol/codes.js';
 import { FrameDecoder, createResponse, encodeCommand, isOneway, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
+import { listenOn } from './listen.js';
 
 export interface ConnectionContext {
   readonly id: number;
@@ -39,13 +40,7 @@ export class RemotingServer {
   }
 
   listen(port: number, host = '127.0.0.1'): Promise<number> {
-    return new Promise((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve((this.server.address() as net.AddressInfo).port);
-      });
-    });
+    return listenOn(this.server, port, host);
   }
 
   get connectionCount(): number {

@@ -16,6 +16,7 @@
  */
 import net from 'node:net';
 import { splitAddress } from '../../broker/remoting/remoting-client';
+import { listenOn } from '../../broker/remoting/listen';
 
 export type Direction = 'upstream' | 'downstream';
 
@@ -112,14 +113,7 @@ export class FaultProxy {
   constructor(readonly name: string, private target: string) {}
 
   async listen(port = 0, host = '127.0.0.1'): Promise<number> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(port, host, () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as net.AddressInfo).port;
+    this.port = await listenOn(this.server, port, host);
     return this.port;
   }
 

@@ -10,7 +10,7 @@
  * drill's plan, not every message's fate.
  */
 import type { DrillSpec } from './catalog';
-import { prng } from '../util/prng';
+import { prng } from '../../broker/io/prng';
 import type { DrillRunSettings, LinkShape } from './types';
 
 /** The largest seed: seeds are printed and typed by people, so they stay 32-bit unsigned integers. */

@@ -5,8 +5,8 @@
  * runtime, so app/ may `import type` (or import the schemas) from this file.
  */
 import { z } from 'zod';
-import type { SendMode } from '../../broker/ipc';
 import { ACK_MODES, type AckMode } from '../../broker/client/ack-mode';
+import { SEND_MODES, type SendMode } from '../../broker/client/send-mode';
 import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/live-sample';
 import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
@@ -403,7 +403,7 @@ export const DrillRunInputSchema = z.object({
     .min(3, 'durationSec must be at least 3 s').max(300, 'durationSec must be at most 300 s').optional(),
   rate: z.number({ error: 'rate must be a number of messages per second' }).int('rate must be a whole number of messages per second')
     .min(1, 'rate must be at least 1 msg/s').max(2000, 'rate must be at most 2000 msg/s (the ledger keeps every message of a run in memory)').optional(),
-  sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
+  sendMode: z.enum(SEND_MODES, { error: `sendMode must be ${SEND_MODES.join(', ')}` }).optional(),
   ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).optional(),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
   consumers: z.number({ error: 'consumers must be a number of consumer processes' }).int('consumers must be a whole number')
@@ -447,7 +447,7 @@ export const DrillRerunInputSchema = z.object({
   runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
   flushDiskType: z.enum(['SYNC_FLUSH', 'ASYNC_FLUSH'], { error: 'flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH' }).optional(),
   brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).optional(),
-  sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).optional(),
+  sendMode: z.enum(SEND_MODES, { error: `sendMode must be ${SEND_MODES.join(', ')}` }).optional(),
   ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).optional(),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
 }).strict();

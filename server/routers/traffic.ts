@@ -5,6 +5,7 @@ import { drillProcedure, operatorProcedure, router } from './trpc';
 import { asTrpc } from '../messages/console-errors';
 import { publishOne } from '../messages/publish';
 import { ACK_MODES } from '../../broker/client/ack-mode';
+import { SEND_MODES } from '../../broker/client/send-mode';
 import { DEFAULT_CONSUMER_GROUP } from '../traffic/lab-clients';
 
 export const TrafficInputSchema = z.object({
@@ -13,7 +14,7 @@ export const TrafficInputSchema = z.object({
     .min(1, 'rate must be at least 1 msg/s').max(20_000, 'rate must be at most 20000 msg/s').default(200),
   bodySize: z.number({ error: 'bodySize must be a number of bytes' }).int('bodySize must be a whole number of bytes')
     .min(0, 'bodySize must not be negative').max(4 * 1024 * 1024, 'bodySize must be at most 4194304 bytes (maxMessageSize)').default(1024),
-  sendMode: z.enum(['sync', 'async', 'async-unchecked', 'oneway'], { error: 'sendMode must be sync, async, async-unchecked or oneway' }).default('sync'),
+  sendMode: z.enum(SEND_MODES, { error: `sendMode must be ${SEND_MODES.join(', ')}` }).default('sync'),
   count: z.number({ error: 'count must be a number' }).int('count must be a whole number').min(0, 'count must not be negative (0 = until stopped)').default(0),
   topic: z.string().regex(/^[%|a-zA-Z0-9_-]{1,127}$/, 'topic must be 1-127 characters of letters, digits, %, |, _ or -').default('TopicTest'),
   keyPattern: z.string({ error: 'keyPattern must be text such as order-{n}' })

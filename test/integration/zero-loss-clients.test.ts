@@ -18,7 +18,8 @@ import { decodeMessageRecords } from '../../broker/protocol/message-record';
 import { MessageProperty } from '../../broker/protocol/codes';
 import { defaultSettings } from '../../broker/config/broker-config';
 import { Producer } from '../../broker/client/producer';
-import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, SendMode, SendOutcome, TrafficConfig, TrafficToParent } from '../../broker/ipc';
+import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, SendOutcome, TrafficConfig, TrafficToParent } from '../../broker/ipc';
+import type { SendMode } from '../../broker/client/send-mode';
 import { startBroker, tempStoreDir, waitFor, type BrokerProcess } from '../support/broker-process';
 import { startRunner } from '../support/child-process';
 

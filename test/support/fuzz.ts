@@ -13,13 +13,13 @@ import { performance } from 'node:perf_hooks';
 import { MAX_FRAME_LENGTH, RequestCode, SerializeType } from '../../broker/protocol/codes';
 import { FrameDecoder, createRequest, encodeCommand, type RemotingCommand } from '../../broker/protocol/remoting-command';
 import { HA_BODY_BYTES_MAX, HA_HEADER_BYTES, HA_OFFSET_MAX, encodeReport, encodeTransferHeader } from '../../broker/ha/ha-protocol';
-import { mulberry32 } from '../../server/util/prng';
+import { mulberry32 } from '../../broker/io/prng';
 
 // ---------------------------------------------------------------------------------------------
 // PRNG
 // ---------------------------------------------------------------------------------------------
 
-/** The project's seeded generator (server/util/prng.ts) with the helpers the fuzzers pick mutations with. */
+/** The project's seeded generator (broker/io/prng.ts) with the helpers the fuzzers pick mutations with. */
 export class Rng {
   /** uniform in [0, 2^32) */
   readonly nextU32: () => number;

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { DRILLS, REMOTE_PRODUCER_LINK, REMOTE_SLAVE_HA_LINK, drillSpec } from '../../server/drills/catalog';
 import { CONTRAST_SIDES, contrastInput, judgeContrast, matrixRun, parseMatrixArgs, type MatrixRun } from '../../server/drills/matrix';
 import { planFor, transactionDecision, seededBytes } from '../../server/drills/drill-plan';
-import { prng } from '../../server/util/prng';
+import { prng } from '../../broker/io/prng';
 import { LossLedger, judge } from '../../server/drills/loss-ledger';
 import { defaultSettings } from '../../broker/config/broker-config';
 import { PROJECT_ROOT } from '../../server/cluster/child-process';

@@ -13,7 +13,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { MessageInner, PutMessageResult } from '../../broker/store/types';
-import { prng } from '../../server/util/prng';
+import { prng } from '../../broker/io/prng';
 import { assertConsumeQueuesMatch, message, openStore, tempDir, testSettings } from '../support/store-fixtures';
 
 const ITERATIONS = Number(process.env.ZL_ITERATIONS ?? 30);
