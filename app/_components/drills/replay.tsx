@@ -5,6 +5,7 @@
  * windows shaded, the events up to it, the ledger and the per-message anomalies.
  */
 import Link from 'next/link';
+import { notFound } from 'next/navigation';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { AnomalyKind } from '@/server/drills/types';
 import { clock, int } from '../../_lib/format';
@@ -21,38 +22,20 @@ import { LAB_BUGS } from '@/broker/lab-bugs';
 type DrillRunDetail = RouterOutputs['drills']['get'];
 type DrillTimelineEvent = DrillRunDetail['events'][number];
 
-const RUN_ID = /^[a-z0-9]{6,40}$/;
 const SPEEDS = [0.5, 1, 2, 4, 8] as const;
 
 export function DrillReplay({ runId }: { runId: string }) {
-  const valid = RUN_ID.test(runId);
   const run = trpc.drills.get.useQuery(
-    { runId: valid ? runId : 'invalid0', anomalyLimit: 5000 },
+    { runId, anomalyLimit: 5000 },
     {
-      enabled: valid,
-      retry: (n, err) => err.data?.code !== 'NOT_FOUND' && err.data?.code !== 'BAD_REQUEST' && n < 2,
+      retry: (n, err) => !isUnknownRun(err) && n < 2,
       refetchInterval: (q) => (q.state.data?.status === 'running' ? 1000 : false),
     },
   );
   const catalog = trpc.drills.catalog.useQuery(undefined, { staleTime: 60_000 });
 
-  if (!valid || run.error?.data?.code === 'NOT_FOUND' || run.error?.data?.code === 'BAD_REQUEST') {
-    return (
-      <div data-testid="replay-not-found" className="mx-auto mt-16 max-w-md text-center">
-        <p className="font-mono text-sm text-slate-500 dark:text-slate-400">404</p>
-        <h1 className="mt-2 text-2xl font-semibold tracking-tight">No such drill run</h1>
-        <p className="mt-2 break-words text-sm text-slate-600 dark:text-slate-400">
-          No run <span className="font-mono">{runId}</span> is recorded. It may have been typed wrong, or the database was reset.
-        </p>
-        <Link
-          href="/drills"
-          className="mt-6 inline-block rounded-md bg-slate-900 px-4 py-2 text-sm font-medium text-white hover:bg-slate-700 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-500 dark:bg-slate-100 dark:text-slate-900"
-        >
-          Back to the drills
-        </Link>
-      </div>
-    );
-  }
+  // the route's not-found.tsx says so, with a way back to the drills
+  if (isUnknownRun(run.error)) notFound();
   if (run.isPending) {
     return (
       <div className="grid gap-4" aria-busy="true" aria-label="Loading the drill run">
@@ -80,6 +63,11 @@ export function DrillReplay({ runId }: { runId: string }) {
   }
   const relevant = catalog.data?.find((d) => d.id === run.data.drillId)?.relevantSettings;
   return <Replay run={run.data} relevant={relevant} />;
+}
+
+/** The server knows no such run (NOT_FOUND), or refuses the id's form (BAD_REQUEST). */
+function isUnknownRun(error: { data?: { code?: string } | null } | null): boolean {
+  return error?.data?.code === 'NOT_FOUND' || error?.data?.code === 'BAD_REQUEST';
 }
 
 function BackLink() {
