@@ -61,7 +61,7 @@ export function AuditPage() {
         </p>
       </div>
       {!can.allowed ? (
-        can.reason?.startsWith('checking') ? (
+        can.checking ? (
           <Skeleton className="h-40" />
         ) : (
           <Card title="Not available" titleId="audit-denied-title" testId="audit-denied">

@@ -44,7 +44,7 @@ export function UsersPage() {
         </ul>
       </div>
       {!can.allowed ? (
-        can.reason?.startsWith('checking') ? (
+        can.checking ? (
           <Skeleton className="h-40" />
         ) : (
           <Card title="Not available" titleId="users-denied-title" testId="users-denied">

@@ -16,7 +16,9 @@ export interface CurrentSettings {
   traffic: { sendMode: string; ackMode: string; idempotent: boolean };
 }
 
-type Field = 'rate' | 'durationSec' | 'consumers' | 'seed' | 'sendMode' | 'ackMode' | 'idempotent' | 'labBug';
+/** the run options a card offers, which the server's field errors may name */
+export const RUN_FIELDS = ['rate', 'durationSec', 'consumers', 'seed', 'sendMode', 'ackMode', 'idempotent', 'labBug'] as const;
+type Field = (typeof RUN_FIELDS)[number];
 
 const NUMBER_RULES: Record<'rate' | 'durationSec' | 'consumers' | 'seed', { min: number; max: number; unit: string }> = {
   rate: { min: 1, max: 2000, unit: 'msg/s' },

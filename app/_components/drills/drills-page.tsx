@@ -6,11 +6,12 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { DrillRunInput, DrillStatus } from '@/server/drills/types';
-import { errorMessage, invalidFields, trpc } from '../../_lib/trpc';
+import { errorMessage, trpc } from '../../_lib/trpc';
 import { useLive } from '../../_lib/use-live';
+import { fieldIssues } from '../ui/field-errors';
 import { Skeleton } from '../ui/skeleton';
 import { Notice } from './common';
-import { DrillCard, type CurrentSettings } from './drill-card';
+import { DrillCard, RUN_FIELDS, type CurrentSettings } from './drill-card';
 import { HistoryTable } from './history-table';
 import { RunPanel } from './run-panel';
 
@@ -111,7 +112,7 @@ export function DrillsPage() {
       },
       onError: (error) => {
         setStarting(null);
-        setRunError({ drillId: input.drillId, message: errorMessage(error), invalid: invalidFields(error) });
+        setRunError({ drillId: input.drillId, message: errorMessage(error), invalid: new Set(fieldIssues(error, RUN_FIELDS).keys()) });
       },
     });
   };

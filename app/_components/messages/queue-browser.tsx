@@ -12,7 +12,7 @@ import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { NumberField, inputClass, toNumber } from '../ui/form';
 import { Skeleton } from '../ui/skeleton';
-import { FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../ui/field-errors';
+import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 import { stamp } from './format';
 
 type BrowseInput = RouterInputs['messages']['browse'];
@@ -30,7 +30,7 @@ export function QueueBrowser() {
 
   const route = topics.data?.find((t) => t.topic === topic);
   const queueNums = route?.brokers[0]?.readQueueNums ?? 0;
-  const issues = mergeIssues(fieldIssues(page.error), messageField(page.error, ['topic', 'queueId', 'startOffset', 'limit']));
+  const issues = fieldIssues(page.error, ['topic', 'queueId', 'startOffset', 'limit']);
 
   const read = (offset: number | undefined) => {
     setStartOffset(offset === undefined ? '' : String(offset));

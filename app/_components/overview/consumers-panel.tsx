@@ -34,7 +34,8 @@ const ACK_MODES: HintedOption<AckMode>[] = [
   },
 ];
 
-
+/** the inputs of the form, which the server's field errors may name */
+const FIELDS = ['count', 'processingMs', 'failRate', 'ackMode', 'idempotent'];
 
 /** "TopicTest@broker-a@3" → broker-a/3; the group's retry queue "%RETRY%group@broker-a@0" → retry broker-a/0 */
 function queueLabel(queue: string, mainTopic: string | undefined): string {
@@ -70,7 +71,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
   const restart = trpc.consumers.restart.useMutation({ onSettled: afterChange });
   const formError = start.error ?? stop.error;
   const memberError = kill.error ?? restart.error;
-  const issues = fieldIssues(start.error);
+  const issues = fieldIssues(start.error, FIELDS);
   const can = useCan('operator');
   const canKill = useCan('drill');
 

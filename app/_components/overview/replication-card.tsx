@@ -13,6 +13,7 @@ import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { RoleHint } from '../auth/role-hint';
+import { fieldIssues } from '../ui/field-errors';
 import { useCan } from '../../_lib/session';
 
 type Replication = NonNullable<LiveState['replication']>;
@@ -241,7 +242,7 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
               step={50}
               value={delay}
               onChange={(e) => setDelay(e.target.value)}
-              aria-invalid={link.isError && /latencyMs/.test(errorMessage(link.error)) ? true : undefined}
+              aria-invalid={fieldIssues(link.error, ['latencyMs']).has('latencyMs') || undefined}
               className="mt-0.5 block w-24 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-950"
             />
           </label>

@@ -37,6 +37,8 @@ const KEYS_MODES: HintedOption<KeysMode>[] = [
 ];
 
 const ID = 'traffic';
+/** the inputs of the form, which the server's field errors may name */
+const FIELDS = ['rate', 'bodySize', 'count', 'topic', 'sendMode', 'keyPattern'];
 
 export function TrafficPanel({ state, compact = false }: { state: LiveState; compact?: boolean }) {
   const traffic = state.traffic;
@@ -56,7 +58,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
   const start = trpc.traffic.start.useMutation({ onSettled: afterChange });
   const stop = trpc.traffic.stop.useMutation({ onSettled: afterChange });
   const error = start.error ?? stop.error;
-  const issues = fieldIssues(start.error);
+  const issues = fieldIssues(start.error, FIELDS);
   const running = traffic.state === 'running' || traffic.state === 'starting';
   const broker = brokerAvailability(state);
   const startBlocked = !can.allowed ? can.reason : !broker.up && !running ? broker.reason : undefined;

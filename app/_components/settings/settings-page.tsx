@@ -13,7 +13,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog';
 import { Skeleton } from '../ui/skeleton';
 import { ConfIO } from './conf-io';
 import { RoleHint } from '../auth/role-hint';
-import { useCan } from '../../_lib/session';
+import { useCan, type Can } from '../../_lib/session';
 import { GuaranteeMatrix } from './guarantee-matrix';
 import { NodeSettingsCard } from './node-settings-card';
 import { SettingField } from './setting-field';
@@ -184,7 +184,7 @@ function ApplyBar({
 }: {
   count: number;
   busy: boolean;
-  can: { allowed: boolean; reason?: string };
+  can: Can;
   message: string | null;
   error: string | null;
   unattributed: boolean;

@@ -11,6 +11,7 @@ import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { inputClass } from '../ui/form';
 import { LoadError, LoadingRows } from '../ui/query-state';
+import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 
 const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
 /** RocketMQ's other built-in topics (TopicValidator's system topics). */
@@ -110,19 +111,9 @@ export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
 }
 
 
-type Field = 'topic' | 'queueNums' | 'perm';
-
-/** Per-field messages from the error's issues (by path), else the whole message under "topic". */
-function topicErrors(error: unknown): Partial<Record<Field, string>> {
-  if (!error) return {};
-  const issues = (error as { data?: { issues?: { path: string[]; message: string }[] | null } }).data?.issues ?? [];
-  const out: Partial<Record<Field, string>> = {};
-  for (const i of issues) {
-    const f = i.path[0] as Field;
-    if (f === 'topic' || f === 'queueNums' || f === 'perm') out[f] ??= i.message;
-  }
-  return out;
-}
+/** the inputs of the create form, which the server's field errors may name */
+const FIELDS = ['topic', 'queueNums', 'perm'];
+const ID = 'topic-create';
 
 export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunning: boolean; defaultQueues: number }) {
   const utils = trpc.useUtils();
@@ -143,22 +134,14 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
       setTimeout(() => void utils.topics.list.invalidate(), 1500);
     },
   });
-  const errors = topicErrors(create.error);
-  const general = create.isError && Object.keys(errors).length === 0 ? errorMessage(create.error) : null;
+  const issues = fieldIssues(create.error, FIELDS);
+  const general = create.isError && issues.size === 0 ? errorMessage(create.error) : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setCreated(null);
     create.mutate({ topic: topic.trim(), queueNums: queueNums.trim() === '' ? Number.NaN : Number(queueNums), perm });
   };
-  const field = (f: Field) =>
-    errors[f] ? { 'aria-invalid': true as const, 'aria-errormessage': `topic-create-${f}-error`, 'aria-describedby': `topic-create-${f}-error` } : {};
-  const fieldError = (f: Field) =>
-    errors[f] ? (
-      <span id={`topic-create-${f}-error`} role="alert" className="mt-1 block text-xs font-medium text-red-700 dark:text-red-300">
-        {errors[f]}
-      </span>
-    ) : null;
 
   return (
     <Card title="Create a topic" titleId="topic-create-title" testId="topic-create-card">
@@ -177,9 +160,9 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
               if (create.isError) create.reset();
             }}
             className={`${inputClass} font-mono`}
-            {...field('topic')}
+            {...invalidProps(issues, 'topic', ID)}
           />
-          {fieldError('topic')}
+          <FieldError issues={issues} name="topic" idPrefix={ID} announce />
         </label>
         <label className="text-sm">
           <span className="font-medium">Queues</span> <span className="text-slate-500 dark:text-slate-400">(read = write)</span>
@@ -194,9 +177,9 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
             value={queueNums}
             onChange={(e) => setQueueNums(e.target.value)}
             className={`${inputClass} tabular-nums`}
-            {...field('queueNums')}
+            {...invalidProps(issues, 'queueNums', ID)}
           />
-          {fieldError('queueNums')}
+          <FieldError issues={issues} name="queueNums" idPrefix={ID} announce />
         </label>
         <label className="text-sm">
           <span className="font-medium">Permission</span>
@@ -206,13 +189,13 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
             value={perm}
             onChange={(e) => setPerm(Number(e.target.value) as 2 | 4 | 6)}
             className={inputClass}
-            {...field('perm')}
+            {...invalidProps(issues, 'perm', ID)}
           >
             <option value={6}>6 · read + write</option>
             <option value={4}>4 · read only</option>
             <option value={2}>2 · write only</option>
           </select>
-          {fieldError('perm')}
+          <FieldError issues={issues} name="perm" idPrefix={ID} announce />
         </label>
         <div className="col-span-2 flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="topic-create-submit" busy={create.isPending} disabled={!brokerRunning || !can.allowed} title={can.reason}>

@@ -14,7 +14,7 @@ import { STATUS_COLOR } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { NumberField, inputClass, toNumber } from '../ui/form';
-import { DisabledReason, FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../ui/field-errors';
+import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 import { brokerAvailability } from './use-cluster-state';
 
 const ID = 'publish';
@@ -28,7 +28,7 @@ export function PublishCard({ state }: { state: LiveState }) {
   const [queueId, setQueueId] = useState('');
   const [body, setBody] = useState('hello from the Zeroloss console');
   const publish = trpc.traffic.publish.useMutation();
-  const issues = mergeIssues(fieldIssues(publish.error), messageField(publish.error, ['topic', 'queueId', 'keys', 'tags', 'body']));
+  const issues = fieldIssues(publish.error, ['topic', 'queueId', 'keys', 'tags', 'body']);
   const blocked = !can.allowed ? can.reason : !broker.up ? broker.reason : undefined;
   const result = publish.data;
 
