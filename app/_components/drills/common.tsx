@@ -8,7 +8,6 @@ import type {
   DrillPhase,
   DrillRunSettings,
   DrillRunStatus,
-  LedgerStage,
   LedgerStatus,
   Verdict,
 } from '@/server/drills/types';
@@ -86,6 +85,11 @@ export function RunStatusBadge({ status }: { status: DrillRunStatus }) {
   return (
     <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${RUN_STATUS_BADGE[status]}`}>{status}</span>
   );
+}
+
+/** A run's outcome: its verdict once judged, else its status (running, failed, cancelled). */
+export function RunOutcomeBadge({ run }: { run: { verdict: Verdict | null; status: DrillRunStatus } }) {
+  return run.verdict ? <VerdictBadge verdict={run.verdict} /> : <RunStatusBadge status={run.status} />;
 }
 
 /** A value of the run settings by key: broker keys first, then the traffic ones (sendMode, ackMode, idempotent…). */

@@ -9,6 +9,7 @@ import type { DrillRunInput, DrillStatus } from '@/server/drills/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { useLive } from '../../_lib/use-live';
 import { fieldIssues } from '../ui/field-errors';
+import { LoadError } from '../ui/query-state';
 import { Skeleton } from '../ui/skeleton';
 import { Notice } from './common';
 import { DrillCard, RUN_FIELDS, type CurrentSettings } from './drill-card';
@@ -204,12 +205,7 @@ export function DrillsPage() {
             ))}
           </div>
         ) : catalog.isError ? (
-          <Notice tone="error" role="alert">
-            Could not load the drill catalog: {errorMessage(catalog.error)}{' '}
-            <button type="button" className="underline" onClick={() => catalog.refetch()}>
-              Retry
-            </button>
-          </Notice>
+          <LoadError what="Could not load the drill catalog" error={catalog.error} onRetry={() => void catalog.refetch()} />
         ) : catalog.data.length === 0 ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">The server offers no drills.</p>
         ) : (

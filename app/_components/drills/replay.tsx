@@ -9,9 +9,10 @@ import { notFound } from 'next/navigation';
 import { useEffect, useId, useMemo, useRef, useState } from 'react';
 import type { AnomalyKind } from '@/server/drills/types';
 import { clock, int } from '../../_lib/format';
-import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
+import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { EmptyNote, LoadError } from '../ui/query-state';
 import { Skeleton } from '../ui/skeleton';
 import { LedgerView } from './ledger';
 import { Notice, runClock, RunStatusBadge, secs, SettingChips, settingKeys, settingValue, VerdictBadge } from './common';
@@ -52,12 +53,7 @@ export function DrillReplay({ runId }: { runId: string }) {
     return (
       <div className="grid gap-3">
         <BackLink />
-        <Notice tone="error" role="alert">
-          Could not load drill run {runId}: {errorMessage(run.error)}{' '}
-          <button type="button" className="underline" onClick={() => run.refetch()}>
-            Retry
-          </button>
-        </Notice>
+        <LoadError what={`Could not load drill run ${runId}`} error={run.error} onRetry={() => void run.refetch()} />
       </div>
     );
   }
@@ -420,11 +416,9 @@ function Anomalies({ run }: { run: DrillRunDetail }) {
         </p>
       ) : null}
       {run.anomalies.length === 0 ? (
-        <p className="py-4 text-center text-sm text-slate-600 dark:text-slate-400">
-          {run.status === 'running' ? 'Anomalies are listed once the run is judged.' : 'No anomaly: every message was consumed exactly once.'}
-        </p>
+        <EmptyNote>{run.status === 'running' ? 'Anomalies are listed once the run is judged.' : 'No anomaly: every message was consumed exactly once.'}</EmptyNote>
       ) : rows.length === 0 ? (
-        <p className="py-4 text-center text-sm text-slate-600 dark:text-slate-400">No {kind} anomaly in this run.</p>
+        <EmptyNote>No {kind} anomaly in this run.</EmptyNote>
       ) : (
         <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[36rem] text-sm">

@@ -12,7 +12,7 @@ import { useCan } from '../../_lib/session';
 import { int } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { LEDGER_STATUSES, Notice, RunStatusBadge, VerdictBadge } from './common';
+import { LEDGER_STATUSES, Notice, RunOutcomeBadge } from './common';
 
 type DrillRunDetail = RouterOutputs['drills']['get'];
 
@@ -87,7 +87,7 @@ function Links({ run, pickedRerun, onPick }: { run: DrillRunDetail; pickedRerun:
               <Link className="font-mono text-xs underline" href={`/drills/${r.runId}`}>
                 {r.runId}
               </Link>
-              {r.verdict ? <VerdictBadge verdict={r.verdict} /> : <RunStatusBadge status={r.status} />}
+              <RunOutcomeBadge run={r} />
               {r.runId !== pickedRerun ? (
                 <button type="button" className="text-xs underline" onClick={() => onPick(r.runId)}>
                   compare
@@ -133,7 +133,7 @@ function Comparison({ left, right }: { left: DrillRunDetail; right: DrillRunDeta
       <Link href={`/drills/${run.runId}`} className="font-mono text-xs underline">
         {run.runId}
       </Link>{' '}
-      {run.verdict ? <VerdictBadge verdict={run.verdict} /> : <RunStatusBadge status={run.status} />}
+      <RunOutcomeBadge run={run} />
     </th>
   );
   return (

@@ -4,16 +4,16 @@
  * messages read from the broker with PULL_MESSAGE (no consumer offset is committed). Each row shows
  * the queue and commit-log offsets, store time, KEYS, tags, properties and a body preview.
  */
-import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, trpc, type RouterInputs } from '../../_lib/trpc';
 import { bytes, truncate } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { EmptyNote, LoadingRows, RequestError } from '../ui/query-state';
 import { NumberField, inputClass, toNumber } from '../ui/form';
-import { Skeleton } from '../ui/skeleton';
 import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 import { stamp } from './format';
+import { MessageIdLink, OffsetPager } from './message-links';
 
 type BrowseInput = RouterInputs['messages']['browse'];
 const PAGE_SIZES = [10, 20, 50, 100];
@@ -97,15 +97,12 @@ export function QueueBrowser() {
           </div>
         </form>
         {page.isError && issues.size === 0 ? (
-          <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">{errorMessage(page.error)}</p>
+          <RequestError>{errorMessage(page.error)}</RequestError>
         ) : null}
       </Card>
 
       {input === null ? null : page.isPending ? (
-        <div className="grid gap-2" aria-busy="true" aria-label="Reading the queue">
-          <Skeleton className="h-8" />
-          <Skeleton className="h-40" />
-        </div>
+        <LoadingRows label="Reading the queue" rows={['h-8', 'h-40']} />
       ) : page.data ? (
         <Card
           title={`${page.data.topic} · queue ${page.data.queueId}`}
@@ -113,13 +110,7 @@ export function QueueBrowser() {
           testId="browse-page"
           actions={
             <div className="flex flex-wrap gap-2">
-              <Button data-testid="browse-older" disabled={page.data.startOffset <= page.data.minOffset} onClick={() => read(Math.max(page.data.minOffset, page.data.startOffset - limit))}>
-                ← Older
-              </Button>
-              <Button data-testid="browse-newer" disabled={page.data.nextOffset >= page.data.maxOffset} onClick={() => read(page.data.nextOffset)}>
-                Newer →
-              </Button>
-              <Button data-testid="browse-newest" onClick={() => read(undefined)}>Newest</Button>
+              <OffsetPager page={page.data} pageSize={limit} onRead={read} testIdPrefix="browse" />
             </div>
           }
         >
@@ -128,9 +119,7 @@ export function QueueBrowser() {
             {page.data.messages.length === 0 ? 'nothing' : `${page.data.startOffset}–${page.data.nextOffset - 1}`}.
           </p>
           {page.data.messages.length === 0 ? (
-            <p data-testid="browse-empty" className="py-6 text-center text-sm text-slate-600 dark:text-slate-400">
-              {page.data.maxOffset === page.data.minOffset ? 'This queue is empty.' : 'No message from this offset on.'}
-            </p>
+            <EmptyNote testId="browse-empty">{page.data.maxOffset === page.data.minOffset ? 'This queue is empty.' : 'No message from this offset on.'}</EmptyNote>
           ) : (
             <div className="relative -mx-4 overflow-x-auto px-4">
               <table className="w-full min-w-[56rem] border-collapse text-left text-sm">
@@ -150,13 +139,7 @@ export function QueueBrowser() {
                     <tr key={m.queueOffset} data-testid="browse-row" className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800/60">
                       <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="browse-row-offset">{m.queueOffset}</td>
                       <td className="py-1.5 pr-3">
-                        {m.tracked ? (
-                          <Link href={`/messages?id=${encodeURIComponent(m.msgId)}`} className="rounded font-mono text-xs text-emerald-700 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300">
-                            {m.msgId}
-                          </Link>
-                        ) : (
-                          <span className="font-mono text-xs">{m.msgId}</span>
-                        )}
+                        <MessageIdLink msgId={m.msgId} tracked={m.tracked} />
                         {m.reconsumeTimes > 0 ? <span className="block text-xs text-slate-600 dark:text-slate-400">reconsumeTimes {m.reconsumeTimes}</span> : null}
                       </td>
                       <td className="py-1.5 pr-3 font-mono text-xs">{stamp(m.storeTimestamp)}</td>

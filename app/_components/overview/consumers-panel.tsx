@@ -9,9 +9,10 @@ import { useState, type FormEvent } from 'react';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { ago, clock } from '../../_lib/format';
-import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
+import { StateBadge } from '../ui/state-badge';
 import { HintedSelect, NumberField, StartStopButtons, toNumber, type HintedOption } from '../ui/form';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { useCan } from '../../_lib/session';
@@ -113,12 +114,9 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
       testId="consumers-card"
       className={className}
       actions={
-        <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold ring-1 ${STATE_BADGE[badgeState]}`}>
-          <span className={`h-2 w-2 rounded-full ${STATE_DOT[badgeState]}`} aria-hidden="true" />
-          <span data-testid="consumers-running">
-            {members.length === 0 ? 'none' : `${alive} of ${members.length} running${crashed > 0 ? `, ${crashed} crashed` : ''}`}
-          </span>
-        </span>
+        <StateBadge state={badgeState} testId="consumers-running">
+          {members.length === 0 ? 'none' : `${alive} of ${members.length} running${crashed > 0 ? `, ${crashed} crashed` : ''}`}
+        </StateBadge>
       }
     >
       <div className="grid gap-4 lg:grid-cols-[minmax(0,24rem)_minmax(0,1fr)]">
@@ -161,10 +159,10 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
           </form>
 
           {formError ? (
-            <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+            <RequestError>
               {errorMessage(formError)}
               {issues.has('failRate') ? ' (the form takes the fail rate in %, 0–100)' : ''}
-            </p>
+            </RequestError>
           ) : null}
         </div>
 
@@ -204,13 +202,7 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
                     <div className="flex flex-wrap items-center justify-between gap-2">
                       <div className="flex min-w-0 flex-wrap items-center gap-x-2 gap-y-1">
                         <span className="text-sm font-medium">consumer {i + 1}</span>
-                        <span
-                          className={`inline-flex items-center gap-1.5 rounded-full px-2 py-0.5 text-xs font-semibold ring-1 ${STATE_BADGE[member.state]}`}
-                        >
-                          <span className={`h-1.5 w-1.5 rounded-full ${STATE_DOT[member.state]}`} aria-hidden="true" />
-                          <span className="sr-only">state: </span>
-                          <span data-testid={`consumer-state-${i}`}>{member.state}</span>
-                        </span>
+                        <StateBadge state={member.state} srPrefix="state: " testId={`consumer-state-${i}`} small />
                         <span className="font-mono text-xs tabular-nums text-slate-500 dark:text-slate-400">
                           pid <span data-testid={`consumer-pid-${i}`}>{member.pid ?? '–'}</span>
                         </span>
@@ -285,9 +277,9 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
           )}
 
           {memberError ? (
-            <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+            <RequestError>
               {errorMessage(memberError)}
-            </p>
+            </RequestError>
           ) : null}
         </div>
       </div>

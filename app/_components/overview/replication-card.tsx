@@ -8,9 +8,10 @@ import { useState } from 'react';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { bytes, grouped, ms } from '../../_lib/format';
-import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
+import { StateBadge } from '../ui/state-badge';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { RoleHint } from '../auth/role-hint';
 import { fieldIssues } from '../ui/field-errors';
@@ -99,13 +100,7 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
       titleId="replication-title"
       testId="replication-card"
       actions={
-        slave ? (
-          <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold ring-1 ${STATE_BADGE[slave.state]}`}>
-            <span className={`h-2 w-2 rounded-full ${STATE_DOT[slave.state]}`} aria-hidden="true" />
-            <span className="sr-only">slave state: </span>
-            <span data-testid="slave-state">{slave.state}</span>
-          </span>
-        ) : null
+        slave ? <StateBadge state={slave.state} srPrefix="slave state: " testId="slave-state" /> : null
       }
     >
       {!slave || (slave.state === 'stopped' && !replication.promotion) ? (
@@ -286,9 +281,9 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
       </fieldset>
 
       {failed ? (
-        <p role="alert" data-testid="replication-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError testId="replication-error">
           {errorMessage(failed.error)}
-        </p>
+        </RequestError>
       ) : null}
 
       <ConfirmDialog open={confirm === 'kill'} title={`Crash ${slave?.name ?? 'the slave'}?`} confirmLabel="Send SIGKILL" onConfirm={runConfirmed} onCancel={() => setConfirm(null)}>

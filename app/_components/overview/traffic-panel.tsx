@@ -10,10 +10,11 @@ import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { bytes, clock } from '../../_lib/format';
 import { useCan } from '../../_lib/session';
-import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
+import { StateBadge } from '../ui/state-badge';
 import { HintedSelect, NumberField, StartStopButtons, inputClass, toNumber, type HintedOption } from '../ui/form';
-import { brokerAvailability } from '../traffic/use-cluster-state';
+import { brokerAvailability } from '../../_lib/use-cluster-state';
 import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
@@ -85,13 +86,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
       title="Traffic"
       titleId="traffic-title"
       testId="traffic-card"
-      actions={
-        <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold ring-1 ${STATE_BADGE[traffic.state]}`}>
-          <span className={`h-2 w-2 rounded-full ${STATE_DOT[traffic.state]}`} aria-hidden="true" />
-          <span className="sr-only">traffic state: </span>
-          <span data-testid="traffic-state">{traffic.state}</span>
-        </span>
-      }
+      actions={<StateBadge state={traffic.state} srPrefix="traffic state: " testId="traffic-state" />}
     >
       <form onSubmit={submit} noValidate aria-labelledby="traffic-title" className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-2 2xl:grid-cols-3">
         {numberField('rate', 'Rate', 'msg/s', rate, setRate)}
@@ -164,9 +159,9 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
       </form>
 
       {error && issues.size === 0 ? (
-        <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError>
           {errorMessage(error)}
-        </p>
+        </RequestError>
       ) : error ? (
         <p role="alert" className="sr-only">
           {errorMessage(error)}

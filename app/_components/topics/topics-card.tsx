@@ -10,7 +10,7 @@ import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { inputClass } from '../ui/form';
-import { LoadError, LoadingRows } from '../ui/query-state';
+import { LoadError, LoadingRows, RequestError } from '../ui/query-state';
 import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
 
 const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
@@ -214,9 +214,9 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
         </div>
       </form>
       {general ? (
-        <p role="alert" data-testid="topic-create-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError testId="topic-create-error">
           {general}
-        </p>
+        </RequestError>
       ) : null}
       {created ? (
         <p role="status" data-testid="topic-create-ok" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-100">

@@ -13,9 +13,11 @@ import { useCan } from '../../_lib/session';
 import { STATUS_COLOR } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
 import { NumberField, inputClass, toNumber } from '../ui/form';
 import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
-import { brokerAvailability } from './use-cluster-state';
+import { brokerAvailability } from '../../_lib/use-cluster-state';
+import { messageHref } from '../messages/message-links';
 
 const ID = 'publish';
 
@@ -93,9 +95,9 @@ export function PublishCard({ state }: { state: LiveState }) {
       </form>
 
       {publish.error && issues.size === 0 ? (
-        <p role="alert" data-testid="publish-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError testId="publish-error">
           {errorMessage(publish.error)}
-        </p>
+        </RequestError>
       ) : null}
 
       {result ? (
@@ -124,7 +126,7 @@ export function PublishCard({ state }: { state: LiveState }) {
             ) : null}
           </dl>
           <Link
-            href={`/messages?id=${encodeURIComponent(result.msgId)}`}
+            href={messageHref(result.msgId)}
             data-testid="publish-ladder-link"
             className="mt-2 inline-block rounded font-medium text-emerald-700 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300"
           >
