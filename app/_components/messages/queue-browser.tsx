@@ -10,8 +10,8 @@ import { bytes, truncate } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { EmptyNote, LoadingRows, RequestError } from '../ui/query-state';
-import { NumberField, inputClass, toNumber } from '../ui/form';
-import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
+import { Field, NumberField, inputClass, toNumber } from '../ui/form';
+import { fieldIssues } from '../ui/field-errors';
 import { stamp } from './format';
 import { MessageIdLink, OffsetPager } from './message-links';
 
@@ -45,43 +45,41 @@ export function QueueBrowser() {
     <>
       <Card title="Browse a queue" titleId="browse-title" testId="queue-browser">
         <form onSubmit={submit} noValidate aria-labelledby="browse-title" className="grid grid-cols-2 gap-3 sm:grid-cols-4">
-          <label className="text-sm">
-            <span className="font-medium">Topic</span>
-            <select
-              data-testid="browse-topic"
-              name="topic"
-              value={topic}
-              onChange={(e) => {
-                setTopic(e.target.value);
-                setQueueId('0');
-              }}
-              className={`${inputClass} font-mono`}
-              {...invalidProps(issues, 'topic', ID)}
-            >
-              {topics.data && !route ? <option value={topic}>{topic}</option> : null}
-              {(topics.data ?? [{ topic: 'TopicTest', brokers: [] }]).map((t) => (
-                <option key={t.topic} value={t.topic}>{t.topic}</option>
-              ))}
-            </select>
-            <FieldError issues={issues} name="topic" idPrefix={ID} />
-            {topics.isError ? <span className="mt-1 block text-xs text-red-700 dark:text-red-300">Topics could not be listed: {errorMessage(topics.error)}</span> : null}
-          </label>
-          <label className="text-sm">
-            <span className="font-medium">Queue</span>
-            <select
-              data-testid="browse-queue"
-              name="queueId"
-              value={queueId}
-              onChange={(e) => setQueueId(e.target.value)}
-              className={inputClass}
-              {...invalidProps(issues, 'queueId', ID)}
-            >
-              {Array.from({ length: Math.max(1, queueNums) }, (_, i) => (
-                <option key={i} value={String(i)}>{i}</option>
-              ))}
-            </select>
-            <FieldError issues={issues} name="queueId" idPrefix={ID} />
-          </label>
+          <Field
+            label="Topic"
+            name="topic"
+            issues={issues}
+            idPrefix={ID}
+            after={topics.isError ? <span className="mt-1 block text-xs text-red-700 dark:text-red-300">Topics could not be listed: {errorMessage(topics.error)}</span> : null}
+          >
+            {(invalid) => (
+              <select
+                data-testid="browse-topic"
+                name="topic"
+                value={topic}
+                onChange={(e) => {
+                  setTopic(e.target.value);
+                  setQueueId('0');
+                }}
+                className={`${inputClass} font-mono`}
+                {...invalid}
+              >
+                {topics.data && !route ? <option value={topic}>{topic}</option> : null}
+                {(topics.data ?? [{ topic: 'TopicTest', brokers: [] }]).map((t) => (
+                  <option key={t.topic} value={t.topic}>{t.topic}</option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Queue" name="queueId" issues={issues} idPrefix={ID}>
+            {(invalid) => (
+              <select data-testid="browse-queue" name="queueId" value={queueId} onChange={(e) => setQueueId(e.target.value)} className={inputClass} {...invalid}>
+                {Array.from({ length: Math.max(1, queueNums) }, (_, i) => (
+                  <option key={i} value={String(i)}>{i}</option>
+                ))}
+              </select>
+            )}
+          </Field>
           <NumberField name="startOffset" label="Start offset" unit="empty = newest" testId="browse-start-offset" value={startOffset} onChange={setStartOffset} issues={issues} idPrefix={ID} min={0} />
           <label className="text-sm">
             <span className="font-medium">Page size</span>

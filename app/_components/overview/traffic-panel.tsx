@@ -13,9 +13,9 @@ import { useCan } from '../../_lib/session';
 import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
 import { StateBadge } from '../ui/state-badge';
-import { HintedSelect, NumberField, StartStopButtons, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { Field, HintedSelect, NumberField, StartStopButtons, inputClass, toNumber, type HintedOption } from '../ui/form';
 import { brokerAvailability } from '../../_lib/use-cluster-state';
-import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
+import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 type KeysMode = 'none' | 'pattern';
@@ -93,20 +93,20 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
         {numberField('bodySize', 'Body size', 'bytes', bodySize, setBodySize)}
         {!compact ? numberField('count', 'Count', '0 = until stopped', count, setCount, 'Stop after this many messages') : null}
         {!compact ? (
-          <label className="text-sm">
-            <span className="font-medium">Topic</span>
-            <input
-              data-testid="traffic-topic"
-              name="topic"
-              value={topic}
-              onChange={(e) => setTopic(e.target.value)}
-              spellCheck={false}
-              autoComplete="off"
-              className={`${inputClass} font-mono`}
-              {...invalidProps(issues, 'topic', ID)}
-            />
-            <FieldError issues={issues} name="topic" idPrefix={ID} />
-          </label>
+          <Field label="Topic" name="topic" issues={issues} idPrefix={ID}>
+            {(invalid) => (
+              <input
+                data-testid="traffic-topic"
+                name="topic"
+                value={topic}
+                onChange={(e) => setTopic(e.target.value)}
+                spellCheck={false}
+                autoComplete="off"
+                className={`${inputClass} font-mono`}
+                {...invalid}
+              />
+            )}
+          </Field>
         ) : null}
         <HintedSelect
           label="Send mode"
@@ -130,21 +130,20 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
               labelClassName="text-sm"
             />
             {keysMode === 'pattern' ? (
-              <label className="col-span-full text-sm">
-                <span className="font-medium">Key pattern</span>{' '}
-                <span className="text-slate-600 dark:text-slate-400">({'{n}'} required, no spaces)</span>
-                <input
-                  data-testid="traffic-key-pattern"
-                  name="keyPattern"
-                  value={keyPattern}
-                  onChange={(e) => setKeyPattern(e.target.value)}
-                  spellCheck={false}
-                  autoComplete="off"
-                  className={`${inputClass} font-mono`}
-                  {...invalidProps(issues, 'keyPattern', ID)}
-                />
-                <FieldError issues={issues} name="keyPattern" idPrefix={ID} />
-              </label>
+              <Field label="Key pattern" unit="{n} required, no spaces" name="keyPattern" issues={issues} idPrefix={ID} className="col-span-full text-sm">
+                {(invalid) => (
+                  <input
+                    data-testid="traffic-key-pattern"
+                    name="keyPattern"
+                    value={keyPattern}
+                    onChange={(e) => setKeyPattern(e.target.value)}
+                    spellCheck={false}
+                    autoComplete="off"
+                    className={`${inputClass} font-mono`}
+                    {...invalid}
+                  />
+                )}
+              </Field>
             ) : null}
           </>
         ) : null}

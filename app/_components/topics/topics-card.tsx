@@ -9,9 +9,9 @@ import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { inputClass } from '../ui/form';
+import { Field, inputClass, toNumber } from '../ui/form';
 import { LoadError, LoadingRows, RequestError } from '../ui/query-state';
-import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
+import { fieldIssues } from '../ui/field-errors';
 
 const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
 /** RocketMQ's other built-in topics (TopicValidator's system topics). */
@@ -140,63 +140,63 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setCreated(null);
-    create.mutate({ topic: topic.trim(), queueNums: queueNums.trim() === '' ? Number.NaN : Number(queueNums), perm });
+    create.mutate({ topic: topic.trim(), queueNums: toNumber(queueNums), perm });
   };
 
   return (
     <Card title="Create a topic" titleId="topic-create-title" testId="topic-create-card">
       <form onSubmit={submit} noValidate aria-labelledby="topic-create-title" className="grid grid-cols-2 gap-3">
-        <label className="col-span-2 text-sm">
-          <span className="font-medium">Topic</span>
-          <input
-            data-testid="topic-create-name"
-            name="topic"
-            value={topic}
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="OrderTopic"
-            onChange={(e) => {
-              setTopic(e.target.value);
-              if (create.isError) create.reset();
-            }}
-            className={`${inputClass} font-mono`}
-            {...invalidProps(issues, 'topic', ID)}
-          />
-          <FieldError issues={issues} name="topic" idPrefix={ID} announce />
-        </label>
-        <label className="text-sm">
-          <span className="font-medium">Queues</span> <span className="text-slate-500 dark:text-slate-400">(read = write)</span>
-          <input
-            data-testid="topic-create-queues"
-            name="queueNums"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={64}
-            step={1}
-            value={queueNums}
-            onChange={(e) => setQueueNums(e.target.value)}
-            className={`${inputClass} tabular-nums`}
-            {...invalidProps(issues, 'queueNums', ID)}
-          />
-          <FieldError issues={issues} name="queueNums" idPrefix={ID} announce />
-        </label>
-        <label className="text-sm">
-          <span className="font-medium">Permission</span>
-          <select
-            data-testid="topic-create-perm"
-            name="perm"
-            value={perm}
-            onChange={(e) => setPerm(Number(e.target.value) as 2 | 4 | 6)}
-            className={inputClass}
-            {...invalidProps(issues, 'perm', ID)}
-          >
-            <option value={6}>6 · read + write</option>
-            <option value={4}>4 · read only</option>
-            <option value={2}>2 · write only</option>
-          </select>
-          <FieldError issues={issues} name="perm" idPrefix={ID} announce />
-        </label>
+        <Field label="Topic" name="topic" issues={issues} idPrefix={ID} className="col-span-2 text-sm" announce>
+          {(invalid) => (
+            <input
+              data-testid="topic-create-name"
+              name="topic"
+              value={topic}
+              autoComplete="off"
+              spellCheck={false}
+              placeholder="OrderTopic"
+              onChange={(e) => {
+                setTopic(e.target.value);
+                if (create.isError) create.reset();
+              }}
+              className={`${inputClass} font-mono`}
+              {...invalid}
+            />
+          )}
+        </Field>
+        <Field label="Queues" unit="read = write" name="queueNums" issues={issues} idPrefix={ID} announce>
+          {(invalid) => (
+            <input
+              data-testid="topic-create-queues"
+              name="queueNums"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={64}
+              step={1}
+              value={queueNums}
+              onChange={(e) => setQueueNums(e.target.value)}
+              className={inputClass}
+              {...invalid}
+            />
+          )}
+        </Field>
+        <Field label="Permission" name="perm" issues={issues} idPrefix={ID} announce>
+          {(invalid) => (
+            <select
+              data-testid="topic-create-perm"
+              name="perm"
+              value={perm}
+              onChange={(e) => setPerm(Number(e.target.value) as 2 | 4 | 6)}
+              className={inputClass}
+              {...invalid}
+            >
+              <option value={6}>6 · read + write</option>
+              <option value={4}>4 · read only</option>
+              <option value={2}>2 · write only</option>
+            </select>
+          )}
+        </Field>
         <div className="col-span-2 flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="topic-create-submit" busy={create.isPending} disabled={!brokerRunning || !can.allowed} title={can.reason}>
             Create topic

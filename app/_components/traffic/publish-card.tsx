@@ -14,8 +14,8 @@ import { STATUS_COLOR } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
-import { NumberField, inputClass, toNumber } from '../ui/form';
-import { DisabledReason, FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
+import { Field, NumberField, inputClass, toNumber } from '../ui/form';
+import { DisabledReason, fieldIssues } from '../ui/field-errors';
 import { brokerAvailability } from '../../_lib/use-cluster-state';
 import { messageHref } from '../messages/message-links';
 
@@ -47,21 +47,20 @@ export function PublishCard({ state }: { state: LiveState }) {
   };
 
   const text = (name: 'topic' | 'keys' | 'tags', label: string, value: string, set: (v: string) => void, hint?: string) => (
-    <label className="text-sm">
-      <span className="font-medium">{label}</span>
-      {hint ? <span className="text-slate-600 dark:text-slate-400"> ({hint})</span> : null}
-      <input
-        data-testid={`publish-${name}`}
-        name={name}
-        value={value}
-        onChange={(e) => set(e.target.value)}
-        spellCheck={false}
-        autoComplete="off"
-        className={`${inputClass} font-mono`}
-        {...invalidProps(issues, name, ID)}
-      />
-      <FieldError issues={issues} name={name} idPrefix={ID} />
-    </label>
+    <Field label={label} unit={hint} name={name} issues={issues} idPrefix={ID}>
+      {(invalid) => (
+        <input
+          data-testid={`publish-${name}`}
+          name={name}
+          value={value}
+          onChange={(e) => set(e.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          className={`${inputClass} font-mono`}
+          {...invalid}
+        />
+      )}
+    </Field>
   );
 
   return (
@@ -71,19 +70,19 @@ export function PublishCard({ state }: { state: LiveState }) {
         <NumberField name="queueId" label="Queue" unit="empty = round-robin" testId="publish-queue-id" value={queueId} onChange={setQueueId} issues={issues} idPrefix={ID} min={0} />
         {text('keys', 'Keys', keys, setKeys, 'KEYS; a space separates several')}
         {text('tags', 'Tag', tags, setTags)}
-        <label className="col-span-full text-sm">
-          <span className="font-medium">Body</span> <span className="text-slate-600 dark:text-slate-400">(UTF-8 text)</span>
-          <textarea
-            data-testid="publish-body"
-            name="body"
-            rows={3}
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-            className={`${inputClass} font-mono`}
-            {...invalidProps(issues, 'body', ID)}
-          />
-          <FieldError issues={issues} name="body" idPrefix={ID} />
-        </label>
+        <Field label="Body" unit="UTF-8 text" name="body" issues={issues} idPrefix={ID} className="col-span-full text-sm">
+          {(invalid) => (
+            <textarea
+              data-testid="publish-body"
+              name="body"
+              rows={3}
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+              className={`${inputClass} font-mono`}
+              {...invalid}
+            />
+          )}
+        </Field>
         <div className="col-span-full flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="publish-send" busy={publish.isPending} disabled={Boolean(blocked)} aria-describedby={blocked ? 'publish-reason' : undefined}>
             Publish one

@@ -3,7 +3,7 @@
  * server name a bad field, a select whose options each carry a one-line hint (with the anti-patterns
  * flagged), and the Start/Stop pair. Server-side errors beside their fields: ./field-errors.tsx.
  */
-import type { ChangeEvent } from 'react';
+import type { ChangeEvent, ReactNode } from 'react';
 import { Button } from './button';
 import { DisabledReason, FieldError, invalidProps, type FieldIssues } from './field-errors';
 
@@ -11,6 +11,45 @@ import { DisabledReason, FieldError, invalidProps, type FieldIssues } from './fi
 export const inputBase =
   'block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 text-sm tabular-nums shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 aria-[invalid=true]:ring-2 aria-[invalid=true]:ring-red-500/30 dark:border-slate-700 dark:bg-slate-950';
 export const inputClass = `mt-1 ${inputBase}`;
+
+/**
+ * A labelled input whose server-side error shows under it: the label (its unit or rule in brackets
+ * after it), the control `children` renders with the aria attributes that tie it to its error, and
+ * the error. One input of a form that the server may refuse field by field.
+ */
+export function Field({
+  label,
+  unit,
+  name,
+  issues,
+  idPrefix,
+  className = 'text-sm',
+  announce,
+  after,
+  children,
+}: {
+  label: string;
+  unit?: string;
+  name: string;
+  issues: FieldIssues;
+  idPrefix: string;
+  className?: string;
+  /** the error is an alert of its own (a form whose general error line stays quiet when fields are named) */
+  announce?: boolean;
+  /** shown under the error (a note about the options, such as why a list is empty) */
+  after?: ReactNode;
+  children(invalid: ReturnType<typeof invalidProps>): ReactNode;
+}) {
+  return (
+    <label className={className}>
+      <span className="font-medium">{label}</span>
+      {unit ? <> <span className="text-slate-600 dark:text-slate-400">({unit})</span></> : null}
+      {children(invalidProps(issues, name, idPrefix))}
+      <FieldError issues={issues} name={name} idPrefix={idPrefix} announce={announce} />
+      {after}
+    </label>
+  );
+}
 
 /**
  * A labelled number input (its unit or rule in brackets after the label) with the server's error for
@@ -32,25 +71,24 @@ export function NumberField(props: {
   decimal?: boolean;
 }) {
   return (
-    <label className="text-sm">
-      <span className="font-medium">{props.label}</span>
-      {props.unit ? <> <span className="text-slate-600 dark:text-slate-400">({props.unit})</span></> : null}
-      <input
-        data-testid={props.testId}
-        name={props.name}
-        type="number"
-        inputMode={props.decimal ? 'decimal' : 'numeric'}
-        step={props.decimal ? 'any' : 1}
-        min={props.min}
-        max={props.max}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-        className={inputClass}
-        title={props.hint}
-        {...invalidProps(props.issues, props.name, props.idPrefix)}
-      />
-      <FieldError issues={props.issues} name={props.name} idPrefix={props.idPrefix} />
-    </label>
+    <Field label={props.label} unit={props.unit} name={props.name} issues={props.issues} idPrefix={props.idPrefix}>
+      {(invalid) => (
+        <input
+          data-testid={props.testId}
+          name={props.name}
+          type="number"
+          inputMode={props.decimal ? 'decimal' : 'numeric'}
+          step={props.decimal ? 'any' : 1}
+          min={props.min}
+          max={props.max}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          className={inputClass}
+          title={props.hint}
+          {...invalid}
+        />
+      )}
+    </Field>
   );
 }
 
