@@ -13,7 +13,7 @@ import { useCan } from '../../_lib/session';
 import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
 import { StateBadge } from '../ui/state-badge';
-import { Field, HintedSelect, NumberField, StartStopButtons, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { HintedSelect, NumberField, StartStopButtons, TextField, toNumber, type HintedOption } from '../ui/form';
 import { brokerAvailability } from '../../_lib/use-cluster-state';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 
@@ -93,20 +93,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
         {numberField('bodySize', 'Body size', 'bytes', bodySize, setBodySize)}
         {!compact ? numberField('count', 'Count', '0 = until stopped', count, setCount, 'Stop after this many messages') : null}
         {!compact ? (
-          <Field label="Topic" name="topic" issues={issues} idPrefix={ID}>
-            {(invalid) => (
-              <input
-                data-testid="traffic-topic"
-                name="topic"
-                value={topic}
-                onChange={(e) => setTopic(e.target.value)}
-                spellCheck={false}
-                autoComplete="off"
-                className={`${inputClass} font-mono`}
-                {...invalid}
-              />
-            )}
-          </Field>
+          <TextField name="topic" label="Topic" testId="traffic-topic" value={topic} onChange={setTopic} issues={issues} idPrefix={ID} />
         ) : null}
         <HintedSelect
           label="Send mode"
@@ -130,20 +117,17 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
               labelClassName="text-sm"
             />
             {keysMode === 'pattern' ? (
-              <Field label="Key pattern" unit="{n} required, no spaces" name="keyPattern" issues={issues} idPrefix={ID} className="col-span-full text-sm">
-                {(invalid) => (
-                  <input
-                    data-testid="traffic-key-pattern"
-                    name="keyPattern"
-                    value={keyPattern}
-                    onChange={(e) => setKeyPattern(e.target.value)}
-                    spellCheck={false}
-                    autoComplete="off"
-                    className={`${inputClass} font-mono`}
-                    {...invalid}
-                  />
-                )}
-              </Field>
+              <TextField
+                name="keyPattern"
+                label="Key pattern"
+                unit="{n} required, no spaces"
+                testId="traffic-key-pattern"
+                value={keyPattern}
+                onChange={setKeyPattern}
+                issues={issues}
+                idPrefix={ID}
+                className="col-span-full text-sm"
+              />
             ) : null}
           </>
         ) : null}

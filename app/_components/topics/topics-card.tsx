@@ -9,7 +9,7 @@ import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { Field, inputClass, toNumber } from '../ui/form';
+import { Field, TextField, inputClass, toNumber } from '../ui/form';
 import { LoadError, LoadingRows, RequestError } from '../ui/query-state';
 import { fieldIssues } from '../ui/field-errors';
 
@@ -146,24 +146,21 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
   return (
     <Card title="Create a topic" titleId="topic-create-title" testId="topic-create-card">
       <form onSubmit={submit} noValidate aria-labelledby="topic-create-title" className="grid grid-cols-2 gap-3">
-        <Field label="Topic" name="topic" issues={issues} idPrefix={ID} className="col-span-2 text-sm" announce>
-          {(invalid) => (
-            <input
-              data-testid="topic-create-name"
-              name="topic"
-              value={topic}
-              autoComplete="off"
-              spellCheck={false}
-              placeholder="OrderTopic"
-              onChange={(e) => {
-                setTopic(e.target.value);
-                if (create.isError) create.reset();
-              }}
-              className={`${inputClass} font-mono`}
-              {...invalid}
-            />
-          )}
-        </Field>
+        <TextField
+          name="topic"
+          label="Topic"
+          testId="topic-create-name"
+          placeholder="OrderTopic"
+          value={topic}
+          onChange={(text) => {
+            setTopic(text);
+            if (create.isError) create.reset();
+          }}
+          issues={issues}
+          idPrefix={ID}
+          className="col-span-2 text-sm"
+          announce
+        />
         <Field label="Queues" unit="read = write" name="queueNums" issues={issues} idPrefix={ID} announce>
           {(invalid) => (
             <input

@@ -14,7 +14,7 @@ import { STATUS_COLOR } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
-import { Field, NumberField, inputClass, toNumber } from '../ui/form';
+import { Field, NumberField, TextField, inputClass, toNumber } from '../ui/form';
 import { DisabledReason, fieldIssues } from '../ui/field-errors';
 import { brokerAvailability } from '../../_lib/use-cluster-state';
 import { messageHref } from '../messages/message-links';
@@ -46,30 +46,14 @@ export function PublishCard({ state }: { state: LiveState }) {
     });
   };
 
-  const text = (name: 'topic' | 'keys' | 'tags', label: string, value: string, set: (v: string) => void, hint?: string) => (
-    <Field label={label} unit={hint} name={name} issues={issues} idPrefix={ID}>
-      {(invalid) => (
-        <input
-          data-testid={`publish-${name}`}
-          name={name}
-          value={value}
-          onChange={(e) => set(e.target.value)}
-          spellCheck={false}
-          autoComplete="off"
-          className={`${inputClass} font-mono`}
-          {...invalid}
-        />
-      )}
-    </Field>
-  );
 
   return (
     <Card title="Publish one test message" titleId="publish-title" testId="publish-card">
       <form onSubmit={submit} noValidate aria-labelledby="publish-title" className="grid grid-cols-2 gap-3">
-        {text('topic', 'Topic', topic, setTopic)}
+        <TextField name="topic" label="Topic" testId="publish-topic" value={topic} onChange={setTopic} issues={issues} idPrefix={ID} />
         <NumberField name="queueId" label="Queue" unit="empty = round-robin" testId="publish-queue-id" value={queueId} onChange={setQueueId} issues={issues} idPrefix={ID} min={0} />
-        {text('keys', 'Keys', keys, setKeys, 'KEYS; a space separates several')}
-        {text('tags', 'Tag', tags, setTags)}
+        <TextField name="keys" label="Keys" unit="KEYS; a space separates several" testId="publish-keys" value={keys} onChange={setKeys} issues={issues} idPrefix={ID} />
+        <TextField name="tags" label="Tag" testId="publish-tags" value={tags} onChange={setTags} issues={issues} idPrefix={ID} />
         <Field label="Body" unit="UTF-8 text" name="body" issues={issues} idPrefix={ID} className="col-span-full text-sm">
           {(invalid) => (
             <textarea

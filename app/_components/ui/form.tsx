@@ -92,6 +92,42 @@ export function NumberField(props: {
   );
 }
 
+/**
+ * A labelled one-line text input in monospace (topic names, KEYS, tags, patterns: text a broker
+ * matches exactly), with the server's error for it underneath; no spell check, no autofill.
+ */
+export function TextField(props: {
+  name: string;
+  label: string;
+  unit?: string;
+  testId: string;
+  value: string;
+  onChange(value: string): void;
+  issues: FieldIssues;
+  idPrefix: string;
+  placeholder?: string;
+  className?: string;
+  announce?: boolean;
+}) {
+  return (
+    <Field label={props.label} unit={props.unit} name={props.name} issues={props.issues} idPrefix={props.idPrefix} className={props.className} announce={props.announce}>
+      {(invalid) => (
+        <input
+          data-testid={props.testId}
+          name={props.name}
+          value={props.value}
+          placeholder={props.placeholder}
+          onChange={(e) => props.onChange(e.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          className={`${inputClass} font-mono`}
+          {...invalid}
+        />
+      )}
+    </Field>
+  );
+}
+
 /** '' and junk go to the server as NaN → null, so its message names the field. */
 export function toNumber(text: string): number {
   return text.trim() === '' ? Number.NaN : Number(text);
