@@ -13,6 +13,10 @@ import type {
 } from '@/server/drills/types';
 import type { OutcomeStatus } from '@/server/live/types';
 import { STATUS_COLOR } from '../../_lib/status';
+import type { RouterOutputs } from '../../_lib/trpc';
+
+/** One recorded run as drills.get returns it: settings, verdict, samples, events, ledger, anomalies. */
+export type DrillRunDetail = RouterOutputs['drills']['get'];
 
 /** The one list of each, from the drills contract (server/drills/types.ts). */
 export { LEDGER_STATUSES, VERDICTS, DRILL_IDS, LEDGER_STAGES } from '@/server/drills/types';

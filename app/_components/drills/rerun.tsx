@@ -7,14 +7,12 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useId, useState, type FormEvent } from 'react';
-import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
+import { errorMessage, trpc } from '../../_lib/trpc';
 import { useCan } from '../../_lib/session';
 import { int } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { LEDGER_STATUSES, Notice, RunOutcomeBadge } from './common';
-
-type DrillRunDetail = RouterOutputs['drills']['get'];
+import { LEDGER_STATUSES, Notice, RunOutcomeBadge, type DrillRunDetail } from './common';
 
 type Knob = 'flushDiskType' | 'brokerRole' | 'sendMode' | 'ackMode' | 'idempotent';
 
