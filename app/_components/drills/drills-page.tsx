@@ -12,7 +12,8 @@ import { fieldIssues } from '../ui/field-errors';
 import { LoadError } from '../ui/query-state';
 import { Skeleton } from '../ui/skeleton';
 import { Notice } from './common';
-import { DrillCard, RUN_FIELDS, type CurrentSettings } from './drill-card';
+import { DrillCard } from './drill-card';
+import { RUN_FIELDS, type CurrentSettings } from './drill-run-options';
 import { HistoryTable } from './history-table';
 import { RunPanel } from './run-panel';
 
