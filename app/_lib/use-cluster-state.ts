@@ -18,6 +18,18 @@ export function useClusterState(): { live: Live; state: LiveState | null; error:
   return { live, state, error: !connected && !state ? polled.error : null, refetch: () => void polled.refetch() };
 }
 
+/**
+ * What to call when an action on the cluster settled (started, stopped or crashed a process):
+ * refetch the cluster state and its events now instead of at the next tick or poll.
+ */
+export function useClusterRefresh(): () => void {
+  const utils = trpc.useUtils();
+  return () => {
+    void utils.cluster.events.invalidate();
+    void utils.cluster.state.invalidate();
+  };
+}
+
 /** Whether a broker can take sends and reads now, and if not a sentence saying why. */
 export function brokerAvailability(state: LiveState | null): { up: boolean; reason?: string } {
   if (!state) return { up: false, reason: 'the cluster state has not arrived yet' };

@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
+import { useClusterRefresh } from '../../_lib/use-cluster-state';
 import { ago, bytes, clock, grouped } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
@@ -24,10 +25,10 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
   const [showOutput, setShowOutput] = useState(false);
   const canOperate = useCan('operator');
   const canDrill = useCan('drill');
+  const refresh = useClusterRefresh();
   const afterChange = () => {
-    void utils.cluster.events.invalidate();
+    refresh();
     void utils.cluster.brokerOutput.invalidate();
-    void utils.cluster.state.invalidate();
   };
   const start = trpc.cluster.startBroker.useMutation({ onSettled: afterChange });
   const stop = trpc.cluster.stopBroker.useMutation({ onSettled: afterChange });

@@ -9,6 +9,7 @@ import type { LiveState } from '@/server/live/types';
 import { ago, clock } from '../../_lib/format';
 import { useCan } from '../../_lib/session';
 import { errorMessage, trpc } from '../../_lib/trpc';
+import { useClusterRefresh } from '../../_lib/use-cluster-state';
 import { Button } from '../ui/button';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { RequestError } from '../ui/query-state';
@@ -31,12 +32,8 @@ function describe(member: Member, index: number): string {
 export function ConsumerList({ state }: { state: LiveState }) {
   const members = state.consumers.members;
   const input = state.consumers.input;
-  const utils = trpc.useUtils();
   const [confirm, setConfirm] = useState<number | null>(null);
-  const afterChange = () => {
-    void utils.cluster.events.invalidate();
-    void utils.cluster.state.invalidate();
-  };
+  const afterChange = useClusterRefresh();
   const kill = trpc.consumers.kill.useMutation({ onSettled: afterChange });
   const restart = trpc.consumers.restart.useMutation({ onSettled: afterChange });
   const memberError = kill.error ?? restart.error;

@@ -9,6 +9,7 @@ import { useState, type FormEvent } from 'react';
 import type { LiveState } from '@/server/live/types';
 import { useCan } from '../../_lib/session';
 import { errorMessage, trpc } from '../../_lib/trpc';
+import { useClusterRefresh } from '../../_lib/use-cluster-state';
 import { Card } from '../ui/card';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 import { HintedSelect, NumberField, StartStopButtons, toNumber, type HintedOption } from '../ui/form';
@@ -86,16 +87,12 @@ export function ConsumersPanel({ state, className = '' }: { state: LiveState; cl
 
 /** Start (or restart with other settings) and stop the fleet; the form opens with what runs now. */
 function ConsumersForm({ input, running }: { input: LiveState['consumers']['input']; running: boolean }) {
-  const utils = trpc.useUtils();
   const [count, setCount] = useState(String(input?.count ?? 2));
   const [ackMode, setAckMode] = useState<AckMode>(input?.ackMode ?? 'after-processing');
   const [idempotent, setIdempotent] = useState(input?.idempotent ?? false);
   const [processingMs, setProcessingMs] = useState(String(input?.processingMs ?? 5));
   const [failRatePct, setFailRatePct] = useState(String(input ? Math.round(input.failRate * 1000) / 10 : 0));
-  const afterChange = () => {
-    void utils.cluster.events.invalidate();
-    void utils.cluster.state.invalidate();
-  };
+  const afterChange = useClusterRefresh();
   const start = trpc.consumers.start.useMutation({ onSettled: afterChange });
   const stop = trpc.consumers.stop.useMutation({ onSettled: afterChange });
   const formError = start.error ?? stop.error;

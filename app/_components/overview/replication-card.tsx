@@ -8,6 +8,7 @@
 import { useState } from 'react';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
+import { useClusterRefresh } from '../../_lib/use-cluster-state';
 import { bytes, grouped, ms } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
@@ -29,9 +30,10 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
   const lagging = up && (replication.lagBytes ?? 0) > 0;
 
   const utils = trpc.useUtils();
+  const refresh = useClusterRefresh();
+  // a slave's state decides which drills can run
   const afterChange = () => {
-    void utils.cluster.events.invalidate();
-    void utils.cluster.state.invalidate();
+    refresh();
     void utils.drills.catalog.invalidate();
   };
   const start = trpc.cluster.startSlave.useMutation({ onSettled: afterChange });

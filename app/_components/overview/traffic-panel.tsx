@@ -14,7 +14,7 @@ import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
 import { StateBadge } from '../ui/state-badge';
 import { HintedSelect, NumberField, StartStopButtons, TextField, toNumber, type HintedOption } from '../ui/form';
-import { brokerAvailability } from '../../_lib/use-cluster-state';
+import { brokerAvailability, useClusterRefresh } from '../../_lib/use-cluster-state';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
@@ -43,7 +43,6 @@ const FIELDS = ['rate', 'bodySize', 'count', 'topic', 'sendMode', 'keyPattern'];
 
 export function TrafficPanel({ state, compact = false }: { state: LiveState; compact?: boolean }) {
   const traffic = state.traffic;
-  const utils = trpc.useUtils();
   const can = useCan('operator');
   const [rate, setRate] = useState('200');
   const [bodySize, setBodySize] = useState('1024');
@@ -52,10 +51,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
   const [topic, setTopic] = useState('TopicTest');
   const [keysMode, setKeysMode] = useState<KeysMode>('none');
   const [keyPattern, setKeyPattern] = useState('order-{n}');
-  const afterChange = () => {
-    void utils.cluster.events.invalidate();
-    void utils.cluster.state.invalidate();
-  };
+  const afterChange = useClusterRefresh();
   const start = trpc.traffic.start.useMutation({ onSettled: afterChange });
   const stop = trpc.traffic.stop.useMutation({ onSettled: afterChange });
   const error = start.error ?? stop.error;

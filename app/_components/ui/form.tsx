@@ -55,7 +55,8 @@ export function Field({
  * A labelled number input (its unit or rule in brackets after the label) with the server's error for
  * it underneath. The text goes to the server through toNumber, so the server names a bad value.
  */
-export function NumberField(props: {
+/** What every single-input field takes: its name (the input's key), label, value and the server's errors. */
+interface InputFieldProps {
   name: string;
   label: string;
   unit?: string;
@@ -64,6 +65,9 @@ export function NumberField(props: {
   onChange(value: string): void;
   issues: FieldIssues;
   idPrefix: string;
+}
+
+export function NumberField(props: InputFieldProps & {
   hint?: string;
   min?: number;
   max?: number;
@@ -96,15 +100,7 @@ export function NumberField(props: {
  * A labelled one-line text input in monospace (topic names, KEYS, tags, patterns: text a broker
  * matches exactly), with the server's error for it underneath; no spell check, no autofill.
  */
-export function TextField(props: {
-  name: string;
-  label: string;
-  unit?: string;
-  testId: string;
-  value: string;
-  onChange(value: string): void;
-  issues: FieldIssues;
-  idPrefix: string;
+export function TextField(props: InputFieldProps & {
   placeholder?: string;
   className?: string;
   announce?: boolean;
