@@ -33,10 +33,17 @@ export function useSession(): Session {
   return { user: d.user, role: d.role, loading: false, signedIn: true, via: d.via, requireLogin: d.requireLogin };
 }
 
+/** What a control needs to know: may it act, and if not why (`checking` while the role is not known yet). */
+export interface Can {
+  allowed: boolean;
+  reason?: string;
+  checking?: boolean;
+}
+
 /** Whether the current user may do what needs `need`; when not, a sentence saying why. */
-export function useCan(need: Role): { allowed: boolean; reason?: string } {
+export function useCan(need: Role): Can {
   const session = useSession();
-  if (session.loading) return { allowed: false, reason: 'checking your role…' };
+  if (session.loading) return { allowed: false, reason: 'checking your role…', checking: true };
   if (!session.signedIn) return { allowed: false, reason: `sign in first (${session.reason ?? 'nobody is signed in'})` };
   if (roleAtLeast(session.role, need)) return { allowed: true };
   return { allowed: false, reason: `needs the ${need} role (${ROLE_ABILITIES[need]}); you are ${session.user}, a ${session.role}` };

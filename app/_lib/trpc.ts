@@ -23,8 +23,3 @@ export function errorMessage(error: unknown): string {
   return 'The request failed. Is the Zeroloss server running?';
 }
 
-/** Fields named by a validation error (`issues[].path[0]`), to mark those inputs invalid. */
-export function invalidFields(error: ApiError | null | undefined): Set<string> {
-  const issues = (error?.data as { issues?: { path: string[] }[] | null } | undefined)?.issues ?? [];
-  return new Set(issues.map((i) => i.path[0]).filter((p): p is string => typeof p === 'string'));
-}

@@ -1,13 +1,14 @@
 /**
  * tRPC is initialised once here. Input validation errors become one readable sentence per problem,
- * naming the field and the rule ("rate: must be at least 1 msg/s"); the issues ride along as data.
+ * naming the field and the rule ("rate: must be at least 1 msg/s"); the fields ride along as data
+ * (`data.fieldErrors`, see errorFormatter), so a form marks its inputs without reading the sentence.
  *
  * Every procedure is built from one base that (1) records each mutation in the audit log, allowed or
  * refused, (2) refuses a mutation a browser sent from another origin (403), and then, per role
  * builder, (3) refuses a caller who is nobody (401) or whose role is too low (403). A new mutation
  * built from these is audited and guarded without anything more.
  */
-import { initTRPC, TRPCError } from '@trpc/server';
+import { initTRPC, TRPCError, type TRPCDefaultErrorShape } from '@trpc/server';
 import { z } from 'zod';
 import { describeSettingsError } from '../../broker/config/broker-config';
 import type { ControlPlane } from '../control-plane';
@@ -39,17 +40,48 @@ export interface Context {
   tokenCookie(value: string, maxAgeSeconds: number): string;
 }
 
+/** One problem with one input field: its path in the input (`['traffic', 'rate']`) and the sentence. */
+export interface FieldError {
+  path: string[];
+  message: string;
+}
+
+/**
+ * An operating error that names the field it is about starts with that field and a colon, the
+ * server's convention for its own refusals ("topic: no topic X on the name server", "queueId: topic X
+ * has 4 queues ..."). Only a lowerCamelCase word counts, so "EIO: i/o error" or "cannot publish: ..."
+ * name no field. Read here, once, so that no form has to read sentences.
+ */
+const FIELD_PREFIX = /^([a-z][A-Za-z0-9]*): ./s;
+
+/**
+ * What a form needs to mark its inputs: a zod input error's issues (each path and message), or, for
+ * any other error, the field its message names by the prefix convention above (the whole message,
+ * under a one-element path). Empty when the error is about no field.
+ */
+function fieldErrorsOf(error: TRPCError, zodError: z.ZodError | undefined): FieldError[] {
+  if (zodError) return zodError.issues.map((issue) => ({ path: issue.path.map(String), message: issue.message }));
+  const named = FIELD_PREFIX.exec(error.message);
+  return named ? [{ path: [named[1]!], message: error.message }] : [];
+}
+
+/**
+ * The error shape every client gets. `message` is one sentence per problem (tests and the CLI read
+ * it; keep it as it is); `data.fieldErrors` says which input each problem is about.
+ */
+export function errorFormatter({ shape, error }: { shape: TRPCDefaultErrorShape; error: TRPCError }) {
+  const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
+  return {
+    ...shape,
+    message: zodError ? describeSettingsError(zodError) : shape.message,
+    data: { ...shape.data, fieldErrors: fieldErrorsOf(error, zodError) },
+  };
+}
+
 const t = initTRPC.context<Context>().create({
   // Never send server stack traces to a client (tRPC adds them outside production by default).
   isDev: false,
-  errorFormatter({ shape, error }) {
-    const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
-    return {
-      ...shape,
-      message: zodError ? describeSettingsError(zodError) : shape.message,
-      data: { ...shape.data, issues: zodError?.issues.map((i) => ({ path: i.path.map(String), message: i.message })) ?? null },
-    };
-  },
+  errorFormatter,
 });
 
 function errorText(error: TRPCError): string {

@@ -7,12 +7,11 @@
 import { Fragment, useMemo, useState } from 'react';
 import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { useCan } from '../../_lib/session';
-import { RoleHint } from '../auth/role-hint';
+import { RoleGate } from '../auth/role-gate';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { inputClass } from '../ui/form';
-import { Skeleton } from '../ui/skeleton';
-import { LoadError } from '../ui/query-state';
+import { EmptyNote, LoadError, LoadingRows } from '../ui/query-state';
 
 type Entry = RouterOutputs['audit']['list']['entries'][number];
 interface Filters { actor: string; action: string; result: '' | 'ok' | 'error'; from: string; to: string }
@@ -60,95 +59,87 @@ export function AuditPage() {
           Setting flips show each key before and after.
         </p>
       </div>
-      {!can.allowed ? (
-        can.reason?.startsWith('checking') ? (
-          <Skeleton className="h-40" />
-        ) : (
-          <Card title="Not available" titleId="audit-denied-title" testId="audit-denied">
-            <RoleHint can={can} what="Reading the audit log" />
-            <p className="mt-2 text-sm text-slate-600 dark:text-slate-400">It names people and the addresses they came from, so it is kept to drill users and admins.</p>
-          </Card>
-        )
-      ) : (
-        <>
-          <Card title="Filter" titleId="audit-filter-title">
-            <form
-              className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6"
-              onSubmit={(e) => {
-                e.preventDefault();
-                if (!badRange) setFilters(draft);
-              }}
-            >
-              <label className="text-sm">
-                <span className="font-medium">Actor</span>
-                <input data-testid="audit-filter-actor" list="audit-actors" value={draft.actor} onChange={set('actor')} className={inputClass} placeholder="any" />
-              </label>
-              <label className="text-sm">
-                <span className="font-medium">Action</span>
-                <input data-testid="audit-filter-action" list="audit-actions" value={draft.action} onChange={set('action')} className={`${inputClass} font-mono`} placeholder="cluster. (prefix)" />
-              </label>
-              <label className="text-sm">
-                <span className="font-medium">Result</span>
-                <select data-testid="audit-filter-result" value={draft.result} onChange={set('result')} className={inputClass}>
-                  <option value="">any</option>
-                  <option value="ok">ok</option>
-                  <option value="error">error (refused or failed)</option>
-                </select>
-              </label>
-              <label className="text-sm">
-                <span className="font-medium">From</span>
-                <input type="datetime-local" step={1} value={draft.from} onChange={set('from')} className={inputClass} aria-invalid={badRange || undefined} />
-              </label>
-              <label className="text-sm">
-                <span className="font-medium">To</span>
-                <input type="datetime-local" step={1} value={draft.to} onChange={set('to')} className={inputClass} aria-invalid={badRange || undefined} />
-              </label>
-              <div className="flex items-end gap-2">
-                <Button type="submit" variant="primary" data-testid="audit-filter-apply" disabled={badRange}>
-                  Apply
-                </Button>
-                <Button onClick={() => { setDraft(EMPTY); setFilters(EMPTY); }}>Clear</Button>
-              </div>
-              {badRange ? <p role="alert" className="text-xs text-red-700 sm:col-span-2 lg:col-span-6 dark:text-red-300">From must be before To.</p> : null}
-              <datalist id="audit-actors">{facets.data?.actors.map((a) => <option key={a} value={a} />)}</datalist>
-              <datalist id="audit-actions">{facets.data?.actions.map((a) => <option key={a} value={a} />)}</datalist>
-            </form>
-          </Card>
-          <Card
-            title="Entries"
-            titleId="audit-entries-title"
-            testId="audit-entries"
-            actions={
-              <span className="flex items-center gap-2 text-sm">
-                <span className="text-xs text-slate-500 dark:text-slate-400">Export the filtered rows:</span>
-                <a data-testid="audit-export-csv" href={exportHref(filters, 'csv')} download className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">CSV</a>
-                <a data-testid="audit-export-json" href={exportHref(filters, 'json')} download className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">JSON</a>
-              </span>
-            }
+      <RoleGate
+        can={can}
+        what="Reading the audit log"
+        testId="audit-denied"
+        note="It names people and the addresses they came from, so it is kept to drill users and admins."
+      >
+        <Card title="Filter" titleId="audit-filter-title">
+          <form
+            className="grid gap-3 sm:grid-cols-2 lg:grid-cols-6"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!badRange) setFilters(draft);
+            }}
           >
-            {list.isPending ? (
-              <div className="space-y-2" aria-label="Loading the audit log">
-                {[0, 1, 2, 3].map((i) => <Skeleton key={i} className="h-8" />)}
-              </div>
-            ) : list.isError ? (
-              <LoadError error={list.error} onRetry={() => void list.refetch()} />
-            ) : entries.length === 0 ? (
-              <p data-testid="audit-empty" className="rounded-md bg-slate-50 px-3 py-6 text-center text-sm text-slate-500 dark:bg-slate-800/50 dark:text-slate-400">
-                {filters === EMPTY ? 'Nothing recorded yet: changes, sign-ins and refusals will appear here.' : 'No entry matches these filters.'}
-              </p>
-            ) : (
-              <AuditTable entries={entries} />
-            )}
-            {list.hasNextPage ? (
-              <div className="mt-3 flex justify-center">
-                <Button data-testid="audit-more" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
-                  Load older entries
-                </Button>
-              </div>
-            ) : null}
-          </Card>
-        </>
-      )}
+            <label className="text-sm">
+              <span className="font-medium">Actor</span>
+              <input data-testid="audit-filter-actor" list="audit-actors" value={draft.actor} onChange={set('actor')} className={inputClass} placeholder="any" />
+            </label>
+            <label className="text-sm">
+              <span className="font-medium">Action</span>
+              <input data-testid="audit-filter-action" list="audit-actions" value={draft.action} onChange={set('action')} className={`${inputClass} font-mono`} placeholder="cluster. (prefix)" />
+            </label>
+            <label className="text-sm">
+              <span className="font-medium">Result</span>
+              <select data-testid="audit-filter-result" value={draft.result} onChange={set('result')} className={inputClass}>
+                <option value="">any</option>
+                <option value="ok">ok</option>
+                <option value="error">error (refused or failed)</option>
+              </select>
+            </label>
+            <label className="text-sm">
+              <span className="font-medium">From</span>
+              <input type="datetime-local" step={1} value={draft.from} onChange={set('from')} className={inputClass} aria-invalid={badRange || undefined} />
+            </label>
+            <label className="text-sm">
+              <span className="font-medium">To</span>
+              <input type="datetime-local" step={1} value={draft.to} onChange={set('to')} className={inputClass} aria-invalid={badRange || undefined} />
+            </label>
+            <div className="flex items-end gap-2">
+              <Button type="submit" variant="primary" data-testid="audit-filter-apply" disabled={badRange}>
+                Apply
+              </Button>
+              <Button onClick={() => { setDraft(EMPTY); setFilters(EMPTY); }}>Clear</Button>
+            </div>
+            {badRange ? <p role="alert" className="text-xs text-red-700 sm:col-span-2 lg:col-span-6 dark:text-red-300">From must be before To.</p> : null}
+            <datalist id="audit-actors">{facets.data?.actors.map((a) => <option key={a} value={a} />)}</datalist>
+            <datalist id="audit-actions">{facets.data?.actions.map((a) => <option key={a} value={a} />)}</datalist>
+          </form>
+        </Card>
+        <Card
+          title="Entries"
+          titleId="audit-entries-title"
+          testId="audit-entries"
+          actions={
+            <span className="flex items-center gap-2 text-sm">
+              <span className="text-xs text-slate-500 dark:text-slate-400">Export the filtered rows:</span>
+              <a data-testid="audit-export-csv" href={exportHref(filters, 'csv')} download className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">CSV</a>
+              <a data-testid="audit-export-json" href={exportHref(filters, 'json')} download className="rounded-md border border-slate-300 px-2.5 py-1 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">JSON</a>
+            </span>
+          }
+        >
+          {list.isPending ? (
+            <LoadingRows label="Loading the audit log" rows={4} rowClassName="h-8" />
+          ) : list.isError ? (
+            <LoadError error={list.error} onRetry={() => void list.refetch()} />
+          ) : entries.length === 0 ? (
+            <EmptyNote testId="audit-empty" boxed>
+              {filters === EMPTY ? 'Nothing recorded yet: changes, sign-ins and refusals will appear here.' : 'No entry matches these filters.'}
+            </EmptyNote>
+          ) : (
+            <AuditTable entries={entries} />
+          )}
+          {list.hasNextPage ? (
+            <div className="mt-3 flex justify-center">
+              <Button data-testid="audit-more" busy={list.isFetchingNextPage} onClick={() => void list.fetchNextPage()}>
+                Load older entries
+              </Button>
+            </div>
+          ) : null}
+        </Card>
+      </RoleGate>
     </div>
   );
 }

@@ -9,6 +9,7 @@ import { useState, type FormEvent } from 'react';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { useSession } from '../../_lib/session';
 import { Button } from '../ui/button';
+import { RequestError } from '../ui/query-state';
 import { inputClass } from '../ui/form';
 
 /** Where to go after signing in: a path on this site only (never an absolute URL from the query string). */
@@ -101,9 +102,9 @@ export function LoginForm() {
           </>
           )}
           {pending.isError ? (
-            <p id="login-error" role="alert" data-testid="login-error" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+            <RequestError id="login-error" testId="login-error" className="">
               {errorMessage(pending.error)}
-            </p>
+            </RequestError>
           ) : null}
           <Button type="submit" variant="primary" data-testid="login-submit" className="w-full" busy={pending.isPending || pending.isSuccess} disabled={withToken ? token.trim() === '' : name.trim() === '' || password === ''}>
             Sign in

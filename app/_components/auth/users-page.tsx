@@ -11,11 +11,10 @@ import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { inputClass } from '../ui/form';
-import { Skeleton } from '../ui/skeleton';
-import { RoleHint } from './role-hint';
+import { EmptyNote, LoadError, LoadingRows, RequestError } from '../ui/query-state';
+import { RoleGate } from './role-gate';
 
 const when = (ms: number | null) => (ms === null ? 'never' : new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' }));
-const alertClass = 'mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200';
 
 function RoleSelect({ value, onChange, testId, disabled, label }: { value: Role; onChange(role: Role): void; testId: string; disabled?: boolean; label?: string }) {
   return (
@@ -43,20 +42,12 @@ export function UsersPage() {
           ))}
         </ul>
       </div>
-      {!can.allowed ? (
-        can.reason?.startsWith('checking') ? (
-          <Skeleton className="h-40" />
-        ) : (
-          <Card title="Not available" titleId="users-denied-title" testId="users-denied">
-            <RoleHint can={can} what="Managing users and tokens" />
-          </Card>
-        )
-      ) : (
+      <RoleGate can={can} what="Managing users and tokens" testId="users-denied">
         <div className="grid gap-4 xl:grid-cols-2">
           <UsersCard />
           <TokensCard />
         </div>
-      )}
+      </RoleGate>
     </div>
   );
 }
@@ -83,13 +74,13 @@ function UsersCard() {
   return (
     <Card title="Users" titleId="users-title" testId="users-card">
       {users.isPending ? (
-        <div className="space-y-2" aria-label="Loading users">{[0, 1, 2].map((i) => <Skeleton key={i} className="h-8" />)}</div>
+        <LoadingRows label="Loading users" rowClassName="h-8" />
       ) : users.isError ? (
-        <p role="alert" className={alertClass}>{errorMessage(users.error)}</p>
+        <LoadError error={users.error} onRetry={() => void users.refetch()} />
       ) : users.data.length === 0 ? (
-        <p data-testid="users-empty" className="rounded-md bg-slate-50 px-3 py-4 text-center text-sm text-slate-500 dark:bg-slate-800/50 dark:text-slate-400">
+        <EmptyNote testId="users-empty" boxed>
           No users yet. Loopback clients are the local admin; add users for everyone else below.
-        </p>
+        </EmptyNote>
       ) : (
         <ul className="divide-y divide-slate-100 dark:divide-slate-800">
           {users.data.map((u) => {
@@ -113,7 +104,7 @@ function UsersCard() {
           })}
         </ul>
       )}
-      {failed ? <p role="alert" className={alertClass}>{errorMessage(failed.error)}</p> : null}
+      {failed ? <RequestError>{errorMessage(failed.error)}</RequestError> : null}
 
       <form onSubmit={submit} className="mt-4 grid gap-3 border-t border-slate-200 pt-4 sm:grid-cols-[1fr_1fr_8rem_auto] dark:border-slate-800" aria-label="Add a user">
         <label className="text-sm">
@@ -134,7 +125,7 @@ function UsersCard() {
           </Button>
         </div>
       </form>
-      {create.isError ? <p role="alert" data-testid="user-create-error" className={alertClass}>{errorMessage(create.error)}</p> : null}
+      {create.isError ? <RequestError testId="user-create-error">{errorMessage(create.error)}</RequestError> : null}
 
       <ConfirmDialog
         open={removing !== null}
@@ -181,11 +172,11 @@ function TokensCard() {
         </div>
       ) : null}
       {tokens.isPending ? (
-        <div className="space-y-2" aria-label="Loading tokens">{[0, 1].map((i) => <Skeleton key={i} className="h-8" />)}</div>
+        <LoadingRows label="Loading tokens" rows={2} rowClassName="h-8" />
       ) : tokens.isError ? (
-        <p role="alert" className={alertClass}>{errorMessage(tokens.error)}</p>
+        <LoadError error={tokens.error} onRetry={() => void tokens.refetch()} />
       ) : tokens.data.length === 0 ? (
-        <p className="rounded-md bg-slate-50 px-3 py-4 text-center text-sm text-slate-500 dark:bg-slate-800/50 dark:text-slate-400">No tokens yet.</p>
+        <EmptyNote boxed>No tokens yet.</EmptyNote>
       ) : (
         <ul className="divide-y divide-slate-100 dark:divide-slate-800">
           {tokens.data.map((t) => (
@@ -208,7 +199,7 @@ function TokensCard() {
           ))}
         </ul>
       )}
-      {revoke.isError ? <p role="alert" className={alertClass}>{errorMessage(revoke.error)}</p> : null}
+      {revoke.isError ? <RequestError>{errorMessage(revoke.error)}</RequestError> : null}
       <form
         onSubmit={(e) => {
           e.preventDefault();
@@ -232,7 +223,7 @@ function TokensCard() {
           </Button>
         </div>
       </form>
-      {create.isError ? <p role="alert" className={alertClass}>{errorMessage(create.error)}</p> : null}
+      {create.isError ? <RequestError>{errorMessage(create.error)}</RequestError> : null}
       <ConfirmDialog
         open={revoking !== null}
         title={`Revoke the token ${revoking?.name ?? ''}?`}

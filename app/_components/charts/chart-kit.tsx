@@ -1,9 +1,12 @@
 /**
- * What the live charts (overview) and the replay charts (drills) share: one palette per theme for the
- * series every chart draws, the axis, tooltip and legend styling, and the card a chart sits in
- * (a labelled image for screen readers, with an overlay saying why it is empty).
+ * What the live charts (overview) and the replay charts (drills) share: one palette per theme for
+ * every colour a chart draws, the axis, tooltip and legend styling, the card a chart sits in (a
+ * labelled image for screen readers, with an overlay saying why it is empty) and the sized canvas in
+ * it. The series themselves are defined once in ./series.tsx.
  */
 import type { ReactNode } from 'react';
+import { AreaChart, LineChart, ResponsiveContainer } from 'recharts';
+import type { ChartMarker } from '@/server/live/types';
 import { Card } from '../ui/card';
 
 export interface ChartPalette {
@@ -20,6 +23,13 @@ export interface ChartPalette {
   p50: string;
   p99: string;
   unflushed: string;
+  /** replication lag in bytes, and its age in ms */
+  lagBytes: string;
+  lagMs: string;
+  /** the live charts' vertical markers, by kind */
+  marker: Record<ChartMarker['kind'], string>;
+  /** the replay's scrubber line */
+  cursor: string;
 }
 
 export const CHART_PALETTES: Record<'light' | 'dark', ChartPalette> = {
@@ -37,6 +47,10 @@ export const CHART_PALETTES: Record<'light' | 'dark', ChartPalette> = {
     p50: '#0891b2',
     p99: '#c026d3',
     unflushed: '#f59e0b',
+    lagBytes: '#0d9488',
+    lagMs: '#e11d48',
+    marker: { setting: '#7c3aed', fault: '#dc2626', process: '#0284c7', traffic: '#64748b' },
+    cursor: '#0f172a',
   },
   dark: {
     grid: '#1e293b',
@@ -52,6 +66,10 @@ export const CHART_PALETTES: Record<'light' | 'dark', ChartPalette> = {
     p50: '#22d3ee',
     p99: '#e879f9',
     unflushed: '#fbbf24',
+    lagBytes: '#2dd4bf',
+    lagMs: '#fb7185',
+    marker: { setting: '#a78bfa', fault: '#f87171', process: '#38bdf8', traffic: '#94a3b8' },
+    cursor: '#f8fafc',
   },
 };
 
@@ -105,5 +123,35 @@ export function ChartCard({
         ) : null}
       </div>
     </Card>
+  );
+}
+
+/** The space around a chart's plot, shared so that live and replay charts line up the same way. */
+export const CHART_MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
+
+/**
+ * The chart itself, filling its card: a line or (stacked) area chart of `data`. The initial size is
+ * what the server renders before the browser measures the card.
+ */
+export function ChartCanvas({
+  type,
+  data,
+  margin = CHART_MARGIN,
+  initialWidth = 600,
+  children,
+}: {
+  type: 'line' | 'area';
+  data: readonly object[];
+  margin?: typeof CHART_MARGIN;
+  initialWidth?: number;
+  children: ReactNode;
+}) {
+  const Chart = type === 'area' ? AreaChart : LineChart;
+  return (
+    <ResponsiveContainer width="100%" height="100%" minWidth={0} initialDimension={{ width: initialWidth, height: 240 }}>
+      <Chart data={data as object[]} margin={margin}>
+        {children}
+      </Chart>
+    </ResponsiveContainer>
   );
 }

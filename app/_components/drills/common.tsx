@@ -8,12 +8,15 @@ import type {
   DrillPhase,
   DrillRunSettings,
   DrillRunStatus,
-  LedgerStage,
   LedgerStatus,
   Verdict,
 } from '@/server/drills/types';
 import type { OutcomeStatus } from '@/server/live/types';
 import { STATUS_COLOR } from '../../_lib/status';
+import type { RouterOutputs } from '../../_lib/trpc';
+
+/** One recorded run as drills.get returns it: settings, verdict, samples, events, ledger, anomalies. */
+export type DrillRunDetail = RouterOutputs['drills']['get'];
 
 /** The one list of each, from the drills contract (server/drills/types.ts). */
 export { LEDGER_STATUSES, VERDICTS, DRILL_IDS, LEDGER_STAGES } from '@/server/drills/types';
@@ -32,13 +35,8 @@ export const PHASE_LABEL: Record<DrillPhase, string> = {
   failed: 'Failed',
 };
 
-
-
-
-
-
-
-
+/** The form of a run id, as drills.run returns it and drills.get accepts it (server/drills/types.ts). */
+export const RUN_ID_PATTERN = /^[a-z0-9]{6,40}$/;
 
 /** Drills that destroy data on purpose: they ask for a confirmation naming the target. */
 export const DESTRUCTIVE: Partial<Record<DrillId, true>> = {
@@ -91,6 +89,11 @@ export function RunStatusBadge({ status }: { status: DrillRunStatus }) {
   return (
     <span className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ring-inset ${RUN_STATUS_BADGE[status]}`}>{status}</span>
   );
+}
+
+/** A run's outcome: its verdict once judged, else its status (running, failed, cancelled). */
+export function RunOutcomeBadge({ run }: { run: { verdict: Verdict | null; status: DrillRunStatus } }) {
+  return run.verdict ? <VerdictBadge verdict={run.verdict} /> : <RunStatusBadge status={run.status} />;
 }
 
 /** A value of the run settings by key: broker keys first, then the traffic ones (sendMode, ackMode, idempotent…). */

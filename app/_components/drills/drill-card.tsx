@@ -1,8 +1,9 @@
 'use client';
 /**
  * One drill of the catalog: what it does and proves, the settings it runs under now and what they
- * predict, the capabilities it needs, and a Run button with optional overrides. Destructive drills
- * (power loss, master disk loss) ask first, naming the target.
+ * predict, the capabilities it needs, and a Run button with optional overrides
+ * (./drill-run-options.tsx). Destructive drills (power loss, master disk loss) ask first, naming the
+ * target.
  */
 import { useId, useState, type FormEvent } from 'react';
 import type { DrillRunInput, DrillSpecView } from '@/server/drills/types';
@@ -10,30 +11,9 @@ import { Button } from '../ui/button';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { DESTRUCTIVE, SettingChips, settingKeys, settingValue } from './common';
 import { useCan } from '../../_lib/session';
+import { NO_OVERRIDES, optionErrors, RunOptions, runInput, type CurrentSettings, type RunValues } from './drill-run-options';
 
-export interface CurrentSettings {
-  broker: Record<string, unknown> | null;
-  traffic: { sendMode: string; ackMode: string; idempotent: boolean };
-}
 
-type Field = 'rate' | 'durationSec' | 'consumers' | 'seed' | 'sendMode' | 'ackMode' | 'idempotent' | 'labBug';
-
-const NUMBER_RULES: Record<'rate' | 'durationSec' | 'consumers' | 'seed', { min: number; max: number; unit: string }> = {
-  rate: { min: 1, max: 2000, unit: 'msg/s' },
-  durationSec: { min: 3, max: 300, unit: 's' },
-  consumers: { min: 1, max: 4, unit: 'consumers' },
-  seed: { min: 0, max: 4_294_967_295, unit: '(32 bits)' },
-};
-
-function checkNumber(field: keyof typeof NUMBER_RULES, raw: string): string | null {
-  if (raw.trim() === '') return null;
-  const n = Number(raw);
-  const r = NUMBER_RULES[field];
-  if (!Number.isInteger(n)) return `${field} must be a whole number`;
-  if (n < r.min) return `${field} must be at least ${r.min} ${r.unit}`;
-  if (n > r.max) return `${field} must be at most ${r.max} ${r.unit}`;
-  return null;
-}
 
 export function DrillCard({
   spec,
@@ -62,19 +42,14 @@ export function DrillCard({
 }) {
   const uid = useId();
   const titleId = `${uid}-title`;
-  const [values, setValues] = useState<Record<Field, string>>({ rate: '', durationSec: '', consumers: '', seed: '', sendMode: '', ackMode: '', idempotent: '', labBug: '' });
+  const [values, setValues] = useState<RunValues>(NO_OVERRIDES);
   const [confirming, setConfirming] = useState(false);
   const can = useCan('drill');
 
-  const errors: Partial<Record<Field, string>> = {};
-  for (const f of ['rate', 'durationSec', 'consumers', 'seed'] as const) {
-    const e = checkNumber(f, values[f]);
-    if (e) errors[f] = e;
-  }
+  const errors = optionErrors(values);
   const invalid = Object.keys(errors).length > 0;
 
   const missing = spec.capabilities.filter((c) => !c.available);
-  const chosenBug = spec.labBugs.find((b) => b.name === values.labBug);
   const disabledReason = !can.allowed
     ? can.reason ?? 'your role may not run drills'
     : otherRunning
@@ -85,18 +60,7 @@ export function DrillCard({
         ? 'fix the options first'
         : null;
 
-  const input = (): DrillRunInput => {
-    const out: DrillRunInput = { drillId: spec.id };
-    if (values.rate.trim()) out.rate = Number(values.rate);
-    if (values.durationSec.trim()) out.durationSec = Number(values.durationSec);
-    if (values.consumers.trim()) out.consumers = Number(values.consumers);
-    if (values.seed.trim()) out.seed = Number(values.seed);
-    if (values.sendMode) out.sendMode = values.sendMode as DrillRunInput['sendMode'];
-    if (values.ackMode) out.ackMode = values.ackMode as DrillRunInput['ackMode'];
-    if (values.idempotent) out.idempotent = values.idempotent === 'yes';
-    if (values.labBug) out.labBug = values.labBug as DrillRunInput['labBug'];
-    return out;
-  };
+  const input = () => runInput(spec.id, values);
 
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
@@ -119,19 +83,6 @@ export function DrillCard({
   const chips = settingKeys(spec.relevantSettings).map((key) => ({ key, value: settingValue(settingsNow, key) }));
   const overridden = Boolean(values.sendMode || values.ackMode || values.idempotent || values.rate.trim());
 
-  const fieldCls = (f: Field) =>
-    `mt-0.5 w-full rounded-md border bg-white px-2 py-1 text-sm dark:bg-slate-950 focus-visible:outline-2 focus-visible:outline-emerald-500 ${
-      errors[f] || serverInvalid.has(f) ? 'border-red-500 dark:border-red-500' : 'border-slate-300 dark:border-slate-700'
-    }`;
-  const fieldProps = (f: Field) => ({
-    id: `${uid}-${f}`,
-    name: f,
-    'aria-invalid': errors[f] || serverInvalid.has(f) ? true : undefined,
-    'aria-describedby': errors[f] ? `${uid}-${f}-err` : undefined,
-    className: fieldCls(f),
-    value: values[f],
-    onChange: (e: { target: { value: string } }) => setValues((v) => ({ ...v, [f]: e.target.value })),
-  });
 
   return (
     <section
@@ -203,79 +154,7 @@ export function DrillCard({
       ) : null}
 
       <form onSubmit={submit} className="mt-auto grid gap-2" aria-label={`Run ${spec.title}`} noValidate>
-        <details className="rounded-lg border border-slate-200 text-sm dark:border-slate-800">
-          <summary className="cursor-pointer select-none rounded-lg px-2.5 py-1.5 text-xs font-medium text-slate-600 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-slate-300">
-            Options (rate, duration, send mode, ack mode, idempotence, seed)
-          </summary>
-          <div className="grid grid-cols-2 gap-2 px-2.5 pb-2.5 sm:grid-cols-3">
-            <label className="text-xs" htmlFor={`${uid}-rate`}>
-              rate (msg/s)
-              <input type="number" inputMode="numeric" min={1} max={2000} step={1} placeholder={String(spec.timing.rate)} {...fieldProps('rate')} />
-            </label>
-            <label className="text-xs" htmlFor={`${uid}-durationSec`}>
-              duration (s)
-              <input type="number" inputMode="numeric" min={3} max={300} step={1} placeholder={String(spec.timing.durationSec)} {...fieldProps('durationSec')} />
-            </label>
-            <label className="text-xs" htmlFor={`${uid}-consumers`}>
-              consumers
-              <input type="number" inputMode="numeric" min={1} max={4} step={1} placeholder="default" {...fieldProps('consumers')} />
-            </label>
-            <label className="text-xs" htmlFor={`${uid}-sendMode`}>
-              send mode
-              <select {...fieldProps('sendMode')}>
-                <option value="">current ({current.traffic.sendMode})</option>
-                <option value="sync">sync</option>
-                <option value="async">async</option>
-                <option value="async-unchecked">async-unchecked</option>
-                <option value="oneway">oneway</option>
-              </select>
-            </label>
-            <label className="text-xs" htmlFor={`${uid}-ackMode`}>
-              consumer ack
-              <select {...fieldProps('ackMode')}>
-                <option value="">current ({current.traffic.ackMode})</option>
-                <option value="after-processing">after-processing</option>
-                <option value="before-processing">before-processing</option>
-              </select>
-            </label>
-            <label className="text-xs" htmlFor={`${uid}-idempotent`}>
-              idempotent consumer
-              <select {...fieldProps('idempotent')}>
-                <option value="">current ({current.traffic.idempotent ? 'yes' : 'no'})</option>
-                <option value="yes">yes</option>
-                <option value="no">no</option>
-              </select>
-            </label>
-            <label className="text-xs" htmlFor={`${uid}-seed`}>
-              seed
-              <input type="number" inputMode="numeric" min={0} step={1} placeholder="random" {...fieldProps('seed')} />
-            </label>
-            {(['rate', 'durationSec', 'consumers', 'seed'] as const).map((f) =>
-              errors[f] ? (
-                <p key={f} id={`${uid}-${f}-err`} role="alert" className="col-span-full text-xs text-red-700 dark:text-red-300">
-                  {errors[f]}
-                </p>
-              ) : null,
-            )}
-          </div>
-        </details>
-        <label className="text-xs" htmlFor={`${uid}-labBug`}>
-          run with a deliberate bug (lab only: what would it cost?)
-          <select data-testid={`drill-lab-bug-${spec.id}`} {...fieldProps('labBug')}>
-            <option value="">no bug</option>
-            {spec.labBugs.map((bug) => (
-              <option key={bug.name} value={bug.name}>
-                {bug.name} ({bug.process}){bug.caughtBy === spec.id ? ': caught here' : ''}
-              </option>
-            ))}
-          </select>
-        </label>
-        {chosenBug ? (
-          <p data-testid={`drill-lab-bug-note-${spec.id}`} className="text-xs text-amber-800 dark:text-amber-300">
-            {chosenBug.name}: {chosenBug.breaks}. On for this run only, in the {chosenBug.process} (restarted with it, and without it afterwards); judged like any other run.
-            {chosenBug.caughtBy === spec.id ? '' : ` The drill that catches it is ${chosenBug.caughtBy}.`}
-          </p>
-        ) : null}
+        <RunOptions spec={spec} current={current} values={values} onChange={(field, value) => setValues((v) => ({ ...v, [field]: value }))} errors={errors} serverInvalid={serverInvalid} />
         {serverError ? (
           <p role="alert" className="text-xs text-red-700 dark:text-red-300">
             {serverError}

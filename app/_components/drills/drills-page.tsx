@@ -6,11 +6,14 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import type { DrillRunInput, DrillStatus } from '@/server/drills/types';
-import { errorMessage, invalidFields, trpc } from '../../_lib/trpc';
+import { errorMessage, trpc } from '../../_lib/trpc';
 import { useLive } from '../../_lib/use-live';
+import { fieldIssues } from '../ui/field-errors';
+import { LoadError } from '../ui/query-state';
 import { Skeleton } from '../ui/skeleton';
 import { Notice } from './common';
-import { DrillCard, type CurrentSettings } from './drill-card';
+import { DrillCard } from './drill-card';
+import { RUN_FIELDS, type CurrentSettings } from './drill-run-options';
 import { HistoryTable } from './history-table';
 import { RunPanel } from './run-panel';
 
@@ -111,7 +114,7 @@ export function DrillsPage() {
       },
       onError: (error) => {
         setStarting(null);
-        setRunError({ drillId: input.drillId, message: errorMessage(error), invalid: invalidFields(error) });
+        setRunError({ drillId: input.drillId, message: errorMessage(error), invalid: new Set(fieldIssues(error, RUN_FIELDS).keys()) });
       },
     });
   };
@@ -203,12 +206,7 @@ export function DrillsPage() {
             ))}
           </div>
         ) : catalog.isError ? (
-          <Notice tone="error" role="alert">
-            Could not load the drill catalog: {errorMessage(catalog.error)}{' '}
-            <button type="button" className="underline" onClick={() => catalog.refetch()}>
-              Retry
-            </button>
-          </Notice>
+          <LoadError what="Could not load the drill catalog" error={catalog.error} onRetry={() => void catalog.refetch()} />
         ) : catalog.data.length === 0 ? (
           <p className="text-sm text-slate-600 dark:text-slate-400">The server offers no drills.</p>
         ) : (

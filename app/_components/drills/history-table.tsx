@@ -4,11 +4,11 @@ import Link from 'next/link';
 import { useId, useState } from 'react';
 import type { DrillId, DrillSpecView, Verdict } from '@/server/drills/types';
 import { clock, int } from '../../_lib/format';
-import { errorMessage, trpc } from '../../_lib/trpc';
+import { trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { Skeleton } from '../ui/skeleton';
-import { DRILL_IDS, Notice, RunStatusBadge, secs, VERDICTS, VerdictBadge } from './common';
+import { EmptyNote, LoadError, LoadingRows } from '../ui/query-state';
+import { DRILL_IDS, RunOutcomeBadge, secs, VERDICTS } from './common';
 
 function day(t: number): string {
   const d = new Date(t);
@@ -16,8 +16,42 @@ function day(t: number): string {
   return d.toDateString() === today.toDateString() ? clock(t) : `${d.toISOString().slice(0, 10)} ${clock(t)}`;
 }
 
+/** One filter of the history: a small labelled select. */
+function FilterSelect<T extends string>({
+  label,
+  testId,
+  value,
+  onChange,
+  options,
+}: {
+  label: string;
+  testId: string;
+  value: T;
+  onChange(value: NoInfer<T>): void;
+  options: { value: NoInfer<T>; label: string }[];
+}) {
+  const id = useId();
+  return (
+    <label htmlFor={id} className="grid gap-0.5">
+      <span className="text-slate-500 dark:text-slate-400">{label}</span>
+      <select
+        id={id}
+        data-testid={testId}
+        value={value}
+        onChange={(e) => onChange(e.target.value as T)}
+        className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-950"
+      >
+        {options.map((o) => (
+          <option key={o.value} value={o.value}>
+            {o.label}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined }) {
-  const uid = useId();
   const [drillId, setDrillId] = useState<DrillId | ''>('');
   const [verdict, setVerdict] = useState<Verdict | ''>('');
   const history = trpc.drills.history.useQuery(
@@ -34,40 +68,20 @@ export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined
       testId="drill-history"
       actions={
         <div className="flex flex-wrap items-end gap-2 text-xs">
-          <label htmlFor={`${uid}-drill`} className="grid gap-0.5">
-            <span className="text-slate-500 dark:text-slate-400">Drill</span>
-            <select
-              id={`${uid}-drill`}
-              data-testid="history-filter-drill"
-              value={drillId}
-              onChange={(e) => setDrillId(e.target.value as DrillId | '')}
-              className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-950"
-            >
-              <option value="">all drills</option>
-              {DRILL_IDS.map((id) => (
-                <option key={id} value={id}>
-                  {titleOf(id)}
-                </option>
-              ))}
-            </select>
-          </label>
-          <label htmlFor={`${uid}-verdict`} className="grid gap-0.5">
-            <span className="text-slate-500 dark:text-slate-400">Verdict</span>
-            <select
-              id={`${uid}-verdict`}
-              data-testid="history-filter-verdict"
-              value={verdict}
-              onChange={(e) => setVerdict(e.target.value as Verdict | '')}
-              className="rounded-md border border-slate-300 bg-white px-2 py-1 text-sm dark:border-slate-700 dark:bg-slate-950"
-            >
-              <option value="">any verdict</option>
-              {VERDICTS.map((v) => (
-                <option key={v} value={v}>
-                  {v}
-                </option>
-              ))}
-            </select>
-          </label>
+          <FilterSelect
+            label="Drill"
+            testId="history-filter-drill"
+            value={drillId}
+            onChange={setDrillId}
+            options={[{ value: '', label: 'all drills' }, ...DRILL_IDS.map((id) => ({ value: id, label: titleOf(id) }))]}
+          />
+          <FilterSelect
+            label="Verdict"
+            testId="history-filter-verdict"
+            value={verdict}
+            onChange={setVerdict}
+            options={[{ value: '', label: 'any verdict' }, ...VERDICTS.map((v) => ({ value: v, label: v }))]}
+          />
           {filtered ? (
             <Button
               variant="ghost"
@@ -83,22 +97,11 @@ export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined
       }
     >
       {history.isPending ? (
-        <div className="grid gap-2" aria-busy="true" aria-label="Loading the history">
-          <Skeleton className="h-8" />
-          <Skeleton className="h-8" />
-          <Skeleton className="h-8" />
-        </div>
+        <LoadingRows label="Loading the history" rowClassName="h-8" />
       ) : history.isError ? (
-        <Notice tone="error" role="alert">
-          Could not load the history: {errorMessage(history.error)}{' '}
-          <button type="button" className="underline" onClick={() => history.refetch()}>
-            Retry
-          </button>
-        </Notice>
+        <LoadError what="Could not load the history" error={history.error} onRetry={() => void history.refetch()} />
       ) : history.data.length === 0 ? (
-        <p className="py-6 text-center text-sm text-slate-600 dark:text-slate-400">
-          {filtered ? 'No run matches these filters.' : 'No drill has run yet. Pick one above and press Run.'}
-        </p>
+        <EmptyNote>{filtered ? 'No run matches these filters.' : 'No drill has run yet. Pick one above and press Run.'}</EmptyNote>
       ) : (
         <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[44rem] text-sm" aria-describedby="drill-history-title">
@@ -140,7 +143,7 @@ export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined
                       </>
                     ) : null}
                   </td>
-                  <td className="py-1.5 pr-3">{run.verdict ? <VerdictBadge verdict={run.verdict} /> : <RunStatusBadge status={run.status} />}</td>
+                  <td className="py-1.5 pr-3"><RunOutcomeBadge run={run} /></td>
                   <td className="py-1.5 pr-3 text-right font-mono tabular-nums">{run.summary ? int(run.summary.attempted) : '–'}</td>
                   <td className={`py-1.5 pr-3 text-right font-mono font-semibold tabular-nums ${run.summary && run.summary.lostAcked > 0 ? 'text-red-700 dark:text-red-300' : ''}`}>
                     {run.summary ? int(run.summary.lostAcked) : '–'}

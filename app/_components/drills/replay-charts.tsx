@@ -1,29 +1,17 @@
 'use client';
 /**
  * The recorded samples of a drill run, drawn up to the scrubber position over the run's whole time
- * axis (ms since its start), with the fault windows shaded and a vertical line at the scrubber.
+ * axis (ms since its start), with the fault windows shaded and a vertical line at the scrubber. The
+ * series are the live overview's (../charts/series.tsx).
  */
 import { memo, type ReactNode } from 'react';
-import {
-  Area,
-  AreaChart,
-  CartesianGrid,
-  Legend,
-  Line,
-  LineChart,
-  ReferenceArea,
-  ReferenceLine,
-  ResponsiveContainer,
-  Tooltip,
-  XAxis,
-  YAxis,
-} from 'recharts';
+import { Area, ReferenceArea, ReferenceLine, XAxis } from 'recharts';
 import type { FaultWindow } from '@/server/drills/types';
 import type { LiveSample, OutcomeStatus } from '@/server/live/types';
-import { bytes, ms, rate } from '../../_lib/format';
-import { OUTCOME_STATUSES, STATUS_COLOR } from '../../_lib/status';
+import { bytes } from '../../_lib/format';
 import { useColorScheme } from '../../_lib/use-color-scheme';
-import { CHART_PALETTES, ChartCard, axisStyle, legendStyle, tooltipStyle, type ChartPalette } from '../charts/chart-kit';
+import { CHART_PALETTES, ChartCanvas, ChartCard, axisStyle, type ChartPalette } from '../charts/chart-kit';
+import { LATENCY, STATUSES, THROUGHPUT, UNFLUSHED, chartLegend, gridLines, valueTooltip } from '../charts/series';
 import { runClock } from './common';
 
 /** One chart row: a recorded sample at t ms since the run's start, statuses spread out. */
@@ -37,20 +25,12 @@ export function toRows(samples: { t: number; sample: LiveSample }[]): ReplayRow[
   });
 }
 
-interface Palette extends ChartPalette {
-  cursor: string;
-  lag: string;
-}
-const LIGHT: Palette = { ...CHART_PALETTES.light, cursor: '#0f172a', lag: '#7c3aed' };
-const DARK: Palette = { ...CHART_PALETTES.dark, cursor: '#f8fafc', lag: '#a78bfa' };
-
-
 interface ChartProps {
   rows: ReplayRow[];
   duration: number;
   cursor: number;
   faults: FaultWindow[];
-  palette: Palette;
+  palette: ChartPalette;
 }
 
 function ticksFor(duration: number): number[] {
@@ -61,10 +41,11 @@ function ticksFor(duration: number): number[] {
   return out;
 }
 
+/** Grid, the run's time axis, tooltip and legend, the fault windows shaded and the scrubber's line. */
 function chrome(p: ChartProps, format: (v: number) => string): ReactNode[] {
   const { palette, duration, cursor, faults } = p;
   return [
-    <CartesianGrid key="grid" stroke={palette.grid} strokeDasharray="3 3" vertical={false} />,
+    gridLines(palette),
     <XAxis
       key="x"
       dataKey="t"
@@ -75,13 +56,8 @@ function chrome(p: ChartProps, format: (v: number) => string): ReactNode[] {
       tickFormatter={(t: number) => `${Math.round(t / 1000)}s`}
       {...axisStyle(palette)}
     />,
-    <Tooltip
-      key="tip"
-      {...tooltipStyle(palette)}
-      labelFormatter={(t) => `+${runClock(Number(t))}`}
-      formatter={(value) => (typeof value === 'number' ? format(value) : String(value ?? '–'))}
-    />,
-    <Legend key="legend" {...legendStyle} />,
+    valueTooltip(palette, (t) => `+${runClock(t)}`, format),
+    chartLegend(),
     ...faults.map((f, i) => (
       <ReferenceArea
         key={`fault-${i}`}
@@ -107,81 +83,43 @@ function Frame({ title, titleId, summary, empty, children }: { title: string; ti
   );
 }
 
-const MARGIN = { top: 8, right: 12, bottom: 0, left: 0 };
-const CONTAINER = { width: '100%', height: '100%', minWidth: 0, initialDimension: { width: 600, height: 220 } } as const;
+type AtProps = ChartProps & { at: ReplayRow | undefined };
 
-const Throughput = memo(function Throughput(p: ChartProps & { at: ReplayRow | undefined; empty: string | null }) {
+const Throughput = memo(function Throughput(p: AtProps & { empty: string | null }) {
   return (
-    <Frame
-      title="Throughput per stage"
-      titleId="replay-chart-throughput-title"
-      empty={p.empty}
-      summary={p.at ? `sent ${rate(p.at.sentPerSec)}/s · stored ${rate(p.at.storedPerSec)}/s · consumed ${rate(p.at.consumedPerSec)}/s` : '–'}
-    >
-      <ResponsiveContainer {...CONTAINER}>
-        <LineChart data={p.rows} margin={MARGIN}>
-          {chrome(p, (v) => `${rate(v)} msg/s`)}
-          <YAxis width={44} {...axisStyle(p.palette)} allowDecimals={false} />
-          <Line name="sent/s" dataKey="sentPerSec" stroke={p.palette.sent} strokeWidth={2} dot={false} isAnimationActive={false} />
-          <Line name="stored/s" dataKey="storedPerSec" stroke={p.palette.stored} strokeWidth={2} dot={false} isAnimationActive={false} strokeDasharray="5 3" />
-          <Line name="delivered/s" dataKey="deliveredPerSec" stroke={p.palette.delivered} strokeWidth={1.5} dot={false} isAnimationActive={false} strokeDasharray="2 2" />
-          <Line name="consumed/s" dataKey="consumedPerSec" stroke={p.palette.consumed} strokeWidth={2} dot={false} isAnimationActive={false} />
-        </LineChart>
-      </ResponsiveContainer>
+    <Frame title="Throughput per stage" titleId="replay-chart-throughput-title" empty={p.empty} summary={THROUGHPUT.summary(p.at)}>
+      <ChartCanvas type="line" data={p.rows}>
+        {chrome(p, THROUGHPUT.format)}
+        {THROUGHPUT.draw(p.palette)}
+      </ChartCanvas>
     </Frame>
   );
 });
 
-const Statuses = memo(function Statuses(p: ChartProps & { at: ReplayRow | undefined; empty: string | null }) {
-  const notOk = p.at ? OUTCOME_STATUSES.filter((s) => s !== 'SEND_OK').reduce((n, s) => n + (p.at?.[s] ?? 0), 0) : 0;
+const Statuses = memo(function Statuses(p: AtProps & { empty: string | null }) {
   return (
-    <Frame
-      title="SendStatus per second"
-      titleId="replay-chart-status-title"
-      empty={p.empty}
-      summary={p.at ? `SEND_OK ${rate(p.at.SEND_OK)}/s · other ${rate(notOk)}/s` : '–'}
-    >
-      <ResponsiveContainer {...CONTAINER}>
-        <AreaChart data={p.rows} margin={MARGIN}>
-          {chrome(p, (v) => `${rate(v)}/s`)}
-          <YAxis width={44} {...axisStyle(p.palette)} allowDecimals={false} />
-          {OUTCOME_STATUSES.map((s) => (
-            <Area
-              key={s}
-              name={s}
-              dataKey={s}
-              stackId="status"
-              type="linear"
-              stroke={STATUS_COLOR[s]}
-              fill={STATUS_COLOR[s]}
-              fillOpacity={0.55}
-              strokeWidth={1}
-              dot={false}
-              isAnimationActive={false}
-            />
-          ))}
-        </AreaChart>
-      </ResponsiveContainer>
+    <Frame title="SendStatus per second" titleId="replay-chart-status-title" empty={p.empty} summary={STATUSES.summary(p.at)}>
+      <ChartCanvas type="area" data={p.rows}>
+        {chrome(p, STATUSES.format)}
+        {STATUSES.draw(p.palette)}
+      </ChartCanvas>
     </Frame>
   );
 });
 
-const Latency = memo(function Latency(p: ChartProps & { at: ReplayRow | undefined; empty: string | null }) {
+const Latency = memo(function Latency(p: AtProps & { empty: string | null }) {
   return (
-    <Frame title="Send latency" titleId="replay-chart-latency-title" empty={p.empty} summary={p.at ? `p50 ${ms(p.at.latencyP50Ms)} · p99 ${ms(p.at.latencyP99Ms)}` : '–'}>
-      <ResponsiveContainer {...CONTAINER}>
-        <LineChart data={p.rows} margin={MARGIN}>
-          {chrome(p, (v) => ms(v))}
-          <YAxis width={52} {...axisStyle(p.palette)} unit=" ms" />
-          <Line name="p50" dataKey="latencyP50Ms" stroke={p.palette.p50} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
-          <Line name="p99" dataKey="latencyP99Ms" stroke={p.palette.p99} strokeWidth={2} dot={false} isAnimationActive={false} connectNulls={false} />
-        </LineChart>
-      </ResponsiveContainer>
+    <Frame title="Send latency" titleId="replay-chart-latency-title" empty={p.empty} summary={LATENCY.summary(p.at)}>
+      <ChartCanvas type="line" data={p.rows}>
+        {chrome(p, LATENCY.format)}
+        {LATENCY.draw(p.palette)}
+      </ChartCanvas>
     </Frame>
   );
 });
 
-const Durability = memo(function Durability(p: ChartProps & { at: ReplayRow | undefined; hasLag: boolean }) {
+/** Unflushed bytes and, when a slave replicated during the run, its lag (the live overview draws the lag on its own chart). */
+const Durability = memo(function Durability(p: AtProps & { hasLag: boolean }) {
   return (
     <Frame
       title={p.hasLag ? 'Unflushed bytes and replication lag' : 'Unflushed bytes'}
@@ -189,44 +127,30 @@ const Durability = memo(function Durability(p: ChartProps & { at: ReplayRow | un
       empty={null}
       summary={p.at ? `unflushed ${bytes(p.at.unflushedBytes)}${p.hasLag ? ` · lag ${bytes(p.at.replicationLagBytes)}` : ''}` : '–'}
     >
-      <ResponsiveContainer {...CONTAINER}>
-        <AreaChart data={p.rows} margin={MARGIN}>
-          {chrome(p, (v) => bytes(v))}
-          <YAxis width={64} {...axisStyle(p.palette)} tickFormatter={(v: number) => bytes(v)} />
+      <ChartCanvas type="area" data={p.rows}>
+        {chrome(p, UNFLUSHED.format)}
+        {UNFLUSHED.draw(p.palette)}
+        {p.hasLag ? (
           <Area
-            name="unflushed"
-            dataKey="unflushedBytes"
+            name="replication lag"
+            dataKey="replicationLagBytes"
             type="stepAfter"
-            stroke={p.palette.unflushed}
-            fill={p.palette.unflushed}
-            fillOpacity={0.3}
+            stroke={p.palette.lagBytes}
+            fill={p.palette.lagBytes}
+            fillOpacity={0.2}
             strokeWidth={1.5}
             dot={false}
+            connectNulls={false}
             isAnimationActive={false}
           />
-          {p.hasLag ? (
-            <Area
-              name="replication lag"
-              dataKey="replicationLagBytes"
-              type="stepAfter"
-              stroke={p.palette.lag}
-              fill={p.palette.lag}
-              fillOpacity={0.2}
-              strokeWidth={1.5}
-              dot={false}
-              connectNulls={false}
-              isAnimationActive={false}
-            />
-          ) : null}
-        </AreaChart>
-      </ResponsiveContainer>
+        ) : null}
+      </ChartCanvas>
     </Frame>
   );
 });
 
 export function ReplayCharts({ rows, duration, cursor, faults, hasLag }: { rows: ReplayRow[]; duration: number; cursor: number; faults: FaultWindow[]; hasLag: boolean }) {
-  const scheme = useColorScheme();
-  const palette = scheme === 'dark' ? DARK : LIGHT;
+  const palette = CHART_PALETTES[useColorScheme()];
   // the charts as they were at the scrubber position: the samples up to it
   let hi = rows.length;
   let lo = 0;

@@ -7,34 +7,12 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useId, useState, type FormEvent } from 'react';
-import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
+import { errorMessage, trpc } from '../../_lib/trpc';
 import { useCan } from '../../_lib/session';
-import { int } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { LEDGER_STATUSES, Notice, RunStatusBadge, VerdictBadge } from './common';
-
-type DrillRunDetail = RouterOutputs['drills']['get'];
-
-type Knob = 'flushDiskType' | 'brokerRole' | 'sendMode' | 'ackMode' | 'idempotent';
-
-const CHOICES: Record<Knob, { label: string; options: string[] }> = {
-  flushDiskType: { label: 'flushDiskType', options: ['SYNC_FLUSH', 'ASYNC_FLUSH'] },
-  brokerRole: { label: 'brokerRole', options: ['SYNC_MASTER', 'ASYNC_MASTER'] },
-  sendMode: { label: 'send mode', options: ['sync', 'async', 'async-unchecked', 'oneway'] },
-  ackMode: { label: 'consumer ack', options: ['after-processing', 'before-processing'] },
-  idempotent: { label: 'idempotent consumer', options: ['yes', 'no'] },
-};
-
-function knobOf(run: DrillRunDetail, knob: Knob): string {
-  switch (knob) {
-    case 'flushDiskType': return run.settings.broker.flushDiskType;
-    case 'brokerRole': return run.settings.broker.brokerRole;
-    case 'sendMode': return run.settings.traffic.sendMode;
-    case 'ackMode': return run.settings.traffic.ackMode;
-    case 'idempotent': return run.settings.traffic.idempotent ? 'yes' : 'no';
-  }
-}
+import { Notice, RunOutcomeBadge, type DrillRunDetail } from './common';
+import { CHOICES, Comparison, knobOf, type Knob } from './rerun-comparison';
 
 export function RerunSection({ run }: { run: DrillRunDetail }) {
   const original = trpc.drills.get.useQuery({ runId: run.input.rerunOf ?? 'none00', anomalyLimit: 0 }, { enabled: Boolean(run.input.rerunOf), retry: false });
@@ -87,7 +65,7 @@ function Links({ run, pickedRerun, onPick }: { run: DrillRunDetail; pickedRerun:
               <Link className="font-mono text-xs underline" href={`/drills/${r.runId}`}>
                 {r.runId}
               </Link>
-              {r.verdict ? <VerdictBadge verdict={r.verdict} /> : <RunStatusBadge status={r.status} />}
+              <RunOutcomeBadge run={r} />
               {r.runId !== pickedRerun ? (
                 <button type="button" className="text-xs underline" onClick={() => onPick(r.runId)}>
                   compare
@@ -102,84 +80,6 @@ function Links({ run, pickedRerun, onPick }: { run: DrillRunDetail; pickedRerun:
     </div>
   );
 }
-
-function Comparison({ left, right }: { left: DrillRunDetail; right: DrillRunDetail }) {
-  const l = left.summary;
-  const r = right.summary;
-  const statuses = LEDGER_STATUSES.filter((s) => (l?.acknowledged[s] ?? 0) + (r?.acknowledged[s] ?? 0) > 0);
-  const rows: { label: string; a: string; b: string; bad?: boolean }[] = [
-    ...(Object.keys(CHOICES) as Knob[]).map((k) => ({ label: CHOICES[k].label, a: knobOf(left, k), b: knobOf(right, k) })),
-    { label: 'attempted', a: num(l?.attempted), b: num(r?.attempted) },
-    ...statuses.map((s) => ({ label: `told ${s}`, a: num(l?.acknowledged[s]), b: num(r?.acknowledged[s]) })),
-    { label: 'consumed', a: num(l?.consumed), b: num(r?.consumed) },
-    { label: 'lost SEND_OK', a: num(l?.lostAcked), b: num(r?.lostAcked), bad: true },
-    { label: 'lost (all)', a: num(l?.lostTotal), b: num(r?.lostTotal), bad: true },
-    { label: 'duplicated', a: num(l?.duplicated), b: num(r?.duplicated) },
-    { label: 'sequence gaps', a: num(l?.gaps), b: num(r?.gaps) },
-    { label: 'recovery (ms)', a: num(l?.recovery.rtoMs), b: num(r?.recovery.rtoMs) },
-    ...(l?.transactions || r?.transactions
-      ? [
-          { label: 'committed', a: num(l?.transactions?.committed), b: num(r?.transactions?.committed) },
-          { label: 'rolled back', a: num(l?.transactions?.rolledBack), b: num(r?.transactions?.rolledBack) },
-          { label: 'rolled back, delivered', a: num(l?.transactions?.rolledBackDelivered), b: num(r?.transactions?.rolledBackDelivered), bad: true },
-          { label: 'half messages resolved', a: halves(l?.transactions), b: halves(r?.transactions) },
-        ]
-      : []),
-  ];
-  const head = (run: DrillRunDetail, role: string) => (
-    <th scope="col" className="px-2 py-1.5 text-left align-top font-medium">
-      <span className="text-xs uppercase tracking-wide text-slate-500 dark:text-slate-400">{role}</span>
-      <br />
-      <Link href={`/drills/${run.runId}`} className="font-mono text-xs underline">
-        {run.runId}
-      </Link>{' '}
-      {run.verdict ? <VerdictBadge verdict={run.verdict} /> : <RunStatusBadge status={run.status} />}
-    </th>
-  );
-  return (
-    <div className="relative overflow-x-auto" data-testid="rerun-comparison">
-      <table className="w-full min-w-[28rem] text-sm">
-        <caption className="sr-only">The two runs side by side</caption>
-        <thead>
-          <tr className="border-b border-slate-200 dark:border-slate-800">
-            <th scope="col" className="px-2 py-1.5 text-left font-medium">
-              {left.title}
-            </th>
-            {head(left, 'original')}
-            {head(right, 're-run')}
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((row) => {
-            const differs = row.a !== row.b;
-            return (
-              <tr key={row.label} className="border-b border-slate-100 last:border-0 dark:border-slate-800/60">
-                <th scope="row" className="px-2 py-1 text-left font-normal text-slate-600 dark:text-slate-400">
-                  {row.label}
-                </th>
-                {[row.a, row.b].map((v, i) => (
-                  <td key={i} className={`px-2 py-1 font-mono tabular-nums ${differs ? 'font-semibold' : ''} ${differs && row.bad && v !== '0' ? 'text-red-700 dark:text-red-300' : ''}`}>
-                    {v}
-                  </td>
-                ))}
-              </tr>
-            );
-          })}
-          <tr>
-            <th scope="row" className="px-2 py-1 text-left align-top font-normal text-slate-600 dark:text-slate-400">
-              why
-            </th>
-            <td className="px-2 py-1 align-top text-xs">{left.verdictReason ?? left.error ?? '-'}</td>
-            <td className="px-2 py-1 align-top text-xs">{right.verdictReason ?? right.error ?? '-'}</td>
-          </tr>
-        </tbody>
-      </table>
-    </div>
-  );
-}
-
-const num = (n: number | null | undefined) => (n === null || n === undefined ? '-' : int(n));
-const halves = (t: { halfOpen: number; halfOpenResolved: number } | undefined) => (t ? `${int(t.halfOpenResolved)} of ${int(t.halfOpen)}` : '-');
 
 function RerunForm({ run }: { run: DrillRunDetail }) {
   const uid = useId();

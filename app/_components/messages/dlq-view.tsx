@@ -14,9 +14,10 @@ import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { DisabledReason } from '../ui/field-errors';
-import { brokerAvailability, useClusterState } from '../traffic/use-cluster-state';
+import { brokerAvailability, useClusterState } from '../../_lib/use-cluster-state';
 import { stamp } from './format';
-import { LoadError, LoadingRows } from '../ui/query-state';
+import { MessageIdLink, OffsetPager, messageHref } from './message-links';
+import { LoadError, LoadingRows, RequestError } from '../ui/query-state';
 
 const PAGE = 20;
 
@@ -156,19 +157,13 @@ function DlqMessages({ topic }: { topic: string }) {
                   </td>
                   <td className="py-1.5 pr-3 text-right tabular-nums">{m.queueOffset}</td>
                   <td className="py-1.5 pr-3">
-                    {m.tracked ? (
-                      <Link href={`/messages?id=${encodeURIComponent(m.msgId)}`} className="rounded font-mono text-xs text-emerald-700 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300">
-                        {m.msgId}
-                      </Link>
-                    ) : (
-                      <span className="font-mono text-xs">{m.msgId}</span>
-                    )}
+                    <MessageIdLink msgId={m.msgId} tracked={m.tracked} />
                     <span className="block font-mono text-xs text-slate-600 dark:text-slate-400">{truncate(m.bodyPreview, 48)}</span>
                     {m.resentAs.length > 0 ? (
                       <span className="block text-xs text-emerald-700 dark:text-emerald-300" data-testid="dlq-resent-as">
                         resent as{' '}
                         {m.resentAs.map((id) => (
-                          <Link key={id} href={`/messages?id=${encodeURIComponent(id)}`} className="font-mono underline underline-offset-2">{id}</Link>
+                          <Link key={id} href={messageHref(id)} className="font-mono underline underline-offset-2">{id}</Link>
                         ))}
                       </span>
                     ) : null}
@@ -196,16 +191,14 @@ function DlqMessages({ topic }: { topic: string }) {
           {page ? (
             <div className="mt-2 flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
               <span>Queue offsets {page.startOffset}–{page.nextOffset - 1} of {page.minOffset}–{Math.max(page.minOffset, page.maxOffset - 1)}.</span>
-              <Button className="px-2 py-0.5 text-xs" disabled={page.startOffset <= page.minOffset} onClick={() => setStartOffset(Math.max(page.minOffset, page.startOffset - PAGE))}>Older</Button>
-              <Button className="px-2 py-0.5 text-xs" disabled={page.nextOffset >= page.maxOffset} onClick={() => setStartOffset(page.nextOffset)}>Newer</Button>
-              <Button className="px-2 py-0.5 text-xs" disabled={startOffset === undefined} onClick={() => setStartOffset(undefined)}>Newest</Button>
+              <OffsetPager page={page} pageSize={PAGE} onRead={setStartOffset} newestDisabled={startOffset === undefined} small testIdPrefix="dlq" />
             </div>
           ) : null}
         </div>
       )}
 
       {resend.error ? (
-        <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">{errorMessage(resend.error)}</p>
+        <RequestError>{errorMessage(resend.error)}</RequestError>
       ) : null}
       {resend.data ? (
         <div ref={resultRef} tabIndex={-1} data-testid="dlq-resend-result" role="status" className="mt-3 rounded-md border border-slate-200 px-3 py-2 text-sm focus:outline-none focus-visible:outline-2 focus-visible:outline-emerald-500 dark:border-slate-700">
@@ -217,7 +210,7 @@ function DlqMessages({ topic }: { topic: string }) {
                 {r.result ? (
                   <>
                     <span className="font-semibold" data-testid="dlq-resend-status">{r.result.sendStatus}</span> to <span className="font-mono">{r.targetTopic}</span> queue {r.result.queueId} @ {r.result.queueOffset}, new UNIQ_KEY{' '}
-                    <Link href={`/messages?id=${encodeURIComponent(r.result.msgId)}`} data-testid="dlq-resend-msg-id" className="font-mono text-emerald-700 underline underline-offset-2 dark:text-emerald-300">{r.result.msgId}</Link>
+                    <Link href={messageHref(r.result.msgId)} data-testid="dlq-resend-msg-id" className="font-mono text-emerald-700 underline underline-offset-2 dark:text-emerald-300">{r.result.msgId}</Link>
                   </>
                 ) : (
                   <span className="text-red-700 dark:text-red-300">{r.error}</span>

@@ -6,24 +6,16 @@
  */
 import { trpc } from '../../_lib/trpc';
 import { Card } from '../ui/card';
-import { Skeleton } from '../ui/skeleton';
 import { stamp } from './format';
-import { LoadError } from '../ui/query-state';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 export function KeyResults({ searchKey, onPick }: { searchKey: string; onPick(id: string): void }) {
   const query = trpc.messages.byKey.useQuery({ key: searchKey }, { retry: false });
   if (query.isPending) {
-    return (
-      <div className="grid gap-2" aria-busy="true" aria-label="Searching the key">
-        <Skeleton className="h-8" />
-        <Skeleton className="h-24" />
-      </div>
-    );
+    return <LoadingRows label="Searching the key" rows={['h-8', 'h-24']} />;
   }
   if (query.isError) {
-    return (
-      <LoadError error={query.error} onRetry={() => void query.refetch()} />
-    );
+    return <LoadError error={query.error} onRetry={() => void query.refetch()} />;
   }
   const data = query.data;
   const coverage = data.scanSkipped ? `The broker was not scanned (${data.scanSkipped}): only keys the lab sent were searched` : `${data.scanned} stored message${data.scanned === 1 ? '' : 's'} in ${data.queuesScanned} queue${data.queuesScanned === 1 ? '' : 's'} scanned${

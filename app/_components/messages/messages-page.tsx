@@ -22,7 +22,7 @@ import { KeyResults } from './key-results';
 import { QueueBrowser } from './queue-browser';
 import { DlqView } from './dlq-view';
 import { Tabs } from './tabs';
-import { LoadError } from '../ui/query-state';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 type Tab = 'lookup' | 'browse' | 'dlq';
 const TABS: { value: Tab; label: string }[] = [
@@ -172,12 +172,7 @@ function LookupResult({ inputs }: { inputs: Exclude<LookupInput, { key: string }
   const active = fallback !== undefined && first.isError && isNotFound(first.error) ? second : first;
 
   if (active.isPending && active.fetchStatus !== 'idle') {
-    return (
-      <div className="grid gap-2" aria-busy="true" aria-label="Looking the message up">
-        <Skeleton className="h-40" />
-        <Skeleton className="h-24" />
-      </div>
-    );
+    return <LoadingRows label="Looking the message up" rows={['h-40', 'h-24']} />;
   }
   if (active.isError) {
     if (isNotFound(active.error)) {
@@ -188,9 +183,7 @@ function LookupResult({ inputs }: { inputs: Exclude<LookupInput, { key: string }
         </div>
       );
     }
-    return (
-      <LoadError error={active.error} onRetry={() => void active.refetch()} />
-    );
+    return <LoadError error={active.error} onRetry={() => void active.refetch()} />;
   }
   if (!active.data) return null;
   return (

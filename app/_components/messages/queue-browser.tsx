@@ -4,16 +4,16 @@
  * messages read from the broker with PULL_MESSAGE (no consumer offset is committed). Each row shows
  * the queue and commit-log offsets, store time, KEYS, tags, properties and a body preview.
  */
-import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, trpc, type RouterInputs } from '../../_lib/trpc';
 import { bytes, truncate } from '../../_lib/format';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { NumberField, inputClass, toNumber } from '../ui/form';
-import { Skeleton } from '../ui/skeleton';
-import { FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../ui/field-errors';
+import { EmptyNote, LoadingRows, RequestError } from '../ui/query-state';
+import { Field, NumberField, inputClass, toNumber } from '../ui/form';
+import { fieldIssues } from '../ui/field-errors';
 import { stamp } from './format';
+import { MessageIdLink, OffsetPager } from './message-links';
 
 type BrowseInput = RouterInputs['messages']['browse'];
 const PAGE_SIZES = [10, 20, 50, 100];
@@ -30,7 +30,7 @@ export function QueueBrowser() {
 
   const route = topics.data?.find((t) => t.topic === topic);
   const queueNums = route?.brokers[0]?.readQueueNums ?? 0;
-  const issues = mergeIssues(fieldIssues(page.error), messageField(page.error, ['topic', 'queueId', 'startOffset', 'limit']));
+  const issues = fieldIssues(page.error, ['topic', 'queueId', 'startOffset', 'limit']);
 
   const read = (offset: number | undefined) => {
     setStartOffset(offset === undefined ? '' : String(offset));
@@ -45,43 +45,41 @@ export function QueueBrowser() {
     <>
       <Card title="Browse a queue" titleId="browse-title" testId="queue-browser">
         <form onSubmit={submit} noValidate aria-labelledby="browse-title" className="grid grid-cols-2 gap-3 sm:grid-cols-4">
-          <label className="text-sm">
-            <span className="font-medium">Topic</span>
-            <select
-              data-testid="browse-topic"
-              name="topic"
-              value={topic}
-              onChange={(e) => {
-                setTopic(e.target.value);
-                setQueueId('0');
-              }}
-              className={`${inputClass} font-mono`}
-              {...invalidProps(issues, 'topic', ID)}
-            >
-              {topics.data && !route ? <option value={topic}>{topic}</option> : null}
-              {(topics.data ?? [{ topic: 'TopicTest', brokers: [] }]).map((t) => (
-                <option key={t.topic} value={t.topic}>{t.topic}</option>
-              ))}
-            </select>
-            <FieldError issues={issues} name="topic" idPrefix={ID} />
-            {topics.isError ? <span className="mt-1 block text-xs text-red-700 dark:text-red-300">Topics could not be listed: {errorMessage(topics.error)}</span> : null}
-          </label>
-          <label className="text-sm">
-            <span className="font-medium">Queue</span>
-            <select
-              data-testid="browse-queue"
-              name="queueId"
-              value={queueId}
-              onChange={(e) => setQueueId(e.target.value)}
-              className={inputClass}
-              {...invalidProps(issues, 'queueId', ID)}
-            >
-              {Array.from({ length: Math.max(1, queueNums) }, (_, i) => (
-                <option key={i} value={String(i)}>{i}</option>
-              ))}
-            </select>
-            <FieldError issues={issues} name="queueId" idPrefix={ID} />
-          </label>
+          <Field
+            label="Topic"
+            name="topic"
+            issues={issues}
+            idPrefix={ID}
+            after={topics.isError ? <span className="mt-1 block text-xs text-red-700 dark:text-red-300">Topics could not be listed: {errorMessage(topics.error)}</span> : null}
+          >
+            {(invalid) => (
+              <select
+                data-testid="browse-topic"
+                name="topic"
+                value={topic}
+                onChange={(e) => {
+                  setTopic(e.target.value);
+                  setQueueId('0');
+                }}
+                className={`${inputClass} font-mono`}
+                {...invalid}
+              >
+                {topics.data && !route ? <option value={topic}>{topic}</option> : null}
+                {(topics.data ?? [{ topic: 'TopicTest', brokers: [] }]).map((t) => (
+                  <option key={t.topic} value={t.topic}>{t.topic}</option>
+                ))}
+              </select>
+            )}
+          </Field>
+          <Field label="Queue" name="queueId" issues={issues} idPrefix={ID}>
+            {(invalid) => (
+              <select data-testid="browse-queue" name="queueId" value={queueId} onChange={(e) => setQueueId(e.target.value)} className={inputClass} {...invalid}>
+                {Array.from({ length: Math.max(1, queueNums) }, (_, i) => (
+                  <option key={i} value={String(i)}>{i}</option>
+                ))}
+              </select>
+            )}
+          </Field>
           <NumberField name="startOffset" label="Start offset" unit="empty = newest" testId="browse-start-offset" value={startOffset} onChange={setStartOffset} issues={issues} idPrefix={ID} min={0} />
           <label className="text-sm">
             <span className="font-medium">Page size</span>
@@ -97,15 +95,12 @@ export function QueueBrowser() {
           </div>
         </form>
         {page.isError && issues.size === 0 ? (
-          <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">{errorMessage(page.error)}</p>
+          <RequestError>{errorMessage(page.error)}</RequestError>
         ) : null}
       </Card>
 
       {input === null ? null : page.isPending ? (
-        <div className="grid gap-2" aria-busy="true" aria-label="Reading the queue">
-          <Skeleton className="h-8" />
-          <Skeleton className="h-40" />
-        </div>
+        <LoadingRows label="Reading the queue" rows={['h-8', 'h-40']} />
       ) : page.data ? (
         <Card
           title={`${page.data.topic} · queue ${page.data.queueId}`}
@@ -113,13 +108,7 @@ export function QueueBrowser() {
           testId="browse-page"
           actions={
             <div className="flex flex-wrap gap-2">
-              <Button data-testid="browse-older" disabled={page.data.startOffset <= page.data.minOffset} onClick={() => read(Math.max(page.data.minOffset, page.data.startOffset - limit))}>
-                ← Older
-              </Button>
-              <Button data-testid="browse-newer" disabled={page.data.nextOffset >= page.data.maxOffset} onClick={() => read(page.data.nextOffset)}>
-                Newer →
-              </Button>
-              <Button data-testid="browse-newest" onClick={() => read(undefined)}>Newest</Button>
+              <OffsetPager page={page.data} pageSize={limit} onRead={read} testIdPrefix="browse" />
             </div>
           }
         >
@@ -128,9 +117,7 @@ export function QueueBrowser() {
             {page.data.messages.length === 0 ? 'nothing' : `${page.data.startOffset}–${page.data.nextOffset - 1}`}.
           </p>
           {page.data.messages.length === 0 ? (
-            <p data-testid="browse-empty" className="py-6 text-center text-sm text-slate-600 dark:text-slate-400">
-              {page.data.maxOffset === page.data.minOffset ? 'This queue is empty.' : 'No message from this offset on.'}
-            </p>
+            <EmptyNote testId="browse-empty">{page.data.maxOffset === page.data.minOffset ? 'This queue is empty.' : 'No message from this offset on.'}</EmptyNote>
           ) : (
             <div className="relative -mx-4 overflow-x-auto px-4">
               <table className="w-full min-w-[56rem] border-collapse text-left text-sm">
@@ -150,13 +137,7 @@ export function QueueBrowser() {
                     <tr key={m.queueOffset} data-testid="browse-row" className="border-b border-slate-100 align-top last:border-0 dark:border-slate-800/60">
                       <td className="py-1.5 pr-3 text-right tabular-nums" data-testid="browse-row-offset">{m.queueOffset}</td>
                       <td className="py-1.5 pr-3">
-                        {m.tracked ? (
-                          <Link href={`/messages?id=${encodeURIComponent(m.msgId)}`} className="rounded font-mono text-xs text-emerald-700 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300">
-                            {m.msgId}
-                          </Link>
-                        ) : (
-                          <span className="font-mono text-xs">{m.msgId}</span>
-                        )}
+                        <MessageIdLink msgId={m.msgId} tracked={m.tracked} />
                         {m.reconsumeTimes > 0 ? <span className="block text-xs text-slate-600 dark:text-slate-400">reconsumeTimes {m.reconsumeTimes}</span> : null}
                       </td>
                       <td className="py-1.5 pr-3 font-mono text-xs">{stamp(m.storeTimestamp)}</td>

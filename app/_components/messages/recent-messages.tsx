@@ -5,7 +5,7 @@ import { trpc } from '../../_lib/trpc';
 import { ago } from '../../_lib/format';
 import { Card } from '../ui/card';
 import { STAGE_LABEL, type MessageView } from './format';
-import { LoadError, LoadingRows } from '../ui/query-state';
+import { EmptyNote, LoadError, LoadingRows } from '../ui/query-state';
 
 type Filter = 'all' | 'lost' | 'not-consumed' | 'dlq';
 const FILTERS: { value: Filter; label: string }[] = [
@@ -52,7 +52,7 @@ export function RecentMessages({ onPick }: { onPick: (id: string) => void }) {
       ) : recent.isError ? (
         <LoadError error={recent.error} onRetry={() => void recent.refetch()} />
       ) : recent.data.messages.length === 0 ? (
-        <p data-testid="recent-messages-empty" className="py-6 text-center text-sm text-slate-500 dark:text-slate-400">{EMPTY[filter]}</p>
+        <EmptyNote testId="recent-messages-empty">{EMPTY[filter]}</EmptyNote>
       ) : (
         <div className="relative -mx-4 overflow-x-auto px-4">
           <table className="w-full min-w-[40rem] border-collapse text-left text-sm">

@@ -6,10 +6,12 @@
 import { useState } from 'react';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
+import { useClusterRefresh } from '../../_lib/use-cluster-state';
 import { ago, bytes, clock, grouped } from '../../_lib/format';
-import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
+import { StateBadge } from '../ui/state-badge';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
@@ -23,10 +25,10 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
   const [showOutput, setShowOutput] = useState(false);
   const canOperate = useCan('operator');
   const canDrill = useCan('drill');
+  const refresh = useClusterRefresh();
   const afterChange = () => {
-    void utils.cluster.events.invalidate();
+    refresh();
     void utils.cluster.brokerOutput.invalidate();
-    void utils.cluster.state.invalidate();
   };
   const start = trpc.cluster.startBroker.useMutation({ onSettled: afterChange });
   const stop = trpc.cluster.stopBroker.useMutation({ onSettled: afterChange });
@@ -57,15 +59,7 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
       title="Broker"
       titleId="broker-title"
       testId="broker-card"
-      actions={
-        <span
-          className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold ring-1 ${STATE_BADGE[broker.state]}`}
-        >
-          <span className={`h-2 w-2 rounded-full ${STATE_DOT[broker.state]}`} aria-hidden="true" />
-          <span className="sr-only">state: </span>
-          <span data-testid="broker-state">{broker.state}</span>
-        </span>
-      }
+      actions={<StateBadge state={broker.state} srPrefix="state: " testId="broker-state" />}
     >
       <p className="mb-3 text-sm text-slate-600 dark:text-slate-400">
         <span className="font-medium text-slate-900 dark:text-slate-100">{broker.name}</span> · {broker.state} since{' '}
@@ -174,9 +168,9 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
       </ul>
 
       {failed ? (
-        <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError>
           {errorMessage(failed.error)}
-        </p>
+        </RequestError>
       ) : null}
 
       <div className="mt-4 border-t border-slate-200 pt-3 dark:border-slate-800">

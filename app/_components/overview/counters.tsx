@@ -65,11 +65,105 @@ function SubHeading({ children, title }: { children: ReactNode; title?: string }
   );
 }
 
+type TileSpec = Parameters<typeof Tile>[0] & { testId: string };
+
+/** A grid of tiles; `columns` are the grid's classes at each width. */
+function Tiles({ tiles, columns, title }: { tiles: TileSpec[]; columns: string; title?: string }) {
+  return (
+    <dl className={`grid gap-2 ${columns}`} title={title}>
+      {tiles.map((tile) => (
+        <Tile key={tile.testId} {...tile} />
+      ))}
+    </dl>
+  );
+}
+
+/** Sends by outcome: every send, what the broker stored, and one tile per SendStatus. */
+function sendTiles(totals: LiveState['totals']): TileSpec[] {
+  return [
+    { label: 'Total sent', value: int(totals.sent), testId: 'total-sent', title: 'Sends the producer finished, with any status' },
+    { label: 'Stored', value: int(totals.stored), testId: 'total-stored', title: 'Messages the broker appended to its commit log' },
+    ...OUTCOME_STATUSES.map((status) => ({
+      label: status,
+      value: int(totals.byStatus[status]),
+      testId: `total-${status}`,
+      color: STATUS_COLOR[status],
+      title: `${status}: ${STATUS_MEANING[status]}`,
+    })),
+  ];
+}
+
+function consumerTiles(totals: LiveState['totals']): TileSpec[] {
+  return [
+    { label: 'Delivered', value: int(totals.delivered), testId: 'total-delivered', title: "Messages handed to a consumer's listener, redeliveries included" },
+    { label: 'Consumed', value: int(totals.consumed), testId: 'total-consumed', title: 'Messages applied: the business effect happened' },
+    {
+      label: 'Reconsumed',
+      value: int(totals.reconsumed),
+      testId: 'total-reconsumed',
+      title: 'The listener answered RECONSUME_LATER: the broker delivers the message again later (retry topic)',
+      sub: 'RECONSUME_LATER',
+    },
+    {
+      label: 'Dupes suppressed',
+      value: int(totals.duplicatesSuppressed),
+      testId: 'total-duplicates-suppressed',
+      title: 'Redeliveries the idempotent consumer recognised in its persisted dedupe store and did not apply twice',
+      sub: 'by the dedupe store',
+    },
+    {
+      label: 'DLQ',
+      value: int(totals.dlq),
+      testId: 'total-dlq',
+      title: 'Messages the broker moved to a %DLQ% topic after maxReconsumeTimes retries',
+      tone: totals.dlq > 0 ? 'warn' : undefined,
+      sub: 'dead letters',
+    },
+  ];
+}
+
+function sequenceTiles(totals: LiveState['totals']): TileSpec[] {
+  const sequence = totals.sequence;
+  return [
+    { label: 'In order', value: int(sequence.inOrder), testId: 'sequence-in-order', title: 'Arrivals with exactly the next expected sequence number' },
+    {
+      label: 'Gaps found',
+      value: int(sequence.gaps),
+      testId: 'sequence-gaps',
+      title: 'Times a sequence number arrived while earlier ones had not: a hole in the stream (it may fill later)',
+      tone: sequence.gaps > 0 ? 'warn' : undefined,
+    },
+    { label: 'Reordered', value: int(sequence.reordered), testId: 'sequence-reordered', title: 'Arrivals older than one already seen: a late fill of a gap' },
+    { label: 'Dupes seen', value: int(sequence.duplicates), testId: 'sequence-duplicates', title: 'Sequence numbers that arrived more than once: redeliveries' },
+    {
+      label: 'Missing now',
+      value: int(sequence.missingNow),
+      testId: 'sequence-missing',
+      title: 'Sequence numbers never received so far: lost unless they still arrive',
+      tone: sequence.missingNow > 0 ? 'bad' : totals.consumed > 0 ? 'good' : undefined,
+      sub: sequence.missingNow > 0 ? 'lost so far' : totals.consumed > 0 ? 'no gaps' : 'nothing consumed yet',
+    },
+  ];
+}
+
+/** The store's watermarks from the newest sample: how far the commit log is written, and flushed. */
+function watermarkTiles(latest: LiveSample | null): TileSpec[] {
+  return [
+    { label: 'Max offset', value: latest ? grouped(latest.maxPhyOffset) : '–', testId: 'store-max-offset', sub: 'bytes written to the commit log' },
+    { label: 'Flushed offset', value: latest ? grouped(latest.flushedPhyOffset) : '–', testId: 'store-flushed-offset', sub: 'covered by fdatasync' },
+    {
+      label: 'Unflushed',
+      value: latest ? bytes(latest.unflushedBytes) : '–',
+      testId: 'store-unflushed-bytes',
+      title: latest ? `${grouped(latest.unflushedBytes)} bytes` : undefined,
+      sub: 'lost on a power cut',
+    },
+  ];
+}
+
 export function Counters({ state, latest }: { state: LiveState; latest: LiveSample | null }) {
   const { totals } = state;
   const notOk = totals.sent - totals.byStatus.SEND_OK;
-  const sequence = totals.sequence;
-  const missingTone: Tone | undefined = sequence.missingNow > 0 ? 'bad' : totals.consumed > 0 ? 'good' : undefined;
   return (
     <Card
       title="Counters"
@@ -85,104 +179,22 @@ export function Counters({ state, latest }: { state: LiveState; latest: LiveSamp
         )
       }
     >
-      <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 md:grid-cols-5 xl:grid-cols-9">
-        <Tile label="Total sent" value={int(totals.sent)} testId="total-sent" title="Sends the producer finished, with any status" />
-        <Tile label="Stored" value={int(totals.stored)} testId="total-stored" title="Messages the broker appended to its commit log" />
-        {OUTCOME_STATUSES.map((status) => (
-          <Tile
-            key={status}
-            label={status}
-            value={int(totals.byStatus[status])}
-            testId={`total-${status}`}
-            color={STATUS_COLOR[status]}
-            title={`${status}: ${STATUS_MEANING[status]}`}
-          />
-        ))}
-      </dl>
+      <Tiles tiles={sendTiles(totals)} columns="grid-cols-2 sm:grid-cols-3 md:grid-cols-5 xl:grid-cols-9" />
       <div className="grid gap-x-4 xl:grid-cols-2">
         <div className="min-w-0">
           <SubHeading>Consumer side</SubHeading>
-          <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 md:grid-cols-5">
-            <Tile label="Delivered" value={int(totals.delivered)} testId="total-delivered" title="Messages handed to a consumer's listener, redeliveries included" />
-            <Tile label="Consumed" value={int(totals.consumed)} testId="total-consumed" title="Messages applied: the business effect happened" />
-            <Tile
-              label="Reconsumed"
-              value={int(totals.reconsumed)}
-              testId="total-reconsumed"
-              title="The listener answered RECONSUME_LATER: the broker delivers the message again later (retry topic)"
-              sub="RECONSUME_LATER"
-            />
-            <Tile
-              label="Dupes suppressed"
-              value={int(totals.duplicatesSuppressed)}
-              testId="total-duplicates-suppressed"
-              title="Redeliveries the idempotent consumer recognised in its persisted dedupe store and did not apply twice"
-              sub="by the dedupe store"
-            />
-            <Tile
-              label="DLQ"
-              value={int(totals.dlq)}
-              testId="total-dlq"
-              title="Messages the broker moved to a %DLQ% topic after maxReconsumeTimes retries"
-              tone={totals.dlq > 0 ? 'warn' : undefined}
-              sub="dead letters"
-            />
-          </dl>
+          <Tiles tiles={consumerTiles(totals)} columns="grid-cols-2 sm:grid-cols-3 md:grid-cols-5" />
         </div>
         <div className="min-w-0">
           <SubHeading title={SEQUENCE_EXPLAINED}>
             Sequence check <span className="font-normal normal-case tracking-normal">· per producer and queue</span>
           </SubHeading>
-          <dl className="grid grid-cols-2 gap-2 sm:grid-cols-3 md:grid-cols-5" title={SEQUENCE_EXPLAINED}>
-            <Tile label="In order" value={int(sequence.inOrder)} testId="sequence-in-order" title="Arrivals with exactly the next expected sequence number" />
-            <Tile
-              label="Gaps found"
-              value={int(sequence.gaps)}
-              testId="sequence-gaps"
-              title="Times a sequence number arrived while earlier ones had not: a hole in the stream (it may fill later)"
-              tone={sequence.gaps > 0 ? 'warn' : undefined}
-            />
-            <Tile label="Reordered" value={int(sequence.reordered)} testId="sequence-reordered" title="Arrivals older than one already seen: a late fill of a gap" />
-            <Tile
-              label="Dupes seen"
-              value={int(sequence.duplicates)}
-              testId="sequence-duplicates"
-              title="Sequence numbers that arrived more than once: redeliveries"
-            />
-            <Tile
-              label="Missing now"
-              value={int(sequence.missingNow)}
-              testId="sequence-missing"
-              title="Sequence numbers never received so far: lost unless they still arrive"
-              tone={missingTone}
-              sub={sequence.missingNow > 0 ? 'lost so far' : totals.consumed > 0 ? 'no gaps' : 'nothing consumed yet'}
-            />
-          </dl>
+          <Tiles tiles={sequenceTiles(totals)} columns="grid-cols-2 sm:grid-cols-3 md:grid-cols-5" title={SEQUENCE_EXPLAINED} />
         </div>
       </div>
       <p className="mt-2 text-xs text-slate-500 dark:text-slate-400">{SEQUENCE_EXPLAINED}</p>
       <SubHeading>Store watermarks</SubHeading>
-      <dl className="grid grid-cols-1 gap-2 sm:grid-cols-3">
-        <Tile
-          label="Max offset"
-          value={latest ? grouped(latest.maxPhyOffset) : '–'}
-          testId="store-max-offset"
-          sub="bytes written to the commit log"
-        />
-        <Tile
-          label="Flushed offset"
-          value={latest ? grouped(latest.flushedPhyOffset) : '–'}
-          testId="store-flushed-offset"
-          sub="covered by fdatasync"
-        />
-        <Tile
-          label="Unflushed"
-          value={latest ? bytes(latest.unflushedBytes) : '–'}
-          testId="store-unflushed-bytes"
-          title={latest ? `${grouped(latest.unflushedBytes)} bytes` : undefined}
-          sub="lost on a power cut"
-        />
-      </dl>
+      <Tiles tiles={watermarkTiles(latest)} columns="grid-cols-1 sm:grid-cols-3" />
     </Card>
   );
 }

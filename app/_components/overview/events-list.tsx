@@ -1,9 +1,9 @@
 'use client';
 /** The cluster's recent events (process start/crash, setting flips, faults, traffic), refetched every 2 s. */
-import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
+import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { clock } from '../../_lib/format';
 import { Card } from '../ui/card';
-import { Skeleton } from '../ui/skeleton';
+import { LoadError, LoadingRows } from '../ui/query-state';
 
 type ClusterEvent = RouterOutputs['cluster']['events'][number];
 
@@ -25,15 +25,9 @@ export function EventsList() {
       actions={events.isFetching && !events.isPending ? <span className="text-xs text-slate-400">updating…</span> : null}
     >
       {events.isPending ? (
-        <div className="space-y-2" aria-busy="true" aria-label="Loading events">
-          <Skeleton className="h-5" />
-          <Skeleton className="h-5" />
-          <Skeleton className="h-5 w-2/3" />
-        </div>
+        <LoadingRows label="Loading events" rows={['h-5', 'h-5', 'h-5 w-2/3']} />
       ) : events.isError ? (
-        <p role="alert" className="text-sm text-red-700 dark:text-red-300">
-          Could not load the events: {errorMessage(events.error)}
-        </p>
+        <LoadError what="Could not load the events" error={events.error} onRetry={() => void events.refetch()} />
       ) : events.data.length === 0 ? (
         <p className="text-sm text-slate-500 dark:text-slate-400">Nothing happened yet.</p>
       ) : (

@@ -8,6 +8,7 @@ import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Spinner } from '../ui/button';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
 import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 
@@ -120,9 +121,9 @@ export function FlushToggle({ current, saved, brokerRunning }: { current: FlushD
       </p>
 
       {update.isError ? (
-        <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError>
           {errorMessage(update.error)}
-        </p>
+        </RequestError>
       ) : null}
     </Card>
   );

@@ -3,9 +3,7 @@
  * The Overview page: the broker, flushDiskType, traffic, consumers, counters, live charts and recent events.
  * State comes from the live stream; while it is down, cluster.state is polled instead.
  */
-import type { LiveState } from '@/server/live/types';
-import { trpc } from '../../_lib/trpc';
-import { useLive } from '../../_lib/use-live';
+import { useClusterState } from '../../_lib/use-cluster-state';
 import { Skeleton } from '../ui/skeleton';
 import { BrokerCard } from './broker-card';
 import { ConsumersPanel } from './consumers-panel';
@@ -18,17 +16,7 @@ import { ReplicationCard } from './replication-card';
 import { TrafficPanel } from './traffic-panel';
 
 export function Overview() {
-  const live = useLive();
-  const connected = live.status === 'connected';
-  // Fallback while the stream is down: poll the same state over HTTP.
-  const polled = trpc.cluster.state.useQuery(undefined, {
-    enabled: !connected,
-    refetchInterval: connected ? false : 2000,
-  });
-  // Whichever is newer: a poll from before the stream connected must not hide the stream's state.
-  const polledState = (polled.data as LiveState | undefined) ?? null;
-  const state: LiveState | null =
-    live.state && (connected || !polledState || live.state.t >= polledState.t) ? live.state : polledState;
+  const { live, state } = useClusterState();
 
   return (
     <div className="grid gap-4">

@@ -10,11 +10,12 @@ import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { bytes, clock } from '../../_lib/format';
 import { useCan } from '../../_lib/session';
-import { STATE_BADGE, STATE_DOT } from '../../_lib/status';
 import { Card } from '../ui/card';
-import { HintedSelect, NumberField, StartStopButtons, inputClass, toNumber, type HintedOption } from '../ui/form';
-import { brokerAvailability } from '../traffic/use-cluster-state';
-import { FieldError, fieldIssues, invalidProps } from '../ui/field-errors';
+import { RequestError } from '../ui/query-state';
+import { StateBadge } from '../ui/state-badge';
+import { HintedSelect, NumberField, StartStopButtons, TextField, toNumber, type HintedOption } from '../ui/form';
+import { brokerAvailability, useClusterRefresh } from '../../_lib/use-cluster-state';
+import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 type KeysMode = 'none' | 'pattern';
@@ -37,10 +38,11 @@ const KEYS_MODES: HintedOption<KeysMode>[] = [
 ];
 
 const ID = 'traffic';
+/** the inputs of the form, which the server's field errors may name */
+const FIELDS = ['rate', 'bodySize', 'count', 'topic', 'sendMode', 'keyPattern'];
 
 export function TrafficPanel({ state, compact = false }: { state: LiveState; compact?: boolean }) {
   const traffic = state.traffic;
-  const utils = trpc.useUtils();
   const can = useCan('operator');
   const [rate, setRate] = useState('200');
   const [bodySize, setBodySize] = useState('1024');
@@ -49,14 +51,11 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
   const [topic, setTopic] = useState('TopicTest');
   const [keysMode, setKeysMode] = useState<KeysMode>('none');
   const [keyPattern, setKeyPattern] = useState('order-{n}');
-  const afterChange = () => {
-    void utils.cluster.events.invalidate();
-    void utils.cluster.state.invalidate();
-  };
+  const afterChange = useClusterRefresh();
   const start = trpc.traffic.start.useMutation({ onSettled: afterChange });
   const stop = trpc.traffic.stop.useMutation({ onSettled: afterChange });
   const error = start.error ?? stop.error;
-  const issues = fieldIssues(start.error);
+  const issues = fieldIssues(start.error, FIELDS);
   const running = traffic.state === 'running' || traffic.state === 'starting';
   const broker = brokerAvailability(state);
   const startBlocked = !can.allowed ? can.reason : !broker.up && !running ? broker.reason : undefined;
@@ -83,33 +82,14 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
       title="Traffic"
       titleId="traffic-title"
       testId="traffic-card"
-      actions={
-        <span className={`inline-flex items-center gap-1.5 rounded-full px-2.5 py-0.5 text-sm font-semibold ring-1 ${STATE_BADGE[traffic.state]}`}>
-          <span className={`h-2 w-2 rounded-full ${STATE_DOT[traffic.state]}`} aria-hidden="true" />
-          <span className="sr-only">traffic state: </span>
-          <span data-testid="traffic-state">{traffic.state}</span>
-        </span>
-      }
+      actions={<StateBadge state={traffic.state} srPrefix="traffic state: " testId="traffic-state" />}
     >
       <form onSubmit={submit} noValidate aria-labelledby="traffic-title" className="grid grid-cols-2 gap-3 sm:grid-cols-3 lg:grid-cols-2 2xl:grid-cols-3">
         {numberField('rate', 'Rate', 'msg/s', rate, setRate)}
         {numberField('bodySize', 'Body size', 'bytes', bodySize, setBodySize)}
         {!compact ? numberField('count', 'Count', '0 = until stopped', count, setCount, 'Stop after this many messages') : null}
         {!compact ? (
-          <label className="text-sm">
-            <span className="font-medium">Topic</span>
-            <input
-              data-testid="traffic-topic"
-              name="topic"
-              value={topic}
-              onChange={(e) => setTopic(e.target.value)}
-              spellCheck={false}
-              autoComplete="off"
-              className={`${inputClass} font-mono`}
-              {...invalidProps(issues, 'topic', ID)}
-            />
-            <FieldError issues={issues} name="topic" idPrefix={ID} />
-          </label>
+          <TextField name="topic" label="Topic" testId="traffic-topic" value={topic} onChange={setTopic} issues={issues} idPrefix={ID} />
         ) : null}
         <HintedSelect
           label="Send mode"
@@ -133,21 +113,17 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
               labelClassName="text-sm"
             />
             {keysMode === 'pattern' ? (
-              <label className="col-span-full text-sm">
-                <span className="font-medium">Key pattern</span>{' '}
-                <span className="text-slate-600 dark:text-slate-400">({'{n}'} required, no spaces)</span>
-                <input
-                  data-testid="traffic-key-pattern"
-                  name="keyPattern"
-                  value={keyPattern}
-                  onChange={(e) => setKeyPattern(e.target.value)}
-                  spellCheck={false}
-                  autoComplete="off"
-                  className={`${inputClass} font-mono`}
-                  {...invalidProps(issues, 'keyPattern', ID)}
-                />
-                <FieldError issues={issues} name="keyPattern" idPrefix={ID} />
-              </label>
+              <TextField
+                name="keyPattern"
+                label="Key pattern"
+                unit="{n} required, no spaces"
+                testId="traffic-key-pattern"
+                value={keyPattern}
+                onChange={setKeyPattern}
+                issues={issues}
+                idPrefix={ID}
+                className="col-span-full text-sm"
+              />
             ) : null}
           </>
         ) : null}
@@ -162,9 +138,9 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
       </form>
 
       {error && issues.size === 0 ? (
-        <p role="alert" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError>
           {errorMessage(error)}
-        </p>
+        </RequestError>
       ) : error ? (
         <p role="alert" className="sr-only">
           {errorMessage(error)}

@@ -7,6 +7,7 @@ import { useState, type ChangeEvent } from 'react';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
+import { RequestError } from '../ui/query-state';
 import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 
@@ -75,9 +76,9 @@ export function ConfIO({ onImported }: { onImported(): void }) {
         (cluster names, paths, ports) are listed and ignored. Export gives the current settings under RocketMQ’s key names.
       </p>
       {exportError ? (
-        <p role="alert" className="mt-2 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError className="mt-2">
           Export failed: {exportError}
-        </p>
+        </RequestError>
       ) : null}
       <form
         className="mt-3 grid gap-2"
@@ -122,9 +123,9 @@ export function ConfIO({ onImported }: { onImported(): void }) {
         <RoleHint can={can} what="Importing a broker.conf" testId="settings-import-role-hint" />
       </form>
       {importConf.isError ? (
-        <p id="conf-error" role="alert" data-testid="settings-import-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError id="conf-error" testId="settings-import-error">
           Nothing was applied: {errorMessage(importConf.error)}
-        </p>
+        </RequestError>
       ) : null}
       {result ? (
         <div role="status" data-testid="settings-import-result" className="mt-3 space-y-1.5 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-100">

@@ -5,6 +5,8 @@
  */
 import { BrokerSettingsSchema, type BrokerSettings, type SettingGroup } from '@/server/settings/schema';
 import { bytes } from '../../_lib/format';
+import type { ApiError } from '../../_lib/trpc';
+import { fieldIssues } from '../ui/field-errors';
 
 export type SettingKey = keyof BrokerSettings;
 export type SettingValue = BrokerSettings[SettingKey];
@@ -58,8 +60,10 @@ function metaOf(key: SettingKey): SettingMeta {
   return { key, kind: 'string', options: [], unit: null };
 }
 
+const SETTING_KEYS = Object.keys(BrokerSettingsSchema.shape) as SettingKey[];
+
 export const SETTING_META: Record<SettingKey, SettingMeta> = Object.fromEntries(
-  (Object.keys(BrokerSettingsSchema.shape) as SettingKey[]).map((key) => [key, metaOf(key)]),
+  SETTING_KEYS.map((key) => [key, metaOf(key)]),
 ) as Record<SettingKey, SettingMeta>;
 
 /** Enum values the form cannot apply to the master, with the reason (shown disabled). */
@@ -100,21 +104,7 @@ export function fromDraft(meta: SettingMeta, text: string): SettingValue {
   return text as SettingValue;
 }
 
-/** Per-field messages from a tRPC error: data.issues by path, else a "key: …" prefix of the message. */
-export function fieldErrors(error: unknown): Partial<Record<SettingKey, string>> {
-  const out: Partial<Record<SettingKey, string>> = {};
-  if (!error || typeof error !== 'object') return out;
-  const data = (error as { data?: { issues?: { path: string[]; message: string }[] | null } }).data;
-  for (const issue of data?.issues ?? []) {
-    const key = issue.path[0];
-    if (key && key in SETTING_META) out[key as SettingKey] = issue.message;
-  }
-  if (Object.keys(out).length === 0) {
-    const message = (error as { message?: string }).message ?? '';
-    for (const part of message.split('; ')) {
-      const m = /^([A-Za-z]+)[: ]/.exec(part);
-      if (m && m[1] in SETTING_META) out[m[1] as SettingKey] = part;
-    }
-  }
-  return out;
+/** The server's sentence for each setting it refused (data.fieldErrors by key, server/routers/trpc.ts). */
+export function fieldErrors(error: ApiError | null | undefined): Partial<Record<SettingKey, string>> {
+  return Object.fromEntries(fieldIssues(error, SETTING_KEYS));
 }

@@ -5,21 +5,19 @@
  * fields they name. Below: the config-to-guarantee matrix and broker.conf import/export.
  */
 import { useMemo, useState } from 'react';
-import type { BrokerSettings, BrokerSettingsPatch } from '@/server/settings/schema';
+import type { BrokerSettingsPatch } from '@/server/settings/schema';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { Skeleton } from '../ui/skeleton';
 import { ConfIO } from './conf-io';
-import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 import { GuaranteeMatrix } from './guarantee-matrix';
 import { NodeSettingsCard } from './node-settings-card';
 import { SettingField } from './setting-field';
-import { GROUPS, SETTING_META, fieldErrors, fromDraft, short, type SettingKey } from './setting-meta';
-
-type Draft = Partial<Record<SettingKey, string>>;
+import { GROUPS, SETTING_META, fieldErrors, fromDraft, type SettingKey } from './setting-meta';
+import { ApplyBar, ChangeList, type Draft } from './apply-bar';
 
 export function SettingsPage() {
   const utils = trpc.useUtils();
@@ -169,102 +167,5 @@ export function SettingsPage() {
         </>
       )}
     </div>
-  );
-}
-
-function ApplyBar({
-  count,
-  busy,
-  can,
-  message,
-  error,
-  unattributed,
-  onDiscard,
-  onApply,
-}: {
-  count: number;
-  busy: boolean;
-  can: { allowed: boolean; reason?: string };
-  message: string | null;
-  error: string | null;
-  unattributed: boolean;
-  onDiscard(): void;
-  onApply(): void;
-}) {
-  return (
-    <div className="sticky top-[3.25rem] z-20 -mx-1 rounded-xl border border-slate-200 bg-white/95 px-4 py-2.5 shadow-sm backdrop-blur max-sm:top-[5.5rem] dark:border-slate-800 dark:bg-slate-900/95">
-      <div className="flex flex-wrap items-center gap-x-3 gap-y-2">
-        <p className="text-sm" aria-live="polite" data-testid="settings-pending-count">
-          {count === 0 ? (
-            <span className="text-slate-500 dark:text-slate-400">No unapplied changes.</span>
-          ) : (
-            <span>
-              <strong>{count}</strong> unapplied change{count === 1 ? '' : 's'}
-            </span>
-          )}
-        </p>
-        {message ? (
-          <p role="status" data-testid="settings-applied" className="text-sm text-emerald-700 dark:text-emerald-300">
-            {message}
-          </p>
-        ) : null}
-        <div className="ml-auto flex gap-2">
-          <Button variant="ghost" disabled={count === 0 || busy} onClick={onDiscard}>
-            Discard
-          </Button>
-          <Button variant="primary" data-testid="settings-apply" disabled={count === 0 || !can.allowed} title={can.reason} busy={busy} onClick={onApply}>
-            Apply{count > 0 ? ` ${count}` : ''}
-          </Button>
-        </div>
-      </div>
-      <RoleHint can={can} what="Changing settings" testId="settings-role-hint" />
-      {error ? (
-        <p role="alert" data-testid="settings-error" className="mt-2 rounded-md bg-red-50 px-3 py-1.5 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-          {unattributed ? '' : 'Not applied — fix the fields marked below: '}
-          {error}
-        </p>
-      ) : null}
-    </div>
-  );
-}
-
-function ChangeList({
-  keys,
-  settings,
-  draft,
-  info,
-}: {
-  keys: SettingKey[];
-  settings: BrokerSettings;
-  draft: Draft;
-  info: Record<SettingKey, { live: boolean; stockRocketMQ: string }>;
-}) {
-  const restart = keys.filter((k) => !info[k].live);
-  return (
-    <>
-      <ul className="space-y-1.5" data-testid="settings-confirm-list">
-        {keys.map((k) => {
-          const meta = SETTING_META[k];
-          const after = fromDraft(meta, draft[k] ?? '');
-          return (
-            <li key={k} className="rounded-md bg-slate-50 px-2 py-1 dark:bg-slate-800/60">
-              <code className="font-mono text-xs font-semibold">{k}</code>
-              <span className="block font-mono text-xs">
-                <span className="text-slate-500 line-through decoration-slate-400 dark:text-slate-400">{short(meta, settings[k])}</span>
-                {' → '}
-                <span className="font-semibold text-violet-700 dark:text-violet-300">
-                  {typeof after === 'number' && !Number.isFinite(after) ? '(empty)' : short(meta, after)}
-                </span>
-              </span>
-            </li>
-          );
-        })}
-      </ul>
-      <p className="mt-3 text-xs text-slate-600 dark:text-slate-400">
-        {restart.length > 0
-          ? `${restart.join(', ')} take${restart.length === 1 ? 's' : ''} effect at the next broker start; the rest are pushed to the running broker at once.`
-          : 'All of them are pushed to the running broker at once (UPDATE_BROKER_CONFIG).'}
-      </p>
-    </>
   );
 }

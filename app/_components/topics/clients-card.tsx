@@ -6,6 +6,7 @@
 import { useState } from 'react';
 import type { ClientGroupView } from '@/server/live/types';
 import { Card } from '../ui/card';
+import { EmptyNote } from '../ui/query-state';
 
 function GroupRow({ g }: { g: ClientGroupView }) {
   return (
@@ -78,9 +79,9 @@ export function ClientsCard({ clients }: { clients: ClientGroupView[] | null }) 
       {clients === null ? (
         <p className="text-sm text-slate-500 dark:text-slate-400">Waiting for the live state…</p>
       ) : clients.length === 0 ? (
-        <p className="rounded-md bg-slate-50 px-3 py-4 text-center text-sm text-slate-500 dark:bg-slate-800/50 dark:text-slate-400">
+        <EmptyNote boxed>
           No client has sent a heartbeat yet: start traffic or consumers on the overview page, or connect your own application.
-        </p>
+        </EmptyNote>
       ) : (
         <div className="grid gap-4 md:grid-cols-2">
           {(['producer', 'consumer'] as const).map((kind) => {

@@ -9,8 +9,9 @@ import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { inputClass } from '../ui/form';
-import { LoadError, LoadingRows } from '../ui/query-state';
+import { Field, TextField, inputClass, toNumber } from '../ui/form';
+import { LoadError, LoadingRows, RequestError } from '../ui/query-state';
+import { fieldIssues } from '../ui/field-errors';
 
 const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
 /** RocketMQ's other built-in topics (TopicValidator's system topics). */
@@ -110,19 +111,9 @@ export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
 }
 
 
-type Field = 'topic' | 'queueNums' | 'perm';
-
-/** Per-field messages from the error's issues (by path), else the whole message under "topic". */
-function topicErrors(error: unknown): Partial<Record<Field, string>> {
-  if (!error) return {};
-  const issues = (error as { data?: { issues?: { path: string[]; message: string }[] | null } }).data?.issues ?? [];
-  const out: Partial<Record<Field, string>> = {};
-  for (const i of issues) {
-    const f = i.path[0] as Field;
-    if (f === 'topic' || f === 'queueNums' || f === 'perm') out[f] ??= i.message;
-  }
-  return out;
-}
+/** the inputs of the create form, which the server's field errors may name */
+const FIELDS = ['topic', 'queueNums', 'perm'];
+const ID = 'topic-create';
 
 export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunning: boolean; defaultQueues: number }) {
   const utils = trpc.useUtils();
@@ -143,77 +134,66 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
       setTimeout(() => void utils.topics.list.invalidate(), 1500);
     },
   });
-  const errors = topicErrors(create.error);
-  const general = create.isError && Object.keys(errors).length === 0 ? errorMessage(create.error) : null;
+  const issues = fieldIssues(create.error, FIELDS);
+  const general = create.isError && issues.size === 0 ? errorMessage(create.error) : null;
 
   const submit = (event: FormEvent) => {
     event.preventDefault();
     setCreated(null);
-    create.mutate({ topic: topic.trim(), queueNums: queueNums.trim() === '' ? Number.NaN : Number(queueNums), perm });
+    create.mutate({ topic: topic.trim(), queueNums: toNumber(queueNums), perm });
   };
-  const field = (f: Field) =>
-    errors[f] ? { 'aria-invalid': true as const, 'aria-errormessage': `topic-create-${f}-error`, 'aria-describedby': `topic-create-${f}-error` } : {};
-  const fieldError = (f: Field) =>
-    errors[f] ? (
-      <span id={`topic-create-${f}-error`} role="alert" className="mt-1 block text-xs font-medium text-red-700 dark:text-red-300">
-        {errors[f]}
-      </span>
-    ) : null;
 
   return (
     <Card title="Create a topic" titleId="topic-create-title" testId="topic-create-card">
       <form onSubmit={submit} noValidate aria-labelledby="topic-create-title" className="grid grid-cols-2 gap-3">
-        <label className="col-span-2 text-sm">
-          <span className="font-medium">Topic</span>
-          <input
-            data-testid="topic-create-name"
-            name="topic"
-            value={topic}
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="OrderTopic"
-            onChange={(e) => {
-              setTopic(e.target.value);
-              if (create.isError) create.reset();
-            }}
-            className={`${inputClass} font-mono`}
-            {...field('topic')}
-          />
-          {fieldError('topic')}
-        </label>
-        <label className="text-sm">
-          <span className="font-medium">Queues</span> <span className="text-slate-500 dark:text-slate-400">(read = write)</span>
-          <input
-            data-testid="topic-create-queues"
-            name="queueNums"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={64}
-            step={1}
-            value={queueNums}
-            onChange={(e) => setQueueNums(e.target.value)}
-            className={`${inputClass} tabular-nums`}
-            {...field('queueNums')}
-          />
-          {fieldError('queueNums')}
-        </label>
-        <label className="text-sm">
-          <span className="font-medium">Permission</span>
-          <select
-            data-testid="topic-create-perm"
-            name="perm"
-            value={perm}
-            onChange={(e) => setPerm(Number(e.target.value) as 2 | 4 | 6)}
-            className={inputClass}
-            {...field('perm')}
-          >
-            <option value={6}>6 · read + write</option>
-            <option value={4}>4 · read only</option>
-            <option value={2}>2 · write only</option>
-          </select>
-          {fieldError('perm')}
-        </label>
+        <TextField
+          name="topic"
+          label="Topic"
+          testId="topic-create-name"
+          placeholder="OrderTopic"
+          value={topic}
+          onChange={(text) => {
+            setTopic(text);
+            if (create.isError) create.reset();
+          }}
+          issues={issues}
+          idPrefix={ID}
+          className="col-span-2 text-sm"
+          announce
+        />
+        <Field label="Queues" unit="read = write" name="queueNums" issues={issues} idPrefix={ID} announce>
+          {(invalid) => (
+            <input
+              data-testid="topic-create-queues"
+              name="queueNums"
+              type="number"
+              inputMode="numeric"
+              min={1}
+              max={64}
+              step={1}
+              value={queueNums}
+              onChange={(e) => setQueueNums(e.target.value)}
+              className={inputClass}
+              {...invalid}
+            />
+          )}
+        </Field>
+        <Field label="Permission" name="perm" issues={issues} idPrefix={ID} announce>
+          {(invalid) => (
+            <select
+              data-testid="topic-create-perm"
+              name="perm"
+              value={perm}
+              onChange={(e) => setPerm(Number(e.target.value) as 2 | 4 | 6)}
+              className={inputClass}
+              {...invalid}
+            >
+              <option value={6}>6 · read + write</option>
+              <option value={4}>4 · read only</option>
+              <option value={2}>2 · write only</option>
+            </select>
+          )}
+        </Field>
         <div className="col-span-2 flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="topic-create-submit" busy={create.isPending} disabled={!brokerRunning || !can.allowed} title={can.reason}>
             Create topic
@@ -231,9 +211,9 @@ export function CreateTopicForm({ brokerRunning, defaultQueues }: { brokerRunnin
         </div>
       </form>
       {general ? (
-        <p role="alert" data-testid="topic-create-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError testId="topic-create-error">
           {general}
-        </p>
+        </RequestError>
       ) : null}
       {created ? (
         <p role="status" data-testid="topic-create-ok" className="mt-3 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-900 dark:bg-emerald-950/50 dark:text-emerald-100">

@@ -4,19 +4,13 @@
  * application's highlighted) and how to point a RocketMQ client at Zeroloss. Client groups come from
  * the live stream; while it is down, cluster.state is polled instead.
  */
-import type { LiveState } from '@/server/live/types';
 import { trpc } from '../../_lib/trpc';
-import { useLive } from '../../_lib/use-live';
+import { useClusterState } from '../../_lib/use-cluster-state';
 import { ClientsCard, DrillYourApp } from './clients-card';
 import { CreateTopicForm, TopicsCard } from './topics-card';
 
 export function TopicsPage() {
-  const live = useLive();
-  const connected = live.status === 'connected';
-  const polled = trpc.cluster.state.useQuery(undefined, { enabled: !connected, refetchInterval: connected ? false : 2000 });
-  const polledState = (polled.data as LiveState | undefined) ?? null;
-  const state: LiveState | null =
-    live.state && (connected || !polledState || live.state.t >= polledState.t) ? live.state : polledState;
+  const { state } = useClusterState();
   const settings = trpc.settings.get.useQuery(undefined, { staleTime: 30_000 });
   const brokerRunning = state?.broker.state === 'running';
 

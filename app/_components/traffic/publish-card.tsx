@@ -13,9 +13,11 @@ import { useCan } from '../../_lib/session';
 import { STATUS_COLOR } from '../../_lib/status';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { NumberField, inputClass, toNumber } from '../ui/form';
-import { DisabledReason, FieldError, fieldIssues, invalidProps, mergeIssues, messageField } from '../ui/field-errors';
-import { brokerAvailability } from './use-cluster-state';
+import { RequestError } from '../ui/query-state';
+import { Field, NumberField, TextField, inputClass, toNumber } from '../ui/form';
+import { DisabledReason, fieldIssues } from '../ui/field-errors';
+import { brokerAvailability } from '../../_lib/use-cluster-state';
+import { messageHref } from '../messages/message-links';
 
 const ID = 'publish';
 
@@ -28,7 +30,7 @@ export function PublishCard({ state }: { state: LiveState }) {
   const [queueId, setQueueId] = useState('');
   const [body, setBody] = useState('hello from the Zeroloss console');
   const publish = trpc.traffic.publish.useMutation();
-  const issues = mergeIssues(fieldIssues(publish.error), messageField(publish.error, ['topic', 'queueId', 'keys', 'tags', 'body']));
+  const issues = fieldIssues(publish.error, ['topic', 'queueId', 'keys', 'tags', 'body']);
   const blocked = !can.allowed ? can.reason : !broker.up ? broker.reason : undefined;
   const result = publish.data;
 
@@ -44,44 +46,27 @@ export function PublishCard({ state }: { state: LiveState }) {
     });
   };
 
-  const text = (name: 'topic' | 'keys' | 'tags', label: string, value: string, set: (v: string) => void, hint?: string) => (
-    <label className="text-sm">
-      <span className="font-medium">{label}</span>
-      {hint ? <span className="text-slate-600 dark:text-slate-400"> ({hint})</span> : null}
-      <input
-        data-testid={`publish-${name}`}
-        name={name}
-        value={value}
-        onChange={(e) => set(e.target.value)}
-        spellCheck={false}
-        autoComplete="off"
-        className={`${inputClass} font-mono`}
-        {...invalidProps(issues, name, ID)}
-      />
-      <FieldError issues={issues} name={name} idPrefix={ID} />
-    </label>
-  );
 
   return (
     <Card title="Publish one test message" titleId="publish-title" testId="publish-card">
       <form onSubmit={submit} noValidate aria-labelledby="publish-title" className="grid grid-cols-2 gap-3">
-        {text('topic', 'Topic', topic, setTopic)}
+        <TextField name="topic" label="Topic" testId="publish-topic" value={topic} onChange={setTopic} issues={issues} idPrefix={ID} />
         <NumberField name="queueId" label="Queue" unit="empty = round-robin" testId="publish-queue-id" value={queueId} onChange={setQueueId} issues={issues} idPrefix={ID} min={0} />
-        {text('keys', 'Keys', keys, setKeys, 'KEYS; a space separates several')}
-        {text('tags', 'Tag', tags, setTags)}
-        <label className="col-span-full text-sm">
-          <span className="font-medium">Body</span> <span className="text-slate-600 dark:text-slate-400">(UTF-8 text)</span>
-          <textarea
-            data-testid="publish-body"
-            name="body"
-            rows={3}
-            value={body}
-            onChange={(e) => setBody(e.target.value)}
-            className={`${inputClass} font-mono`}
-            {...invalidProps(issues, 'body', ID)}
-          />
-          <FieldError issues={issues} name="body" idPrefix={ID} />
-        </label>
+        <TextField name="keys" label="Keys" unit="KEYS; a space separates several" testId="publish-keys" value={keys} onChange={setKeys} issues={issues} idPrefix={ID} />
+        <TextField name="tags" label="Tag" testId="publish-tags" value={tags} onChange={setTags} issues={issues} idPrefix={ID} />
+        <Field label="Body" unit="UTF-8 text" name="body" issues={issues} idPrefix={ID} className="col-span-full text-sm">
+          {(invalid) => (
+            <textarea
+              data-testid="publish-body"
+              name="body"
+              rows={3}
+              value={body}
+              onChange={(e) => setBody(e.target.value)}
+              className={`${inputClass} font-mono`}
+              {...invalid}
+            />
+          )}
+        </Field>
         <div className="col-span-full flex flex-wrap items-center gap-2">
           <Button type="submit" variant="primary" data-testid="publish-send" busy={publish.isPending} disabled={Boolean(blocked)} aria-describedby={blocked ? 'publish-reason' : undefined}>
             Publish one
@@ -93,9 +78,9 @@ export function PublishCard({ state }: { state: LiveState }) {
       </form>
 
       {publish.error && issues.size === 0 ? (
-        <p role="alert" data-testid="publish-error" className="mt-3 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
+        <RequestError testId="publish-error">
           {errorMessage(publish.error)}
-        </p>
+        </RequestError>
       ) : null}
 
       {result ? (
@@ -124,7 +109,7 @@ export function PublishCard({ state }: { state: LiveState }) {
             ) : null}
           </dl>
           <Link
-            href={`/messages?id=${encodeURIComponent(result.msgId)}`}
+            href={messageHref(result.msgId)}
             data-testid="publish-ladder-link"
             className="mt-2 inline-block rounded font-medium text-emerald-700 underline underline-offset-2 focus-visible:outline-2 focus-visible:outline-emerald-500 dark:text-emerald-300"
           >

@@ -4,14 +4,13 @@
  * consumer fleet (count, ack mode, idempotence, failures), and "publish one test message" with its
  * SendResult. State comes from the live stream, polled over HTTP while the stream is down.
  */
-import { errorMessage } from '../../_lib/trpc';
 import { ConsumersPanel } from '../overview/consumers-panel';
 import { LiveBanner } from '../overview/live-banner';
 import { TrafficPanel } from '../overview/traffic-panel';
-import { Button } from '../ui/button';
+import { LoadError } from '../ui/query-state';
 import { Skeleton } from '../ui/skeleton';
 import { PublishCard } from './publish-card';
-import { useClusterState } from './use-cluster-state';
+import { useClusterState } from '../../_lib/use-cluster-state';
 
 export function TrafficPage() {
   const { live, state, error, refetch } = useClusterState();
@@ -27,10 +26,7 @@ export function TrafficPage() {
       <LiveBanner live={live} />
       {state === null ? (
         error ? (
-          <div role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800 dark:bg-red-950/60 dark:text-red-200">
-            The cluster state could not be read: {errorMessage(error)}{' '}
-            <Button variant="ghost" onClick={refetch}>Retry</Button>
-          </div>
+          <LoadError what="The cluster state could not be read" error={error} onRetry={refetch} />
         ) : (
           <div className="grid gap-4 lg:grid-cols-2" aria-busy="true" aria-label="Loading the cluster state">
             <Skeleton className="h-80" />

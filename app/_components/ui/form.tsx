@@ -3,7 +3,7 @@
  * server name a bad field, a select whose options each carry a one-line hint (with the anti-patterns
  * flagged), and the Start/Stop pair. Server-side errors beside their fields: ./field-errors.tsx.
  */
-import type { ChangeEvent } from 'react';
+import type { ChangeEvent, ReactNode } from 'react';
 import { Button } from './button';
 import { DisabledReason, FieldError, invalidProps, type FieldIssues } from './field-errors';
 
@@ -13,10 +13,50 @@ export const inputBase =
 export const inputClass = `mt-1 ${inputBase}`;
 
 /**
+ * A labelled input whose server-side error shows under it: the label (its unit or rule in brackets
+ * after it), the control `children` renders with the aria attributes that tie it to its error, and
+ * the error. One input of a form that the server may refuse field by field.
+ */
+export function Field({
+  label,
+  unit,
+  name,
+  issues,
+  idPrefix,
+  className = 'text-sm',
+  announce,
+  after,
+  children,
+}: {
+  label: string;
+  unit?: string;
+  name: string;
+  issues: FieldIssues;
+  idPrefix: string;
+  className?: string;
+  /** the error is an alert of its own (a form whose general error line stays quiet when fields are named) */
+  announce?: boolean;
+  /** shown under the error (a note about the options, such as why a list is empty) */
+  after?: ReactNode;
+  children(invalid: ReturnType<typeof invalidProps>): ReactNode;
+}) {
+  return (
+    <label className={className}>
+      <span className="font-medium">{label}</span>
+      {unit ? <> <span className="text-slate-600 dark:text-slate-400">({unit})</span></> : null}
+      {children(invalidProps(issues, name, idPrefix))}
+      <FieldError issues={issues} name={name} idPrefix={idPrefix} announce={announce} />
+      {after}
+    </label>
+  );
+}
+
+/**
  * A labelled number input (its unit or rule in brackets after the label) with the server's error for
  * it underneath. The text goes to the server through toNumber, so the server names a bad value.
  */
-export function NumberField(props: {
+/** What every single-input field takes: its name (the input's key), label, value and the server's errors. */
+interface InputFieldProps {
   name: string;
   label: string;
   unit?: string;
@@ -25,6 +65,9 @@ export function NumberField(props: {
   onChange(value: string): void;
   issues: FieldIssues;
   idPrefix: string;
+}
+
+export function NumberField(props: InputFieldProps & {
   hint?: string;
   min?: number;
   max?: number;
@@ -32,25 +75,52 @@ export function NumberField(props: {
   decimal?: boolean;
 }) {
   return (
-    <label className="text-sm">
-      <span className="font-medium">{props.label}</span>
-      {props.unit ? <> <span className="text-slate-600 dark:text-slate-400">({props.unit})</span></> : null}
-      <input
-        data-testid={props.testId}
-        name={props.name}
-        type="number"
-        inputMode={props.decimal ? 'decimal' : 'numeric'}
-        step={props.decimal ? 'any' : 1}
-        min={props.min}
-        max={props.max}
-        value={props.value}
-        onChange={(e) => props.onChange(e.target.value)}
-        className={inputClass}
-        title={props.hint}
-        {...invalidProps(props.issues, props.name, props.idPrefix)}
-      />
-      <FieldError issues={props.issues} name={props.name} idPrefix={props.idPrefix} />
-    </label>
+    <Field label={props.label} unit={props.unit} name={props.name} issues={props.issues} idPrefix={props.idPrefix}>
+      {(invalid) => (
+        <input
+          data-testid={props.testId}
+          name={props.name}
+          type="number"
+          inputMode={props.decimal ? 'decimal' : 'numeric'}
+          step={props.decimal ? 'any' : 1}
+          min={props.min}
+          max={props.max}
+          value={props.value}
+          onChange={(e) => props.onChange(e.target.value)}
+          className={inputClass}
+          title={props.hint}
+          {...invalid}
+        />
+      )}
+    </Field>
+  );
+}
+
+/**
+ * A labelled one-line text input in monospace (topic names, KEYS, tags, patterns: text a broker
+ * matches exactly), with the server's error for it underneath; no spell check, no autofill.
+ */
+export function TextField(props: InputFieldProps & {
+  placeholder?: string;
+  className?: string;
+  announce?: boolean;
+}) {
+  return (
+    <Field label={props.label} unit={props.unit} name={props.name} issues={props.issues} idPrefix={props.idPrefix} className={props.className} announce={props.announce}>
+      {(invalid) => (
+        <input
+          data-testid={props.testId}
+          name={props.name}
+          value={props.value}
+          placeholder={props.placeholder}
+          onChange={(e) => props.onChange(e.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          className={`${inputClass} font-mono`}
+          {...invalid}
+        />
+      )}
+    </Field>
   );
 }
 
