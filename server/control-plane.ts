@@ -108,6 +108,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private readonly serial = new SerialQueue();
   /** deliberate bugs of the processes this plane starts (broker/lab-bugs.ts): ZL_LAB_BUGS, or a drill run's for its run */
   private activeLabBugs: readonly LabBug[];
+  /** events recorded so far (LiveState.eventSeq) */
+  private eventSeq = 0;
 
   get messages(): MessageTracker {
     return this.messageTracker;
@@ -453,6 +455,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const settings = this.settings.get();
     return {
       t: now,
+      eventSeq: this.eventSeq,
       broker: this.brokerView(),
       traffic: { ...this.traffic.status, config: this.trafficConfig },
       settings: { flushDiskType: settings.flushDiskType, brokerRole: settings.brokerRole },
@@ -525,6 +528,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     }
     try {
       await this.prisma.clusterEvent.create({ data: { kind, subject, message, detail: JSON.stringify(detail) } });
+      this.eventSeq++;
     } catch (error) {
       console.error(`[control-plane] could not record event ${kind}: ${(error as Error).message}`);
     }

@@ -38,6 +38,8 @@ export interface BrokerView extends ProcessStatus {
 
 export interface LiveState {
   t: number;
+  /** cluster events recorded since the control plane started: a page showing them refetches when it moves */
+  eventSeq: number;
   broker: BrokerView;
   traffic: ProcessStatus & { config?: TrafficConfig };
   /** the desired settings (saved); what each node really runs is in `nodes` */

@@ -95,6 +95,16 @@ describe('dashboard overview', () => {
     await page.getByTestId('broker-state').filter({ hasText: 'running' }).waitFor({ timeout: 60_000 });
   });
 
+  test('an event recorded elsewhere (a change through the API) appears in Recent events without a reload', async () => {
+    const changed = await trpc(app.url, 'settings.update', { flushIntervalCommitLog: 600 });
+    assert.ok(changed.ok, !changed.ok ? changed.message : '');
+    try {
+      await page.getByTestId('events-card').getByText(/flushIntervalCommitLog.*600/).first().waitFor({ timeout: 10_000 });
+    } finally {
+      await trpc(app.url, 'settings.update', { flushIntervalCommitLog: 500 });
+    }
+  });
+
   test('a bad traffic rate is refused with a message naming the field and rule', async () => {
     const result = await trpc(app.url, 'traffic.start', { rate: -5 });
     assert.equal(result.ok, false);

@@ -1,5 +1,10 @@
 'use client';
-/** The cluster's recent events (process start/crash, setting flips, faults, traffic), refetched every 2 s. */
+/**
+ * The cluster's recent events (process start/crash, setting flips, faults, traffic), refetched when
+ * the live stream's eventSeq says one was recorded, or every 2 s while the stream is down.
+ */
+import { useEffect } from 'react';
+import { useClusterState } from '../../_lib/use-cluster-state';
 import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { clock } from '../../_lib/format';
 import { Card } from '../ui/card';
@@ -16,7 +21,15 @@ function tone(kind: string): string {
 }
 
 export function EventsList() {
-  const events = trpc.cluster.events.useQuery({ limit: 40 }, { refetchInterval: 2000, refetchIntervalInBackground: false });
+  // The live stream says when an event was recorded (eventSeq); only while it is down is the list polled.
+  const { live, state } = useClusterState();
+  const connected = live.status === 'connected';
+  const events = trpc.cluster.events.useQuery({ limit: 40 }, { refetchInterval: connected ? false : 2000, refetchIntervalInBackground: false });
+  const { refetch } = events;
+  const eventSeq = state?.eventSeq;
+  useEffect(() => {
+    if (connected && eventSeq !== undefined) void refetch();
+  }, [connected, eventSeq, refetch]);
   return (
     <Card
       title="Recent events"
