@@ -8,7 +8,7 @@
  *    SCAN_MESSAGES_MAX messages and SCAN_DEADLINE_MS. It finds keys of external producers too,
  *    and says whether it covered every stored message (`complete`) or only the newest ones.
  */
-import { AUTO_CREATE_TOPIC_KEY_TOPIC, RMQ_SYS_TOPIC_PREFIX, RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC, SCHEDULE_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC } from '../../broker/protocol/codes';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, DLQ_GROUP_TOPIC_PREFIX, RETRY_GROUP_TOPIC_PREFIX, RMQ_SYS_TOPIC_PREFIX, RMQ_SYS_TRANS_HALF_TOPIC, RMQ_SYS_TRANS_OP_HALF_TOPIC, SCHEDULE_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC } from '../../broker/protocol/codes';
 import type { ControlPlane } from '../control-plane';
 import { splitKeys } from './key-index';
 import { ConsoleError, type MessageConsole } from './message-console';
@@ -31,6 +31,11 @@ export interface KeyMatch {
   tracked: boolean;
   /** where it was found: the lab's key index, the broker scan, or both */
   foundBy: ('index' | 'scan')[];
+  /**
+   * stored copies the scan found: a message a consumer sent back is stored again, same UNIQ_KEY and
+   * KEYS, in %RETRY%<group> or %DLQ%<group>; the match shows the copy in its own topic
+   */
+  storedCopies: number;
 }
 
 export interface KeySearchResult {
@@ -51,7 +56,7 @@ export async function searchByKey(plane: ControlPlane, client: MessageConsole, k
     const r = plane.messages.get(id);
     matches.set(id, {
       msgId: id, topic: r?.topic ?? null, queueId: r?.queueId ?? null, queueOffset: r?.queueOffset ?? null, commitLogOffset: r?.commitLogOffset ?? null,
-      storeTimestamp: r?.storedAt ?? null, keys: key, tracked: r !== undefined, foundBy: ['index'],
+      storeTimestamp: r?.storedAt ?? null, keys: key, tracked: r !== undefined, foundBy: ['index'], storedCopies: 0,
     });
   }
   const down = client.brokerDown();
@@ -59,23 +64,29 @@ export async function searchByKey(plane: ControlPlane, client: MessageConsole, k
   for (const m of scan.found) {
     const known = matches.get(m.msgId);
     if (known) {
-      known.foundBy.push('scan');
-      known.topic ??= m.topic;
-      known.queueId ??= m.queueId;
-      known.queueOffset ??= m.queueOffset;
-      known.commitLogOffset ??= m.commitLogOffset;
-      known.storeTimestamp = m.storeTimestamp;
+      if (!known.foundBy.includes('scan')) known.foundBy.push('scan');
+      known.storedCopies++;
+      // The first copy, or the one in its own topic rather than a retry or dead-letter copy of it.
+      if (known.storedCopies === 1 || (isSendBackTopic(known.topic) && !isSendBackTopic(m.topic))) {
+        known.topic = m.topic;
+        known.queueId = m.queueId;
+        known.queueOffset = m.queueOffset;
+        known.commitLogOffset = m.commitLogOffset;
+        known.storeTimestamp = m.storeTimestamp;
+      }
       known.keys = m.keys;
     } else {
       matches.set(m.msgId, {
         msgId: m.msgId, topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset, commitLogOffset: m.commitLogOffset,
-        storeTimestamp: m.storeTimestamp, keys: m.keys, tracked: plane.messages.get(m.msgId) !== undefined, foundBy: ['scan'],
+        storeTimestamp: m.storeTimestamp, keys: m.keys, tracked: plane.messages.get(m.msgId) !== undefined, foundBy: ['scan'], storedCopies: 1,
       });
     }
   }
   const all = [...matches.values()].sort((a, b) => (b.storeTimestamp ?? 0) - (a.storeTimestamp ?? 0));
   return { key, matches: all.slice(0, MATCHES_MAX), scanned: scan.scanned, queuesScanned: scan.queues, complete: scan.complete, truncated: all.length > MATCHES_MAX, scanSkipped: down };
 }
+
+const isSendBackTopic = (topic: string | null) => topic !== null && (topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) || topic.startsWith(DLQ_GROUP_TOPIC_PREFIX));
 
 async function scanBroker(plane: ControlPlane, client: MessageConsole, key: string): Promise<{ found: StoredMessageView[]; scanned: number; queues: number; complete: boolean }> {
   const queues = plane.listTopics()

@@ -63,7 +63,7 @@ export function KeyResults({ searchKey, onPick }: { searchKey: string; onPick(id
                   </td>
                   <td className="py-1.5 pr-3 font-mono text-xs">{m.storeTimestamp !== null ? stamp(m.storeTimestamp) : '–'}</td>
                   <td className="py-1.5 pr-3 font-mono text-xs" data-testid="key-match-keys">{m.keys ?? '–'}</td>
-                  <td className="py-1.5 text-xs">{m.foundBy.join(' + ')}{m.tracked ? '' : ' · untracked'}</td>
+                  <td className="py-1.5 text-xs">{m.foundBy.join(' + ')}{m.storedCopies > 1 ? ` · ${m.storedCopies} stored copies` : ''}{m.tracked ? '' : ' · untracked'}</td>
                 </tr>
               ))}
             </tbody>
