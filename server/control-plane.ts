@@ -83,8 +83,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   readonly prisma: PrismaClient;
   /** the running drill, shown in the live state (see showDrillStatus) */
   private drillStatus: (() => DrillStatus | null) | undefined;
-  /** the plane's own admin client (topic creation) */
-  private readonly admin = new MQAdminClient();
+  /** the one admin client every request of the plane and its replicas goes through (closed in stop) */
+  readonly admin = new MQAdminClient();
   private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
   private trafficConfig: TrafficConfig | undefined;
   private readonly markers: ChartMarker[] = [];
@@ -122,6 +122,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     this.activeLabBugs = options.labBugs ?? [];
     const cluster = options.clusterName ?? 'DefaultCluster';
     this.group = new BrokerGroup({
+      admin: this.admin,
       clusterName: cluster,
       brokerName: 'broker-a',
       storeRoot: path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster),

@@ -20,6 +20,7 @@ import type { ProcessStatus } from './child-process';
 import { BrokerNode, type BrokerNodeListener, type RecordEvent, type StartPlan } from './broker-node';
 import { FaultProxy, type Direction, type LinkFaults } from './fault-proxy';
 import { describeDrift, settingsDrift, type NodeSettingsView, type SerialQueue, type SettingDrift } from './node-settings';
+import type { MQAdminClient } from './admin-client';
 
 export interface ReplicationView {
   /** broker-a/1, what the API calls the slave; `role` is the role it has now (SLAVE until promoted) */
@@ -74,6 +75,8 @@ export interface BrokerGroupOptions {
   /** settings changes and replica starts, one at a time (the control plane's queue) */
   serial: SerialQueue;
   record: RecordEvent;
+  /** the admin client the replicas' settings reads, pushes and promotions go through (its owner closes it) */
+  admin: MQAdminClient;
 }
 
 export class BrokerGroup {
@@ -101,6 +104,7 @@ export class BrokerGroup {
       listenPort: r.id === 0 ? options.firstPort : 0,
       keepPort: r.keepPort,
       record: options.record,
+      admin: options.admin,
     }));
     const listener: BrokerNodeListener = {
       ready: (node, report) => {

@@ -17,7 +17,7 @@ import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import type { MasterRole } from '../../broker/ha/broker-replication';
 import type { LabBug } from '../../broker/lab-bugs';
 import { SupervisedChild, type ExitInfo, type ProcessStatus } from './child-process';
-import { MQAdminClient } from './admin-client';
+import type { MQAdminClient } from './admin-client';
 import { NodeSettingsRecord, pushNodeSettings } from './node-settings';
 
 export type ReadyReport = Extract<BrokerToParent, { type: 'ready' }>;
@@ -46,6 +46,8 @@ export interface BrokerNodeOptions {
    */
   keepPort: boolean;
   record: RecordEvent;
+  /** the admin client its settings reads, pushes and promotion go through (its owner closes it) */
+  admin: MQAdminClient;
 }
 
 /** How one start runs the replica: the group's master, or a slave replicating from haMasterAddress. */
@@ -77,7 +79,6 @@ export class BrokerNode {
   /** the role it has now; a replica counts as a slave until it is first started as a master */
   role: BrokerRole = 'SLAVE';
   private readonly child: SupervisedChild<ParentToBroker, BrokerToParent>;
-  private readonly admin = new MQAdminClient();
   private readonly listeners: BrokerNodeListener[] = [];
   private boundPort: number | undefined;
   private plan: StartPlan | undefined;
@@ -201,7 +202,7 @@ export class BrokerNode {
   async readSettings(): Promise<BrokerSettings | undefined> {
     const address = this.address;
     if (!this.running || !address) return undefined;
-    const running = await this.admin.getBrokerConfig(address);
+    const running = await this.options.admin.getBrokerConfig(address);
     this.confirm(running);
     return running;
   }
@@ -210,7 +211,7 @@ export class BrokerNode {
   async pushSettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
     const address = this.address;
     if (!this.running || !address) throw new Error(`${this.name} is not running`);
-    const running = await pushNodeSettings(this.admin, address, patch);
+    const running = await pushNodeSettings(this.options.admin, address, patch);
     this.confirm(running);
     return running;
   }
@@ -219,14 +220,13 @@ export class BrokerNode {
   async promote(brokerRole: MasterRole): Promise<{ haPort: number; promotedAtOffset: number }> {
     const address = this.address;
     if (!this.running || !address) throw new Error(`${this.name} is not running`);
-    const promoted = await this.admin.promoteSlave(address, brokerRole);
+    const promoted = await this.options.admin.promoteSlave(address, brokerRole);
     this.role = brokerRole;
     return promoted;
   }
 
   async close(): Promise<void> {
     await this.stop();
-    this.admin.close();
   }
 
   private confirm(settings: BrokerSettings): void {

@@ -32,7 +32,6 @@ export class DrillNotFoundError extends Error {}
 export class DrillInputError extends Error {}
 class DrillAborted extends Error {}
 
-const DRAIN_QUIET_MS = 3000;
 /** the transaction runner's local work between half message and commit: the window a crash lands in */
 const TX_LOCAL_TRANSACTION_MS = 300;
 const DRAIN_QUIET_OUTSTANDING_MS = 8000;
@@ -576,8 +575,7 @@ export class DrillRunner {
     let lastChange = Date.now();
     let lastCaughtUpCheck = 0;
     for (;;) {
-      const c = run.ledger.counts();
-      const signature = c.delivered + c.consumed + c.duplicated;
+      const signature = run.ledger.consumerProgress();
       const now = Date.now();
       if (signature !== seen) {
         seen = signature;
@@ -588,23 +586,23 @@ export class DrillRunner {
       const members = this.controlPlane.state().consumers.members;
       if (members.some((m) => m.state !== 'running' || m.queues.length === 0)) lastChange = now;
       // A half message its producer never ended is outstanding until a check-back resolves it.
-      const outstanding = run.ledger.outstanding() + run.ledger.unresolvedHalves();
-      run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${c.consumed} applied`;
+      const unresolvedHalves = run.ledger.unresolvedHalves();
+      const outstanding = run.ledger.outstanding() + unresolvedHalves;
+      run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${run.ledger.appliedCount()} applied`;
       if (outstanding === 0 && now - lastChange >= 1000) break;
       // Messages acknowledged to a producer and never applied: wait long enough for a late delivery,
       // unless the broker says the group has consumed everything it holds and none of it is in a retry.
-      if (outstanding > 0 && run.ledger.unresolvedHalves() === 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS
+      if (outstanding > 0 && unresolvedHalves === 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS
         && now - lastCaughtUpCheck >= DRAIN_QUIET_CAUGHT_UP_MS) {
         lastCaughtUpCheck = now;
-        const check = await groupCaughtUp(this.controlPlane.namesrv.routes, run.topic, run.group);
-        const after = run.ledger.counts();
+        const caughtUp = await groupCaughtUp(this.controlPlane.admin, this.controlPlane.namesrv.routes, run.topic, run.group);
         // Nothing may have arrived while the broker was asked.
-        if (check.caughtUp && after.delivered + after.consumed + after.duplicated === seen) {
+        if (caughtUp && run.ledger.consumerProgress() === seen) {
           this.event(run, 'note', `drained: the group's consumer offsets reached every queue's max offset and nothing new came for ${((Date.now() - lastChange) / 1000).toFixed(1)} s; ${outstanding} message(s) still unapplied`);
           break;
         }
       }
-      if (now - lastChange >= (outstanding > 0 ? DRAIN_QUIET_OUTSTANDING_MS : DRAIN_QUIET_MS)) {
+      if (now - lastChange >= DRAIN_QUIET_OUTSTANDING_MS) {
         this.event(run, 'note', `drained: nothing new for ${Math.round((now - lastChange) / 1000)} s with ${outstanding} message(s) still unapplied`);
         break;
       }

@@ -9,7 +9,6 @@ import type { FaultStep, RecoveryStep } from './catalog';
 import type { DrillPlan, FlapBurst } from './drill-plan';
 import type { DrillEventKind, DrillRunSettings } from './types';
 import type { TransactionTraffic } from '../traffic/transaction-traffic';
-import { MQAdminClient } from '../cluster/admin-client';
 import { PermName } from '../../broker/protocol/codes';
 import { isZerolossError } from '../../broker/errors/errors';
 
@@ -207,16 +206,13 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
       const address = cp.group.master.address;
       if (!address) throw new Error('the promoted slave has no address');
-      const admin = new MQAdminClient();
       try {
         const queueNums = run.settings.broker.defaultTopicQueueNums;
         const topic = { topic: run.topic, readQueueNums: queueNums, writeQueueNums: queueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE };
-        await bounded(admin.createAndUpdateTopicConfig(address, topic), 5000, 'creating the topic on the new master', signal);
+        await bounded(cp.admin.createAndUpdateTopicConfig(address, topic), 5000, 'creating the topic on the new master', signal);
       } catch (error) {
         if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the new master refused the topic: ${error.message}`);
         throw error;
-      } finally {
-        admin.close();
       }
       await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
         10_000, `the name server routing ${run.topic} to the new master`, signal);

@@ -14,35 +14,25 @@
  */
 import type { RouteInfoManager } from '../../broker/namesrv/route-info-manager';
 import { MASTER_ID, RETRY_GROUP_TOPIC_PREFIX, RETRY_QUEUE_NUMS } from '../../broker/protocol/codes';
-import { MQAdminClient } from '../cluster/admin-client';
+import type { MQAdminClient } from '../cluster/admin-client';
 
-export interface CaughtUp {
-  caughtUp: boolean;
-  /** why not, for the drain's message; empty when caught up */
-  reason: string;
-}
-
-export async function groupCaughtUp(routes: RouteInfoManager, topic: string, group: string): Promise<CaughtUp> {
+export async function groupCaughtUp(admin: MQAdminClient, routes: RouteInfoManager, topic: string, group: string): Promise<boolean> {
   const route = routes.pickupTopicRouteData(topic);
   const master = route?.brokerDatas[0]?.brokerAddrs[String(MASTER_ID)];
   const queueNums = route?.queueDatas[0]?.readQueueNums ?? 0;
-  if (!route || !master || queueNums === 0) return { caughtUp: false, reason: `no master routed for ${topic}` };
-  const admin = new MQAdminClient();
+  if (!master || queueNums === 0) return false;
   try {
     const retryTopic = `${RETRY_GROUP_TOPIC_PREFIX}${group}`;
     for (let queueId = 0; queueId < RETRY_QUEUE_NUMS; queueId++) {
-      if (await admin.maxOffset(master, retryTopic, queueId) > 0) return { caughtUp: false, reason: `the retry topic ${retryTopic} holds messages` };
+      if (await admin.maxOffset(master, retryTopic, queueId) > 0) return false;
     }
-    let behind = 0;
     for (let queueId = 0; queueId < queueNums; queueId++) {
       const max = await admin.maxOffset(master, topic, queueId);
-      behind += Math.max(0, max - await admin.queryConsumerOffset(master, group, topic, queueId));
+      if (await admin.queryConsumerOffset(master, group, topic, queueId) < max) return false;
     }
-    return behind === 0 ? { caughtUp: true, reason: '' } : { caughtUp: false, reason: `the group is ${behind} message(s) behind` };
-  } catch (error) {
+    return true;
+  } catch {
     // A refusal (QUERY_NOT_FOUND: nothing committed yet) or a lost connection: not known to be caught up.
-    return { caughtUp: false, reason: (error as Error).message };
-  } finally {
-    admin.close();
+    return false;
   }
 }

@@ -231,6 +231,16 @@ export class LossLedger {
     return n;
   }
 
+  /** A number that moves whenever a consumer is handed, applies or re-applies a message (the drain's "nothing new" signal). */
+  consumerProgress(): number {
+    return this.live.delivered + this.live.consumed + this.live.duplicated;
+  }
+
+  /** Messages a consumer applied (counts().consumed, without a pass over the ledger). */
+  appliedCount(): number {
+    return this.live.consumed;
+  }
+
   /** Messages the producer believes were sent (SEND_OK, a *_TIMEOUT answer, SLAVE_NOT_AVAILABLE, UNCHECKED) not applied yet. */
   outstanding(): number {
     let n = 0;
