@@ -396,6 +396,8 @@ export interface DrillRunDetail extends DrillRunView {
 // ---- inputs ----
 
 const topicSafe = /^[a-zA-Z0-9_-]{1,64}$/;
+/** The form of a run id, as drills.run returns it and drills.get accepts it (the app's /drills/[runId] page checks it too). */
+export const RUN_ID_PATTERN = /^[a-z0-9]{6,40}$/;
 
 export const DrillRunInputSchema = z.object({
   drillId: z.enum(DRILL_IDS, { error: `drillId must be one of ${DRILL_IDS.join(', ')}` }),
@@ -419,7 +421,7 @@ export const DrillRunInputSchema = z.object({
   /** broker settings the run runs under (applied for the run, restored after it): a re-run's configuration */
   broker: BrokerSettingsPatchSchema.optional(),
   /** the run this one re-runs (same drill, seed and timing, other settings) */
-  rerunOf: z.string().regex(/^[a-z0-9]{6,40}$/, 'rerunOf must be a run id').optional(),
+  rerunOf: z.string().regex(RUN_ID_PATTERN, 'rerunOf must be a run id').optional(),
   /**
    * a deliberate bug (broker/lab-bugs.ts) the affected nodes and runners run with for this run only;
    * the run is judged like any other, and its record and verdict name the bug
@@ -436,7 +438,7 @@ export const DrillHistoryInputSchema = z.object({
 export type DrillHistoryInput = z.infer<typeof DrillHistoryInputSchema>;
 
 export const DrillGetInputSchema = z.object({
-  runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
+  runId: z.string({ error: 'runId must be a string' }).regex(RUN_ID_PATTERN, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
   /** cap the anomaly rows returned (the record keeps up to 5000 per run) */
   anomalyLimit: z.number({ error: 'anomalyLimit must be a number' }).int('anomalyLimit must be a whole number').min(0, 'anomalyLimit must not be negative').max(5000, 'anomalyLimit must be at most 5000').default(1000),
 }).strict();
@@ -444,7 +446,7 @@ export type DrillGetInput = z.infer<typeof DrillGetInputSchema>;
 
 /** The settings a re-run may change; everything else (seed, timing, the other broker settings) is the original run's. */
 export const DrillRerunInputSchema = z.object({
-  runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
+  runId: z.string({ error: 'runId must be a string' }).regex(RUN_ID_PATTERN, 'runId must be 6-40 lowercase letters or digits (as drills.run returned it)'),
   flushDiskType: z.enum(['SYNC_FLUSH', 'ASYNC_FLUSH'], { error: 'flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH' }).optional(),
   brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).optional(),
   sendMode: z.enum(SEND_MODES, { error: `sendMode must be ${SEND_MODES.join(', ')}` }).optional(),
@@ -454,7 +456,7 @@ export const DrillRerunInputSchema = z.object({
 export type DrillRerunInput = z.infer<typeof DrillRerunInputSchema>;
 
 export const DrillCancelInputSchema = z.object({
-  runId: z.string({ error: 'runId must be a string' }).regex(/^[a-z0-9]{6,40}$/, 'runId must be 6-40 lowercase letters or digits').optional(),
+  runId: z.string({ error: 'runId must be a string' }).regex(RUN_ID_PATTERN, 'runId must be 6-40 lowercase letters or digits').optional(),
 }).strict().default({});
 
 /** drills.run's answer */

@@ -36,7 +36,7 @@ export const PHASE_LABEL: Record<DrillPhase, string> = {
 };
 
 /** The form of a run id, as drills.run returns it and drills.get accepts it (server/drills/types.ts). */
-export const RUN_ID_PATTERN = /^[a-z0-9]{6,40}$/;
+export { RUN_ID_PATTERN } from '@/server/drills/types';
 
 /** Drills that destroy data on purpose: they ask for a confirmation naming the target. */
 export const DESTRUCTIVE: Partial<Record<DrillId, true>> = {

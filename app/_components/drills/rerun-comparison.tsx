@@ -4,17 +4,19 @@
  * it was. A value that differs is bold; a loss that differs is red.
  */
 import Link from 'next/link';
+import { ACK_MODES } from '@/broker/client/ack-mode';
+import { SEND_MODES } from '@/broker/client/send-mode';
 import { int } from '../../_lib/format';
 import { LEDGER_STATUSES, RunOutcomeBadge, type DrillRunDetail } from './common';
 
 /** The settings a re-run may change, as the comparison lists them first. */
 export type Knob = 'flushDiskType' | 'brokerRole' | 'sendMode' | 'ackMode' | 'idempotent';
 
-export const CHOICES: Record<Knob, { label: string; options: string[] }> = {
+export const CHOICES: Record<Knob, { label: string; options: readonly string[] }> = {
   flushDiskType: { label: 'flushDiskType', options: ['SYNC_FLUSH', 'ASYNC_FLUSH'] },
   brokerRole: { label: 'brokerRole', options: ['SYNC_MASTER', 'ASYNC_MASTER'] },
-  sendMode: { label: 'send mode', options: ['sync', 'async', 'async-unchecked', 'oneway'] },
-  ackMode: { label: 'consumer ack', options: ['after-processing', 'before-processing'] },
+  sendMode: { label: 'send mode', options: SEND_MODES },
+  ackMode: { label: 'consumer ack', options: ACK_MODES },
   idempotent: { label: 'idempotent consumer', options: ['yes', 'no'] },
 };
 

@@ -7,6 +7,8 @@
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useId, useState, type FormEvent } from 'react';
+import type { AckMode } from '@/broker/client/ack-mode';
+import type { SendMode } from '@/broker/client/send-mode';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
@@ -110,8 +112,8 @@ function RerunForm({ run }: { run: DrillRunDetail }) {
       runId: run.runId,
       flushDiskType: values.flushDiskType as 'SYNC_FLUSH' | 'ASYNC_FLUSH',
       brokerRole: values.brokerRole as 'SYNC_MASTER' | 'ASYNC_MASTER',
-      sendMode: values.sendMode as 'sync' | 'async' | 'async-unchecked' | 'oneway',
-      ackMode: values.ackMode as 'after-processing' | 'before-processing',
+      sendMode: values.sendMode as SendMode,
+      ackMode: values.ackMode as AckMode,
       idempotent: values.idempotent === 'yes',
     });
   };

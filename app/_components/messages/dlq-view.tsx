@@ -65,15 +65,14 @@ export function DlqView() {
           </ul>
         )}
       </Card>
-      {topic && broker.up ? <DlqMessages key={topic} topic={topic} /> : null}
+      {topic && broker.up ? <DlqMessages key={topic} topic={topic} broker={broker} /> : null}
     </>
   );
 }
 
-function DlqMessages({ topic }: { topic: string }) {
+/** broker: the parent's brokerAvailability, so this card adds no cluster.state poller of its own. */
+function DlqMessages({ topic, broker }: { topic: string; broker: ReturnType<typeof brokerAvailability> }) {
   const can = useCan('operator');
-  const { state } = useClusterState();
-  const broker = brokerAvailability(state);
   const utils = trpc.useUtils();
   const [startOffset, setStartOffset] = useState<number | undefined>(undefined);
   const messages = trpc.messages.dlqMessages.useQuery({ topic, limit: PAGE, ...(startOffset === undefined ? {} : { startOffset }) }, { refetchInterval: 3000, retry: false });

@@ -3,8 +3,7 @@
  * The cluster's recent events (process start/crash, setting flips, faults, traffic), refetched when
  * the live stream's eventSeq says one was recorded, or every 2 s while the stream is down.
  */
-import { useEffect } from 'react';
-import { useClusterState } from '../../_lib/use-cluster-state';
+import { useEffect, useRef } from 'react';
 import { trpc, type RouterOutputs } from '../../_lib/trpc';
 import { clock } from '../../_lib/format';
 import { Card } from '../ui/card';
@@ -20,15 +19,20 @@ function tone(kind: string): string {
   return 'bg-slate-100 text-slate-700 dark:bg-slate-800 dark:text-slate-200';
 }
 
-export function EventsList() {
+/**
+ * connected: whether the live stream is up; eventSeq: the cluster state's eventSeq (from the parent's
+ * useClusterState, so this list adds no poller of its own).
+ */
+export function EventsList({ connected, eventSeq }: { connected: boolean; eventSeq: number | undefined }) {
   // The live stream says when an event was recorded (eventSeq); only while it is down is the list polled.
-  const { live, state } = useClusterState();
-  const connected = live.status === 'connected';
   const events = trpc.cluster.events.useQuery({ limit: 40 }, { refetchInterval: connected ? false : 2000, refetchIntervalInBackground: false });
   const { refetch } = events;
-  const eventSeq = state?.eventSeq;
+  // The query fetches on mount by itself: refetch only when, while connected, eventSeq differs from the last one seen.
+  const seenSeq = useRef(eventSeq);
   useEffect(() => {
-    if (connected && eventSeq !== undefined) void refetch();
+    if (!connected || eventSeq === undefined || eventSeq === seenSeq.current) return;
+    seenSeq.current = eventSeq;
+    void refetch();
   }, [connected, eventSeq, refetch]);
   return (
     <Card

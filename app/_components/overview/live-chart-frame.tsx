@@ -6,13 +6,13 @@
  */
 import type { ReactElement, ReactNode } from 'react';
 import { ReferenceLine, XAxis } from 'recharts';
-import type { ChartMarker, LiveSample } from '@/server/live/types';
+import { SAMPLE_INTERVAL_MS, type ChartMarker, type LiveSample } from '@/server/live/types';
 import { mmss, truncate } from '../../_lib/format';
 import { LIVE_HISTORY_CAP } from '../../_lib/use-live';
 import { axisStyle, type ChartPalette } from '../charts/chart-kit';
 import { chartLegend, gridLines, valueTooltip } from '../charts/series';
 
-const WINDOW_MS = LIVE_HISTORY_CAP * 250;
+const WINDOW_MS = LIVE_HISTORY_CAP * SAMPLE_INTERVAL_MS;
 const TICK_EVERY_MS = 20_000;
 
 interface PlacedMarker extends ChartMarker {

@@ -45,7 +45,7 @@ export function Overview() {
           </div>
           <Counters state={state} latest={live.latest} />
           <LiveCharts history={live.history} markers={state.markers} now={state.t} hasTraffic={state.totals.sent > 0 || state.traffic.config !== undefined} />
-          <EventsList />
+          <EventsList connected={live.status === 'connected'} eventSeq={state.eventSeq} />
         </>
       )}
     </div>

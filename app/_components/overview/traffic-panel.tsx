@@ -6,6 +6,7 @@
  */
 import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
+import type { SendMode } from '@/broker/client/send-mode';
 import type { LiveState } from '@/server/live/types';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { bytes, clock } from '../../_lib/format';
@@ -17,10 +18,9 @@ import { HintedSelect, NumberField, StartStopButtons, TextField, toNumber, type 
 import { brokerAvailability, useClusterRefresh } from '../../_lib/use-cluster-state';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 
-type SendMode = 'sync' | 'async' | 'async-unchecked' | 'oneway';
 type KeysMode = 'none' | 'pattern';
 
-const SEND_MODES: HintedOption<SendMode>[] = [
+const SEND_MODE_OPTIONS: HintedOption<SendMode>[] = [
   { value: 'sync', label: 'sync — wait for each answer', hint: 'Blocks on every SendResult and checks its status: nothing fails silently.' },
   { value: 'async', label: 'async — answers by callback', hint: 'Sends without blocking; the callback reads every SendResult and counts failures.' },
   {
@@ -96,7 +96,7 @@ export function TrafficPanel({ state, compact = false }: { state: LiveState; com
           name="sendMode"
           testId="traffic-send-mode"
           value={sendMode}
-          options={SEND_MODES}
+          options={SEND_MODE_OPTIONS}
           onChange={setSendMode}
           labelClassName="col-span-2 text-sm sm:col-span-1 lg:col-span-2 2xl:col-span-1"
           errorProps={invalidProps(issues, 'sendMode', ID)}

@@ -13,6 +13,7 @@ import { ConfirmDialog } from '../ui/confirm-dialog';
 import { Skeleton } from '../ui/skeleton';
 import { ConfIO } from './conf-io';
 import { useCan } from '../../_lib/session';
+import { useClusterRefresh } from '../../_lib/use-cluster-state';
 import { GuaranteeMatrix } from './guarantee-matrix';
 import { NodeSettingsCard } from './node-settings-card';
 import { SettingField } from './setting-field';
@@ -26,13 +27,13 @@ export function SettingsPage() {
   const [confirming, setConfirming] = useState(false);
   const [applied, setApplied] = useState<string | null>(null);
   const can = useCan('operator');
+  const refreshCluster = useClusterRefresh();
   const update = trpc.settings.update.useMutation({
     onSettled: () => {
       void utils.settings.get.invalidate();
       void utils.settings.exportConf.invalidate();
       void utils.drills.catalog.invalidate();
-      void utils.cluster.events.invalidate();
-      void utils.cluster.state.invalidate();
+      refreshCluster();
     },
   });
 

@@ -4,6 +4,7 @@
  * creates one the RocketMQ way (UPDATE_AND_CREATE_TOPIC, as `mqadmin updateTopic` sends it).
  */
 import { useMemo, useState, type FormEvent } from 'react';
+import { AUTO_CREATE_TOPIC_KEY_TOPIC, SCHEDULE_TOPIC, TRANS_CHECK_MAX_TIME_TOPIC, isSystemTopic } from '@/broker/protocol/codes';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { RoleHint } from '../auth/role-hint';
 import { useCan } from '../../_lib/session';
@@ -13,11 +14,11 @@ import { Field, TextField, inputClass, toNumber } from '../ui/form';
 import { LoadError, LoadingRows, RequestError } from '../ui/query-state';
 import { fieldIssues } from '../ui/field-errors';
 
-const SYSTEM_PREFIXES = ['%RETRY%', '%DLQ%', 'RMQ_SYS_', 'SCHEDULE_TOPIC_XXXX'];
-/** RocketMQ's other built-in topics (TopicValidator's system topics). */
-const SYSTEM_TOPICS = new Set(['TRANS_CHECK_MAX_TIME_TOPIC', 'TBW102', 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT']);
-export function isSystemTopic(topic: string): boolean {
-  return SYSTEM_TOPICS.has(topic) || SYSTEM_PREFIXES.some((p) => topic.startsWith(p));
+/** RocketMQ's other built-in topics (TopicValidator's system topics), which the broker does not refuse to create. */
+const OTHER_SYSTEM_TOPICS = new Set([TRANS_CHECK_MAX_TIME_TOPIC, AUTO_CREATE_TOPIC_KEY_TOPIC, 'SELF_TEST_TOPIC', 'OFFSET_MOVED_EVENT']);
+/** The topics hidden behind "show system topics": the broker's system topics, any name starting SCHEDULE_TOPIC_XXXX, and the others above. */
+export function isHiddenSystemTopic(topic: string): boolean {
+  return isSystemTopic(topic) || topic.startsWith(SCHEDULE_TOPIC) || OTHER_SYSTEM_TOPICS.has(topic);
 }
 
 const PERM: Record<number, string> = { 2: 'write', 4: 'read', 6: 'read + write' };
@@ -28,7 +29,7 @@ function permText(perm: number): string {
 export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
   const topics = trpc.topics.list.useQuery(undefined, { refetchInterval: 5000 });
   const [showSystem, setShowSystem] = useState(false);
-  const rows = useMemo(() => (topics.data ?? []).filter((t) => showSystem || !isSystemTopic(t.topic)), [topics.data, showSystem]);
+  const rows = useMemo(() => (topics.data ?? []).filter((t) => showSystem || !isHiddenSystemTopic(t.topic)), [topics.data, showSystem]);
   const hidden = (topics.data?.length ?? 0) - rows.length;
 
   return (
@@ -83,7 +84,7 @@ export function TopicsCard({ brokerRunning }: { brokerRunning: boolean }) {
                         {i === 0 ? (
                           <>
                             {t.topic}
-                            {isSystemTopic(t.topic) ? (
+                            {isHiddenSystemTopic(t.topic) ? (
                               <span className="ml-1.5 rounded bg-slate-100 px-1 font-sans text-[10px] text-slate-500 dark:bg-slate-800 dark:text-slate-400">system</span>
                             ) : null}
                           </>

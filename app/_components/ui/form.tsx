@@ -51,10 +51,6 @@ export function Field({
   );
 }
 
-/**
- * A labelled number input (its unit or rule in brackets after the label) with the server's error for
- * it underneath. The text goes to the server through toNumber, so the server names a bad value.
- */
 /** What every single-input field takes: its name (the input's key), label, value and the server's errors. */
 interface InputFieldProps {
   name: string;
@@ -67,6 +63,10 @@ interface InputFieldProps {
   idPrefix: string;
 }
 
+/**
+ * A labelled number input (its unit or rule in brackets after the label) with the server's error for
+ * it underneath. The text goes to the server through toNumber, so the server names a bad value.
+ */
 export function NumberField(props: InputFieldProps & {
   hint?: string;
   min?: number;
