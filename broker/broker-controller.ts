@@ -306,7 +306,7 @@ export class BrokerController {
     return info;
   }
 
-  /** Promotes this SLAVE (ZL_PROMOTE_SLAVE, and the control plane's 'promote' IPC message). */
+  /** Promotes this SLAVE (ZL_PROMOTE_SLAVE, and the admin request the control plane sends). */
   async promote(brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER'): Promise<{ haPort: number; promotedAtOffset: number }> {
     const promoted = await this.replication.promote(brokerRole);
     void this.outerAPI?.registerBrokerAll();

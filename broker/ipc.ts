@@ -4,12 +4,18 @@
  * broker/runtime/child-runtime.ts carries them on the child's side (ready, fatal, the stop),
  * server/cluster/child-process.ts on the parent's.
  */
-import type { BrokerSettings, BrokerSettingsPatch } from './config/broker-config.js';
+import type { BrokerSettings } from './config/broker-config.js';
 import type { SendStatus } from './protocol/codes.js';
 import type { HaEvent, HaStats } from './ha/ha-types.js';
 import type { LabBug } from './lab-bugs.js';
 import type { AckMode } from './client/ack-mode.js';
-import type { SendMode } from './client/send-mode';
+import type { SendMode } from './client/send-mode.js';
+
+/** Every child reports a fatal error the same way, just before it exits (broker/runtime/child-runtime.ts). */
+export interface FatalReport {
+  type: 'fatal';
+  message: string;
+}
 
 export interface ClientsSnapshot {
   producers: Record<string, string[]>;
@@ -30,27 +36,22 @@ export interface BrokerStats {
 
 export type BrokerToParent =
   | { type: 'ready'; pid: number; port: number; settings: BrokerSettings; recovery: { abnormal: boolean; truncatedBytes: number }; haPort?: number; truncatedTo?: number }
-  | { type: 'fatal'; message: string }
+  | FatalReport
   | { type: 'stats'; atMs: number; stats: BrokerStats }
   /** stored: [uniqKey, commitLogOffset, size] per record; flushedOffset: the newest durable commit-log offset */
   | { type: 'stage'; atMs: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; replicatedCount?: number; dlq?: string[] }
   /** replication events: connections, divergence, garbage frames, promotion */
   | { type: 'ha'; event: HaEvent }
-  /** the slave became the master of its group; promotedAtOffset is the common prefix for the old master */
-  | { type: 'promoted'; brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER'; haPort: number; promotedAtOffset: number }
   | { type: 'settings'; settings: BrokerSettings }
   | { type: 'powerCut'; cut: { path: string; lostBytes: number }[]; flushedOffset: number; maxOffset: number };
 
-export type ParentToBroker =
-  | { type: 'updateSettings'; patch: BrokerSettingsPatch }
-  | { type: 'powerLoss' }
-  | { type: 'promote'; brokerRole: 'SYNC_MASTER' | 'ASYNC_MASTER' }
-  | { type: 'shutdown' };
+/** A broker's batch of stage events, and its power-cut report, as the control plane receives them. */
+export type StageBatch = Extract<BrokerToParent, { type: 'stage' }>;
+export type PowerCutReport = Extract<BrokerToParent, { type: 'powerCut' }>;
 
-/**
- * sync: wait for each SendResult and check it; async: callback checked; async-unchecked: the
- * anti-pattern, fire and forget (failures go unnoticed); oneway: RocketMQ's oneway, no answer at all.
- */
+export type ParentToBroker =
+  | { type: 'powerLoss' }
+  | { type: 'shutdown' };
 
 /** One send's outcome as the producer saw it. */
 export interface SendOutcome {
@@ -102,7 +103,7 @@ export type TrafficToParent =
   | { type: 'ready'; pid: number }
   | { type: 'outcomes'; outcomes: SendOutcome[] }
   | { type: 'done'; attempted: number }
-  | { type: 'fatal'; message: string };
+  | FatalReport;
 
 export type ParentToTraffic = { type: 'stop' };
 
@@ -151,6 +152,6 @@ export type ConsumerToParent =
   | { type: 'events'; events: ConsumeEvent[] }
   | { type: 'rebalanced'; queues: string[] }
   | { type: 'error'; message: string }
-  | { type: 'fatal'; message: string };
+  | FatalReport;
 
 export type ParentToConsumer = { type: 'stop' };

@@ -86,19 +86,6 @@ async function main(): Promise<void> {
   }, { signals: ['SIGTERM', 'SIGINT'] });
   runtime.onMessage((message) => {
     switch (message.type) {
-      case 'updateSettings':
-        try {
-          broker.applySettings(message.patch);
-        } catch (error) {
-          console.error(`[broker] settings refused: ${(error as Error).message}`);
-        }
-        break;
-      case 'promote':
-        broker.promote(message.brokerRole).then(
-          (promoted) => send({ type: 'promoted', brokerRole: message.brokerRole, ...promoted }),
-          (error: unknown) => console.error(`[broker] promotion refused: ${(error as Error).message}`),
-        );
-        break;
       case 'powerLoss': {
         // The cut is one synchronous step: every file back to what fdatasync covered, the store
         // frozen, every client and replication connection dropped, so nothing is answered, written

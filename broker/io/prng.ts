@@ -53,6 +53,5 @@ export function seededRandom(seed: number): Random {
 
 /** Uniform in [0, 1) from a seed: drill plans, the recovery property test and the fuzzers draw from it. */
 export function prng(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => next() / 4294967296;
+  return seededRandom(seed).next;
 }

@@ -1,6 +1,7 @@
 /** A name server by hand: `node --import tsx broker/namesrv/main.ts [port]` (RocketMQ's default 9876). */
 import { DEFAULT_NAMESRV_PORT } from '../protocol/codes.js';
-import { ChildRuntime, type FatalReport } from '../runtime/child-runtime.js';
+import { ChildRuntime } from '../runtime/child-runtime.js';
+import type { FatalReport } from '../ipc.js';
 import { NamesrvController } from './namesrv-controller.js';
 
 const runtime = new ChildRuntime<FatalReport>();

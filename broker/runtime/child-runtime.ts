@@ -21,15 +21,10 @@
  */
 
 import { systemClock } from '../io/clock';
-
-/** Every child reports a fatal error the same way, just before it exits with EXIT_CODE_FATAL. */
-export interface FatalReport {
-  type: 'fatal';
-  message: string;
-}
+import type { FatalReport } from '../ipc.js';
 
 /** The exit code of a child that could not do its work (a failed start, a bad configuration). */
-export const EXIT_CODE_FATAL = 2;
+const EXIT_CODE_FATAL = 2;
 
 /**
  * process.exit does not wait for the IPC pipe: the process lingers this long before it exits so that
@@ -38,7 +33,7 @@ export const EXIT_CODE_FATAL = 2;
 const EXIT_DELAY_MS = 20;
 
 /** The stop reason when the IPC channel closes: the parent exited or let go of this process. */
-export const STOP_REASON_PARENT_GONE = 'control plane gone';
+const STOP_REASON_PARENT_GONE = 'control plane gone';
 
 type ReadyDetails<Out> = Omit<Extract<Out, { type: 'ready' }>, 'type' | 'pid'>;
 

@@ -11,12 +11,11 @@
  */
 import {
   MessageProperty,
-  MessageSysFlag,
   RMQ_SYS_TRANS_HALF_TOPIC,
   RMQ_SYS_TRANS_OP_HALF_TOPIC,
   SCHEDULE_TOPIC,
 } from '../protocol/codes.js';
-import { transactionType } from '../protocol/message-record.js';
+import { isDispatchedType } from './dispatch-request.js';
 import type { MessageInner } from './types.js';
 
 /** RocketMQ's units of messageDelayLevel (ScheduleMessageService.parseDelayLevel). */
@@ -59,10 +58,6 @@ export function delayLevel2QueueId(level: number): number {
   return level - 1;
 }
 
-export function queueId2DelayLevel(queueId: number): number {
-  return queueId + 1;
-}
-
 /** store time + the level's delay (a level past the table uses the last one). */
 export function computeDeliverTimestamp(table: readonly number[], level: number, storeTimestamp: number): number {
   const index = Math.min(Math.max(level, 1), table.length) - 1;
@@ -82,8 +77,7 @@ export function scheduleTagsCode(properties: ReadonlyMap<string, string>, storeT
  * rollbacks, op messages and records already in the schedule topic are left alone.
  */
 export function handleScheduleMessage(message: MessageInner, messageDelayLevel: string): boolean {
-  const type = transactionType(message.sysFlag);
-  if (type !== MessageSysFlag.TRANSACTION_NOT_TYPE && type !== MessageSysFlag.TRANSACTION_COMMIT_TYPE) return false;
+  if (!isDispatchedType(message.sysFlag)) return false;
   if (message.topic === SCHEDULE_TOPIC || message.topic === RMQ_SYS_TRANS_HALF_TOPIC || message.topic === RMQ_SYS_TRANS_OP_HALF_TOPIC) return false;
   let level = delayLevelOf(message.properties);
   if (level <= 0) return false;

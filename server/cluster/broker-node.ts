@@ -12,7 +12,7 @@
  * its group and the control plane to decide: they arrive through the listener.
  */
 import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
-import type { BrokerStats, BrokerToParent, ParentToBroker } from '../../broker/ipc';
+import type { BrokerStats, BrokerToParent, ParentToBroker, PowerCutReport, StageBatch } from '../../broker/ipc';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import type { MasterRole } from '../../broker/ha/broker-replication';
 import type { LabBug } from '../../broker/lab-bugs';
@@ -21,8 +21,6 @@ import type { MQAdminClient } from './admin-client';
 import { NodeSettingsRecord, pushNodeSettings } from './node-settings';
 
 export type ReadyReport = Extract<BrokerToParent, { type: 'ready' }>;
-export type StageBatch = Extract<BrokerToParent, { type: 'stage' }>;
-export type PowerCutReport = Extract<BrokerToParent, { type: 'powerCut' }>;
 export type EventMarker = 'fault' | 'process' | 'setting';
 
 /** Records one cluster event (the control plane's event log; a marker puts it on the live charts). */

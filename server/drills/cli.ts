@@ -106,7 +106,7 @@ export function parseArgs(argv: string[]): CliOptions {
 }
 
 /** ZL_LAB_BUGS=a,b: deliberate bugs for the whole headless cluster; an unknown name is a usage error. */
-export function labBugsFromEnvironment(): LabBug[] {
+function labBugsFromEnvironment(): LabBug[] {
   try {
     return readServerEnvironment('ZL_LAB_BUGS').ZL_LAB_BUGS;
   } catch (error) {

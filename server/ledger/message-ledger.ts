@@ -16,11 +16,9 @@
  * With a capacity the entries are kept in last-touched order and the stalest is evicted first; without
  * one (a drill run, which must judge every message) they stay in first-seen order and none is evicted.
  */
-import type { BrokerToParent, ConsumeEvent, SendOutcome } from '../../broker/ipc';
+import type { ConsumeEvent, PowerCutReport, SendOutcome, StageBatch } from '../../broker/ipc';
 import type { LedgerStage } from './message-stages';
 
-export type StageBatch = Extract<BrokerToParent, { type: 'stage' }>;
-export type PowerCut = Extract<BrokerToParent, { type: 'powerCut' }>;
 
 /**
  * The events a ledger follows, as the control plane emits them (server/control-plane.ts emits these
@@ -30,7 +28,7 @@ export interface MessageEventSource {
   on(event: 'outcomes', listener: (outcomes: SendOutcome[]) => void): unknown;
   on(event: 'consumeEvents', listener: (events: ConsumeEvent[]) => void): unknown;
   on(event: 'stage', listener: (batch: StageBatch) => void): unknown;
-  on(event: 'powerCut', listener: (cut: PowerCut) => void): unknown;
+  on(event: 'powerCut', listener: (cut: PowerCutReport) => void): unknown;
   on(event: 'clusterEvent', listener: (event: { kind: string; subject: string; atMs: number }) => void): unknown;
 }
 

@@ -8,7 +8,8 @@
  */
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import { LEDGER_STAGES, type LedgerStage } from '../ledger/message-stages';
-import { BROKER_ANSWERED, MessageLedger, type MessageEntry, type MessageEventSource, type PowerCut, type StageBatch } from '../ledger/message-ledger';
+import { BROKER_ANSWERED, MessageLedger, type MessageEntry, type MessageEventSource } from '../ledger/message-ledger';
+import type { PowerCutReport, StageBatch } from '../../broker/ipc';
 
 export const MESSAGES_KEPT = 100_000;
 /** deliveries kept per record (the count is kept exactly) */
@@ -198,7 +199,7 @@ export class MessageTracker {
   }
 
   /** The master cut its files to the fdatasync'd length (see MessageLedger.powerCut). */
-  powerCut(cut: PowerCut, at: number): void {
+  powerCut(cut: PowerCutReport, at: number): void {
     this.ledger.powerCut(cut.flushedOffset, at);
   }
 

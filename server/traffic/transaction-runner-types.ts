@@ -1,7 +1,7 @@
 /**
  * The IPC contract between the drill runner and the transaction runner (transaction-runner-main.ts).
  */
-import type { SendOutcome } from '../../broker/ipc.js';
+import type { FatalReport, SendOutcome } from '../../broker/ipc.js';
 
 export interface TransactionRunnerConfig {
   namesrvAddr: string;
@@ -31,7 +31,7 @@ export type TransactionRunnerToParent =
   | { type: 'ready'; pid: number }
   | { type: 'events'; events: TransactionEvent[] }
   | { type: 'done'; attempted: number }
-  | { type: 'fatal'; message: string };
+  | FatalReport;
 
 /** pause: send no new transactions, keep answering check-backs (while the drill drains); stop: end the process */
 export type ParentToTransactionRunner = { type: 'stop' } | { type: 'pause' };
