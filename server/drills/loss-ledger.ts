@@ -15,7 +15,7 @@
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import type { TransactionEvent } from '../traffic/transaction-runner-types';
 import { SequenceChecker } from '../../broker/client/sequence-checker';
-import { BROKER_ANSWERED, MessageLedger, type MessageEntry } from '../ledger/message-ledger';
+import { BROKER_ANSWERED, MessageLedger, newMessageEntry, type MessageEntry } from '../ledger/message-ledger';
 import {
   ANOMALY_CAP, LEDGER_STAGES, LEDGER_STATUSES,
   type AnomalyKind, type DrillPrediction, type LedgerCounts, type LedgerStage, type LedgerStatus, type LedgerSummary, type RecoveryView, type SequenceGapView, type Verdict,
@@ -34,11 +34,7 @@ interface MessageRecord extends MessageEntry {
 }
 
 function newRecord(id: string, at: number): MessageRecord {
-  return {
-    id, producerId: null, queue: null, seq: null, storedAt: null, commitLogOffset: null, size: null, storedCount: 0,
-    flushedAt: null, replicatedAt: null, frontierLostAt: null, cutAt: null, deliveryCount: 0, consumedAt: null,
-    reconsumes: 0, duplicatesSuppressed: 0, updatedAt: at, applied: 0,
-  };
+  return { ...newMessageEntry(id, at), applied: 0 };
 }
 
 /** Consumed, in the ledger's sense: applied, or suppressed as a duplicate of an earlier application. */

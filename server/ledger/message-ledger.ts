@@ -63,6 +63,15 @@ export interface MessageEntry {
   updatedAt: number;
 }
 
+/** A record of `id` nothing has happened to yet, first seen at `at`. */
+export function newMessageEntry(id: string, at: number): MessageEntry {
+  return {
+    id, producerId: null, queue: null, seq: null, storedAt: null, commitLogOffset: null, size: null, storedCount: 0,
+    flushedAt: null, replicatedAt: null, frontierLostAt: null, cutAt: null, deliveryCount: 0, consumedAt: null,
+    reconsumes: 0, duplicatesSuppressed: 0, updatedAt: at,
+  };
+}
+
 interface Pending {
   id: string;
   offset: number;

@@ -8,7 +8,7 @@
  */
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import { LEDGER_STAGES, type LedgerStage } from '../ledger/message-stages';
-import { BROKER_ANSWERED, MessageLedger, type MessageEntry, type MessageEventSource } from '../ledger/message-ledger';
+import { BROKER_ANSWERED, MessageLedger, newMessageEntry, type MessageEntry, type MessageEventSource } from '../ledger/message-ledger';
 import type { PowerCutReport, StageBatch } from '../../broker/ipc';
 
 export const MESSAGES_KEPT = 100_000;
@@ -91,12 +91,7 @@ export function offsetFromOffsetMsgId(offsetMsgId: string): number | null {
 }
 
 function newRecord(id: string, at: number): MessageRecord {
-  return {
-    id, producerId: null, queue: null, seq: null, topic: null, queueId: null, queueOffset: null, send: null,
-    storedAt: null, commitLogOffset: null, size: null, storedCount: 0, flushedAt: null, replicatedAt: null,
-    frontierLostAt: null, cutAt: null, deliveries: [], deliveryCount: 0, consumedAt: null, reconsumes: 0, dlqAt: null,
-    duplicatesSuppressed: 0, updatedAt: at,
-  };
+  return { ...newMessageEntry(id, at), topic: null, queueId: null, queueOffset: null, send: null, deliveries: [], dlqAt: null };
 }
 
 export class MessageTracker {
