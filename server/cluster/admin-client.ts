@@ -80,19 +80,17 @@ export class MQAdminClient {
 
   /** GET_MIN_OFFSET (31) of one queue. */
   minOffset(address: string, topic: string, queueId: number): Promise<number> {
-    return this.queueOffset(RequestCode.GET_MIN_OFFSET, address, topic, queueId);
+    return this.queueOffset(RequestCode.GET_MIN_OFFSET, address, { topic, queueId });
   }
 
   /** GET_MAX_OFFSET (30) of one queue: where the next message lands. */
   maxOffset(address: string, topic: string, queueId: number): Promise<number> {
-    return this.queueOffset(RequestCode.GET_MAX_OFFSET, address, topic, queueId);
+    return this.queueOffset(RequestCode.GET_MAX_OFFSET, address, { topic, queueId });
   }
 
   /** QUERY_CONSUMER_OFFSET (14): the offset a consumer group has committed on one queue. */
-  async queryConsumerOffset(address: string, consumerGroup: string, topic: string, queueId: number): Promise<number> {
-    const response = await this.remoting.invoke(address, createRequest(RequestCode.QUERY_CONSUMER_OFFSET, { consumerGroup, topic, queueId }), ADMIN_TIMEOUT_MS);
-    if (response.code !== ResponseCode.SUCCESS) throw refused(`${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
-    return Number(response.extFields?.offset ?? 0);
+  queryConsumerOffset(address: string, consumerGroup: string, topic: string, queueId: number): Promise<number> {
+    return this.queueOffset(RequestCode.QUERY_CONSUMER_OFFSET, address, { consumerGroup, topic, queueId });
   }
 
   /**
@@ -113,8 +111,9 @@ export class MQAdminClient {
     if (this.ownsRemoting) this.remoting.close();
   }
 
-  private async queueOffset(code: number, address: string, topic: string, queueId: number): Promise<number> {
-    const response = await this.remoting.invoke(address, createRequest(code, { topic, queueId }), ADMIN_TIMEOUT_MS);
+  /** A request whose answer is one `offset` field (GET_MIN_OFFSET, GET_MAX_OFFSET, QUERY_CONSUMER_OFFSET). */
+  private async queueOffset(code: number, address: string, header: { topic: string; queueId: number; consumerGroup?: string }): Promise<number> {
+    const response = await this.remoting.invoke(address, createRequest(code, header), ADMIN_TIMEOUT_MS);
     if (response.code !== ResponseCode.SUCCESS) throw refused(`${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
     return Number(response.extFields?.offset ?? 0);
   }
