@@ -38,10 +38,12 @@ function run(label: string, args: string[], env: NodeJS.ProcessEnv): void {
   process.stdout.write(` done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
 }
 
-function newestMtime(paths: string[]): number {
+/** The newest modification time under `paths`, leaving out the directories in `skip` (project-relative). */
+function newestMtime(paths: string[], skip: string[] = []): number {
   let newest = 0;
+  const skipped = new Set(skip.map((p) => path.join(PROJECT_ROOT, p)));
   const visit = (p: string) => {
-    if (!fs.existsSync(p)) return;
+    if (!fs.existsSync(p) || skipped.has(p)) return;
     const stat = fs.statSync(p);
     if (stat.isDirectory()) for (const entry of fs.readdirSync(p)) visit(path.join(p, entry));
     else newest = Math.max(newest, stat.mtimeMs);
@@ -55,6 +57,20 @@ export interface SetupOptions {
   forceBuild?: boolean;
   /** skip the Next.js build (integration tests that need no pages) */
   skipBuild?: boolean;
+}
+
+export const NEXT_BUILD_LABEL = 'next build (first run or sources changed; about a minute)';
+
+/** The `next build` command when the app was never built or its sources changed since; else null. */
+export function staleNextBuild(force = false): { args: string[]; env: NodeJS.ProcessEnv } | null {
+  const buildId = path.join(PROJECT_ROOT, '.next', 'BUILD_ID');
+  // app/ imports types and tables from server/ and broker/ (live types, drill types, the settings schema,
+  // the lab bugs): a change anywhere there may change the build. public/screenshots holds the docs'
+  // images, which the end-to-end tests rewrite as they run: counting them rebuilt the app in the
+  // middle of the suite, once per test file after the first that took a screenshot.
+  const sources = newestMtime(['app', 'public', 'next.config.js', '.postcssrc.json', 'server', 'broker', 'package.json', 'tsconfig.json'], ['public/screenshots']);
+  if (!force && fs.existsSync(buildId) && fs.statSync(buildId).mtimeMs >= sources) return null;
+  return { args: [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], env: childProcessEnvironment({ NEXT_TELEMETRY_DISABLED: '1' }) };
 }
 
 export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string } {
@@ -75,13 +91,8 @@ export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string }
   run('prisma migrate deploy', [prismaCli, 'migrate', 'deploy', ...prismaConfig], env);
 
   if (!options.skipBuild) {
-    const buildId = path.join(PROJECT_ROOT, '.next', 'BUILD_ID');
-    // app/ imports types and tables from server/ and broker/ (live types, drill types, the settings schema,
-    // the lab bugs): a change anywhere there may change the build.
-    const sources = newestMtime(['app', 'public', 'next.config.js', '.postcssrc.json', 'server', 'broker', 'package.json', 'tsconfig.json']);
-    if (options.forceBuild || !fs.existsSync(buildId) || fs.statSync(buildId).mtimeMs < sources) {
-      run('next build (first run or sources changed; about a minute)', [path.join(PROJECT_ROOT, 'node_modules', 'next', 'dist', 'bin', 'next'), 'build'], childProcessEnvironment({ NEXT_TELEMETRY_DISABLED: '1' }));
-    }
+    const build = staleNextBuild(options.forceBuild);
+    if (build) run(NEXT_BUILD_LABEL, build.args, build.env);
   }
   return { databaseUrl };
 }
