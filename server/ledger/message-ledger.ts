@@ -15,6 +15,9 @@
  *
  * With a capacity the entries are kept in last-touched order and the stalest is evicted first; without
  * one (a drill run, which must judge every message) they stay in first-seen order and none is evicted.
+ * The order is a doubly linked list beside the map, so a touch and an eviction cost the same at 10k
+ * entries as at 10M (a Map re-inserted on every touch and evicted through keys().next() walks the
+ * deleted slots at its front: 0.5 µs per insert grew to 7–58 µs past 100,000 entries).
  */
 import type { ConsumeEvent, PowerCutReport, SendOutcome, StageBatch } from '../../broker/ipc';
 import type { LedgerStage } from './message-stages';
@@ -125,8 +128,18 @@ export interface MessageLedgerOptions<R extends MessageEntry> {
   keepFirstCopy?: boolean;
 }
 
+/** A record's place in the ledger's order. */
+interface Link<R> {
+  id: string;
+  record: R;
+  older: Link<R> | null;
+  newer: Link<R> | null;
+}
+
 export class MessageLedger<R extends MessageEntry> {
-  private readonly records = new Map<string, R>();
+  private readonly links = new Map<string, Link<R>>();
+  private oldest: Link<R> | null = null;
+  private newest: Link<R> | null = null;
   private readonly unflushed = new PendingQueue();
   private readonly unreplicated = new PendingQueue();
   /** the end of the newest stored record: an offset below it means the commit log was cut and reused */
@@ -138,33 +151,39 @@ export class MessageLedger<R extends MessageEntry> {
   }
 
   get size(): number {
-    return this.records.size;
+    return this.links.size;
   }
 
   get(id: string): R | undefined {
-    return this.records.get(id);
+    return this.links.get(id)?.record;
   }
 
   /** Every record: last-touched order when bounded, first-seen order otherwise. */
-  values(): IterableIterator<R> {
-    return this.records.values();
+  *values(): IterableIterator<R> {
+    for (let link = this.oldest; link; link = link.newer) yield link.record;
+  }
+
+  /** Every record, the other way round: the last touched (or last seen) first. */
+  *newestFirst(): IterableIterator<R> {
+    for (let link = this.newest; link; link = link.older) yield link.record;
   }
 
   /** The record of `id`, created if new (evicting the stalest beyond the capacity). */
   entry(id: string, at: number): R {
-    let r = this.records.get(id);
-    if (r) {
-      if (this.capacity !== Infinity) {
-        // keep the map in last-touched order, so eviction drops the stalest record
-        this.records.delete(id);
-        this.records.set(id, r);
+    const found = this.links.get(id);
+    if (found) {
+      // Bounded: the touched record moves to the newest end, so eviction drops the stalest.
+      if (this.capacity !== Infinity && found !== this.newest) {
+        this.unlink(found);
+        this.append(found);
       }
-      return r;
+      return found.record;
     }
-    r = this.options.create(id, at);
-    this.records.set(id, r);
-    while (this.records.size > this.capacity) this.evictOldest();
-    return r;
+    const link: Link<R> = { id, record: this.options.create(id, at), older: null, newer: null };
+    this.links.set(id, link);
+    this.append(link);
+    while (this.links.size > this.capacity) this.evictOldest();
+    return link.record;
   }
 
   /** The broker stored a copy of `id` at `offset`; the first copy counts, or (unless keepFirstCopy) a resend after its bytes were cut. */
@@ -286,15 +305,32 @@ export class MessageLedger<R extends MessageEntry> {
 
   /** The record a pending item stands for, unless it was evicted or stored again elsewhere. */
   private live(p: Pending): R | undefined {
-    const r = this.records.get(p.id);
+    const r = this.links.get(p.id)?.record;
     return r && r.commitLogOffset === p.offset ? r : undefined;
   }
 
+  private append(link: Link<R>): void {
+    link.older = this.newest;
+    link.newer = null;
+    if (this.newest) this.newest.newer = link;
+    else this.oldest = link;
+    this.newest = link;
+  }
+
+  private unlink(link: Link<R>): void {
+    if (link.older) link.older.newer = link.newer;
+    else this.oldest = link.newer;
+    if (link.newer) link.newer.older = link.older;
+    else this.newest = link.older;
+    link.older = null;
+    link.newer = null;
+  }
+
   private evictOldest(): void {
-    const first = this.records.keys().next();
-    if (first.done) return;
-    const r = this.records.get(first.value)!;
-    this.records.delete(first.value);
-    this.options.evicted?.(r);
+    const link = this.oldest;
+    if (!link) return;
+    this.unlink(link);
+    this.links.delete(link.id);
+    this.options.evicted?.(link.record);
   }
 }

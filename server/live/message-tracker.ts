@@ -145,9 +145,9 @@ export class MessageTracker {
   /** The newest records first (by their last update) that pass the filter. */
   recent(limit: number, filter: MessageFilter = 'all'): MessageRecord[] {
     const out: MessageRecord[] = [];
-    const all = [...this.ledger.values()];
-    for (let i = all.length - 1; i >= 0 && out.length < limit; i--) {
-      if (matchesFilter(all[i], filter)) out.push(all[i]);
+    for (const r of this.ledger.newestFirst()) {
+      if (out.length >= limit) break;
+      if (matchesFilter(r, filter)) out.push(r);
     }
     return out;
   }

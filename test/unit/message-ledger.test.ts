@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import { MessageLedger, type MessageEntry } from '../../server/ledger/message-ledger';
 import { LEDGER_STAGES } from '../../server/ledger/message-stages';
 import type { ConsumeEvent } from '../../broker/ipc';
+import { seededRandom } from '../../broker/io/prng';
 
 const entry = (id: string, at: number): MessageEntry => ({
   id, producerId: null, queue: null, seq: null, storedAt: null, commitLogOffset: null, size: null, storedCount: 0,
@@ -79,4 +80,26 @@ test('message-ledger - bounded: last-touched order, the stalest evicted; unbound
   for (const id of ['a', 'b', 'a', 'c']) unbounded.entry(id, 0);
   assert.deepEqual([...unbounded.values()].map((r) => r.id), ['a', 'b', 'c']);
   assert.equal(unbounded.capacity, Infinity);
+});
+
+test('message-ledger - bounded order under 20,000 seeded touches matches a plain model: newest first, oldest evicted', () => {
+  const random = seededRandom(7);
+  const capacity = 50;
+  const evicted: string[] = [];
+  const ledger = new MessageLedger({ create: entry, capacity, evicted: (r) => evicted.push(r.id) });
+  const model: string[] = []; // stalest first
+  const modelEvicted: string[] = [];
+  for (let i = 0; i < 20_000; i++) {
+    const id = `m${Math.floor(random.next() * 120)}`;
+    ledger.entry(id, i);
+    const at = model.indexOf(id);
+    if (at >= 0) model.splice(at, 1);
+    model.push(id);
+    if (model.length > capacity) modelEvicted.push(model.shift()!);
+  }
+  assert.deepEqual([...ledger.values()].map((r) => r.id), model);
+  assert.deepEqual([...ledger.newestFirst()].map((r) => r.id), [...model].reverse());
+  assert.deepEqual(evicted, modelEvicted);
+  assert.equal(ledger.size, capacity);
+  for (const id of modelEvicted.slice(-10)) if (!model.includes(id)) assert.equal(ledger.get(id), undefined);
 });
