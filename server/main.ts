@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     import('./routers/app-router'),
     import('./live/live-hub'),
   ]);
-  const [{ Security }, { createRequestContext }, { admitUpgrade, handleAuditExport, AUDIT_EXPORT_PATH }] = await Promise.all([
+  const [{ Security }, { createRequestContext }, { admitTrpcRequest, admitUpgrade, handleAuditExport, AUDIT_EXPORT_PATH }] = await Promise.all([
     import('./auth/security'),
     import('./routers/context'),
     import('./auth/http-gate'),
@@ -61,7 +61,12 @@ async function main(): Promise<void> {
 
   const server = http.createServer((req, res) => {
     const url = req.url ?? '/';
-    if (url.startsWith('/api/trpc/')) return void handleTrpc(req, res);
+    if (url.startsWith('/api/trpc/')) {
+      return void admitTrpcRequest(req, res, guard).then((admitted) => admitted && handleTrpc(req, res), (error: Error) => {
+        if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });
+        res.end(`request failed: ${error.message}`);
+      });
+    }
     if (url === AUDIT_EXPORT_PATH || url.startsWith(`${AUDIT_EXPORT_PATH}?`)) {
       return void handleAuditExport(req, res, guard).catch((error: Error) => {
         if (!res.headersSent) res.writeHead(500, { 'content-type': 'text/plain' });

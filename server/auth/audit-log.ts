@@ -73,14 +73,24 @@ export class AuditNote {
   }
 }
 
+/** Nesting kept in an audit cell; deeper subtrees are replaced by a note, never walked. */
+const REDACT_DEPTH = 8;
+
 export function redact(value: unknown, depth = 0): unknown {
-  if (depth > 8 || value === null || typeof value !== 'object') return value;
+  if (value === null || typeof value !== 'object') return value;
+  if (depth > REDACT_DEPTH) return `[nested deeper than ${REDACT_DEPTH} levels: not kept]`;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
   return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, SECRET_KEY.test(k) ? '[redacted]' : redact(v, depth + 1)]));
 }
 
+/** The cell's JSON text; an input that cannot be serialized is recorded as a note saying so, never skipped. */
 function json(value: unknown): string {
-  const text = JSON.stringify(redact(value)) ?? 'null';
+  let text: string;
+  try {
+    text = JSON.stringify(redact(value)) ?? 'null';
+  } catch (error) {
+    text = JSON.stringify({ unserializable: true, reason: (error as Error).message.slice(0, 200) });
+  }
   return text.length > JSON_CELL_MAX ? JSON.stringify({ truncated: true, head: text.slice(0, JSON_CELL_MAX) }) : text;
 }
 

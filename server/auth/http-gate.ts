@@ -1,11 +1,13 @@
 /**
  * The two doors into the control plane that are not tRPC: the live stream's WebSocket upgrade
- * (same origin, viewer or above) and the audit export (GET /api/audit/export, drill or above).
+ * (same origin, viewer or above) and the audit export (GET /api/audit/export, drill or above); and
+ * the limits every tRPC request passes before tRPC reads it (server/auth/request-limits.ts).
  * Each refusal answers with its status and one sentence saying why.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { AUDIT_EXPORT_MAX, AuditFilterSchema, auditCsv } from './audit-log';
+import { depthProblem, readBoundedBody } from './request-limits';
 import { remoteAddressOf, type Security } from './security';
 import type { Role } from './roles';
 
@@ -13,7 +15,7 @@ export const AUDIT_EXPORT_PATH = '/api/audit/export';
 /** reading the audit log needs this role (docs/security.md: it names people and their addresses) */
 export const AUDIT_READ_ROLE: Role = 'drill';
 
-const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed' };
+const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed', 413: 'Content Too Large' };
 
 /** Refuses or lets through a WebSocket upgrade; returns whether it may proceed. */
 export async function admitUpgrade(req: IncomingMessage, socket: Duplex, security: Security): Promise<boolean> {
@@ -27,6 +29,34 @@ export async function admitUpgrade(req: IncomingMessage, socket: Duplex, securit
 function answer(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ error: { message } }));
+}
+
+/**
+ * Reads a tRPC request's body within the limits (size, then JSON depth; a query's input: its depth)
+ * and hands it to tRPC as `req.body`. A refusal is answered here, before anyone authenticates the
+ * caller, and audited with the size of what was refused, never its content. Returns whether tRPC
+ * may handle the request.
+ */
+export async function admitTrpcRequest(req: IncomingMessage, res: ServerResponse, security: Security): Promise<boolean> {
+  const url = new URL(req.url ?? '/', 'http://localhost');
+  let refusal: { status: number; message: string; bytes: number } | null = null;
+  if (req.method === 'POST') {
+    const body = await readBoundedBody(req);
+    if (body.ok) (req as IncomingMessage & { body?: string }).body = body.text;
+    else refusal = body;
+  } else {
+    const input = url.searchParams.get('input');
+    const problem = input === null ? null : depthProblem(input, 'the input');
+    if (problem) refusal = { status: 400, message: problem, bytes: input!.length };
+  }
+  if (!refusal) return true;
+  res.setHeader('connection', 'close');
+  answer(res, refusal.status, refusal.message);
+  await security.audit.record({
+    actor: 'anonymous', role: null, action: 'http.refused', target: url.pathname,
+    input: { method: req.method, bytes: refusal.bytes }, result: 'error', error: `${refusal.status}: ${refusal.message}`, remoteAddress: remoteAddressOf(req),
+  });
+  return false;
 }
 
 /** GET /api/audit/export?format=csv|json&actor=&action=&result=&from=&to= : the filtered log, newest first. */

@@ -5,6 +5,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import { startAppServer, type AppServer } from '../support/app-server';
@@ -13,6 +14,7 @@ import WebSocket from 'ws';
 import { call, login, openLive } from '../support/security-client';
 import type { AuditEntryView } from '../../server/auth/audit-log';
 import type { LiveState } from '../../server/live/types';
+import { MAX_BODY_BYTES } from '../../server/auth/request-limits';
 
 const PASSWORD = 'correct horse battery';
 
@@ -21,6 +23,39 @@ function externalIPv4(): string {
   const address = Object.values(os.networkInterfaces()).flat().find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
   assert.ok(address, 'this test needs a non-loopback IPv4 interface');
   return address;
+}
+
+/** The control plane's resident memory, in bytes, from /proc. */
+async function serverRss(app: AppServer): Promise<number> {
+  const status = await fs.promises.readFile(`/proc/${app.process.pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)![1]) * 1024;
+}
+
+/** A POST with a chunked body (no Content-Length), written as fast as the server takes it; the status line answered. */
+function rawPost(baseUrl: string, path: string, body: Buffer): Promise<string> {
+  const { hostname, port } = new URL(baseUrl);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname, () => {
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: ${hostname}:${port}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`);
+      for (let at = 0; at < body.length; at += 64 * 1024) {
+        const chunk = body.subarray(at, at + 64 * 1024);
+        socket.write(`${chunk.length.toString(16)}\r\n`);
+        socket.write(chunk);
+        socket.write('\r\n');
+      }
+      socket.write('0\r\n\r\n');
+    });
+    let answer = '';
+    socket.on('data', (b) => {
+      answer += b.toString('latin1');
+      if (answer.includes('\r\n')) {
+        socket.destroy();
+        resolve(answer);
+      }
+    });
+    socket.on('error', (error) => (answer ? resolve(answer) : reject(error)));
+    socket.on('close', () => resolve(answer));
+  });
 }
 
 async function audit(url: string, filter: Record<string, unknown> = {}): Promise<AuditEntryView[]> {
@@ -184,6 +219,37 @@ describe('security - loopback server', () => {
     assert.equal((await openLive(app.url, { origin: `http://${host}`, cookie: 'zl_session=garbage' })).status, 401, 'a bad cookie on the live stream is refused');
     const wsOwn = await openLive(app.url, { origin: `http://${host}`, ...as('vera') });
     assert.deepEqual(wsOwn, { status: 101, firstMessage: 'hello' }, 'a viewer gets the live stream');
+  });
+
+  test('request limits - an oversized body (declared or chunked) is 413, deep JSON 400, before anything reads or runs it; each refusal is audited by size', async () => {
+    const rssBefore = await serverRss(app);
+    const flushNow = async () => (await call<{ settings: { flushDiskType: string } }>(app.url, 'settings.get', { kind: 'query' })).data?.settings.flushDiskType;
+    const flushBefore = await flushNow();
+    assert.ok(flushBefore);
+    const big = JSON.stringify({ flushDiskType: flushBefore === 'SYNC_FLUSH' ? 'ASYNC_FLUSH' : 'SYNC_FLUSH', pad: 'x'.repeat(MAX_BODY_BYTES) });
+    const declared = await fetch(`${app.url}/api/trpc/settings.update`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: big });
+    assert.equal(declared.status, 413);
+    assert.match(((await declared.json()) as { error: { message: string } }).error.message, /larger than 1048576 bytes/);
+    // No Content-Length: the body streams in chunks and is cut once past the bound.
+    const chunked = await rawPost(app.url, '/api/trpc/settings.update', Buffer.from(big));
+    assert.match(chunked, /^HTTP\/1\.1 413 /);
+    const deep = '['.repeat(5000) + ']'.repeat(5000);
+    const deepPost = await fetch(`${app.url}/api/trpc/cluster.killBroker`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
+    assert.equal(deepPost.status, 400);
+    assert.match(((await deepPost.json()) as { error: { message: string } }).error.message, /nests deeper than 32 levels/);
+    // A query's input rides in the URL (Node caps the request head at 16 KiB): 100 levels.
+    const deepQuery = await fetch(`${app.url}/api/trpc/audit.list?input=${encodeURIComponent('['.repeat(100) + ']'.repeat(100))}`);
+    assert.equal(deepQuery.status, 400);
+    const live = await call<LiveState>(app.url, 'cluster.state', { kind: 'query' });
+    assert.equal(live.data?.broker.state, 'running', 'the killBroker call with a deep body never ran');
+    assert.equal(await flushNow(), flushBefore, 'the oversized settings change never ran');
+    const refused = (await audit(app.url, { action: 'http.refused' })).filter((e) => e.actor === 'anonymous');
+    assert.ok(refused.length >= 4, `every refusal is audited (${refused.length})`);
+    const sizes = refused.map((e) => e.input as { method: string; bytes: number });
+    assert.ok(sizes.some((i) => i.method === 'POST' && i.bytes === Buffer.byteLength(big)), `the declared size is recorded: ${JSON.stringify(sizes)}`);
+    assert.ok(refused.every((e) => JSON.stringify(e.input).length < 100), 'the refused content is never stored');
+    // The oversized bodies were never held: the control plane did not grow by their size.
+    assert.ok(await serverRss(app) - rssBefore < 64 * 1024 * 1024, 'the control plane did not keep the refused bodies');
   });
 
   test('audit - each action leaves a row: settings flip with before/after, traffic, a kill, a refused drill, sign-ins, users, tokens', async () => {
