@@ -13,12 +13,13 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { randomInt } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
-import bcrypt from 'bcryptjs';
 import type { PrismaClient } from '@prisma/client';
 import { ROLES, type Role } from './roles';
 import { newSessionId, newToken, secretsEqual, sha256Hex, SESSION_ID_PATTERN, SESSION_TTL_MS, TOKEN_PATTERN } from './credentials';
 import type { AuthFailure, Principal } from './principal';
 import { isLoopbackAddress, isLoopbackHost, presentedCredential } from './request-auth';
+import { PasswordHasher } from './password-hasher';
+import { LoginThrottle, loginThrottleKeys, type LoginThrottleOptions } from './login-throttle';
 
 const BCRYPT_ROUNDS = 10;
 /** a failed sign-in answers after this (plus up to 250 ms of jitter) */
@@ -35,6 +36,15 @@ export interface AuthOptions {
   adminToken?: string;
   sessionTtlMs?: number;
   loginFailureDelayMs?: number;
+  /** sign-in throttling (server/auth/login-throttle.ts); its defaults when left out */
+  loginThrottle?: LoginThrottleOptions;
+}
+
+/** A sign-in refused unchecked: too many recent failures from this address or for this name. */
+export class LoginThrottledError extends Error {
+  constructor(readonly retryAfterMs: number) {
+    super(`too many failed sign-ins from this address or for this name: try again in ${Math.ceil(retryAfterMs / 1000)} s`);
+  }
 }
 
 /** A rule of users and tokens the caller broke; routers turn `code` into the tRPC code. */
@@ -54,8 +64,12 @@ const asRole = (role: string): Role => ((ROLES as readonly string[]).includes(ro
 export class AuthService {
   private dummyHash: Promise<string> | undefined;
   private readonly tokenTouchedAt = new Map<number, number>();
+  private readonly hasher = new PasswordHasher();
+  private readonly throttle: LoginThrottle;
 
-  constructor(private readonly prisma: PrismaClient, readonly options: AuthOptions) {}
+  constructor(private readonly prisma: PrismaClient, readonly options: AuthOptions) {
+    this.throttle = new LoginThrottle(options.loginThrottle);
+  }
 
   get requireLogin(): boolean {
     return this.options.requireLogin;
@@ -114,15 +128,23 @@ export class AuthService {
     return null;
   }
 
-  /** A new session for a right name and password; null (after a delay) for anything else. */
+  /**
+   * A new session for a right name and password; null (after a delay) for anything else. Throws
+   * LoginThrottledError, before comparing anything, while this address or name must wait.
+   */
   async login(name: string, password: string, remoteAddress: string): Promise<{ principal: Principal; sessionId: string; expiresAt: Date } | null> {
+    const keys = loginThrottleKeys(remoteAddress, name);
+    const wait = this.throttle.retryAfterMs(keys);
+    if (wait > 0) throw new LoginThrottledError(wait);
     const user = await this.prisma.user.findUnique({ where: { name } });
     // An unknown user costs a bcrypt comparison too, so timing does not tell which names exist.
-    const ok = await bcrypt.compare(password, user?.passwordHash ?? (await this.dummy()));
+    const ok = await this.hasher.compare(password, user?.passwordHash ?? (await this.dummy()));
     if (!user || !ok) {
+      this.throttle.failed(keys);
       await sleep((this.options.loginFailureDelayMs ?? LOGIN_FAILURE_DELAY_MS) + randomInt(0, 250));
       return null;
     }
+    this.throttle.succeeded(keys);
     const sessionId = newSessionId();
     const idHash = sha256Hex(sessionId);
     const now = Date.now();
@@ -140,7 +162,7 @@ export class AuthService {
   }
 
   private dummy(): Promise<string> {
-    this.dummyHash ??= bcrypt.hash(newToken(), BCRYPT_ROUNDS);
+    this.dummyHash ??= this.hasher.hash(newToken(), BCRYPT_ROUNDS);
     return this.dummyHash;
   }
 
@@ -154,7 +176,7 @@ export class AuthService {
 
   async createUser(input: { name: string; password: string; role: Role }): Promise<UserView> {
     if (await this.prisma.user.findUnique({ where: { name: input.name } })) throw new AuthRuleError('CONFLICT', `name: a user ${input.name} exists already`);
-    const passwordHash = await bcrypt.hash(input.password, BCRYPT_ROUNDS);
+    const passwordHash = await this.hasher.hash(input.password, BCRYPT_ROUNDS);
     const u = await this.prisma.user.create({ data: { name: input.name, passwordHash, role: input.role } });
     return { id: u.id, name: u.name, role: input.role, createdAt: u.createdAt.getTime(), lastLoginAt: null, sessions: 0 };
   }
@@ -169,7 +191,7 @@ export class AuthService {
   /** A new password ends every session of the user. */
   async setPassword(name: string, password: string): Promise<void> {
     const user = await this.existingUser(name);
-    const passwordHash = await bcrypt.hash(password, BCRYPT_ROUNDS);
+    const passwordHash = await this.hasher.hash(password, BCRYPT_ROUNDS);
     await this.prisma.$transaction([
       this.prisma.user.update({ where: { id: user.id }, data: { passwordHash } }),
       this.prisma.session.deleteMany({ where: { userId: user.id } }),

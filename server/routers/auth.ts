@@ -1,6 +1,6 @@
 /** auth.*, users.*, tokens.*: sign-in and sign-out, the users (admin) and the API tokens (admin). */
 import { TRPCError } from '@trpc/server';
-import { AuthRuleError, WRONG_LOGIN } from '../auth/auth-service';
+import { AuthRuleError, LoginThrottledError, WRONG_LOGIN } from '../auth/auth-service';
 import {
   CreateTokenInputSchema, CreateUserInputSchema, LoginInputSchema, TokenLoginInputSchema, SetPasswordInputSchema, SetRoleInputSchema, TokenRefInputSchema, UserRefInputSchema,
 } from '../auth/auth.schema';
@@ -28,11 +28,21 @@ export const authRouter = router({
   roles: publicProcedure.query(() => ROLES.map((role) => ({ role, abilities: ROLE_ABILITIES[role] }))),
   /** A right name and password gets a session cookie; anything else the same sentence, after a delay. */
   login: publicProcedure.input(LoginInputSchema).mutation(async ({ ctx, input }) => {
-    ctx.audit.actor = input.name || '(empty)';
+    // The name is the caller's claim until the password proves it: the actor of a refused sign-in is
+    // anonymous, the claimed name its target.
+    ctx.audit.actor = 'anonymous';
     ctx.audit.role = null;
     ctx.audit.target = `user ${input.name}`;
-    const session = await ctx.security.auth.login(input.name, input.password, ctx.remoteAddress);
+    let session: Awaited<ReturnType<typeof ctx.security.auth.login>>;
+    try {
+      session = await ctx.security.auth.login(input.name, input.password, ctx.remoteAddress);
+    } catch (error) {
+      if (!(error instanceof LoginThrottledError)) throw error;
+      ctx.setHeader('retry-after', String(Math.ceil(error.retryAfterMs / 1000)));
+      throw new TRPCError({ code: 'TOO_MANY_REQUESTS', message: error.message });
+    }
     if (!session) throw new TRPCError({ code: 'UNAUTHORIZED', message: WRONG_LOGIN });
+    ctx.audit.actor = session.principal.name;
     ctx.audit.role = session.principal.role;
     ctx.setCookie(ctx.sessionCookie(session.sessionId, Math.floor((session.expiresAt.getTime() - Date.now()) / 1000)));
     return { user: session.principal.name, role: session.principal.role, expiresAt: session.expiresAt.getTime() };

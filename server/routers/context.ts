@@ -19,6 +19,7 @@ export async function createRequestContext(lab: Lab, security: Security, req: In
     remoteAddress: remoteAddressOf(req),
     audit: new AuditNote(),
     setCookie: (cookie) => setCookie(res, cookie),
+    setHeader: (name, value) => res.setHeader(name, value),
     sessionCookie: (value, maxAgeSeconds) => sessionCookie(req, value, maxAgeSeconds),
     tokenCookie: (value, maxAgeSeconds) => sessionCookie(req, value, maxAgeSeconds, TOKEN_COOKIE),
   };

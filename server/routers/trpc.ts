@@ -34,6 +34,8 @@ export interface Context {
   audit: AuditNote;
   /** sets a cookie on the response (sign-in, sign-out) */
   setCookie(cookie: string): void;
+  /** sets a header on the response (Retry-After of a throttled sign-in) */
+  setHeader(name: string, value: string): void;
   /** the cookie attributes for this request (Secure over TLS) */
   sessionCookie(value: string, maxAgeSeconds: number): string;
   /** the cookie of a browser signed in with an API token */

@@ -279,9 +279,11 @@ describe('security - loopback server', () => {
     const ok = find('a sign-in', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'ok');
     assert.equal(ok.role, 'operator');
     assert.equal((ok.input as { password: string }).password, '[redacted]', 'the password is not stored');
-    const failed = find('a failed sign-in of a real user', (e) => e.action === 'auth.login' && e.actor === 'otto' && e.result === 'error');
+    // A refused sign-in's name is a claim: the actor is anonymous, the claimed user the target.
+    const failed = find('a failed sign-in of a real user', (e) => e.action === 'auth.login' && e.target === 'user otto' && e.result === 'error');
+    assert.equal(failed.actor, 'anonymous', 'the claimed name is not recorded as the actor');
     assert.equal(failed.role, null, 'a failed sign-in records no role (not the local admin it came from)');
-    find('a failed sign-in of an unknown name', (e) => e.action === 'auth.login' && e.actor === 'nobody-here' && e.result === 'error');
+    find('a failed sign-in of an unknown name', (e) => e.action === 'auth.login' && e.actor === 'anonymous' && e.target === 'user nobody-here' && e.result === 'error');
     find('a sign-out', (e) => e.action === 'auth.logout' && e.actor === 'vera');
     find('a user created', (e) => e.action === 'users.create' && e.actor === 'local' && e.target === 'user dina');
     find('a token created', (e) => e.action === 'tokens.create' && (e.after as { name?: string } | null)?.name === 'ci reader');
@@ -421,5 +423,24 @@ describe('security - ZL_AUTH=required', () => {
     assert.ok((await call(app.url, 'cluster.state', { kind: 'query', headers: { cookie } })).ok);
     const self = await call(app.url, 'users.setRole', { input: { name: 'ada', role: 'viewer' }, headers: { cookie } });
     assert.equal(self.code, 'BAD_REQUEST', 'an admin cannot demote itself');
+  });
+
+  test('sign-in throttling - past five failures from one address, sign-ins wait (429 with Retry-After) before any password is compared; the wait ends; a success clears it', async () => {
+    const bearer = { authorization: 'Bearer a-test-admin-token-0123456789' };
+    assert.ok((await call(app.url, 'users.create', { input: { name: 'bob', password: PASSWORD, role: 'viewer' }, headers: bearer })).ok);
+    const attempt = (name: string, password: string) => fetch(`${app.url}/api/trpc/auth.login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ name, password }) });
+    // Five free failures, a sixth that starts a 1 s wait (they alternate names: the address is the key).
+    for (let i = 0; i < 6; i++) assert.equal((await attempt(i % 2 ? 'bob' : 'mallory', 'wrong password')).status, 401);
+    const started = Date.now();
+    const throttled = await attempt('bob', PASSWORD);
+    assert.equal(throttled.status, 429, 'even the right password waits: nothing is compared');
+    assert.equal(throttled.headers.get('retry-after'), '1');
+    assert.match(((await throttled.json()) as { error: { message: string } }).error.message, /too many failed sign-ins .* try again in 1 s/);
+    assert.ok(Date.now() - started < 500, 'refused at once, without the failure delay or a hash');
+    await new Promise((r) => setTimeout(r, 1100));
+    assert.equal((await attempt('bob', PASSWORD)).status, 200, 'after the wait the right password signs in, and clears the count');
+    assert.equal((await attempt('bob', 'wrong again')).status, 401, 'a failure after a success is free again');
+    const refused = (await call<{ entries: AuditEntryView[] }>(app.url, 'audit.list', { kind: 'query', input: { action: 'auth.login', limit: 50 }, headers: bearer })).data!.entries;
+    assert.ok(refused.some((e) => e.result === 'error' && /^TOO_MANY_REQUESTS/.test(e.error ?? '') && e.actor === 'anonymous' && e.target === 'user bob'), 'the throttled attempt is audited');
   });
 });
