@@ -184,11 +184,17 @@ export class AuditLog {
 
 const CSV_COLUMNS = ['id', 'at', 'actor', 'role', 'action', 'target', 'result', 'error', 'remoteAddress', 'input', 'before', 'after'] as const;
 
-/** RFC 4180 CSV. A cell starting with = + - @ (a spreadsheet formula) gets a leading ' so opening the file runs nothing. */
+/**
+ * A cell a spreadsheet could run as a formula: after any leading whitespace (spaces, tabs, line
+ * breaks, the ideographic space), it starts with = + - @ or their full-width forms.
+ */
+const FORMULA_START = /^[\s\u3000]*[=+\-@\uFF1D\uFF0B\uFF0D\uFF20]|^[\t\r\n]/;
+
+/** RFC 4180 CSV. A cell that could be read as a formula (FORMULA_START) gets a leading ' so opening the file runs nothing. */
 export function auditCsv(entries: AuditEntryView[]): string {
   const cell = (value: unknown): string => {
     let text = value === null || value === undefined ? '' : typeof value === 'string' ? value : JSON.stringify(value);
-    if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+    if (FORMULA_START.test(text)) text = `'${text}`;
     return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
   };
   const lines = entries.map((e) => CSV_COLUMNS.map((c) => cell(c === 'at' ? new Date(e.at).toISOString() : e[c])).join(','));
