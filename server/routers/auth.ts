@@ -7,6 +7,7 @@ import {
 import { ROLE_ABILITIES, ROLES } from '../auth/roles';
 import { SESSION_TTL_MS } from '../auth/credentials';
 import { adminProcedure, publicProcedure, router } from './trpc';
+import { ConfirmSchema, requireConfirmation } from './confirm';
 
 async function rules<T>(work: () => Promise<T>): Promise<T> {
   try {
@@ -92,7 +93,8 @@ export const usersRouter = router({
     await ctx.security.auth.setPassword(input.name, input.password);
     return { ok: true };
   })),
-  remove: adminProcedure.input(UserRefInputSchema).mutation(({ ctx, input }) => rules(async () => {
+  remove: adminProcedure.input(UserRefInputSchema.extend({ confirm: ConfirmSchema })).mutation(({ ctx, input }) => rules(async () => {
+    requireConfirmation(input.confirm, input.name);
     if (ctx.principal.name === input.name && ctx.principal.via === 'session') throw new AuthRuleError('BAD_REQUEST', 'name: you cannot remove yourself');
     const role = await ctx.security.auth.removeUser(input.name);
     ctx.audit.before = { name: input.name, role };
@@ -108,7 +110,9 @@ export const tokensRouter = router({
     ctx.audit.after = { id: created.view.id, name: created.view.name, role: created.view.role };
     return created;
   })),
-  revoke: adminProcedure.input(TokenRefInputSchema).mutation(({ ctx, input }) => rules(async () => {
+  revoke: adminProcedure.input(TokenRefInputSchema.extend({ confirm: ConfirmSchema })).mutation(({ ctx, input }) => rules(async () => {
+    const token = (await ctx.security.auth.listTokens()).find((t) => t.id === input.id);
+    if (token) requireConfirmation(input.confirm, token.name);
     const view = await ctx.security.auth.revokeToken(input.id);
     ctx.audit.target = `token ${view.name}`;
     return view;

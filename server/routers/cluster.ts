@@ -5,6 +5,7 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { drillProcedure, operatorProcedure, viewerProcedure, router } from './trpc';
+import { ConfirmSchema, requireConfirmation } from './confirm';
 
 export const LinkFaultInputSchema = z.object({
   direction: z.enum(['upstream', 'downstream', 'both'], { error: 'direction must be upstream (slave → master), downstream (master → slave) or both' }).default('both'),
@@ -35,8 +36,9 @@ const replicationProcedures = {
     return { ok: true };
   }),
   promoteSlave: drillProcedure
-    .input(z.object({ brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).default('ASYNC_MASTER') }).strict().default({ brokerRole: 'ASYNC_MASTER' }))
+    .input(z.object({ brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).default('ASYNC_MASTER'), confirm: ConfirmSchema }).strict())
     .mutation(async ({ ctx, input }) => {
+      requireConfirmation(input.confirm, ctx.controlPlane.secondReplica.processName);
       try {
         return await ctx.controlPlane.group.promote(ctx.controlPlane.secondReplica, input.brokerRole);
       } catch (error) {
@@ -44,8 +46,9 @@ const replicationProcedures = {
       }
     }),
   rebuildSlave: drillProcedure
-    .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty') }).strict().default({ mode: 'empty' }))
+    .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty'), confirm: ConfirmSchema }).strict())
     .mutation(async ({ ctx, input }) => {
+      requireConfirmation(input.confirm, ctx.controlPlane.secondReplica.processName);
       try {
         return await ctx.controlPlane.group.rebuild(ctx.controlPlane.secondReplica, input.mode);
       } catch (error) {
@@ -80,7 +83,8 @@ export const clusterRouter = router({
     ctx.controlPlane.killBroker();
     return { ok: true };
   }),
-  powerLoss: drillProcedure.mutation(({ ctx }) => {
+  powerLoss: drillProcedure.input(z.object({ confirm: ConfirmSchema }).strict()).mutation(({ ctx, input }) => {
+    requireConfirmation(input.confirm, ctx.controlPlane.state().broker.name);
     if (!ctx.controlPlane.powerLoss()) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'the broker is not running' });
     return { ok: true };
   }),

@@ -70,7 +70,7 @@ describe('security in the dashboard', () => {
     assert.match(await viewer.getByTestId('audit-denied').innerText({ timeout: 15_000 }), /needs the drill role/);
   });
 
-  test('confirmation - power loss asks for the target by name before it can be confirmed', async () => {
+  test('confirmation - power loss asks for the target by name before it can be confirmed, and sends it to the API', async () => {
     // A fresh browser without a session on loopback is the local admin.
     const page = await chromium.browser.newPage({ viewport: { width: 1400, height: 1000 } });
     try {
@@ -84,8 +84,11 @@ describe('security in the dashboard', () => {
       assert.equal(await ok.isDisabled(), true, 'not with a partial name');
       await page.getByTestId('confirm-text').fill('broker-a master');
       assert.equal(await ok.isDisabled(), false, 'enabled with the exact name');
-      await page.keyboard.press('Escape');
-      await page.getByTestId('confirm-text').waitFor({ state: 'detached' });
+      // The API checks the typed name again (server/routers/confirm.ts): the dialog sends it.
+      await ok.click();
+      await page.getByTestId('broker-state').filter({ hasText: 'crashed' }).waitFor({ timeout: 15_000 });
+      const entries = (await call<{ entries: { action: string; result: string; input: { confirm?: string } }[] }>(app.url, 'audit.list', { kind: 'query', input: { action: 'cluster.powerLoss', limit: 5 } })).data!.entries;
+      assert.ok(entries.some((e) => e.result === 'ok' && e.input.confirm === 'broker-a master'), 'the power cut ran with the typed name as its confirmation');
     } finally {
       await page.close();
     }

@@ -32,7 +32,10 @@ test('control plane - slave, HA link faults, promotion and the old master rejoin
     assert.ok((await trpc(app.url, 'cluster.setLinkFault', { direction: 'both', latencyMs: 0, blackhole: false })).ok);
 
     assert.ok((await trpc(app.url, 'cluster.stopSlave')).ok);
-    const lonely = await trpc(app.url, 'cluster.promoteSlave', { brokerRole: 'SYNC_MASTER' });
+    const unconfirmed = await trpc(app.url, 'cluster.promoteSlave', { brokerRole: 'SYNC_MASTER', confirm: 'broker-a master' });
+    assert.equal(unconfirmed.ok, false);
+    assert.match(!unconfirmed.ok ? unconfirmed.message : '', /^confirm: type "broker-a slave", the name of the target, to confirm/);
+    const lonely = await trpc(app.url, 'cluster.promoteSlave', { brokerRole: 'SYNC_MASTER', confirm: 'broker-a slave' });
     assert.equal(lonely.ok, false);
     assert.match(!lonely.ok ? lonely.message : '', /no slave is running/);
 
@@ -41,7 +44,7 @@ test('control plane - slave, HA link faults, promotion and the old master rejoin
 
     assert.ok((await trpc(app.url, 'cluster.killBroker')).ok);
     await waitFor('the master is down', async () => (await state(app.url)).broker.state === 'crashed', 10_000);
-    const promoted = await trpc<{ promotedAtOffset: number }>(app.url, 'cluster.promoteSlave', { brokerRole: 'ASYNC_MASTER' });
+    const promoted = await trpc<{ promotedAtOffset: number }>(app.url, 'cluster.promoteSlave', { brokerRole: 'ASYNC_MASTER', confirm: 'broker-a slave' });
     assert.ok(promoted.ok, !promoted.ok ? promoted.message : '');
     assert.equal((await state(app.url)).replication?.promotion?.promotedAtOffset, promoted.data.promotedAtOffset);
 

@@ -161,7 +161,13 @@ describe('security - loopback server', () => {
     assert.equal((await call(app.url, 'drills.run', { input: { drillId: 'process-crash' }, headers: bearer })).status, 403);
     const listed = await call<{ id: number }[]>(app.url, 'tokens.list', { kind: 'query' });
     assert.ok(!JSON.stringify(listed.data).includes(created.data!.token), 'the token is never listed again');
-    assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id } })).ok);
+    // Revoking is destructive: the API wants the token's name typed as confirm, as the dialog asks.
+    const unconfirmed = await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id } });
+    assert.equal(unconfirmed.status, 400);
+    assert.match(unconfirmed.message ?? '', /confirm/);
+    assert.equal((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id, confirm: 'ci readers' } })).status, 400, 'another name is refused');
+    assert.ok((await call(app.url, 'cluster.state', { kind: 'query', headers: bearer })).ok, 'a refused revoke leaves the token working');
+    assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id, confirm: 'ci reader' } })).ok);
     assert.equal((await call(app.url, 'cluster.state', { kind: 'query', headers: bearer })).status, 401);
     assert.equal((await call(app.url, 'tokens.create', { input: { name: 'x', role: 'admin' }, headers: as('otto') })).status, 403, 'only an admin creates tokens');
   });
@@ -180,7 +186,7 @@ describe('security - loopback server', () => {
     const byToken = await open({ authorization: `Bearer ${created.data!.token}` });
     const bySession = await open({ cookie: ended });
     const stays = await open({ cookie: kept });
-    assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id } })).ok);
+    assert.ok((await call(app.url, 'tokens.revoke', { input: { id: created.data!.view.id, confirm: 'wall screen' } })).ok);
     assert.ok((await call(app.url, 'auth.logout', { headers: { cookie: ended } })).ok);
     const within = (p: Promise<number>) => Promise.race([p, new Promise<number>((_, reject) => setTimeout(() => reject(new Error('still open after 15 s')), 15_000))]);
     assert.equal(await within(byToken.closed), 4401, 'the revoked token\'s stream is closed');
@@ -219,6 +225,19 @@ describe('security - loopback server', () => {
     assert.equal((await openLive(app.url, { origin: `http://${host}`, cookie: 'zl_session=garbage' })).status, 401, 'a bad cookie on the live stream is refused');
     const wsOwn = await openLive(app.url, { origin: `http://${host}`, ...as('vera') });
     assert.deepEqual(wsOwn, { status: 101, firstMessage: 'hello' }, 'a viewer gets the live stream');
+  });
+
+  test('confirmations - power loss and removing a user need the target\'s name typed as confirm, checked by the API, not only the dialog', async () => {
+    const none = await call(app.url, 'cluster.powerLoss', { input: {}, headers: as('dina') });
+    assert.equal(none.status, 400);
+    assert.match(none.message ?? '', /confirm must be the name of the target/);
+    const wrong = await call(app.url, 'cluster.powerLoss', { input: { confirm: 'broker-a slave' }, headers: as('dina') });
+    assert.equal(wrong.status, 400);
+    assert.match(wrong.message ?? '', /^confirm: type "broker-a master", the name of the target, to confirm/);
+    assert.equal((await call<LiveState>(app.url, 'cluster.state', { kind: 'query' })).data?.broker.state, 'running', 'no power was cut');
+    assert.ok((await call(app.url, 'users.create', { input: { name: 'tmp-user', password: PASSWORD, role: 'viewer' } })).ok);
+    assert.equal((await call(app.url, 'users.remove', { input: { name: 'tmp-user', confirm: 'tmp' } })).status, 400);
+    assert.ok((await call(app.url, 'users.remove', { input: { name: 'tmp-user', confirm: 'tmp-user' } })).ok);
   });
 
   test('request limits - an oversized body (declared or chunked) is 413, deep JSON 400, before anything reads or runs it; each refusal is audited by size', async () => {

@@ -132,8 +132,8 @@ function UsersCard() {
         title={`Remove ${removing}?`}
         confirmLabel="Remove user"
         confirmText={removing ?? ''}
-        onConfirm={() => {
-          if (removing) remove.mutate({ name: removing });
+        onConfirm={(typed) => {
+          if (removing) remove.mutate({ name: removing, confirm: typed });
           setRemoving(null);
         }}
         onCancel={() => setRemoving(null)}
@@ -229,8 +229,8 @@ function TokensCard() {
         title={`Revoke the token ${revoking?.name ?? ''}?`}
         confirmLabel="Revoke"
         confirmText={revoking?.name ?? ''}
-        onConfirm={() => {
-          if (revoking) revoke.mutate({ id: revoking.id });
+        onConfirm={(typed) => {
+          if (revoking) revoke.mutate({ id: revoking.id, confirm: typed });
           setRevoking(null);
         }}
         onCancel={() => setRevoking(null)}

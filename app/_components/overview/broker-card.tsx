@@ -46,12 +46,12 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
   });
   const target = `${broker.name}${broker.pid ? ` (pid ${broker.pid}${broker.address ? `, ${broker.address}` : ''})` : ''}`;
 
-  const runFault = () => {
+  const runFault = (typed: string) => {
     const fault = confirm;
     setConfirm(null);
     mutations.forEach((m) => m.reset());
     if (fault === 'kill') kill.mutate();
-    else if (fault === 'powerLoss') powerLoss.mutate();
+    else if (fault === 'powerLoss') powerLoss.mutate({ confirm: typed });
   };
 
   return (

@@ -184,8 +184,8 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         commonPrefix={replication.masterHa?.promotedAtOffset}
         onCancel={() => setConfirm(null)}
         onKill={() => run(() => kill.mutate())}
-        onPromote={(brokerRole) => run(() => promote.mutate({ brokerRole }))}
-        onRebuild={(mode) => run(() => rebuild.mutate({ mode }))}
+        onPromote={(brokerRole, confirm) => run(() => promote.mutate({ brokerRole, confirm }))}
+        onRebuild={(mode, confirm) => run(() => rebuild.mutate({ mode, confirm }))}
       />
     </Card>
   );

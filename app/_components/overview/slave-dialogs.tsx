@@ -33,8 +33,9 @@ export function SlaveDialogs({
   commonPrefix: number | undefined;
   onCancel(): void;
   onKill(): void;
-  onPromote(role: MasterRole): void;
-  onRebuild(mode: RebuildMode): void;
+  /** with the slave's name as the user typed it */
+  onPromote(role: MasterRole, confirm: string): void;
+  onRebuild(mode: RebuildMode, confirm: string): void;
 }) {
   const [role, setRole] = useState<MasterRole>('ASYNC_MASTER');
   const [mode, setMode] = useState<RebuildMode>('empty');
@@ -51,7 +52,7 @@ export function SlaveDialogs({
         title={`Promote ${slaveName} to master?`}
         confirmLabel={`Promote to ${role}`}
         confirmText={slaveLabel}
-        onConfirm={() => onPromote(role)}
+        onConfirm={(typed) => onPromote(role, typed)}
         onCancel={onCancel}
       >
         <p>
@@ -82,7 +83,7 @@ export function SlaveDialogs({
         title={`Rebuild ${slaveName}?`}
         confirmLabel="Rebuild"
         confirmText={slaveLabel}
-        onConfirm={() => onRebuild(mode)}
+        onConfirm={(typed) => onRebuild(mode, typed)}
         onCancel={onCancel}
       >
         <p>

@@ -25,7 +25,8 @@ export function ConfirmDialog({
   danger?: boolean;
   /** the target's name the user must type before confirming */
   confirmText?: string;
-  onConfirm(): void;
+  /** called with what the user typed (the API checks it again for destructive procedures) */
+  onConfirm(typed: string): void;
   onCancel(): void;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
@@ -80,7 +81,7 @@ export function ConfirmDialog({
                 spellCheck={false}
                 onChange={(e) => setTyped(e.target.value)}
                 onKeyDown={(e) => {
-                  if (e.key === 'Enter' && matches) onConfirm();
+                  if (e.key === 'Enter' && matches) onConfirm(typed);
                 }}
                 aria-invalid={typed !== '' && !matches ? true : undefined}
                 className="mt-1 block w-full rounded-md border border-slate-300 bg-white px-2.5 py-1.5 font-mono text-sm shadow-sm focus:border-emerald-500 focus:outline-none focus:ring-2 focus:ring-emerald-500/40 aria-[invalid=true]:border-red-500 dark:border-slate-700 dark:bg-slate-950"
@@ -101,7 +102,7 @@ export function ConfirmDialog({
               data-testid="confirm-ok"
               disabled={!matches}
               title={matches ? undefined : `type ${confirmText} first`}
-              onClick={onConfirm}
+              onClick={() => onConfirm(typed)}
               className={`rounded-md px-3 py-1.5 text-sm font-medium text-white disabled:cursor-not-allowed disabled:opacity-45 focus-visible:outline-2 focus-visible:outline-offset-2 focus-visible:outline-emerald-500 ${
                 danger ? 'bg-red-600 hover:bg-red-700' : 'bg-slate-900 hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900'
               }`}
