@@ -9,11 +9,22 @@ import { z } from 'zod';
 import { environmentText, portVariable, readEnvironment } from '../broker/config/environment';
 import { parseLabBugs } from '../broker/lab-bugs';
 import { PROJECT_ROOT } from './cluster/child-process';
+import { AUDIT_RETENTION } from './auth/audit-log';
 
 /** The control plane's database when DATABASE_URL is unset: data/zeroloss.db in the project. */
 export const DEFAULT_DATABASE_URL = `file:${path.join(PROJECT_ROOT, 'data', 'zeroloss.db')}`;
 
 const ORIGIN = /^https?:\/\/[^/\s]+$/;
+
+/** A whole number of at least `min`, `fallback` when unset. */
+function wholeNumberVariable(name: string, fallback: number, min: number) {
+  return environmentText.transform((value, ctx) => {
+    if (value === undefined) return fallback;
+    if (/^\d{1,9}$/.test(value) && Number(value) >= min) return Number(value);
+    ctx.addIssue({ code: 'custom', message: `${name} must be a whole number of at least ${min}, got "${value}"` });
+    return z.NEVER;
+  });
+}
 
 export const ServerEnvironmentSchema = z.object({
   /** where the dashboard listens; beyond loopback every client needs a sign-in or a token */
@@ -64,6 +75,10 @@ export const ServerEnvironmentSchema = z.object({
     ctx.addIssue({ code: 'custom', message: `ZL_ORIGINS: ${bad} must be an origin such as https://lab.example.com (scheme, host, optional port; no path)` });
     return z.NEVER;
   }),
+  /** audit entries older than this many days are pruned (hourly, the pruning itself recorded) */
+  ZL_AUDIT_KEEP_DAYS: wholeNumberVariable('ZL_AUDIT_KEEP_DAYS', AUDIT_RETENTION.keepDays, 1),
+  /** at most this many audit entries are kept, the oldest pruned first */
+  ZL_AUDIT_KEEP_ROWS: wholeNumberVariable('ZL_AUDIT_KEEP_ROWS', AUDIT_RETENTION.keepRows, 1000),
   /** the password of `zeroloss user add` and `user passwd`; unset: asked twice on the terminal */
   ZL_PASSWORD: environmentText,
   /**

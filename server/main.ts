@@ -16,7 +16,7 @@ import { listenOn } from '../broker/remoting/listen';
 async function main(): Promise<void> {
   // Checked first: a bad variable (a port, a security setting) stops the start before anything is
   // built or listens. ZL_DATA_DIR is where broker stores live (default data/); tests point it at a temp dir.
-  const env = readServerEnvironment('HOST', 'PORT', 'BROKER_PORT', 'NAMESRV_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_AUTH', 'ZL_ADMIN_TOKEN', 'ZL_ORIGINS');
+  const env = readServerEnvironment('HOST', 'PORT', 'BROKER_PORT', 'NAMESRV_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_AUTH', 'ZL_ADMIN_TOKEN', 'ZL_ORIGINS', 'ZL_AUDIT_KEEP_DAYS', 'ZL_AUDIT_KEEP_ROWS');
   const { HOST: host, PORT: port, BROKER_PORT: brokerPort, NAMESRV_PORT: namesrvPort, ZL_DATA_DIR: dataDir } = env;
   const security = securityConfig(env, host);
   // ZL_LAB_BUGS=a,b: deliberate bugs (broker/lab-bugs.ts) in every process the lab starts; an unknown name stops the start.
@@ -41,7 +41,7 @@ async function main(): Promise<void> {
     import('./routers/app-router'),
     import('./live/live-hub'),
   ]);
-  const [{ Security }, { createRequestContext }, { admitTrpcRequest, admitUpgrade, handleAuditExport, AUDIT_EXPORT_PATH }] = await Promise.all([
+  const [{ Security }, { createRequestContext }, { admitTrpcRequest, admitUpgrade, auditTransportRefusal, handleAuditExport, AUDIT_EXPORT_PATH }] = await Promise.all([
     import('./auth/security'),
     import('./routers/context'),
     import('./auth/http-gate'),
@@ -55,7 +55,13 @@ async function main(): Promise<void> {
   await nextApp.prepare();
   const handleNext = nextApp.getRequestHandler();
   const guard = new Security(prisma, security.options);
-  const handleTrpc = createHTTPHandler({ router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(lab, guard, req, res) });
+  guard.audit.start();
+  const handleTrpc = createHTTPHandler({
+    router: appRouter, basePath: '/api/trpc/', createContext: ({ req, res }) => createRequestContext(lab, guard, req, res),
+    // Refusals before any procedure ran (a wrong method 405, a content type 415, an unknown path, JSON
+    // that does not parse) never reach the audit middleware: recorded here, by size only.
+    onError: ({ error, req, path }) => void auditTransportRefusal(guard, req, path, error),
+  });
   // The upgrade decides who may watch; the hub asks again every few seconds (sign-out, revocation).
   const live = new LiveHub(controlPlane, { stillAllowed: async (req) => 'principal' in (await guard.gate(req, 'viewer', false)) });
 
@@ -104,6 +110,7 @@ async function main(): Promise<void> {
     live.close();
     server.close();
     await lab.stop();
+    await guard.audit.stop();
     await prisma.$disconnect();
     process.exit(0);
   };

@@ -126,11 +126,139 @@ export function auditTarget(path: string, input: unknown): string | null {
   return PATH_TARGETS.find(([re]) => re.test(path))?.[1] ?? null;
 }
 
-export class AuditLog {
-  constructor(private readonly prisma: PrismaClient) {}
+/** How long and how much of the log is kept, and how fast an address nobody vouches for may add to it. */
+export interface AuditRetention {
+  /** entries older than this many days are pruned */
+  keepDays: number;
+  /** at most this many entries are kept (the oldest pruned first) */
+  keepRows: number;
+  /** rows per minute an anonymous caller's address may add; the rest are counted in one summary row */
+  anonymousRowsPerMinute: number;
+}
 
-  /** Never throws: a failed write is reported on stderr (the action it describes has happened). */
+interface AnonymousSlot {
+  minuteStart: number;
+  rows: number;
+  suppressed: number;
+}
+
+export const AUDIT_RETENTION: AuditRetention = { keepDays: 90, keepRows: 100_000, anonymousRowsPerMinute: 30 };
+const MINUTE_MS = 60_000;
+const PRUNE_EVERY_MS = 60 * MINUTE_MS;
+
+export class AuditLog {
+  /** per address: the current minute's anonymous rows, and how many were left out */
+  private readonly anonymous = new Map<string, AnonymousSlot>();
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly prisma: PrismaClient, private readonly retention: AuditRetention = AUDIT_RETENTION, private readonly now: () => number = Date.now) {}
+
+  /**
+   * Prunes now and then every hour (each pruning that removed something is itself recorded), and
+   * writes the summaries of suppressed anonymous rows once a minute. The timer keeps nothing alive.
+   */
+  start(): void {
+    if (this.timer) return;
+    void this.prune();
+    let ticks = 0;
+    this.timer = setInterval(() => {
+      void this.flushSuppressed();
+      if (++ticks % (PRUNE_EVERY_MS / MINUTE_MS) === 0) void this.prune();
+    }, MINUTE_MS);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    await this.flushSuppressed(true);
+  }
+
+  /** Removes entries past the retention (age, then count); records what it removed. Returns the count. */
+  async prune(): Promise<number> {
+    try {
+      const cutoff = new Date(this.now() - this.retention.keepDays * 24 * 3600_000);
+      const old = await this.prisma.auditEntry.deleteMany({ where: { at: { lt: cutoff } } });
+      let excess = 0;
+      // Room is left for the row that records this pruning, so the next pass finds nothing to do.
+      const total = await this.prisma.auditEntry.count();
+      if (total > this.retention.keepRows) {
+        const boundary = await this.prisma.auditEntry.findFirst({ orderBy: { id: 'desc' }, skip: this.retention.keepRows - 2, select: { id: true } });
+        if (boundary) excess = (await this.prisma.auditEntry.deleteMany({ where: { id: { lt: boundary.id } } })).count;
+      }
+      const removed = old.count + excess;
+      if (removed > 0) {
+        await this.write({
+          actor: 'zeroloss', role: null, action: 'audit.prune', target: 'audit log', result: 'ok', remoteAddress: 'control plane',
+          input: { olderThanDays: this.retention.keepDays, keepRows: this.retention.keepRows }, after: { removedOld: old.count, removedExcess: excess },
+        });
+      }
+      return removed;
+    } catch (error) {
+      console.error(`[audit] pruning failed: ${(error as Error).message}`);
+      return 0;
+    }
+  }
+
+  /**
+   * Never throws: a failed write is reported on stderr (the action it describes has happened). Rows
+   * of anonymous callers are limited per address (AuditRetention.anonymousRowsPerMinute); past the
+   * limit they are counted, and one row per address and minute says how many were left out.
+   */
   async record(entry: AuditRecord): Promise<void> {
+    if (entry.actor === 'anonymous') {
+      const { admitted, summaries } = this.admitAnonymous(entry.remoteAddress);
+      for (const [address, slot] of summaries) await this.writeSuppressed(address, slot);
+      if (!admitted) return;
+    }
+    await this.write(entry);
+  }
+
+  /** Whether an anonymous row from `address` is written; and the summaries of closed minutes to write first. */
+  private admitAnonymous(address: string): { admitted: boolean; summaries: [string, AnonymousSlot][] } {
+    const now = this.now();
+    const minuteStart = now - (now % MINUTE_MS);
+    const summaries: [string, AnonymousSlot][] = [];
+    let slot = this.anonymous.get(address);
+    if (!slot || slot.minuteStart !== minuteStart) {
+      if (slot && slot.suppressed > 0) summaries.push([address, slot]);
+      slot = { minuteStart, rows: 0, suppressed: 0 };
+      this.anonymous.delete(address);
+      this.anonymous.set(address, slot);
+      // Bounded: past 10,000 addresses, those of earlier minutes are forgotten (their summaries written first).
+      for (const [key, old] of this.anonymous) {
+        if (old.minuteStart >= minuteStart || this.anonymous.size <= 10_000) break;
+        if (old.suppressed > 0) summaries.push([key, old]);
+        this.anonymous.delete(key);
+      }
+    }
+    if (slot.rows < this.retention.anonymousRowsPerMinute) {
+      slot.rows++;
+      return { admitted: true, summaries };
+    }
+    slot.suppressed++;
+    return { admitted: false, summaries };
+  }
+
+  private async flushSuppressed(all = false): Promise<void> {
+    const now = this.now();
+    const minuteStart = now - (now % MINUTE_MS);
+    for (const [address, slot] of this.anonymous) {
+      if (slot.minuteStart === minuteStart && !all) continue;
+      this.anonymous.delete(address);
+      if (slot.suppressed > 0) await this.writeSuppressed(address, slot);
+    }
+  }
+
+  private writeSuppressed(address: string, slot: AnonymousSlot): Promise<void> {
+    return this.write({
+      actor: 'anonymous', role: null, action: 'audit.suppressed', target: 'audit log', result: 'error', remoteAddress: address,
+      input: { minuteStart: slot.minuteStart, suppressed: slot.suppressed, limitPerMinute: this.retention.anonymousRowsPerMinute },
+      error: `${slot.suppressed} more anonymous row(s) from ${address} in this minute were counted, not written`,
+    });
+  }
+
+  private async write(entry: AuditRecord): Promise<void> {
     try {
       await this.prisma.auditEntry.create({
         data: {

@@ -17,10 +17,14 @@ export const AUDIT_READ_ROLE: Role = 'drill';
 
 const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 405: 'Method Not Allowed', 413: 'Content Too Large' };
 
-/** Refuses or lets through a WebSocket upgrade; returns whether it may proceed. */
+/** Refuses or lets through a WebSocket upgrade (a refusal is audited); returns whether it may proceed. */
 export async function admitUpgrade(req: IncomingMessage, socket: Duplex, security: Security): Promise<boolean> {
   const gate = await security.gate(req, 'viewer', true);
   if ('principal' in gate) return true;
+  await security.audit.record({
+    actor: 'anonymous', role: null, action: 'live.refused', target: 'live stream', input: null,
+    result: 'error', error: `${gate.status}: ${gate.message}`, remoteAddress: remoteAddressOf(req),
+  });
   const body = `${gate.message}\n`;
   socket.end(`HTTP/1.1 ${gate.status} ${STATUS_TEXT[gate.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   return false;
@@ -29,6 +33,20 @@ export async function admitUpgrade(req: IncomingMessage, socket: Duplex, securit
 function answer(res: ServerResponse, status: number, message: string): void {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' });
   res.end(JSON.stringify({ error: { message } }));
+}
+
+/** tRPC's own refusals, made before any procedure (and so the audit middleware) ran. */
+const TRANSPORT_REFUSALS: Partial<Record<string, number>> = { METHOD_NOT_SUPPORTED: 405, UNSUPPORTED_MEDIA_TYPE: 415, NOT_FOUND: 404, PARSE_ERROR: 400, PAYLOAD_TOO_LARGE: 413 };
+
+/** Records a refusal tRPC made before any procedure ran; other errors are the audit middleware's. */
+export async function auditTransportRefusal(security: Security, req: IncomingMessage, path: string | undefined, error: { code: string; message: string }): Promise<void> {
+  const status = TRANSPORT_REFUSALS[error.code];
+  // A procedure may answer NOT_FOUND itself (an unknown run): only tRPC's "no such procedure" is a refusal here.
+  if (status === undefined || (error.code === 'NOT_FOUND' && !error.message.startsWith('No procedure found'))) return;
+  await security.audit.record({
+    actor: 'anonymous', role: null, action: 'http.refused', target: `/api/trpc/${path ?? ''}`.slice(0, 200),
+    input: { method: req.method, contentType: req.headers['content-type']?.slice(0, 100) ?? null }, result: 'error', error: `${status}: ${error.code}`, remoteAddress: remoteAddressOf(req),
+  });
 }
 
 /**
@@ -61,9 +79,13 @@ export async function admitTrpcRequest(req: IncomingMessage, res: ServerResponse
 
 /** GET /api/audit/export?format=csv|json&actor=&action=&result=&from=&to= : the filtered log, newest first. */
 export async function handleAuditExport(req: IncomingMessage, res: ServerResponse, security: Security): Promise<void> {
-  if (req.method !== 'GET') return answer(res, 405, 'use GET');
+  const refuse = async (status: number, message: string, actor = 'anonymous') => {
+    answer(res, status, message);
+    await security.audit.record({ actor, role: null, action: 'audit.export', target: 'audit log', input: { method: req.method }, result: 'error', error: `${status}: ${message}`, remoteAddress: remoteAddressOf(req) });
+  };
+  if (req.method !== 'GET') return refuse(405, 'use GET');
   const gate = await security.gate(req, AUDIT_READ_ROLE, true);
-  if (!('principal' in gate)) return answer(res, gate.status, gate.message);
+  if (!('principal' in gate)) return refuse(gate.status, gate.message);
   const url = new URL(req.url ?? '/', 'http://localhost');
   const q = url.searchParams;
   const format = q.get('format') ?? 'json';

@@ -6,18 +6,20 @@
  *                   unset, a random one is generated and printed once at start
  *   ZL_AUTH         "required": loopback clients need a sign-in too (default: loopback is the local admin)
  *   ZL_ORIGINS      comma-separated origins browsers may also call from (a reverse proxy's https://…)
+ *   ZL_AUDIT_KEEP_DAYS, ZL_AUDIT_KEEP_ROWS  the audit log's retention (server/auth/audit-log.ts)
  */
 import { isLoopbackAddress } from './request-auth';
 import { newToken } from './credentials';
 import type { SecurityOptions } from './security';
 import type { ServerEnvironment } from '../environment';
+import { AUDIT_RETENTION } from './audit-log';
 
 export function isLoopbackBinding(host: string): boolean {
   return host === 'localhost' || isLoopbackAddress(host);
 }
 
 /** The options, and the line to print once (the generated admin token), if any. */
-export function securityConfig(env: Pick<ServerEnvironment, 'ZL_AUTH' | 'ZL_ADMIN_TOKEN' | 'ZL_ORIGINS'>, host: string): { options: SecurityOptions; notice: string | null } {
+export function securityConfig(env: Pick<ServerEnvironment, 'ZL_AUTH' | 'ZL_ADMIN_TOKEN' | 'ZL_ORIGINS'> & Partial<Pick<ServerEnvironment, 'ZL_AUDIT_KEEP_DAYS' | 'ZL_AUDIT_KEEP_ROWS'>>, host: string): { options: SecurityOptions; notice: string | null } {
   let adminToken = env.ZL_ADMIN_TOKEN;
   let notice: string | null = null;
   if (!isLoopbackBinding(host)) {
@@ -28,5 +30,6 @@ export function securityConfig(env: Pick<ServerEnvironment, 'ZL_AUTH' | 'ZL_ADMI
       notice = `HOST=${host} is reachable beyond this machine: every client needs a sign-in or a token (the admin token is ZL_ADMIN_TOKEN)`;
     }
   }
-  return { options: { requireLogin: env.ZL_AUTH === 'required', adminToken, extraOrigins: env.ZL_ORIGINS }, notice };
+  const auditRetention = { ...AUDIT_RETENTION, keepDays: env.ZL_AUDIT_KEEP_DAYS ?? AUDIT_RETENTION.keepDays, keepRows: env.ZL_AUDIT_KEEP_ROWS ?? AUDIT_RETENTION.keepRows };
+  return { options: { requireLogin: env.ZL_AUTH === 'required', adminToken, extraOrigins: env.ZL_ORIGINS, auditRetention }, notice };
 }

@@ -5,7 +5,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { PrismaClient } from '@prisma/client';
-import { AuditLog } from './audit-log';
+import { AuditLog, type AuditRetention } from './audit-log';
 import { AuthService, type AuthOptions } from './auth-service';
 import { SESSION_COOKIE, TOKEN_COOKIE } from './credentials';
 import type { Principal } from './principal';
@@ -15,6 +15,8 @@ import { roleAtLeast, type Role } from './roles';
 export interface SecurityOptions extends AuthOptions {
   /** ZL_ORIGINS: origins besides the request's own Host that browsers may call from (a reverse proxy's) */
   extraOrigins?: string[];
+  /** the audit log's retention and its limit on anonymous rows */
+  auditRetention?: AuditRetention;
 }
 
 export class Security {
@@ -24,7 +26,7 @@ export class Security {
 
   constructor(prisma: PrismaClient, options: SecurityOptions) {
     this.auth = new AuthService(prisma, options);
-    this.audit = new AuditLog(prisma);
+    this.audit = new AuditLog(prisma, options.auditRetention);
     this.extraOrigins = options.extraOrigins ?? [];
   }
 
