@@ -225,6 +225,9 @@ describe('security - loopback server', () => {
     assert.equal((await openLive(app.url, { origin: `http://${host}`, cookie: 'zl_session=garbage' })).status, 401, 'a bad cookie on the live stream is refused');
     const wsOwn = await openLive(app.url, { origin: `http://${host}`, ...as('vera') });
     assert.deepEqual(wsOwn, { status: 101, firstMessage: 'hello' }, 'a viewer gets the live stream');
+    const upgrades = await audit(app.url, { action: 'live.refused' });
+    assert.ok(upgrades.some((e) => /^403: .*evil\.example/.test(e.error ?? '')), 'the refused upgrade is audited');
+    assert.ok(upgrades.some((e) => /^401: /.test(e.error ?? '')), 'and the one with a bad cookie');
   });
 
   test('confirmations - power loss and removing a user need the target\'s name typed as confirm, checked by the API, not only the dialog', async () => {
@@ -262,8 +265,13 @@ describe('security - loopback server', () => {
     const live = await call<LiveState>(app.url, 'cluster.state', { kind: 'query' });
     assert.equal(live.data?.broker.state, 'running', 'the killBroker call with a deep body never ran');
     assert.equal(await flushNow(), flushBefore, 'the oversized settings change never ran');
+    // tRPC's own refusals, before any procedure ran: a GET of a mutation (405), an unknown procedure (404).
+    assert.equal((await fetch(`${app.url}/api/trpc/settings.update`)).status, 405);
+    assert.equal((await fetch(`${app.url}/api/trpc/no.such.procedure`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status, 404);
     const refused = (await audit(app.url, { action: 'http.refused' })).filter((e) => e.actor === 'anonymous');
-    assert.ok(refused.length >= 4, `every refusal is audited (${refused.length})`);
+    assert.ok(refused.length >= 6, `every refusal is audited (${refused.length})`);
+    assert.ok(refused.some((e) => e.error === '405: METHOD_NOT_SUPPORTED' && e.target === '/api/trpc/settings.update'), 'the 405 is recorded');
+    assert.ok(refused.some((e) => e.error === '404: NOT_FOUND'), 'the unknown procedure is recorded');
     const sizes = refused.map((e) => e.input as { method: string; bytes: number });
     assert.ok(sizes.some((i) => i.method === 'POST' && i.bytes === Buffer.byteLength(big)), `the declared size is recorded: ${JSON.stringify(sizes)}`);
     assert.ok(refused.every((e) => JSON.stringify(e.input).length < 100), 'the refused content is never stored');
