@@ -27,11 +27,11 @@ if (files.length === 0) {
   process.exit(1);
 }
 // The control plane builds and migrates on first start; do it once here, outside any test's timeout:
-// the Prisma client and the database now, the Next.js build (end-to-end tests only) beside the
-// type check and the unit files below.
+// the Prisma client and the database now, the Next.js build (the app server of the integration and
+// end-to-end files serves it) beside the type check and the unit files below.
 const needsSetup = selected.includes('e2e') || selected.includes('integration');
 if (needsSetup) ensureSetup({ skipBuild: true });
-const build = selected.includes('e2e') ? staleNextBuild() : null;
+const build = needsSetup ? staleNextBuild() : null;
 /**
  * ali-ons cannot close its client after a broker it knew has died (its close() fails unregistering
  * from the dead master and leaves its timers running), so the files that drive it run in a second
