@@ -21,13 +21,15 @@ const STATUS_TEXT: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthor
 export async function admitUpgrade(req: IncomingMessage, socket: Duplex, security: Security): Promise<boolean> {
   const gate = await security.gate(req, 'viewer', true);
   if ('principal' in gate) return true;
-  await security.audit.record({
-    actor: 'anonymous', role: null, action: 'live.refused', target: 'live stream', input: null,
-    result: 'error', error: `${gate.status}: ${gate.message}`, remoteAddress: remoteAddressOf(req),
-  });
+  await recordRefusal(security, req, 'live.refused', 'live stream', null, gate.status, gate.message);
   const body = `${gate.message}\n`;
   socket.end(`HTTP/1.1 ${gate.status} ${STATUS_TEXT[gate.status]}\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
   return false;
+}
+
+/** The audit row of a request refused at one of these doors: nobody vouched for the caller, so the actor is anonymous. */
+function recordRefusal(security: Security, req: IncomingMessage, action: string, target: string, input: unknown, status: number, reason: string): Promise<void> {
+  return security.audit.record({ actor: 'anonymous', role: null, action, target, input, result: 'error', error: `${status}: ${reason}`, remoteAddress: remoteAddressOf(req) });
 }
 
 function answer(res: ServerResponse, status: number, message: string): void {
@@ -43,10 +45,8 @@ export async function auditTransportRefusal(security: Security, req: IncomingMes
   const status = TRANSPORT_REFUSALS[error.code];
   // A procedure may answer NOT_FOUND itself (an unknown run): only tRPC's "no such procedure" is a refusal here.
   if (status === undefined || (error.code === 'NOT_FOUND' && !error.message.startsWith('No procedure found'))) return;
-  await security.audit.record({
-    actor: 'anonymous', role: null, action: 'http.refused', target: `/api/trpc/${path ?? ''}`.slice(0, 200),
-    input: { method: req.method, contentType: req.headers['content-type']?.slice(0, 100) ?? null }, result: 'error', error: `${status}: ${error.code}`, remoteAddress: remoteAddressOf(req),
-  });
+  const input = { method: req.method, contentType: req.headers['content-type']?.slice(0, 100) ?? null };
+  await recordRefusal(security, req, 'http.refused', `/api/trpc/${path ?? ''}`.slice(0, 200), input, status, error.code);
 }
 
 /**
@@ -70,18 +70,15 @@ export async function admitTrpcRequest(req: IncomingMessage, res: ServerResponse
   if (!refusal) return true;
   res.setHeader('connection', 'close');
   answer(res, refusal.status, refusal.message);
-  await security.audit.record({
-    actor: 'anonymous', role: null, action: 'http.refused', target: url.pathname,
-    input: { method: req.method, bytes: refusal.bytes }, result: 'error', error: `${refusal.status}: ${refusal.message}`, remoteAddress: remoteAddressOf(req),
-  });
+  await recordRefusal(security, req, 'http.refused', url.pathname, { method: req.method, bytes: refusal.bytes }, refusal.status, refusal.message);
   return false;
 }
 
 /** GET /api/audit/export?format=csv|json&actor=&action=&result=&from=&to= : the filtered log, newest first. */
 export async function handleAuditExport(req: IncomingMessage, res: ServerResponse, security: Security): Promise<void> {
-  const refuse = async (status: number, message: string, actor = 'anonymous') => {
+  const refuse = async (status: number, message: string) => {
     answer(res, status, message);
-    await security.audit.record({ actor, role: null, action: 'audit.export', target: 'audit log', input: { method: req.method }, result: 'error', error: `${status}: ${message}`, remoteAddress: remoteAddressOf(req) });
+    await recordRefusal(security, req, 'audit.export', 'audit log', { method: req.method }, status, message);
   };
   if (req.method !== 'GET') return refuse(405, 'use GET');
   const gate = await security.gate(req, AUDIT_READ_ROLE, true);
