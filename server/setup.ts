@@ -79,6 +79,9 @@ export function ensureSetup(options: SetupOptions = {}): { databaseUrl: string }
   const prismaCli = path.join(PROJECT_ROOT, 'node_modules', 'prisma', 'build', 'index.js');
   const prismaConfig = ['--config', path.join(PROJECT_ROOT, 'prisma', 'prisma.config.ts')];
   fs.mkdirSync(path.join(PROJECT_ROOT, 'data'), { recursive: true });
+  // SQLite creates the file, not its directory: a DATABASE_URL in a directory that does not exist yet
+  // made migrate deploy fail with only "External error id#0".
+  if (databaseUrl.startsWith('file:')) fs.mkdirSync(path.dirname(path.resolve(PROJECT_ROOT, databaseUrl.slice('file:'.length))), { recursive: true });
 
   // The client is generated for this schema exactly: @prisma/client's own postinstall leaves a stub
   // without models, so "a client exists" is not enough; a stamp of the schema's hash decides.
