@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { BrokerIdentitySchema, BrokerSettingsSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
+import { BrokerIdentitySchema, BrokerSettingsSchema, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
 import { parseBrokerConf, toBrokerConf } from './config/properties.js';
 import { RequestCode, ResponseCode } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
@@ -46,6 +46,8 @@ export const BrokerOptionsSchema = z.object({
   }).optional(),
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts): a lab flag, never a setting */
   labBugs: LabBugListSchema.optional(),
+  /** the client port's connection hygiene (RocketMQ's NettyServerConfig); absent = the defaults */
+  remoting: RemotingServerConfigSchema.partial().optional(),
 });
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
@@ -61,6 +63,8 @@ export interface BrokerControllerDeps {
 export interface BrokerListeners extends StoreEvents, HaListeners {
   settingsChanged?(settings: BrokerSettings): void;
   badFrame?(reason: string): void;
+  /** a client connection closed by a limit of options.remoting (idle, unfinished frame, cap, memory) */
+  connectionShed?(remote: string, reason: string): void;
 }
 
 export class BrokerController {
@@ -99,7 +103,8 @@ export class BrokerController {
     this.remoting = new RemotingServer({
       badFrame: (_, reason) => listeners.badFrame?.(reason),
       connectionClosed: (connection) => this.clients.connectionClosed(connection),
-    });
+      ...(listeners.connectionShed ? { connectionShed: listeners.connectionShed } : {}),
+    }, options.remoting, this.clock);
   }
 
   async start(): Promise<void> {

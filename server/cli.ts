@@ -9,7 +9,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureSetup } from './setup';
-import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../broker/config/broker-config';
+import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch, type RemotingServerConfig } from '../broker/config/broker-config';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './drills/cli-usage';
 import type { LabBug } from '../broker/lab-bugs';
 import { readServerEnvironment, type ServerEnvironment } from './environment';
@@ -52,6 +52,8 @@ interface ClusterOptions {
   patch: BrokerSettingsPatch;
   /** ZL_LAB_BUGS: deliberate bugs (broker/lab-bugs.ts) in every process of the cluster */
   labBugs: LabBug[];
+  /** ZL_REMOTING: the listeners' connection limits */
+  remoting: Partial<RemotingServerConfig>;
 }
 
 const CLUSTER_USAGE = `usage: zeroloss cluster [options]
@@ -68,9 +70,9 @@ class UsageError extends Error {}
 
 function parseClusterArgs(args: string[]): ClusterOptions {
   // The environment gives the defaults the options override; a bad variable is a usage error too.
-  let env: Pick<ServerEnvironment, 'NAMESRV_PORT' | 'BROKER_PORT' | 'ZL_DATA_DIR' | 'ZL_START_SLAVE' | 'ZL_LAB_BUGS'>;
+  let env: Pick<ServerEnvironment, 'NAMESRV_PORT' | 'BROKER_PORT' | 'ZL_DATA_DIR' | 'ZL_START_SLAVE' | 'ZL_LAB_BUGS' | 'ZL_REMOTING'>;
   try {
-    env = readServerEnvironment('NAMESRV_PORT', 'BROKER_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_LAB_BUGS');
+    env = readServerEnvironment('NAMESRV_PORT', 'BROKER_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_LAB_BUGS', 'ZL_REMOTING');
   } catch (error) {
     if (!(error instanceof EnvironmentError)) throw error;
     throw new UsageError(error.message);
@@ -82,6 +84,7 @@ function parseClusterArgs(args: string[]): ClusterOptions {
     startSlave: env.ZL_START_SLAVE,
     patch: {},
     labBugs: env.ZL_LAB_BUGS,
+    remoting: env.ZL_REMOTING,
   };
   const port = (name: string, value: string | undefined) => {
     const n = Number(value);
@@ -135,7 +138,7 @@ async function cluster(args: string[]): Promise<void> {
   const { databaseUrl } = ensureSetup({ skipBuild: true, databaseUrl: ownDatabase });
   const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, labBugs: options.labBugs });
+  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, labBugs: options.labBugs, remoting: options.remoting });
   const stop = async () => {
     await controlPlane.stop();
     await prisma.$disconnect();

@@ -11,7 +11,7 @@ import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@prisma/client';
 import { isZerolossError } from '../broker/errors/errors';
 import { MQAdminClient } from './cluster/admin-client';
-import type { BrokerSettings, BrokerSettingsPatch } from '../broker/config/broker-config';
+import type { BrokerSettings, BrokerSettingsPatch, RemotingServerConfig } from '../broker/config/broker-config';
 import { SerialQueue, type NodeSettingsView } from './cluster/node-settings';
 import type { ClientsSnapshot, ConsumeEvent, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
 import type { DrillStatus } from './drills/types';
@@ -43,6 +43,8 @@ export interface ControlPlaneOptions {
   startSlave?: boolean;
   /** deliberate bugs every process this plane starts runs with (broker/lab-bugs.ts; ZL_LAB_BUGS): a lab flag, never a setting */
   labBugs?: LabBug[];
+  /** the name server's and every broker's listener limits (ZL_REMOTING); absent keys keep RocketMQ's defaults */
+  remoting?: Partial<RemotingServerConfig>;
 }
 
 export interface TrafficInput {
@@ -131,6 +133,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       namesrvAddr: () => (this.namesrv.port ? this.namesrv.address : undefined),
       settings: () => this.settings.get(),
       labBugs: (process) => labBugsOf(process, this.activeLabBugs),
+      remoting: options.remoting ?? {},
       serial: this.serial,
       record: (kind, subject, message, marker, detail) => void this.recordEvent(kind, subject, message, marker, detail),
     });
@@ -159,7 +162,9 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
         if (isNew) void this.recordEvent('namesrv.registered', 'namesrv', `${name} (brokerId ${id}) at ${addr} registered with the name server`);
       },
       brokerGone: (addr, why) => void this.recordEvent('namesrv.removed', 'namesrv', `broker at ${addr} left the routes: ${why}`),
-    });
+      // On the console only: one database row per connection an attacker opens would be the flood.
+      connectionShed: (remote, reason) => console.error(`[namesrv] ${remote ? `closed the connection from ${remote}: ` : ''}${reason}`),
+    }, undefined, options.remoting);
     this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster), () => this.namesrv.address, {
       events: (events) => {
         this.emit('consumeEvents', events);

@@ -8,6 +8,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { environmentText, portVariable, readEnvironment } from '../broker/config/environment';
 import { parseLabBugs } from '../broker/lab-bugs';
+import { RemotingServerConfigSchema, describeSettingsError, type RemotingServerConfig } from '../broker/config/broker-config';
 import { PROJECT_ROOT } from './cluster/child-process';
 import { AUDIT_RETENTION } from './auth/audit-log';
 
@@ -79,6 +80,24 @@ export const ServerEnvironmentSchema = z.object({
   ZL_AUDIT_KEEP_DAYS: wholeNumberVariable('ZL_AUDIT_KEEP_DAYS', AUDIT_RETENTION.keepDays, 1),
   /** at most this many audit entries are kept, the oldest pruned first */
   ZL_AUDIT_KEEP_ROWS: wholeNumberVariable('ZL_AUDIT_KEEP_ROWS', AUDIT_RETENTION.keepRows, 1000),
+  /**
+   * the remoting listeners' connection hygiene (name server and brokers), RocketMQ's NettyServerConfig
+   * keys as `key=value;key=value`, e.g. `serverChannelMaxIdleTimeSeconds=60;serverMaxConnections=256`
+   */
+  ZL_REMOTING: environmentText.transform((value, ctx): Partial<RemotingServerConfig> => {
+    if (value === undefined) return {};
+    const raw: Record<string, unknown> = {};
+    for (const pair of value.split(/[;,]/).map((p) => p.trim()).filter(Boolean)) {
+      const i = pair.indexOf('=');
+      const key = i < 0 ? pair : pair.slice(0, i).trim();
+      const text = i < 0 ? '' : pair.slice(i + 1).trim();
+      raw[key] = /^\d+$/.test(text) ? Number(text) : text;
+    }
+    const parsed = RemotingServerConfigSchema.partial().strict().safeParse(raw);
+    if (parsed.success) return parsed.data;
+    ctx.addIssue({ code: 'custom', message: `ZL_REMOTING: ${describeSettingsError(parsed.error)} (keys: ${Object.keys(RemotingServerConfigSchema.shape).join(', ')})` });
+    return z.NEVER;
+  }),
   /** the password of `zeroloss user add` and `user passwd`; unset: asked twice on the terminal */
   ZL_PASSWORD: environmentText,
   /**

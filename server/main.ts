@@ -16,7 +16,7 @@ import { listenOn } from '../broker/remoting/listen';
 async function main(): Promise<void> {
   // Checked first: a bad variable (a port, a security setting) stops the start before anything is
   // built or listens. ZL_DATA_DIR is where broker stores live (default data/); tests point it at a temp dir.
-  const env = readServerEnvironment('HOST', 'PORT', 'BROKER_PORT', 'NAMESRV_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_AUTH', 'ZL_ADMIN_TOKEN', 'ZL_ORIGINS', 'ZL_AUDIT_KEEP_DAYS', 'ZL_AUDIT_KEEP_ROWS');
+  const env = readServerEnvironment('HOST', 'PORT', 'BROKER_PORT', 'NAMESRV_PORT', 'ZL_DATA_DIR', 'ZL_START_SLAVE', 'ZL_AUTH', 'ZL_ADMIN_TOKEN', 'ZL_ORIGINS', 'ZL_AUDIT_KEEP_DAYS', 'ZL_AUDIT_KEEP_ROWS', 'ZL_REMOTING');
   const { HOST: host, PORT: port, BROKER_PORT: brokerPort, NAMESRV_PORT: namesrvPort, ZL_DATA_DIR: dataDir } = env;
   const security = securityConfig(env, host);
   // ZL_LAB_BUGS=a,b: deliberate bugs (broker/lab-bugs.ts) in every process the lab starts; an unknown name stops the start.
@@ -49,7 +49,7 @@ async function main(): Promise<void> {
 
   const prisma = createPrisma(databaseUrl);
   // The slave broker (HA through the fault proxy) starts with the master; ZL_START_SLAVE=0 leaves it off.
-  const lab = createLab({ prisma, brokerPort, namesrvPort, dataDir, startSlave: env.ZL_START_SLAVE, labBugs });
+  const lab = createLab({ prisma, brokerPort, namesrvPort, dataDir, startSlave: env.ZL_START_SLAVE, labBugs, remoting: env.ZL_REMOTING });
   const { controlPlane } = lab;
   const nextApp = next({ dev: false, dir: PROJECT_ROOT, hostname: host, port });
   await nextApp.prepare();

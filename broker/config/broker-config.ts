@@ -100,6 +100,25 @@ export function defaultSettings(): BrokerSettings {
   return BrokerSettingsSchema.parse({});
 }
 
+/**
+ * The remoting listener's connection hygiene (RocketMQ's NettyServerConfig), for the broker's client
+ * port and the name server alike. Fixed for the life of a process: set with ZL_REMOTING on the
+ * control plane (docs/cli.md). RocketMQ names only the idle timeout; the other three are Zeroloss's
+ * bounds against a peer that holds a connection open with a frame it never finishes
+ * (docs/security.md#broker-connections).
+ */
+export const RemotingServerConfigSchema = z.object({
+  /** RocketMQ's all-idle close: nothing read and nothing written for this long (clients heartbeat every 30 s) */
+  serverChannelMaxIdleTimeSeconds: count('serverChannelMaxIdleTimeSeconds', 120, 1, 86_400),
+  /** a frame must be whole this long after its first byte arrived, or the connection is closed */
+  serverFrameCompleteTimeoutMillis: ms('serverFrameCompleteTimeoutMillis', 30_000, 10),
+  /** connections one listener holds at once; one more is closed as it is accepted */
+  serverMaxConnections: count('serverMaxConnections', 1024, 1, 65_535),
+  /** bytes of unfinished frames one listener buffers over all its connections; past it, the oldest are shed */
+  serverPartialFramesMaxBytes: count('serverPartialFramesMaxBytes', 64 * MiB, 64 * 1024, 1024 * MiB),
+}).strict();
+export type RemotingServerConfig = z.infer<typeof RemotingServerConfigSchema>;
+
 /** Identity and placement of one broker process; fixed for the life of the process. */
 export const BrokerIdentitySchema = z.object({
   brokerClusterName: z.string().min(1).default('DefaultCluster'),

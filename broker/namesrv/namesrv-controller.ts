@@ -6,12 +6,15 @@
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { RequestCode, ResponseCode } from '../protocol/codes.js';
 import { createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
+import type { RemotingServerConfig } from '../config/broker-config.js';
 import { RemotingServer, type ConnectionContext } from '../remoting/remoting-server.js';
 import { RouteInfoManager, type TopicConfigLike } from './route-info-manager.js';
 
 export interface NamesrvEvents {
   brokerRegistered?(brokerAddr: string, brokerName: string, brokerId: number, isNew: boolean): void;
   brokerGone?(brokerAddr: string, why: string): void;
+  /** a connection closed by a limit of the listener's RemotingServerConfig */
+  connectionShed?(remote: string, reason: string): void;
 }
 
 export class NamesrvController {
@@ -21,13 +24,14 @@ export class NamesrvController {
   private readonly known = new Set<string>();
   port = 0;
 
-  constructor(private readonly events: NamesrvEvents = {}, private readonly clock: Clock = systemClock) {
+  constructor(private readonly events: NamesrvEvents = {}, private readonly clock: Clock = systemClock, remoting: Partial<RemotingServerConfig> = {}) {
     this.routes = new RouteInfoManager(clock);
     this.remoting = new RemotingServer({
       connectionClosed: (connection) => {
         for (const addr of this.routes.connectionClosed(connection.id)) this.gone(addr, 'connection closed');
       },
-    });
+      ...(events.connectionShed ? { connectionShed: events.connectionShed } : {}),
+    }, remoting, clock);
     this.remoting.register(RequestCode.REGISTER_BROKER, (request, connection) => this.registerBroker(request, connection));
     this.remoting.register(RequestCode.UNREGISTER_BROKER, (request) => {
       const addr = extString(request, 'brokerAddr') ?? '';

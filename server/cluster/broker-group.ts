@@ -11,7 +11,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
+import type { BrokerRole, BrokerSettings, BrokerSettingsPatch, RemotingServerConfig } from '../../broker/config/broker-config';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import type { MasterRole } from '../../broker/ha/broker-replication';
 import type { LabBug, LabBugProcess } from '../../broker/lab-bugs';
@@ -72,6 +72,8 @@ export interface BrokerGroupOptions {
   settings: () => BrokerSettings;
   /** the deliberate bugs a replica starts with, by the role it starts in */
   labBugs: (process: LabBugProcess) => LabBug[];
+  /** every replica's client-port limits (ZL_REMOTING) */
+  remoting: Partial<RemotingServerConfig>;
   /** settings changes and replica starts, one at a time (the control plane's queue) */
   serial: SerialQueue;
   record: RecordEvent;
@@ -105,6 +107,7 @@ export class BrokerGroup {
       keepPort: r.keepPort,
       record: options.record,
       admin: options.admin,
+      remoting: options.remoting,
     }));
     const listener: BrokerNodeListener = {
       ready: (node, report) => {

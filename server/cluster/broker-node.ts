@@ -11,7 +11,7 @@
  * What the replica's reports mean for the rest of the lab (stage batches, stats, power cuts) is for
  * its group and the control plane to decide: they arrive through the listener.
  */
-import type { BrokerRole, BrokerSettings, BrokerSettingsPatch } from '../../broker/config/broker-config';
+import type { BrokerRole, BrokerSettings, BrokerSettingsPatch, RemotingServerConfig } from '../../broker/config/broker-config';
 import type { BrokerStats, BrokerToParent, ParentToBroker, PowerCutReport, StageBatch } from '../../broker/ipc';
 import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import type { MasterRole } from '../../broker/ha/broker-replication';
@@ -46,6 +46,8 @@ export interface BrokerNodeOptions {
   record: RecordEvent;
   /** the admin client its settings reads, pushes and promotion go through (its owner closes it) */
   admin: MQAdminClient;
+  /** its client port's limits, the same at every start (ZL_REMOTING) */
+  remoting: Partial<RemotingServerConfig>;
 }
 
 /** How one start runs the replica: the group's master, or a slave replicating from haMasterAddress. */
@@ -171,6 +173,7 @@ export class BrokerNode {
       },
       settings: plan.settings,
       labBugs: plan.labBugs,
+      remoting: this.options.remoting,
       ...(plan.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: plan.truncateCommitLogTo } } : {}),
     };
     this.child.start({ ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) });

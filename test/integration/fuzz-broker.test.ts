@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
 import { createRequest, encodeCommand } from '../../broker/protocol/remoting-command';
 import { startBroker, waitFor, type BrokerProcess } from '../support/broker-process';
+import { connectionFlood, halfFrame, idleConnection, slowloris, type HalfFrame } from '../support/hostile-connections';
 import { Rng, SteadyClient, caseSeed, emptyTally, fuzzHaConnection, fuzzRemotingConnection, haSlaveCase, randomChunks, rssBytes, runPool } from '../support/fuzz';
 
 const SEED = Number(process.env.FUZZ_SEED ?? 0xc0ffee);
@@ -135,6 +136,89 @@ describe(`fuzzing a real broker (seed ${SEED})`, () => {
     const growth = rssBytes(broker.child.pid!) - baselineRss;
     t.diagnostic(`broker RSS ${(baselineRss / 1048576).toFixed(1)} MiB after warm-up, grew ${(growth / 1048576).toFixed(1)} MiB`);
     assert.ok(growth < RSS_GROWTH_MAX, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB`);
+    assert.ok(alive());
+  });
+});
+
+describe('a real broker sheds connections that hold it without finishing a request', () => {
+  // small limits, so each case takes seconds (the defaults: 120 s idle, 30 s a frame, 1024 connections, 64 MiB)
+  const LIMITS = { serverChannelMaxIdleTimeSeconds: 2, serverFrameCompleteTimeoutMillis: 1000, serverMaxConnections: 40, serverPartialFramesMaxBytes: 8 * 1024 * 1024 };
+  let broker: BrokerProcess;
+  let steady: SteadyClient;
+  let keepAlive: NodeJS.Timeout;
+  let stderr = '';
+  const alive = () => broker.child.exitCode === null && broker.child.signalCode === null;
+
+  before(async () => {
+    broker = await startBroker({ remoting: LIMITS });
+    broker.child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    steady = await SteadyClient.connect(broker.port);
+    // a client that talks every 500 ms is never idle
+    keepAlive = setInterval(() => void steady.request(RequestCode.GET_BROKER_RUNTIME_INFO).catch(() => {}), 500);
+  });
+  after(async () => {
+    clearInterval(keepAlive);
+    steady?.close();
+    await broker?.stop();
+    if (broker) fs.rmSync(broker.storeDir, { recursive: true, force: true });
+  });
+
+  test('an idle connection is closed after serverChannelMaxIdleTimeSeconds, one that talks is not', async () => {
+    const held = await idleConnection(broker.port, 10_000);
+    assert.ok(held.closedByPeer, 'the broker closed the idle connection');
+    assert.ok(held.afterMs >= 2000 && held.afterMs < 6000, `closed after ${held.afterMs.toFixed(0)} ms (limit 2 s)`);
+    await waitFor('the idle log line', () => /closed the connection from 127\.0\.0\.1:\d+: nothing read or written for \d+ s \(serverChannelMaxIdleTimeSeconds 2\)/.test(stderr));
+    assert.equal(steady.closed, false, 'the connection that talks every 500 ms stayed open');
+  });
+
+  test('a slowloris frame, one byte every 100 ms, is closed serverFrameCompleteTimeoutMillis after it began', async () => {
+    const held = await slowloris(broker.port, 10_000, 100);
+    assert.ok(held.closedByPeer, 'the broker closed the trickling connection');
+    assert.ok(held.afterMs >= 1000 && held.afterMs < 5000, `closed after ${held.afterMs.toFixed(0)} ms (limit 1 s; it kept sending, so it was never idle)`);
+    await waitFor('the unfinished-frame log line', () => /a frame was not finished \d+ ms after it began .*serverFrameCompleteTimeoutMillis 1000/.test(stderr));
+  });
+
+  test('half-sent frames past serverPartialFramesMaxBytes: the oldest are closed, the broker holds at most the budget', async () => {
+    // a broker of its own, with the default timeouts: only the byte budget may close these
+    const budget = await startBroker({ remoting: { serverPartialFramesMaxBytes: 8 * 1024 * 1024 } });
+    let budgetStderr = '';
+    budget.child.stderr!.on('data', (chunk: Buffer) => {
+      budgetStderr += chunk.toString();
+    });
+    const rssBefore = rssBytes(budget.child.pid!);
+    const frames: HalfFrame[] = [];
+    // six connections each park 3 MiB of a frame that announced 16 MiB: 18 MiB against a budget of 8
+    for (let i = 0; i < 6; i++) {
+      frames.push(await halfFrame(budget.port, 3 * 1024 * 1024));
+      await new Promise((r) => setTimeout(r, 300));
+    }
+    const outcome = await Promise.all(frames.map((f) => Promise.race([f.closed, new Promise<null>((r) => setTimeout(() => r(null), 1500))])));
+    const shed = outcome.map((o) => o !== null && o.closedByPeer);
+    assert.ok(shed.filter(Boolean).length >= 4, `closed by the broker: ${shed.join(', ')} (at most 2 × 3 MiB fit in 8 MiB)`);
+    assert.equal(shed[5], false, 'the newest half frame was not the one shed');
+    assert.match(budgetStderr, /over serverPartialFramesMaxBytes 8388608; this connection's \(\d+ bytes\) began first/);
+    const growth = rssBytes(budget.child.pid!) - rssBefore;
+    assert.ok(growth < RSS_GROWTH_MAX, `RSS grew by ${(growth / 1048576).toFixed(1)} MiB`);
+    for (const f of frames) f.close();
+    assert.equal(budget.child.exitCode, null, 'the broker is alive');
+    await budget.stop();
+    fs.rmSync(budget.storeDir, { recursive: true, force: true });
+  });
+
+  test('a flood of connections past serverMaxConnections is closed at accept, and the broker still answers', async () => {
+    const flood = await connectionFlood(broker.port, 60);
+    // 40 at most, the steady one among them
+    assert.ok(flood.closedByPeer >= 21, `the broker closed ${flood.closedByPeer} of 60 (at most 39 fit beside the steady one)`);
+    await waitFor('the refusal log line', () => /refused \d+ connections? at accept: \d+ open, serverMaxConnections 40/.test(stderr));
+    flood.close();
+    const sent = await steady.send('TopicTest', Buffer.from('after the flood'));
+    assert.equal(sent.code, ResponseCode.SUCCESS, sent.remark);
+    const fresh = await SteadyClient.connect(broker.port);
+    assert.equal((await fresh.request(RequestCode.GET_BROKER_RUNTIME_INFO)).code, ResponseCode.SUCCESS, 'a new connection is accepted once the flood is gone');
+    fresh.close();
+    assert.equal(steady.closed, false);
     assert.ok(alive());
   });
 });

@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ChildProcessHandle, type ChildExit } from '../../server/cluster/child-process';
-import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
+import { defaultSettings, type BrokerSettings, type RemotingServerConfig } from '../../broker/config/broker-config';
 import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 
 export interface BrokerProcess {
@@ -36,6 +36,8 @@ export interface StartBrokerOptions {
   identity?: { brokerId?: number; brokerName?: string; haListenPort?: number; haMasterAddress?: string; namesrvAddr?: string };
   /** replication start-up options: truncateCommitLogTo, reconnectIntervalMs */
   ha?: { truncateCommitLogTo?: number; reconnectIntervalMs?: number };
+  /** the client port's connection limits (broker/config/broker-config.ts RemotingServerConfigSchema) */
+  remoting?: Partial<RemotingServerConfig>;
   /** runs the broker under this command (e.g. strace's argv); stop() and kill() then signal the broker itself */
   wrapCommand?: string[];
 }
@@ -46,6 +48,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     identity: { storePathRootDir: storeDir, listenPort: options.port ?? 0, ...options.identity },
     settings: { ...defaultSettings(), ...options.settings },
     ...(options.ha ? { ha: options.ha } : {}),
+    ...(options.remoting ? { remoting: options.remoting } : {}),
   };
   const messages: BrokerToParent[] = [];
   const output: string[] = [];
