@@ -1,7 +1,7 @@
 /** audit.*: the audit log, filtered and paged (reading it needs the drill role: it names people and their addresses). */
 import { z } from 'zod';
 import { AuditFilterSchema } from '../auth/audit-log';
-import { drillProcedure, router } from './trpc';
+import { drillProcedure, noInput, router } from './trpc';
 
 /** useInfiniteQuery adds the paging direction to the input; the log pages one way only (older), so it is ignored. */
 const AuditListInputSchema = AuditFilterSchema.extend({ direction: z.enum(['forward', 'backward']).optional() });
@@ -11,5 +11,5 @@ export const auditRouter = router({
     const { direction: _direction, ...filter } = input;
     return ctx.security.audit.list(filter);
   }),
-  facets: drillProcedure.query(({ ctx }) => ctx.security.audit.facets()),
+  facets: drillProcedure.input(noInput).query(({ ctx }) => ctx.security.audit.facets()),
 });

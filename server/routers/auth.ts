@@ -6,7 +6,7 @@ import {
 } from '../auth/auth.schema';
 import { ROLE_ABILITIES, ROLES } from '../auth/roles';
 import { SESSION_TTL_MS } from '../auth/credentials';
-import { adminProcedure, publicProcedure, router } from './trpc';
+import { adminProcedure, publicProcedure, noInput, router } from './trpc';
 import { ConfirmSchema, requireConfirmation } from './confirm';
 
 async function rules<T>(work: () => Promise<T>): Promise<T> {
@@ -20,13 +20,13 @@ async function rules<T>(work: () => Promise<T>): Promise<T> {
 
 export const authRouter = router({
   /** Who the dashboard is talking to; never fails, so the login page can tell why nobody is signed in. */
-  me: publicProcedure.query(({ ctx }) => {
+  me: publicProcedure.input(noInput).query(({ ctx }) => {
     const requireLogin = ctx.security.auth.requireLogin;
     if (!ctx.principal) return { signedIn: false as const, reason: ctx.authFailure ?? 'sign in first', requireLogin };
     const { name, role, via } = ctx.principal;
     return { signedIn: true as const, user: name, role, via, requireLogin };
   }),
-  roles: publicProcedure.query(() => ROLES.map((role) => ({ role, abilities: ROLE_ABILITIES[role] }))),
+  roles: publicProcedure.input(noInput).query(() => ROLES.map((role) => ({ role, abilities: ROLE_ABILITIES[role] }))),
   /** A right name and password gets a session cookie; anything else the same sentence, after a delay. */
   login: publicProcedure.input(LoginInputSchema).mutation(async ({ ctx, input }) => {
     // The name is the caller's claim until the password proves it: the actor of a refused sign-in is
@@ -64,7 +64,7 @@ export const authRouter = router({
     return { user: principal.name, role: principal.role };
   }),
   /** Ends this browser's session (if it has one) and clears the cookies. */
-  logout: publicProcedure.mutation(async ({ ctx }) => {
+  logout: publicProcedure.input(noInput).mutation(async ({ ctx }) => {
     const hash = ctx.principal?.sessionHash;
     if (hash) await ctx.security.auth.logout(hash);
     ctx.setCookie(ctx.sessionCookie('', 0));
@@ -74,7 +74,7 @@ export const authRouter = router({
 });
 
 export const usersRouter = router({
-  list: adminProcedure.query(({ ctx }) => ctx.security.auth.listUsers()),
+  list: adminProcedure.input(noInput).query(({ ctx }) => ctx.security.auth.listUsers()),
   create: adminProcedure.input(CreateUserInputSchema).mutation(({ ctx, input }) => rules(async () => {
     const user = await ctx.security.auth.createUser(input);
     ctx.audit.after = { name: user.name, role: user.role };
@@ -103,7 +103,7 @@ export const usersRouter = router({
 });
 
 export const tokensRouter = router({
-  list: adminProcedure.query(({ ctx }) => ctx.security.auth.listTokens()),
+  list: adminProcedure.input(noInput).query(({ ctx }) => ctx.security.auth.listTokens()),
   /** The token is in this answer once; only its hash is kept. */
   create: adminProcedure.input(CreateTokenInputSchema).mutation(({ ctx, input }) => rules(async () => {
     const created = await ctx.security.auth.createToken({ ...input, createdBy: ctx.principal.name });

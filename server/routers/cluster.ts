@@ -4,7 +4,7 @@
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { drillProcedure, operatorProcedure, viewerProcedure, router } from './trpc';
+import { drillProcedure, operatorProcedure, viewerProcedure, noInput, router } from './trpc';
 import { ConfirmSchema, requireConfirmation } from './confirm';
 
 export const LinkFaultInputSchema = z.object({
@@ -18,7 +18,7 @@ export const LinkFaultInputSchema = z.object({
 
 /** The slave, its HA link (through the fault proxy), promotion and rebuild (server/cluster/broker-group.ts). */
 const replicationProcedures = {
-  startSlave: operatorProcedure.mutation(async ({ ctx }) => {
+  startSlave: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     try {
       await ctx.controlPlane.startSlave();
     } catch (error) {
@@ -26,11 +26,11 @@ const replicationProcedures = {
     }
     return ctx.controlPlane.group.view();
   }),
-  stopSlave: operatorProcedure.mutation(async ({ ctx }) => {
+  stopSlave: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     await ctx.controlPlane.stopSlave();
     return ctx.controlPlane.group.view();
   }),
-  killSlave: drillProcedure.mutation(({ ctx }) => {
+  killSlave: drillProcedure.input(noInput).mutation(({ ctx }) => {
     if (!ctx.controlPlane.secondReplica.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
     ctx.controlPlane.killSlave();
     return { ok: true };
@@ -62,12 +62,12 @@ const replicationProcedures = {
 };
 
 export const clusterRouter = router({
-  state: viewerProcedure.query(({ ctx }) => ctx.controlPlane.state()),
+  state: viewerProcedure.input(noInput).query(({ ctx }) => ctx.controlPlane.state()),
   events: viewerProcedure
     .input(z.object({ limit: z.number().int('limit must be a whole number').min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').default(50) }).strict().default({ limit: 50 }))
     .query(async ({ ctx, input }) => (await ctx.controlPlane.recentEvents(input.limit)).map((e) => ({ ...e, at: e.at.getTime() }))),
-  brokerOutput: viewerProcedure.query(({ ctx }) => ctx.controlPlane.brokerOutput()),
-  startBroker: operatorProcedure.mutation(async ({ ctx }) => {
+  brokerOutput: viewerProcedure.input(noInput).query(({ ctx }) => ctx.controlPlane.brokerOutput()),
+  startBroker: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     try {
       await ctx.controlPlane.startBroker();
     } catch (error) {
@@ -75,11 +75,11 @@ export const clusterRouter = router({
     }
     return ctx.controlPlane.state().broker;
   }),
-  stopBroker: operatorProcedure.mutation(async ({ ctx }) => {
+  stopBroker: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     await ctx.controlPlane.stopBroker();
     return ctx.controlPlane.state().broker;
   }),
-  killBroker: drillProcedure.mutation(({ ctx }) => {
+  killBroker: drillProcedure.input(noInput).mutation(({ ctx }) => {
     ctx.controlPlane.killBroker();
     return { ok: true };
   }),

@@ -1,11 +1,11 @@
 import { TRPCError } from '@trpc/server';
-import { drillProcedure, viewerProcedure, router } from './trpc';
+import { drillProcedure, viewerProcedure, noInput, router } from './trpc';
 import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRerunInputSchema, DrillRunInputSchema } from '../drills/types';
 import { DrillBusyError, DrillNotFoundError } from '../drills/drill-runner';
 
 /** Crash drills (server/drills/): the catalog, one run at a time, its live status, the recorded runs. */
 export const drillsRouter = router({
-  catalog: viewerProcedure.query(({ ctx }) => ctx.drillRunner.catalog()),
+  catalog: viewerProcedure.input(noInput).query(({ ctx }) => ctx.drillRunner.catalog()),
   run: drillProcedure.input(DrillRunInputSchema).mutation(async ({ ctx, input }) => {
     try {
       return await ctx.drillRunner.run(input);
@@ -22,7 +22,7 @@ export const drillsRouter = router({
       throw new TRPCError({ code, message: (error as Error).message });
     }
   }),
-  status: viewerProcedure.query(({ ctx }) => ctx.drillRunner.status()),
+  status: viewerProcedure.input(noInput).query(({ ctx }) => ctx.drillRunner.status()),
   cancel: drillProcedure.input(DrillCancelInputSchema).mutation(({ ctx, input }) => {
     const result = ctx.drillRunner.cancel(input.runId);
     if (!result.cancelled) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: input.runId ? `drill run ${input.runId} is not running` : 'no drill is running' });

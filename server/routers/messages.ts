@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { operatorProcedure, viewerProcedure, router } from './trpc';
+import { operatorProcedure, viewerProcedure, noInput, router } from './trpc';
 import { messageLadder, type MessageRecord } from '../live/message-tracker';
 import { asTrpc } from '../messages/console-errors';
 import { dlqMessages, listDlqTopics, resendFromDlq } from '../messages/dlq';
@@ -87,7 +87,7 @@ export const messagesRouter = router({
     const queueNums = queueNumsOf(plane.listTopics(), input.topic);
     return browseQueue(ctx.messageConsole, queueNums, input, (id) => plane.messages.get(id) !== undefined);
   })),
-  dlqTopics: viewerProcedure.query(({ ctx }) => asTrpc(async () => {
+  dlqTopics: viewerProcedure.input(noInput).query(({ ctx }) => asTrpc(async () => {
     ctx.messageConsole.assertBrokerUp('list the dead-letter queues');
     return listDlqTopics(ctx.controlPlane, ctx.messageConsole);
   })),

@@ -3,7 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { BrokerSettingsPatchSchema, describeSettingsError, settingInfo, defaultSettings } from '../../broker/config/broker-config';
 import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
-import { operatorProcedure, viewerProcedure, router } from './trpc';
+import { operatorProcedure, viewerProcedure, noInput, router } from './trpc';
 
 /** A settings combination the schema refuses is the caller's mistake (400); a broker that refuses is a server-side failure. */
 function badSettings(error: unknown): TRPCError {
@@ -33,8 +33,8 @@ export const settingsRouter = router({
       }
     }),
   /** The current settings as broker.conf text (RocketMQ's key names). */
-  exportConf: viewerProcedure.query(({ ctx }) => toBrokerConf(ctx.controlPlane.settings.get())),
-  get: viewerProcedure.query(({ ctx }) => ({
+  exportConf: viewerProcedure.input(noInput).query(({ ctx }) => toBrokerConf(ctx.controlPlane.settings.get())),
+  get: viewerProcedure.input(noInput).query(({ ctx }) => ({
     settings: ctx.controlPlane.settings.get(),
     defaults: defaultSettings(),
     info: settingInfo,
@@ -42,7 +42,7 @@ export const settingsRouter = router({
     nodes: ctx.controlPlane.nodeSettings(),
   })),
   /** Sets every drifted node back to the saved settings (each read first, then pushed and read back). */
-  reconcile: operatorProcedure.mutation(async ({ ctx }) => {
+  reconcile: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     try {
       return await ctx.controlPlane.reconcileNodes();
     } catch (error) {

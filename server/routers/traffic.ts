@@ -1,7 +1,7 @@
 /** traffic.* and consumers.*: the test producer and the consumer fleet (child processes). */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
-import { drillProcedure, operatorProcedure, router } from './trpc';
+import { drillProcedure, operatorProcedure, noInput, router } from './trpc';
 import { asTrpc } from '../messages/console-errors';
 import { publishOne } from '../messages/publish';
 import { ACK_MODES } from '../../broker/client/ack-mode';
@@ -42,7 +42,7 @@ export const trafficRouter = router({
     }
     return ctx.controlPlane.state().traffic;
   }),
-  stop: operatorProcedure.mutation(async ({ ctx }) => {
+  stop: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     await ctx.controlPlane.stopTraffic();
     return ctx.controlPlane.state().traffic;
   }),
@@ -71,7 +71,7 @@ export const consumersRouter = router({
     await ctx.controlPlane.startConsumers(input);
     return ctx.controlPlane.state().consumers;
   }),
-  stop: operatorProcedure.mutation(async ({ ctx }) => {
+  stop: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     await ctx.controlPlane.stopConsumers();
     return ctx.controlPlane.state().consumers;
   }),

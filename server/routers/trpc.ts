@@ -129,6 +129,12 @@ function requireRole(need: Role) {
 const base = t.procedure.use(auditTrail).use(sameOrigin);
 
 export const router = t.router;
+
+/**
+ * The input of a procedure that takes none: a call that sends one anyway (a deep or huge body to
+ * `cluster.killBroker`) is refused, not ignored. Every procedure declares an input (a unit test checks).
+ */
+export const noInput = z.null({ error: 'this procedure takes no input' }).optional();
 /** Anyone, signed in or not (sign-in itself, who-am-I). Mutations are still audited and origin-checked. */
 export const publicProcedure = base;
 

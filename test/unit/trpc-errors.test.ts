@@ -10,7 +10,7 @@ import { TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { z } from 'zod';
 import { BrokerSettingsPatchSchema } from '../../broker/config/broker-config';
-import { publicProcedure, router, type Context, type FieldError } from '../../server/routers/trpc';
+import { noInput, publicProcedure, router, type Context, type FieldError } from '../../server/routers/trpc';
 
 /** Queries only: the audit and origin middlewares act on mutations, so no real context is needed. */
 const probeRouter = router({
@@ -72,4 +72,19 @@ test('trpc errors - a refusal that names no field has no field error', async () 
     assert.equal(error.message, message);
     assert.deepEqual(error.data.fieldErrors, [], message);
   }
+});
+
+test('trpc inputs - every procedure of the app declares its input; one that takes none refuses any', async () => {
+  const { appRouter } = await import('../../server/routers/app-router');
+  const procedures = Object.entries(appRouter._def.procedures as Record<string, { _def: { inputs: unknown[] } }>);
+  assert.ok(procedures.length > 40, `the app's procedures were found (${procedures.length})`);
+  const undeclared = procedures.filter(([, p]) => p._def.inputs.length === 0).map(([path]) => path);
+  assert.deepEqual(undeclared, [], 'procedures without an input parser accept any input unchecked');
+  const probe = router({ none: publicProcedure.input(noInput).query(() => 'ok') });
+  const ask = (input?: string) => fetchRequestHandler({
+    endpoint: '/api/trpc', req: new Request(`http://lab.test/api/trpc/none${input === undefined ? '' : `?input=${encodeURIComponent(input)}`}`), router: probe, createContext: () => ({}) as Context,
+  }).then((r) => r.json() as Promise<{ result?: unknown; error?: { message: string } }>);
+  assert.ok((await ask()).result, 'no input at all passes');
+  assert.ok((await ask('null')).result, 'null (what a client sends for none) passes');
+  assert.match((await ask('{"a":1}')).error?.message ?? '', /this procedure takes no input/);
 });
