@@ -233,9 +233,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     await this.firstReplica.stop();
   }
 
-  /** A real crash of broker-a/0: SIGKILL. Everything in the page cache survives; the OS keeps it. */
-  killBroker(): void {
-    this.firstReplica.kill();
+  /**
+   * A real crash of broker-a/0: SIGKILL. Everything in the page cache survives; the OS keeps it.
+   * Resolves once the exit is seen (a drill that must act at the moment of the kill does not wait).
+   */
+  killBroker(): Promise<void> {
+    return this.firstReplica.kill();
   }
 
   /** Power loss on broker-a/0: it cuts its files to the fdatasync'd lengths and SIGKILLs itself. */
@@ -258,8 +261,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     await this.secondReplica.stop();
   }
 
-  killSlave(): void {
-    this.secondReplica.kill();
+  killSlave(): Promise<void> {
+    return this.secondReplica.kill();
   }
 
   // ---- settings ----
@@ -356,7 +359,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   killTraffic(): boolean {
     if (!this.traffic.running) return false;
     void this.recordEvent('fault.kill', 'traffic', 'SIGKILL sent to the traffic runner', 'fault');
-    this.traffic.kill();
+    void this.traffic.kill();
     return true;
   }
 

@@ -88,10 +88,13 @@ export const BrokerSettingsPatchSchema = z.object(
 ).strict();
 export type BrokerSettingsPatch = z.infer<typeof BrokerSettingsPatchSchema>;
 
-/** One line per problem, each naming the field and the rule: "syncFlushTimeout: must be at least 1 ms". */
-export function describeSettingsError(error: z.ZodError): string {
+/**
+ * One line per problem, each naming the field and the rule: "syncFlushTimeout: must be at least 1 ms".
+ * A problem with the value as a whole is named `whole`.
+ */
+export function describeSettingsError(error: z.ZodError, whole = 'settings'): string {
   return error.issues.map((issue) => {
-    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : 'settings');
+    const field = issue.path.join('.') || (issue.code === 'unrecognized_keys' ? issue.keys.join(', ') : whole);
     return issue.message.startsWith(field) ? issue.message : `${field}: ${issue.message}`;
   }).join('; ');
 }

@@ -134,11 +134,18 @@ export class AuthService {
    */
   async login(name: string, password: string, remoteAddress: string): Promise<{ principal: Principal; sessionId: string; expiresAt: Date } | null> {
     const keys = loginThrottleKeys(remoteAddress, name);
-    const wait = this.throttle.retryAfterMs(keys);
+    const wait = this.throttle.admit(keys);
     if (wait > 0) throw new LoginThrottledError(wait);
-    const user = await this.prisma.user.findUnique({ where: { name } });
-    // An unknown user costs a bcrypt comparison too, so timing does not tell which names exist.
-    const ok = await this.hasher.compare(password, user?.passwordHash ?? (await this.dummy()));
+    let user: Awaited<ReturnType<typeof this.prisma.user.findUnique>>;
+    let ok: boolean;
+    try {
+      user = await this.prisma.user.findUnique({ where: { name } });
+      // An unknown user costs a bcrypt comparison too, so timing does not tell which names exist.
+      ok = await this.hasher.compare(password, user?.passwordHash ?? (await this.dummy()));
+    } catch (error) {
+      this.throttle.abandoned(keys);
+      throw error;
+    }
     if (!user || !ok) {
       this.throttle.failed(keys);
       await sleep((this.options.loginFailureDelayMs ?? LOGIN_FAILURE_DELAY_MS) + randomInt(0, 250));

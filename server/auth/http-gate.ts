@@ -49,6 +49,27 @@ export async function auditTransportRefusal(security: Security, req: IncomingMes
   await recordRefusal(security, req, 'http.refused', `/api/trpc/${path ?? ''}`.slice(0, 200), input, status, error.code);
 }
 
+/** how long a connection refused for its body's size stays open, unread, so its sender sees the 413 */
+const LINGER_MS = 1000;
+
+/**
+ * A client still sending a body it was refused would have its connection reset by a plain close,
+ * and a reset throws away the 413 it has not read yet. So the connection stops being read (TCP's
+ * flow control holds the sender: nothing more is received or discarded), the answer goes out with
+ * `Connection: close`, and where Node would then close the socket at once it only half-closes it
+ * (FIN after the answer); the socket is destroyed LINGER_MS later, after the sender read the answer.
+ */
+function lingerThenClose(req: IncomingMessage, res: ServerResponse): void {
+  const socket = req.socket;
+  socket.pause();
+  res.setHeader('connection', 'close');
+  // Node's http server ends a `Connection: close` exchange with socket.destroySoon(): a close, not a half-close.
+  socket.destroySoon = () => {
+    socket.end();
+    setTimeout(() => socket.destroy(), LINGER_MS).unref();
+  };
+}
+
 /**
  * Reads a tRPC request's body within the limits (size, then JSON depth; a query's input: its depth)
  * and hands it to tRPC as `req.body`. A refusal is answered here, before anyone authenticates the
@@ -68,7 +89,8 @@ export async function admitTrpcRequest(req: IncomingMessage, res: ServerResponse
     if (problem) refusal = { status: 400, message: problem, bytes: input!.length };
   }
   if (!refusal) return true;
-  res.setHeader('connection', 'close');
+  if (refusal.status === 413) lingerThenClose(req, res);
+  else res.setHeader('connection', 'close');
   answer(res, refusal.status, refusal.message);
   await recordRefusal(security, req, 'http.refused', url.pathname, { method: req.method, bytes: refusal.bytes }, refusal.status, refusal.message);
   return false;

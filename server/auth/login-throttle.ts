@@ -1,7 +1,9 @@
 /**
  * Sign-in throttling, per remote address and per user name: a few failures are free, then each
  * further one doubles the wait before the next attempt (up to a bound). An attempt during the wait
- * is refused before any password is compared (429 with Retry-After), so a flood costs no hashing. A
+ * is refused before any password is compared (429 with Retry-After), so a flood costs no hashing.
+ * Attempts still being judged count too: a parallel burst gets no more comparisons than the free
+ * failures left (one at a time once they are used up), the rest are refused like a wait. A
  * success clears both keys. Kept in memory, bounded: the stalest key is forgotten first, and a key
  * with no failure for an hour is forgotten. docs/security.md#sign-in-throttling.
  */
@@ -21,6 +23,8 @@ export const LOGIN_THROTTLE: LoginThrottleOptions = { freeFailures: 5, baseDelay
 
 interface Entry {
   failures: number;
+  /** attempts admitted and not yet judged */
+  inFlight: number;
   blockedUntil: number;
   lastFailureAt: number;
 }
@@ -34,6 +38,29 @@ export class LoginThrottle {
   private readonly entries = new Map<string, Entry>();
 
   constructor(private readonly options: LoginThrottleOptions = LOGIN_THROTTLE, private readonly now: () => number = Date.now) {}
+
+  /**
+   * Admits one attempt: 0 when it may be made now (it is then in flight until failed(), succeeded()
+   * or abandoned() ends it), else how long to wait. While the attempts in flight could use up the
+   * free failures left (at least one may be in flight), another is refused for baseDelayMs.
+   */
+  admit(keys: readonly string[]): number {
+    const now = this.now();
+    const wait = this.retryAfterMs(keys);
+    if (wait > 0) return wait;
+    const entries = keys.map((key) => this.current(key, now) ?? this.remember(key, { failures: 0, inFlight: 0, blockedUntil: 0, lastFailureAt: now }));
+    if (entries.some((e) => e.inFlight >= Math.max(1, this.options.freeFailures - e.failures))) return this.options.baseDelayMs;
+    for (const entry of entries) entry.inFlight++;
+    return 0;
+  }
+
+  /** Ends an admitted attempt that was never judged (the comparison itself failed). */
+  abandoned(keys: readonly string[]): void {
+    for (const key of keys) {
+      const entry = this.entries.get(key);
+      if (entry) entry.inFlight = Math.max(0, entry.inFlight - 1);
+    }
+  }
 
   /** How long until an attempt under these keys may be made; 0 when it may be made now. */
   retryAfterMs(keys: readonly string[]): number {
@@ -49,15 +76,22 @@ export class LoginThrottle {
   failed(keys: readonly string[]): void {
     const now = this.now();
     for (const key of keys) {
-      const entry = this.current(key, now) ?? { failures: 0, blockedUntil: 0, lastFailureAt: now };
+      const entry = this.current(key, now) ?? { failures: 0, inFlight: 0, blockedUntil: 0, lastFailureAt: now };
       entry.failures++;
+      entry.inFlight = Math.max(0, entry.inFlight - 1);
       entry.lastFailureAt = now;
       const past = entry.failures - this.options.freeFailures;
       if (past > 0) entry.blockedUntil = now + Math.min(this.options.maxDelayMs, this.options.baseDelayMs * 2 ** Math.min(past - 1, 30));
-      this.entries.delete(key); // re-inserted last: the map stays in last-failure order
-      this.entries.set(key, entry);
+      this.remember(key, entry);
     }
+  }
+
+  /** (Re-)inserts a key last, so the map stays in last-change order, and drops the stalest past maxKeys. */
+  private remember(key: string, entry: Entry): Entry {
+    this.entries.delete(key);
+    this.entries.set(key, entry);
     while (this.entries.size > this.options.maxKeys) this.entries.delete(this.entries.keys().next().value!);
+    return entry;
   }
 
   succeeded(keys: readonly string[]): void {
@@ -66,7 +100,7 @@ export class LoginThrottle {
 
   private current(key: string, now: number): Entry | undefined {
     const entry = this.entries.get(key);
-    if (entry && now - entry.lastFailureAt > this.options.forgetAfterMs && now >= entry.blockedUntil) {
+    if (entry && entry.inFlight === 0 && now - entry.lastFailureAt > this.options.forgetAfterMs && now >= entry.blockedUntil) {
       this.entries.delete(key);
       return undefined;
     }

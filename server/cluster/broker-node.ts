@@ -188,9 +188,9 @@ export class BrokerNode {
   }
 
   /** A real crash: SIGKILL. Everything in the page cache survives; the OS keeps it. */
-  kill(): void {
+  kill(): Promise<void> {
     this.options.record('fault.kill', this.subject, `SIGKILL sent to ${this.processName}`, 'fault');
-    this.child.kill();
+    return this.child.kill();
   }
 
   /** Power loss: the broker cuts its files to the fdatasync'd lengths and SIGKILLs itself. False when it is not running. */

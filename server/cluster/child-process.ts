@@ -229,9 +229,15 @@ export class SupervisedChild<In, Out> {
     await child.stop(ask, graceMs);
   }
 
-  /** A real crash: SIGKILL, no warning. The exit is reported as a crash. */
-  kill(): void {
-    this.child?.process.kill('SIGKILL');
+  /**
+   * A real crash: SIGKILL, no warning. The exit is reported as a crash; resolves once it has been
+   * (until then the process still counts as running, and a start would find it so).
+   */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child) return;
+    child.process.kill('SIGKILL');
+    await child.exited;
   }
 
   output(): string[] {

@@ -103,7 +103,7 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
   switch (step.kind) {
     case 'kill-master':
       run.expectExit.add(cp.firstReplica.subject);
-      cp.killBroker();
+      void cp.killBroker();
       await waitExit(masterRunning, 'the master', signal);
       return;
     case 'power-loss':
@@ -113,7 +113,7 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       return;
     case 'master-disk-loss': {
       run.expectExit.add(cp.firstReplica.subject);
-      cp.killBroker();
+      void cp.killBroker();
       // The machine is lost, and its network with it: the replication link is cut at the same moment.
       // A SIGKILLed process's sockets close only once the kernel has torn it down (tens of ms on a busy
       // machine), and on a shaped link that delay would deliver everything in flight: the lag the
@@ -127,7 +127,7 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
     }
     case 'kill-slave':
       run.expectExit.add(cp.secondReplica.subject);
-      cp.killSlave();
+      void cp.killSlave();
       await waitExit(() => cp.secondReplica.running, 'the slave', signal);
       run.undo.set('slave', async () => { if (!cp.secondReplica.running) await bounded(cp.startSlave(), RESTART_TIMEOUT_MS, 'restarting the slave'); });
       return;

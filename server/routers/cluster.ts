@@ -30,9 +30,10 @@ const replicationProcedures = {
     await ctx.controlPlane.stopSlave();
     return ctx.controlPlane.group.view();
   }),
-  killSlave: drillProcedure.input(noInput).mutation(({ ctx }) => {
+  killSlave: drillProcedure.input(noInput).mutation(async ({ ctx }) => {
     if (!ctx.controlPlane.secondReplica.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
-    ctx.controlPlane.killSlave();
+    // Answered once the exit is seen: a start right after the answer finds the process gone, not still running.
+    await ctx.controlPlane.killSlave();
     return { ok: true };
   }),
   promoteSlave: drillProcedure
@@ -79,8 +80,8 @@ export const clusterRouter = router({
     await ctx.controlPlane.stopBroker();
     return ctx.controlPlane.state().broker;
   }),
-  killBroker: drillProcedure.input(noInput).mutation(({ ctx }) => {
-    ctx.controlPlane.killBroker();
+  killBroker: drillProcedure.input(noInput).mutation(async ({ ctx }) => {
+    await ctx.controlPlane.killBroker();
     return { ok: true };
   }),
   powerLoss: drillProcedure.input(z.object({ confirm: ConfirmSchema }).strict()).mutation(({ ctx, input }) => {

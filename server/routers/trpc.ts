@@ -75,7 +75,7 @@ export function errorFormatter({ shape, error }: { shape: TRPCDefaultErrorShape;
   const zodError = error.cause instanceof z.ZodError ? error.cause : undefined;
   return {
     ...shape,
-    message: zodError ? describeSettingsError(zodError) : shape.message,
+    message: zodError ? describeSettingsError(zodError, 'input') : shape.message,
     data: { ...shape.data, fieldErrors: fieldErrorsOf(error, zodError) },
   };
 }
@@ -87,7 +87,7 @@ const t = initTRPC.context<Context>().create({
 });
 
 function errorText(error: TRPCError): string {
-  return error.cause instanceof z.ZodError ? describeSettingsError(error.cause) : error.message;
+  return error.cause instanceof z.ZodError ? describeSettingsError(error.cause, 'input') : error.message;
 }
 
 const auditTrail = t.middleware(async ({ ctx, path, type, getRawInput, next }) => {

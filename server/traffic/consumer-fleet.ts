@@ -112,7 +112,7 @@ export class ConsumerFleet {
   kill(index: number): boolean {
     const member = this.members[index];
     if (!member?.child.running) return false;
-    member.child.kill();
+    void member.child.kill();
     return true;
   }
 

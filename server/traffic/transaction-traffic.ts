@@ -61,7 +61,7 @@ export class TransactionTraffic {
 
   kill(): boolean {
     if (!this.child.running) return false;
-    this.child.kill();
+    void this.child.kill();
     return true;
   }
 

@@ -41,3 +41,24 @@ test('login throttle - a key with no failure for forgetAfterMs is forgotten; at 
   assert.equal(t.retryAfterMs(['a']), 0, 'the stalest key was dropped past maxKeys');
   assert.equal(t.retryAfterMs(['d']), 1000);
 });
+
+test('login throttle - attempts in flight count: a parallel burst is compared no more often than the free failures left', () => {
+  let now = 0;
+  const t = new LoginThrottle(options, () => now);
+  const keys = loginThrottleKeys('10.0.0.1', 'bob');
+  // 2 free failures: two attempts are admitted at once, the third waits for them
+  assert.deepEqual([t.admit(keys), t.admit(keys), t.admit(keys)], [0, 0, 1000]);
+  assert.equal(t.admit(loginThrottleKeys('10.0.0.1', 'alice')), 1000, 'the address is busy whatever the name');
+  t.failed(keys);
+  t.failed(keys);
+  assert.equal(t.admit(keys), 0, 'the free failures are used up and the wait is over: one at a time');
+  assert.equal(t.admit(keys), 1000, 'a second in parallel is refused');
+  t.failed(keys);
+  assert.equal(t.admit(keys), 1000, 'now the doubling wait applies');
+  now += 1000;
+  assert.equal(t.admit(keys), 0);
+  t.abandoned(keys);
+  assert.equal(t.admit(keys), 0, 'an abandoned attempt frees its place without counting as a failure');
+  t.succeeded(keys);
+  assert.deepEqual([t.admit(keys), t.admit(keys)], [0, 0], 'a success clears the counts');
+});
