@@ -245,6 +245,12 @@ export class RemotingServer {
   private write(connection: Connection, frame: Buffer): void {
     const { socket } = connection;
     connection.lastActivityMs = this.clock.monotonicMs();
+    // The answers that become ready together (requests of one chunk, puts of one flush) leave in one
+    // syscall: the socket is corked until the current batch of callbacks and promise jobs has run.
+    if (socket.writableCorked === 0) {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+    }
     if (socket.write(frame) || socket.isPaused()) return;
     socket.pause();
     socket.once('drain', () => socket.resume());
