@@ -6,27 +6,20 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { PrismaClient } from '@prisma/client';
-import { ensureSetup } from '../../server/setup';
+import { tempDatabase, type TempDatabase } from '../support/temp-lab';
 import { AuditLog, type AuditRecord } from '../../server/auth/audit-log';
 
-let dataDir: string;
+let db: TempDatabase;
 let prisma: PrismaClient;
 
 before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-audit-'));
-  const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
-  ensureSetup({ databaseUrl, skipBuild: true });
-  const { createPrisma } = await import('../../server/db/prisma');
-  prisma = createPrisma(databaseUrl);
+  db = await tempDatabase('zeroloss-audit-');
+  prisma = db.prisma;
 });
 
 after(async () => {
-  await prisma?.$disconnect();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await db?.remove();
 });
 
 const refused = (remoteAddress: string): AuditRecord => ({ actor: 'anonymous', role: null, action: 'cluster.killBroker', result: 'error', error: 'UNAUTHORIZED: sign in first', remoteAddress });

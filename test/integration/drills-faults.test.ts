@@ -10,36 +10,25 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { PrismaClient } from '@prisma/client';
-import { ensureSetup } from '../../server/setup';
+import { startTempLab, type TempLab } from '../support/temp-lab';
 import { waitFor } from '../support/broker-process';
 import type { ControlPlane } from '../../server/control-plane';
 import type { DrillRunner } from '../../server/drills/drill-runner';
 import type { DrillRunDetail, DrillRunInput } from '../../server/drills/types';
 
-let dataDir: string;
+let lab: TempLab;
 let prisma: PrismaClient;
 let cp: ControlPlane;
 let runner: DrillRunner;
 
 before(async () => {
-  dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-drills-faults-'));
-  const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
-  ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { createLab }] = await Promise.all([import('../../server/db/prisma'), import('../../server/lab')]);
-  prisma = createPrisma(databaseUrl);
-  ({ controlPlane: cp, drillRunner: runner } = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true }));
-  await cp.start();
-  await waitFor('the slave running', async () => cp.secondReplica.running, 30_000);
+  lab = await startTempLab('zeroloss-drills-faults-');
+  ({ prisma, cp, runner } = lab);
 });
 
 after(async () => {
-  await cp?.stop();
-  await prisma?.$disconnect();
-  fs.rmSync(dataDir, { recursive: true, force: true });
+  await lab?.stop();
 });
 
 function line(run: DrillRunDetail, started: number): string {

@@ -9,51 +9,27 @@
  */
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { PrismaClient } from '@prisma/client';
-import { ensureSetup } from '../../server/setup';
+import { startTempLab, type TempLab } from '../support/temp-lab';
 import { waitFor } from '../support/broker-process';
 import type { ControlPlane } from '../../server/control-plane';
-import type { DrillRunner } from '../../server/drills/drill-runner';
 import { drillSpec } from '../../server/drills/catalog';
 import { contrastInput } from '../../server/drills/matrix';
 import { LAB_BUGS, LAB_BUG_NAMES, type LabBug } from '../../broker/lab-bugs';
 import type { DrillId, DrillRunDetail } from '../../server/drills/types';
 
-interface Cluster {
-  dataDir: string;
-  prisma: PrismaClient;
-  cp: ControlPlane;
-  runner: DrillRunner;
-}
+type Cluster = TempLab;
 
 const clusters: Cluster[] = [];
 let shared: Cluster | undefined;
 
 async function startCluster(): Promise<Cluster> {
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-lab-bugs-'));
-  const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
-  ensureSetup({ databaseUrl, skipBuild: true });
-  const [{ createPrisma }, { createLab }] = await Promise.all([import('../../server/db/prisma'), import('../../server/lab')]);
-  const prisma = createPrisma(databaseUrl);
-  const { controlPlane: cp, drillRunner } = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
-  const cluster: Cluster = { dataDir, prisma, cp, runner: drillRunner };
-  clusters.push(cluster);
-  await cp.start();
-  await waitFor('the slave running', async () => cp.secondReplica.running, 30_000);
-  return cluster;
-}
-
-async function stopCluster(cluster: Cluster): Promise<void> {
-  await cluster.cp.stop();
-  await cluster.prisma.$disconnect();
-  fs.rmSync(cluster.dataDir, { recursive: true, force: true });
+  const lab = await startTempLab('zeroloss-lab-bugs-');
+  clusters.push(lab);
+  return lab;
 }
 
 after(async () => {
-  for (const cluster of clusters) await stopCluster(cluster).catch(() => {});
+  for (const cluster of clusters) await cluster.stop().catch(() => {});
 });
 
 /** Traffic seconds per drill: enough for the fault and some traffic after the recovery. */
@@ -112,7 +88,7 @@ test('lab-bugs - a cancelled run with a bug puts its node back without it', asyn
 for (const bug of FAILOVER_BUGS) {
   test(`lab-bugs - ${bug} is caught by master-disk-loss under SYNC_MASTER: FAIL, SEND_OK lost (a cluster of its own: the run promotes the slave)`, async () => {
     if (shared) {
-      await stopCluster(shared);
+      await shared.stop();
       clusters.splice(clusters.indexOf(shared), 1);
       shared = undefined;
     }
@@ -121,7 +97,7 @@ for (const bug of FAILOVER_BUGS) {
       const run = await runWithBug(cluster, bug);
       assertCaught(run, bug, cluster.cp);
     } finally {
-      await stopCluster(cluster);
+      await cluster.stop();
       clusters.splice(clusters.indexOf(cluster), 1);
     }
   });
