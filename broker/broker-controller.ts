@@ -64,7 +64,7 @@ export interface BrokerListeners extends StoreEvents, HaListeners {
   settingsChanged?(settings: BrokerSettings): void;
   badFrame?(reason: string): void;
   /** a client connection closed by a limit of options.remoting (idle, unfinished frame, cap, memory) */
-  connectionShed?(remote: string, reason: string): void;
+  connectionShed?(message: string): void;
 }
 
 export class BrokerController {

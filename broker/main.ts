@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     flushed: (event) => stage.flushed(event.flushedOffset),
     settingsChanged: (settings) => send({ type: 'settings', settings }),
     badFrame: (reason) => console.error(`[broker] closed a connection after a bad frame: ${reason}`),
-    connectionShed: (remote, reason) => console.error(`[broker] ${remote ? `closed the connection from ${remote}: ` : ''}${reason}`),
+    connectionShed: (message) => console.error(`[broker] ${message}`),
     replicated: (ackOffset, count) => stage.replicated(ackOffset, count),
     haEvent: (event) => {
       const log = event.kind === 'badFrame' || event.kind === 'diverged' ? console.error : console.log;

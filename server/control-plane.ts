@@ -163,7 +163,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       },
       brokerGone: (addr, why) => void this.recordEvent('namesrv.removed', 'namesrv', `broker at ${addr} left the routes: ${why}`),
       // On the console only: one database row per connection an attacker opens would be the flood.
-      connectionShed: (remote, reason) => console.error(`[namesrv] ${remote ? `closed the connection from ${remote}: ` : ''}${reason}`),
+      connectionShed: (message) => console.error(`[namesrv] ${message}`),
     }, undefined, options.remoting);
     this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster), () => this.namesrv.address, {
       events: (events) => {

@@ -14,7 +14,7 @@ export interface NamesrvEvents {
   brokerRegistered?(brokerAddr: string, brokerName: string, brokerId: number, isNew: boolean): void;
   brokerGone?(brokerAddr: string, why: string): void;
   /** a connection closed by a limit of the listener's RemotingServerConfig */
-  connectionShed?(remote: string, reason: string): void;
+  connectionShed?(message: string): void;
 }
 
 export class NamesrvController {

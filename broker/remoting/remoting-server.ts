@@ -37,10 +37,10 @@ export interface RemotingServerEvents {
   connectionClosed?(connection: ConnectionContext): void;
   /**
    * a connection was closed by a limit: idle, a frame not finished in time, too many connections,
-   * too many partial-frame bytes (without a listener: one line on stderr; refusals past
-   * serverMaxConnections are summed into one line per sweep)
+   * too many partial-frame bytes; `message` names the peer and the limit (without a listener: one line
+   * on stderr; refusals past serverMaxConnections are summed into one message per sweep)
    */
-  connectionShed?(remote: string, reason: string): void;
+  connectionShed?(message: string): void;
 }
 
 /** What the listener keeps of one connection. */
@@ -92,11 +92,6 @@ export class RemotingServer {
 
   get connectionCount(): number {
     return this.connections.size;
-  }
-
-  /** bytes of unfinished frames held over every connection */
-  get partialFrameBytes(): number {
-    return this.partialBytes;
   }
 
   close(): Promise<void> {
@@ -198,20 +193,20 @@ export class RemotingServer {
     if (this.refusedSinceSweep > 0) {
       const refused = this.refusedSinceSweep;
       this.refusedSinceSweep = 0;
-      this.report('', `refused ${refused} connection${refused === 1 ? '' : 's'} at accept: ${this.connections.size} open, serverMaxConnections ${this.config.serverMaxConnections}`);
+      this.report(`refused ${refused} connection${refused === 1 ? '' : 's'} at accept: ${this.connections.size} open, serverMaxConnections ${this.config.serverMaxConnections}`);
     }
   }
 
   private shed(connection: Connection, reason: string): void {
     const { remoteAddress, remotePort } = connection.context;
-    this.report(`${remoteAddress}:${remotePort}`, reason);
+    this.report(`closed the connection from ${remoteAddress}:${remotePort}: ${reason}`);
     this.release(connection);
     connection.socket.destroy();
   }
 
-  private report(remote: string, reason: string): void {
-    if (this.events.connectionShed) this.events.connectionShed(remote, reason);
-    else console.error(`[remoting] ${remote ? `closed the connection from ${remote}: ` : ''}${reason}`);
+  private report(message: string): void {
+    if (this.events.connectionShed) this.events.connectionShed(message);
+    else console.error(`[remoting] ${message}`);
   }
 
   private badFrame(connection: ConnectionContext, reason: string): void {

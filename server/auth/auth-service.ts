@@ -62,6 +62,14 @@ type Resolved = { principal: Principal } | { failure: AuthFailure };
 const asRole = (role: string): Role => ((ROLES as readonly string[]).includes(role) ? (role as Role) : 'viewer');
 
 export class AuthService {
+  /** The user whose password this is; null for a wrong password or an unknown name. */
+  private async verifiedUser(name: string, password: string) {
+    const user = await this.prisma.user.findUnique({ where: { name } });
+    // An unknown user costs a bcrypt comparison too, so timing does not tell which names exist.
+    const ok = await this.hasher.compare(password, user?.passwordHash ?? (await this.dummy()));
+    return user && ok ? user : null;
+  }
+
   private dummyHash: Promise<string> | undefined;
   private readonly tokenTouchedAt = new Map<number, number>();
   private readonly hasher = new PasswordHasher();
@@ -136,17 +144,11 @@ export class AuthService {
     const keys = loginThrottleKeys(remoteAddress, name);
     const wait = this.throttle.admit(keys);
     if (wait > 0) throw new LoginThrottledError(wait);
-    let user: Awaited<ReturnType<typeof this.prisma.user.findUnique>>;
-    let ok: boolean;
-    try {
-      user = await this.prisma.user.findUnique({ where: { name } });
-      // An unknown user costs a bcrypt comparison too, so timing does not tell which names exist.
-      ok = await this.hasher.compare(password, user?.passwordHash ?? (await this.dummy()));
-    } catch (error) {
+    const user = await this.verifiedUser(name, password).catch((error: unknown) => {
       this.throttle.abandoned(keys);
       throw error;
-    }
-    if (!user || !ok) {
+    });
+    if (!user) {
       this.throttle.failed(keys);
       await sleep((this.options.loginFailureDelayMs ?? LOGIN_FAILURE_DELAY_MS) + randomInt(0, 250));
       return null;

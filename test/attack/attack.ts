@@ -20,7 +20,7 @@ import Database from 'better-sqlite3';
 import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
 import { MAX_BODY_BYTES } from '../../server/auth/request-limits';
 import { startAppServer, type AppServer } from '../support/app-server';
-import { SteadyClient } from '../support/fuzz';
+import { SteadyClient, rssBytes } from '../support/fuzz';
 import { connectionFlood, framePrefix, halfFrame, idleConnection, slowloris } from '../support/hostile-connections';
 import { call, openLive } from '../support/security-client';
 
@@ -49,18 +49,15 @@ async function check(name: string, expected: string, run: () => Promise<{ observ
     row = { name, expected, observed: `threw: ${(error as Error).message}`, ok: false };
   }
   rows.push(row);
-  console.log(`${row.ok ? 'ok  ' : 'MISS'} ${name} (${((performance.now() - started) / 1000).toFixed(1)} s, control plane RSS ${mb(rssOf(controlPlanePid))}): ${row.observed}`);
+  console.log(`${row.ok ? 'ok  ' : 'MISS'} ${name} (${((performance.now() - started) / 1000).toFixed(1)} s, control plane RSS ${mb(rssBytes(controlPlanePid))}): ${row.observed}`);
 }
 
-function rssOf(pid: number): number {
-  return Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
-}
 /** The median of five RSS samples over two seconds (one sample lands wherever the collector happens to be). */
 async function settledRss(pid: number): Promise<number> {
   const samples: number[] = [];
   for (let i = 0; i < 5; i++) {
     await new Promise((r) => setTimeout(r, 400));
-    samples.push(rssOf(pid));
+    samples.push(rssBytes(pid));
   }
   return samples.sort((a, b) => a - b)[2]!;
 }
@@ -162,11 +159,11 @@ async function main(): Promise<number> {
     // (and a sample lands before or after a compaction by chance). So the baseline is the highest RSS
     // seen while serving 5,000 ordinary queries (as many requests as the attack's floods make) and
     // one mistyped sign-in (which starts the hashing worker).
-    const coldRss = rssOf(pid);
+    const coldRss = rssBytes(pid);
     let idleRss = coldRss;
     for (let batch = 0; batch < 250; batch++) {
       await Promise.all(Array.from({ length: 20 }, async () => (await fetch(`${app.url}/api/trpc/cluster.state`)).arrayBuffer()));
-      idleRss = Math.max(idleRss, rssOf(pid));
+      idleRss = Math.max(idleRss, rssBytes(pid));
     }
     await call(app.url, 'auth.login', { input: { name: 'nobody', password: 'mistyped' } });
     idleRss = Math.max(idleRss, await settledRss(pid));
