@@ -129,11 +129,21 @@ export class CommitLog {
     const settings = this.options.settings();
     const appended = this.append(message, settings);
     if (!('wroteOffset' in appended)) return appended;
+    const nextOffset = appended.wroteOffset + appended.wroteBytes;
+    const sync = settings.flushDiskType === 'SYNC_FLUSH' && isWaitStoreMsgOK(message);
+    // The record was appended in memory with the others of this turn. Nothing answers it before
+    // its bytes are in the page cache: the turn's one write (below), or under SYNC_FLUSH the
+    // group commit's fdatasync, which writes first.
+    if (!sync) {
+      try {
+        await this.mappedFileQueue.whenWritten(nextOffset);
+      } catch (error) {
+        return { status: PutMessageStatus.UNKNOWN_ERROR, remark: `append failed: ${(error as Error).message}` };
+      }
+    }
     if (!isWaitStoreMsgOK(message)) return { status: PutMessageStatus.PUT_OK, append: appended };
 
     // Flush wait per the flushDiskType of this very put; replica wait in parallel (docs/rocketmq-semantics.md#grouptransferservice).
-    const nextOffset = appended.wroteOffset + appended.wroteBytes;
-    const sync = settings.flushDiskType === 'SYNC_FLUSH';
     if (!this.replicaWait) {
       return { status: sync ? await this.groupCommitService.waitForFlush(nextOffset) : PutMessageStatus.PUT_OK, append: appended };
     }
@@ -184,16 +194,15 @@ export class CommitLog {
     const queueOffset = dispatched ? (this.topicQueueTable.get(key) ?? 0) : 0;
     const storeTimestamp = Math.max(this.options.clock.nowMs(), this.lastStoreTimestamp);
     const storeHost = this.options.storeHost;
-    // A record whose put waits for a SYNC flush is written together with the others of this
-    // event-loop turn (one pwrite for the batch, right before the group commit's fdatasync):
-    // nobody is told it is stored until then. Every other record is written at once.
-    const defer = settings.flushDiskType === 'SYNC_FLUSH' && isWaitStoreMsgOK(message);
+    // Every record is written together with the others of this event-loop turn: one pwrite for
+    // the batch at the end of the turn (or right before the group commit's fdatasync). putMessage
+    // answers only after it.
     let wrote;
     try {
       wrote = this.mappedFileQueue.appendRecord(
         prepared.totalSize,
         (physicalOffset) => encodePreparedRecord(prepared, { queueOffset, physicalOffset, storeTimestamp, storeHost }),
-        defer,
+        true,
       );
     } catch (error) {
       const creating = isZerolossError(error) && error.code !== 'DISK_WRITE_FAILED';

@@ -36,6 +36,10 @@ export class MappedFileQueue {
   private flushedWhereValue = 0;
   private flushChain: Promise<unknown> = Promise.resolve();
   private writeBehindScheduled = false;
+  /** settled by the end-of-turn write: the puts of this turn wait on it before they are answered */
+  private turnWritten: { promise: Promise<void>; resolve: () => void } | undefined;
+  /** set by the power cut: the end-of-turn write never happens and its waiters are never answered */
+  private frozen = false;
 
   constructor(fileLayer: FileLayer, dir: string, fileSize: number) {
     this.fileLayer = fileLayer;
@@ -166,7 +170,37 @@ export class MappedFileQueue {
 
   /** Writes deferred bytes of every segment now. */
   writePending(): void {
-    for (let i = this.files.length - 1; i >= 0 && this.files[i]!.hasPending(); i--) this.files[i]!.writePending();
+    for (let i = this.files.length - 1; i >= 0 && this.files[i]!.pendingLength() > 0; i--) this.files[i]!.writePending();
+  }
+
+  /**
+   * Resolves once the bytes up to `end` are in the page cache: at the end of this event-loop turn,
+   * after the one write that carries every deferred byte of the turn (at once when nothing is
+   * deferred). Rejects with DISK_WRITE_FAILED when that write failed, so nobody is told a record is
+   * stored that never reached the page cache. After a power cut it never settles: nothing is answered.
+   */
+  whenWritten(end: number): Promise<void> {
+    if (!this.writeBehindScheduled) return this.checkWritten(end) ?? Promise.resolve();
+    if (!this.turnWritten) {
+      let resolve!: () => void;
+      const promise = new Promise<void>((r) => (resolve = r));
+      this.turnWritten = { promise, resolve };
+    }
+    return this.turnWritten.promise.then(() => {
+      const failure = this.checkWritten(end);
+      if (failure) return failure;
+    });
+  }
+
+  /** A rejection when the bytes up to `end` did not reach the page cache, undefined when they did. */
+  private checkWritten(end: number): Promise<never> | undefined {
+    // Only the last segment holds deferred bytes (a roll writes the previous one's), and a failed
+    // write moved its end back to where the write began.
+    if (end <= this.maxOffset() - (this.lastMappedFile()?.pendingLength() ?? 0)) return undefined;
+    const failure = this.failed();
+    return Promise.reject(
+      new ZerolossError('DISK_WRITE_FAILED', `the write of ${this.dir} up to ${end} did not reach the page cache${failure ? ` (${failure.message})` : ''}`, { cause: failure }),
+    );
   }
 
   private throwIfFailed(): void {
@@ -174,17 +208,25 @@ export class MappedFileQueue {
     if (failure) throw new ZerolossError('DISK_WRITE_FAILED', `${this.dir} stopped after a failed write (${failure.message}); a restart recovers it`, { cause: failure });
   }
 
-  /** Deferred bytes reach the page cache on the next event-loop turn at the latest. */
+  /**
+   * The end-of-turn step: deferred bytes reach the page cache once this turn's I/O callbacks are done
+   * (setImmediate runs after the poll phase), in one write, and only then are the puts waiting in
+   * whenWritten released to be answered.
+   */
   private scheduleWriteBehind(): void {
     if (this.writeBehindScheduled) return;
     this.writeBehindScheduled = true;
     setImmediate(() => {
+      if (this.frozen) return;
       this.writeBehindScheduled = false;
       try {
         this.writePending();
       } catch (error) {
         console.error(`[MappedFileQueue] deferred write in ${this.dir} failed`, error);
       }
+      const turn = this.turnWritten;
+      this.turnWritten = undefined;
+      turn?.resolve();
     });
   }
 
@@ -276,6 +318,7 @@ export class MappedFileQueue {
 
   /** The power cut: deferred bytes are dropped and no segment writes again. */
   freeze(): void {
+    this.frozen = true;
     for (const file of this.files) file.freeze();
   }
 

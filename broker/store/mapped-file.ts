@@ -10,9 +10,10 @@
  *
  * Deferred appends: bytes appended with `defer` are kept in memory and written with one pwrite
  * for the whole run, before any read, flush, truncation, non-deferred append or close, and at the
- * latest on the next event-loop turn (the queue schedules it). The store defers only bytes nobody
- * has been told are stored yet (SYNC_FLUSH waiters, consume-queue entries), so a crash in between
- * loses nothing that was acknowledged. A deferred run counts in wrotePosition from its append on, so
+ * latest at the end of the event-loop turn (the queue schedules it). Nobody is told a deferred byte
+ * is stored before it is written: a put is answered only after its bytes are in the page cache
+ * (MappedFileQueue.whenWritten, or the fdatasync under SYNC_FLUSH), so a crash in between loses
+ * nothing that was acknowledged. A deferred run counts in wrotePosition from its append on, so
  * it always starts at wrotePosition - pendingBytes.
  *
  * A failed write is sticky: the file layer cut the file back to where the write began, wrotePosition
@@ -116,8 +117,9 @@ export class MappedFile {
     this.pendingBytes = 0;
   }
 
-  hasPending(): boolean {
-    return this.pendingBytes > 0;
+  /** Deferred bytes not yet written (they end at wrotePosition). */
+  pendingLength(): number {
+    return this.pendingBytes;
   }
 
   /** The write failure that stopped this segment, if one did. */

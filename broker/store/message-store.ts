@@ -328,6 +328,11 @@ export class DefaultMessageStore {
     this.reput.doReput();
   }
 
+  /** Records the dispatcher read back from the commit log (recovery, a slave, a roll) rather than took from the append. */
+  recordsReadBack(): number {
+    return this.reput.readBackCount;
+  }
+
   /** A slave acked more, or replication's state changed: dispatch what became visible. */
   replicaAdvanced(): void {
     if (this.state === 'running') this.reput.doReput();

@@ -4,9 +4,12 @@
  * entry (NOT and COMMIT transaction types only) and wakes long-polling pulls.
  *
  * RocketMQ polls every 1 ms on its own thread; here the commit log hands each appended record to
- * dispatchAppended() right away (synchronously). doReput() reads the log itself: recovery calls it
- * from the checkpoint's offset to rebuild whatever the consume queues lost, the slave path after raw
- * appends, and the store after each flush.
+ * dispatchAppended() right away (synchronously), with what the append already knows (topic, queue,
+ * tags code, keys). A record not visible yet (below) is held in memory, in log order, and dispatched
+ * from there once the bound passes it (after its flush or the slave's ack), so the master never
+ * reads back and decodes what it just wrote. doReput() reads the log itself where memory has no
+ * record: recovery from the checkpoint's offset, the slave's raw appends, the records around a
+ * segment roll, and whatever was appended while more than HELD_MAX records were waiting.
  *
  * Dispatch never goes past `visibleLimit()`. RocketMQ 4.x dispatches up to the written position, so
  * a consumer can read (and move its offset past) records a power cut then takes back; after the
@@ -20,11 +23,19 @@ import type { CommitLog } from './commit-log.js';
 import { isDispatchedType, type DispatchRequest } from './dispatch-request.js';
 import { SegmentCursor } from './segment-cursor.js';
 
+/** Appended records waiting for the visible bound at most; past it the dispatcher reads them back instead. */
+const HELD_MAX = 65_536;
+
 export class ReputMessageService {
   private readonly commitLog: CommitLog;
   private readonly dispatch: (request: DispatchRequest) => void;
   reputFromOffset = 0;
+  /** records dispatched by reading them back from the log, not from memory */
+  readBackCount = 0;
   private running = false;
+  /** appended records not dispatched yet, contiguous in log order from held[heldHead] */
+  private held: DispatchRequest[] = [];
+  private heldHead = 0;
 
   private readonly visibleLimit: () => number;
 
@@ -39,60 +50,102 @@ export class ReputMessageService {
     return this.commitLog.maxOffset() - this.reputFromOffset;
   }
 
-  /**
-   * The append fast path: the record just written at `request.commitLogOffset` is dispatched from
-   * what the commit log already knows, unless the dispatcher is not exactly there (after a roll,
-   * or when behind), in which case it reads the log as usual.
-   */
-  dispatchAppended(request: DispatchRequest): void {
-    if (this.running || request.commitLogOffset !== this.reputFromOffset) {
-      this.doReput();
-      return;
-    }
-    if (request.commitLogOffset + request.size > this.visibleLimit()) return; // dispatched after its flush
-    this.reputFromOffset = request.commitLogOffset + request.size;
-    if (isDispatchedType(request.sysFlag)) this.dispatch(request);
+  /** Records held in memory for dispatch (for tests). */
+  heldCount(): number {
+    return this.held.length - this.heldHead;
   }
 
-  /** Dispatches everything between reputFromOffset and the log's max offset; returns records dispatched. */
+  /**
+   * The append path: the record just written is held (it continues the held run, or starts a new
+   * one after a gap such as a segment roll, which reading fills), then everything visible is
+   * dispatched.
+   */
+  dispatchAppended(request: DispatchRequest): void {
+    const last = this.held.at(-1);
+    const continues = this.heldCount() > 0 ? last!.commitLogOffset + last!.size === request.commitLogOffset : request.commitLogOffset >= this.reputFromOffset;
+    if (!continues || this.heldCount() >= HELD_MAX) this.dropHeld();
+    this.held.push(request);
+    this.doReput();
+  }
+
+  /** Dispatches everything visible from reputFromOffset: from memory where held, else read from the log; returns records dispatched. */
   doReput(): number {
     if (this.running) return 0; // a dispatch callback appended: the outer pass picks it up
     this.running = true;
     let count = 0;
     try {
-      const queue = this.commitLog.mappedFileQueue;
-      const limit = Math.min(this.visibleLimit(), this.commitLog.maxOffset());
-      while (this.reputFromOffset < limit) {
-        if (this.reputFromOffset < this.commitLog.minOffset()) this.reputFromOffset = this.commitLog.minOffset();
-        const file = queue.findMappedFileByOffset(this.reputFromOffset);
-        if (!file) break;
-        const cursor = new SegmentCursor(file);
-        let position = this.reputFromOffset - file.fileFromOffset;
-        while (position < file.wrotePosition && file.fileFromOffset + position < limit) {
-          const head = cursor.view(position, 8);
-          if (head.length < 8) break;
-          const size = head.readInt32BE(0);
-          if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
-            position = file.fileSize; // roll to the next segment
-            break;
-          }
-          // A slave's raw append may end inside a record (HA frames are byte ranges): the rest follows.
-          if (size >= RECORD_FIXED_OVERHEAD && position + size > file.wrotePosition && position + size <= file.fileSize) break;
-          if (file.fileFromOffset + position + size > limit) break; // not visible yet
-          const record = cursor.view(position, size);
-          if (size < RECORD_FIXED_OVERHEAD || record.length < size) {
-            throw new Error(`dispatcher found an unreadable record at ${file.fileFromOffset + position} (size ${size})`);
-          }
-          this.dispatchRecord(record, file.fileFromOffset + position, size);
-          position += size;
-          count++;
-          this.reputFromOffset = file.fileFromOffset + position;
+      for (;;) {
+        const limit = Math.min(this.visibleLimit(), this.commitLog.maxOffset());
+        const next = this.heldCount() > 0 ? this.held[this.heldHead]! : undefined;
+        if (next && next.commitLogOffset < this.reputFromOffset) {
+          this.dropHeld(); // read back already (the held run and the log disagree): reading goes on
+          continue;
         }
-        this.reputFromOffset = file.fileFromOffset + position;
-        if (position < file.fileSize) break; // caught up (or at the limit) inside this segment
+        if (next && next.commitLogOffset === this.reputFromOffset) {
+          if (next.commitLogOffset + next.size > limit) break; // dispatched once the bound passes it
+          this.heldHead++;
+          this.compactHeld();
+          this.reputFromOffset = next.commitLogOffset + next.size;
+          if (isDispatchedType(next.sysFlag)) this.dispatch(next);
+          count++;
+          continue;
+        }
+        const read = this.readLog(Math.min(limit, next?.commitLogOffset ?? Infinity));
+        count += read;
+        if (this.reputFromOffset !== next?.commitLogOffset) break; // caught up with the limit, or reading stopped
       }
     } finally {
       this.running = false;
+    }
+    return count;
+  }
+
+  private dropHeld(): void {
+    this.held = [];
+    this.heldHead = 0;
+  }
+
+  private compactHeld(): void {
+    if (this.heldHead === this.held.length) this.dropHeld();
+    else if (this.heldHead > 4096 && this.heldHead * 2 > this.held.length) {
+      this.held = this.held.slice(this.heldHead);
+      this.heldHead = 0;
+    }
+  }
+
+  /** Reads and dispatches the records between reputFromOffset and `limit`; returns records dispatched. */
+  private readLog(limit: number): number {
+    let count = 0;
+    const queue = this.commitLog.mappedFileQueue;
+    while (this.reputFromOffset < limit) {
+      if (this.reputFromOffset < this.commitLog.minOffset()) this.reputFromOffset = this.commitLog.minOffset();
+      const file = queue.findMappedFileByOffset(this.reputFromOffset);
+      if (!file) break;
+      const cursor = new SegmentCursor(file);
+      let position = this.reputFromOffset - file.fileFromOffset;
+      while (position < file.wrotePosition && file.fileFromOffset + position < limit) {
+        const head = cursor.view(position, 8);
+        if (head.length < 8) break;
+        const size = head.readInt32BE(0);
+        if (head.readInt32BE(4) === BLANK_MAGIC_CODE) {
+          position = file.fileSize; // roll to the next segment
+          break;
+        }
+        // A slave's raw append may end inside a record (HA frames are byte ranges): the rest follows.
+        if (size >= RECORD_FIXED_OVERHEAD && position + size > file.wrotePosition && position + size <= file.fileSize) break;
+        if (file.fileFromOffset + position + size > limit) break; // not visible yet
+        const record = cursor.view(position, size);
+        if (size < RECORD_FIXED_OVERHEAD || record.length < size) {
+          throw new Error(`dispatcher found an unreadable record at ${file.fileFromOffset + position} (size ${size})`);
+        }
+        this.dispatchRecord(record, file.fileFromOffset + position, size);
+        position += size;
+        count++;
+        this.readBackCount++;
+        this.reputFromOffset = file.fileFromOffset + position;
+      }
+      this.reputFromOffset = file.fileFromOffset + position;
+      if (position < file.fileSize) break; // caught up (or at the limit) inside this segment
     }
     return count;
   }

@@ -15,7 +15,7 @@ import { PutMessageStatus } from '../../broker/protocol/codes';
 import { RecordCheckStatus, checkMessageRecord, decodeMessageRecord } from '../../broker/protocol/message-record';
 import type { DefaultMessageStore } from '../../broker/store/message-store';
 import type { PutMessageResult } from '../../broker/store/types';
-import { message, openStore, sleep, tempDir, testSettings, waitFor } from '../support/store-fixtures';
+import { assertConsumeQueuesMatch, message, openStore, sleep, tempDir, testSettings, waitFor } from '../support/store-fixtures';
 
 /** Durable bytes of the commit-log segment holding the end of a put's record. */
 function durableCovers(store: DefaultMessageStore, result: PutMessageResult): boolean {
@@ -161,6 +161,39 @@ test('commit-log - under SYNC_FLUSH a consumer sees a record only once an fdatas
   assert.equal(next.status, 'FOUND', 'ASYNC_FLUSH: visible before any fdatasync, as in RocketMQ');
 });
 
+test('commit-log - under SYNC_FLUSH the dispatcher takes flushed records from memory, in log order, across segment rolls', async (t) => {
+  for (const segmentBytes of [64 * 1024 * 1024, 64 * 1024]) {
+    const settings = testSettings({ flushDiskType: 'SYNC_FLUSH', mappedFileSizeCommitLog: segmentBytes });
+    const store = await openStore(tempDir(t), settings);
+    t.after(() => store.shutdown());
+    const readBackAtStart = store.recordsReadBack();
+    let sent = 0;
+    for (let round = 0; round < 10; round++) {
+      const puts = Array.from({ length: 30 }, () => {
+        const i = sent++;
+        return store.putMessage(message({ queueId: i % 4, body: Buffer.alloc(300 + (i % 5) * 200, i), uniqKey: `K${i}` }));
+      });
+      for (const result of await Promise.all(puts)) assert.equal(result.status, PutMessageStatus.PUT_OK);
+    }
+    assert.equal(store.dispatchBehindBytes(), 0, 'every flushed record was dispatched');
+    assertConsumeQueuesMatch(store);
+    for (let queueId = 0; queueId < 4; queueId++) {
+      const keys: (string | undefined)[] = [];
+      for (let pulled = store.getMessage('TopicTest', queueId, 0, 32); pulled.status === 'FOUND'; pulled = store.getMessage('TopicTest', queueId, keys.length, 32)) {
+        keys.push(...pulled.records.map((r) => decodeMessageRecord(r).properties.get('UNIQ_KEY')));
+      }
+      assert.deepEqual(
+        keys,
+        Array.from({ length: sent / 4 + (queueId < sent % 4 ? 1 : 0) }, (_, k) => `K${k * 4 + queueId}`),
+      );
+    }
+    const readBack = store.recordsReadBack() - readBackAtStart;
+    const rolls = store.commitLog.mappedFileQueue.segments().length - 1;
+    if (rolls === 0) assert.equal(readBack, 0, 'without a roll nothing is read back');
+    else assert.ok(readBack < sent / 2, `${readBack} of ${sent} records read back around ${rolls} rolls`);
+  }
+});
+
 test('commit-log - consumers see no further than the replication bound (a SYNC_MASTER slave in sync), and catch up as it moves', async (t) => {
   const settings = testSettings({ flushDiskType: 'ASYNC_FLUSH' });
   const store = await openStore(tempDir(t), settings);
@@ -285,6 +318,41 @@ test('commit-log - SYNC_FLUSH puts of 1 MiB and 4 MiB records never overwrite ac
   assertRecordsIntact(recovered, acked, 'after a power cut and recovery');
   assert.equal(recovered.maxPhyOffset(), acked.at(-1)!.result.append!.wroteOffset + acked.at(-1)!.result.append!.wroteBytes);
 });
+
+for (const flushDiskType of ['ASYNC_FLUSH', 'SYNC_FLUSH'] as const) {
+  test(`commit-log - ${flushDiskType}: the puts of one turn are written with one pwrite, and each is answered only once its bytes are in the file`, async (t) => {
+    const settings = testSettings({ flushDiskType, flushIntervalCommitLog: 3_600_000, flushCommitLogThoroughInterval: 3_600_000 });
+    const writes: { position: number; length: number }[] = [];
+    const layer = new FileLayer({
+      writeFault: (filePath, position, length) => {
+        if (filePath.includes(`${path.sep}commitlog${path.sep}`)) writes.push({ position, length });
+        return undefined;
+      },
+    });
+    const store = await openStore(tempDir(t), settings, { fileLayer: layer });
+    t.after(() => store.shutdown());
+    const segment = () => store.commitLog.mappedFileQueue.lastMappedFile()!;
+    for (const batch of [1, 40, 7]) {
+      writes.length = 0;
+      const answeredWithin: boolean[] = [];
+      // Every put of the batch is appended in this synchronous loop: one event-loop turn.
+      const puts = Array.from({ length: batch }, (_, i) =>
+        store.putMessage(message({ queueId: i % 4, body: Buffer.alloc(700, i) })).then((result) => {
+          const end = result.append!.wroteOffset + result.append!.wroteBytes - segment().fileFromOffset;
+          // What the answer stands on: the bytes are in the file (the page cache), and under SYNC_FLUSH durable.
+          answeredWithin.push(fs.statSync(segment().fileName).size >= end && (flushDiskType === 'ASYNC_FLUSH' || segment().file.durableSize() >= end));
+          return result;
+        }),
+      );
+      assert.equal(writes.length, 0, 'nothing is written while the turn is still appending');
+      const results = await Promise.all(puts);
+      for (const result of results) assert.equal(result.status, PutMessageStatus.PUT_OK);
+      assert.equal(writes.length, 1, `the ${batch} records of the turn went out in one pwrite`);
+      assert.equal(writes[0]!.length, results.reduce((sum, r) => sum + r.append!.wroteBytes, 0));
+      assert.deepEqual(answeredWithin, Array(batch).fill(true), 'no put was answered before its bytes were in the file');
+    }
+  });
+}
 
 /** A FileLayer whose next commit-log write fails with EIO after half its bytes, when armed. */
 function faultyLayer(settings: BrokerSettings): { layer: FileLayer; failNextCommitLogWrite: () => void; failures: () => number } {
