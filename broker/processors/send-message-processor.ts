@@ -4,20 +4,13 @@
  * Non-OK durability statuses (FLUSH_DISK_TIMEOUT, FLUSH_SLAVE_TIMEOUT, SLAVE_NOT_AVAILABLE) still
  * carry msgId/queueId/queueOffset: the message is stored, only the guarantee is missing.
  */
-import { MessageSysFlag, PutMessageStatus, RequestCode, ResponseCode, putStatusToResponseCode } from '../protocol/codes.js';
+import { MessageSysFlag, PutMessageStatus, RequestCode, ResponseCode, SendMessageV2Key, putStatusToResponseCode } from '../protocol/codes.js';
 import { createResponse, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import { string2MessageProperties } from '../protocol/message-record.js';
 import type { Clock } from '../io/clock.js';
 import type { Random } from '../io/prng.js';
 import type { ConnectionContext } from '../remoting/remoting-server.js';
 import type { MessageInner, PutMessageResult } from '../store/types.js';
-
-/** SendMessageRequestHeaderV2 uses one-letter keys for the fields of SendMessageRequestHeader. */
-const V2_FIELD_NAMES: Record<string, string> = {
-  a: 'producerGroup', b: 'topic', c: 'defaultTopic', d: 'defaultTopicQueueNums', e: 'queueId', f: 'sysFlag',
-  g: 'bornTimestamp', h: 'flag', i: 'properties', j: 'reconsumeTimes', k: 'unitMode', l: 'maxReconsumeTimes',
-  m: 'batch', n: 'brokerName',
-};
 
 export interface SendTarget {
   /** write queues of the topic, creating it with defaultTopicQueueNums when absent; null = not writable */
@@ -77,14 +70,14 @@ export function createSendMessageProcessor(target: SendTarget) {
   };
 }
 
+/**
+ * The send header's fields by SendMessageRequestHeader name; SEND_MESSAGE_V2 spells them with the
+ * one-letter keys of codes.ts SendMessageV2Key (looked up per read, no per-request table). A name
+ * outside that table reads as absent in a V2 request, as does a long key a V2 request carries.
+ */
 function readHeader(request: RemotingCommand): (name: string) => string | undefined {
   if (request.code !== RequestCode.SEND_MESSAGE_V2) return (name) => extString(request, name);
-  const byName = new Map<string, string>();
-  for (const [short, long] of Object.entries(V2_FIELD_NAMES)) {
-    const v = extString(request, short);
-    if (v !== undefined) byName.set(long, v);
-  }
-  return (name) => byName.get(name);
+  return (name) => (Object.hasOwn(SendMessageV2Key, name) ? extString(request, SendMessageV2Key[name as keyof typeof SendMessageV2Key]) : undefined);
 }
 
 function ipv4Of(address: string): string {

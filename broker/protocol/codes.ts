@@ -122,8 +122,30 @@ export const retryableResponseCodes: ReadonlySet<number> = new Set([
 /** Remoting header flag bits (R/protocol/RemotingCommand.java). */
 export const RemotingFlag = { RESPONSE: 1, ONEWAY: 2 } as const;
 
-/** Serialization type in the high byte of the header-length word; Zeroloss always answers JSON. */
+/**
+ * Serialization type in the high byte of the header-length word (R/protocol/SerializeType.java).
+ * Zeroloss's own clients send JSON; a request in ROCKETMQ binary is answered in ROCKETMQ binary.
+ */
 export const SerializeType = { JSON: 0, ROCKETMQ: 1 } as const;
+export type SerializeType = (typeof SerializeType)[keyof typeof SerializeType];
+
+/**
+ * The language byte of a ROCKETMQ binary header (R/protocol/LanguageCode.java, 5.x: RUST and NODE_JS
+ * added after 4.9). JSON headers spell the name instead.
+ */
+export const LanguageCode = {
+  JAVA: 0, CPP: 1, DOTNET: 2, PYTHON: 3, DELPHI: 4, ERLANG: 5, RUBY: 6, OTHER: 7, HTTP: 8, GO: 9, PHP: 10, OMS: 11, RUST: 12, NODE_JS: 13,
+} as const;
+
+/**
+ * SEND_MESSAGE_V2's one-letter header keys, by the SendMessageRequestHeader field they stand for
+ * (CM/protocol/header/SendMessageRequestHeaderV2.java createSendMessageRequestHeaderV2).
+ */
+export const SendMessageV2Key = {
+  producerGroup: 'a', topic: 'b', defaultTopic: 'c', defaultTopicQueueNums: 'd', queueId: 'e', sysFlag: 'f',
+  bornTimestamp: 'g', flag: 'h', properties: 'i', reconsumeTimes: 'j', unitMode: 'k', maxReconsumeTimes: 'l',
+  batch: 'm', brokerName: 'n',
+} as const;
 
 /** MessageSysFlag (CM/sysflag/MessageSysFlag.java). */
 export const MessageSysFlag = {

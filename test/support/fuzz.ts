@@ -122,6 +122,7 @@ export function randomCommand(rng: Rng): RemotingCommand {
   };
   if (rng.chance(0.3)) command.remark = randomText(rng, rng.size(100));
   if (rng.chance(0.5)) command.body = rng.bytes(rng.size(8192));
+  if (rng.chance(0.25)) command.serializeType = SerializeType.ROCKETMQ;
   return command;
 }
 
@@ -250,8 +251,17 @@ export function referenceRemotingVerdict(stream: Buffer, maxFrameLength = MAX_FR
     if (stream.length - at < 8) return waiting();
     const word = stream.readUInt32BE(at + 4);
     const headerLength = word & 0xffffff;
-    if (word >>> 24 !== 0 || headerLength > length - 4) return refuse(at + 8, 'FRAME_MALFORMED');
+    if ((word >>> 24 !== SerializeType.JSON && word >>> 24 !== SerializeType.ROCKETMQ) || headerLength > length - 4) return refuse(at + 8, 'FRAME_MALFORMED');
     if (stream.length - at < 8 + headerLength) return waiting();
+    if (word >>> 24 === SerializeType.ROCKETMQ) {
+      const binary = referenceBinaryHeader(stream.subarray(at + 8, at + 8 + headerLength));
+      if (binary === null) return refuse(at + 8 + headerLength, 'FRAME_MALFORMED');
+      if (stream.length - at < 4 + length) return waiting();
+      codes.push(binary.code);
+      if ((binary.flag & 3) === 0) answered++;
+      at += 4 + length;
+      continue;
+    }
     let header: unknown;
     try {
       header = JSON.parse(stream.toString('utf8', at + 8, at + 8 + headerLength));
@@ -268,6 +278,34 @@ export function referenceRemotingVerdict(stream: Buffer, maxFrameLength = MAX_FR
     if ((flag & 3) === 0) answered++;
     at += 4 + length;
   }
+}
+
+/**
+ * A ROCKETMQ binary header's code and flag, or null if a length in it is negative or runs past the
+ * header, or bytes follow the extFields (R/protocol/RocketMQSerializable.java; fixed part 13 bytes).
+ */
+function referenceBinaryHeader(h: Buffer): { code: number; flag: number } | null {
+  let left = h.length - 13;
+  if (left < 8) return null;
+  const remark = h.readInt32BE(13);
+  left -= 4;
+  if (remark < 0 || remark > left - 4) return null;
+  left -= remark;
+  const ext = h.readInt32BE(h.length - left);
+  left -= 4;
+  if (ext !== left) return null;
+  while (left > 0) {
+    if (left < 6) return null;
+    const key = h.readInt16BE(h.length - left);
+    left -= 2;
+    if (key < 0 || key > left - 4) return null;
+    left -= key;
+    const value = h.readInt32BE(h.length - left);
+    left -= 4;
+    if (value < 0 || value > left) return null;
+    left -= value;
+  }
+  return { code: h.readInt16BE(0), flag: h.readInt32BE(9) };
 }
 
 export interface RemotingCase {
