@@ -49,6 +49,11 @@ export class MappedFile {
   /** deferred bytes not yet written, in order; they end at wrotePosition */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
+  /**
+   * The bytes of the last deferred write and where they start: reads inside them (the slave's link
+   * shipping what was just appended, a consumer at the head of its queue) are served from memory.
+   */
+  private recent: { at: number; data: Buffer } | undefined;
   /** set by the power cut: deferred bytes are dropped and nothing is written any more */
   private frozen = false;
   /** the first write that failed; sticky until a restart */
@@ -112,6 +117,7 @@ export class MappedFile {
   /** The power cut: what was deferred never reached the page cache, and nothing will. */
   freeze(): void {
     this.frozen = true;
+    this.recent = undefined;
     this.wrotePosition -= this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
@@ -139,7 +145,10 @@ export class MappedFile {
     const at = this.wrotePosition - this.pendingBytes;
     this.pending = [];
     this.pendingBytes = 0;
-    this.write(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks), at);
+    const data = chunks.length === 1 ? Buffer.from(chunks[0]!.buffer, chunks[0]!.byteOffset, chunks[0]!.length) : Buffer.concat(chunks);
+    this.recent = undefined;
+    this.write(data, at);
+    this.recent = { at, data };
   }
 
   /** One pwrite at `at`; a failure stops the segment at `at` for good (see the top of this file). */
@@ -201,6 +210,8 @@ export class MappedFile {
     }
     const end = Math.min(this.wrotePosition, position + length);
     if (position >= end) return Buffer.alloc(0);
+    const recent = this.recent;
+    if (recent && position >= recent.at && end <= recent.at + recent.data.length) return recent.data.subarray(position - recent.at, end - recent.at);
     const buffer = Buffer.allocUnsafe(end - position);
     const got = this.file.readAt(buffer, position);
     return got === buffer.length ? buffer : buffer.subarray(0, got);
@@ -234,6 +245,7 @@ export class MappedFile {
   /** Cuts the segment back to `position` bytes (recovery). */
   truncate(position: number): void {
     this.writePending();
+    this.recent = undefined;
     this.file.truncate(position);
     this.wrotePosition = position;
     this.flushedPosition = Math.min(this.flushedPosition, position);

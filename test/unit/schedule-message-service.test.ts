@@ -87,6 +87,9 @@ test('ScheduleMessageService - re-puts a due message on its real topic, DELAY re
   await store.putMessage(m);
   await waitFor(() => store.getMaxOffsetInQueue('TopicTest', 2) === 1, 5000, 'the delayed message on TopicTest/2');
   const elapsed = Date.now() - sentAt;
+  // The consume-queue entry is dispatched at the append; the re-put is answered (and the service's
+  // offset advanced) only after the end-of-turn write, so a poll may land in between.
+  await waitFor(() => service.deliveredTotal === 1, 1000, 'the re-put to be answered');
   assert.ok(elapsed >= 950, `delivered after ${elapsed} ms, not before the 1 s level`);
   const got = store.getMessage('TopicTest', 2, 0, 1);
   const delivered = decodeMessageRecord(got.records[0]);
