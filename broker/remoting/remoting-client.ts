@@ -6,6 +6,7 @@ import net from 'node:net';
 import { ZerolossError } from '../errors/errors.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { FrameDecoder, encodeCommand, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
+import { writeCorked } from './corked-write.js';
 
 interface Pending {
   resolve(command: RemotingCommand): void;
@@ -17,6 +18,8 @@ class Connection {
   readonly pending = new Map<number, Pending>();
   private readonly socket: net.Socket;
   readonly ready: Promise<void>;
+  /** the TCP connection is established (ready resolved) */
+  connected = false;
   closed = false;
 
   constructor(readonly address: string, private readonly clock: Clock, onRequest: (command: RemotingCommand) => void, onClose: () => void) {
@@ -25,7 +28,10 @@ class Connection {
     this.socket = net.connect({ host, port });
     this.socket.setNoDelay(true);
     this.ready = new Promise((resolve, reject) => {
-      this.socket.once('connect', () => resolve());
+      this.socket.once('connect', () => {
+        this.connected = true;
+        resolve();
+      });
       this.socket.once('error', (error) => reject(new ZerolossError('CONNECT_FAILED', `cannot connect to ${address}: ${error.message}`, { cause: error })));
     });
     this.ready.catch(() => {});
@@ -64,12 +70,12 @@ class Connection {
         reject(new ZerolossError('REQUEST_TIMEOUT', `no response from ${this.address} within ${timeoutMs} ms (request code ${request.code})`));
       }, timeoutMs);
       this.pending.set(request.opaque, { resolve, reject, timer });
-      this.socket.write(encodeCommand(request));
+      writeCorked(this.socket, encodeCommand(request));
     });
   }
 
   sendOneway(request: RemotingCommand): void {
-    if (!this.closed) this.socket.write(encodeCommand(request));
+    if (!this.closed) writeCorked(this.socket, encodeCommand(request));
   }
 
   close(reason: Error): void {
@@ -118,6 +124,7 @@ export class RemotingClient {
 
   private async connect(address: string, timeoutMs: number): Promise<Connection> {
     let connection = this.connections.get(address);
+    if (connection?.connected && !connection.closed) return connection; // the fast path: no connect timer per request
     if (!connection || connection.closed) {
       const created = new Connection(address, this.clock, (command) => this.onRequest(address, command), () => {
         if (this.connections.get(address) === created) this.connections.delete(address);

@@ -17,6 +17,7 @@ import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { ResponseCode, requestCodeName } from '../protocol/codes.js';
 import { FrameDecoder, createResponse, encodeCommand, isOneway, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
 import { listenOn } from './listen.js';
+import { writeCorked } from './corked-write.js';
 
 /** the longest the sweep waits between two checks of the deadlines */
 const SWEEP_PERIOD_MAX_MS = 1000;
@@ -240,13 +241,8 @@ export class RemotingServer {
   private write(connection: Connection, frame: Buffer): void {
     const { socket } = connection;
     connection.lastActivityMs = this.clock.monotonicMs();
-    // The answers that become ready together (requests of one chunk, puts of one flush) leave in one
-    // syscall: the socket is corked until the current batch of callbacks and promise jobs has run.
-    if (socket.writableCorked === 0) {
-      socket.cork();
-      process.nextTick(() => socket.uncork());
-    }
-    if (socket.write(frame) || socket.isPaused()) return;
+    // The answers that become ready together (requests of one chunk, puts of one flush) leave in one syscall.
+    if (writeCorked(socket, frame) || socket.isPaused()) return;
     socket.pause();
     socket.once('drain', () => socket.resume());
   }

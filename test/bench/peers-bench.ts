@@ -10,6 +10,9 @@
  *             ASYNC_FLUSH), spoken to by a minimal RESP client in this file so both sides run the
  *             same Node event loop on the client end.
  *
+ * BENCH_PROFILE_DIR=dir runs every broker process under `node --cpu-prof` and leaves its profile there
+ * (one .cpuprofile per process, written when it stops), for the profile behind a shortfall.
+ *
  * When redis-server is missing the script tries `apt-get install -y redis-server` and, failing that,
  * prints the Zeroloss rows alone and says why. Ratios are throughput over Redis's (same fsync
  * policy) and p99 over Redis's p99; the targets (issue 19) are printed beside them, never asserted.
@@ -27,6 +30,9 @@ import { startBroker, waitFor, type BrokerProcess } from '../support/broker-proc
 const CELL_MS = Number(process.env.BENCH_PEER_CELL_MS ?? 4000);
 const IN_FLIGHT = 64;
 const BODY_BYTES = 1024;
+const PROFILE_DIR = process.env.BENCH_PROFILE_DIR;
+/** `sh -c 'exec "$0" --cpu-prof … "$@"'` puts the flag between node and its arguments. */
+const profiled = PROFILE_DIR ? { wrapCommand: ['sh', '-c', `exec "$0" --cpu-prof --cpu-prof-dir=${JSON.stringify(PROFILE_DIR)} "$@"`] } : {};
 
 interface Row {
   name: string;
@@ -71,12 +77,12 @@ async function drive(name: string, send: () => Promise<boolean>): Promise<Row> {
 
 async function zerolossRow(flushDiskType: BrokerSettings['flushDiskType'], withSlave: boolean): Promise<Row> {
   const settings = { ...defaultSettings(), flushDiskType };
-  const master = await startBroker({ settings: { ...settings, brokerRole: 'ASYNC_MASTER' } });
+  const master = await startBroker({ settings: { ...settings, brokerRole: 'ASYNC_MASTER' }, ...profiled });
   let slave: BrokerProcess | undefined;
   const producer = new Producer({ producerGroup: 'bench', producerId: `peers-${flushDiskType}`, brokerAddr: master.addr, retryTimesWhenSendFailed: 0 });
   try {
     if (withSlave) {
-      slave = await startBroker({ settings: { ...settings, brokerRole: 'SLAVE' }, identity: { brokerId: 1, haMasterAddress: `127.0.0.1:${master.haPort}` } });
+      slave = await startBroker({ settings: { ...settings, brokerRole: 'SLAVE' }, identity: { brokerId: 1, haMasterAddress: `127.0.0.1:${master.haPort}` }, ...profiled });
       await waitFor('the slave to connect', () => {
         const m = master.messages.findLast((x) => x.type === 'stats');
         return m?.type === 'stats' && m.stats.ha?.slaveConnections === 1;
