@@ -10,6 +10,11 @@
  *             ASYNC_FLUSH), spoken to by a minimal RESP client in this file so both sides run the
  *             same Node event loop on the client end.
  *
+ * One more row runs the same traffic through the lab as `npm start` runs it (server/main.ts with its
+ * master, slave, name server and fault proxies, defaults ASYNC_FLUSH / ASYNC_MASTER), so the control
+ * plane's share (the proxy in front of the master, the stage events, the Messages page's tracker, the
+ * live stream) is on the same two cores; its CPU per message is printed. BENCH_PEER_LAB=0 leaves it out.
+ *
  * BENCH_PROFILE_DIR=dir runs every broker process under `node --cpu-prof` and leaves its profile there
  * (one .cpuprofile per process, written when it stops), for the profile behind a shortfall.
  *
@@ -23,8 +28,10 @@ import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { WebSocket } from 'ws';
 import { Producer } from '../../broker/client/producer';
 import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
+import { startAppServer } from '../support/app-server';
 import { startBroker, waitFor, type BrokerProcess } from '../support/broker-process';
 
 const CELL_MS = Number(process.env.BENCH_PEER_CELL_MS ?? 4000);
@@ -97,6 +104,42 @@ async function zerolossRow(flushDiskType: BrokerSettings['flushDiskType'], withS
     await slave?.stop();
     await master.stop();
     for (const b of [master, slave]) if (b) fs.rmSync(b.storeDir, { recursive: true, force: true });
+  }
+}
+
+/** CPU time (user + system) a process has used so far, in ms. */
+function cpuMs(pid: number): number {
+  const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * (1000 / 100); // clock ticks of 10 ms (USER_HZ 100)
+}
+
+/** The lab as `npm start` runs it, driven through the master's client port (its fault proxy). */
+async function labRow(): Promise<{ row: Row; controlPlaneUsPerMsg: number; liveUpdatesPerSec: number }> {
+  const port = await freePort();
+  const app = await startAppServer({ env: { BROKER_PORT: String(port) } });
+  const producer = new Producer({ producerGroup: 'bench', producerId: 'peers-lab', brokerAddr: `127.0.0.1:${port}`, retryTimesWhenSendFailed: 0 });
+  // The dashboard's live stream, as a browser tab reads it: its ticks are counted during the run.
+  const live = new WebSocket(`${app.url.replace(/^http/, 'ws')}/api/live`);
+  let ticks = 0;
+  live.on('message', (data) => {
+    if ((JSON.parse(String(data)) as { type?: string }).type === 'tick') ticks++;
+  });
+  await new Promise((resolve, reject) => live.once('open', resolve).once('error', reject));
+  try {
+    const body = Buffer.alloc(BODY_BYTES, 1);
+    const before = cpuMs(app.process.pid!);
+    const started = performance.now();
+    ticks = 0;
+    const measured = await drive('Zeroloss ASYNC_FLUSH + slave, dashboard control plane attached', async () => (await producer.send({ topic: 'PeersTopic', body })).sendStatus === 'SEND_OK');
+    const seconds = (performance.now() - started) / 1000;
+    const used = cpuMs(app.process.pid!) - before;
+    // The control plane's CPU over the warm-up and the cell, per message sent in them (about).
+    const sent = (measured.msgsPerSec * (CELL_MS + 500)) / 1000;
+    return { row: { ...measured, peer: 'everysec' }, controlPlaneUsPerMsg: (used * 1000) / sent, liveUpdatesPerSec: ticks / seconds };
+  } finally {
+    live.close();
+    producer.close();
+    await app.stop();
   }
 }
 
@@ -247,7 +290,14 @@ async function main(): Promise<void> {
     rows.push(await zerolossRow(flushDiskType, true));
     rows.push(await zerolossRow(flushDiskType, false));
   }
+  let controlPlane = '';
+  if (process.env.BENCH_PEER_LAB !== '0') {
+    const lab = await labRow();
+    rows.push(lab.row);
+    controlPlane = `The control plane (one process: proxies, name server, tracker, live stream) used about ${lab.controlPlaneUsPerMsg.toFixed(1)} µs of CPU per message in the last row; its live stream sent ${lab.liveUpdatesPerSec.toFixed(1)} updates a second meanwhile (target >= 4).`;
+  }
   console.log(format(rows, peers));
+  if (controlPlane) console.log(controlPlane);
   if (!server) console.log('redis-server was not found and could not be installed (apt-get install -y redis-server): Zeroloss rows only.');
   console.log('Targets (issue 19): SYNC_FLUSH >= 1.0x Redis always, ASYNC_FLUSH >= 0.8x Redis everysec, both with the slave; p99 <= 1.5x Redis p99.');
 }
