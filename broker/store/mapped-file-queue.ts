@@ -93,6 +93,11 @@ export class MappedFileQueue {
     return this.flushedWhereValue;
   }
 
+  /** One past the last byte in the page cache: appended and written (deferred bytes of this turn are not). */
+  writtenWhere(): number {
+    return this.maxOffset() - (this.lastMappedFile()?.pendingLength() ?? 0);
+  }
+
   /** Appended bytes not yet covered by an fdatasync (after a failed write, its bytes too, for good). */
   unflushedBytes(): number {
     return this.maxOffset() - this.flushedWhereValue + (this.files.at(-1)?.failedBytes() ?? 0);
@@ -196,7 +201,7 @@ export class MappedFileQueue {
   private checkWritten(end: number): Promise<never> | undefined {
     // Only the last segment holds deferred bytes (a roll writes the previous one's), and a failed
     // write moved its end back to where the write began.
-    if (end <= this.maxOffset() - (this.lastMappedFile()?.pendingLength() ?? 0)) return undefined;
+    if (end <= this.writtenWhere()) return undefined;
     const failure = this.failed();
     return Promise.reject(
       new ZerolossError('DISK_WRITE_FAILED', `the write of ${this.dir} up to ${end} did not reach the page cache${failure ? ` (${failure.message})` : ''}`, { cause: failure }),

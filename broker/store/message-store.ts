@@ -445,6 +445,11 @@ export class DefaultMessageStore {
     return this.commitLog.mappedFileQueue.unflushedBytes();
   }
 
+  /** Commit-log bytes in the page cache that no fdatasync covered yet: what a power cut now would take. */
+  pageCacheOnlyBytes(): number {
+    return Math.max(0, this.commitLog.mappedFileQueue.writtenWhere() - this.commitLog.flushedWhere());
+  }
+
   dispatchBehindBytes(): number {
     return this.reput.behindBytes();
   }
