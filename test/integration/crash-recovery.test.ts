@@ -152,6 +152,40 @@ describe('crash recovery with real processes', () => {
     }
   });
 
+  test('power loss strikes at its worst moment: a cut asked for while everything is flushed waits for an acknowledged, unflushed record and takes it', async () => {
+    const settings = { ...defaultSettings(), flushDiskType: 'ASYNC_FLUSH' as const, flushIntervalCommitLog: 100, flushCommitLogLeastPages: 0 };
+    const broker = await startBroker({ settings });
+    const producer = new Producer({ producerGroup: 'crash-it', producerId: 'worst-moment', brokerAddr: broker.addr, retryTimesWhenSendFailed: 0 });
+    try {
+      for (let i = 0; i < 5; i++) assert.equal((await producer.send({ topic: 'TopicTest', body: Buffer.from(`early-${i}`) })).sendStatus, 'SEND_OK');
+      await waitFor('every record flushed', () => {
+        const stats = broker.messages.findLast((m) => m.type === 'stats');
+        return stats?.type === 'stats' && stats.stats.unflushedBytes === 0;
+      });
+      // Nothing is unflushed now: a cut at once would take nothing. The cut waits for the next record.
+      broker.send({ type: 'powerLoss' });
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      assert.equal(broker.messages.some((m) => m.type === 'powerCut'), false, 'no cut while nothing is at stake');
+      const late = await producer.send({ topic: 'TopicTest', body: Buffer.from('late') });
+      assert.equal(late.sendStatus, 'SEND_OK');
+      const exit = await broker.exited;
+      assert.equal(exit.signal, 'SIGKILL');
+      const cut = broker.messages.find((m) => m.type === 'powerCut') as Extract<BrokerToParent, { type: 'powerCut' }>;
+      assert.ok(cut.maxOffset > cut.flushedOffset, `the cut found an unflushed tail (${cut.maxOffset - cut.flushedOffset} bytes)`);
+      const store = await openStoreAfter(broker.storeDir, settings);
+      try {
+        const offset = parseOffsetMsgId(late.offsetMsgId)!.commitLogOffset;
+        assert.equal(store.lookMessageByOffset(offset), null, 'the acknowledged, unflushed record was taken by the cut');
+      } finally {
+        await store.shutdown();
+      }
+    } finally {
+      producer.close();
+      await broker.kill();
+      fs.rmSync(broker.storeDir, { recursive: true, force: true });
+    }
+  });
+
   test('power loss while the control plane is not reading: the cut report and every stage event before it still arrive', async () => {
     const settings = { ...defaultSettings(), flushDiskType: 'ASYNC_FLUSH' as const, flushIntervalCommitLog: 300 };
     const broker = await startBroker({ settings });
