@@ -93,6 +93,13 @@ export class MappedFileQueue {
     return this.flushedWhereValue;
   }
 
+  /** Bytes the segments hold (each segment's appended length): what a truncation removes is measured in these, not in offsets. */
+  bytesHeld(): number {
+    let sum = 0;
+    for (const file of this.files) sum += file.wrotePosition;
+    return sum;
+  }
+
   /** One past the last byte in the page cache: appended and written (deferred bytes of this turn are not). */
   writtenWhere(): number {
     return this.maxOffset() - (this.lastMappedFile()?.pendingLength() ?? 0);

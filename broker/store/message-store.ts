@@ -190,7 +190,8 @@ export class DefaultMessageStore {
    */
   private recover(): void {
     const abnormal = fs.existsSync(path.join(this.storePathRootDir, 'abort'));
-    const maxBefore = this.commitLog.maxOffset();
+    // Bytes, not offsets: empty segments past a power cut's durable end span offsets but hold nothing.
+    const bytesBefore = this.commitLog.mappedFileQueue.bytesHeld();
     const validEnd = this.commitLog.recover(abnormal, this.checkpoint.minTimestamp());
     for (const queue of this.consumeQueueTable.values()) queue.truncateDirtyLogicFiles(validEnd);
 
@@ -207,7 +208,7 @@ export class DefaultMessageStore {
     this.checkpoint.logicsMsgTimestamp = Math.max(this.checkpoint.logicsMsgTimestamp, this.lastDispatchedTimestamp);
     this.checkpoint.indexMsgTimestamp = this.checkpoint.logicsMsgTimestamp;
     this.checkpoint.flushSync();
-    this.recovery = { abnormal, truncatedBytes: maxBefore - validEnd, redispatched, maxPhyOffset: validEnd };
+    this.recovery = { abnormal, truncatedBytes: bytesBefore - this.commitLog.mappedFileQueue.bytesHeld(), redispatched, maxPhyOffset: validEnd };
     this.recovering = false;
   }
 

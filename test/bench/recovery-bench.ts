@@ -66,7 +66,7 @@ async function measure(how: 'kill' | 'power'): Promise<string> {
     const report = store.recoveryReport();
     await store.shutdown();
     const label = how === 'kill' ? 'after SIGKILL' : 'after a power cut';
-    return `| ${label} | ${(logBytes / 1024 / 1024).toFixed(0)} | ${(fillMs / 1000).toFixed(1)} | ${(openMs / 1000).toFixed(2)} | ${report.abnormal} | ${(report.truncatedBytes / 1024).toFixed(0)} | ${report.redispatched.toLocaleString('en-US')} |`;
+    return `| ${label} | ${(logBytes / 1024 / 1024).toFixed(0)} | ${(fillMs / 1000).toFixed(1)} | ${(openMs / 1000).toFixed(2)} | ${report.abnormal} | ${(report.maxPhyOffset / 1024 / 1024).toFixed(0)} | ${(report.truncatedBytes / 1024).toFixed(0)} | ${report.redispatched.toLocaleString('en-US')} |`;
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
@@ -76,8 +76,8 @@ if (process.argv[2] === '--fill') {
   await fill(process.argv[3]!, process.argv[4] as 'kill' | 'power');
 } else {
   console.log(`Recovery bench: a ${MIB} MiB commit log of ${BODY_BYTES} B records, ASYNC_FLUSH, ${os.cpus().length} cores, node ${process.version}`);
-  console.log('| stop | log MiB on disk | fill s | open s | abnormal | cut KiB | re-dispatched records |');
-  console.log('|---|--:|--:|--:|---|--:|--:|');
+  console.log('| stop | log MiB on disk | fill s | open s | abnormal | log end after recovery MiB | recovery cut KiB | re-dispatched records |');
+  console.log('|---|--:|--:|--:|---|--:|--:|--:|');
   console.log(await measure('kill'));
   console.log(await measure('power'));
 }

@@ -209,3 +209,21 @@ test('recovery - a failed consume-queue write leaves no hole: puts stay PUT_OK a
   const pulled = reopened.getMessage('TopicTest', 0, 0, 32);
   assert.equal(pulled.records.length, 32);
 });
+
+test('recovery - the report counts the bytes recovery removed, not the offsets of empty segments a power cut left behind', async (t) => {
+  const dir = tempDir(t);
+  const settings = testSettings({ flushIntervalCommitLog: 3_600_000, flushCommitLogThoroughInterval: 3_600_000 });
+  const store = await openStore(dir, settings);
+  for (let i = 0; i < 60; i++) await store.putMessage(message({ body: Buffer.alloc(1000, i) }));
+  const durableEnd = await store.commitLog.flush(0);
+  // Two more segments' worth that never reach an fdatasync: the cut leaves their files empty.
+  for (let i = 0; i < 150; i++) await store.putMessage(message({ body: Buffer.alloc(1000, i) }));
+  const segments = store.commitLog.mappedFileQueue.segments().length;
+  store.simulatePowerCutSync();
+
+  const reopened = await openStore(dir, settings);
+  t.after(() => reopened.shutdown());
+  assert.ok(segments >= 3, `the log spanned ${segments} segments of 64 KiB`);
+  assert.equal(reopened.maxPhyOffset(), durableEnd, 'recovery kept exactly what was flushed');
+  assert.equal(reopened.recoveryReport().truncatedBytes, 0, 'the cut had already taken the unflushed bytes; recovery removed no byte, only empty files');
+});
