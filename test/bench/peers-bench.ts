@@ -170,7 +170,7 @@ function freePort(): Promise<number> {
 class RespClient {
   private readonly socket: net.Socket;
   private readonly waiting: ((reply: string | Error) => void)[] = [];
-  private buffer = Buffer.alloc(0);
+  private buffer: Buffer = Buffer.alloc(0);
 
   private constructor(socket: net.Socket) {
     this.socket = socket;
