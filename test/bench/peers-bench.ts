@@ -31,6 +31,7 @@ import path from 'node:path';
 import { WebSocket } from 'ws';
 import { Producer } from '../../broker/client/producer';
 import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
+import { percentile } from '../../server/live/aggregator';
 import { startAppServer } from '../support/app-server';
 import { startBroker, waitFor, type BrokerProcess } from '../support/broker-process';
 
@@ -51,13 +52,9 @@ interface Row {
   errors: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
 function row(name: string, latencies: number[], seconds: number, errors: number): Row {
   latencies.sort((a, b) => a - b);
-  return { name, msgsPerSec: latencies.length / seconds, p50Ms: percentile(latencies, 50), p99Ms: percentile(latencies, 99), errors };
+  return { name, msgsPerSec: latencies.length / seconds, p50Ms: percentile(latencies, 50) ?? NaN, p99Ms: percentile(latencies, 99) ?? NaN, errors };
 }
 
 /** Runs `send` IN_FLIGHT at a time for CELL_MS after a 500 ms warm-up; latencies of the measured part only. */
