@@ -17,6 +17,13 @@ export interface FatalReport {
   message: string;
 }
 
+/**
+ * The start of the line a broker writes to stderr the instant its power cut strikes: a synchronous
+ * write(2) (stderr is a pipe), so a trace of the broker's syscalls shows exactly where the cut fell
+ * (test/support/strace-witness.ts takes it as the cut; the powerLoss order may come milliseconds earlier).
+ */
+export const POWER_CUT_STRIKES = '[broker] power cut strikes';
+
 export interface ClientsSnapshot {
   producers: Record<string, string[]>;
   consumers: Record<string, { clientIds: string[]; topics: string[]; messageModel: string }>;

@@ -8,7 +8,7 @@
  */
 import { BrokerController, BrokerOptionsSchema } from './broker-controller.js';
 import { defaultSettings } from './config/broker-config.js';
-import type { BrokerToParent, ParentToBroker } from './ipc.js';
+import { POWER_CUT_STRIKES, type BrokerToParent, type ParentToBroker } from './ipc.js';
 import { StageBatcher } from './stage-batcher.js';
 import { DLQ_GROUP_TOPIC_PREFIX } from './protocol/codes.js';
 import { readChildConfig } from './config/environment.js';
@@ -93,7 +93,8 @@ async function main(): Promise<void> {
   // after it. Then the report, and only once it (and so, IPC keeping order, every stage event before
   // it) has left for the control plane, the SIGKILL: a full pipe must not lose the report or the
   // last stages (the ledger's "last stage" would fall back to "stored").
-  const cutPower = () => {
+  const cutPower = (waitedMs: number) => {
+    console.error(`${POWER_CUT_STRIKES} ${waitedMs} ms after the order, with ${broker.store.pageCacheOnlyBytes()} commit-log bytes in the page cache only`);
     stage.flush();
     const maxOffset = broker.store.maxPhyOffset();
     const flushedOffset = broker.store.flushedPhyOffset();
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
         // never answered; under ASYNC_FLUSH they were.
         const startedMs = broker.clock.monotonicMs();
         const cutAtWorstMoment = () => {
-          if (broker.store.pageCacheOnlyBytes() > 0 || broker.clock.monotonicMs() - startedMs >= POWER_CUT_WORST_MOMENT_MAX_MS) cutPower();
+          const waitedMs = broker.clock.monotonicMs() - startedMs;
+          if (broker.store.pageCacheOnlyBytes() > 0 || waitedMs >= POWER_CUT_WORST_MOMENT_MAX_MS) cutPower(waitedMs);
           else broker.clock.setTimeout(cutAtWorstMoment, 1);
         };
         cutAtWorstMoment();

@@ -5,11 +5,11 @@
  * interleave. Strings are decoded to the bytes the broker passed.
  */
 
-/** Every syscall that can change a file's bytes, size, name or durability, plus the cut marker. */
+/** Every syscall that can change a file's bytes, size, name or durability; `write` also carries the cut marker (to stderr). */
 export const TRACED_SYSCALLS = [
   'open', 'openat', 'creat', 'close', 'lseek', 'write', 'pwrite64', 'writev', 'pwritev', 'pwritev2',
   'fdatasync', 'fsync', 'ftruncate', 'truncate', 'fallocate', 'rename', 'renameat', 'renameat2',
-  'unlink', 'unlinkat', 'copy_file_range', 'sendfile', 'recvmsg', 'kill', 'io_uring_setup',
+  'unlink', 'unlinkat', 'copy_file_range', 'sendfile', 'kill', 'io_uring_setup',
 ] as const;
 /** strace prints at most this many bytes of each buffer; longer writes have an unknown tail. */
 export const TRACE_DATA_BYTES_MAX = 1 << 20;

@@ -8,12 +8,14 @@
  *
  * Ordering rules, all conservative: a write counts at its exit line (one that returns after an
  * fdatasync's entry line is not covered by it, even if the kernel may have covered it); an fdatasync
- * counts at its exit line and only if that line precedes the cut (the powerLoss IPC message arriving,
- * seen as the broker's recvmsg). Directory entries are not modelled: a file the trace saw created
+ * counts at its exit line and only if that line precedes the cut (the broker's stderr line saying the
+ * cut strikes, a synchronous write made just before the cut's first syscall; the powerLoss order
+ * arrives earlier, and the broker waits for its worst moment before it cuts). Directory entries are not modelled: a file the trace saw created
  * exists, a renamed file keeps its state, an unlinked one is gone.
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { POWER_CUT_STRIKES } from '../../broker/ipc';
 import { decodeString, fdPath, iovecs, knownPrefix, type Syscall } from './strace-trace';
 
 // ---------------------------------------------------------------------------------------------
@@ -49,7 +51,7 @@ export interface ModelFile {
 
 export interface TraceModel {
   storeDir: string;
-  /** line of the cut (the powerLoss message arriving); Infinity if none was seen */
+  /** line of the cut (the broker's "power cut strikes" stderr write); Infinity if none was seen */
   cutLine: number;
   /** files alive at the cut, by path */
   files: Map<string, ModelFile>;
@@ -68,18 +70,18 @@ export interface BuildOptions {
   isCut?: (call: Syscall) => boolean;
 }
 
-/** The broker's IPC channel is read with recvmsg (TCP sockets with read); -x may print the JSON in hex. */
-const isPowerLossMessage = (call: Syscall) =>
-  call.name === 'recvmsg' && call.args.some((a) => [...a.matchAll(/"(?:[^"\\]|\\.)*"/g)].some((s) => decodeString(s[0]).bytes.includes('"powerLoss"')));
+/** The broker's write to stderr (fd 2) announcing the cut; -x may print the text in hex. */
+const isPowerCutStrike = (call: Syscall) =>
+  call.name === 'write' && call.args[0]?.startsWith('2<') === true && call.args[1] !== undefined && decodeString(call.args[1]).bytes.includes(POWER_CUT_STRIKES);
 
 /** Replays the trace into a model of every file under `storeDir`. */
 export function buildModel(calls: Syscall[], options: BuildOptions): TraceModel {
   const storeDir = options.storeDir.replace(/\/+$/, '');
   const inStore = (p: string | undefined): p is string => p !== undefined && p.startsWith(`${storeDir}/`);
-  const isCut = options.isCut ?? isPowerLossMessage;
+  const isCut = options.isCut ?? isPowerCutStrike;
   const cutLine = calls.find((c) => c.ret !== null && c.ret >= 0 && isCut(c))?.exitLine ?? Infinity;
   const model: TraceModel = { storeDir, cutLine, files: new Map(), syncs: [], cutActions: [], blind: [] };
-  if (cutLine === Infinity) model.blind.push('the cut (the powerLoss message) is not in the trace');
+  if (cutLine === Infinity) model.blind.push('the cut (the broker\'s "power cut strikes" line) is not in the trace');
   const positions = new Map<number, number>();
   let afterCut = false;
   const fileAt = (p: string): ModelFile => {

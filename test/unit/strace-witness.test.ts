@@ -13,7 +13,9 @@ import { decodeString, parseTrace } from '../support/strace-trace';
 const S = '/s';
 const LOG = `${S}/commitlog/00000000000000000000`;
 const CHECKPOINT = `${S}/checkpoint`;
-const POWER_LOSS = '100 9.000000 recvmsg(3<socket:[1]>, {msg_name=NULL, msg_iov=[{iov_base="{\\"type\\":\\"powerLoss\\"}\\n", iov_len=65536}], msg_iovlen=1}, MSG_CMSG_CLOEXEC) = 21';
+/** the broker's stderr line at the instant of the cut (POWER_CUT_STRIKES), as strace -x prints it */
+const CUT = '100 9.000000 write(2<pipe:[7]>, "[broker] power cut strikes 4 ms after the order, with 512 commit-log bytes in the page cache only\\x0a", 97) = 97';
+const POWER_LOSS_ORDER = '100 8.000000 recvmsg(3<socket:[1]>, {msg_name=NULL, msg_iov=[{iov_base="{\\"type\\":\\"powerLoss\\"}\\n", iov_len=65536}], msg_iovlen=1}, MSG_CMSG_CLOEXEC) = 21';
 
 function model(trace: string) {
   return buildModel(parseTrace(trace.trim().split('\n').map((l) => l.trim()).join('\n')), { storeDir: S });
@@ -63,7 +65,7 @@ test('strace-witness - a write that returns while an fdatasync is in flight is n
     100 1.3 pwrite64(18<${LOG}>, "bbbb", 4, 4) = 4
     101 1.4 <... fdatasync resumed>) = 0
     100 1.5 pwrite64(18<${LOG}>, "cc", 2, 8) = 2
-    ${POWER_LOSS}
+    ${CUT}
     100 9.1 pwrite64(18<${LOG}>, "dd", 2, 10) = 2
     100 9.2 ftruncate(18<${LOG}>, 4) = 0
   `);
@@ -85,11 +87,27 @@ test('strace-witness - only fdatasyncs completed before the cut count, the lates
     101 1.5 <... fdatasync resumed>) = 0
     100 1.6 pwrite64(18<${LOG}>, "cccc", 4, 8) = 4
     101 1.7 fdatasync(18<${LOG}> <unfinished ...>
-    ${POWER_LOSS}
+    ${CUT}
     101 9.1 <... fdatasync resumed>) = 0
   `);
   assert.equal(m.files.get(LOG)!.durableSync?.sizeAtEntry, 8, 'the sync that started later covers more, whatever order they returned in');
   assert.equal(m.syncs.filter((s) => s.durable).length, 2, 'the one that returned after the cut does not count');
+});
+
+test('strace-witness - the cut is where the broker says it strikes, not where the powerLoss order arrived', () => {
+  const m = model(`
+    100 1.0 openat(AT_FDCWD</w>, "${LOG}", O_RDWR|O_CREAT, 0666) = 18<${LOG}>
+    100 1.1 pwrite64(18<${LOG}>, "aaaa", 4, 0) = 4
+    101 1.2 fdatasync(18<${LOG}> <unfinished ...>
+    ${POWER_LOSS_ORDER}
+    101 8.1 <... fdatasync resumed>) = 0
+    100 8.2 pwrite64(18<${LOG}>, "bbbb", 4, 4) = 4
+    ${CUT}
+    100 9.1 ftruncate(18<${LOG}>, 4) = 0
+  `);
+  assert.equal(m.files.get(LOG)!.durableSync?.sizeAtEntry, 4, 'the fdatasync that returned while the broker waited for its worst moment counts');
+  assert.equal(m.files.get(LOG)!.sizeAtCut, 8, 'so does the write made while it waited');
+  assert.deepEqual(m.cutActions, [{ path: LOG, length: 4 }]);
 });
 
 test('strace-witness - renames carry a file, unlinks drop it, write() follows the file position', () => {
@@ -103,7 +121,7 @@ test('strace-witness - renames carry a file, unlinks drop it, write() follows th
     100 1.6 rename("${S}/a.tmp", "${S}/a") = 0
     100 1.7 openat(AT_FDCWD</w>, "${S}/seg", O_RDWR|O_CREAT, 0666) = 21<${S}/seg>
     100 1.8 unlinkat(AT_FDCWD</w>, "${S}/seg", 0) = 0
-    ${POWER_LOSS}
+    ${CUT}
   `);
   assert.deepEqual([...m.files.keys()], [`${S}/a`]);
   assert.equal(m.files.get(`${S}/a`)!.durableSync?.sizeAtEntry, 11);
@@ -119,7 +137,7 @@ const SYNCED_LOG = `
   101 1.6 fdatasync(18<${LOG}>) = 0
   100 1.7 pwrite64(18<${LOG}>, "dddd", 4, 12) = 4
   101 1.8 fdatasync(18<${LOG}> <unfinished ...>
-  ${POWER_LOSS}
+  ${CUT}
 `;
 
 test('strace-witness - an exact cut passes', () => {
@@ -140,7 +158,7 @@ test('strace-witness - an unsynced in-place overwrite that survives the cut fail
     101 1.2 fdatasync(19<${CHECKPOINT}>) = 0
     100 1.3 pwrite64(19<${CHECKPOINT}>, "\\x02\\x02", 2, 0) = 2
     101 1.4 fdatasync(19<${CHECKPOINT}> <unfinished ...>
-    ${POWER_LOSS}
+    ${CUT}
   `, { [CHECKPOINT]: '\x02\x02' });
   assert.deepEqual(verdict.violations, ['checkpoint: 2 bytes from offset 0 differ from what fdatasync covered: an unsynced overwrite survived the cut']);
 });
@@ -168,7 +186,7 @@ test('strace-witness - a witness that cannot see says so', () => {
     100 1.1 pwrite64(18<${LOG}>, "aaaa", 4, 0) = 4
   `, { [LOG]: 'aaaa', [`${S}/unseen`]: 'x' });
   assert.deepEqual(verdict.violations, [
-    'the witness is blind: the cut (the powerLoss message) is not in the trace',
+    'the witness is blind: the cut (the broker\'s "power cut strikes" line) is not in the trace',
     'the witness is blind: the broker set up an io_uring (its file I/O is invisible to strace)',
     'the witness is blind: /s/commitlog/00000000000000000000 existed before the trace started',
     'commitlog/00000000000000000000: kept 4 bytes, but fdatasync covered only 0: 4 bytes survived that a power cut may lose',
@@ -183,7 +201,7 @@ test('strace-witness - vectored writes and kernel copies: bytes where strace pri
     100 1.2 fdatasync(18<${S}/v>) = 0
     100 1.3 openat(AT_FDCWD</w>, "${S}/v.bak", O_WRONLY|O_CREAT, 0100644) = 19<${S}/v.bak>
     100 1.4 copy_file_range(18<${S}/v>, [0], 19<${S}/v.bak>, NULL, 8, 0) = 8
-    ${POWER_LOSS}
+    ${CUT}
   `, { [`${S}/v`]: 'abcdXYef', [`${S}/v.bak`]: 'abcdXYef' });
   assert.deepEqual(verdict.files.map((f) => [f.path, f.durable, f.contentChecked]), [[`${S}/v`, 8, 4], [`${S}/v.bak`, 0, 0]]);
   assert.deepEqual(verdict.violations, ['v.bak: kept 8 bytes, but fdatasync covered only 0: 8 bytes survived that a power cut may lose']);
