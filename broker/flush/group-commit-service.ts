@@ -74,13 +74,13 @@ export class GroupCommitService {
   }
 
   /**
-   * Starts a commit round after the current burst of puts: deferring to setImmediate lets every
+   * Starts a commit round after the current burst of puts: deferring to the end of the turn lets every
    * producer answered by the previous round append its next record first, so they share one fdatasync.
    */
   private scheduleCommit(): void {
     if (this.flushing || this.scheduled || this.waiters.isStopped()) return;
     this.scheduled = true;
-    setImmediate(() => {
+    this.deps.clock.atEndOfTurn(() => {
       this.scheduled = false;
       void this.doCommit();
     });

@@ -157,7 +157,7 @@ export class HAConnection {
   private scheduleTransfer(): void {
     if (this.transferScheduled) return;
     this.transferScheduled = true;
-    setImmediate(() => {
+    this.deps.clock.atEndOfTurn(() => {
       this.transferScheduled = false;
       this.transfer();
     });

@@ -118,7 +118,7 @@ export class HAService {
     this.lag.appended(commitLogOffset, size, storeTimestamp);
     if (this.wakeScheduled || this.connections.size === 0) return;
     this.wakeScheduled = true;
-    setImmediate(() => {
+    this.deps.clock.atEndOfTurn(() => {
       this.wakeScheduled = false;
       for (const connection of this.connections) connection.wakeup();
     });

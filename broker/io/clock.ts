@@ -1,6 +1,7 @@
 /**
  * Time goes through this interface: reading it, sleeping and timers. broker/ reads no other source
- * of time (no Date.now, performance.now, setTimeout or setInterval outside this file), so the same
+ * of time (no Date.now, performance.now, setTimeout, setInterval or setImmediate outside this file;
+ * test/unit/nondeterminism.test.ts enforces it), so the same
  * broker code can later run on a simulated clock driven by a seeded scheduler (docs/architecture.md#nondeterminism-behind-interfaces).
  *
  * systemClock, below, is the real implementation and the only place the process's own clocks and
@@ -29,6 +30,12 @@ export interface Clock {
   setTimeout(callback: () => void, ms: number): Timer;
   /** Calls `callback` every `ms` milliseconds until the timer is cancelled. */
   setInterval(callback: () => void, ms: number): Timer;
+  /**
+   * Calls `callback` once the current turn is over: after the I/O callbacks of this event-loop turn
+   * and the promise jobs they started (Node's setImmediate). The store's end-of-turn write, the group
+   * commit and the HA wake-ups batch what one turn produced this way.
+   */
+  atEndOfTurn(callback: () => void): void;
 }
 
 function nodeTimer(handle: NodeJS.Timeout): Timer {
@@ -49,4 +56,5 @@ export const systemClock: Clock = {
   setTimeout: (callback, ms) => nodeTimer(setTimeout(callback, ms)),
   // clearTimeout and clearInterval are interchangeable in Node: one cancel serves both kinds.
   setInterval: (callback, ms) => nodeTimer(setInterval(callback, ms)),
+  atEndOfTurn: (callback) => void setImmediate(callback),
 };

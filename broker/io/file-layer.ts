@@ -98,7 +98,7 @@ export interface FileLayerOptions {
 
 export class FileLayer {
   private readonly files = new Map<string, Tracked>();
-  private readonly clock: Clock;
+  readonly clock: Clock;
   private readonly slowDiskDelayMs: () => number;
   private readonly writeFault: FileLayerOptions['writeFault'];
   /** set by the power cut: the disk is gone, nothing is written or made durable any more */

@@ -222,13 +222,13 @@ export class MappedFileQueue {
 
   /**
    * The end-of-turn step: deferred bytes reach the page cache once this turn's I/O callbacks are done
-   * (setImmediate runs after the poll phase), in one write, and only then are the puts waiting in
+   * (Clock.atEndOfTurn: after the poll phase), in one write, and only then are the puts waiting in
    * whenWritten released to be answered.
    */
   private scheduleWriteBehind(): void {
     if (this.writeBehindScheduled) return;
     this.writeBehindScheduled = true;
-    setImmediate(() => {
+    this.fileLayer.clock.atEndOfTurn(() => {
       if (this.frozen) return;
       this.writeBehindScheduled = false;
       try {

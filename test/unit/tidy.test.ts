@@ -419,7 +419,8 @@ test(`tidy - c: no file in app/, server/ or broker/ over ${FILE_LINES_MAX} lines
 
 test('tidy - d: broker/ touches timers, wall-clock time and randomness only through the clock and random interfaces', () => {
   const forbidden: [RegExp, string][] = [
-    [globalName('(?:setTimeout|setInterval|clearTimeout|clearInterval)\\b'), 'a timer'],
+    [globalName('(?:setTimeout|setInterval|setImmediate|clearTimeout|clearInterval|clearImmediate)\\b'), 'a timer'],
+    [globalName('(?:crypto\\.)?random(?:Bytes|UUID|Int)\\b'), 'randomness'],
     [globalName('Date\\.now\\b'), 'wall-clock time'],
     // new Date(ms) only converts a time it was given; new Date() reads the clock.
     [globalName('new\\s+Date\\s*\\(\\s*\\)'), 'wall-clock time'],
