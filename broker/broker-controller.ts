@@ -12,6 +12,7 @@ import { createSendMessageProcessor } from './processors/send-message-processor.
 import { RemotingServer } from './remoting/remoting-server.js';
 import { systemClock, type Clock, type Timer } from './io/clock.js';
 import { FileLayer } from './io/file-layer.js';
+import type { Disk } from './io/disk.js';
 import { systemRandom, type Random } from './io/prng.js';
 import { DefaultMessageStore } from './store/message-store.js';
 import type { StoreEvents } from './store/types.js';
@@ -58,6 +59,8 @@ export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 export interface BrokerControllerDeps {
   clock?: Clock;
   random?: Random;
+  /** the store's files (realDisk unless simulated) */
+  disk?: Disk;
 }
 
 export interface BrokerListeners extends StoreEvents, HaListeners {
@@ -99,7 +102,7 @@ export class BrokerController {
     this.random = deps.random ?? systemRandom;
     this.clients = new ClientRegistry({ consumerIdsChanged: notifyConsumerIdsChanged }, this.clock);
     this.pullHoldService = new PullRequestHoldService(this.clock);
-    this.fileLayer = new FileLayer({ clock: this.clock, slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
+    this.fileLayer = new FileLayer({ clock: this.clock, disk: deps.disk, slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
     this.remoting = new RemotingServer({
       badFrame: (_, reason) => listeners.badFrame?.(reason),
       connectionClosed: (connection) => this.clients.connectionClosed(connection),
@@ -111,7 +114,7 @@ export class BrokerController {
     // Listen first on the wanted port so the store's host address (part of every offsetMsgId) is known.
     this.port = await this.remoting.listen(this.identity.listenPort, this.identity.brokerIP1);
     const truncateTo = this.options.ha?.truncateCommitLogTo;
-    if (truncateTo !== undefined) this.truncation = truncateCommitLogFiles(this.identity.storePathRootDir, truncateTo);
+    if (truncateTo !== undefined) this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, truncateTo);
     this.store = await DefaultMessageStore.open({
       storePathRootDir: this.identity.storePathRootDir,
       storeHost: { ip: this.identity.brokerIP1, port: this.port },

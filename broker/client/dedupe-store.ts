@@ -6,23 +6,24 @@
  *
  *   file: one key per line, UTF-8; a torn last line (no newline) is ignored on load.
  */
-import fs from 'node:fs';
 import path from 'node:path';
+import { realDisk, writeFully, type Disk } from '../io/disk.js';
 
 export class DedupeStore {
   private readonly keys = new Set<string>();
   private readonly fd: number;
+  /** where the next key is appended */
+  private end: number;
   suppressed = 0;
 
-  constructor(readonly filePath: string) {
-    fs.mkdirSync(path.dirname(filePath), { recursive: true });
-    if (fs.existsSync(filePath)) {
-      const text = fs.readFileSync(filePath, 'utf8');
-      const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
-      for (const line of complete.split('\n')) if (line) this.keys.add(line);
-      if (complete.length !== text.length) fs.truncateSync(filePath, Buffer.byteLength(complete));
-    }
-    this.fd = fs.openSync(filePath, 'a');
+  constructor(readonly filePath: string, private readonly disk: Disk = realDisk) {
+    disk.mkdirp(path.dirname(filePath));
+    this.fd = disk.open(filePath, disk.exists(filePath) ? 'r+' : 'w+');
+    const text = disk.readFile(filePath).toString('utf8');
+    const complete = text.endsWith('\n') ? text : text.slice(0, text.lastIndexOf('\n') + 1);
+    for (const line of complete.split('\n')) if (line) this.keys.add(line);
+    this.end = Buffer.byteLength(complete);
+    if (this.end !== Buffer.byteLength(text)) disk.truncate(this.fd, this.end);
   }
 
   get size(): number {
@@ -40,13 +41,15 @@ export class DedupeStore {
       return false;
     }
     if (key.includes('\n')) throw new Error('a dedupe key must not contain a newline');
-    fs.writeSync(this.fd, `${key}\n`);
-    fs.fdatasyncSync(this.fd);
+    const line = Buffer.from(`${key}\n`);
+    writeFully(this.disk, this.fd, line, this.end);
+    this.disk.datasyncSync(this.fd);
+    this.end += line.length;
     this.keys.add(key);
     return true;
   }
 
   close(): void {
-    fs.closeSync(this.fd);
+    this.disk.close(this.fd);
   }
 }

@@ -14,11 +14,10 @@
  * across restarts and reported), brokerRole becomes the master role asked for, and an HAService
  * starts on haListenPort. The brokerId stays what the control plane gave.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerIdentity, BrokerSettings, BrokerSettingsPatch } from '../config/broker-config.js';
 import type { Clock, Timer } from '../io/clock.js';
-import { writeFileAtomicSync } from '../io/file-layer.js';
+import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { newTopicConfig } from '../store/topic-config-manager.js';
 import { HAClient } from './ha-client.js';
@@ -61,7 +60,7 @@ export class BrokerReplication {
   constructor(deps: BrokerReplicationDeps) {
     this.deps = deps;
     this.clock = deps.clock;
-    this.promotion = readPromotion(this.promotionPath());
+    this.promotion = readPromotion(deps.store.fileLayer.disk, this.promotionPath());
   }
 
   private promotionPath(): string {
@@ -154,8 +153,9 @@ export class BrokerReplication {
     this.syncTopicsFromConsumeQueues();
     const promotedAtOffset = this.cutToLastWholeRecord();
     this.promotion = { promotedAtOffset, atMs: this.clock.nowMs(), brokerRole: role };
-    fs.mkdirSync(path.dirname(this.promotionPath()), { recursive: true });
-    writeFileAtomicSync(this.promotionPath(), JSON.stringify(this.promotion));
+    const disk = this.deps.store.fileLayer.disk;
+    disk.mkdirp(path.dirname(this.promotionPath()));
+    writeFileAtomicSync(disk, this.promotionPath(), JSON.stringify(this.promotion));
     this.deps.setRole(role);
     const haPort = await this.startService();
     this.emit({
@@ -217,9 +217,9 @@ export class BrokerReplication {
   }
 }
 
-function readPromotion(file: string): PromotionRecord | undefined {
+function readPromotion(disk: Disk, file: string): PromotionRecord | undefined {
   try {
-    const parsed = JSON.parse(fs.readFileSync(file, 'utf8')) as Partial<PromotionRecord>;
+    const parsed = JSON.parse(disk.readFile(file).toString('utf8')) as Partial<PromotionRecord>;
     return typeof parsed.promotedAtOffset === 'number' ? (parsed as PromotionRecord) : undefined;
   } catch {
     return undefined; // no promotion recorded

@@ -9,9 +9,8 @@
  * its end and re-dispatches from the checkpoint, so no other file needs editing here.
  * The offset must be a record boundary of the log (a common prefix always is).
  */
-import fs from 'node:fs';
 import path from 'node:path';
-import { syncDirectory } from '../io/file-layer.js';
+import type { Disk } from '../io/disk.js';
 import { SEGMENT_FILE_NAME } from '../store/mapped-file.js';
 
 export interface TruncationResult {
@@ -22,32 +21,41 @@ export interface TruncationResult {
   removedBytes: number;
 }
 
-export function truncateCommitLogFiles(storePathRootDir: string, physicalOffset: number): TruncationResult {
+export function truncateCommitLogFiles(disk: Disk, storePathRootDir: string, physicalOffset: number): TruncationResult {
   if (!Number.isSafeInteger(physicalOffset) || physicalOffset < 0) throw new RangeError(`cannot truncate to ${physicalOffset}: not a commit-log offset`);
   const dir = path.join(storePathRootDir, 'commitlog');
-  if (!fs.existsSync(dir)) return { before: 0, after: 0, removedBytes: 0 };
-  const segments = fs.readdirSync(dir).filter((n) => SEGMENT_FILE_NAME.test(n)).sort()
-    .map((name) => ({ name, from: Number(name), size: fs.statSync(path.join(dir, name)).size }));
+  if (!disk.exists(dir)) return { before: 0, after: 0, removedBytes: 0 };
+  const segments = disk.readdir(dir).filter((n) => SEGMENT_FILE_NAME.test(n)).sort()
+    .map((name) => ({ name, from: Number(name), size: sizeOfFile(disk, path.join(dir, name)) }));
   const last = segments.at(-1);
   const before = last ? last.from + last.size : 0;
   let removedBytes = 0;
   for (const segment of segments) {
     const file = path.join(dir, segment.name);
     if (segment.from >= physicalOffset) {
-      fs.rmSync(file, { force: true });
+      disk.remove(file);
       removedBytes += segment.size;
     } else if (segment.from + segment.size > physicalOffset) {
       const keep = physicalOffset - segment.from;
-      const fd = fs.openSync(file, 'r+');
+      const fd = disk.open(file, 'r+');
       try {
-        fs.ftruncateSync(fd, keep);
-        fs.fdatasyncSync(fd);
+        disk.truncate(fd, keep);
+        disk.datasyncSync(fd);
       } finally {
-        fs.closeSync(fd);
+        disk.close(fd);
       }
       removedBytes += segment.size - keep;
     }
   }
-  syncDirectory(dir);
+  disk.syncDirectory(dir);
   return { before, after: Math.min(before, physicalOffset), removedBytes };
+}
+
+function sizeOfFile(disk: Disk, filePath: string): number {
+  const fd = disk.open(filePath, 'r');
+  try {
+    return disk.sizeOf(fd);
+  } finally {
+    disk.close(fd);
+  }
 }

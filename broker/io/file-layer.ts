@@ -28,10 +28,10 @@
  * dirty pages). The model keeps exactly what fdatasync promised: the worst case a correct disk allows
  * at page granularity, and nothing worse.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ZerolossError } from '../errors/errors.js';
 import { systemClock, type Clock } from './clock.js';
+import { realDisk, writeFileAtomicSync, writeFully, type Disk } from './disk.js';
 
 export interface StoreFile {
   readonly path: string;
@@ -87,6 +87,8 @@ interface Tracked {
 
 export interface FileLayerOptions {
   clock?: Clock;
+  /** the files themselves (realDisk unless simulated) */
+  disk?: Disk;
   /** delay before each fdatasync, read on every call (the slow-disk drill) */
   slowDiskDelayMs?: () => number;
   /**
@@ -99,6 +101,7 @@ export interface FileLayerOptions {
 export class FileLayer {
   private readonly files = new Map<string, Tracked>();
   readonly clock: Clock;
+  readonly disk: Disk;
   private readonly slowDiskDelayMs: () => number;
   private readonly writeFault: FileLayerOptions['writeFault'];
   /** set by the power cut: the disk is gone, nothing is written or made durable any more */
@@ -108,6 +111,7 @@ export class FileLayer {
 
   constructor(options: FileLayerOptions = {}) {
     this.clock = options.clock ?? systemClock;
+    this.disk = options.disk ?? realDisk;
     this.slowDiskDelayMs = options.slowDiskDelayMs ?? (() => 0);
     this.writeFault = options.writeFault;
   }
@@ -120,11 +124,12 @@ export class FileLayer {
   open(filePath: string, options: { create: boolean }): StoreFile {
     const existing = this.files.get(filePath);
     if (existing && !existing.closed) throw new Error(`file already open: ${filePath}`);
-    const exists = fs.existsSync(filePath);
+    const disk = this.disk;
+    const exists = disk.exists(filePath);
     if (!exists && !options.create) throw new ZerolossError('STORE_CORRUPT', `missing store file: ${filePath}`);
-    const fd = fs.openSync(filePath, exists ? 'r+' : 'w+');
-    const size = fs.fstatSync(fd).size;
-    if (!exists) syncDirectory(path.dirname(filePath));
+    const fd = disk.open(filePath, exists ? 'r+' : 'w+');
+    const size = disk.sizeOf(fd);
+    if (!exists) disk.syncDirectory(path.dirname(filePath));
     let tracked: Tracked;
     if (existing && exists && existing.size === size) {
       tracked = existing;
@@ -158,29 +163,30 @@ export class FileLayer {
    * follows it. Reports every file the cut changed, with the length it kept (durableSizes() has
    * every file's).
    *
-   * Files written with writeFileAtomicSync need nothing here: that function returns only once the
+   * Files written with writeFileAtomic need nothing here: that function returns only once the
    * new content and the rename are durable (temp file fdatasync'd, renamed, directory synced), and
    * the cut, being synchronous, can never fall inside it.
    */
   revertAllToDurableSync(): PowerCutEntry[] {
     this.powerCut = true;
+    const disk = this.disk;
     const report: PowerCutEntry[] = [];
     for (const [p, t] of this.files) {
       const revertedBytes = coveredLength(t.saved, t.durable);
       const lostBytes = Math.max(0, t.size - t.durable);
       // A closed file removed behind the layer's back has nothing left to cut.
-      if ((revertedBytes > 0 || lostBytes > 0) && (!t.closed || fs.existsSync(p))) {
-        const fd = t.closed ? fs.openSync(p, 'r+') : t.fd;
+      if ((revertedBytes > 0 || lostBytes > 0) && (!t.closed || disk.exists(p))) {
+        const fd = t.closed ? disk.open(p, 'r+') : t.fd;
         try {
           // Newest first, so where two epochs saved the same byte the oldest (durable) image wins.
           for (let i = t.saved.length - 1; i >= 0; i--) {
             const saved = t.saved[i]!;
             const length = Math.min(saved.bytes.length, t.durable - saved.position);
-            if (length > 0) writeFully(fd, saved.bytes.subarray(0, length), saved.position);
+            if (length > 0) writeFully(disk, fd, saved.bytes.subarray(0, length), saved.position);
           }
-          if (lostBytes > 0) fs.ftruncateSync(fd, t.durable);
+          if (lostBytes > 0) disk.truncate(fd, t.durable);
         } finally {
-          if (t.closed) fs.closeSync(fd);
+          if (t.closed) disk.close(fd);
         }
       }
       if (revertedBytes > 0 || lostBytes > 0) report.push({ path: p, durable: t.durable, lostBytes, revertedBytes });
@@ -204,13 +210,14 @@ export class FileLayer {
     const keptThisEpoch = t.saved.filter((s) => s.epoch === t.epoch);
     for (const [from, to] of subtractRanges(position, end, keptThisEpoch)) {
       const bytes = Buffer.allocUnsafe(to - from);
-      const got = fs.readSync(t.fd, bytes, 0, bytes.length, from);
+      const got = this.disk.read(t.fd, bytes, 0, bytes.length, from);
       t.saved.push({ position: from, bytes: bytes.subarray(0, got), epoch: t.epoch });
     }
   }
 
   private handle(filePath: string, t: Tracked): StoreFile {
     const layer = this;
+    const disk = this.disk;
     const ensureOpen = () => {
       if (t.closed) throw new Error(`file closed: ${filePath}`);
     };
@@ -224,7 +231,7 @@ export class FileLayer {
     const close = () => {
       if (t.closed) return;
       t.closed = true;
-      fs.closeSync(t.fd);
+      disk.close(t.fd);
     };
     return {
       path: filePath,
@@ -240,19 +247,19 @@ export class FileLayer {
         let written = 0;
         try {
           while (written < limit) {
-            written += fs.writeSync(t.fd, buffer, written, limit - written, position + written);
+            written += disk.write(t.fd, buffer, written, limit - written, position + written);
           }
           if (limit < buffer.length) throw Object.assign(new Error('EIO: i/o error, write (injected)'), { code: 'EIO' });
         } catch (cause) {
           // Never leave a partial record behind: cut back to where the file ended before this write.
-          if (position + written > t.size) fs.ftruncateSync(t.fd, t.size);
+          if (position + written > t.size) disk.truncate(t.fd, t.size);
           throw new ZerolossError('DISK_WRITE_FAILED', `write of ${buffer.length} bytes at ${position} to ${filePath} failed: ${(cause as Error).message}`, { cause });
         }
         t.size = Math.max(t.size, position + buffer.length);
       },
       readAt(buffer, position) {
         ensureOpen();
-        return fs.readSync(t.fd, buffer, 0, buffer.length, position);
+        return disk.read(t.fd, buffer, 0, buffer.length, position);
       },
       async datasync() {
         ensureOpen();
@@ -263,7 +270,7 @@ export class FileLayer {
           const delay = layer.slowDiskDelayMs();
           if (delay > 0) await layer.clock.sleep(delay);
           if (t.closed) return;
-          await new Promise<void>((resolve, reject) => fs.fdatasync(t.fd, (error) => (error ? reject(error) : resolve())));
+          await disk.datasync(t.fd);
         } finally {
           t.inFlight.delete(sync);
         }
@@ -273,12 +280,12 @@ export class FileLayer {
         ensureOpen();
         const epoch = t.epoch++;
         const covered = t.size;
-        fs.fdatasyncSync(t.fd);
+        disk.datasyncSync(t.fd);
         completed(epoch, covered);
       },
       truncate(length) {
         ensureOpen();
-        fs.ftruncateSync(t.fd, length);
+        disk.truncate(t.fd, length);
         t.size = length;
         t.durable = Math.min(t.durable, length);
         for (const sync of t.inFlight) sync.covered = Math.min(sync.covered, length);
@@ -287,17 +294,12 @@ export class FileLayer {
       close,
       unlink() {
         close();
-        fs.rmSync(filePath, { force: true });
-        syncDirectory(path.dirname(filePath));
+        disk.remove(filePath);
+        disk.syncDirectory(path.dirname(filePath));
         if (layer.files.get(filePath) === t) layer.files.delete(filePath);
       },
     };
   }
-}
-
-function writeFully(fd: number, bytes: Uint8Array, position: number): void {
-  let written = 0;
-  while (written < bytes.length) written += fs.writeSync(fd, bytes, written, bytes.length - written, position + written);
 }
 
 /** The parts of [from, to) no range covers. */
@@ -319,41 +321,4 @@ function subtractRanges(from: number, to: number, ranges: readonly SavedRange[])
 /** Bytes below `limit` that at least one range covers. */
 function coveredLength(ranges: readonly SavedRange[], limit: number): number {
   return limit - subtractRanges(0, limit, ranges).reduce((n, [from, to]) => n + (to - from), 0);
-}
-
-/** Makes a new directory entry durable (a new segment file survives a power cut only then). */
-export function syncDirectory(dir: string): void {
-  try {
-    const fd = fs.openSync(dir, 'r');
-    try {
-      fs.fsyncSync(fd);
-    } finally {
-      fs.closeSync(fd);
-    }
-  } catch {
-    // Some filesystems refuse fsync on directories; the data itself is still synced.
-  }
-}
-
-/**
- * Writes a small file atomically and durably: temp file, fdatasync, rename, directory sync. The
- * previous version is kept as `.bak`, itself fdatasync'd before the rename so a fallback to it never
- * reads a copy a power cut emptied. Durable when it returns (see revertAllToDurableSync).
- */
-export function writeFileAtomicSync(filePath: string, data: string | Uint8Array): void {
-  const tmp = `${filePath}.tmp`;
-  writeAndSync(tmp, typeof data === 'string' ? Buffer.from(data) : data);
-  if (fs.existsSync(filePath)) writeAndSync(`${filePath}.bak`, fs.readFileSync(filePath));
-  fs.renameSync(tmp, filePath);
-  syncDirectory(path.dirname(filePath));
-}
-
-function writeAndSync(filePath: string, data: Uint8Array): void {
-  const fd = fs.openSync(filePath, 'w');
-  try {
-    writeFully(fd, data, 0);
-    fs.fdatasyncSync(fd);
-  } finally {
-    fs.closeSync(fd);
-  }
 }

@@ -6,10 +6,9 @@
  * crash leaves either the previous or the new table, never a torn one; the last ≤5 s of commits can
  * be lost, which means redelivery, never loss.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ZerolossError } from '../errors/errors.js';
-import { writeFileAtomicSync } from '../io/file-layer.js';
+import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 
 /*
  * consumerOffset.json (RocketMQ's layout, with standard JSON keys):
@@ -24,17 +23,17 @@ export class ConsumerOffsetManager {
   private readonly offsetTable = new Map<string, Map<number, number>>();
   private dirty = false;
 
-  private constructor(filePath: string) {
+  private constructor(private readonly disk: Disk, filePath: string) {
     this.filePath = filePath;
   }
 
   /** Loads the table, falling back to the .bak copy when the main file is unreadable (ConfigManager.load). */
-  static load(filePath: string): ConsumerOffsetManager {
-    const manager = new ConsumerOffsetManager(filePath);
+  static load(disk: Disk, filePath: string): ConsumerOffsetManager {
+    const manager = new ConsumerOffsetManager(disk, filePath);
     for (const candidate of [filePath, `${filePath}.bak`]) {
-      if (!fs.existsSync(candidate)) continue;
+      if (!disk.exists(candidate)) continue;
       try {
-        manager.decode(fs.readFileSync(candidate, 'utf8'));
+        manager.decode(disk.readFile(candidate).toString('utf8'));
         return manager;
       } catch (error) {
         console.warn(`[ConsumerOffsetManager] cannot read ${candidate}: ${(error as Error).message}`);
@@ -98,10 +97,10 @@ export class ConsumerOffsetManager {
   /** Writes the table if it changed since the last write (or when forced). */
   persist(force = false): void {
     if (!this.dirty && !force) return;
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
+    this.disk.mkdirp(path.dirname(this.filePath));
     this.dirty = false;
     try {
-      writeFileAtomicSync(this.filePath, JSON.stringify({ offsetTable: this.snapshot() }, null, 2));
+      writeFileAtomicSync(this.disk, this.filePath, JSON.stringify({ offsetTable: this.snapshot() }, null, 2));
     } catch (error) {
       this.dirty = true;
       throw new ZerolossError('DISK_WRITE_FAILED', `cannot persist ${this.filePath}: ${(error as Error).message}`, { cause: error });

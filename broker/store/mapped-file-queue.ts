@@ -12,7 +12,6 @@
  *  - after a failed write (MappedFile, "sticky") the queue appends, rolls and flushes nothing more
  *    until a restart: appends throw and flushes reject with DISK_WRITE_FAILED.
  */
-import fs from 'node:fs';
 import type { FileLayer } from '../io/file-layer.js';
 import { ZerolossError } from '../errors/errors.js';
 import { END_FILE_MIN_BLANK_LENGTH } from '../protocol/codes.js';
@@ -49,8 +48,8 @@ export class MappedFileQueue {
 
   /** Opens every segment in the directory (creating the directory if missing). */
   load(): void {
-    fs.mkdirSync(this.dir, { recursive: true });
-    const names = fs.readdirSync(this.dir).filter((name) => SEGMENT_FILE_NAME.test(name)).sort();
+    this.fileLayer.disk.mkdirp(this.dir);
+    const names = this.fileLayer.disk.readdir(this.dir).filter((name) => SEGMENT_FILE_NAME.test(name)).sort();
     for (const name of names) {
       const fileFromOffset = Number(name);
       const previous = this.files.at(-1);

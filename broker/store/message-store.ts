@@ -12,11 +12,11 @@
  * maxPhyOffset(), every record of a NOT/COMMIT type below it has its entry, and the next queue
  * offset of each queue equals its consume queue's max offset.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerSettings } from '../config/broker-config.js';
 import { systemClock, type Clock } from '../io/clock.js';
-import { FileLayer, writeFileAtomicSync, syncDirectory, type PowerCutEntry } from '../io/file-layer.js';
+import { FileLayer, type PowerCutEntry } from '../io/file-layer.js';
+import { writeFileAtomicSync } from '../io/disk.js';
 import { BLANK_MAGIC_CODE, PutMessageStatus } from '../protocol/codes.js';
 import { CommitLog, validateMessage, type ReplicaWait } from './commit-log.js';
 import { ConsumeQueue, FILLER_ENTRY_SIZE } from './consume-queue.js';
@@ -96,12 +96,12 @@ export class DefaultMessageStore {
   private readonly labBugs: LabBugSet;
   private state: StoreState = 'running';
 
-  private constructor(options: MessageStoreOptions, lock: StoreLock) {
+  private constructor(options: MessageStoreOptions, fileLayer: FileLayer, lock: StoreLock) {
     this.storePathRootDir = path.resolve(options.storePathRootDir);
     this.storeHost = options.storeHost;
     this.settings = options.settings;
     this.clock = options.clock ?? systemClock;
-    this.fileLayer = options.fileLayer ?? new FileLayer({ clock: this.clock, slowDiskDelayMs: () => options.settings().slowDiskDelayMs });
+    this.fileLayer = fileLayer;
     this.onDispatched = options.onDispatched;
     this.labBugs = options.labBugs ?? NO_LAB_BUGS;
     this.lock = lock;
@@ -118,8 +118,8 @@ export class DefaultMessageStore {
     });
     this.commitLog.groupCommitService.labAckBeforeFsync = this.labBugs.has('ack-before-fsync');
     const configDir = path.join(this.storePathRootDir, 'config');
-    this.topics = TopicConfigManager.load(path.join(configDir, 'topics.json'), () => options.settings().defaultTopicQueueNums);
-    this.consumerOffsets = ConsumerOffsetManager.load(path.join(configDir, 'consumerOffset.json'));
+    this.topics = TopicConfigManager.load(fileLayer.disk, path.join(configDir, 'topics.json'), () => options.settings().defaultTopicQueueNums);
+    this.consumerOffsets = ConsumerOffsetManager.load(fileLayer.disk, path.join(configDir, 'consumerOffset.json'));
     // Consumers see only what the configured guarantees cover (reput-message-service.ts): under
     // SYNC_FLUSH what an fdatasync covered, under SYNC_MASTER with a slave in sync what it acked.
     this.reput = new ReputMessageService(this.commitLog, (request) => this.dispatch(request), () => {
@@ -145,16 +145,18 @@ export class DefaultMessageStore {
    */
   static async open(options: MessageStoreOptions): Promise<DefaultMessageStore> {
     const root = path.resolve(options.storePathRootDir);
-    fs.mkdirSync(root, { recursive: true });
-    const lock = StoreLock.acquire(root);
+    const fileLayer = options.fileLayer ?? new FileLayer({ clock: options.clock, slowDiskDelayMs: () => options.settings().slowDiskDelayMs });
+    const disk = fileLayer.disk;
+    disk.mkdirp(root);
+    const lock = StoreLock.acquire(disk, root);
     let store: DefaultMessageStore | undefined;
     try {
-      store = new DefaultMessageStore(options, lock);
+      store = new DefaultMessageStore(options, fileLayer, lock);
       store.load();
       store.recover();
       // 5.x writes the pid into abort; the old one goes first so no abort.bak is left behind.
-      fs.rmSync(path.join(root, 'abort'), { force: true });
-      writeFileAtomicSync(path.join(root, 'abort'), String(process.pid));
+      disk.remove(path.join(root, 'abort'));
+      writeFileAtomicSync(disk, path.join(root, 'abort'), String(process.pid));
       store.start();
       return store;
     } catch (error) {
@@ -171,11 +173,12 @@ export class DefaultMessageStore {
   private load(): void {
     this.commitLog.load();
     const root = path.join(this.storePathRootDir, 'consumequeue');
-    if (!fs.existsSync(root)) return;
-    for (const topic of fs.readdirSync(root)) {
+    const disk = this.fileLayer.disk;
+    if (!disk.exists(root)) return;
+    for (const topic of disk.readdir(root).sort()) {
       const topicDir = path.join(root, topic);
-      if (!fs.statSync(topicDir).isDirectory()) continue;
-      for (const queueDir of fs.readdirSync(topicDir)) {
+      if (!disk.isDirectory(topicDir)) continue;
+      for (const queueDir of disk.readdir(topicDir).sort()) {
         if (!/^\d+$/.test(queueDir)) continue;
         this.createConsumeQueue(topic, Number(queueDir));
       }
@@ -189,7 +192,7 @@ export class DefaultMessageStore {
    * rebuild the next-queue-offset table from the consume queues.
    */
   private recover(): void {
-    const abnormal = fs.existsSync(path.join(this.storePathRootDir, 'abort'));
+    const abnormal = this.fileLayer.disk.exists(path.join(this.storePathRootDir, 'abort'));
     // Bytes, not offsets: empty segments past a power cut's durable end span offsets but hold nothing.
     const bytesBefore = this.commitLog.mappedFileQueue.bytesHeld();
     const validEnd = this.commitLog.recover(abnormal, this.checkpoint.minTimestamp());
@@ -253,12 +256,13 @@ export class DefaultMessageStore {
 
   private createConsumeQueue(topic: string, queueId: number): ConsumeQueue {
     const root = path.join(this.storePathRootDir, 'consumequeue');
-    const fresh = !fs.existsSync(path.join(root, topic));
+    const disk = this.fileLayer.disk;
+    const fresh = !disk.exists(path.join(root, topic));
     const queue = new ConsumeQueue(this.fileLayer, root, topic, queueId, this.settings().mappedFileSizeConsumeQueue);
     queue.load(); // creates the directory when new; drops a torn tail when not
     // New directory entries must survive a power cut like the files in them.
-    if (fresh) syncDirectory(root);
-    syncDirectory(path.dirname(queue.dir));
+    if (fresh) disk.syncDirectory(root);
+    disk.syncDirectory(path.dirname(queue.dir));
     this.consumeQueueTable.set(`${topic}@${queueId}`, queue);
     return queue;
   }
@@ -499,7 +503,7 @@ export class DefaultMessageStore {
     this.checkpoint.close();
     this.consumerOffsets.persist(true);
     // RocketMQ removes abort only when dispatch caught up; here dispatch is synchronous with the append.
-    if (this.reput.behindBytes() === 0) fs.rmSync(path.join(this.storePathRootDir, 'abort'), { force: true });
+    if (this.reput.behindBytes() === 0) this.fileLayer.disk.remove(path.join(this.storePathRootDir, 'abort'));
     this.lock.release();
   }
 

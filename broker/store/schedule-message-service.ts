@@ -13,10 +13,9 @@
  *
  *   delayOffset.json: { "offsetTable": { "1": 12, "3": 4 } }   level → next queue offset
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import type { BrokerSettings } from '../config/broker-config.js';
-import { writeFileAtomicSync } from '../io/file-layer.js';
+import { writeFileAtomicSync } from '../io/disk.js';
 import { systemClock, type Clock } from '../io/clock.js';
 import { MessageProperty, SCHEDULE_TOPIC } from '../protocol/codes.js';
 import { FILLER_ENTRY_SIZE } from './consume-queue.js';
@@ -82,9 +81,9 @@ export class ScheduleMessageService extends ServiceThread {
   /** Reads delayOffset.json (or its .bak); a level whose offset is outside its queue is corrected. */
   private load(): void {
     for (const candidate of [this.delayOffsetPath, `${this.delayOffsetPath}.bak`]) {
-      if (!fs.existsSync(candidate)) continue;
+      if (!this.options.store.fileLayer.disk.exists(candidate)) continue;
       try {
-        const parsed = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { offsetTable?: Record<string, number> };
+        const parsed = JSON.parse(this.options.store.fileLayer.disk.readFile(candidate).toString('utf8')) as { offsetTable?: Record<string, number> };
         for (const [level, offset] of Object.entries(parsed.offsetTable ?? {})) {
           if (Number.isInteger(Number(level)) && Number.isInteger(offset) && offset >= 0) this.offsetTable.set(Number(level), offset);
         }
@@ -133,8 +132,9 @@ export class ScheduleMessageService extends ServiceThread {
   /** Writes delayOffset.json atomically. */
   persist(): void {
     const offsetTable = Object.fromEntries([...this.offsetTable].sort((a, b) => a[0] - b[0]));
-    fs.mkdirSync(path.dirname(this.delayOffsetPath), { recursive: true });
-    writeFileAtomicSync(this.delayOffsetPath, JSON.stringify({ offsetTable }, null, 2));
+    const disk = this.options.store.fileLayer.disk;
+    disk.mkdirp(path.dirname(this.delayOffsetPath));
+    writeFileAtomicSync(disk, this.delayOffsetPath, JSON.stringify({ offsetTable }, null, 2));
     this.dirty = false;
     this.lastPersistMs = this.clock.monotonicMs();
   }

@@ -8,10 +8,9 @@
  * Otherwise opening fails with STORE_LOCKED naming the directory and the holder's pid.
  * Known limit: a dead broker's pid reused by an unrelated live process reads as a live holder.
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ZerolossError } from '../errors/errors.js';
-import { syncDirectory } from '../io/file-layer.js';
+import { writeFully, type Disk } from '../io/disk.js';
 
 /*
  * lock file content (JSON): { "pid": 4242, "token": "4242-3" }
@@ -34,9 +33,9 @@ function isProcessAlive(pid: number): boolean {
   }
 }
 
-function readHolder(lockPath: string): LockHolder | null {
+function readHolder(disk: Disk, lockPath: string): LockHolder | null {
   try {
-    const parsed = JSON.parse(fs.readFileSync(lockPath, 'utf8')) as Partial<LockHolder>;
+    const parsed = JSON.parse(disk.readFile(lockPath).toString('utf8')) as Partial<LockHolder>;
     return typeof parsed.pid === 'number' && typeof parsed.token === 'string' ? { pid: parsed.pid, token: parsed.token } : null;
   } catch {
     return null;
@@ -49,32 +48,32 @@ export class StoreLock {
   readonly token: string;
   private held = true;
 
-  private constructor(dir: string, token: string) {
+  private constructor(private readonly disk: Disk, dir: string, token: string) {
     this.dir = dir;
     this.lockPath = path.join(dir, 'lock');
     this.token = token;
   }
 
-  static acquire(storeDir: string): StoreLock {
+  static acquire(disk: Disk, storeDir: string): StoreLock {
     const dir = path.resolve(storeDir);
     const lockPath = path.join(dir, 'lock');
     const token = `${process.pid}-${++tokenCounter}`;
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        const fd = fs.openSync(lockPath, 'wx');
+        const fd = disk.open(lockPath, 'wx');
         try {
-          fs.writeSync(fd, JSON.stringify({ pid: process.pid, token } satisfies LockHolder));
-          fs.fdatasyncSync(fd);
+          writeFully(disk, fd, Buffer.from(JSON.stringify({ pid: process.pid, token } satisfies LockHolder)), 0);
+          disk.datasyncSync(fd);
         } finally {
-          fs.closeSync(fd);
+          disk.close(fd);
         }
-        syncDirectory(dir);
+        disk.syncDirectory(dir);
         liveStores.set(dir, token);
-        return new StoreLock(dir, token);
+        return new StoreLock(disk, dir, token);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const holder = readHolder(lockPath);
+      const holder = readHolder(disk, lockPath);
       if (holder && holder.pid === process.pid && liveStores.get(dir) === holder.token) {
         throw new ZerolossError('STORE_LOCKED', `store directory ${dir} is locked by a live store of this process (pid ${holder.pid})`);
       }
@@ -82,7 +81,7 @@ export class StoreLock {
         throw new ZerolossError('STORE_LOCKED', `store directory ${dir} is locked by live process pid ${holder.pid}`);
       }
       // Stale: a dead holder, an abandoned store of this process, or a torn lock file.
-      fs.rmSync(lockPath, { force: true });
+      disk.remove(lockPath);
     }
     throw new ZerolossError('STORE_LOCKED', `store directory ${dir}: could not take over its stale lock file`);
   }
@@ -96,6 +95,6 @@ export class StoreLock {
   release(): void {
     if (!this.held) return;
     this.abandon();
-    if (readHolder(this.lockPath)?.token === this.token) fs.rmSync(this.lockPath, { force: true });
+    if (readHolder(this.disk, this.lockPath)?.token === this.token) this.disk.remove(this.lockPath);
   }
 }

@@ -3,10 +3,9 @@
  * config/topics.json on every change. `TopicTest` exists from the start with 4 queues; a topic
  * sent to before it exists is created with defaultTopicQueueNums queues (autoCreateTopicEnable).
  */
-import fs from 'node:fs';
 import path from 'node:path';
 import { ZerolossError } from '../errors/errors.js';
-import { writeFileAtomicSync } from '../io/file-layer.js';
+import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 
 /** PermName (CM/constant/PermName.java). */
 export const PermName = { PERM_INHERIT: 0x1, PERM_WRITE: 0x2, PERM_READ: 0x4 } as const;
@@ -37,19 +36,19 @@ export class TopicConfigManager {
   private readonly table = new Map<string, TopicConfig>();
   private readonly defaultQueueNums: () => number;
 
-  private constructor(filePath: string, defaultQueueNums: () => number) {
+  private constructor(private readonly disk: Disk, filePath: string, defaultQueueNums: () => number) {
     this.filePath = filePath;
     this.defaultQueueNums = defaultQueueNums;
   }
 
   /** Loads topics.json (or its .bak); a new store starts with TopicTest. */
-  static load(filePath: string, defaultQueueNums: () => number): TopicConfigManager {
-    const manager = new TopicConfigManager(filePath, defaultQueueNums);
+  static load(disk: Disk, filePath: string, defaultQueueNums: () => number): TopicConfigManager {
+    const manager = new TopicConfigManager(disk, filePath, defaultQueueNums);
     let loaded = false;
     for (const candidate of [filePath, `${filePath}.bak`]) {
-      if (loaded || !fs.existsSync(candidate)) continue;
+      if (loaded || !disk.exists(candidate)) continue;
       try {
-        const parsed = JSON.parse(fs.readFileSync(candidate, 'utf8')) as { topicConfigTable?: Record<string, TopicConfig> };
+        const parsed = JSON.parse(disk.readFile(candidate).toString('utf8')) as { topicConfigTable?: Record<string, TopicConfig> };
         for (const [name, config] of Object.entries(parsed.topicConfigTable ?? {})) manager.table.set(name, { ...newTopicConfig(name, 1), ...config });
         loaded = true;
       } catch (error) {
@@ -100,9 +99,9 @@ export class TopicConfigManager {
   }
 
   persist(): void {
-    fs.mkdirSync(path.dirname(this.filePath), { recursive: true });
+    this.disk.mkdirp(path.dirname(this.filePath));
     try {
-      writeFileAtomicSync(this.filePath, JSON.stringify({ topicConfigTable: Object.fromEntries(this.table) }, null, 2));
+      writeFileAtomicSync(this.disk, this.filePath, JSON.stringify({ topicConfigTable: Object.fromEntries(this.table) }, null, 2));
     } catch (error) {
       throw new ZerolossError('DISK_WRITE_FAILED', `cannot persist ${this.filePath}: ${(error as Error).message}`, { cause: error });
     }

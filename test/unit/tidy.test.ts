@@ -43,6 +43,17 @@ const LONG_FILES_ALLOWED: Record<string, string> = {
  */
 const CLOCK_AND_RANDOM_IMPLEMENTATIONS = new Set(['broker/io/clock.ts', 'broker/io/prng.ts']);
 
+/**
+ * Rule d: modules broker/ may import only in the file that implements the interface over them, so
+ * a simulation can replace the implementation (docs/architecture.md#nondeterminism-behind-interfaces).
+ */
+const MODULES_BEHIND_INTERFACES: Record<string, string> = {
+  'node:fs': 'broker/io/disk.ts',
+  fs: 'broker/io/disk.ts',
+  'node:fs/promises': 'broker/io/disk.ts',
+  'fs/promises': 'broker/io/disk.ts',
+};
+
 /** Rule e: the environment module, the only reader of process.env among app/, server/ and broker/. */
 const ENVIRONMENT_MODULES = new Set(['broker/config/environment.ts']);
 
@@ -435,6 +446,13 @@ test('tidy - d: broker/ touches timers, wall-clock time and randomness only thro
     }
   }
   fail('d (nondeterminism in broker/)', `Take the injected clock or random source instead; only ${[...CLOCK_AND_RANDOM_IMPLEMENTATIONS].join(', ')} may use these directly.`, problems);
+});
+
+test('tidy - d: broker/ reaches files only through the disk interface', () => {
+  const problems = importEdges().packages
+    .filter((p) => layerOf(p.from) === 'broker' && p.specifier in MODULES_BEHIND_INTERFACES && MODULES_BEHIND_INTERFACES[p.specifier] !== p.from)
+    .map((p) => `${p.from}:${p.line} imports '${p.specifier}' (only ${MODULES_BEHIND_INTERFACES[p.specifier]} may)`);
+  fail('d (modules behind interfaces)', 'Take the injected interface (a Disk from the FileLayer, say) instead of the module.', problems);
 });
 
 test('tidy - e: process.env is read only in the environment module', () => {
