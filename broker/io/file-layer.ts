@@ -142,6 +142,11 @@ export class FileLayer {
     return this.handle(filePath, tracked);
   }
 
+  /** The process is gone (the simulator's SIGKILL): nothing more is written or made durable through this layer. */
+  halt(): void {
+    this.powerCut = true;
+  }
+
   /** Durable watermark of every file this layer has opened, by path. */
   durableSizes(): Map<string, { size: number; durable: number }> {
     const out = new Map<string, { size: number; durable: number }>();

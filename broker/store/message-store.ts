@@ -475,6 +475,16 @@ export class DefaultMessageStore {
    * pending puts are never answered.
    */
   simulatePowerCutSync(): PowerCutEntry[] {
+    this.haltSync();
+    return this.fileLayer.revertAllToDurableSync();
+  }
+
+  /**
+   * Stops at once, as a SIGKILL would: no service runs, nothing more is written, answered or made
+   * durable, and the lock is left for a successor in this process. The simulator's process crash
+   * (the page cache stays: the simulated disk decides what survives).
+   */
+  haltSync(): void {
     this.state = 'power-cut';
     this.commitLog.stopSync();
     this.flushConsumeQueueService.stopSync();
@@ -482,7 +492,7 @@ export class DefaultMessageStore {
     this.checkpoint.freeze();
     for (const queue of this.consumeQueueTable.values()) queue.freeze();
     this.lock.abandon();
-    return this.fileLayer.revertAllToDurableSync();
+    this.fileLayer.halt();
   }
 
   /** Final flush of the commit log, consume queues and checkpoint; persists offsets; removes `abort`; releases the lock. */
