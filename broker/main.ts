@@ -9,8 +9,7 @@
 import { BrokerController, BrokerOptionsSchema } from './broker-controller.js';
 import { defaultSettings } from './config/broker-config.js';
 import { POWER_CUT_STRIKES, type BrokerToParent, type ParentToBroker } from './ipc.js';
-import { StageBatcher } from './stage-batcher.js';
-import { DLQ_GROUP_TOPIC_PREFIX } from './protocol/codes.js';
+import { StageBatcher, stageListeners } from './stage-batcher.js';
 import { readChildConfig } from './config/environment.js';
 import { ChildRuntime } from './runtime/child-runtime.js';
 
@@ -33,16 +32,10 @@ async function main(): Promise<void> {
   const options = readOptions();
   const stage = new StageBatcher((batch) => send({ type: 'stage', ...batch }));
   const broker = new BrokerController(options, {
-    stored: (event) => {
-      const id = event.properties.get('UNIQ_KEY') ?? event.msgId;
-      stage.stored(id, event.commitLogOffset, event.size);
-      if (event.topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) stage.dlq(id);
-    },
-    flushed: (event) => stage.flushed(event.flushedOffset),
+    ...stageListeners(stage),
     settingsChanged: (settings) => send({ type: 'settings', settings }),
     badFrame: (reason) => console.error(`[broker] closed a connection after a bad frame: ${reason}`),
     connectionShed: (message) => console.error(`[broker] ${message}`),
-    replicated: (ackOffset, count) => stage.replicated(ackOffset, count),
     haEvent: (event) => {
       const log = event.kind === 'badFrame' || event.kind === 'diverged' ? console.error : console.log;
       log(`[broker] HA ${event.kind}: ${event.message}`);
@@ -112,18 +105,8 @@ async function main(): Promise<void> {
       case 'powerLoss': {
         if (powerCutPending) break;
         powerCutPending = true;
-        // A real power cut's worst case: it strikes while the page cache holds commit-log bytes that no
-        // fdatasync covered yet. Right after a flush there are none for a moment, and a cut then would
-        // take nothing whatever flushDiskType says; so the cut waits (a few ms at any traffic rate,
-        // POWER_CUT_WORST_MOMENT_MAX_MS at most) until there are. Under SYNC_FLUSH those bytes were
-        // never answered; under ASYNC_FLUSH they were.
-        const startedMs = broker.clock.monotonicMs();
-        const cutAtWorstMoment = () => {
-          const waitedMs = broker.clock.monotonicMs() - startedMs;
-          if (broker.store.pageCacheOnlyBytes() > 0 || waitedMs >= POWER_CUT_WORST_MOMENT_MAX_MS) cutPower(waitedMs);
-          else broker.clock.setTimeout(cutAtWorstMoment, 1);
-        };
-        cutAtWorstMoment();
+        // A real power cut's worst case: while the page cache holds bytes no fdatasync covered.
+        broker.store.atWorstMomentForPowerCut(broker.clock, POWER_CUT_WORST_MOMENT_MAX_MS, cutPower);
         break;
       }
       case 'shutdown':

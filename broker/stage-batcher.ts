@@ -1,5 +1,8 @@
 /** Batches stage events so one IPC message carries ~50 ms of them. */
 import { systemClock, type Clock, type Timer } from './io/clock.js';
+import { DLQ_GROUP_TOPIC_PREFIX } from './protocol/codes.js';
+import type { StoreEvents } from './store/types.js';
+import type { HaListeners } from './ha/ha-types.js';
 
 const MAX_BATCH = 5000;
 
@@ -61,4 +64,21 @@ export class StageBatcher {
   private schedule(): void {
     this.timer ??= this.clock.setTimeout(() => this.flush(), this.intervalMs);
   }
+}
+
+/**
+ * The broker listeners that feed `stage`: every stored record (by UNIQ_KEY), the flushed and the
+ * replicated offsets, and the records that reached a dead-letter queue — what the ledger reads of a
+ * broker, in the broker process and in the simulator alike.
+ */
+export function stageListeners(stage: StageBatcher): Required<Pick<StoreEvents, 'stored' | 'flushed'>> & Required<Pick<HaListeners, 'replicated'>> {
+  return {
+    stored: (event) => {
+      const id = event.properties.get('UNIQ_KEY') ?? event.msgId;
+      stage.stored(id, event.commitLogOffset, event.size);
+      if (event.topic.startsWith(DLQ_GROUP_TOPIC_PREFIX)) stage.dlq(id);
+    },
+    flushed: (event) => stage.flushed(event.flushedOffset),
+    replicated: (ackOffset, count) => stage.replicated(ackOffset, count),
+  };
 }

@@ -480,6 +480,23 @@ export class DefaultMessageStore {
   }
 
   /**
+   * Calls `cut` at a power cut's worst moment: while the page cache holds commit-log bytes that no
+   * fdatasync covered yet. Right after a flush there are none for a moment, and a cut then would take
+   * nothing whatever flushDiskType says; so this waits (checking every millisecond on `clock`, a few
+   * ms at any traffic rate, `maxWaitMs` at most) until there are. Under SYNC_FLUSH those bytes were
+   * never answered; under ASYNC_FLUSH they were. `cut` gets how long it waited.
+   */
+  atWorstMomentForPowerCut(clock: Clock, maxWaitMs: number, cut: (waitedMs: number) => void): void {
+    const startedMs = clock.monotonicMs();
+    const check = () => {
+      const waitedMs = clock.monotonicMs() - startedMs;
+      if (this.pageCacheOnlyBytes() > 0 || waitedMs >= maxWaitMs) cut(waitedMs);
+      else clock.setTimeout(check, 1);
+    };
+    check();
+  }
+
+  /**
    * Stops at once, as a SIGKILL would: no service runs, nothing more is written, answered or made
    * durable, and the lock is left for a successor in this process. The simulator's process crash
    * (the page cache stays: the simulated disk decides what survives).
