@@ -14,6 +14,7 @@ import { systemClock, type Clock, type Timer } from './io/clock.js';
 import { FileLayer } from './io/file-layer.js';
 import type { Disk } from './io/disk.js';
 import { systemRandom, type Random } from './io/prng.js';
+import { realTransport, type Transport } from './io/transport.js';
 import { DefaultMessageStore } from './store/message-store.js';
 import type { StoreEvents } from './store/types.js';
 import { ClientRegistry } from './client-registry.js';
@@ -61,6 +62,11 @@ export interface BrokerControllerDeps {
   random?: Random;
   /** the store's files (realDisk unless simulated) */
   disk?: Disk;
+  /**
+   * the sockets of the client port and the name-server registration (realTransport unless simulated);
+   * BrokerReplication does not hand it to the HA link yet, which stays on realTransport
+   */
+  transport?: Transport;
 }
 
 export interface BrokerListeners extends StoreEvents, HaListeners {
@@ -75,6 +81,7 @@ export class BrokerController {
   readonly identity: BrokerIdentity;
   readonly clock: Clock;
   readonly random: Random;
+  private readonly transport: Transport;
   readonly fileLayer: FileLayer;
   store!: DefaultMessageStore;
   readonly remoting: RemotingServer;
@@ -100,6 +107,7 @@ export class BrokerController {
     this.settings = options.settings;
     this.clock = deps.clock ?? systemClock;
     this.random = deps.random ?? systemRandom;
+    this.transport = deps.transport ?? realTransport;
     this.clients = new ClientRegistry({ consumerIdsChanged: notifyConsumerIdsChanged }, this.clock);
     this.pullHoldService = new PullRequestHoldService(this.clock);
     this.fileLayer = new FileLayer({ clock: this.clock, disk: deps.disk, slowDiskDelayMs: () => this.settings.slowDiskDelayMs });
@@ -107,7 +115,7 @@ export class BrokerController {
       badFrame: (_, reason) => listeners.badFrame?.(reason),
       connectionClosed: (connection) => this.clients.connectionClosed(connection),
       ...(listeners.connectionShed ? { connectionShed: listeners.connectionShed } : {}),
-    }, options.remoting, this.clock);
+    }, options.remoting, this.clock, this.transport);
   }
 
   async start(): Promise<void> {
@@ -174,7 +182,7 @@ export class BrokerController {
         brokerAddr: `${this.identity.brokerIP1}:${this.port}`,
         haServerAddr: () => this.haServerAddr(),
         topics: () => this.store.topics.all(),
-      }, this.clock, (message) => console.error(`[broker] ${message}`));
+      }, this.clock, this.transport, (message) => console.error(`[broker] ${message}`));
       this.outerAPI.start();
     }
   }

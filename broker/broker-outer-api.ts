@@ -4,6 +4,7 @@
  * UNREGISTER_BROKER on a clean shutdown. A name server that is down is retried on the next round.
  */
 import type { Clock, Timer } from './io/clock.js';
+import type { Transport } from './io/transport.js';
 import { REGISTER_NAME_SERVER_PERIOD_MS, RequestCode, ResponseCode } from './protocol/codes.js';
 import { createRequest, extString } from './protocol/remoting-command.js';
 import { RemotingClient } from './remoting/remoting-client.js';
@@ -34,10 +35,11 @@ export class BrokerOuterAPI {
     namesrvAddr: string,
     private readonly source: RegistrationSource,
     private readonly clock: Clock,
+    transport: Transport,
     private readonly onError: (message: string) => void = () => {},
   ) {
     this.namesrvAddrs = namesrvAddr.split(';').filter(Boolean);
-    this.client = new RemotingClient(undefined, clock);
+    this.client = new RemotingClient(undefined, clock, transport);
   }
 
   start(): void {

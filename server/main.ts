@@ -11,7 +11,7 @@ import { readServerEnvironment } from './environment';
 import { EnvironmentError, exportVariable } from '../broker/config/environment';
 import type { LabBug } from '../broker/lab-bugs';
 import { LIVE_PATH } from './live/types';
-import { listenOn } from '../broker/remoting/listen';
+import { listenOn } from '../broker/io/transport';
 
 async function main(): Promise<void> {
   // Checked first: a bad variable (a port, a security setting) stops the start before anything is

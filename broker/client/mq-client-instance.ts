@@ -8,6 +8,7 @@ import { createRequest, type RemotingCommand } from '../protocol/remoting-comman
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
+import type { Transport } from '../io/transport.js';
 import type { ConsumerData, HeartbeatData } from '../client-registry.js';
 import type { TopicRouteData } from '../namesrv/route-info-manager.js';
 
@@ -35,6 +36,8 @@ export interface MQClientOptions {
   heartbeatBrokerIntervalMs?: number;
   /** time for this instance and every producer and consumer sharing it; the real clock by default */
   clock?: Clock;
+  /** the network for this instance's connections; the real one by default */
+  transport?: Transport;
 }
 
 export class MQClientInstance {
@@ -57,7 +60,7 @@ export class MQClientInstance {
     this.namesrvAddrs = options.namesrvAddr.split(';').filter(Boolean);
     if (this.namesrvAddrs.length === 0) throw new Error('namesrvAddr must name at least one host:port');
     this.clock = options.clock ?? systemClock;
-    this.remoting = new RemotingClient((address, command) => this.requestHandlers.get(command.code)?.(address, command), this.clock);
+    this.remoting = new RemotingClient((address, command) => this.requestHandlers.get(command.code)?.(address, command), this.clock, options.transport);
   }
 
   /** Handles a server-initiated request (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE). */

@@ -13,6 +13,7 @@ import { createRequest } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { ZerolossError } from '../errors/errors.js';
 import { systemClock, type Clock } from '../io/clock.js';
+import type { Transport } from '../io/transport.js';
 import { MessageClientIDSetter, processMessageClientIDSetter } from './message-id.js';
 import { messageProperties2String } from '../protocol/message-record.js';
 import { MQClientInstance } from './mq-client-instance.js';
@@ -52,6 +53,8 @@ export interface ProducerOptions {
   labBugs?: readonly LabBug[];
   /** time for bornTimestamp, UNIQ_KEY and the sendMsgTimeout budget; with a clientInstance, the instance's clock is used */
   clock?: Clock;
+  /** the network for the connections to brokers and name servers; with a clientInstance, the instance's is used */
+  transport?: Transport;
   /** UNIQ_KEY generator; the process's by default (a simulation passes one built from its seeded random source) */
   messageClientIDSetter?: MessageClientIDSetter;
 }
@@ -96,12 +99,12 @@ export class Producer {
   private readonly ownsInstance: boolean;
   private readonly seqByQueue = new Map<string, number>();
   private roundRobin = 0;
-  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'messageClientIDSetter'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
+  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'transport' | 'messageClientIDSetter'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
   /** lab bug producer-ignores-status (broker/lab-bugs.ts) */
   private readonly ignoresStatus: boolean;
 
   constructor(options: ProducerOptions) {
-    const { clientInstance, labBugs, clock, messageClientIDSetter, ...rest } = options;
+    const { clientInstance, labBugs, clock, transport, messageClientIDSetter, ...rest } = options;
     this.ignoresStatus = labBugs?.includes('producer-ignores-status') ?? false;
     this.options = {
       writeQueueNums: 4,
@@ -112,13 +115,13 @@ export class Producer {
       ...rest,
     };
     if (!options.namesrvAddr && !options.brokerAddr && !clientInstance) throw new Error('a producer needs namesrvAddr, brokerAddr or a clientInstance');
-    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr, clock }) : undefined);
+    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr, clock, transport }) : undefined);
     this.clock = this.instance?.clock ?? clock ?? systemClock;
     this.idSetter = messageClientIDSetter ?? processMessageClientIDSetter();
     this.ownsInstance = !clientInstance && this.instance !== undefined;
     this.instance?.registerProducer(options.producerGroup);
     this.instance?.start();
-    this.client = this.instance?.remoting ?? new RemotingClient(undefined, this.clock);
+    this.client = this.instance?.remoting ?? new RemotingClient(undefined, this.clock, transport);
   }
 
   /** The queues of a topic this producer may write to: writable queues of groups with a live master. */

@@ -16,6 +16,7 @@ import { MessageProperty, PullSysFlag, RETRY_GROUP_TOPIC_PREFIX, RequestCode, Re
 import { createRequest, extNumber, type RemotingCommand } from '../protocol/remoting-command.js';
 import { decodeMessageRecords } from '../protocol/message-record.js';
 import type { Clock, Timer } from '../io/clock.js';
+import type { Transport } from '../io/transport.js';
 import type { MessageExt } from '../store/types.js';
 import type { ConsumerData } from '../client-registry.js';
 import { allocateAveragely } from './allocate-message-queue.js';
@@ -72,6 +73,8 @@ export interface PushConsumerOptions {
   labBugs?: readonly LabBug[];
   /** time for the client instance this consumer creates; with a clientInstance, the instance's clock is used */
   clock?: Clock;
+  /** the network for the client instance this consumer creates; with a clientInstance, the instance's is used */
+  transport?: Transport;
 }
 
 const PULL_TIME_DELAY_MILLS_WHEN_EXCEPTION = 3000;
@@ -91,7 +94,7 @@ interface QueueState {
 export class PushConsumer {
   readonly instance: MQClientInstance;
   private readonly ownsInstance: boolean;
-  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs' | 'clock'>>;
+  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs' | 'clock' | 'transport'>>;
   private readonly clock: Clock;
   /** lab bug consumer-ack-on-arrival (broker/lab-bugs.ts) */
   private readonly acksOnArrival: boolean;
@@ -106,7 +109,7 @@ export class PushConsumer {
 
   constructor(options: PushConsumerOptions) {
     if (!options.namesrvAddr && !options.clientInstance) throw new Error('a consumer needs namesrvAddr or a clientInstance');
-    this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr!, clock: options.clock });
+    this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr!, clock: options.clock, transport: options.transport });
     this.clock = this.instance.clock;
     this.ownsInstance = !options.clientInstance;
     this.events = options.events ?? {};
@@ -126,7 +129,7 @@ export class PushConsumer {
       consumerGroup: options.consumerGroup,
       topic: options.topic,
       listener: options.listener,
-      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs' && k !== 'clock')),
+      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs' && k !== 'clock' && k !== 'transport')),
     } as PushConsumer['options'];
     this.retryTopic = RETRY_GROUP_TOPIC_PREFIX + options.consumerGroup;
   }

@@ -92,6 +92,7 @@ export class TransactionProducer {
         namesrvAddr: options.namesrvAddr!,
         heartbeatBrokerIntervalMs: options.heartbeatBrokerIntervalMs,
         clock: options.clock,
+        transport: options.transport,
       });
       this.clock = this.instance.clock;
       this.ownsInstance = !options.clientInstance;
@@ -102,7 +103,7 @@ export class TransactionProducer {
     } else {
       this.ownsInstance = false;
       this.clock = options.clock ?? systemClock;
-      this.remoting = new RemotingClient(onCheck, this.clock);
+      this.remoting = new RemotingClient(onCheck, this.clock, options.transport);
       this.clientId = `127.0.0.1@${process.pid}#${options.producerId}`;
       if (options.brokerAddr) this.brokerAddrs.add(options.brokerAddr);
       this.producer = new Producer(options);

@@ -16,9 +16,9 @@
  *    offset: the master's log has no record boundary where ours ends.
  * Classic RocketMQ only reconnects forever; here the admin rebuilds the slave (truncate, catch up).
  */
-import net from 'node:net';
 import type { BrokerSettings } from '../config/broker-config.js';
 import type { Clock, Timer } from '../io/clock.js';
+import { realTransport, type Connection, type Transport } from '../io/transport.js';
 import { BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { splitAddress } from '../remoting/remoting-client.js';
@@ -36,6 +36,8 @@ export interface HAClientDeps {
   store: DefaultMessageStore;
   settings: () => BrokerSettings;
   clock: Clock;
+  /** the network the link to the master runs on; realTransport when absent */
+  transport?: Transport;
   masterAddress: string;
   reconnectIntervalMs?: number;
   listeners?: HaListeners;
@@ -45,7 +47,7 @@ export interface HAClientDeps {
 
 export class HAClient {
   private readonly deps: HAClientDeps;
-  private socket: net.Socket | undefined;
+  private socket: Connection | undefined;
   private decoder = new TransferDecoder();
   state: HaConnectionState = 'READY';
   private firstFrame = true;
@@ -111,13 +113,12 @@ export class HAClient {
       return;
     }
     this.state = this.state === 'DIVERGED' ? 'DIVERGED' : 'CONNECTING';
-    const socket = net.connect({ host, port });
+    const socket = (this.deps.transport ?? realTransport).connect({ host, port });
     this.socket = socket;
     this.decoder = new TransferDecoder();
     this.firstFrame = true;
     this.lastReportedOffset = -1;
     this.connected = false;
-    socket.setNoDelay(true);
     socket.on('connect', () => {
       if (this.socket !== socket) return;
       this.connected = true;

@@ -15,9 +15,9 @@
  * the master's log, has diverged: the master answers one heartbeat carrying its own offset (the
  * slave's check then fails and it reports the divergence) and closes.
  */
-import type net from 'node:net';
 import type { BrokerSettings } from '../config/broker-config.js';
 import type { Clock } from '../io/clock.js';
+import type { Connection } from '../io/transport.js';
 import { BLANK_MAGIC_CODE } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { ReportDecoder, encodeTransferHeader } from './ha-protocol.js';
@@ -48,11 +48,10 @@ export class HAConnection {
   private writable = true;
   private transferScheduled = false;
 
-  constructor(private readonly socket: net.Socket, private readonly deps: HAConnectionDeps) {
+  constructor(private readonly socket: Connection, private readonly deps: HAConnectionDeps) {
     this.remoteAddress = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0}`;
     this.lastReadMs = deps.clock.monotonicMs();
     this.lastWriteMs = this.lastReadMs;
-    socket.setNoDelay(true);
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('drain', () => {
       this.writable = true;
@@ -196,12 +195,8 @@ export class HAConnection {
   close(reason: string, abort = false): void {
     if (this.state === 'SHUTDOWN') return;
     this.state = 'SHUTDOWN';
-    if (abort) {
-      this.socket.destroy();
-    } else {
-      this.socket.end();
-      this.socket.destroySoon();
-    }
+    if (abort) this.socket.destroy();
+    else this.socket.end();
     this.deps.onClose(this, reason);
   }
 }

@@ -14,9 +14,9 @@
  * Bounds: at most HA_MAX_SLAVE_CONNECTIONS slaves (a further one is closed at once), the transfer
  * waiters (GroupTransferService), the lag tracker.
  */
-import net from 'node:net';
 import type { BrokerSettings } from '../config/broker-config.js';
 import type { Clock, Timer } from '../io/clock.js';
+import { realTransport, type Connection, type Listener, type Transport } from '../io/transport.js';
 import { PutMessageStatus } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { GroupTransferService } from './group-transfer-service.js';
@@ -24,7 +24,6 @@ import { HAConnection } from './ha-connection.js';
 import type { HaEvent, HaEventKind, HaListeners, HaStats } from './ha-types.js';
 import { ReplicationLagTracker } from './replication-lag.js';
 import type { LabBugSet } from '../lab-bugs.js';
-import { listenOn } from '../remoting/listen.js';
 
 export const HA_MAX_SLAVE_CONNECTIONS = 8;
 /** How often heartbeats and housekeeping are looked at. */
@@ -34,6 +33,8 @@ export interface HAServiceDeps {
   store: DefaultMessageStore;
   settings: () => BrokerSettings;
   clock: Clock;
+  /** the network the HA listener runs on; realTransport when absent */
+  transport?: Transport;
   listeners?: HaListeners;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
   labBugs?: LabBugSet;
@@ -41,7 +42,7 @@ export interface HAServiceDeps {
 
 export class HAService {
   private readonly deps: HAServiceDeps;
-  private readonly server = net.createServer((socket) => this.accept(socket));
+  private listener: Listener | undefined;
   private readonly connections = new Set<HAConnection>();
   readonly groupTransferService: GroupTransferService;
   private readonly lag = new ReplicationLagTracker();
@@ -65,7 +66,9 @@ export class HAService {
 
   /** Listens on `port` (0 = a free one) and installs the replica wait into the store. */
   async start(port: number, host = '127.0.0.1'): Promise<number> {
-    this.port = await listenOn(this.server, port, host);
+    const transport = this.deps.transport ?? realTransport;
+    this.listener = await transport.listen({ host, port }, (socket) => this.accept(socket));
+    this.port = this.listener.port;
     this.deps.store.setReplicaWait((nextOffset) => this.replicaWait(nextOffset));
     this.deps.store.setReplicaVisibleOffset(() => this.visibleOffset());
     this.housekeepingTimer = this.deps.clock.setInterval(() => this.housekeeping(), HOUSEKEEPING_TICK_MS).unref();
@@ -124,7 +127,7 @@ export class HAService {
     });
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: Connection): void {
     if (this.stopped || this.connections.size >= HA_MAX_SLAVE_CONNECTIONS) {
       socket.destroy();
       this.emit('slave.disconnected', `refused a replication connection: ${this.stopped ? 'shutting down' : `already ${this.connections.size} slaves`}`);
@@ -212,6 +215,6 @@ export class HAService {
     this.deps.store.setReplicaWait(undefined);
     this.deps.store.setReplicaVisibleOffset(undefined);
     for (const connection of [...this.connections]) connection.close('the master is shutting down');
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.listener?.close();
   }
 }

@@ -4,6 +4,7 @@
  * clients ask for routes (GET_ROUTEINFO_BY_TOPIC 105). An unknown topic is TOPIC_NOT_EXIST (17).
  */
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
+import { realTransport, type Transport } from '../io/transport.js';
 import { RequestCode, ResponseCode } from '../protocol/codes.js';
 import { createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import type { RemotingServerConfig } from '../config/broker-config.js';
@@ -24,14 +25,19 @@ export class NamesrvController {
   private readonly known = new Set<string>();
   port = 0;
 
-  constructor(private readonly events: NamesrvEvents = {}, private readonly clock: Clock = systemClock, remoting: Partial<RemotingServerConfig> = {}) {
+  constructor(
+    private readonly events: NamesrvEvents = {},
+    private readonly clock: Clock = systemClock,
+    remoting: Partial<RemotingServerConfig> = {},
+    transport: Transport = realTransport,
+  ) {
     this.routes = new RouteInfoManager(clock);
     this.remoting = new RemotingServer({
       connectionClosed: (connection) => {
         for (const addr of this.routes.connectionClosed(connection.id)) this.gone(addr, 'connection closed');
       },
       ...(events.connectionShed ? { connectionShed: events.connectionShed } : {}),
-    }, remoting, clock);
+    }, remoting, clock, transport);
     this.remoting.register(RequestCode.REGISTER_BROKER, (request, connection) => this.registerBroker(request, connection));
     this.remoting.register(RequestCode.UNREGISTER_BROKER, (request) => {
       const addr = extString(request, 'brokerAddr') ?? '';

@@ -2,11 +2,10 @@
  * The client side of remoting: one TCP connection per address, requests matched to responses by
  * opaque, a timeout per request. Used by our producer, consumer and the control plane's admin calls.
  */
-import net from 'node:net';
 import { ZerolossError } from '../errors/errors.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
+import { realTransport, type Connection as TransportConnection, type Transport } from '../io/transport.js';
 import { FrameDecoder, encodeCommand, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
-import { writeCorked } from './corked-write.js';
 
 interface Pending {
   resolve(command: RemotingCommand): void;
@@ -16,23 +15,23 @@ interface Pending {
 
 class Connection {
   readonly pending = new Map<number, Pending>();
-  private readonly socket: net.Socket;
+  private readonly socket: TransportConnection;
   readonly ready: Promise<void>;
   /** the TCP connection is established (ready resolved) */
   connected = false;
   closed = false;
 
-  constructor(readonly address: string, private readonly clock: Clock, onRequest: (command: RemotingCommand) => void, onClose: () => void) {
+  constructor(readonly address: string, private readonly clock: Clock, transport: Transport, onRequest: (command: RemotingCommand) => void, onClose: () => void) {
     const [host, port] = splitAddress(address);
     const decoder = new FrameDecoder();
-    this.socket = net.connect({ host, port });
-    this.socket.setNoDelay(true);
+    this.socket = transport.connect({ host, port });
     this.ready = new Promise((resolve, reject) => {
-      this.socket.once('connect', () => {
+      this.socket.on('connect', () => {
         this.connected = true;
         resolve();
       });
-      this.socket.once('error', (error) => reject(new ZerolossError('CONNECT_FAILED', `cannot connect to ${address}: ${error.message}`, { cause: error })));
+      // Fails the connect; an error after it only leads to 'close' (ready is settled by then).
+      this.socket.on('error', (error) => reject(new ZerolossError('CONNECT_FAILED', `cannot connect to ${address}: ${error.message}`, { cause: error })));
     });
     this.ready.catch(() => {});
     this.socket.on('data', (chunk) => {
@@ -55,7 +54,6 @@ class Connection {
         pending.resolve(command);
       }
     });
-    this.socket.on('error', () => {});
     this.socket.on('close', () => {
       this.close(new ZerolossError('CONNECTION_CLOSED', `connection to ${address} closed`));
       onClose();
@@ -70,12 +68,12 @@ class Connection {
         reject(new ZerolossError('REQUEST_TIMEOUT', `no response from ${this.address} within ${timeoutMs} ms (request code ${request.code})`));
       }, timeoutMs);
       this.pending.set(request.opaque, { resolve, reject, timer });
-      writeCorked(this.socket, encodeCommand(request));
+      this.socket.writeBatched(encodeCommand(request));
     });
   }
 
   sendOneway(request: RemotingCommand): void {
-    if (!this.closed) writeCorked(this.socket, encodeCommand(request));
+    if (!this.closed) this.socket.writeBatched(encodeCommand(request));
   }
 
   close(reason: Error): void {
@@ -104,6 +102,7 @@ export class RemotingClient {
   constructor(
     private readonly onRequest: (address: string, command: RemotingCommand) => void = () => {},
     private readonly clock: Clock = systemClock,
+    private readonly transport: Transport = realTransport,
   ) {}
 
   async invoke(address: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
@@ -126,7 +125,7 @@ export class RemotingClient {
     let connection = this.connections.get(address);
     if (connection?.connected && !connection.closed) return connection; // the fast path: no connect timer per request
     if (!connection || connection.closed) {
-      const created = new Connection(address, this.clock, (command) => this.onRequest(address, command), () => {
+      const created = new Connection(address, this.clock, this.transport, (command) => this.onRequest(address, command), () => {
         if (this.connections.get(address) === created) this.connections.delete(address);
       });
       connection = created;

@@ -11,13 +11,11 @@
  * frames of all connections together hold more than serverPartialFramesMaxBytes, the connections whose
  * frames began earliest are closed until they fit. One sweep on the clock checks the deadlines.
  */
-import net from 'node:net';
 import { RemotingServerConfigSchema, type RemotingServerConfig } from '../config/broker-config.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
+import { realTransport, type Connection as TransportConnection, type Listener, type Transport } from '../io/transport.js';
 import { ResponseCode, requestCodeName } from '../protocol/codes.js';
 import { FrameDecoder, createResponse, encodeCommand, isOneway, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
-import { listenOn } from './listen.js';
-import { writeCorked } from './corked-write.js';
 
 /** the longest the sweep waits between two checks of the deadlines */
 const SWEEP_PERIOD_MAX_MS = 1000;
@@ -46,7 +44,7 @@ export interface RemotingServerEvents {
 
 /** What the listener keeps of one connection. */
 interface Connection {
-  readonly socket: net.Socket;
+  readonly socket: TransportConnection;
   readonly context: ConnectionContext;
   readonly decoder: FrameDecoder;
   /** clock.monotonicMs() of the last byte read or written */
@@ -58,7 +56,7 @@ interface Connection {
 }
 
 export class RemotingServer {
-  private readonly server: net.Server;
+  private listener: Listener | undefined;
   private readonly processors = new Map<number, Processor>();
   private readonly connections = new Set<Connection>();
   private readonly config: RemotingServerConfig;
@@ -73,9 +71,9 @@ export class RemotingServer {
     private readonly events: RemotingServerEvents = {},
     config: Partial<RemotingServerConfig> = {},
     private readonly clock: Clock = systemClock,
+    private readonly transport: Transport = realTransport,
   ) {
     this.config = RemotingServerConfigSchema.parse(config);
-    this.server = net.createServer((socket) => this.accept(socket));
   }
 
   register(code: number, processor: Processor): void {
@@ -83,31 +81,30 @@ export class RemotingServer {
   }
 
   async listen(port: number, host = '127.0.0.1'): Promise<number> {
-    const bound = await listenOn(this.server, port, host);
+    this.listener = await this.transport.listen({ host, port }, (socket) => this.accept(socket));
     const { serverChannelMaxIdleTimeSeconds, serverFrameCompleteTimeoutMillis } = this.config;
     const period = Math.max(10, Math.min(SWEEP_PERIOD_MAX_MS, serverChannelMaxIdleTimeSeconds * 1000 / 4, serverFrameCompleteTimeoutMillis / 4));
     this.sweepTimer = this.clock.setInterval(() => this.sweep(), period);
     this.sweepTimer.unref();
-    return bound;
+    return this.listener.port;
   }
 
   get connectionCount(): number {
     return this.connections.size;
   }
 
-  close(): Promise<void> {
+  async close(): Promise<void> {
     this.sweepTimer?.cancel();
     for (const connection of this.connections) connection.socket.destroy();
-    return new Promise((resolve) => this.server.close(() => resolve()));
+    await this.listener?.close();
   }
 
-  private accept(socket: net.Socket): void {
+  private accept(socket: TransportConnection): void {
     if (this.connections.size >= this.config.serverMaxConnections) {
       this.refusedSinceSweep++;
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
     const connection: Connection = {
       socket,
       decoder: new FrameDecoder(),
@@ -126,6 +123,7 @@ export class RemotingServer {
     this.connections.add(connection);
     socket.on('data', (chunk) => this.read(connection, chunk));
     socket.on('error', () => socket.destroy());
+    socket.on('drain', () => socket.resume());
     socket.on('close', () => {
       this.release(connection);
       this.connections.delete(connection);
@@ -236,14 +234,11 @@ export class RemotingServer {
   /**
    * Backpressure: a peer that sends requests and never reads the answers would otherwise make the
    * broker buffer every answer. While the socket's write buffer is over its high-water mark, the
-   * broker stops reading that connection's requests.
+   * broker stops reading that connection's requests (until 'drain', see accept).
    */
   private write(connection: Connection, frame: Buffer): void {
-    const { socket } = connection;
     connection.lastActivityMs = this.clock.monotonicMs();
     // The answers that become ready together (requests of one chunk, puts of one flush) leave in one syscall.
-    if (writeCorked(socket, frame) || socket.isPaused()) return;
-    socket.pause();
-    socket.once('drain', () => socket.resume());
+    if (!connection.socket.writeBatched(frame)) connection.socket.pause();
   }
 }

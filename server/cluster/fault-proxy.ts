@@ -16,7 +16,7 @@
  */
 import net from 'node:net';
 import { splitAddress } from '../../broker/remoting/remoting-client';
-import { listenOn } from '../../broker/remoting/listen';
+import { listenOn } from '../../broker/io/transport';
 
 export type Direction = 'upstream' | 'downstream';
 

@@ -52,6 +52,8 @@ const MODULES_BEHIND_INTERFACES: Record<string, string> = {
   fs: 'broker/io/disk.ts',
   'node:fs/promises': 'broker/io/disk.ts',
   'fs/promises': 'broker/io/disk.ts',
+  'node:net': 'broker/io/transport.ts',
+  net: 'broker/io/transport.ts',
 };
 
 /** Rule e: the environment module, the only reader of process.env among app/, server/ and broker/. */
@@ -448,11 +450,11 @@ test('tidy - d: broker/ touches timers, wall-clock time and randomness only thro
   fail('d (nondeterminism in broker/)', `Take the injected clock or random source instead; only ${[...CLOCK_AND_RANDOM_IMPLEMENTATIONS].join(', ')} may use these directly.`, problems);
 });
 
-test('tidy - d: broker/ reaches files only through the disk interface', () => {
+test('tidy - d: broker/ reaches files and sockets only through the disk and transport interfaces', () => {
   const problems = importEdges().packages
     .filter((p) => layerOf(p.from) === 'broker' && p.specifier in MODULES_BEHIND_INTERFACES && MODULES_BEHIND_INTERFACES[p.specifier] !== p.from)
     .map((p) => `${p.from}:${p.line} imports '${p.specifier}' (only ${MODULES_BEHIND_INTERFACES[p.specifier]} may)`);
-  fail('d (modules behind interfaces)', 'Take the injected interface (a Disk from the FileLayer, say) instead of the module.', problems);
+  fail('d (modules behind interfaces)', 'Take the injected interface (a Disk from the FileLayer, a Transport) instead of the module.', problems);
 });
 
 test('tidy - e: process.env is read only in the environment module', () => {
