@@ -54,18 +54,16 @@ export const BrokerOptionsSchema = z.object({
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
 /**
- * Where the broker's time and chance come from. A broker process uses the real ones (the defaults);
- * a simulation passes its own, and every service the controller creates gets them from here.
+ * Where the broker's time, chance, files and sockets come from. A broker process uses the real ones
+ * (the defaults); the simulator (server/sim/) passes its own, and every service the controller creates
+ * gets them from here.
  */
 export interface BrokerControllerDeps {
   clock?: Clock;
   random?: Random;
   /** the store's files (realDisk unless simulated) */
   disk?: Disk;
-  /**
-   * the sockets of the client port and the name-server registration (realTransport unless simulated);
-   * BrokerReplication does not hand it to the HA link yet, which stays on realTransport
-   */
+  /** the sockets: the client port, the name-server registration, the HA link (realTransport unless simulated) */
   transport?: Transport;
 }
 
@@ -148,6 +146,7 @@ export class BrokerController {
       },
       listeners: this.listeners,
       clock: this.clock,
+      transport: this.transport,
       reconnectIntervalMs: this.options.ha?.reconnectIntervalMs,
       labBugs: new Set(this.options.labBugs ?? []),
     });

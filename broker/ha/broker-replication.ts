@@ -17,6 +17,7 @@
 import path from 'node:path';
 import type { BrokerIdentity, BrokerSettings, BrokerSettingsPatch } from '../config/broker-config.js';
 import type { Clock, Timer } from '../io/clock.js';
+import type { Transport } from '../io/transport.js';
 import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { newTopicConfig } from '../store/topic-config-manager.js';
@@ -44,6 +45,8 @@ export interface BrokerReplicationDeps {
   setRole: (role: MasterRole) => void;
   listeners?: HaListeners;
   clock: Clock;
+  /** the network the HA service listens on and the HA client dials through; the real one by default */
+  transport?: Transport;
   reconnectIntervalMs?: number;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
   labBugs?: LabBugSet;
@@ -78,7 +81,7 @@ export class BrokerReplication {
   }
 
   private async startService(): Promise<number> {
-    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, listeners: this.deps.listeners, labBugs: this.deps.labBugs });
+    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, transport: this.deps.transport, listeners: this.deps.listeners, labBugs: this.deps.labBugs });
     return this.haService.start(this.deps.identity.haListenPort, this.deps.identity.brokerIP1);
   }
 
@@ -92,6 +95,7 @@ export class BrokerReplication {
       store: this.deps.store,
       settings: this.deps.settings,
       clock: this.clock,
+      transport: this.deps.transport,
       masterAddress,
       reconnectIntervalMs: this.deps.reconnectIntervalMs,
       listeners: this.deps.listeners,

@@ -1,7 +1,7 @@
 /**
  * Time goes through this interface: reading it, sleeping and timers. broker/ reads no other source
  * of time (no Date.now, performance.now, setTimeout, setInterval or setImmediate outside this file;
- * test/unit/nondeterminism.test.ts enforces it), so the same
+ * test/unit/tidy.test.ts, rule d, enforces it), so the same
  * broker code can later run on a simulated clock driven by a seeded scheduler (docs/architecture.md#nondeterminism-behind-interfaces).
  *
  * systemClock, below, is the real implementation and the only place the process's own clocks and

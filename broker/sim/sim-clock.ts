@@ -13,9 +13,11 @@ import type { Clock, Timer } from '../io/clock.js';
 /** 2026-01-01T00:00:00Z: wall-clock time of the start of every simulated run */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
 
-/** What a simulated process's events carry: once it is dead, they are dropped. */
+/** What a simulated process's events carry: once it is dead they are dropped; while it is frozen, held. */
 interface Owner {
   alive: boolean;
+  /** frozen (SIGSTOP): its due events wait in `held` until it is thawed */
+  held?: SimEvent[];
 }
 
 export interface SimEvent {
@@ -37,7 +39,7 @@ export class SimClock implements Clock {
   eventsRun = 0;
 
   nowMs(): number {
-    return SIM_EPOCH_MS + this.nowValue;
+    return Math.floor(SIM_EPOCH_MS + this.nowValue);
   }
 
   monotonicMs(): number {
@@ -100,6 +102,11 @@ export class SimClock implements Clock {
       event.seq = this.seq++;
       this.push(event);
     }
+    if (event.owner?.held) {
+      // An interval that comes due again while frozen still fires once at the thaw, as Node's does.
+      if (!event.owner.held.includes(event)) event.owner.held.push(event);
+      return true;
+    }
     event.run();
     return true;
   }
@@ -160,6 +167,18 @@ export class SimProcessClock implements Clock {
   /** The process is gone: none of its pending events runs, and it schedules no more. */
   kill(): void {
     this.owner.alive = false;
+  }
+
+  /** SIGSTOP: nothing of the process runs; its timers that come due wait for the thaw. */
+  freeze(): void {
+    this.owner.held ??= [];
+  }
+
+  /** SIGCONT: what came due while frozen runs now, in the order it came due. */
+  thaw(): void {
+    const held = this.owner.held ?? [];
+    this.owner.held = undefined;
+    for (const event of held) this.sim.schedule(this.owner, 0, event.run);
   }
 
   nowMs(): number {
