@@ -7,6 +7,7 @@
 import { ControlPlane, type ControlPlaneOptions } from './control-plane';
 import { DrillRunner } from './drills/drill-runner';
 import { MessageConsole } from './messages/message-console';
+import { SimulationService } from './sim/sim-service';
 
 export interface Lab {
   controlPlane: ControlPlane;
@@ -14,6 +15,8 @@ export interface Lab {
   drillRunner: DrillRunner;
   /** the console's own RocketMQ client: publish one, queue browsing, key search, DLQ resend */
   messageConsole: MessageConsole;
+  /** the deterministic simulator: a drill over many seeds on worker threads, results labelled simulated */
+  simulator: SimulationService;
   /** stops the console's client, then every process of the control plane */
   stop(): Promise<void>;
 }
@@ -23,11 +26,14 @@ export function createLab(options: ControlPlaneOptions): Lab {
   const drillRunner = new DrillRunner(controlPlane);
   controlPlane.showDrillStatus(() => drillRunner.status());
   const messageConsole = new MessageConsole(controlPlane);
+  const simulator = new SimulationService(drillRunner);
   return {
     controlPlane,
     drillRunner,
     messageConsole,
+    simulator,
     async stop() {
+      simulator.cancel();
       await messageConsole.close();
       await controlPlane.stop();
     },

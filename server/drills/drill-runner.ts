@@ -9,6 +9,7 @@
  * with the reason; cleanup then restores what the drill changed (link faults, slow disk) and restarts
  * the master if it is down, so the control plane keeps serving.
  */
+import { SIMULATED_DRILLS } from '../sim/simulation';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
 import type { LiveSample } from '../live/types';
@@ -157,8 +158,8 @@ export class DrillRunner {
     return { ...(spec.brokerPatch ?? {}), ...(input.broker ?? {}) };
   }
 
-  /** The settings a run of `spec` would run under now, with the input's overrides. */
-  private settingsFor(spec: DrillSpec, input: Partial<DrillRunInput>): DrillRunSettings {
+  /** The settings a run of `spec` would run under now, with the input's overrides (the simulator's too). */
+  settingsFor(spec: DrillSpec, input: Partial<DrillRunInput>): DrillRunSettings {
     const cp = this.controlPlane;
     const state = cp.state();
     return {
@@ -190,6 +191,7 @@ export class DrillRunner {
         ...(waitingFor ? { waitingFor } : {}),
         prediction: spec.predict(this.settingsFor(spec, {})),
         labBugs: labBugViews(spec.id),
+        simulated: (SIMULATED_DRILLS as readonly string[]).includes(spec.id),
       };
     });
   }

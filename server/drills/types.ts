@@ -206,6 +206,8 @@ export interface DrillSpecView extends DrillDescription {
   prediction: DrillPrediction;
   /** the deliberate bugs a run may switch on (broker/lab-bugs.ts), those this drill catches first */
   labBugs: LabBugView[];
+  /** the deterministic simulator runs this drill too (server/sim/) */
+  simulated: boolean;
 }
 
 /** One deliberate bug as the Drills page offers it. */

@@ -5,6 +5,7 @@ import { consumersRouter, trafficRouter } from './traffic';
 import { topicsRouter } from './topics';
 import { clusterRouter } from './cluster';
 import { drillsRouter } from './drills';
+import { simRouter } from './sim';
 import { messagesRouter } from './messages';
 import { authRouter, tokensRouter, usersRouter } from './auth';
 import { auditRouter } from './audit';
@@ -16,6 +17,7 @@ export const appRouter = router({
   topics: topicsRouter,
   cluster: clusterRouter,
   drills: drillsRouter,
+  sim: simRouter,
   messages: messagesRouter,
   auth: authRouter,
   users: usersRouter,

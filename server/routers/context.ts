@@ -11,6 +11,7 @@ export async function createRequestContext(lab: Lab, security: Security, req: In
   return {
     controlPlane: lab.controlPlane,
     drillRunner: lab.drillRunner,
+    simulator: lab.simulator,
     messageConsole: lab.messageConsole,
     security,
     principal: 'principal' in who ? who.principal : null,

@@ -2,11 +2,20 @@ import { TRPCError } from '@trpc/server';
 import { drillProcedure, viewerProcedure, noInput, router } from './trpc';
 import { DrillCancelInputSchema, DrillGetInputSchema, DrillHistoryInputSchema, DrillRerunInputSchema, DrillRunInputSchema } from '../drills/types';
 import { DrillBusyError, DrillNotFoundError } from '../drills/drill-runner';
+import type { SimulationService } from '../sim/sim-service';
+
+/** A real drill must not share the CPU with the simulator: its timing would be the simulator's doing. */
+function refuseWhileSimulating(simulator: SimulationService): void {
+  if (simulator.running()) {
+    throw new TRPCError({ code: 'CONFLICT', message: 'a simulation is running: a drill now would share the CPU with it and change its timing; wait for the simulation or cancel it' });
+  }
+}
 
 /** Crash drills (server/drills/): the catalog, one run at a time, its live status, the recorded runs. */
 export const drillsRouter = router({
   catalog: viewerProcedure.input(noInput).query(({ ctx }) => ctx.drillRunner.catalog()),
   run: drillProcedure.input(DrillRunInputSchema).mutation(async ({ ctx, input }) => {
+    refuseWhileSimulating(ctx.simulator);
     try {
       return await ctx.drillRunner.run(input);
     } catch (error) {
@@ -15,6 +24,7 @@ export const drillsRouter = router({
   }),
   /** The same drill, seed and timing as a recorded run, under other settings; the two runs link to each other. */
   rerun: drillProcedure.input(DrillRerunInputSchema).mutation(async ({ ctx, input }) => {
+    refuseWhileSimulating(ctx.simulator);
     try {
       return await ctx.drillRunner.rerun(input);
     } catch (error) {

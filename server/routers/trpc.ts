@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { describeSettingsError } from '../../broker/config/broker-config';
 import type { ControlPlane } from '../control-plane';
 import type { DrillRunner } from '../drills/drill-runner';
+import type { SimulationService } from '../sim/sim-service';
 import type { MessageConsole } from '../messages/message-console';
 import { auditTarget, type AuditNote } from '../auth/audit-log';
 import type { Principal } from '../auth/principal';
@@ -22,6 +23,7 @@ import type { Security } from '../auth/security';
 export interface Context {
   controlPlane: ControlPlane;
   drillRunner: DrillRunner;
+  simulator: SimulationService;
   messageConsole: MessageConsole;
   security: Security;
   /** who is calling; null = nobody (then `authFailure` says why) */

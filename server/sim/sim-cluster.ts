@@ -91,6 +91,8 @@ export class SimCluster {
 
   async startReplica(replica: Replica): Promise<void> {
     const { broker: settings } = this.settings;
+    // A restart is a new process: Node and the broker's modules load before it listens.
+    if (replica.clock) await this.world.until(this.world.clock.monotonicMs() + this.world.processStartMs());
     const clock = this.world.clock.process();
     replica.disk.reboot(clock);
     this.world.network.powerRestored(replica.name);

@@ -21,6 +21,8 @@ const FSYNC_MS = { base: 0.5, spread: 1.5 };
  * unchecked sends of 100 msg/s run out of time before the reset).
  */
 const CONTROL_LAG_MS = { base: 10, spread: 20 };
+/** How long a restarted broker process takes before it listens, ms (base plus spread): the lab's brokers take 0.6–1 s on two cores. */
+const PROCESS_START_MS = { base: 600, spread: 400 };
 export const DEFAULT_MAX_EVENTS = 3_000_000;
 
 /** The run went past its event budget. */
@@ -55,6 +57,10 @@ export class SimWorld {
   /** The lab's control plane acts through its own timers and the fault proxy: a few ms late, never on the dot. */
   controlLagMs(): number {
     return CONTROL_LAG_MS.base + this.controlRandom.next() * CONTROL_LAG_MS.spread;
+  }
+
+  processStartMs(): number {
+    return PROCESS_START_MS.base + this.controlRandom.next() * PROCESS_START_MS.spread;
   }
 
   /** One line of the trace, stamped with the simulated time. */

@@ -3,6 +3,7 @@
  * the power-loss drill run from the page loses the unflushed tail under ASYNC_FLUSH (LOSS_EXPECTED);
  * the replay's scrubber walks the timeline; its re-run under SYNC_FLUSH from the run's page keeps
  * every SEND_OK message (PASS), shown beside the original.
+ * The same drill on the simulator: 24 seeds, the share with a loss, histograms, one seed's trace.
  * Also takes the drill screenshots of docs/drills.md.
  */
 import { after, before, describe, test } from 'node:test';
@@ -118,5 +119,28 @@ describe('drills in the dashboard', () => {
     assert.ok(rerun.ok && first.ok);
     assert.equal(rerun.data.input.rerunOf, original.runId);
     assert.equal(rerun.data.input.seed, first.data.input.seed, 'the same seed');
+  });
+
+  test('simulate: the power-loss drill over 24 seeds under ASYNC_FLUSH on the simulator: progress, the share of seeds with a loss, histograms, one seed\'s trace; a real drill waits meanwhile', async () => {
+    const refused = await trpc(app.url, 'sim.start', { drillId: 'transaction-crash', seeds: 5 });
+    assert.ok(!refused.ok);
+    assert.match(refused.message, /drillId must be a drill the simulator runs: process-crash, power-loss/);
+    await page.goto(`${app.url}/drills`);
+    await page.getByTestId('drill-prediction-power-loss').filter({ hasText: 'ASYNC_FLUSH' }).waitFor({ timeout: 15_000 });
+    await page.getByTestId('drill-sim-seeds-power-loss').fill('24');
+    await page.getByTestId('drill-simulate-power-loss').click();
+    const panel = page.getByTestId('sim-panel');
+    await panel.waitFor({ timeout: 15_000 });
+    assert.match(await panel.innerText(), /simulated/i, 'the panel says its numbers are simulated');
+    const busy = await trpc(app.url, 'drills.run', { drillId: 'process-crash' });
+    assert.ok(!busy.ok && /a simulation is running/.test(busy.message), busy.ok ? 'a drill started during the simulation' : busy.message);
+    await page.getByTestId('sim-progress').filter({ hasText: 'done: 24/24' }).waitFor({ timeout: 180_000 });
+    const share = await page.getByTestId('sim-loss-share').innerText();
+    const [, withLoss] = /^(\d+) of 24 seeds/.exec(share) ?? [];
+    assert.ok(Number(withLoss) > 0, `ASYNC_FLUSH with a 5 s flush interval loses SEND_OK messages in some simulated seeds: ${share}`);
+    await page.getByTestId('sim-hist-lost').waitFor();
+    await panel.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', 'simulate.png') });
+    await page.locator('[data-testid^="sim-trace-"]').first().click();
+    await page.getByTestId('sim-trace').filter({ hasText: 'fault: power loss' }).waitFor({ timeout: 60_000 });
   });
 });

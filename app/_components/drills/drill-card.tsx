@@ -7,6 +7,7 @@
  */
 import { useId, useState, type FormEvent } from 'react';
 import type { DrillRunInput, DrillSpecView } from '@/server/drills/types';
+import type { SimulateInput } from '@/server/sim/sim-service';
 import { Button } from '../ui/button';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { DESTRUCTIVE, SettingChips, settingKeys, settingValue } from './common';
@@ -25,6 +26,10 @@ export function DrillCard({
   target,
   targetName,
   onRun,
+  simulateBlocked,
+  simulating,
+  simulateError,
+  onSimulate,
 }: {
   spec: DrillSpecView;
   current: CurrentSettings;
@@ -39,11 +44,19 @@ export function DrillCard({
   /** the name the user types to confirm a destructive drill (the master's process name) */
   targetName: string;
   onRun(input: DrillRunInput): void;
+  /** why Simulate is not offered now (a drill or another simulation runs), or null */
+  simulateBlocked: string | null;
+  /** this card's simulate request is in flight */
+  simulating: boolean;
+  simulateError: string | null;
+  onSimulate(input: SimulateInput): void;
 }) {
   const uid = useId();
   const titleId = `${uid}-title`;
   const [values, setValues] = useState<RunValues>(NO_OVERRIDES);
   const [confirming, setConfirming] = useState(false);
+  const [seeds, setSeeds] = useState('200');
+  const seedsError = /^\d+$/.test(seeds.trim()) && Number(seeds) >= 1 && Number(seeds) <= 5000 ? null : 'seeds must be a whole number from 1 to 5000';
   const can = useCan('drill');
 
   const errors = optionErrors(values);
@@ -61,6 +74,13 @@ export function DrillCard({
         : null;
 
   const input = () => runInput(spec.id, values);
+  const simulateReason = !can.allowed ? can.reason ?? 'your role may not run drills' : simulateBlocked ?? (invalid || seedsError ? 'fix the options first' : null);
+  const simulate = () => {
+    if (simulateReason || !spec.simulated) return;
+    const { seed: _seed, ...rest } = input();
+    void _seed;
+    onSimulate({ ...rest, drillId: spec.id as SimulateInput['drillId'], seeds: Number(seeds) });
+  };
 
   const submit = (e?: FormEvent) => {
     e?.preventDefault();
@@ -178,6 +198,39 @@ export function DrillCard({
             </span>
           ) : null}
         </div>
+        {spec.simulated ? (
+          <div className="flex flex-wrap items-center gap-2 border-t border-slate-100 pt-2 dark:border-slate-800">
+            <label className="flex items-center gap-1 text-xs text-slate-600 dark:text-slate-400">
+              Seeds
+              <input
+                type="number"
+                inputMode="numeric"
+                min={1}
+                max={5000}
+                value={seeds}
+                onChange={(e) => setSeeds(e.target.value)}
+                aria-invalid={seedsError ? true : undefined}
+                data-testid={`drill-sim-seeds-${spec.id}`}
+                className="w-20 rounded border border-slate-300 bg-white px-1.5 py-0.5 text-xs dark:border-slate-700 dark:bg-slate-950"
+              />
+            </label>
+            <Button
+              data-testid={`drill-simulate-${spec.id}`}
+              disabled={simulateReason !== null}
+              busy={simulating}
+              title={simulateReason ?? 'Run this drill over many seeds on the deterministic simulator (simulated, seconds)'}
+              onClick={simulate}
+            >
+              Simulate
+            </Button>
+            <span className="text-xs text-slate-500 dark:text-slate-400">{simulateReason ?? seedsError ?? 'the same drill on a simulated machine, many seeds'}</span>
+            {simulateError ? (
+              <p role="alert" className="w-full text-xs text-red-700 dark:text-red-300">
+                {simulateError}
+              </p>
+            ) : null}
+          </div>
+        ) : null}
       </form>
 
       <ConfirmDialog

@@ -16,6 +16,9 @@ import { DrillCard } from './drill-card';
 import { RUN_FIELDS, type CurrentSettings } from './drill-run-options';
 import { HistoryTable } from './history-table';
 import { RunPanel } from './run-panel';
+import { SimulatePanel } from './simulate-panel';
+import type { SimulateInput } from '@/server/sim/sim-service';
+import { useCan } from '../../_lib/session';
 
 const TRACK_KEY = 'zeroloss.drills.tracked';
 
@@ -120,6 +123,23 @@ export function DrillsPage() {
   };
   const cancelMutation = trpc.drills.cancel.useMutation({ onSettled: () => void utils.drills.status.invalidate() });
 
+  // ---- the simulator ----
+  const canDrill = useCan('drill').allowed;
+  const simulation = trpc.sim.current.useQuery(undefined, { refetchInterval: (q) => (q.state.data?.state === 'running' ? 500 : 5000) });
+  const simulateMutation = trpc.sim.start.useMutation();
+  const [simError, setSimError] = useState<{ drillId: string; message: string } | null>(null);
+  const simulate = (input: SimulateInput) => {
+    setSimError(null);
+    simulateMutation.mutate(input, {
+      onSuccess: () => {
+        void utils.sim.current.invalidate();
+        window.scrollTo({ top: 0, behavior: 'smooth' });
+      },
+      onError: (error) => setSimError({ drillId: input.drillId, message: errorMessage(error) }),
+    });
+  };
+  const simulationRunning = simulation.data?.state === 'running';
+
   // ---- the settings the catalog's predictions are for ----
   const state = live.state;
   const brokerSettings = (settings.data?.settings as unknown as Record<string, unknown> | undefined) ?? (state ? { ...state.settings } : null);
@@ -147,7 +167,8 @@ export function DrillsPage() {
     return '';
   };
 
-  const otherRunning = running ? running.title : starting ? 'a drill' : null;
+  const otherRunning = running ? running.title : starting ? 'a drill' : simulationRunning ? 'a simulation' : null;
+  const simulateBlocked = running ? `${running.title} is running: simulate once it is done` : simulationRunning ? 'a simulation is running: one at a time' : null;
   const showPanel = starting !== null || tracked !== null;
 
   return (
@@ -180,6 +201,8 @@ export function DrillsPage() {
           onDismiss={() => track(null)}
         />
       ) : null}
+
+      {simulation.data ? <SimulatePanel canCancel={canDrill} /> : null}
 
       <section aria-labelledby="drill-catalog-title" className="grid gap-3">
         <div className="flex flex-wrap items-baseline justify-between gap-2">
@@ -223,6 +246,10 @@ export function DrillsPage() {
                 target={targetOf(spec.id)}
                 targetName={state?.broker.name ?? 'broker-a master'}
                 onRun={run}
+                simulateBlocked={simulateBlocked}
+                simulating={simulateMutation.isPending && simulateMutation.variables?.drillId === spec.id}
+                simulateError={simError?.drillId === spec.id ? simError.message : null}
+                onSimulate={simulate}
               />
             ))}
           </div>
