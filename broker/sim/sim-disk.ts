@@ -64,6 +64,8 @@ export class SimDisk implements Disk {
   private readonly fds = new Map<number, Descriptor>();
   private nextFd = 3;
   private opSeq = 0;
+  /** a slow disk: every fdatasync takes this much longer (what was written during it is still not covered) */
+  slowByMs = 0;
   /** syncs completed, and failed */
   syncs = 0;
   syncFailures = 0;
@@ -195,7 +197,7 @@ export class SimDisk implements Disk {
         }
         this.store(inode, covered);
         resolve();
-      }, this.faults.syncLatencyMs());
+      }, this.faults.syncLatencyMs() + this.slowByMs);
     });
   }
 

@@ -100,8 +100,11 @@ export function contrastInput(spec: DrillSpec, side: ContrastSideName, seed: num
   });
 }
 
-/** What the matrix keeps of a recorded run. */
-export function matrixRun(spec: DrillSpec, side: ContrastSideName, seed: number, run: DrillRunDetail | null, wallMs: number, error?: string): MatrixRun {
+/** What the matrix keeps of a recorded run (or of a simulated one: the simulator's matrix builds the same fields). */
+export function matrixRun(
+  spec: DrillSpec, side: ContrastSideName, seed: number,
+  run: Pick<DrillRunDetail, 'runId' | 'status' | 'verdict' | 'verdictReason' | 'error' | 'summary'> | null, wallMs: number, error?: string,
+): MatrixRun {
   const s = run?.summary ?? null;
   const zeroStages = Object.fromEntries(LEDGER_STAGES.map((st) => [st, 0])) as Record<LedgerStage, number>;
   return {
@@ -159,7 +162,7 @@ export function judgeContrast(measure: 'lost' | 'told', safe: MatrixRun[], unsaf
     : { holds: false, why: problems.join('; ') + failedNote };
 }
 
-function summarizeContrasts(rows: MatrixRow[]): MatrixResult['contrasts'] {
+export function summarizeContrasts(rows: MatrixRow[]): MatrixResult['contrasts'] {
   const ids = [...new Set(rows.map((r) => r.drillId))];
   return ids.map((drillId) => {
     const spec = drillSpec(drillId);

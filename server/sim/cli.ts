@@ -4,6 +4,7 @@
  *   npm run sim -- --seeds 1000 --drills all --side safe      every seed judged; prints failed seeds, seeds/minute
  *   npm run sim -- --seed 42 --drills power-loss --trace      replays one seed and prints its event trace
  *   npm run sim -- --seeds 20 --check-determinism             runs every seed twice; differing traces fail
+ *   npm run sim -- --matrix --seeds 5                         the drill matrix's table, simulated (safe and unsafe sides)
  *
  * Exit codes: 0 no seed failed (FAIL, BUDGET or ERROR), 1 some did, 2 a usage error.
  */
@@ -11,6 +12,10 @@ import { LAB_BUG_NAMES } from '../../broker/lab-bugs.js';
 import { SIMULATED_DRILLS } from './simulation.js';
 import { SimBatchInputSchema, isFailure, runSeed, shrink, summarize, type SeedOutcome, type SimBatch, type SimBatchInput } from './sim-batch.js';
 import { defaultWorkers, runPool } from './sim-pool.js';
+import { simulate, simulationSettings } from './simulation.js';
+import { drillSpec } from '../drills/catalog.js';
+import { matrixMarkdown, matrixRun, summarizeContrasts, type MatrixResult, type MatrixRow } from '../drills/matrix.js';
+import type { LabBug } from '../../broker/lab-bugs.js';
 
 const USAGE = `usage: npm run sim -- [options]
 
@@ -29,6 +34,7 @@ options:
   --trace                print the event trace of each seed (with --seed)
   --workers N            worker threads (default ${defaultWorkers()})
   --check-determinism    run every seed twice; a seed whose two traces differ fails
+  --matrix               the drill matrix's table for --drills: safe and unsafe side × --seeds, simulated
   --no-shrink            do not shrink failed seeds to a shorter run
   --json                 one JSON object instead of the report`;
 
@@ -39,13 +45,14 @@ interface CliOptions {
   trace: boolean;
   workers: number;
   determinism: boolean;
+  matrix: boolean;
   shrink: boolean;
   json: boolean;
 }
 
 export function parseSimArgs(argv: string[]): CliOptions {
   const input: SimBatchInput & { config: Record<string, string | number | boolean>; labBugs: string[] } = { drills: [...SIMULATED_DRILLS], seeds: 100, config: {}, labBugs: [] };
-  const options = { trace: false, workers: defaultWorkers(), determinism: false, shrink: true, json: false };
+  const options = { trace: false, workers: defaultWorkers(), determinism: false, matrix: false, shrink: true, json: false };
   const value = (i: number, flag: string) => {
     const v = argv[i + 1];
     if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
@@ -79,6 +86,7 @@ export function parseSimArgs(argv: string[]): CliOptions {
       case '--trace': options.trace = true; break;
       case '--workers': options.workers = whole(value(i++, arg), arg); break;
       case '--check-determinism': options.determinism = true; break;
+      case '--matrix': options.matrix = true; break;
       case '--no-shrink': options.shrink = false; break;
       case '--json': options.json = true; break;
       case '--help': case '-h': throw new UsageError('');
@@ -128,6 +136,12 @@ async function main(): Promise<number> {
     return differ > 0 ? 1 : 0;
   }
 
+  if (options.matrix) {
+    const result = await simulatedMatrix(batch);
+    console.log(options.json ? JSON.stringify(result, null, 2) : `Simulated (npm run sim -- --matrix), not real-process runs.\n\n${matrixMarkdown(result)}`);
+    return result.contrasts.every((c) => c.holds) ? 0 : 1;
+  }
+
   const progressEvery = Math.max(1, Math.floor(batch.seeds / 20));
   const summary = await runPool(batch, {
     workers: options.workers,
@@ -155,6 +169,30 @@ async function main(): Promise<number> {
     console.log(`  shrunk seed ${s.seed}: still ${s.outcome.verdict} with ${args || 'no change'}; replay: npm run sim -- --seed ${s.seed} --drills ${s.outcome.drillId}${batch.side ? ` --side ${batch.side}` : ''} ${args} --trace`);
   }
   return 1;
+}
+
+/** The drill matrix's table, from simulated runs: each drill's safe and unsafe side over the batch's seeds. */
+async function simulatedMatrix(batch: SimBatch): Promise<MatrixResult> {
+  const startedAt = new Date().toISOString();
+  const rows: MatrixRow[] = [];
+  for (const drillId of batch.drills) {
+    const spec = drillSpec(drillId);
+    for (const side of ['safe', 'unsafe'] as const) {
+      const runs = [];
+      for (let seed = batch.fromSeed; seed < batch.fromSeed + batch.seeds; seed++) {
+        const started = performance.now();
+        const r = await simulate({ drillId, settings: simulationSettings(drillId, side), seed, labBugs: batch.labBugs as LabBug[] });
+        const judged = r.verdict !== 'BUDGET';
+        runs.push(matrixRun(spec, side, seed, {
+          runId: `sim-${seed}`, status: judged ? 'done' : 'failed', verdict: judged ? r.verdict as MatrixRow['runs'][number]['verdict'] : null,
+          verdictReason: r.reason, error: judged ? null : r.reason, summary: r.summary,
+        }, performance.now() - started));
+        process.stderr.write(`  ${drillId} ${side} seed ${seed}: ${r.verdict}\n`);
+      }
+      rows.push({ drillId, side, label: spec.contrast[side].label, measure: spec.contrast.measure, runs });
+    }
+  }
+  return { startedAt, finishedAt: new Date().toISOString(), options: { drills: [...batch.drills], seeds: batch.seeds, firstSeed: batch.fromSeed }, rows, contrasts: summarizeContrasts(rows) };
 }
 
 main().then((code) => process.exit(code), (error: Error) => {

@@ -40,6 +40,10 @@ export interface SeedOutcome {
   lostAcked: number;
   /** messages the producer believed sent (SEND_OK and UNCHECKED …) never consumed */
   lostBelievedSent: number;
+  /** of those, sends nobody checked (async-unchecked, oneway) */
+  lostUnchecked: number;
+  /** sends answered FLUSH_DISK_TIMEOUT / FLUSH_SLAVE_TIMEOUT / SLAVE_NOT_AVAILABLE */
+  told: number;
   duplicated: number;
   /** recovery time, simulated ms, or null when no send failed */
   rtoMs: number | null;
@@ -82,7 +86,8 @@ export function outcomeOf(result: SimulationResult, wallMs: number): SeedOutcome
   const believedSent = (['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'UNCHECKED'] as const).reduce((n, k) => n + s.lost[k], 0);
   return {
     seed: result.seed, drillId: result.drillId, verdict: result.verdict, reason: result.reason,
-    lostAcked: s.lostAcked, lostBelievedSent: believedSent, duplicated: s.duplicated, rtoMs: s.recovery?.rtoMs ?? null,
+    lostAcked: s.lostAcked, lostBelievedSent: believedSent, lostUnchecked: s.lost.UNCHECKED,
+    told: s.acknowledged.FLUSH_DISK_TIMEOUT + s.acknowledged.FLUSH_SLAVE_TIMEOUT + s.acknowledged.SLAVE_NOT_AVAILABLE, duplicated: s.duplicated, rtoMs: s.recovery?.rtoMs ?? null,
     events: result.events, traceHash: result.traceHash, wallMs,
   };
 }
@@ -96,7 +101,7 @@ export async function runSeed(batch: SimBatch, seed: number, keepTrace = false):
     return { outcome: outcomeOf(result, performance.now() - started), result };
   } catch (error) {
     const reason = `the simulation threw: ${(error as Error).stack ?? String(error)}`;
-    return { outcome: { seed, drillId, verdict: 'ERROR', reason, lostAcked: 0, lostBelievedSent: 0, duplicated: 0, rtoMs: null, events: 0, traceHash: '', wallMs: performance.now() - started } };
+    return { outcome: { seed, drillId, verdict: 'ERROR', reason, lostAcked: 0, lostBelievedSent: 0, lostUnchecked: 0, told: 0, duplicated: 0, rtoMs: null, events: 0, traceHash: '', wallMs: performance.now() - started } };
   }
 }
 

@@ -14,6 +14,7 @@ import { DedupeStore } from '../../broker/client/dedupe-store.js';
 import { MessageClientIDSetter } from '../../broker/client/message-id.js';
 import { StageBatcher, stageListeners } from '../../broker/stage-batcher.js';
 import type { LabBug } from '../../broker/lab-bugs.js';
+import type { Random } from '../../broker/io/prng.js';
 import type { SimProcessClock } from '../../broker/sim/sim-clock.js';
 import type { SimDisk } from '../../broker/sim/sim-disk.js';
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc.js';
@@ -57,6 +58,8 @@ export class SimCluster {
   private readonly consumerDisks: SimDisk[] = [];
   private namesrv: NamesrvController | undefined;
   private producers = 0;
+  /** decides whether a power cut tears the oldest unsynced write, and how much of it */
+  private readonly tear: Random;
 
   constructor(
     private readonly world: SimWorld,
@@ -70,6 +73,7 @@ export class SimCluster {
       name: `broker-a-${id}`, brokerId: id, port: 10911 + 10 * id, haPort: 10912 + 10 * id, disk: world.newDisk(),
     }));
     for (let i = 0; i < settings.traffic.consumers; i++) this.consumerDisks.push(world.newDisk());
+    this.tear = world.fork();
   }
 
   async startCluster(): Promise<void> {
@@ -137,7 +141,8 @@ export class SimCluster {
       broker.store.haltSync();
       replica.clock!.kill();
       this.world.network.processDied(replica.name);
-      const lost = replica.disk.powerCut();
+      // Half the cuts tear the oldest unsynced write at a sector boundary: recovery's CRC check must cut it off.
+      const lost = replica.disk.powerCut(this.tear.next() < 0.5 ? this.tear : undefined);
       replica.broker = undefined;
       this.world.log(`${replica.name} lost its power: ${lost} unsynced bytes gone`);
       struck = true;
@@ -145,9 +150,15 @@ export class SimCluster {
     await this.world.untilHolds(() => struck, Infinity);
   }
 
-  applySettings(replica: Replica, patch: Partial<BrokerSettings>): void {
-    replica.broker?.applySettings(patch);
-    this.world.log(`${replica.name} settings ${JSON.stringify(patch)}`);
+  /**
+   * The slow-disk fault: every fdatasync of the node's disk takes `ms` longer, inside the call, as a
+   * real slow disk's does. (The lab's broker setting slowDiskDelayMs waits before the call instead,
+   * and its file layer counts only what was written before the wait; on the simulated disk a wait
+   * before the call would let the sync cover the writes made during it.)
+   */
+  slowDisk(replica: Replica, ms: number): void {
+    replica.disk.slowByMs = ms;
+    this.world.log(`${replica.name}: every fdatasync ${ms > 0 ? `${ms} ms slower` : 'at its normal speed again'}`);
   }
 
   producerName(): string {

@@ -40,7 +40,7 @@ export async function runPool(input: SimBatchInput, options: PoolOptions = {}): 
     options.onOutcome?.(outcome, outcomes.length, total);
   };
   const errorOutcome = (seed: number, reason: string): SeedOutcome => ({
-    seed, drillId: drillForSeed(batch, seed), verdict: 'ERROR', reason, lostAcked: 0, lostBelievedSent: 0, duplicated: 0, rtoMs: null, events: 0, traceHash: '', wallMs: 0,
+    seed, drillId: drillForSeed(batch, seed), verdict: 'ERROR', reason, lostAcked: 0, lostBelievedSent: 0, lostUnchecked: 0, told: 0, duplicated: 0, rtoMs: null, events: 0, traceHash: '', wallMs: 0,
   });
   await new Promise<void>((resolve) => {
     let live = 0;

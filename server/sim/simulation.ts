@@ -169,7 +169,7 @@ class Simulation {
         this.world.log('replication link cut');
         return;
       case 'slow-disk':
-        this.cluster.applySettings(master, { slowDiskDelayMs: this.input.settings.broker.syncFlushTimeout + step.marginMs });
+        this.cluster.slowDisk(master, this.input.settings.broker.syncFlushTimeout + step.marginMs);
         return;
       case 'slow-disk-power-loss':
         // The power comes back with a healthy disk: a restarted master runs without the delay.
@@ -179,7 +179,9 @@ class Simulation {
           for (const consumer of this.cluster.consumers) consumer?.freeze?.();
           this.world.log('consumers frozen (SIGSTOP) through the power cut and the restart');
         }
-        return this.cluster.powerLoss(master);
+        await this.cluster.powerLoss(master);
+        this.cluster.slowDisk(master, 0);
+        return;
       case 'kill-consumer':
         this.cluster.consumers[this.plan.consumerIndex]?.stop();
         this.cluster.consumers[this.plan.consumerIndex] = undefined;
@@ -215,7 +217,7 @@ class Simulation {
         this.world.log('replication link healed');
         return;
       case 'restore-disk':
-        if (this.cluster.replicas[0]!.broker) this.cluster.applySettings(this.cluster.replicas[0]!, { slowDiskDelayMs: 0 });
+        this.cluster.slowDisk(this.cluster.replicas[0]!, 0);
         return;
       case 'restart-consumer':
         this.cluster.consumers[this.plan.consumerIndex] = await this.cluster.startConsumer(this.plan.consumerIndex);

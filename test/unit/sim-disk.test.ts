@@ -142,3 +142,24 @@ test('sim-disk - the real store: ASYNC_FLUSH loses answered puts to a simulated 
   }
   assert.ok(seedsWithLoss >= 8, `ASYNC_FLUSH lost PUT_OK messages in ${seedsWithLoss} of 10 seeds`);
 });
+
+test('sim-disk - a bit flipped on the medium is caught by the body CRC at recovery: the log ends before the corrupted record', async () => {
+  const clock = new SimClock();
+  const simDisk = new SimDisk(clock, { syncLatencyMs: () => 1 });
+  const settings = testSettings({ flushDiskType: 'SYNC_FLUSH' });
+  const open = () => settle(clock, DefaultMessageStore.open({ storePathRootDir: '/node/store', storeHost: STORE_HOST, settings: () => settings, fileLayer: new FileLayer({ clock, disk: simDisk }), clock }));
+  const store = await open();
+  const offsets: number[] = [];
+  for (let i = 0; i < 10; i++) {
+    const result = await settle(clock, store.putMessage(message({ uniqKey: `k${i}`, body: Buffer.alloc(300, i) })));
+    assert.equal(result.status, PutMessageStatus.PUT_OK);
+    offsets.push(result.append!.wroteOffset);
+  }
+  store.haltSync();
+  simDisk.processDied();
+  // A bit of record 6's body (well past its header) rots on the medium.
+  simDisk.flipBit('/node/store/commitlog/00000000000000000000', offsets[6]! + 250, 3);
+  const reopened = await open();
+  assert.equal(reopened.maxPhyOffset(), offsets[6], 'recovery truncated at the corrupted record');
+  assert.ok(reopened.lookMessageByOffset(offsets[5]!), 'the records before it are kept');
+});
