@@ -15,6 +15,7 @@ import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './cli-usage';
 import { LAB_BUGS, type LabBug } from '../../broker/lab-bugs';
 import { readServerEnvironment } from '../environment';
 import { EnvironmentError } from '../../broker/config/environment';
+import { UsageError, flagValue, wholeNumber } from '../cli-args';
 
 const USAGE = `usage: ${DRILL_USAGE_LINE}
 
@@ -23,7 +24,6 @@ Runs one crash drill headless on a cluster of its own (free ports, a temp data d
 options:
 ${DRILL_OPTIONS}`;
 
-class UsageError extends Error {}
 
 interface CliOptions {
   input: DrillRunInput;
@@ -40,15 +40,8 @@ export function parseArgs(argv: string[]): CliOptions {
   let slave = true;
   let messages: number | undefined;
   let keepData = false;
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  const int = (v: string, flag: string) => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
-    return Number(v);
-  };
+  const value = (i: number, flag: string) => flagValue(argv, i, flag);
+  const int = (v: string, flag: string) => wholeNumber(v, flag);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {

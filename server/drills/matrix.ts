@@ -17,6 +17,7 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { UsageError, flagValue, wholeNumber } from '../cli-args';
 import { pathToFileURL } from 'node:url';
 import type { PrismaClient } from '@prisma/client';
 import { DRILLS, drillSpec, type DrillSpec } from './catalog';
@@ -378,20 +379,12 @@ options:
 
   exit status: 0 every contrast shows, 1 some contrast does not (or was not judged), 2 a usage error`;
 
-export class MatrixUsageError extends Error {}
 
 export function parseMatrixArgs(argv: string[]): { options: MatrixOptions; out: string } {
   const options: MatrixOptions = { drills: DRILLS.map((d) => d.id), seeds: 5, firstSeed: 1 };
   let out: string | undefined;
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new MatrixUsageError(`${flag} needs a value`);
-    return v;
-  };
-  const int = (v: string, flag: string, min: number) => {
-    if (!/^\d+$/.test(v) || Number(v) < min) throw new MatrixUsageError(`${flag} must be a whole number of at least ${min}, got "${v}"`);
-    return Number(v);
-  };
+  const value = (i: number, flag: string) => flagValue(argv, i, flag);
+  const int = (v: string, flag: string, min: number) => wholeNumber(v, flag, min);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     switch (arg) {
@@ -404,13 +397,13 @@ export function parseMatrixArgs(argv: string[]): { options: MatrixOptions; out: 
         const names = value(i, arg).split(',').map((d) => d.trim()).filter(Boolean);
         i++;
         const unknown = names.filter((d) => !(DRILL_IDS as readonly string[]).includes(d));
-        if (unknown.length > 0) throw new MatrixUsageError(`--drills: unknown drill ${unknown.join(', ')}: one of ${DRILL_IDS.join(', ')}`);
-        if (names.length === 0) throw new MatrixUsageError('--drills needs at least one drill');
+        if (unknown.length > 0) throw new UsageError(`--drills: unknown drill ${unknown.join(', ')}: one of ${DRILL_IDS.join(', ')}`);
+        if (names.length === 0) throw new UsageError('--drills needs at least one drill');
         options.drills = names as DrillId[];
         break;
       }
       default:
-        throw new MatrixUsageError(`unknown option ${arg}`);
+        throw new UsageError(`unknown option ${arg}`);
     }
   }
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -433,7 +426,7 @@ async function main(): Promise<number> {
   try {
     parsed = parseMatrixArgs(argv);
   } catch (error) {
-    if (!(error instanceof MatrixUsageError)) throw error;
+    if (!(error instanceof UsageError)) throw error;
     console.error(`${error.message}\n\n${MATRIX_USAGE}`);
     return 2;
   }

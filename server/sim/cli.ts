@@ -9,6 +9,7 @@
  * Exit codes: 0 no seed failed (FAIL, BUDGET or ERROR), 1 some did, 2 a usage error.
  */
 import { LAB_BUG_NAMES } from '../../broker/lab-bugs.js';
+import { UsageError, flagValue, wholeNumber } from '../cli-args.js';
 import { SIMULATED_DRILLS } from './simulation.js';
 import { SimBatchInputSchema, isFailure, runSeed, shrink, summarize, type SeedOutcome, type SimBatch, type SimBatchInput } from './sim-batch.js';
 import { defaultWorkers, runPool } from './sim-pool.js';
@@ -38,7 +39,6 @@ options:
   --no-shrink            do not shrink failed seeds to a shorter run
   --json                 one JSON object instead of the report`;
 
-class UsageError extends Error {}
 
 interface CliOptions {
   input: SimBatchInput;
@@ -53,15 +53,8 @@ interface CliOptions {
 export function parseSimArgs(argv: string[]): CliOptions {
   const input: SimBatchInput & { config: Record<string, string | number | boolean>; labBugs: string[] } = { drills: [...SIMULATED_DRILLS], seeds: 100, config: {}, labBugs: [] };
   const options = { trace: false, workers: defaultWorkers(), determinism: false, matrix: false, shrink: true, json: false };
-  const value = (i: number, flag: string) => {
-    const v = argv[i + 1];
-    if (v === undefined || v.startsWith('--')) throw new UsageError(`${flag} needs a value`);
-    return v;
-  };
-  const whole = (v: string, flag: string) => {
-    if (!/^\d+$/.test(v)) throw new UsageError(`${flag} must be a whole number, got "${v}"`);
-    return Number(v);
-  };
+  const value = (i: number, flag: string) => flagValue(argv, i, flag);
+  const whole = (v: string, flag: string) => wholeNumber(v, flag);
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     switch (arg) {
