@@ -77,11 +77,6 @@ export class SimClock implements Clock {
     return event;
   }
 
-  /** Events not yet run (cancelled ones included until they surface). */
-  pending(): number {
-    return this.heap.length;
-  }
-
   /** When the next live event is due, or undefined when none is. */
   nextAtMs(): number | undefined {
     while (this.heap.length > 0 && (this.heap[0]!.cancelled || this.heap[0]!.owner?.alive === false)) this.pop();

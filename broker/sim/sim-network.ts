@@ -9,7 +9,7 @@
  * shaped apart (a slave in another region), partitions, whole or one way (bytes across a blocked
  * link are held, as TCP retransmits them, and flow on heal unless the connection is reset first),
  * connection resets, and a node that dies (its peers
- * see the close) or loses its power (its peers see nothing; their writes go nowhere). Packet loss,
+ * see the close; on a shaped link what it had in flight is lost). Packet loss,
  * duplication and reordering below TCP reach the application only as such delays, and are not
  * modelled apart from them.
  */
@@ -93,14 +93,14 @@ class SimConnection implements Connection {
     if (this.destroyed) return;
     this.writable = false;
     // The close reaches the peer after the bytes before it.
-    this.toPeer(() => this.peer.closeBy('peer'));
-    this.closeBy('self');
+    this.toPeer(() => this.peer.closeBy());
+    this.closeBy();
   }
 
   destroy(): void {
     if (this.destroyed) return;
-    this.closeBy('self');
-    this.toPeer(() => this.peer.closeBy('peer'));
+    this.closeBy();
+    this.toPeer(() => this.peer.closeBy());
   }
 
   /**
@@ -113,8 +113,8 @@ class SimConnection implements Connection {
     this.vanish();
     this.network.forget(this);
     // On a shaped link the lab's proxy drops what it held and closes the far side at once.
-    if (this.network.shaped(this.node, this.peer.node)) this.network.at(this.network.arrivalMs(this.node, 'loopback', 0), () => this.peer.closeBy('peer'));
-    else this.toPeer(() => this.peer.closeBy('peer'));
+    if (this.network.shaped(this.node, this.peer.node)) this.network.at(this.network.arrivalMs(this.node, 'loopback', 0), () => this.peer.closeBy());
+    else this.toPeer(() => this.peer.closeBy());
   }
 
   /** A reset: both sides fail now, whatever is in flight. */
@@ -128,7 +128,7 @@ class SimConnection implements Connection {
     }
   }
 
-  /** This side is gone without telling the peer (its node lost power). */
+  /** This side is gone, and hears nothing more. */
   vanish(): void {
     this.destroyed = true;
     this.writable = false;
@@ -174,7 +174,7 @@ class SimConnection implements Connection {
     return this.lastDeliveryMs;
   }
 
-  private closeBy(_who: 'self' | 'peer'): void {
+  private closeBy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
     this.writable = false;
@@ -206,7 +206,6 @@ export class SimNetwork {
   private readonly linkFreeAtMs = new Map<string, number>();
   /** deliveries held by a partition, per directed link, in order */
   private readonly heldByLink = new Map<string, (() => void)[]>();
-  private readonly dead = new Set<string>();
   /** frozen nodes (SIGSTOP), with what reached them meanwhile, in order */
   private readonly frozen = new Map<string, (() => void)[]>();
   private nextPort = EPHEMERAL_PORT_BASE;
@@ -275,12 +274,6 @@ export class SimNetwork {
     for (const c of [...this.connections]) if (c.node === node) c.kill();
   }
 
-  /** The node lost its power: its listeners and connections are gone, and nobody is told. */
-  powerLost(node: string): void {
-    this.dropListeners(node);
-    this.dead.add(node);
-    for (const c of [...this.connections]) if (c.node === node) c.vanish();
-  }
 
   /** SIGSTOP: what reaches the node waits in its socket buffers until the thaw. */
   freeze(node: string): void {
@@ -294,10 +287,6 @@ export class SimNetwork {
     for (const deliver of held) deliver();
   }
 
-  /** The node is up again (after powerLost): new connections reach it. */
-  powerRestored(node: string): void {
-    this.dead.delete(node);
-  }
 
   // -------------------------------------------------------------------------------------------
   // Internals used by SimConnection
@@ -337,7 +326,7 @@ export class SimNetwork {
    */
   deliverable(from: SimConnection, to: SimConnection): boolean {
     if (from.killed && this.links.has(linkKey(from.node, to.node))) return false;
-    return !this.blocked.has(`${from.node}>${to.node}`) && !this.dead.has(to.node) && !to.destroyed && !this.frozen.has(to.node);
+    return !this.blocked.has(`${from.node}>${to.node}`) && !to.destroyed && !this.frozen.has(to.node);
   }
 
   /** @internal a chunk a partition stopped: delivered on heal, in order */
@@ -379,13 +368,13 @@ export class SimNetwork {
     const [toHost, toPort] = splitAddress(address);
     const client = new SimConnection(this, node, toHost, toPort);
     const target = this.listeners.get(address);
-    const reachable = target !== undefined && !this.dead.has(target.node) && !this.blocked.has(`${node}>${target.node}`) && !this.blocked.has(`${target.node}>${node}`);
+    const reachable = target !== undefined && !this.blocked.has(`${node}>${target.node}`) && !this.blocked.has(`${target.node}>${node}`);
     // The far side exists from the start so the client's writes before 'connect' have somewhere to go.
     const server = new SimConnection(this, target?.node ?? address, host, port);
     client.peer = server;
     server.peer = client;
     if (!reachable) {
-      // Refused (nobody listens) at once; unreachable (partitioned, powered off) never answers: the caller's timeout fires.
+      // Refused (nobody listens) at once; unreachable (partitioned) never answers: the caller's timeout fires.
       if (target === undefined) {
         this.at(this.clock.monotonicMs() + CONNECT_REFUSED_AFTER_MS, () => {
           if (client.destroyed) return;

@@ -99,7 +99,6 @@ export class SimCluster {
     if (replica.clock) await this.world.until(this.world.clock.monotonicMs() + this.world.processStartMs());
     const clock = this.world.clock.process();
     replica.disk.reboot(clock);
-    this.world.network.powerRestored(replica.name);
     const stage = new StageBatcher((batch) => this.ledger.addStage(batch), 50, clock);
     const role: BrokerSettings['brokerRole'] = replica.brokerId === 0 ? settings.brokerRole : 'SLAVE';
     const broker = new BrokerController({
