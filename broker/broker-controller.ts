@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BrokerIdentitySchema, BrokerSettingsSchema, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
 import { parseBrokerConf, toBrokerConf } from './config/properties.js';
-import { RequestCode, ResponseCode } from './protocol/codes.js';
+import { RequestCode, ResponseCode, RETRY_QUEUE_NUMS } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
 import { createSendMessageProcessor } from './processors/send-message-processor.js';
 import { RemotingServer } from './remoting/remoting-server.js';
@@ -236,22 +236,33 @@ export class BrokerController {
     this.scheduleMessageService.start();
   }
 
-  /** createTopicInSendMessageBackMethod: a topic with `queueNums` read/write queues, if absent. */
-  private ensureTopic(topic: string, queueNums: number): void {
-    if (!this.store.topics.selectTopicConfig(topic)) this.store.topics.updateTopicConfig(newTopicConfig(topic, queueNums));
+  /**
+   * createTopicInSendMessageBackMethod: a topic with `queueNums` read/write queues, if absent. A new
+   * one is registered with the name servers at once, as RocketMQ's registerIncrementBrokerData does
+   * before the request that created it is answered: the promise settles when they have answered.
+   * Creating it throws at once (a store that cannot write its topic table).
+   */
+  private ensureTopic(topic: string, queueNums: number): Promise<void> {
+    if (this.store.topics.selectTopicConfig(topic)) return Promise.resolve();
+    this.store.topics.updateTopicConfig(newTopicConfig(topic, queueNums));
+    return this.registerTopicsNow();
+  }
+
+  /** Registers with the name servers now rather than at the next period (a topic was created or changed). */
+  private registerTopicsNow(): Promise<void> {
+    return this.outerAPI?.registerBrokerAll() ?? Promise.resolve();
   }
 
   /** Heartbeats, consumer groups, offsets and pulls: the broker side of consumption. */
   private registerClientProcessors(): void {
     const clientManage = {
       registry: this.clients,
-      ensureRetryTopic: (topic: string) => {
-        if (!this.store.topics.selectTopicConfig(topic)) this.store.topics.updateTopicConfig(newTopicConfig(topic, 1));
-      },
+      ensureRetryTopic: (topic: string) => this.ensureTopic(topic, RETRY_QUEUE_NUMS),
     };
     this.remoting.register(RequestCode.UPDATE_AND_CREATE_TOPIC, createUpdateAndCreateTopicProcessor({
       topics: () => this.store.topics,
       isMaster: () => this.settings.brokerRole !== 'SLAVE',
+      registered: () => this.registerTopicsNow(),
     }));
     this.remoting.register(RequestCode.HEART_BEAT, createHeartbeatProcessor(clientManage));
     this.remoting.register(RequestCode.UNREGISTER_CLIENT, createUnregisterClientProcessor(clientManage));

@@ -1,7 +1,8 @@
 /**
  * UPDATE_AND_CREATE_TOPIC (17), as `mqadmin updateTopic` sends it (B/processor/AdminBrokerProcessor.java):
  * header fields topic, readQueueNums, writeQueueNums, perm (READ 4 | WRITE 2 | INHERIT 1), topicSysFlag, order.
- * The name server learns the topic at the broker's next registration, which follows within a second.
+ * Answered once the broker has registered the topic with its name servers, as RocketMQ's
+ * registerIncrementBrokerData does, so a route query right after `mqadmin updateTopic` finds it.
  */
 import { ResponseCode, isSystemTopic } from '../protocol/codes.js';
 import { createResponse, extBoolean, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
@@ -12,8 +13,15 @@ import type { TopicConfigManager } from '../store/topic-config-manager.js';
 /** The most queues one topic may have on one broker (RocketMQ does not cap it; a lab does). */
 export const MAX_QUEUE_NUMS = 1024;
 
-export function createUpdateAndCreateTopicProcessor(target: { topics: () => TopicConfigManager; isMaster: () => boolean }) {
-  return (request: RemotingCommand): RemotingCommand => {
+export interface UpdateAndCreateTopicTarget {
+  topics: () => TopicConfigManager;
+  isMaster: () => boolean;
+  /** registers the broker's topics with the name servers now; settles when they have answered */
+  registered: () => Promise<void>;
+}
+
+export function createUpdateAndCreateTopicProcessor(target: UpdateAndCreateTopicTarget) {
+  return async (request: RemotingCommand): Promise<RemotingCommand> => {
     const refuse = (remark: string) => createResponse(request, ResponseCode.SYSTEM_ERROR, { remark });
     if (!target.isMaster()) return createResponse(request, ResponseCode.NO_PERMISSION, { remark: 'a SLAVE does not create topics: send UPDATE_AND_CREATE_TOPIC to the master' });
     const topic = extString(request, 'topic') ?? '';
@@ -40,6 +48,7 @@ export function createUpdateAndCreateTopicProcessor(target: { topics: () => Topi
       topicSysFlag: extNumber(request, 'topicSysFlag') ?? existing?.topicSysFlag ?? 0,
       order: extBoolean(request, 'order') ?? existing?.order ?? false,
     });
+    await target.registered();
     return createResponse(request, ResponseCode.SUCCESS);
   };
 }

@@ -32,8 +32,8 @@ export interface SendBackTarget {
   settings: () => BrokerSettings;
   lookMessageByOffset(commitLogOffset: number): MessageExt | null;
   putMessage(message: MessageInner): Promise<PutMessageResult>;
-  /** creates a topic with `queueNums` read/write queues if it does not exist */
-  ensureTopic(topic: string, queueNums: number): void;
+  /** creates a topic with `queueNums` read/write queues if it does not exist (throws at once if it cannot); settles once a new one is registered */
+  ensureTopic(topic: string, queueNums: number): Promise<void>;
   /** picks the retry or DLQ queue of the copy */
   random: Random;
 }
@@ -87,7 +87,7 @@ export function createConsumerSendMsgBackProcessor(target: SendBackTarget) {
       delayLevel = 3 + original.reconsumeTimes;
     }
     try {
-      target.ensureTopic(topic, queueNums);
+      await target.ensureTopic(topic, queueNums);
     } catch (error) {
       return refuse(`topic[${topic}] not exist: ${(error as Error).message}`);
     }
@@ -119,7 +119,8 @@ export function createSendMessageBeforePut(target: Pick<SendBackTarget, 'setting
     const dlq = handleRetryAndDLQ(message, max);
     if (dlq) {
       try {
-        target.ensureTopic(dlq, DLQ_NUMS_PER_GROUP);
+        // a hook of the put cannot wait: the DLQ is created now and registered in the background
+        void target.ensureTopic(dlq, DLQ_NUMS_PER_GROUP);
       } catch (error) {
         return `topic[${dlq}] not exist: ${(error as Error).message}`;
       }

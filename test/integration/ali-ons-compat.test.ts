@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { NamesrvController } from '../../broker/namesrv/namesrv-controller';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
 import { createRequest } from '../../broker/protocol/remoting-command';
-import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
+import { RequestCode, ResponseCode, RETRY_GROUP_TOPIC_PREFIX } from '../../broker/protocol/codes';
 import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
 import { startBroker, waitFor, type BrokerProcess } from '../support/broker-process';
 
@@ -41,8 +41,8 @@ function producer(nameSrv: string, group: string): AliProducer {
   return p;
 }
 
-function consumer(nameSrv: string, group: string): AliConsumer {
-  const c = new ons.Consumer({ nameSrv, httpclient: {}, consumerGroup: group, logger: quietLogger, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', ...clientTiming });
+function consumer(nameSrv: string, group: string, timing: Record<string, number> = clientTiming): AliConsumer {
+  const c = new ons.Consumer({ nameSrv, httpclient: {}, consumerGroup: group, logger: quietLogger, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', ...timing });
   c.on('error', () => {}); // e.g. QUERY_NOT_FOUND on first boot: expected noise (docs/rocketmq-semantics.md#first-boot-offset)
   return c;
 }
@@ -104,23 +104,26 @@ describe('ali-ons against Zeroloss', () => {
     }
   });
 
-  test('a topic made with UPDATE_AND_CREATE_TOPIC is routable; a failed message comes back via CONSUMER_SEND_MSG_BACK; close unregisters', async () => {
+  test('a topic made with UPDATE_AND_CREATE_TOPIC is routed when the answer comes; a failed message comes back via CONSUMER_SEND_MSG_BACK at once, on a new group; close unregisters', async () => {
     const topic = `CompatRetry${Date.now()}`;
     await createTopic(broker.addr, topic, 2);
-    await waitFor('topic routed', () => namesrv.routes.pickupTopicRouteData(topic)?.queueDatas[0]?.writeQueueNums === 2, 5000);
+    assert.equal(namesrv.routes.pickupTopicRouteData(topic)?.queueDatas[0]?.writeQueueNums, 2, 'the broker registered the topic before it answered');
     const p = producer(namesrv.address, 'PID_compat_retry');
-    const c = consumer(namesrv.address, 'GID_compat_retry');
+    // ali-ons's own route poll (30 s): a new group's retry topic must be routed by the time its first
+    // heartbeat is answered, or the consumer learns its route only at the next poll (ali-ons's suite).
+    const c = consumer(namesrv.address, 'GID_compat_retry', { ...clientTiming, pollNameServerInteval: 30_000 });
     const deliveries: AliMessage[] = [];
     try {
-      await p.ready();
-      const sent = await p.send(new ons.Message(topic, null, 'fail me once'));
-      assert.equal(sent.sendStatus, 'SEND_OK');
       c.subscribe(topic, '*', async (msg) => {
         deliveries.push(msg);
         if (msg.reconsumeTimes === 0) throw new Error('first delivery fails on purpose');
       });
-      await c.ready();
-      await waitFor('redelivered through the retry topic', () => deliveries.some((m) => m.reconsumeTimes >= 1), 30_000);
+      await c.ready(); // the consumer's client starts first: ready() includes its first heartbeat
+      assert.ok(namesrv.routes.pickupTopicRouteData(`${RETRY_GROUP_TOPIC_PREFIX}GID_compat_retry`), 'the new group\'s retry topic is routed once its first heartbeat is answered');
+      await p.ready();
+      const sent = await p.send(new ons.Message(topic, null, 'fail me once'));
+      assert.equal(sent.sendStatus, 'SEND_OK');
+      await waitFor('redelivered through the retry topic, before the next route poll', () => deliveries.some((m) => m.reconsumeTimes >= 1), 15_000);
       assert.equal(deliveries[0].reconsumeTimes, 0);
       assert.equal(deliveries.find((m) => m.reconsumeTimes >= 1)!.body.toString(), 'fail me once');
     } finally {
