@@ -29,6 +29,8 @@ interface HeldPull {
 export class PullRequestHoldService {
   private readonly held = new Map<string, Set<HeldPull>>();
   private count = 0;
+  /** queues whose held pulls wake at the end of this turn, with the highest max offset dispatched */
+  private readonly arrived = new Map<string, number>();
 
   constructor(private readonly clock: Clock) {}
 
@@ -59,11 +61,28 @@ export class PullRequestHoldService {
     });
   }
 
-  /** A message was dispatched: wake every pull of that queue that was waiting below maxOffset. */
+  /**
+   * A message was dispatched: wake every pull of that queue that was waiting below maxOffset, at the
+   * end of the turn. RocketMQ dispatches after the put has returned (its reput thread), so a
+   * producer's SEND_OK goes out before a long-polling consumer gets the message; this broker
+   * dispatches inside the put, and waking the pulls at once answered the consumer first, over the
+   * same connection when one client both sends and consumes (ali-ons's own suite matches a delivery
+   * against the msgId its send returned, and lost that race most of the time).
+   */
   notifyMessageArriving(topic: string, queueId: number, maxOffset: number): void {
-    const set = this.held.get(`${topic}@${queueId}`);
-    if (!set) return;
-    for (const entry of [...set]) if (entry.queueOffset < maxOffset) entry.wake();
+    const key = `${topic}@${queueId}`;
+    if (!this.held.has(key)) return;
+    const first = this.arrived.size === 0;
+    this.arrived.set(key, Math.max(maxOffset, this.arrived.get(key) ?? 0));
+    if (first) this.clock.atEndOfTurn(() => this.wakeArrived());
+  }
+
+  private wakeArrived(): void {
+    const arrived = [...this.arrived];
+    this.arrived.clear();
+    for (const [key, maxOffset] of arrived) {
+      for (const entry of [...(this.held.get(key) ?? [])]) if (entry.queueOffset < maxOffset) entry.wake();
+    }
   }
 
   shutdown(): void {

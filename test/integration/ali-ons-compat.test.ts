@@ -104,6 +104,37 @@ describe('ali-ons against Zeroloss', () => {
     }
   });
 
+  test('one client sends and long-polls on one connection: each message reaches the consumer after its SEND_OK reached the producer', async () => {
+    // ali-ons's suite matches a delivery against the msgId its send returned; RocketMQ dispatches after
+    // the put returns, so the SEND_OK goes out first. Here 2 of 3 deliveries used to come first.
+    const topic = `CompatOrder${Date.now()}`;
+    await createTopic(broker.addr, topic, 1);
+    const c = consumer(namesrv.address, 'GID_compat_order');
+    const p = producer(namesrv.address, 'PID_compat_order');
+    const acknowledged = new Set<string>();
+    const early: string[] = [];
+    const delivered = new Set<string>();
+    try {
+      c.subscribe(topic, '*', async (msg) => {
+        if (!acknowledged.has(msg.msgId)) early.push(msg.msgId);
+        delivered.add(msg.msgId);
+      });
+      await c.ready();
+      await p.ready();
+      await new Promise((r) => setTimeout(r, 1000)); // the consumer's pull is held by now
+      for (let i = 0; i < 20; i++) {
+        const sent = await p.send(new ons.Message(topic, null, `in order ${i}`));
+        acknowledged.add(sent.msgId);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      await waitFor('every message delivered', () => delivered.size === 20, 10_000);
+      assert.deepEqual(early, [], 'no message reached the consumer before its SEND_OK reached the producer');
+    } finally {
+      await c.close();
+      await p.close();
+    }
+  });
+
   test('a topic made with UPDATE_AND_CREATE_TOPIC is routed when the answer comes; a failed message comes back via CONSUMER_SEND_MSG_BACK at once, on a new group; close unregisters', async () => {
     const topic = `CompatRetry${Date.now()}`;
     await createTopic(broker.addr, topic, 2);
