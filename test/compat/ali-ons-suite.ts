@@ -103,15 +103,20 @@ async function portsAreFree(): Promise<boolean> {
   return free;
 }
 
-/** `npm install` in the checkout when its egg-bin is missing. */
+/** `npm install` in the checkout when its egg-bin is missing; false (and why) when egg-bin is still missing after it. */
 async function installSuiteTools(dir: string): Promise<boolean> {
-  if (fs.existsSync(path.join(dir, 'node_modules', '.bin', 'egg-bin'))) return true;
+  const eggBin = path.join(dir, 'node_modules', '.bin', 'egg-bin');
+  if (fs.existsSync(eggBin)) return true;
   console.log(`installing the suite's test tools: npm install in ${dir}`);
   const output: Buffer[] = [];
-  const end = await runChild('npm', ['install', '--no-audit', '--no-fund'], dir, process.env, (chunk) => output.push(chunk));
-  if (end.code === 0) return true;
+  // npm's own log level, not the one `npm run -s` hands down (silent), so a failure says why
+  const env = { ...process.env };
+  delete env.npm_config_loglevel;
+  const end = await runChild('npm', ['install', '--no-audit', '--no-fund'], dir, env, (chunk) => output.push(chunk));
+  if (end.code === 0 && fs.existsSync(eggBin)) return true;
+  const why = end.code === 0 ? `npm install succeeded but left no ${eggBin}` : `npm install ended with ${end.signal ?? `exit code ${end.code}`}`;
   const tail = Buffer.concat(output).toString('utf8').trimEnd().split('\n').slice(-NPM_OUTPUT_TAIL_LINES).join('\n');
-  console.error(`cannot install the suite in ${dir} (npm install ended with ${end.signal ?? `exit code ${end.code}`}):\n${tail}`);
+  console.error(`cannot install the suite in ${dir} (${why}):\n${tail}`);
   return false;
 }
 
