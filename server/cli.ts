@@ -14,6 +14,7 @@ import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './drills/cli-usage';
 import type { LabBug } from '../broker/lab-bugs';
 import { readServerEnvironment, type ServerEnvironment } from './environment';
 import { EnvironmentError } from '../broker/config/environment';
+import { UsageError } from './cli-args';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -65,8 +66,6 @@ const CLUSTER_USAGE = `usage: zeroloss cluster [options]
 
 options:
 ${CLUSTER_OPTIONS}`;
-
-class UsageError extends Error {}
 
 function parseClusterArgs(args: string[]): ClusterOptions {
   // The environment gives the defaults the options override; a bad variable is a usage error too.
