@@ -52,9 +52,12 @@ export type BrokerToParent =
   | { type: 'settings'; settings: BrokerSettings }
   | { type: 'powerCut'; cut: { path: string; lostBytes: number }[]; flushedOffset: number; maxOffset: number };
 
-/** A broker's batch of stage events, and its power-cut report, as the control plane receives them. */
-export type StageBatch = Extract<BrokerToParent, { type: 'stage' }>;
-export type PowerCutReport = Extract<BrokerToParent, { type: 'powerCut' }>;
+/**
+ * A broker's batch of stage events, and its power-cut report, as the control plane passes them on:
+ * with the name of the group whose master sent them (commit-log offsets are per group).
+ */
+export type StageBatch = Extract<BrokerToParent, { type: 'stage' }> & { brokerName?: string };
+export type PowerCutReport = Extract<BrokerToParent, { type: 'powerCut' }> & { brokerName?: string };
 
 export type ParentToBroker =
   | { type: 'powerLoss' }

@@ -3,10 +3,12 @@
  *
  *   zeroloss start      the dashboard with its cluster (what `npm start` runs)
  *   zeroloss cluster    the cluster alone, for your own RocketMQ clients: a name server on 127.0.0.1:9876,
- *                       the master on 127.0.0.1:10911 and its slave; prints `ready namesrv=… master=… slave=…`
+ *                       broker-a's master on 127.0.0.1:10911 and its slave (or --groups N --replicas R);
+ *                       prints `ready namesrv=… master=… slave=… brokers=…`
  *   zeroloss drill      one crash drill headless (server/drills/cli.ts)
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { ensureSetup } from './setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch, type RemotingServerConfig } from '../broker/config/broker-config';
@@ -15,6 +17,7 @@ import type { LabBug } from '../broker/lab-bugs';
 import { readServerEnvironment, type ServerEnvironment } from './environment';
 import { EnvironmentError } from '../broker/config/environment';
 import { UsageError } from './cli-args';
+import { DEFAULT_TOPOLOGY, TopologySchema, topologyRefusal, type Topology } from './cluster/topology';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -22,7 +25,10 @@ const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (defa
                            directory keeps its settings database there too (unless DATABASE_URL is set)
   --flush-disk-type T      SYNC_FLUSH | ASYNC_FLUSH
   --broker-role R          SYNC_MASTER | ASYNC_MASTER
-  --no-slave               run the master alone (or ZL_START_SLAVE=0)
+  --groups N               broker groups broker-a, broker-b, … (default 1); broker-b's master on the
+                           broker port + 1, and so on
+  --replicas R             replicas per group, 1 to 3: a master alone, master + slave (default), master + 2 slaves
+  --no-slave               start only each group's master (or ZL_START_SLAVE=0)
   -h, --help               the cluster's usage`;
 
 const USAGE = `usage: zeroloss <command> [options]
@@ -32,8 +38,8 @@ zeroloss start
   BROKER_PORT (10911), NAMESRV_PORT (9876), ZL_START_SLAVE (0 = no slave), DATABASE_URL, ZL_DATA_DIR.
 
 zeroloss cluster [options]
-  Runs the name server, the master and its slave without the dashboard, for your own RocketMQ clients;
-  prints "ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT" and runs until Ctrl-C.
+  Runs the name server and the broker groups without the dashboard, for your own RocketMQ clients;
+  prints "ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT brokers=…" and runs until Ctrl-C.
 ${CLUSTER_OPTIONS}
 
 ${DRILL_USAGE_LINE}
@@ -50,6 +56,7 @@ interface ClusterOptions {
   brokerPort: number;
   dataDir: string;
   startSlave: boolean;
+  topology: Topology;
   patch: BrokerSettingsPatch;
   /** ZL_LAB_BUGS: deliberate bugs (broker/lab-bugs.ts) in every process of the cluster */
   labBugs: LabBug[];
@@ -59,10 +66,11 @@ interface ClusterOptions {
 
 const CLUSTER_USAGE = `usage: zeroloss cluster [options]
 
-  Starts the name server (default 127.0.0.1:9876), the master (default 127.0.0.1:10911) and its slave headless;
-  port 0 picks a free port. Prints one line
-    ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT
-  and runs until SIGTERM or SIGINT, then stops every child.
+  Starts the name server (default 127.0.0.1:9876) and the broker groups headless: by default broker-a,
+  its master on 127.0.0.1:10911 and its slave; port 0 picks a free port. Prints one line
+    ready namesrv=HOST:PORT master=HOST:PORT slave=HOST:PORT brokers=broker-a/0@HOST:PORT,…
+  (master and slave are broker-a's; brokers lists every replica running, with its role) and runs until
+  SIGTERM or SIGINT, then stops every child.
 
 options:
 ${CLUSTER_OPTIONS}`;
@@ -81,6 +89,7 @@ function parseClusterArgs(args: string[]): ClusterOptions {
     brokerPort: env.BROKER_PORT,
     dataDir: env.ZL_DATA_DIR,
     startSlave: env.ZL_START_SLAVE,
+    topology: { ...DEFAULT_TOPOLOGY },
     patch: {},
     labBugs: env.ZL_LAB_BUGS,
     remoting: env.ZL_REMOTING,
@@ -110,10 +119,22 @@ function parseClusterArgs(args: string[]): ClusterOptions {
         i++;
         break;
       }
+      case '--groups':
+      case '--replicas': {
+        const key = arg === '--groups' ? 'groups' : 'replicas';
+        const n = Number(value);
+        const parsed = TopologySchema.shape[key].safeParse(value === undefined || value.trim() === '' ? undefined : n);
+        if (!parsed.success) throw new UsageError(`${arg} ${value ?? ''}: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+        options.topology[key] = parsed.data;
+        i++;
+        break;
+      }
       case '--no-slave': options.startSlave = false; break;
       default: throw new UsageError(`unknown option ${arg}`);
     }
   }
+  const refusal = topologyRefusal(options.topology, os.totalmem() / 2 ** 20);
+  if (refusal) throw new UsageError(refusal);
   return options;
 }
 
@@ -137,7 +158,7 @@ async function cluster(args: string[]): Promise<void> {
   const { databaseUrl } = ensureSetup({ skipBuild: true, databaseUrl: ownDatabase });
   const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, labBugs: options.labBugs, remoting: options.remoting });
+  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, topology: options.topology, labBugs: options.labBugs, remoting: options.remoting });
   const stop = async () => {
     await controlPlane.stop();
     await prisma.$disconnect();
@@ -147,13 +168,11 @@ async function cluster(args: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
   await controlPlane.start();
   if (Object.keys(options.patch).length > 0) await controlPlane.updateSettings(options.patch);
-  // The slave starts beside the master; wait (bounded) until it listens, so the line names it.
-  for (let waited = 0; options.startSlave && waited < 20_000 && controlPlane.state().replication?.slave.state !== 'running'; waited += 100) {
-    await new Promise((r) => setTimeout(r, 100));
-  }
+  // Every replica is started before start() resolves; a slave that failed is logged and named none.
   const state = controlPlane.state();
   const slave = state.replication?.slave.state === 'running' ? state.replication.slave.address ?? 'none' : 'none';
-  console.log(`ready namesrv=${controlPlane.namesrv.address} master=${state.broker.address} slave=${slave}`);
+  const brokers = state.topology.groups.flatMap((g) => g.replicas.filter((r) => r.state === 'running' && r.address).map((r) => `${r.name}@${r.address}(${r.role})`));
+  console.log(`ready namesrv=${controlPlane.namesrv.address} master=${state.broker.address} slave=${slave} brokers=${brokers.join(',')}`);
 }
 
 const command = process.argv[2];

@@ -1,11 +1,12 @@
 /**
- * The control plane's core, without HTTP: it runs the broker group (server/cluster/broker-group.ts:
- * one supervisor per replica), the name server, the traffic runner and the consumers; applies
+ * The control plane's core, without HTTP: it runs the broker groups of the topology
+ * (server/cluster/topology.ts; server/cluster/broker-group.ts: one supervisor per replica), the name server, the traffic runner and the consumers; applies
  * settings (persisted through Prisma, pushed to every running replica with UPDATE_BROKER_CONFIG);
  * aggregates what the children report into live samples; and records cluster events.
  * server/lab.ts composes it with the drill runner and the message console; server/main.ts puts
  * Next.js, tRPC and the WebSocket stream in front of them.
  */
+import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@prisma/client';
@@ -22,7 +23,8 @@ import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
-import { BrokerGroup } from './cluster/broker-group';
+import { BrokerGroup, pushSettingsToGroups, type GroupView } from './cluster/broker-group';
+import { DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, topologyRefusal, type Topology } from './cluster/topology';
 import type { BrokerNode } from './cluster/broker-node';
 import type { PowerCutReport, StageBatch } from '../broker/ipc';
 import { ClientPortProxy } from './cluster/client-port-proxy';
@@ -39,8 +41,10 @@ export interface ControlPlaneOptions {
   /** the name server's port (RocketMQ's 9876 by default); 0 picks a free one */
   namesrvPort?: number;
   clusterName?: string;
-  /** start broker-a/1 as the slave (HA through the fault proxy) with the master */
+  /** start every group's other replicas (slaves, HA through the fault proxy) with its master */
   startSlave?: boolean;
+  /** the cluster's shape; absent: the saved one (cluster.setTopology), or one group of master + slave */
+  topology?: Topology;
   /** deliberate bugs every process this plane starts runs with (broker/lab-bugs.ts; ZL_LAB_BUGS): a lab flag, never a setting */
   labBugs?: LabBug[];
   /** the name server's and every broker's listener limits (ZL_REMOTING); absent keys keep RocketMQ's defaults */
@@ -62,6 +66,11 @@ export interface TrafficInput {
 }
 
 const MARKERS_KEPT = 200;
+
+/** Why this machine cannot run the topology (its memory), or undefined. */
+function refusalOnThisMachine(topology: Topology): string | undefined {
+  return topologyRefusal(topology, os.totalmem() / 2 ** 20);
+}
 /** how long switching lab bugs waits for the slave to reconnect to a restarted master */
 const LAB_BUG_SLAVE_RECONNECT_WAIT_MS = 15_000;
 
@@ -101,8 +110,9 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private lastGapEventMs = 0;
   /** broker-a/0's client registry, as its last stats reported it */
   private clients: ClientsSnapshot = { producers: {}, consumers: {} };
-  /** the broker group: its replicas, which one is master, the HA link, promotion and rebuild */
-  readonly group: BrokerGroup;
+  /** the broker groups of the topology, broker-a first: replicas, which one is master, the HA link, promotion and rebuild */
+  private brokerGroups: BrokerGroup[] = [];
+  private currentTopology: Topology;
   /** the fault proxy in front of broker-a/0's client port; the traffic runner sends through it when asked */
   readonly clientPort = new ClientPortProxy((kind, message) => void this.recordEvent(kind, 'broker', message, 'fault'));
   /** per-message records (the Messages page's durability ladder), fed by this plane's own events */
@@ -123,40 +133,11 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     this.prisma = options.prisma;
     this.settings = new SettingsService(options.prisma);
     this.activeLabBugs = options.labBugs ?? [];
-    const cluster = options.clusterName ?? 'DefaultCluster';
-    this.group = new BrokerGroup({
-      admin: this.admin,
-      clusterName: cluster,
-      brokerName: 'broker-a',
-      storeRoot: path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster),
-      firstPort: options.brokerPort ?? 10911,
-      namesrvAddr: () => (this.namesrv.port ? this.namesrv.address : undefined),
-      settings: () => this.settings.get(),
-      labBugs: (process) => labBugsOf(process, this.activeLabBugs),
-      remoting: options.remoting ?? {},
-      serial: this.serial,
-      record: (kind, subject, message, marker, detail) => void this.recordEvent(kind, subject, message, marker, detail),
-    });
-    for (const node of this.group.replicas) {
-      node.listen({
-        ready: (n, report) => {
-          if (n === this.firstReplica) this.clientPort.setTarget(`127.0.0.1:${report.port}`);
-        },
-        exited: (n) => {
-          if (n === this.firstReplica) this.aggregator.resetBrokerStats();
-        },
-        stats: (n, stats) => {
-          if (n !== this.firstReplica) return;
-          this.aggregator.setBrokerStats(stats);
-          if (stats.clients) this.clients = stats.clients;
-        },
-        // Only the acting master's batches count: a slave's are the same records, replicated.
-        stage: (n, batch) => {
-          if (n.role !== 'SLAVE') this.onStage(batch);
-        },
-        powerCut: (_n, report) => this.emit('powerCut', report),
-      });
-    }
+    const topology = options.topology ?? DEFAULT_TOPOLOGY;
+    const refusal = refusalOnThisMachine(TopologySchema.parse(topology));
+    if (refusal) throw new Error(refusal);
+    this.currentTopology = topology;
+    this.brokerGroups = this.buildGroups(topology);
     this.namesrv = new NamesrvController({
       brokerRegistered: (addr, name, id, isNew) => {
         if (isNew) void this.recordEvent('namesrv.registered', 'namesrv', `${name} (brokerId ${id}) at ${addr} registered with the name server`);
@@ -165,7 +146,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       // On the console only: one database row per connection an attacker opens would be the flood.
       connectionShed: (message) => console.error(`[namesrv] ${message}`),
     }, undefined, options.remoting);
-    this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', cluster), () => this.namesrv.address, {
+    this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', options.clusterName ?? 'DefaultCluster'), () => this.namesrv.address, {
       events: (events) => {
         this.emit('consumeEvents', events);
         const { gaps } = this.aggregator.addConsumeEvents(events);
@@ -184,23 +165,149 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   async start(): Promise<void> {
     await this.settings.load();
+    if (!this.options.topology) {
+      const saved = await this.savedTopology();
+      if (saved.groups !== this.currentTopology.groups || saved.replicas !== this.currentTopology.replicas) {
+        this.currentTopology = saved;
+        this.brokerGroups = this.buildGroups(saved);
+      }
+    }
     await this.namesrv.start(this.options.namesrvPort ?? DEFAULT_NAMESRV_PORT);
     this.sampler = setInterval(() => this.emitTick(), SAMPLE_INTERVAL_MS);
     await this.clientPort.listen();
-    await this.startBroker();
-    if (this.options.startSlave) {
-      await this.startSlave().catch((error: unknown) => console.error(`[control-plane] the slave did not start: ${(error as Error).message}`));
-    }
+    await this.startGroups();
   }
 
   async stop(): Promise<void> {
     clearInterval(this.sampler);
     await this.consumers.stop();
     await this.traffic.stop({ type: 'stop' });
-    await this.group.close();
+    for (const group of this.brokerGroups) await group.close();
     this.admin.close();
     await this.clientPort.close();
     await this.namesrv.shutdown();
+  }
+
+  // ---- the topology ----
+
+  /** The cluster's shape now. */
+  get topology(): Topology {
+    return { ...this.currentTopology };
+  }
+
+  /** Every broker group, broker-a first. */
+  get groups(): readonly BrokerGroup[] {
+    return this.brokerGroups;
+  }
+
+  /** broker-a: the group the drills, the client-port proxy and "the broker" / "the slave" of the API belong to. */
+  get group(): BrokerGroup {
+    return this.brokerGroups[0]!;
+  }
+
+  /** Every replica of every group. */
+  get nodes(): BrokerNode[] {
+    return this.brokerGroups.flatMap((g) => [...g.replicas]);
+  }
+
+  /**
+   * Changes the cluster's shape: refused with the reason when it is invalid or this machine cannot
+   * run it; otherwise every replica is stopped cleanly, the groups are rebuilt, each starts again
+   * (the replicas that remain keep their stores), and the shape is saved for the next start.
+   * Traffic and consumers keep running; they find the new groups through the name server.
+   */
+  setTopology(input: Topology): Promise<Topology> {
+    const parsed = TopologySchema.safeParse(input);
+    if (!parsed.success) return Promise.reject(new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
+    const topology = parsed.data;
+    const refusal = refusalOnThisMachine(topology);
+    if (refusal) return Promise.reject(new Error(refusal));
+    return this.serial.run(async () => {
+      const before = this.currentTopology;
+      for (const group of this.brokerGroups) await group.close();
+      this.currentTopology = topology;
+      this.brokerGroups = this.buildGroups(topology);
+      const isDefault = topology.groups === DEFAULT_TOPOLOGY.groups && topology.replicas === DEFAULT_TOPOLOGY.replicas;
+      await (isDefault
+        ? this.prisma.clusterTopology.deleteMany({})
+        : this.prisma.clusterTopology.upsert({ where: { id: 1 }, create: { id: 1, ...topology }, update: topology }));
+      await this.recordEvent('cluster.topology', 'broker', `topology ${describeTopology(before)} → ${describeTopology(topology)}`, 'setting', { before, after: topology });
+      return topology;
+    }).then(async (topology) => {
+      await this.startGroups();
+      return topology;
+    });
+  }
+
+  private async savedTopology(): Promise<Topology> {
+    const row = await this.prisma.clusterTopology.findUnique({ where: { id: 1 } });
+    if (!row) return DEFAULT_TOPOLOGY;
+    const parsed = TopologySchema.safeParse({ groups: row.groups, replicas: row.replicas });
+    const refusal = parsed.success ? refusalOnThisMachine(parsed.data) : parsed.error.issues.map((i) => i.message).join('; ');
+    if (!parsed.success || refusal) {
+      console.warn(`[control-plane] the saved topology ${row.groups} × ${row.replicas} cannot run (${refusal}); using ${describeTopology(DEFAULT_TOPOLOGY)}`);
+      return DEFAULT_TOPOLOGY;
+    }
+    return parsed.data;
+  }
+
+  /** The groups of `topology`, their replicas listened to; nothing starts. */
+  private buildGroups(topology: Topology): BrokerGroup[] {
+    const cluster = this.options.clusterName ?? 'DefaultCluster';
+    const clusterRoot = path.resolve(PROJECT_ROOT, this.options.dataDir ?? 'data', cluster);
+    const firstPort = this.options.brokerPort ?? 10911;
+    const groups = Array.from({ length: topology.groups }, (_, index) => new BrokerGroup({
+      admin: this.admin,
+      clusterName: cluster,
+      brokerName: groupName(index),
+      replicas: topology.replicas,
+      // broker-a's stores stay where they always were: <cluster>/master and <cluster>/slave.
+      legacyNames: index === 0,
+      storeRoot: index === 0 ? clusterRoot : path.join(clusterRoot, groupName(index)),
+      // broker-b's master on 10912, broker-c's on 10913, … as RocketMQ's quick starts lay them out.
+      firstPort: firstPort === 0 ? 0 : firstPort + index,
+      namesrvAddr: () => (this.namesrv.port ? this.namesrv.address : undefined),
+      settings: () => this.settings.get(),
+      labBugs: (process) => labBugsOf(process, this.activeLabBugs),
+      remoting: this.options.remoting ?? {},
+      serial: this.serial,
+      record: (kind, subject, message, marker, detail) => void this.recordEvent(kind, subject, message, marker, detail),
+    }));
+    const first = groups[0]!.replicas[0]!;
+    for (const group of groups) {
+      for (const node of group.replicas) {
+        node.listen({
+          ready: (n, report) => {
+            if (n === first) this.clientPort.setTarget(`127.0.0.1:${report.port}`);
+          },
+          exited: (n) => {
+            if (n === first) this.aggregator.resetBrokerStats();
+          },
+          stats: (n, stats) => {
+            if (n !== first) return;
+            this.aggregator.setBrokerStats(stats);
+            if (stats.clients) this.clients = stats.clients;
+          },
+          // Only an acting master's batches count: a slave's are the same records, replicated.
+          stage: (n, batch) => {
+            if (n.role !== 'SLAVE') this.onStage({ ...batch, brokerName: group.brokerName });
+          },
+          powerCut: (_n, report) => this.emit('powerCut', { ...report, brokerName: group.brokerName }),
+        });
+      }
+    }
+    return groups;
+  }
+
+  /** Starts every group's first replica, then (startSlave) the others; a slave that does not start is logged. */
+  private async startGroups(): Promise<void> {
+    for (const group of this.brokerGroups) await group.start(group.replicas[0]!);
+    if (!this.options.startSlave) return;
+    for (const group of this.brokerGroups) {
+      for (const node of group.replicas.slice(1)) {
+        await group.start(node).catch((error: unknown) => console.error(`[control-plane] ${node.processName} did not start: ${(error as Error).message}`));
+      }
+    }
   }
 
   // ---- the replicas ----
@@ -214,9 +321,17 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.group.replica(0);
   }
 
-  /** broker-a/1: what the API calls "the slave" (cluster.startSlave, killSlave, promoteSlave) and the live state shows as `replication.slave`. */
+  /**
+   * broker-a/1: what the API calls "the slave" (cluster.startSlave, killSlave, promoteSlave) and the
+   * live state shows as `replication.slave`. Throws, saying so, when the topology runs a master alone.
+   */
   get secondReplica(): BrokerNode {
     return this.group.replica(1);
+  }
+
+  /** broker-a/1 exists and runs */
+  get slaveRunning(): boolean {
+    return this.group.replicas[1]?.running ?? false;
   }
 
   /**
@@ -282,7 +397,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const changedKeys = Object.keys(changed) as (keyof BrokerSettings)[];
     if (changedKeys.length === 0) return this.settings.get();
     try {
-      await this.group.pushSettings(changedKeys, settings);
+      await pushSettingsToGroups(this.brokerGroups, changedKeys, settings);
     } catch (error) {
       const message = (error as Error).message;
       await this.recordEvent('settings.refused', 'settings', message, 'setting', { patch });
@@ -300,14 +415,14 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    */
   reconcileNodes(): Promise<NodeSettingsView[]> {
     return this.serial.run(async () => {
-      await this.group.reconcileAll();
+      for (const group of this.brokerGroups) await group.reconcileAll();
       return this.nodeSettings();
     });
   }
 
   /** Each replica's confirmed settings against the desired ones: confirmed, drift (key by key), starting or down. */
   nodeSettings(): NodeSettingsView[] {
-    return this.group.settingsViews();
+    return this.brokerGroups.flatMap((g) => g.settingsViews());
   }
 
   /**
@@ -318,7 +433,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    */
   async verifyNodeSettings(expected: BrokerSettings, keys: (keyof BrokerSettings)[] = Object.keys(expected) as (keyof BrokerSettings)[]): Promise<{ nodes: NodeSettingsView[]; mismatches: string[] }> {
     return this.serial.run(async () => {
-      const mismatches = await this.group.verify(expected, keys);
+      const mismatches: string[] = [];
+      for (const group of this.brokerGroups) mismatches.push(...await group.verify(expected, keys));
       return { nodes: this.nodeSettings(), mismatches };
     });
   }
@@ -380,14 +496,16 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     this.activeLabBugs = [...bugs];
     const changed = (process: 'master' | 'slave') => labBugsOf(process, before).join() !== labBugsOf(process, bugs).join();
     const restarted: string[] = [];
-    for (const node of this.group.replicas) {
-      if (!node.running || !changed(this.group.processOf(node))) continue;
-      // A promoted replica acts as the master now and is not restarted by the lab: it keeps running as it is.
-      if (this.group.promotion && node === this.group.master) continue;
-      await node.stop();
-      await this.group.start(node);
-      restarted.push(node.processName);
-      if (node === this.group.master) await this.waitForSlaveToReconnect();
+    for (const group of this.brokerGroups) {
+      for (const node of group.replicas) {
+        if (!node.running || !changed(group.processOf(node))) continue;
+        // A promoted replica acts as the master now and is not restarted by the lab: it keeps running as it is.
+        if (group.promotion && node === group.master) continue;
+        await node.stop();
+        await group.start(node);
+        restarted.push(node.processName);
+        if (node === group.master) await this.waitForSlaveToReconnect(group);
+      }
     }
     const words = bugs.length === 0 ? 'no deliberate bug' : `deliberate bug(s) ${bugs.map((b) => `${b} (${LAB_BUGS[b].process})`).join(', ')}`;
     await this.recordEvent('lab.bugs', 'broker', `lab: ${words}${restarted.length > 0 ? `; restarted ${restarted.join(', ')}` : ''}`, 'setting', { bugs, restarted });
@@ -399,10 +517,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * SYNC_MASTER wait (bounded) until it is back, so the sends that follow are not answered
    * SLAVE_NOT_AVAILABLE for want of it.
    */
-  private async waitForSlaveToReconnect(): Promise<void> {
+  private async waitForSlaveToReconnect(group: BrokerGroup): Promise<void> {
     if (this.settings.get().brokerRole !== 'SYNC_MASTER') return;
-    const master = this.group.master;
-    const slaves = this.group.replicas.filter((n) => n !== master);
+    const master = group.master;
+    const slaves = group.replicas.filter((n) => n !== master);
     const deadline = Date.now() + LAB_BUG_SLAVE_RECONNECT_WAIT_MS;
     while (slaves.some((n) => n.running) && (master.haStats?.slaveConnections ?? 0) === 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -411,18 +529,23 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   // ---- topics ----
 
-  /** UPDATE_AND_CREATE_TOPIC (17) to the group's master, as `mqadmin updateTopic` sends it. */
+  /**
+   * UPDATE_AND_CREATE_TOPIC (17) to every group's master, as `mqadmin updateTopic -c <cluster>` sends
+   * it: the topic gets queueNums queues on each group. Refused before any is sent when a master is down.
+   */
   async createTopic(input: { topic: string; queueNums: number; perm: number }): Promise<void> {
-    const master = this.group.master;
-    const address = master.address;
-    if (!master.running || !address) throw new Error('the master is not running: start it first');
-    try {
-      await this.admin.createAndUpdateTopicConfig(address, { topic: input.topic, readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm });
-    } catch (error) {
-      if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the broker refused the topic: ${error.message}`);
-      throw error;
+    const down = this.brokerGroups.filter((g) => !g.master.running || !g.master.address);
+    if (down.length > 0) throw new Error(`the master of ${down.map((g) => g.brokerName).join(', ')} is not running: start it first`);
+    for (const group of this.brokerGroups) {
+      try {
+        await this.admin.createAndUpdateTopicConfig(group.master.address!, { topic: input.topic, readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm });
+      } catch (error) {
+        if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`${group.master.name} refused the topic: ${error.message}`);
+        throw error;
+      }
     }
-    await this.recordEvent('topic.created', 'topics', `topic ${input.topic} created or updated with ${input.queueNums} queues`, undefined, input);
+    const where = this.brokerGroups.length > 1 ? ` on each of ${this.brokerGroups.map((g) => g.brokerName).join(', ')}` : '';
+    await this.recordEvent('topic.created', 'topics', `topic ${input.topic} created or updated with ${input.queueNums} queues${where}`, undefined, input);
   }
 
   /** Topics the name server routes (system topics included). */
@@ -479,6 +602,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
       clients: this.clientViews(),
       replication: this.group.view(),
+      topology: { replicas: this.currentTopology.replicas, groups: this.brokerGroups.map((g) => g.groupView()) },
       markers: this.markers.slice(-50),
       drill: this.drillStatus?.() ?? undefined,
     };

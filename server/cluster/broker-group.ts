@@ -1,13 +1,15 @@
 /**
- * One broker group (broker-a) as the control plane runs it: its replicas by identity (broker-a/0,
- * broker-a/1; broker-node.ts), which of them is the master now, the HA link between them through a
- * FaultProxy (so the dashboard can delay or cut it), promotion, the old master rejoining, rebuild,
- * and, per replica, the settings it should run in its role and whether it confirmed them.
+ * One broker group (broker-a, broker-b, …) as the control plane runs it: its 1 to 3 replicas by
+ * identity (broker-a/0, broker-a/1, broker-a/2; broker-node.ts), which of them is the master now, the
+ * HA link between them through a FaultProxy (so the dashboard can delay or cut it), promotion, the
+ * old master rejoining, rebuild, and, per replica, the settings it should run in its role and
+ * whether it confirmed them.
  *
- * The group's master is broker-a/0 until a promotion, then the promoted replica. Every other replica
- * starts as a slave replicating from the master through the HA link; after a promotion the old
- * master, when started again, rejoins that way, once truncated to the promotion offset (the common
- * prefix). A promoted replica is not restarted by the lab: it runs as it is.
+ * The group's master is <group>/0 until a promotion, then the promoted replica. Every other replica
+ * starts as a slave replicating from the master through the HA link (all slaves share it: a link
+ * fault reaches each of them); after a promotion the old master, when started again, rejoins that
+ * way, once truncated to the promotion offset (the common prefix). A promoted replica is not
+ * restarted by the lab: it runs as it is.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -43,19 +45,65 @@ export interface ReplicationView {
   recentEvents: HaEvent[];
 }
 
-/**
- * The replicas of a group. Each keeps the names it has always had on disk, on the dashboard and in
- * the event log (its store directory, 'broker-a master', the subject 'broker'): they say which role
- * it was first started in, not the role it has now (BrokerNode.role). broker-a/0 keeps its port
- * across restarts (clients configured with 10911 find it again); broker-a/1 takes a free one.
- */
-const REPLICAS = [
-  { id: 0, storeDir: 'master', processName: 'master', subject: 'broker', keepPort: true },
-  { id: 1, storeDir: 'slave', processName: 'slave', subject: 'slave', keepPort: false },
-] as const;
+/** One replica as the topology view shows it: identity, process, role now, and its own offsets. */
+export interface ReplicaView {
+  /** broker-a/0: which group and which id, never which role */
+  name: string;
+  id: number;
+  processName: string;
+  state: ProcessStatus['state'];
+  exitReason?: string;
+  /** the role it last confirmed */
+  role: BrokerRole;
+  address?: string;
+  /** its commit log's end and fdatasync'd length, from its last stats report */
+  maxPhyOffset?: number;
+  flushedPhyOffset?: number;
+  /** a master: the highest offset a slave acked (-1 none) and its slaves connected now; a slave: the offset it reported */
+  ackOffset?: number;
+  slaveConnections?: number;
+  /** a master: bytes not yet acked by any slave */
+  lagBytes?: number;
+  connectionState?: HaStats['connectionState'];
+  /** a slave whose log is not a continuation of its master's: it refuses to merge and waits for a rebuild */
+  diverged: boolean;
+  /** whether it confirmed the settings it should run (server/cluster/node-settings.ts) */
+  settings: NodeSettingsView['state'];
+}
 
-/** the subject of the replication events (HA link faults, promotion, rebuild, HA events of either replica) */
-const REPLICATION_SUBJECT = 'slave';
+/** A broker group as the topology view shows it. */
+export interface GroupView {
+  brokerName: string;
+  /** the replica that is master now */
+  master: string;
+  replicas: ReplicaView[];
+  promotion?: ReplicationView['promotion'];
+  /** a latency or blackhole is set on the group's HA link */
+  linkFaulted: boolean;
+}
+
+/** Where a replica's store lives and what it is called on the dashboard and in the event log. */
+interface ReplicaLayout {
+  storeDir: string;
+  processName: string;
+  subject: string;
+}
+
+/**
+ * The replicas' names. The first group's first two replicas keep the names they have always had on
+ * disk, on the dashboard and in the event log (the store directories master and slave, 'broker-a
+ * master', the subjects 'broker' and 'slave'), so existing stores, recorded runs and drills read as
+ * before: they say which role the replica was first started in, not the role it has now
+ * (BrokerNode.role). Every other replica is named by identity only: broker-a/2, broker-b/0, … with
+ * its store in a directory named by its id. <group>/0 keeps its port across restarts (clients
+ * configured with 10911 find it again); the others take a free one at each start.
+ */
+function replicaLayout(brokerName: string, id: number, legacyNames: boolean): ReplicaLayout {
+  if (legacyNames && id === 0) return { storeDir: 'master', processName: `${brokerName} master`, subject: 'broker' };
+  if (legacyNames && id === 1) return { storeDir: 'slave', processName: `${brokerName} slave`, subject: 'slave' };
+  return { storeDir: String(id), processName: `${brokerName}/${id}`, subject: `${brokerName}/${id}` };
+}
+
 const EVENTS_KEPT = 20;
 /** an HA event re-detected on every retry (a divergence, every 5 s) is recorded at most this often */
 const HA_EVENT_RECORD_INTERVAL_MS = 60_000;
@@ -63,9 +111,13 @@ const HA_EVENT_RECORD_INTERVAL_MS = 60_000;
 export interface BrokerGroupOptions {
   clusterName: string;
   brokerName: string;
-  /** <dataDir>/<cluster>: each replica's store is a directory below it */
+  /** how many replicas (1 to 3; server/cluster/topology.ts): 1 is a master alone */
+  replicas: number;
+  /** the first group keeps its replicas' historical names (see replicaLayout) */
+  legacyNames: boolean;
+  /** each replica's store is a directory below it */
   storeRoot: string;
-  /** broker-a/0's remoting port at its first start (RocketMQ's 10911; 0 picks a free one) */
+  /** <group>/0's remoting port at its first start (RocketMQ's 10911 for broker-a; 0 picks a free one) */
   firstPort: number;
   namesrvAddr: () => string | undefined;
   /** the saved settings */
@@ -94,21 +146,27 @@ export class BrokerGroup {
   private readonly events: HaEvent[] = [];
   /** node:kind → when it was last recorded */
   private readonly lastRecordedMs = new Map<string, number>();
+  /** the subject of the replication events (HA link faults, promotion, rebuild, HA events of any replica): 'slave' in the first group, the group's name in the others */
+  private readonly replicationSubject: string;
 
   constructor(private readonly options: BrokerGroupOptions) {
-    this.replicas = REPLICAS.map((r) => new BrokerNode({
-      clusterName: options.clusterName,
-      brokerName: options.brokerName,
-      id: r.id,
-      processName: `${options.brokerName} ${r.processName}`,
-      subject: r.subject,
-      storePath: path.join(options.storeRoot, r.storeDir),
-      listenPort: r.id === 0 ? options.firstPort : 0,
-      keepPort: r.keepPort,
-      record: options.record,
-      admin: options.admin,
-      remoting: options.remoting,
-    }));
+    this.replicationSubject = options.legacyNames ? 'slave' : options.brokerName;
+    this.replicas = Array.from({ length: options.replicas }, (_, id) => {
+      const layout = replicaLayout(options.brokerName, id, options.legacyNames);
+      return new BrokerNode({
+        clusterName: options.clusterName,
+        brokerName: options.brokerName,
+        id,
+        processName: layout.processName,
+        subject: layout.subject,
+        storePath: path.join(options.storeRoot, layout.storeDir),
+        listenPort: id === 0 ? options.firstPort : 0,
+        keepPort: id === 0,
+        record: options.record,
+        admin: options.admin,
+        remoting: options.remoting,
+      });
+    });
     const listener: BrokerNodeListener = {
       ready: (node, report) => {
         // The link leads to the master's HA port; after a promotion it leads to the promoted replica's.
@@ -122,9 +180,13 @@ export class BrokerGroup {
     for (const node of this.replicas) node.listen(listener);
   }
 
+  get brokerName(): string {
+    return this.options.brokerName;
+  }
+
   replica(id: number): BrokerNode {
     const node = this.replicas[id];
-    if (!node) throw new Error(`${this.options.brokerName} has no replica ${id}`);
+    if (!node) throw new Error(`${this.options.brokerName} has no replica ${id}: it runs ${this.replicas.length === 1 ? 'a master alone' : `${this.replicas.length} replicas`} (the topology's replicas per group)`);
     return node;
   }
 
@@ -162,7 +224,7 @@ export class BrokerGroup {
   private async startPlan(node: BrokerNode, truncateCommitLogTo: number | undefined): Promise<StartPlan> {
     const saved = this.options.settings();
     const namesrvAddr = this.options.namesrvAddr();
-    if (node === this.master) return { settings: saved, namesrvAddr, labBugs: this.options.labBugs('master') };
+    if (node === this.master) return { settings: saved, brokerId: 0, namesrvAddr, labBugs: this.options.labBugs('master') };
     if (!this.haLink.port) await this.haLink.listen(0);
     // The old master rejoining after a promotion cuts its log to the common prefix, once.
     let truncateTo = truncateCommitLogTo;
@@ -172,11 +234,20 @@ export class BrokerGroup {
     }
     return {
       settings: { ...saved, brokerRole: 'SLAVE' },
+      brokerId: this.slaveBrokerId(node),
       namesrvAddr,
       haMasterAddress: this.haLink.address,
       ...(truncateTo !== undefined ? { truncateCommitLogTo: truncateTo } : {}),
       labBugs: this.options.labBugs('slave'),
     };
+  }
+
+  /**
+   * The brokerId a slave registers with (RocketMQ: the master is 0, each slave a distinct positive
+   * id): its own id, or for <group>/0 rejoining after a promotion, the id the promoted replica left.
+   */
+  private slaveBrokerId(node: BrokerNode): number {
+    return node.id !== 0 ? node.id : (this.promoted?.node.id ?? 1);
   }
 
   /** Promotes a running slave replica; refused with a sentence when it is not running or already a master. */
@@ -195,7 +266,7 @@ export class BrokerGroup {
     // The link now leads to the new master: the old master rejoins through it.
     this.haLink.setTarget(`127.0.0.1:${promoted.haPort}`);
     this.haLink.resetConnections();
-    this.options.record('ha.promoted', REPLICATION_SUBJECT, `slave promoted to ${brokerRole} at commit-log offset ${promoted.promotedAtOffset}; the old master rejoins as a slave after truncating to it`, 'fault');
+    this.options.record('ha.promoted', this.replicationSubject, `slave promoted to ${brokerRole} at commit-log offset ${promoted.promotedAtOffset}; the old master rejoins as a slave after truncating to it`, 'fault');
     return promoted;
   }
 
@@ -212,7 +283,7 @@ export class BrokerGroup {
       truncateTo = prefix;
     }
     await node.stop();
-    this.options.record('ha.rebuild', REPLICATION_SUBJECT, `rebuilding the slave: commit log cut to ${truncateTo}, then catch-up from the master`, 'fault');
+    this.options.record('ha.rebuild', this.replicationSubject, `rebuilding the slave: commit log cut to ${truncateTo}, then catch-up from the master`, 'fault');
     if (truncateTo === 0) fs.rmSync(node.storePath, { recursive: true, force: true });
     await this.start(node, { truncateCommitLogTo: truncateTo });
     return { truncatedTo: truncateTo };
@@ -227,7 +298,7 @@ export class BrokerGroup {
       rest.blackhole !== undefined ? (rest.blackhole ? 'blackhole' : 'no blackhole') : '',
       reset ? 'connections reset' : '',
     ].filter(Boolean).join(', ');
-    this.options.record('fault.link', REPLICATION_SUBJECT, `HA link ${direction}: ${label || 'unchanged'}`, 'fault');
+    this.options.record('fault.link', this.replicationSubject, `HA link ${direction}: ${label || 'unchanged'}`, 'fault');
     return this.linkView();
   }
 
@@ -245,33 +316,8 @@ export class BrokerGroup {
     return this.replicas.map((node) => node.settings.view(this.desiredSettings(node)));
   }
 
-  /**
-   * Pushes the changed keys to every running replica and reads back what each now runs (never
-   * brokerRole to a slave: only promotion changes a slave's role). When one refuses, those already
-   * changed are set back, and the error names the replica and says which were set back.
-   */
-  async pushSettings(keys: (keyof BrokerSettings)[], settings: BrokerSettings): Promise<void> {
-    const undo: { node: string; run: () => Promise<unknown> }[] = [];
-    try {
-      for (const node of this.replicas) {
-        const previous = await this.pushTo(node, keys, settings);
-        if (previous) undo.push({ node: node.name, run: () => this.pushTo(node, Object.keys(previous) as (keyof BrokerSettings)[], { ...settings, ...previous }) });
-      }
-    } catch (error) {
-      const restored = await Promise.allSettled(undo.map((u) => u.run()));
-      const notRestored = undo.filter((_, i) => restored[i]!.status === 'rejected').map((u) => u.node);
-      const setBack = undo.map((u) => u.node).filter((n) => !notRestored.includes(n));
-      throw new Error([
-        (error as Error).message,
-        setBack.length > 0 ? `set back: ${setBack.join(', ')}` : 'no other node had changed',
-        ...(notRestored.length > 0 ? [`could not be set back: ${notRestored.join(', ')} (see their drift on the Settings page)`] : []),
-        'nothing was saved',
-      ].join('; '));
-    }
-  }
-
   /** Pushes to one running replica and reads back; returns what it ran before, or undefined when nothing was sent. */
-  private async pushTo(node: BrokerNode, keys: (keyof BrokerSettings)[], settings: BrokerSettings): Promise<BrokerSettingsPatch | undefined> {
+  async pushTo(node: BrokerNode, keys: (keyof BrokerSettings)[], settings: BrokerSettings): Promise<BrokerSettingsPatch | undefined> {
     const before = node.settings.confirmed;
     if (!node.running || !node.address || !before) return undefined;
     const wanted = node === this.master ? keys : keys.filter((k) => k !== 'brokerRole');
@@ -339,9 +385,13 @@ export class BrokerGroup {
     };
   }
 
-  /** Replication as the dashboard shows it: broker-a/1 as `slave`, lag from the acting master's side. */
-  view(): ReplicationView {
-    const [first, second] = this.replicas as [BrokerNode, BrokerNode];
+  /**
+   * Replication as the dashboard shows it: <group>/1 as `slave`, lag from the acting master's side;
+   * undefined for a master alone.
+   */
+  view(): ReplicationView | undefined {
+    const [first, second] = this.replicas;
+    if (!first || !second) return undefined;
     const masterSide = this.master.haStats;
     const slaveSide = (this.master === first ? second : first).haStats;
     return {
@@ -360,6 +410,36 @@ export class BrokerGroup {
     };
   }
 
+  /** The group as the topology view shows it: every replica with its role and offsets. */
+  groupView(): GroupView {
+    const faults = this.haLink.getFaults();
+    return {
+      brokerName: this.options.brokerName,
+      master: this.master.name,
+      replicas: this.replicas.map((node) => {
+        const ha = node.haStats;
+        const store = node.storeStats;
+        const status = node.status;
+        return {
+          name: node.name,
+          id: node.id,
+          processName: node.processName,
+          state: status.state,
+          ...(status.exitReason ? { exitReason: status.exitReason } : {}),
+          role: node.role,
+          ...(node.address ? { address: node.address } : {}),
+          ...(store ? { maxPhyOffset: store.maxPhyOffset, flushedPhyOffset: store.flushedPhyOffset } : {}),
+          ...(ha ? { ackOffset: ha.slaveAckOffset, connectionState: ha.connectionState } : {}),
+          ...(ha && ha.role !== 'SLAVE' ? { slaveConnections: ha.slaveConnections, lagBytes: ha.lagBytes } : {}),
+          diverged: ha?.divergence !== undefined,
+          settings: node.settings.view(this.desiredSettings(node)).state,
+        };
+      }),
+      ...(this.promoted ? { promotion: this.promoted.record } : {}),
+      linkFaulted: Object.values(faults).some((f) => f.blackhole || f.latencyMs > 0),
+    };
+  }
+
   /** HA events of any replica: kept for the view; divergences, garbage frames and promotions recorded. */
   private noteEvent(node: BrokerNode, event: HaEvent): void {
     this.events.push(event);
@@ -370,7 +450,7 @@ export class BrokerGroup {
     if (event.kind === 'diverged' || event.kind === 'badFrame' || event.kind === 'promoted') {
       this.lastRecordedMs.set(key, now);
       const from = node.role === 'SLAVE' ? 'slave' : 'master';
-      this.options.record(`ha.${event.kind}`, REPLICATION_SUBJECT, `${from}: ${event.message}`, event.kind === 'promoted' ? undefined : 'fault');
+      this.options.record(`ha.${event.kind}`, this.replicationSubject, `${from}: ${event.message}`, event.kind === 'promoted' ? undefined : 'fault');
     }
   }
 
@@ -378,6 +458,33 @@ export class BrokerGroup {
   async close(): Promise<void> {
     for (const node of [...this.replicas].sort((a, b) => Number(a === this.master) - Number(b === this.master))) await node.close();
     await this.haLink.close();
+  }
+}
+
+/**
+ * Pushes the changed keys to every running replica of every group and reads back what each now runs
+ * (never brokerRole to a slave: only promotion changes a slave's role). When one refuses, those
+ * already changed are set back, and the error names the replica and says which were set back.
+ */
+export async function pushSettingsToGroups(groups: readonly BrokerGroup[], keys: (keyof BrokerSettings)[], settings: BrokerSettings): Promise<void> {
+  const undo: { node: string; run: () => Promise<unknown> }[] = [];
+  try {
+    for (const group of groups) {
+      for (const node of group.replicas) {
+        const previous = await group.pushTo(node, keys, settings);
+        if (previous) undo.push({ node: node.name, run: () => group.pushTo(node, Object.keys(previous) as (keyof BrokerSettings)[], { ...settings, ...previous }) });
+      }
+    }
+  } catch (error) {
+    const restored = await Promise.allSettled(undo.map((u) => u.run()));
+    const notRestored = undo.filter((_, i) => restored[i]!.status === 'rejected').map((u) => u.node);
+    const setBack = undo.map((u) => u.node).filter((n) => !notRestored.includes(n));
+    throw new Error([
+      (error as Error).message,
+      setBack.length > 0 ? `set back: ${setBack.join(', ')}` : 'no other node had changed',
+      ...(notRestored.length > 0 ? [`could not be set back: ${notRestored.join(', ')} (see their drift on the Settings page)`] : []),
+      'nothing was saved',
+    ].join('; '));
   }
 }
 

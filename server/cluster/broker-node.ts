@@ -54,6 +54,8 @@ export interface BrokerNodeOptions {
 export interface StartPlan {
   /** the settings it starts with; their brokerRole is the role it starts in */
   settings: BrokerSettings;
+  /** the id it registers with the name servers: 0 for the master, a distinct positive one per slave */
+  brokerId: number;
   namesrvAddr?: string;
   haMasterAddress?: string;
   /** cut the commit log to this offset before starting (a rebuild, or a rejoin after a promotion) */
@@ -84,6 +86,7 @@ export class BrokerNode {
   private plan: StartPlan | undefined;
   private ready: { resolve(): void; reject(error: Error): void } | undefined;
   private ha: HaStats | undefined;
+  private store: { maxPhyOffset: number; flushedPhyOffset: number } | undefined;
   private recovery: ReadyReport['recovery'] | undefined;
   private powerCut: { atMs: number; lostBytes: number; flushedOffset: number; maxOffset: number } | undefined;
 
@@ -138,6 +141,11 @@ export class BrokerNode {
     return this.ha;
   }
 
+  /** its commit log's end and fdatasync'd length from its last stats report; none while it is down */
+  get storeStats(): { maxPhyOffset: number; flushedPhyOffset: number } | undefined {
+    return this.store;
+  }
+
   /** what recovery found at its last start */
   get lastRecovery(): ReadyReport['recovery'] | undefined {
     return this.recovery;
@@ -159,13 +167,11 @@ export class BrokerNode {
     const ready = new Promise<void>((resolve, reject) => {
       this.ready = { resolve, reject };
     });
-    const slave = plan.settings.brokerRole === 'SLAVE';
     const brokerOptions = {
       identity: {
         brokerClusterName: this.options.clusterName,
         brokerName: this.options.brokerName,
-        // RocketMQ's rule: the master registers as brokerId 0, a slave with a positive id.
-        brokerId: slave ? 1 : 0,
+        brokerId: plan.brokerId,
         listenPort: this.options.keepPort ? (this.boundPort ?? this.options.listenPort) : this.options.listenPort,
         storePathRootDir: this.options.storePath,
         ...(plan.namesrvAddr ? { namesrvAddr: plan.namesrvAddr } : {}),
@@ -238,6 +244,7 @@ export class BrokerNode {
   private onExit(info: ExitInfo): void {
     if (!this.options.keepPort) this.boundPort = undefined;
     this.ha = undefined;
+    this.store = undefined;
     this.settings.gone();
     this.ready?.reject(new Error(`${this.processName} ${info.reason}`));
     this.ready = undefined;
@@ -266,6 +273,7 @@ export class BrokerNode {
         break;
       case 'stats':
         this.ha = message.stats.ha;
+        this.store = { maxPhyOffset: message.stats.maxPhyOffset, flushedPhyOffset: message.stats.flushedPhyOffset };
         for (const l of this.listeners) l.stats?.(this, message.stats);
         break;
       case 'settings':

@@ -9,6 +9,7 @@
  * with the reason; cleanup then restores what the drill changed (link faults, slow disk) and restarts
  * the master if it is down, so the control plane keeps serving.
  */
+import { describeTopology } from '../cluster/topology';
 import { SIMULATED_DRILLS } from '../sim/simulation';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
@@ -135,11 +136,11 @@ export class DrillRunner {
           if (promoted) return view(false, 'the group runs on the promoted slave since a failover: restart the control plane to get the original master back');
           return view(state.broker.state === 'running' || state.broker.state === 'stopped' || state.broker.state === 'crashed', `the master is ${state.broker.state}`);
         case 'slave':
-          return view(cp.secondReplica.running && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
+          return view(cp.slaveRunning && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
         case 'promotion':
-          return view(cp.secondReplica.running && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
+          return view(cp.slaveRunning && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
         case 'ha-link-fault':
-          return view(cp.secondReplica.running, 'the HA link proxy exists only while a slave runs');
+          return view(cp.slaveRunning, 'the HA link proxy exists only while a slave runs');
         case 'slow-disk':
         case 'consumers':
         case 'traffic-runner':
@@ -151,6 +152,18 @@ export class DrillRunner {
           return view(true);
       }
     });
+  }
+
+  /**
+   * Why no drill runs on this cluster's shape, or undefined. The drills' fault plans, predictions and
+   * ledger are written for one group of master + slave (broker-a/0 and broker-a/1): a second group
+   * would feed the ledger a second commit log, a third replica would keep SYNC_MASTER acking through
+   * a partition the prediction expects to stall.
+   */
+  private topologyRefusal(): string | undefined {
+    const { groups, replicas } = this.controlPlane.topology;
+    if (groups === 1 && replicas === 2) return undefined;
+    return `the drills run on one broker group of master + slave; this cluster runs ${describeTopology({ groups, replicas })}: set the topology back to 1 × 2 (Cluster page or cluster.setTopology)`;
   }
 
   /** The broker settings a run applies for itself: the drill's own, then the input's (a re-run's configuration). */
@@ -175,7 +188,7 @@ export class DrillRunner {
         consumers: input.consumers ?? spec.workload.consumers,
         bodySize: spec.workload.bodySize,
       },
-      slaveRunning: cp.secondReplica.running,
+      slaveRunning: cp.slaveRunning,
     };
   }
 
@@ -183,11 +196,12 @@ export class DrillRunner {
     return DRILLS.map((spec) => {
       const capabilities = this.capabilityViews(spec);
       const missing = capabilities.filter((c) => !c.available);
-      const waitingFor = spec.waitingFor ?? (missing.length > 0 ? missing.map((c) => `${c.label}: ${c.reason}`).join('; ') : undefined);
+      const topology = this.topologyRefusal();
+      const waitingFor = spec.waitingFor ?? topology ?? (missing.length > 0 ? missing.map((c) => `${c.label}: ${c.reason}`).join('; ') : undefined);
       return {
         id: spec.id, title: spec.title, does: spec.does, proves: spec.proves, fault: spec.fault, recovery: spec.recovery,
         timing: spec.timing, relevantSettings: spec.relevantSettings, capabilities,
-        runnable: !spec.waitingFor && missing.length === 0 && !this.current,
+        runnable: !spec.waitingFor && !topology && missing.length === 0 && !this.current,
         ...(waitingFor ? { waitingFor } : {}),
         prediction: spec.predict(this.settingsFor(spec, {})),
         labBugs: labBugViews(spec.id),
@@ -206,6 +220,8 @@ export class DrillRunner {
     }
     const spec = drillSpec(input.drillId);
     if (spec.waitingFor) throw new DrillInputError(`${spec.id} cannot run yet: it waits for ${spec.waitingFor}`);
+    const topology = this.topologyRefusal();
+    if (topology) throw new DrillInputError(`${spec.id} cannot run now: ${topology}`);
     const missing = this.capabilityViews(spec).filter((c) => !c.available);
     if (missing.length > 0) throw new DrillInputError(`${spec.id} cannot run now: ${missing.map((c) => `${c.label}: ${c.reason}`).join('; ')}`);
     const runId = `d${Date.now().toString(36)}${randomBytes(3).toString('hex')}`;

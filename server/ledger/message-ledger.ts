@@ -8,7 +8,9 @@
  * retried send (the best status for a verdict, the latest one for the page).
  *
  * Flushed and replicated come from watermarks (flushedOffset / replicatedOffset): an entry is flushed
- * once a watermark reaches its end (commit-log offset + size). After a power cut, a broker exit or a new
+ * once a watermark reaches its end (commit-log offset + size). Offsets and watermarks are per broker
+ * group (each group's master has its own commit log): every call names the group ('' when there is
+ * one), and a group's watermark confirms only what that group stored. After a power cut, a broker exit or a new
  * broker incarnation the commit log may be cut and its offsets reused, so the frontier of every entry
  * not yet confirmed is forgotten (frontierLostAt) rather than confirmed later by bytes that are not its
  * own. Stored offsets going backwards mean the same, even when no exit was reported.
@@ -48,6 +50,8 @@ export interface MessageEntry {
   seq: number | null;
   /** the copy that counts: the first one stored, or (unless keepFirstCopy) a resend stored after its bytes were cut */
   storedAt: number | null;
+  /** the broker group whose commit log holds that copy ('' when the ledger follows one group) */
+  storedOn: string | null;
   commitLogOffset: number | null;
   size: number | null;
   /** how many times the broker stored this UNIQ_KEY (a producer retry stores it again) */
@@ -69,7 +73,7 @@ export interface MessageEntry {
 /** A record of `id` nothing has happened to yet, first seen at `at`. */
 export function newMessageEntry(id: string, at: number): MessageEntry {
   return {
-    id, producerId: null, queue: null, seq: null, storedAt: null, commitLogOffset: null, size: null, storedCount: 0,
+    id, producerId: null, queue: null, seq: null, storedAt: null, storedOn: null, commitLogOffset: null, size: null, storedCount: 0,
     flushedAt: null, replicatedAt: null, frontierLostAt: null, cutAt: null, deliveryCount: 0, consumedAt: null,
     reconsumes: 0, duplicatesSuppressed: 0, updatedAt: at,
   };
@@ -79,6 +83,15 @@ interface Pending {
   id: string;
   offset: number;
   end: number;
+}
+
+/** One group's commit log as the ledger follows it: what waits for its watermarks, and where it ends. */
+class CommitLogFrontier {
+  constructor(readonly group: string) {}
+  readonly unflushed = new PendingQueue();
+  readonly unreplicated = new PendingQueue();
+  /** the end of the newest stored record: an offset below it means the commit log was cut and reused */
+  storedEnd = 0;
 }
 
 /** A FIFO of entries waiting for a watermark, in commit-log order. */
@@ -140,10 +153,8 @@ export class MessageLedger<R extends MessageEntry> {
   private readonly links = new Map<string, Link<R>>();
   private oldest: Link<R> | null = null;
   private newest: Link<R> | null = null;
-  private readonly unflushed = new PendingQueue();
-  private readonly unreplicated = new PendingQueue();
-  /** the end of the newest stored record: an offset below it means the commit log was cut and reused */
-  private storedEnd = 0;
+  /** per broker group ('' when there is one) */
+  private readonly logs = new Map<string, CommitLogFrontier>();
   readonly capacity: number;
 
   constructor(private readonly options: MessageLedgerOptions<R>) {
@@ -186,37 +197,49 @@ export class MessageLedger<R extends MessageEntry> {
     return link.record;
   }
 
-  /** The broker stored a copy of `id` at `offset`; the first copy counts, or (unless keepFirstCopy) a resend after its bytes were cut. */
-  stored(id: string, offset: number, size: number, at: number): { record: R; counts: boolean } {
-    if (offset < this.storedEnd) {
-      this.dropPending(at);
-      this.storedEnd = offset;
+  private log(group: string): CommitLogFrontier {
+    let log = this.logs.get(group);
+    if (!log) this.logs.set(group, (log = new CommitLogFrontier(group)));
+    return log;
+  }
+
+  /**
+   * Group `group`'s master stored a copy of `id` at `offset`; the first copy counts, or (unless
+   * keepFirstCopy) a resend after its bytes were cut.
+   */
+  stored(id: string, offset: number, size: number, at: number, group = ''): { record: R; counts: boolean } {
+    const log = this.log(group);
+    if (offset < log.storedEnd) {
+      this.dropPending(at, log);
+      log.storedEnd = offset;
     }
-    this.storedEnd = Math.max(this.storedEnd, offset + size);
+    log.storedEnd = Math.max(log.storedEnd, offset + size);
     const r = this.entry(id, at);
     r.storedCount++;
     const replaces = r.storedAt === null || (r.cutAt !== null && !this.options.keepFirstCopy);
     if (replaces) {
       r.storedAt = at;
+      r.storedOn = group;
       r.commitLogOffset = offset;
       r.size = size;
     }
     r.updatedAt = at;
     // Only the copy that counts waits for the watermarks. Without keepFirstCopy a copy stored at its
     // offset stands for it (a new incarnation reused the offset, and the bytes there are this message's).
-    const counts = this.options.keepFirstCopy ? replaces : r.commitLogOffset === offset;
+    const counts = this.options.keepFirstCopy ? replaces : r.commitLogOffset === offset && r.storedOn === group;
     if (!counts) return { record: r, counts: false };
     const item = { id, offset, end: offset + size };
-    if (r.flushedAt === null) this.unflushed.push(item, this.capacity);
-    if (r.replicatedAt === null) this.unreplicated.push(item, this.capacity);
+    if (r.flushedAt === null) log.unflushed.push(item, this.capacity);
+    if (r.replicatedAt === null) log.unreplicated.push(item, this.capacity);
     return { record: r, counts: true };
   }
 
-  /** The master's durable watermarks: every waiting record whose end they reach is flushed / replicated now. */
-  watermarks(batch: { flushedOffset?: number; replicatedOffset?: number }, at: number): void {
+  /** Group `group`'s master's durable watermarks: every waiting record whose end they reach is flushed / replicated now. */
+  watermarks(batch: { flushedOffset?: number; replicatedOffset?: number }, at: number, group = ''): void {
+    const log = this.log(group);
     if (batch.flushedOffset !== undefined) {
-      for (const p of this.unflushed.reach(batch.flushedOffset)) {
-        const r = this.live(p);
+      for (const p of log.unflushed.reach(batch.flushedOffset)) {
+        const r = this.live(p, group);
         if (r && r.flushedAt === null) {
           r.flushedAt = at;
           r.updatedAt = at;
@@ -224,8 +247,8 @@ export class MessageLedger<R extends MessageEntry> {
       }
     }
     if (batch.replicatedOffset !== undefined) {
-      for (const p of this.unreplicated.reach(batch.replicatedOffset)) {
-        const r = this.live(p);
+      for (const p of log.unreplicated.reach(batch.replicatedOffset)) {
+        const r = this.live(p, group);
         if (r && r.replicatedAt === null) {
           r.replicatedAt = at;
           r.updatedAt = at;
@@ -238,27 +261,32 @@ export class MessageLedger<R extends MessageEntry> {
    * The master cut its files to the fdatasync'd length: records ending at or below it survived (flushed);
    * records past it lost their bytes. Either way no later watermark may confirm them.
    */
-  powerCut(flushedOffset: number, at: number): void {
-    for (const p of this.unflushed.drain()) {
-      const r = this.live(p);
+  powerCut(flushedOffset: number, at: number, group = ''): void {
+    const log = this.log(group);
+    for (const p of log.unflushed.drain()) {
+      const r = this.live(p, group);
       if (!r || r.flushedAt !== null) continue;
       if (p.end <= flushedOffset) r.flushedAt = at;
       else r.cutAt ??= at;
       r.updatedAt = at;
     }
-    for (const p of this.unreplicated.drain()) {
-      const r = this.live(p);
+    for (const p of log.unreplicated.drain()) {
+      const r = this.live(p, group);
       if (!r || r.replicatedAt !== null) continue;
       r.frontierLostAt ??= at;
       if (p.end > flushedOffset) r.cutAt ??= at;
       r.updatedAt = at;
     }
-    this.storedEnd = Math.min(this.storedEnd, flushedOffset);
+    log.storedEnd = Math.min(log.storedEnd, flushedOffset);
   }
 
-  /** The broker exited, or a new one took over: what it had not confirmed stays unconfirmed (offsets may be reused). */
-  forgetFrontier(at: number): void {
-    this.dropPending(at);
+  /**
+   * Group `group`'s master exited, or a new one took over (every group's when `group` is left out):
+   * what it had not confirmed stays unconfirmed (offsets may be reused).
+   */
+  forgetFrontier(at: number, group?: string): void {
+    if (group !== undefined) this.dropPending(at, this.log(group));
+    else for (const log of this.logs.values()) this.dropPending(at, log);
   }
 
   /** One consumer report on its record: who sent it (the first report wins) and what the consumer did. */
@@ -291,22 +319,22 @@ export class MessageLedger<R extends MessageEntry> {
     return 'stored';
   }
 
-  private dropPending(at: number): void {
-    for (const queue of [this.unflushed, this.unreplicated]) {
+  private dropPending(at: number, log: CommitLogFrontier): void {
+    for (const queue of [log.unflushed, log.unreplicated]) {
       for (const p of queue.drain()) {
-        const r = this.live(p);
+        const r = this.live(p, log.group);
         if (!r) continue;
-        if (queue === this.unflushed ? r.flushedAt !== null : r.replicatedAt !== null) continue;
+        if (queue === log.unflushed ? r.flushedAt !== null : r.replicatedAt !== null) continue;
         r.frontierLostAt ??= at;
         r.updatedAt = at;
       }
     }
   }
 
-  /** The record a pending item stands for, unless it was evicted or stored again elsewhere. */
-  private live(p: Pending): R | undefined {
+  /** The record a pending item of `group` stands for, unless it was evicted or stored again elsewhere. */
+  private live(p: Pending, group: string): R | undefined {
     const r = this.links.get(p.id)?.record;
-    return r && r.commitLogOffset === p.offset ? r : undefined;
+    return r && r.commitLogOffset === p.offset && r.storedOn === group ? r : undefined;
   }
 
   private append(link: Link<R>): void {

@@ -6,6 +6,7 @@
  * stored copy, the flushed and replicated watermarks and the consumer reports; this file adds what the
  * producer was last told, the page's fields and its lookups by commit-log offset and offsetMsgId.
  */
+import { groupName } from '../cluster/topology';
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import { LEDGER_STAGES, type LedgerStage } from '../ledger/message-stages';
 import { BROKER_ANSWERED, MessageLedger, newMessageEntry, type MessageEntry, type MessageEventSource } from '../ledger/message-ledger';
@@ -94,6 +95,9 @@ function newRecord(id: string, at: number): MessageRecord {
   return { ...newMessageEntry(id, at), topic: null, queueId: null, queueOffset: null, send: null, deliveries: [], dlqAt: null };
 }
 
+/** broker-a: the group of the lab's first broker, and of every batch that names none */
+const FIRST_GROUP = groupName(0);
+
 export class MessageTracker {
   private readonly ledger: MessageLedger<MessageRecord>;
   private readonly byOffset = new Map<number, string>();
@@ -122,7 +126,11 @@ export class MessageTracker {
     source.on('consumeEvents', (events) => this.addConsumeEvents(events));
     source.on('powerCut', (cut) => this.powerCut(cut, Date.now()));
     source.on('clusterEvent', (event) => {
-      if (event.subject === 'broker' && (event.kind === 'process.crashed' || event.kind === 'process.stopped')) this.brokerExited(event.atMs);
+      if (event.kind !== 'process.crashed' && event.kind !== 'process.stopped') return;
+      // broker-a/0's subject is 'broker'; the replicas named by identity (broker-a/2, broker-b/0, …) count
+      // for their group whatever their role: a slave's exit makes its group's frontier unknown, never wrong.
+      const group = event.subject === 'broker' ? FIRST_GROUP : /^(broker-[a-z])\/\d+$/.exec(event.subject)?.[1];
+      if (group) this.brokerExited(event.atMs, group);
     });
   }
 
@@ -168,11 +176,13 @@ export class MessageTracker {
 
   addStage(batch: StageBatch): void {
     const at = batch.atMs;
+    const group = batch.brokerName ?? FIRST_GROUP;
     for (const [id, offset, size] of batch.stored) {
-      this.ledger.stored(id, offset, size, at);
-      this.byOffset.set(offset, id);
+      this.ledger.stored(id, offset, size, at, group);
+      // Lookups by commit-log offset are broker-a's (offsets repeat across groups).
+      if (group === FIRST_GROUP) this.byOffset.set(offset, id);
     }
-    this.ledger.watermarks(batch, at);
+    this.ledger.watermarks(batch, at, group);
     for (const id of batch.dlq ?? []) {
       const r = this.ledger.entry(id, at);
       r.dlqAt ??= at;
@@ -195,12 +205,12 @@ export class MessageTracker {
 
   /** The master cut its files to the fdatasync'd length (see MessageLedger.powerCut). */
   powerCut(cut: PowerCutReport, at: number): void {
-    this.ledger.powerCut(cut.flushedOffset, at);
+    this.ledger.powerCut(cut.flushedOffset, at, cut.brokerName ?? FIRST_GROUP);
   }
 
-  /** The broker exited: what it had not confirmed yet stays unconfirmed (offsets may be reused after a restart). */
-  brokerExited(at: number): void {
-    this.ledger.forgetFrontier(at);
+  /** A group's broker exited: what it had not confirmed yet stays unconfirmed (offsets may be reused after a restart). */
+  brokerExited(at: number, group = FIRST_GROUP): void {
+    this.ledger.forgetFrontier(at, group);
   }
 
   /** Drops an evicted record from the lookups that still name it. */

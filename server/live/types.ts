@@ -4,7 +4,7 @@
  * (erased at build) and never a module that would pull Node into the browser bundle.
  */
 import type { ProcessStatus } from '../cluster/child-process';
-import type { ReplicationView } from '../cluster/broker-group';
+import type { GroupView, ReplicationView } from '../cluster/broker-group';
 import type { TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
@@ -65,6 +65,8 @@ export interface LiveState {
   clients: ClientGroupView[];
   /** broker-a/1 (the API's slave), the HA link and replication lag (server/cluster/broker-group.ts) */
   replication?: ReplicationView;
+  /** the cluster's shape and every group's replicas with role and offsets (server/cluster/topology.ts) */
+  topology: { replicas: number; groups: GroupView[] };
   markers: ChartMarker[];
   /** the crash drill that runs now, if any (server/drills/) */
   drill?: DrillStatus;

@@ -1,11 +1,24 @@
 /**
- * cluster.*: the broker replicas, their faults, and the cluster's event log. "The broker" is replica
- * broker-a/0 and "the slave" is broker-a/1, whatever roles they have now (server/control-plane.ts).
+ * cluster.*: the topology (server/cluster/topology.ts), the broker replicas, their faults, and the
+ * cluster's event log. "The broker" is replica broker-a/0 and "the slave" is broker-a/1, whatever
+ * roles they have now (server/control-plane.ts).
  */
 import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { drillProcedure, operatorProcedure, viewerProcedure, noInput, router } from './trpc';
 import { ConfirmSchema, requireConfirmation } from './confirm';
+import { TopologySchema } from '../cluster/topology';
+import type { ControlPlane } from '../control-plane';
+import type { BrokerNode } from '../cluster/broker-node';
+
+/** broker-a/1, or a PRECONDITION_FAILED saying the topology runs a master alone. */
+function slaveOf(controlPlane: ControlPlane): BrokerNode {
+  try {
+    return controlPlane.secondReplica;
+  } catch (error) {
+    throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+  }
+}
 
 export const LinkFaultInputSchema = z.object({
   direction: z.enum(['upstream', 'downstream', 'both'], { error: 'direction must be upstream (slave → master), downstream (master → slave) or both' }).default('both'),
@@ -19,6 +32,7 @@ export const LinkFaultInputSchema = z.object({
 /** The slave, its HA link (through the fault proxy), promotion and rebuild (server/cluster/broker-group.ts). */
 const replicationProcedures = {
   startSlave: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
+    slaveOf(ctx.controlPlane);
     try {
       await ctx.controlPlane.startSlave();
     } catch (error) {
@@ -27,11 +41,12 @@ const replicationProcedures = {
     return ctx.controlPlane.group.view();
   }),
   stopSlave: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
+    slaveOf(ctx.controlPlane);
     await ctx.controlPlane.stopSlave();
     return ctx.controlPlane.group.view();
   }),
   killSlave: drillProcedure.input(noInput).mutation(async ({ ctx }) => {
-    if (!ctx.controlPlane.secondReplica.running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
+    if (!slaveOf(ctx.controlPlane).running) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no slave is running' });
     // Answered once the exit is seen: a start right after the answer finds the process gone, not still running.
     await ctx.controlPlane.killSlave();
     return { ok: true };
@@ -39,9 +54,10 @@ const replicationProcedures = {
   promoteSlave: drillProcedure
     .input(z.object({ brokerRole: z.enum(['SYNC_MASTER', 'ASYNC_MASTER'], { error: 'brokerRole must be SYNC_MASTER or ASYNC_MASTER' }).default('ASYNC_MASTER'), confirm: ConfirmSchema }).strict())
     .mutation(async ({ ctx, input }) => {
-      requireConfirmation(input.confirm, ctx.controlPlane.secondReplica.processName);
+      const slave = slaveOf(ctx.controlPlane);
+      requireConfirmation(input.confirm, slave.processName);
       try {
-        return await ctx.controlPlane.group.promote(ctx.controlPlane.secondReplica, input.brokerRole);
+        return await ctx.controlPlane.group.promote(slave, input.brokerRole);
       } catch (error) {
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
       }
@@ -49,9 +65,10 @@ const replicationProcedures = {
   rebuildSlave: drillProcedure
     .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty'), confirm: ConfirmSchema }).strict())
     .mutation(async ({ ctx, input }) => {
-      requireConfirmation(input.confirm, ctx.controlPlane.secondReplica.processName);
+      const slave = slaveOf(ctx.controlPlane);
+      requireConfirmation(input.confirm, slave.processName);
       try {
-        return await ctx.controlPlane.group.rebuild(ctx.controlPlane.secondReplica, input.mode);
+        return await ctx.controlPlane.group.rebuild(slave, input.mode);
       } catch (error) {
         throw new TRPCError({ code: 'PRECONDITION_FAILED', message: `the slave was not rebuilt: ${(error as Error).message}` });
       }
@@ -64,6 +81,22 @@ const replicationProcedures = {
 
 export const clusterRouter = router({
   state: viewerProcedure.input(noInput).query(({ ctx }) => ctx.controlPlane.state()),
+  /**
+   * N groups × R replicas: every replica stops cleanly, the groups are rebuilt and start again (stores
+   * kept), the shape is saved. Refused while a drill or a simulation runs, and with the reason when
+   * this machine cannot run it.
+   */
+  setTopology: operatorProcedure.input(TopologySchema).mutation(async ({ ctx, input }) => {
+    const drill = ctx.drillRunner.status();
+    if (drill) throw new TRPCError({ code: 'CONFLICT', message: `drill ${drill.drillId} is running: changing the topology would stop its brokers; wait for it or cancel it` });
+    if (ctx.simulator.running()) throw new TRPCError({ code: 'CONFLICT', message: 'a simulation is running: wait for it or cancel it' });
+    try {
+      await ctx.controlPlane.setTopology(input);
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+    return ctx.controlPlane.state().topology;
+  }),
   events: viewerProcedure
     .input(z.object({ limit: z.number().int('limit must be a whole number').min(1, 'limit must be at least 1').max(500, 'limit must be at most 500').default(50) }).strict().default({ limit: 50 }))
     .query(async ({ ctx, input }) => (await ctx.controlPlane.recentEvents(input.limit)).map((e) => ({ ...e, at: e.at.getTime() }))),

@@ -186,7 +186,7 @@ test('drills - partition master/slave, then the master\'s disk lost, under ASYNC
   await cp.group.rebuild(cp.secondReplica, 'empty');
   await waitFor('the rebuilt slave caught up', async () => {
     const r = cp.group.view();
-    return r.connectionState === 'TRANSFER' && r.divergence === undefined && r.lagBytes === 0 && r.slaveAckOffset > 0;
+    return r !== undefined && r.connectionState === 'TRANSFER' && r.divergence === undefined && r.lagBytes === 0 && r.slaveAckOffset > 0;
   }, 30_000);
   const run = await runDrill({ drillId: 'partition-master-slave', durationSec: 5, rate: 60, seed: 5, sendMode: 'sync', broker: { brokerRole: 'ASYNC_MASTER', slaveTimeout: 800 } });
   const s = run.summary!;

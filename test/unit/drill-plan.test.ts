@@ -106,7 +106,7 @@ test('zeroloss - --help documents every command and option; an unknown scenario 
   const bin = path.join(PROJECT_ROOT, 'server/bin.mjs');
   const help = spawnSync(process.execPath, [bin, '--help'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   assert.equal(help.status, 0);
-  for (const option of ['start', 'cluster', 'drill', '--namesrv-port', '--broker-port', '--data-dir', '--no-slave', '--scenario', '--flush-disk-type', '--broker-role',
+  for (const option of ['start', 'cluster', 'drill', '--namesrv-port', '--broker-port', '--data-dir', '--groups', '--replicas', '--no-slave', '--scenario', '--flush-disk-type', '--broker-role',
     '--send-mode', '--consumer-ack', '--idempotent', '--messages', '--seed', '--json', 'transaction-crash', 'exit status']) {
     assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
   }
@@ -120,6 +120,12 @@ test('zeroloss - --help documents every command and option; an unknown scenario 
   const seed = spawnSync(process.execPath, [bin, 'drill', '--scenario', 'power-loss', '--seed', 'abc'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   assert.equal(seed.status, 2);
   assert.match(seed.stderr, /--seed must be a whole number/);
+  const replicas = spawnSync(process.execPath, [bin, 'cluster', '--groups', '2', '--replicas', '4'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(replicas.status, 2);
+  assert.match(replicas.stderr, /--replicas 4: replicas must be at most 3 on this machine/);
+  const groups = spawnSync(process.execPath, [bin, 'cluster', '--groups', 'two'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+  assert.equal(groups.status, 2);
+  assert.match(groups.stderr, /--groups two: groups must be a number of broker groups/);
 });
 
 /** The settings a run of one side of a drill's contrast is judged under (no live cluster: the defaults under it). */

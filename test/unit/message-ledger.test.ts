@@ -6,16 +6,12 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { MessageLedger, type MessageEntry } from '../../server/ledger/message-ledger';
+import { MessageLedger, newMessageEntry } from '../../server/ledger/message-ledger';
 import { LEDGER_STAGES } from '../../server/ledger/message-stages';
 import type { ConsumeEvent } from '../../broker/ipc';
 import { seededRandom } from '../../broker/io/prng';
 
-const entry = (id: string, at: number): MessageEntry => ({
-  id, producerId: null, queue: null, seq: null, storedAt: null, commitLogOffset: null, size: null, storedCount: 0,
-  flushedAt: null, replicatedAt: null, frontierLostAt: null, cutAt: null, deliveryCount: 0, consumedAt: null,
-  reconsumes: 0, duplicatesSuppressed: 0, updatedAt: at,
-});
+const entry = newMessageEntry;
 const consume = (id: string, kind: ConsumeEvent['kind'], atMs: number): ConsumeEvent => ({
   kind, id, topic: 'T', brokerName: 'broker-a', queueId: 0, queueOffset: 0, reconsumeTimes: 0, atMs, producerId: 'p1', queue: 'broker-a:0', seq: 1,
 });
@@ -102,4 +98,29 @@ test('message-ledger - bounded order under 20,000 seeded touches matches a plain
   assert.deepEqual(evicted, modelEvicted);
   assert.equal(ledger.size, capacity);
   for (const id of modelEvicted.slice(-10)) if (!model.includes(id)) assert.equal(ledger.get(id), undefined);
+});
+
+test('message-ledger - each broker group\'s watermarks confirm only what that group stored', () => {
+  const ledger = new MessageLedger({ create: entry });
+  // The same offsets on two commit logs: broker-a's and broker-b's.
+  ledger.stored('a', 0, 100, 1, 'broker-a');
+  ledger.stored('b', 0, 100, 1, 'broker-b');
+  ledger.watermarks({ flushedOffset: 100 }, 2, 'broker-b');
+  assert.equal(ledger.get('b')!.flushedAt, 2);
+  assert.equal(ledger.get('a')!.flushedAt, null, 'broker-b\'s fsync says nothing of broker-a\'s log');
+  assert.equal(ledger.get('a')!.storedOn, 'broker-a');
+  // broker-b's log cut back to 0 and reused: broker-a's pending record keeps waiting for its own watermark.
+  ledger.stored('c', 0, 50, 3, 'broker-b');
+  ledger.forgetFrontier(4, 'broker-b');
+  ledger.watermarks({ flushedOffset: 100, replicatedOffset: 100 }, 5, 'broker-a');
+  assert.equal(ledger.get('a')!.flushedAt, 5);
+  assert.equal(ledger.get('a')!.replicatedAt, 5);
+  assert.equal(ledger.get('c')!.flushedAt, null);
+  assert.equal(ledger.get('c')!.frontierLostAt, 4);
+  // A power cut on broker-a cuts only broker-a's unflushed tail.
+  ledger.stored('d', 100, 10, 6, 'broker-a');
+  ledger.stored('e', 50, 10, 6, 'broker-b');
+  ledger.powerCut(100, 7, 'broker-a');
+  assert.equal(ledger.get('d')!.cutAt, 7);
+  assert.equal(ledger.get('e')!.cutAt, null);
 });

@@ -13,6 +13,7 @@ import { FlushToggle } from './flush-toggle';
 import { LiveBanner } from './live-banner';
 import { LiveCharts } from './live-charts';
 import { ReplicationCard } from './replication-card';
+import { TopologyCard } from './topology-card';
 import { TrafficPanel } from './traffic-panel';
 
 export function Overview() {
@@ -43,6 +44,7 @@ export function Overview() {
             <ConsumersPanel state={state} className={state.replication?.slave ? 'xl:col-span-2' : 'xl:col-span-3'} />
             {state.replication?.slave ? <ReplicationCard replication={state.replication} /> : null}
           </div>
+          <TopologyCard topology={state.topology} />
           <Counters state={state} latest={live.latest} />
           <LiveCharts history={live.history} markers={state.markers} now={state.t} hasTraffic={state.totals.sent > 0 || state.traffic.config !== undefined} />
           <EventsList connected={live.status === 'connected'} eventSeq={state.eventSeq} />

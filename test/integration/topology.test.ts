@@ -1,0 +1,79 @@
+/**
+ * Topologies as data (server/cluster/topology.ts) on real processes: two groups of master + slave
+ * register with the name server under distinct brokerIds, take the settings on every replica, share
+ * a topic created on each master, and a producer that routes through the name server writes to both;
+ * each group replicates its own commit log, and the Messages tracker keeps each message on its
+ * group's log. Then the shape changes to a master alone and is saved; drills refuse any shape but
+ * master + slave, and the slave's API says there is none.
+ */
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { Producer, type SendResult } from '../../broker/client/producer';
+import { waitFor } from '../support/broker-process';
+import { tempDatabase } from '../support/temp-lab';
+
+test('topology - two groups of master + slave: routes, settings, a topic and traffic on both; then a master alone', async () => {
+  const db = await tempDatabase('zeroloss-topology-');
+  const { createLab } = await import('../../server/lab');
+  const lab = createLab({ prisma: db.prisma, dataDir: db.dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true, topology: { groups: 2, replicas: 2 } });
+  const cp = lab.controlPlane;
+  let producer: Producer | undefined;
+  try {
+    await cp.start();
+    assert.deepEqual(cp.groups.map((g) => g.replicas.map((n) => n.name)), [['broker-a/0', 'broker-a/1'], ['broker-b/0', 'broker-b/1']]);
+    assert.ok(cp.nodes.every((n) => n.running), 'every replica runs once start() resolves');
+
+    // Settings reach every replica of every group, and each confirms them.
+    await cp.updateSettings({ flushDiskType: 'SYNC_FLUSH' });
+    const views = cp.nodeSettings();
+    assert.deepEqual(views.map((v) => `${v.node}:${v.state}:${v.running?.flushDiskType}`), [
+      'broker-a/0:confirmed:SYNC_FLUSH', 'broker-a/1:confirmed:SYNC_FLUSH', 'broker-b/0:confirmed:SYNC_FLUSH', 'broker-b/1:confirmed:SYNC_FLUSH',
+    ]);
+    assert.deepEqual((await cp.verifyNodeSettings(cp.settings.get())).mismatches, []);
+
+    // The topic is created on each group's master; its route lists both groups, each master 0 and slave 1.
+    await cp.createTopic({ topic: 'TopoTopic', queueNums: 2, perm: 6 });
+    const route = await waitFor('both groups route TopoTopic', async () => {
+      const r = cp.namesrv.routes.pickupTopicRouteData('TopoTopic');
+      return r && r.brokerDatas.length === 2 && r.brokerDatas.every((b) => Object.keys(b.brokerAddrs).length === 2) ? r : undefined;
+    }, 15_000);
+    assert.deepEqual(route.brokerDatas.map((b) => [b.brokerName, Object.keys(b.brokerAddrs).sort()]).sort(), [['broker-a', ['0', '1']], ['broker-b', ['0', '1']]]);
+    assert.deepEqual(route.queueDatas.map((q) => `${q.brokerName}:${q.writeQueueNums}`).sort(), ['broker-a:2', 'broker-b:2']);
+
+    producer = new Producer({ producerGroup: 'topology-test', producerId: 'p-topology', namesrvAddr: cp.namesrv.address });
+    const results: SendResult[] = [];
+    for (let i = 0; i < 16; i++) results.push(await producer.send({ topic: 'TopoTopic', body: Buffer.from(`m${i}`) }));
+    assert.ok(results.every((r) => r.sendStatus === 'SEND_OK'), results.map((r) => r.sendStatus).join());
+    assert.deepEqual([...new Set(results.map((r) => r.brokerName))].sort(), ['broker-a', 'broker-b'], 'the producer spreads over both groups\' queues');
+
+    // Each group replicates its own log: broker-b's slave acks broker-b's master's end.
+    await waitFor('broker-b replicated', async () => {
+      const [master, slave] = cp.state().topology.groups[1]!.replicas;
+      return master!.role === 'SYNC_MASTER' || master!.role === 'ASYNC_MASTER'
+        ? (master!.slaveConnections === 1 && master!.lagBytes === 0 && (master!.maxPhyOffset ?? 0) > 0 && slave!.role === 'SLAVE' && slave!.connectionState === 'TRANSFER')
+        : false;
+    }, 15_000);
+    // The Messages tracker keeps each message on the log of the group that stored it.
+    await waitFor('every message tracked on its group', async () => results.every((r) => cp.messages.get(r.msgId)?.storedOn === r.brokerName && cp.messages.get(r.msgId)?.flushedAt !== null), 10_000);
+
+    // A shape this machine refuses never stops anything.
+    await assert.rejects(cp.setTopology({ groups: 1, replicas: 4 }), /replicas must be at most 3/);
+    assert.equal(cp.groups.length, 2);
+
+    // A master alone: broker-b is gone, broker-a has one replica, the shape is saved.
+    await producer.close();
+    producer = undefined;
+    await cp.setTopology({ groups: 1, replicas: 1 });
+    assert.deepEqual(cp.nodes.map((n) => `${n.name}:${n.running}`), ['broker-a/0:true']);
+    assert.equal(cp.state().replication, undefined);
+    assert.deepEqual(await db.prisma.clusterTopology.findUnique({ where: { id: 1 }, select: { groups: true, replicas: true } }), { groups: 1, replicas: 1 });
+    assert.throws(() => cp.secondReplica, /broker-a has no replica 1: it runs a master alone/);
+    const catalog = lab.drillRunner.catalog();
+    assert.ok(catalog.every((d) => !d.runnable && /the drills run on one broker group of master \+ slave; this cluster runs 1 group × 1 replica/.test(d.waitingFor ?? '')));
+    await assert.rejects(lab.drillRunner.run({ drillId: 'process-crash' } as Parameters<typeof lab.drillRunner.run>[0]), /process-crash cannot run now: the drills run on one broker group/);
+  } finally {
+    await producer?.close();
+    await lab.stop();
+    await db.remove();
+  }
+});
