@@ -98,6 +98,8 @@ export interface TrafficConfig {
   sendMsgTimeout?: number;
   retryTimesWhenSendFailed?: number;
   retryTimesWhenSendAsyncFailed?: number;
+  retryAnotherBrokerWhenNotStoreOK?: boolean;
+  sendLatencyFaultEnable?: boolean;
   /** seeds the message bodies (a drill's seed); absent = random bodies */
   bodySeed?: number;
   /**

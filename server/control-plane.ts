@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@prisma/client';
 import { isZerolossError } from '../broker/errors/errors';
 import { MQAdminClient } from './cluster/admin-client';
-import type { BrokerSettings, BrokerSettingsPatch, RemotingServerConfig } from '../broker/config/broker-config';
+import { producerSettingsOf, type BrokerSettings, type BrokerSettingsPatch, type RemotingServerConfig } from '../broker/config/broker-config';
 import { SerialQueue, type NodeSettingsView } from './cluster/node-settings';
 import type { ClientsSnapshot, ConsumeEvent, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
 import type { DrillStatus } from './drills/types';
@@ -66,6 +66,7 @@ export interface TrafficInput {
 }
 
 const MARKERS_KEPT = 200;
+
 
 /** Why this machine cannot run the topology (its memory), or undefined. */
 function refusalOnThisMachine(topology: Topology): string | undefined {
@@ -456,9 +457,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       sendMode: input.sendMode,
       count: input.count,
       ...(input.keyPattern ? { keyPattern: input.keyPattern } : {}),
-      sendMsgTimeout: this.settings.get().sendMsgTimeout,
-      retryTimesWhenSendFailed: this.settings.get().retryTimesWhenSendFailed,
-      retryTimesWhenSendAsyncFailed: this.settings.get().retryTimesWhenSendAsyncFailed,
+      ...producerSettingsOf(this.settings.get()),
       ...(input.viaClientProxy ? { brokerAddressMap: this.clientPort.addressMap() } : {}),
       ...(input.bodySeed !== undefined ? { bodySeed: input.bodySeed } : {}),
       ...(labBugsOf('producer', this.activeLabBugs).length > 0 ? { labBugs: labBugsOf('producer', this.activeLabBugs) } : {}),

@@ -4,7 +4,9 @@
  * and a sequence number per queue, so the consumer side can find every gap.
  *
  * Sync: up to 1 + retryTimesWhenSendFailed attempts on exceptions, all inside one sendMsgTimeout
- * budget; a non-OK SendStatus is returned, not retried (unless retryAnotherBrokerWhenNotStoreOK).
+ * budget; a non-OK SendStatus is returned, not retried (unless retryAnotherBrokerWhenNotStoreOK). A
+ * retry moves to another broker group when there is one; with sendLatencyFaultEnable every queue choice
+ * avoids the groups that answered slowly or failed lately (latency-fault.ts).
  * Async: the same, with retryTimesWhenSendAsyncFailed, and the result goes to a callback.
  * Oneway: one attempt, no answer.
  */
@@ -18,6 +20,7 @@ import { MessageClientIDSetter, processMessageClientIDSetter } from './message-i
 import { messageProperties2String } from '../protocol/message-record.js';
 import { MQClientInstance } from './mq-client-instance.js';
 import type { LabBug } from '../lab-bugs.js';
+import { LatencyFaultTolerance } from './latency-fault.js';
 
 /** A queue a producer can write to: the broker group's name, its master's address, the queue id. */
 export interface PublishQueue {
@@ -44,6 +47,8 @@ export interface ProducerOptions {
   retryTimesWhenSendFailed?: number;
   retryTimesWhenSendAsyncFailed?: number;
   retryAnotherBrokerWhenNotStoreOK?: boolean;
+  /** avoid broker groups that answered slowly or failed lately (MQFaultStrategy); RocketMQ 4.x's default is false */
+  sendLatencyFaultEnable?: boolean;
   /**
    * reach a broker at another address than its route says: route address → address to dial (a fault
    * proxy in front of the broker's client port). Routes, heartbeats and everything else are unchanged.
@@ -102,6 +107,8 @@ export class Producer {
   readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'transport' | 'messageClientIDSetter'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
   /** lab bug producer-ignores-status (broker/lab-bugs.ts) */
   private readonly ignoresStatus: boolean;
+  /** the groups avoided after slow or failed attempts (used only with sendLatencyFaultEnable) */
+  private readonly faults: LatencyFaultTolerance;
 
   constructor(options: ProducerOptions) {
     const { clientInstance, labBugs, clock, transport, messageClientIDSetter, ...rest } = options;
@@ -112,6 +119,7 @@ export class Producer {
       retryTimesWhenSendFailed: 2,
       retryTimesWhenSendAsyncFailed: 2,
       retryAnotherBrokerWhenNotStoreOK: false,
+      sendLatencyFaultEnable: false,
       ...rest,
     };
     if (!options.namesrvAddr && !options.brokerAddr && !clientInstance) throw new Error('a producer needs namesrvAddr, brokerAddr or a clientInstance');
@@ -122,6 +130,12 @@ export class Producer {
     this.instance?.registerProducer(options.producerGroup);
     this.instance?.start();
     this.client = this.instance?.remoting ?? new RemotingClient(undefined, this.clock, transport);
+    this.faults = new LatencyFaultTolerance(this.clock);
+  }
+
+  /** The broker groups this producer avoids now (sendLatencyFaultEnable), with when each is back in the choice. */
+  avoidedBrokers(): ReturnType<LatencyFaultTolerance['avoided']> {
+    return this.faults.avoided();
   }
 
   /** The queues of a topic this producer may write to: writable queues of groups with a live master. */
@@ -184,7 +198,7 @@ export class Producer {
     if (queues.length === 0) throw new ZerolossError('BROKER_RETRIABLE', `topic ${message.topic} has no writable queue on a live master`);
     const queue = message.queueId !== undefined
       ? queues.find((q) => q.queueId === message.queueId) ?? queues[message.queueId % queues.length]
-      : queues[this.roundRobin++ % queues.length];
+      : this.selectQueue(queues, undefined);
     const queueId = queue.queueId;
     const seqKey = `${queue.brokerName}:${queueId}`;
     const seq = (this.seqByQueue.get(seqKey) ?? 0) + 1;
@@ -226,9 +240,29 @@ export class Producer {
   private async retryQueue(prepared: Prepared, lastBrokerName: string): Promise<PublishQueue> {
     if (!this.instance) return prepared.queue;
     const queues = await this.publishQueues(prepared.message.topic, true).catch(() => [] as PublishQueue[]);
-    const others = queues.filter((q) => q.brokerName !== lastBrokerName);
+    return queues.length > 0 ? this.selectQueue(queues, lastBrokerName) : prepared.queue;
+  }
+
+  /**
+   * selectOneMessageQueue: round-robin over the writable queues. With sendLatencyFaultEnable, the
+   * first queue of a group not avoided now; when every group is avoided, a queue of the least bad
+   * one. Without it, a retry takes a queue of another group than the last one when there is one.
+   */
+  private selectQueue(queues: PublishQueue[], lastBrokerName: string | undefined): PublishQueue {
+    if (this.options.sendLatencyFaultEnable) {
+      for (let i = 0; i < queues.length; i++) {
+        const queue = queues[this.roundRobin++ % queues.length]!;
+        if (this.faults.isAvailable(queue.brokerName)) return queue;
+      }
+      const notBest = this.faults.pickOneAtLeast();
+      const ofIt = queues.filter((q) => q.brokerName === notBest);
+      if (ofIt.length > 0) return ofIt[this.roundRobin++ % ofIt.length]!;
+      if (notBest !== undefined) this.faults.remove(notBest);
+      return queues[this.roundRobin++ % queues.length]!;
+    }
+    const others = lastBrokerName === undefined ? queues : queues.filter((q) => q.brokerName !== lastBrokerName);
     const pool = others.length > 0 ? others : queues;
-    return pool.length > 0 ? pool[this.roundRobin++ % pool.length] : prepared.queue;
+    return pool[this.roundRobin++ % pool.length]!;
   }
 
   private async sendWithRetries(prepared: Prepared, timesTotal: number): Promise<SendResult> {
@@ -242,8 +276,11 @@ export class Producer {
       if (remaining <= 0) {
         throw new ZerolossError('SEND_TIMEOUT', `sendMsgTimeout of ${this.options.sendMsgTimeout} ms ran out after ${attempt - 1} attempt(s)`, { cause: lastError });
       }
+      const attemptStarted = this.clock.monotonicMs();
       try {
         const response = await this.client.invoke(queue.brokerAddr, this.request(prepared, queue), remaining);
+        // updateFaultItem(brokerName, latency, false): any answer counts by its latency.
+        if (this.options.sendLatencyFaultEnable) this.faults.update(queue.brokerName, this.clock.monotonicMs() - attemptStarted, false);
         const told = responseCodeToSendStatus[response.code];
         // Lab bug producer-ignores-status (broker/lab-bugs.ts): any SendStatus is taken for SEND_OK.
         const sendStatus = told !== undefined && this.ignoresStatus ? 'SEND_OK' : told;
@@ -266,6 +303,8 @@ export class Producer {
         if (sendStatus === 'SEND_OK' || !this.options.retryAnotherBrokerWhenNotStoreOK) return lastResult;
       } catch (error) {
         lastError = error as Error;
+        // A failed attempt isolates its group (updateFaultItem(brokerName, 30 s, true)).
+        if (this.options.sendLatencyFaultEnable) this.faults.update(queue.brokerName, this.clock.monotonicMs() - attemptStarted, true);
         if (!(error instanceof ZerolossError) || !error.retriable) throw error;
       }
     }

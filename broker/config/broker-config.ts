@@ -53,7 +53,21 @@ export const producerSettings = {
   retryTimesWhenSendFailed: count('retryTimesWhenSendFailed', 2, 0, 16),
   retryTimesWhenSendAsyncFailed: count('retryTimesWhenSendAsyncFailed', 2, 0, 16),
   retryAnotherBrokerWhenNotStoreOK: z.boolean({ error: 'retryAnotherBrokerWhenNotStoreOK must be true or false' }).default(false),
+  sendLatencyFaultEnable: z.boolean({ error: 'sendLatencyFaultEnable must be true or false' }).default(false),
 };
+
+export type ProducerSettings = { [K in keyof typeof producerSettings]: z.infer<(typeof producerSettings)[K]> };
+
+/** The producer's keys of the settings: what every lab producer (the traffic runner's, the simulator's) runs with. */
+export function producerSettingsOf(settings: ProducerSettings): ProducerSettings {
+  return {
+    sendMsgTimeout: settings.sendMsgTimeout,
+    retryTimesWhenSendFailed: settings.retryTimesWhenSendFailed,
+    retryTimesWhenSendAsyncFailed: settings.retryTimesWhenSendAsyncFailed,
+    retryAnotherBrokerWhenNotStoreOK: settings.retryAnotherBrokerWhenNotStoreOK,
+    sendLatencyFaultEnable: settings.sendLatencyFaultEnable,
+  };
+}
 
 export const consumerSettings = {
   maxReconsumeTimes: count('maxReconsumeTimes', 16, 0, 10_000),
@@ -174,6 +188,7 @@ export const settingInfo: Record<keyof BrokerSettings, SettingInfo> = {
   retryTimesWhenSendFailed: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Extra attempts of a sync send after an exception.' },
   retryTimesWhenSendAsyncFailed: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Extra attempts of an async send after an exception.' },
   retryAnotherBrokerWhenNotStoreOK: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Retry a sync send on another broker when the status is not SEND_OK.' },
+  sendLatencyFaultEnable: { group: 'producer', live: true, stockRocketMQ: 'client', summary: 'Avoid a broker group for a while after it answered slowly or failed (30 s to 10 min by latency).' },
   maxReconsumeTimes: { group: 'consumer', live: true, stockRocketMQ: 'client', summary: 'Failed deliveries before a message goes to the DLQ.' },
   messageDelayLevel: { group: 'consumer', live: false, stockRocketMQ: 'restart', summary: 'Delay of each retry level.' },
   transactionTimeOut: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'A half message without a commit or rollback is checked back with its producer once it is this old.' },

@@ -4,6 +4,7 @@
  * consumers, started, killed, frozen and powered off the way the drill steps do it to real processes
  * (server/drills/drill-steps.ts). Everything they report feeds the run's loss ledger and trace.
  */
+import { producerSettingsOf } from '../../broker/config/broker-config';
 import { BrokerController } from '../../broker/broker-controller.js';
 import type { BrokerSettings } from '../../broker/config/broker-config.js';
 import { NamesrvController } from '../../broker/namesrv/namesrv-controller.js';
@@ -173,8 +174,7 @@ export class SimCluster {
     if (this.plan.clientLink) for (const replica of this.replicas) this.shape(name, replica.name, this.plan.clientLink);
     const producer = new Producer({
       producerGroup: TRAFFIC_PRODUCER_GROUP, producerId: name, namesrvAddr: `${HOST}:${NAMESRV_PORT}`,
-      sendMsgTimeout: settings.broker.sendMsgTimeout, retryTimesWhenSendFailed: settings.broker.retryTimesWhenSendFailed,
-      retryTimesWhenSendAsyncFailed: settings.broker.retryTimesWhenSendAsyncFailed,
+      ...producerSettingsOf(settings.broker),
       labBugs: [...this.labBugs], clock, transport, messageClientIDSetter: new MessageClientIDSetter(this.world.fork(), this.producers),
     });
     this.ledger.addProducer(name);

@@ -25,6 +25,8 @@ function main(): void {
     ...(config.sendMsgTimeout !== undefined ? { sendMsgTimeout: config.sendMsgTimeout } : {}),
     ...(config.retryTimesWhenSendFailed !== undefined ? { retryTimesWhenSendFailed: config.retryTimesWhenSendFailed } : {}),
     ...(config.retryTimesWhenSendAsyncFailed !== undefined ? { retryTimesWhenSendAsyncFailed: config.retryTimesWhenSendAsyncFailed } : {}),
+    ...(config.retryAnotherBrokerWhenNotStoreOK !== undefined ? { retryAnotherBrokerWhenNotStoreOK: config.retryAnotherBrokerWhenNotStoreOK } : {}),
+    ...(config.sendLatencyFaultEnable !== undefined ? { sendLatencyFaultEnable: config.sendLatencyFaultEnable } : {}),
     labBugs: parseLabBugs('labBugs', config.labBugs),
   });
   const body = config.bodySeed === undefined ? randomBytes(Math.max(0, config.bodySize)) : seededBytes(config.bodySeed, Math.max(0, config.bodySize));

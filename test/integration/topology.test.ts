@@ -56,6 +56,23 @@ test('topology - two groups of master + slave: routes, settings, a topic and tra
     // The Messages tracker keeps each message on the log of the group that stored it.
     await waitFor('every message tracked on its group', async () => results.every((r) => cp.messages.get(r.msgId)?.storedOn === r.brokerName && cp.messages.get(r.msgId)?.flushedAt !== null), 10_000);
 
+    // A whole group lost: a producer with sendLatencyFaultEnable isolates broker-b at its first failed
+    // attempt, retries on broker-a, and writes on to broker-a alone.
+    const avoiding = new Producer({ producerGroup: 'topology-test-faults', producerId: 'p-faults', namesrvAddr: cp.namesrv.address, sendLatencyFaultEnable: true });
+    try {
+      for (let i = 0; i < 4; i++) await avoiding.send({ topic: 'TopoTopic', body: Buffer.from(`warm${i}`) });
+      await cp.groups[1]!.replica(0).kill();
+      const after: SendResult[] = [];
+      for (let i = 0; i < 10; i++) after.push(await avoiding.send({ topic: 'TopoTopic', body: Buffer.from(`after${i}`) }));
+      assert.ok(after.every((r) => r.sendStatus === 'SEND_OK' && r.brokerName === 'broker-a'), after.map((r) => `${r.brokerName}:${r.sendStatus}`).join());
+      const avoided = avoiding.avoidedBrokers();
+      assert.deepEqual(avoided.map((a) => [a.brokerName, a.currentLatencyMs]), [['broker-b', 30_000]]);
+      assert.ok(avoided[0]!.backInMs > 590_000, 'isolated for 10 minutes');
+      assert.ok(after.filter((r) => r.attempts > 1).length <= 1, 'at most the first send after the loss needed a second attempt');
+    } finally {
+      await avoiding.close();
+    }
+
     // A shape this machine refuses never stops anything.
     await assert.rejects(cp.setTopology({ groups: 1, replicas: 4 }), /replicas must be at most 3/);
     assert.equal(cp.groups.length, 2);
