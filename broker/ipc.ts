@@ -77,6 +77,13 @@ export interface SendOutcome {
   queueOffset?: number;
   /** the message's KEYS property, when the producer set one */
   keys?: string;
+  /** the broker group that answered (a retry may have moved it to another group than the first attempt's) */
+  brokerName?: string;
+}
+
+/** The producer's view of the groups (RocketMQ's latency-fault avoidance): the ones it avoids now. */
+export interface ProducerFaultReport {
+  avoided: { brokerName: string; currentLatencyMs: number; backInMs: number }[];
 }
 
 export interface TrafficConfig {
@@ -113,7 +120,7 @@ export interface TrafficConfig {
 
 export type TrafficToParent =
   | { type: 'ready'; pid: number }
-  | { type: 'outcomes'; outcomes: SendOutcome[] }
+  | { type: 'outcomes'; outcomes: SendOutcome[]; faults?: ProducerFaultReport }
   | { type: 'done'; attempted: number }
   | FatalReport;
 

@@ -18,7 +18,7 @@ import type { ClientsSnapshot, ConsumeEvent, ParentToTraffic, SendOutcome, Traff
 import type { DrillStatus } from './drills/types';
 import { PROJECT_ROOT, SupervisedChild } from './cluster/child-process';
 import { Aggregator } from './live/aggregator';
-import { SAMPLE_INTERVAL_MS, type ClientGroupView, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
+import { SAMPLE_INTERVAL_MS, type ProducerView, type ClientGroupView, type BrokerView, type ChartMarker, type LiveSample, type LiveState } from './live/types';
 import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
@@ -100,6 +100,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   readonly admin = new MQAdminClient();
   private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
   private trafficConfig: TrafficConfig | undefined;
+  /** where the traffic runner's producer wrote, per group, and the groups it avoids now */
+  private producerView: ProducerView = { answeredBy: {}, avoided: [] };
   private readonly markers: ChartMarker[] = [];
   private sampler: NodeJS.Timeout | undefined;
   private producerCount = 0;
@@ -462,6 +464,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       ...(input.bodySeed !== undefined ? { bodySeed: input.bodySeed } : {}),
       ...(labBugsOf('producer', this.activeLabBugs).length > 0 ? { labBugs: labBugsOf('producer', this.activeLabBugs) } : {}),
     };
+    this.producerView = { answeredBy: {}, avoided: [] };
     this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig) });
     await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}`, 'traffic');
   }
@@ -589,7 +592,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       t: now,
       eventSeq: this.eventSeq,
       broker: this.brokerView(),
-      traffic: { ...this.traffic.status, config: this.trafficConfig },
+      traffic: { ...this.traffic.status, config: this.trafficConfig, producer: this.producerView },
       settings: { flushDiskType: settings.flushDiskType, brokerRole: settings.brokerRole },
       nodes: this.nodeSettings(),
       totals: {
@@ -684,6 +687,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       case 'outcomes':
         this.emit('outcomes', message.outcomes);
         this.aggregator.addOutcomes(message.outcomes);
+        for (const o of message.outcomes) {
+          if (o.brokerName) this.producerView.answeredBy[o.brokerName] = (this.producerView.answeredBy[o.brokerName] ?? 0) + 1;
+        }
+        if (message.faults) this.producerView.avoided = message.faults.avoided;
         break;
       case 'done':
       case 'fatal':

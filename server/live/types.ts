@@ -5,7 +5,7 @@
  */
 import type { ProcessStatus } from '../cluster/child-process';
 import type { GroupView, ReplicationView } from '../cluster/broker-group';
-import type { TrafficConfig } from '../../broker/ipc';
+import type { ProducerFaultReport, TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
 import type { NodeSettingsView } from '../cluster/node-settings';
@@ -36,12 +36,18 @@ export interface BrokerView extends ProcessStatus {
   lastPowerCut?: { atMs: number; lostBytes: number; flushedOffset: number; maxOffset: number };
 }
 
+/** The traffic runner's producer across the groups: answers per group since it started, and the groups it avoids now (sendLatencyFaultEnable). */
+export interface ProducerView {
+  answeredBy: Record<string, number>;
+  avoided: ProducerFaultReport['avoided'];
+}
+
 export interface LiveState {
   t: number;
   /** cluster events recorded since the control plane started: a page showing them refetches when it moves */
   eventSeq: number;
   broker: BrokerView;
-  traffic: ProcessStatus & { config?: TrafficConfig };
+  traffic: ProcessStatus & { config?: TrafficConfig; producer?: ProducerView };
   /** the desired settings (saved); what each node really runs is in `nodes` */
   settings: { flushDiskType: 'SYNC_FLUSH' | 'ASYNC_FLUSH'; brokerRole: 'ASYNC_MASTER' | 'SYNC_MASTER' | 'SLAVE' };
   /** every broker node's confirmed settings, and its drift from the desired ones (server/cluster/node-settings.ts) */

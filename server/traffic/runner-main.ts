@@ -39,7 +39,7 @@ function main(): void {
 
   const report = setInterval(() => {
     if (outcomes.length === 0) return;
-    send({ type: 'outcomes', outcomes });
+    send({ type: 'outcomes', outcomes, faults: { avoided: producer.avoidedBrokers() } });
     outcomes = [];
   }, 50);
 

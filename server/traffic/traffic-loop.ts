@@ -41,7 +41,7 @@ export function startTrafficLoop(options: TrafficLoopOptions): TrafficLoop {
     config.keyPattern ? config.keyPattern.replaceAll('{producer}', config.producerId).replaceAll('{n}', String(n)) : undefined;
   const fromResult = (result: SendResult, sentAtMs: number, t0: number): SendOutcome => ({
     id: result.msgId, queueId: result.queueId, seq: result.seq, sentAtMs, latencyMs: clock.monotonicMs() - t0,
-    status: result.sendStatus, offsetMsgId: result.offsetMsgId, queueOffset: result.queueOffset,
+    status: result.sendStatus, offsetMsgId: result.offsetMsgId, queueOffset: result.queueOffset, brokerName: result.brokerName,
   });
   const fromError = (error: Error, id: string, queueId: number, seq: number, sentAtMs: number, t0: number): SendOutcome => ({
     id, queueId, seq, sentAtMs, latencyMs: clock.monotonicMs() - t0,

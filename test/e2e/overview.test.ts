@@ -112,4 +112,21 @@ describe('dashboard overview', () => {
     const flush = await trpc(app.url, 'settings.update', { flushDiskType: 'FASTEST' });
     assert.match(!flush.ok ? flush.message : '', /flushDiskType must be SYNC_FLUSH or ASYNC_FLUSH/);
   });
+
+  test('the Topology card changes the cluster to two groups of a master alone; a shape beyond 3 replicas is refused', async () => {
+    await page.goto(app.url);
+    const card = page.getByTestId('topology-card');
+    await card.getByTestId('replica-role-broker-a/0').filter({ hasText: 'ASYNC_MASTER' }).waitFor({ timeout: 15_000 });
+    await card.getByTestId('replica-role-broker-a/1').filter({ hasText: 'SLAVE' }).waitFor();
+    await card.getByTestId('topology-groups').selectOption('2');
+    await card.getByTestId('topology-replicas').selectOption('1');
+    await card.getByTestId('topology-apply').click();
+    await page.getByTestId('confirm-ok').click();
+    await card.getByTestId('replica-state-broker-b/0').filter({ hasText: 'running' }).waitFor({ timeout: 60_000 });
+    await card.getByTestId('topology-shape').filter({ hasText: '2 groups × 1 replica (a master alone each)' }).waitFor({ timeout: 10_000 });
+    assert.equal(await card.getByTestId('replica-broker-a/1').count(), 0, 'broker-a runs a master alone');
+    const refused = await trpc(app.url, 'cluster.setTopology', { groups: 2, replicas: 5 });
+    assert.equal(refused.ok, false);
+    assert.match(!refused.ok ? refused.message : '', /replicas must be at most 3/);
+  });
 });

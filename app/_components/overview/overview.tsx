@@ -44,7 +44,7 @@ export function Overview() {
             <ConsumersPanel state={state} className={state.replication?.slave ? 'xl:col-span-2' : 'xl:col-span-3'} />
             {state.replication?.slave ? <ReplicationCard replication={state.replication} /> : null}
           </div>
-          <TopologyCard topology={state.topology} />
+          <TopologyCard topology={state.topology} producer={state.traffic.producer} />
           <Counters state={state} latest={live.latest} />
           <LiveCharts history={live.history} markers={state.markers} now={state.t} hasTraffic={state.totals.sent > 0 || state.traffic.config !== undefined} />
           <EventsList connected={live.status === 'connected'} eventSeq={state.eventSeq} />

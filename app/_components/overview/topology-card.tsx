@@ -2,15 +2,16 @@
 /**
  * Topology: the cluster's broker groups side by side, each replica by identity (broker-a/0, …) with
  * the role it confirmed now, its process state, its commit log's end and fdatasync'd length and, for a
- * master, how far its slaves are behind; and the form that changes the shape (N groups × R replicas,
+ * master, how far its slaves are behind; where the traffic runner's producer wrote, per group, and
+ * the groups it avoids after slow or failed sends (sendLatencyFaultEnable); and the form that changes the shape (N groups × R replicas,
  * server/cluster/topology.ts), confirmed first since every broker restarts.
  */
 import { useState } from 'react';
-import type { LiveState } from '@/server/live/types';
+import type { LiveState, ProducerView } from '@/server/live/types';
 import { MAX_GROUPS, MAX_REPLICAS, describeTopology } from '@/server/cluster/topology';
 import { errorMessage, trpc } from '../../_lib/trpc';
 import { useClusterRefresh } from '../../_lib/use-cluster-state';
-import { bytes, grouped } from '../../_lib/format';
+import { bytes, grouped, ms } from '../../_lib/format';
 import { useCan } from '../../_lib/session';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
@@ -27,7 +28,7 @@ const ROLE_STYLE: Record<string, string> = {
   ASYNC_MASTER: 'bg-amber-50 text-amber-800 ring-amber-300 dark:bg-amber-950/60 dark:text-amber-200 dark:ring-amber-700',
 };
 
-export function TopologyCard({ topology }: { topology: TopologyState }) {
+export function TopologyCard({ topology, producer }: { topology: TopologyState; producer?: ProducerView }) {
   const current = { groups: topology.groups.length, replicas: topology.replicas };
   const [groups, setGroups] = useState(current.groups);
   const [replicas, setReplicas] = useState(current.replicas);
@@ -91,6 +92,8 @@ export function TopologyCard({ topology }: { topology: TopologyState }) {
         ))}
       </div>
 
+      {producer && Object.keys(producer.answeredBy).length > 0 ? <ProducerAcrossGroups producer={producer} /> : null}
+
       <form
         className="mt-4 flex flex-wrap items-end gap-3 text-sm"
         onSubmit={(e) => {
@@ -135,5 +138,29 @@ export function TopologyCard({ topology }: { topology: TopologyState }) {
         </p>
       </ConfirmDialog>
     </Card>
+  );
+}
+
+/** Where the producer's sends were answered, per group, and the groups it keeps out of its choice now. */
+function ProducerAcrossGroups({ producer }: { producer: ProducerView }) {
+  const total = Object.values(producer.answeredBy).reduce((a, b) => a + b, 0);
+  return (
+    <div className="mt-3 text-xs text-slate-600 dark:text-slate-400" data-testid="topology-producer">
+      <p>
+        Producer answered by{' '}
+        {Object.entries(producer.answeredBy).sort(([a], [b]) => a.localeCompare(b)).map(([group, n], i) => (
+          <span key={group}>{i > 0 ? ', ' : ''}<span className="font-mono">{group}</span> {grouped(n)} ({Math.round((100 * n) / Math.max(1, total))}%)</span>
+        ))}
+      </p>
+      {producer.avoided.length > 0 ? (
+        <p className="text-amber-700 dark:text-amber-300" data-testid="topology-avoided">
+          Avoiding{' '}
+          {producer.avoided.map((a, i) => (
+            <span key={a.brokerName}>{i > 0 ? ', ' : ''}<span className="font-mono">{a.brokerName}</span> ({a.currentLatencyMs >= 30_000 ? 'failed' : `${ms(a.currentLatencyMs)} answer`}, back in {ms(a.backInMs)})</span>
+          ))}
+          {' '}— sendLatencyFaultEnable
+        </p>
+      ) : null}
+    </div>
   );
 }
