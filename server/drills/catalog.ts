@@ -10,6 +10,8 @@ export type FaultStep =
   | { kind: 'kill-master' }
   | { kind: 'power-loss' }
   | { kind: 'master-disk-loss' }
+  /** group `group`'s master (broker-b is 1) SIGKILLed with its store deleted and its HA link cut; nobody is promoted (classic mode) */
+  | { kind: 'group-master-disk-loss'; group: number }
   | { kind: 'kill-slave' }
   | { kind: 'blackhole-ha-link' }
   | { kind: 'slow-disk'; marginMs: number }
@@ -473,6 +475,41 @@ export const DRILLS: DrillSpec[] = [
       return prediction(
         `transaction crash: the killed producer's half messages are resolved by the check-back (after transactionTimeOut ${s.broker.transactionTimeOut} ms, every transactionCheckInterval ${s.broker.transactionCheckInterval} ms) to their seeded decision; committed ones are consumed${s.traffic.idempotent ? ' once' : ' (a redelivery may apply one twice)'}, rolled-back ones never.`,
         { duplicatesPossible: !s.traffic.idempotent },
+      );
+    },
+  },
+  {
+    id: 'group-loss',
+    title: 'A whole broker group lost (two groups)',
+    does: 'Two broker groups of master + slave share the topic; traffic spreads over both. broker-b\'s master machine is lost (SIGKILL, store deleted, its replication link cut with it) and nobody is promoted: RocketMQ 4\'s classic mode. The producer moves to broker-a; consumers read broker-b\'s slave.',
+    proves: 'Writes go on without the lost group (a failed attempt is retried on another group); what broker-b had acknowledged survives on its slave only if SYNC_MASTER waited for it. ASYNC_MASTER loses broker-b\'s replication lag.',
+    fault: 'SIGKILL broker-b\'s master, delete its store, cut its HA link at the same moment',
+    recovery: 'none: classic mode has no failover; the producer writes to broker-a, consumers read broker-b\'s slave',
+    timing: TIMING(12, 300, 0.4, 1),
+    relevantSettings: ['brokerRole', 'slaveTimeout', 'retryTimesWhenSendFailed', 'sendLatencyFaultEnable', 'sendMode'],
+    topology: { groups: 2, replicas: 2 },
+    needs: ['broker', 'slave', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
+    inject: { kind: 'group-master-disk-loss', group: 1 },
+    contrast: {
+      teaches: 'Losing a whole group does not stop the writes, which move to the other group; whether the lost group\'s acknowledged messages survive is its replication mode\'s doing: SYNC_MASTER answered only once its slave had them, ASYNC_MASTER answered at once and loses what was still on the way.',
+      measure: 'lost',
+      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+    },
+    haLink: REMOTE_SLAVE_HA_LINK,
+    predict: (s) => {
+      const u = uncheckedNote(s);
+      const writes = `Writes go on to broker-a: a send whose attempt on broker-b fails is retried there (retryTimesWhenSendFailed ${s.broker.retryTimesWhenSendFailed}${s.broker.sendLatencyFaultEnable ? ', and sendLatencyFaultEnable keeps broker-b out of the choice for 10 minutes' : ''}).`;
+      if (s.broker.brokerRole === 'SYNC_MASTER') {
+        return prediction(
+          `SYNC_MASTER + broker-b lost: every SEND_OK broker-b gave had reached its slave, which the consumers read: none is lost; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones may be. ${writes}${u.note}`,
+          { mayLose: ['FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR', 'TIMEOUT'] },
+        );
+      }
+      return prediction(
+        `ASYNC_MASTER + broker-b lost: SEND_OK messages broker-b's slave had not copied yet (its replication lag at the loss) are lost; broker-a's are not. ${writes}${u.note}`,
+        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR', 'TIMEOUT'] },
       );
     },
   },

@@ -7,7 +7,8 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { DRILLS } from './catalog';
+import { DRILLS, drillSpec } from './catalog';
+import { DEFAULT_TOPOLOGY } from '../cluster/topology';
 import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
@@ -165,7 +166,8 @@ async function main(): Promise<number> {
   }
   const [{ createPrisma }, { createLab }] = await Promise.all([import('../db/prisma'), import('../lab')]);
   const prisma = createPrisma(databaseUrl);
-  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave, labBugs });
+  // The drill's own shape: one group of master + slave, or the groups it names (group-loss).
+  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: options.slave, labBugs, topology: drillSpec(options.input.drillId).topology ?? DEFAULT_TOPOLOGY });
   const { controlPlane, drillRunner: runner } = lab;
   let code = 1;
   try {

@@ -9,7 +9,7 @@
  * with the reason; cleanup then restores what the drill changed (link faults, slow disk) and restarts
  * the master if it is down, so the control plane keeps serving.
  */
-import { describeTopology } from '../cluster/topology';
+import { DEFAULT_TOPOLOGY, describeTopology } from '../cluster/topology';
 import { SIMULATED_DRILLS } from '../sim/simulation';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
@@ -155,15 +155,16 @@ export class DrillRunner {
   }
 
   /**
-   * Why no drill runs on this cluster's shape, or undefined. The drills' fault plans, predictions and
-   * ledger are written for one group of master + slave (broker-a/0 and broker-a/1): a second group
-   * would feed the ledger a second commit log, a third replica would keep SYNC_MASTER acking through
-   * a partition the prediction expects to stall.
+   * Why `spec` cannot run on this cluster's shape, or undefined. A drill's fault plan and prediction
+   * are written for one shape (its `topology`; one group of master + slave unless it names another):
+   * on a second group the traffic would split and the prediction's rates be wrong, a third replica
+   * would keep SYNC_MASTER acking through a partition the prediction expects to stall.
    */
-  private topologyRefusal(): string | undefined {
+  private topologyRefusal(spec: DrillSpec): string | undefined {
+    const want = spec.topology ?? DEFAULT_TOPOLOGY;
     const { groups, replicas } = this.controlPlane.topology;
-    if (groups === 1 && replicas === 2) return undefined;
-    return `the drills run on one broker group of master + slave; this cluster runs ${describeTopology({ groups, replicas })}: set the topology back to 1 × 2 (Cluster page or cluster.setTopology)`;
+    if (groups === want.groups && replicas === want.replicas) return undefined;
+    return `this drill runs on ${describeTopology(want)}; this cluster runs ${describeTopology({ groups, replicas })}: set the topology to ${want.groups} × ${want.replicas} (the Topology card, or cluster.setTopology)`;
   }
 
   /** The broker settings a run applies for itself: the drill's own, then the input's (a re-run's configuration). */
@@ -196,7 +197,7 @@ export class DrillRunner {
     return DRILLS.map((spec) => {
       const capabilities = this.capabilityViews(spec);
       const missing = capabilities.filter((c) => !c.available);
-      const topology = this.topologyRefusal();
+      const topology = this.topologyRefusal(spec);
       const waitingFor = spec.waitingFor ?? topology ?? (missing.length > 0 ? missing.map((c) => `${c.label}: ${c.reason}`).join('; ') : undefined);
       return {
         id: spec.id, title: spec.title, does: spec.does, proves: spec.proves, fault: spec.fault, recovery: spec.recovery,
@@ -220,7 +221,7 @@ export class DrillRunner {
     }
     const spec = drillSpec(input.drillId);
     if (spec.waitingFor) throw new DrillInputError(`${spec.id} cannot run yet: it waits for ${spec.waitingFor}`);
-    const topology = this.topologyRefusal();
+    const topology = this.topologyRefusal(spec);
     if (topology) throw new DrillInputError(`${spec.id} cannot run now: ${topology}`);
     const missing = this.capabilityViews(spec).filter((c) => !c.available);
     if (missing.length > 0) throw new DrillInputError(`${spec.id} cannot run now: ${missing.map((c) => `${c.label}: ${c.reason}`).join('; ')}`);

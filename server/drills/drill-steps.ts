@@ -85,15 +85,19 @@ export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
     host.event('setting', `producer link shaped for this run: ${client.label} (restored afterwards)`, { clientLink: client });
   }
   const shape = run.plan.haLink;
-  if (!shape || !cp.secondReplica.running) return;
-  const proxy = cp.group.haLink;
-  const previous = proxy.getFaults();
-  proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
-  run.undo.set('ha-link-shape', async () => {
-    proxy.setFaults('upstream', { latencyMs: previous.upstream.latencyMs, jitterMs: previous.upstream.jitterMs, bandwidthBytesPerSec: previous.upstream.bandwidthBytesPerSec });
-    proxy.setFaults('downstream', { latencyMs: previous.downstream.latencyMs, jitterMs: previous.downstream.jitterMs, bandwidthBytesPerSec: previous.downstream.bandwidthBytesPerSec });
-  });
-  host.event('setting', `HA link shaped for this run: ${shape.label} (restored afterwards)`, { haLink: shape });
+  // Every group's HA link gets the shape: each group's slave is as far from its master.
+  const groups = cp.groups.filter((g) => g.replicas[1]?.running);
+  if (!shape || groups.length === 0) return;
+  for (const group of groups) {
+    const proxy = group.haLink;
+    const previous = proxy.getFaults();
+    proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
+    run.undo.set(`ha-link-shape:${group.brokerName}`, async () => {
+      proxy.setFaults('upstream', { latencyMs: previous.upstream.latencyMs, jitterMs: previous.upstream.jitterMs, bandwidthBytesPerSec: previous.upstream.bandwidthBytesPerSec });
+      proxy.setFaults('downstream', { latencyMs: previous.downstream.latencyMs, jitterMs: previous.downstream.jitterMs, bandwidthBytesPerSec: previous.downstream.bandwidthBytesPerSec });
+    });
+  }
+  host.event('setting', `HA link${groups.length > 1 ? 's' : ''} shaped for this run: ${shape.label} (restored afterwards)`, { haLink: shape });
 }
 
 /** Injects one fault of a drill's spec; records in `run` what it expects to die and how to undo it. */
@@ -123,6 +127,20 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       const storePath = cp.state().broker.storePath;
       fs.rmSync(storePath, { recursive: true, force: true });
       host.event('note', `deleted the master's store ${storePath}`);
+      return;
+    }
+    case 'group-master-disk-loss': {
+      const group = cp.groups[step.group];
+      if (!group) throw new Error(`the cluster has no group ${step.group + 1}: this drill needs the topology it names`);
+      const master = group.master;
+      if (!master.running) throw new Error(`${master.name} was not running when the fault was due`);
+      run.expectExit.add(master.subject);
+      void master.kill();
+      // As in master-disk-loss: the machine's network goes with it, so the HA link is cut at once.
+      group.haLink.resetConnections();
+      await waitExit(() => master.running, master.name, signal);
+      fs.rmSync(master.storePath, { recursive: true, force: true });
+      host.event('note', `deleted ${master.name}'s store ${master.storePath}; ${group.brokerName} has no master now (no failover in classic mode)`);
       return;
     }
     case 'kill-slave':

@@ -70,6 +70,8 @@ export class LossLedger {
   private epoch = 0;
   private readonly flushedByEpoch = new Map<number, number>();
   private readonly replicatedByEpoch = new Map<number, number>();
+  /** the group whose watermarks the report's epochs show (the first that reported) */
+  private reportedGroup: string | undefined;
   private readonly unexpected = new Map<string, { count: number; producerId?: string; topic: string }>();
   private readonly sequence = new SequenceChecker();
   private faultAtMs: number | undefined;
@@ -161,23 +163,30 @@ export class LossLedger {
     this.addOutcomes(outcomes);
   }
 
-  addStage(batch: { atMs?: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number }): void {
+  /**
+   * A master's stage batch; `brokerName` names its group when there are several (each has its own
+   * commit log). The epochs' watermarks of the report are the first group's that reported.
+   */
+  addStage(batch: { atMs?: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; brokerName?: string }): void {
     const at = batch.atMs ?? Date.now();
+    const group = batch.brokerName ?? '';
     for (const [id, offset, size] of batch.stored) {
-      const { record: m, counts } = this.messages.stored(id, offset, size, at);
+      const { record: m, counts } = this.messages.stored(id, offset, size, at, group);
       if (counts) m.epoch = this.epoch;
       if (m.storedCount === 1) this.live.stored++;
     }
-    this.messages.watermarks(batch, at);
+    this.messages.watermarks(batch, at, group);
+    this.reportedGroup ??= group;
+    if (group !== this.reportedGroup) return;
     if (batch.flushedOffset !== undefined) this.flushedByEpoch.set(this.epoch, Math.max(this.flushedByEpoch.get(this.epoch) ?? 0, batch.flushedOffset));
     if (batch.replicatedOffset !== undefined) this.replicatedByEpoch.set(this.epoch, Math.max(this.replicatedByEpoch.get(this.epoch) ?? 0, batch.replicatedOffset));
   }
 
   /** The broker's power-cut report: its files were cut to flushedOffset; that is the epoch's durable watermark. */
-  addPowerCut(cut: { cut: { lostBytes: number }[]; flushedOffset: number; maxOffset: number }, atMs = Date.now()): void {
+  addPowerCut(cut: { cut: { lostBytes: number }[]; flushedOffset: number; maxOffset: number; brokerName?: string }, atMs = Date.now()): void {
     this.powerCut = { lostBytes: cut.cut.reduce((n, c) => n + c.lostBytes, 0), flushedOffset: cut.flushedOffset, maxOffset: cut.maxOffset };
     this.flushedByEpoch.set(this.epoch, cut.flushedOffset);
-    this.messages.powerCut(cut.flushedOffset, atMs);
+    this.messages.powerCut(cut.flushedOffset, atMs, cut.brokerName ?? '');
   }
 
   addConsumeEvents(events: ConsumeEvent[]): void {

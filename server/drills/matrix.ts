@@ -14,6 +14,7 @@
  * Clusters: one is reused from run to run, and replaced by a fresh one when a run leaves it unable to
  * run the next drill (a promoted slave after master-disk-loss, a run that failed).
  */
+import { DEFAULT_TOPOLOGY, describeTopology, type Topology } from '../cluster/topology';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -256,15 +257,15 @@ export interface MatrixCluster {
   close(): Promise<void>;
 }
 
-/** Starts a cluster as `zeroloss drill` does: name server, master and slave on free ports. */
-export async function startMatrixCluster(): Promise<MatrixCluster> {
+/** Starts a cluster as `zeroloss drill` does: name server, masters and slaves of `topology` on free ports. */
+export async function startMatrixCluster(topology: Topology = DEFAULT_TOPOLOGY): Promise<MatrixCluster> {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-matrix-'));
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   const { ensureSetup } = await import('../setup');
   ensureSetup({ databaseUrl, skipBuild: true });
   const [{ createPrisma }, { createLab }] = await Promise.all([import('../db/prisma'), import('../lab')]);
   const prisma: PrismaClient = createPrisma(databaseUrl);
-  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true });
+  const lab = createLab({ prisma, dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true, topology });
   const { controlPlane } = lab;
   const close = async () => {
     await lab.stop().catch(() => {});
@@ -283,14 +284,19 @@ export async function startMatrixCluster(): Promise<MatrixCluster> {
   return { controlPlane, runner: lab.drillRunner, close };
 }
 
-/** A cluster that cannot run the next drill as it is: the slave was promoted (the original master is gone). */
-function spent(cluster: MatrixCluster): boolean {
-  return cluster.controlPlane.group.promotion !== undefined || !cluster.controlPlane.secondReplica.running;
+/**
+ * A cluster that cannot run the next drill as it is: another shape than the drill's, a slave was
+ * promoted (the original master is gone), or a group lost its master (group-loss).
+ */
+function spent(cluster: MatrixCluster, topology: Topology): boolean {
+  const cp = cluster.controlPlane;
+  return cp.topology.groups !== topology.groups || cp.topology.replicas !== topology.replicas
+    || cp.groups.some((g) => g.promotion !== undefined || !g.master.running) || !cp.slaveRunning;
 }
 
 export interface MatrixHooks {
-  /** a cluster to run on; the matrix calls it again when the one it has is spent */
-  cluster: () => Promise<MatrixCluster>;
+  /** a cluster of this shape to run on; the matrix calls it again when the one it has is spent */
+  cluster: (topology: Topology) => Promise<MatrixCluster>;
   /** after every run, with the result so far */
   progress?: (result: MatrixResult, run: MatrixRun) => void;
   log?: (line: string) => void;
@@ -317,12 +323,13 @@ export async function runMatrix(options: MatrixOptions, hooks: MatrixHooks): Pro
           const started = Date.now();
           let run: MatrixRun;
           try {
-            if (cluster && spent(cluster)) {
-              log('[matrix] the cluster is spent (a promoted slave or no slave): starting a fresh one');
+            const topology = spec.topology ?? DEFAULT_TOPOLOGY;
+            if (cluster && spent(cluster, topology)) {
+              log(`[matrix] the cluster is spent or of another shape (a promoted slave, a lost master, no slave, not ${describeTopology(topology)}): starting a fresh one`);
               await cluster.close();
               cluster = undefined;
             }
-            cluster ??= await hooks.cluster();
+            cluster ??= await hooks.cluster(topology);
             const input = contrastInput(spec, side, seed, options);
             log(`[matrix] ${drillId} ${side} (${spec.contrast[side].label}) seed ${seed} ...`);
             const { runId } = await cluster.runner.run(input);

@@ -11,6 +11,7 @@ import { BrokerSettingsPatchSchema, type BrokerSettings, type BrokerSettingsPatc
 import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/live-sample';
 import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
 import type { LedgerStage } from '../ledger/message-stages';
+import type { Topology } from '../cluster/topology';
 
 // ---- identities ----
 
@@ -26,6 +27,7 @@ export const DRILL_IDS = [
   'producer-network-flap',
   'transaction-crash',
   'power-loss-slow-disk',
+  'group-loss',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
@@ -194,6 +196,8 @@ export interface DrillDescription {
   timing: DrillTiming;
   /** which settings change the outcome (keys of BrokerSettings or traffic: sendMode, ackMode, idempotent) */
   relevantSettings: string[];
+  /** the cluster's shape the drill runs on; absent: one group of master + slave (server/cluster/topology.ts) */
+  topology?: Topology;
 }
 
 export interface DrillSpecView extends DrillDescription {

@@ -11,6 +11,8 @@ import assert from 'node:assert/strict';
 import { Producer, type SendResult } from '../../broker/client/producer';
 import { waitFor } from '../support/broker-process';
 import { tempDatabase } from '../support/temp-lab';
+import { contrastInput, startMatrixCluster } from '../../server/drills/matrix';
+import { drillSpec } from '../../server/drills/catalog';
 
 test('topology - two groups of master + slave: routes, settings, a topic and traffic on both; then a master alone', async () => {
   const db = await tempDatabase('zeroloss-topology-');
@@ -86,11 +88,31 @@ test('topology - two groups of master + slave: routes, settings, a topic and tra
     assert.deepEqual(await db.prisma.clusterTopology.findUnique({ where: { id: 1 }, select: { groups: true, replicas: true } }), { groups: 1, replicas: 1 });
     assert.throws(() => cp.secondReplica, /broker-a has no replica 1: it runs a master alone/);
     const catalog = lab.drillRunner.catalog();
-    assert.ok(catalog.every((d) => !d.runnable && /the drills run on one broker group of master \+ slave; this cluster runs 1 group × 1 replica/.test(d.waitingFor ?? '')));
-    await assert.rejects(lab.drillRunner.run({ drillId: 'process-crash' } as Parameters<typeof lab.drillRunner.run>[0]), /process-crash cannot run now: the drills run on one broker group/);
+    assert.ok(catalog.every((d) => !d.runnable && /^this drill runs on (1 group × 2 replicas|2 groups × 2 replicas) .*; this cluster runs 1 group × 1 replica \(a master alone\)/.test(d.waitingFor ?? '')), JSON.stringify(catalog.map((d) => d.waitingFor)));
+    await assert.rejects(lab.drillRunner.run({ drillId: 'process-crash' } as Parameters<typeof lab.drillRunner.run>[0]), /process-crash cannot run now: this drill runs on 1 group × 2 replicas \(master \+ slave\)/);
   } finally {
     await producer?.close();
     await lab.stop();
     await db.remove();
+  }
+});
+
+test('topology - group-loss on two groups, safe side: broker-b\'s master lost, writes go on to broker-a, no SEND_OK lost (SYNC_MASTER)', async () => {
+  const cluster = await startMatrixCluster({ groups: 2, replicas: 2 });
+  try {
+    const { runId } = await cluster.runner.run(contrastInput(drillSpec('group-loss'), 'safe', 3, { durationSec: 5 }));
+    await cluster.runner.wait(runId);
+    const run = (await cluster.runner.get({ runId, anomalyLimit: 10 }))!;
+    assert.equal(run.status, 'done', run.error ?? '');
+    const s = run.summary!;
+    assert.equal(run.verdict, 'PASS', run.verdictReason ?? '');
+    assert.equal(s.lostAcked, 0);
+    assert.ok(s.acknowledged.SEND_OK > 500, `SEND_OK ${s.acknowledged.SEND_OK}`);
+    assert.ok(run.events.some((e) => /deleted broker-b\/0's store/.test(e.message)), 'the loss is on the timeline');
+    // Writes went on: the sends after the fault were answered SEND_OK (the ones on broker-b retried on broker-a).
+    assert.ok(s.recovery.failedSends <= 2, `sends failed after the fault: ${s.recovery.failedSends}`);
+    assert.equal(cluster.controlPlane.groups[1]!.master.running, false, 'classic mode: nobody took broker-b\'s place');
+  } finally {
+    await cluster.close();
   }
 });
