@@ -1,6 +1,7 @@
 /**
  * The control plane's core, without HTTP: it runs the broker groups of the topology
- * (server/cluster/topology.ts; server/cluster/broker-group.ts: one supervisor per replica), the name server, the traffic runner and the consumers; applies
+ * (server/cluster/topology.ts; server/cluster/broker-group.ts: one supervisor per replica), the
+ * name server, the traffic runner and the consumers; applies
  * settings (persisted through Prisma, pushed to every running replica with UPDATE_BROKER_CONFIG);
  * aggregates what the children report into live samples; and records cluster events.
  * server/lab.ts composes it with the drill runner and the message console; server/main.ts puts
@@ -23,7 +24,7 @@ import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
-import { BrokerGroup, pushSettingsToGroups, type GroupView } from './cluster/broker-group';
+import { BrokerGroup, pushSettingsToGroups } from './cluster/broker-group';
 import { DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, topologyRefusal, type Topology } from './cluster/topology';
 import type { BrokerNode } from './cluster/broker-node';
 import type { PowerCutReport, StageBatch } from '../broker/ipc';
@@ -66,14 +67,13 @@ export interface TrafficInput {
 }
 
 const MARKERS_KEPT = 200;
-
+/** how long switching lab bugs waits for the slave to reconnect to a restarted master */
+const LAB_BUG_SLAVE_RECONNECT_WAIT_MS = 15_000;
 
 /** Why this machine cannot run the topology (its memory), or undefined. */
 function refusalOnThisMachine(topology: Topology): string | undefined {
   return topologyRefusal(topology, os.totalmem() / 2 ** 20);
 }
-/** how long switching lab bugs waits for the slave to reconnect to a restarted master */
-const LAB_BUG_SLAVE_RECONNECT_WAIT_MS = 15_000;
 
 /** The raw events the drill ledger listens to, beside the live 'tick'. */
 export interface ControlPlaneEvents {
