@@ -100,6 +100,24 @@ function uncheckedNote(s: DrillRunSettings): { note: string; mayLose: LedgerStat
     : { note: '', mayLose: [] };
 }
 
+/** The replication contrast: SYNC_MASTER against ASYNC_MASTER, both with checked sync sends. */
+const SYNC_VS_ASYNC_MASTER = {
+  safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+  unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+} as const satisfies Pick<DrillContrast, 'safe' | 'unsafe'>;
+
+/**
+ * A master's disk lost with its slave kept: under SYNC_MASTER no SEND_OK is lost (only what the slave
+ * did not confirm may be), under ASYNC_MASTER the replication lag is. `words` says it for the drill.
+ */
+function masterLossPrediction(s: DrillRunSettings, words: { sync: string; async: string }, expectedStatuses: LedgerStatus[]): DrillPrediction {
+  const u = uncheckedNote(s);
+  if (s.broker.brokerRole === 'SYNC_MASTER') {
+    return prediction(`${words.sync}${u.note}`, { mayLose: ['FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses });
+  }
+  return prediction(`${words.async}${u.note}`, { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses });
+}
+
 /** How long unflushed data may sit in the page cache under ASYNC_FLUSH at this rate. */
 export function unflushedWindow(s: DrillRunSettings): { windowMs: number; words: string } {
   const b = s.broker;
@@ -226,23 +244,13 @@ export const DRILLS: DrillSpec[] = [
     contrast: {
       teaches: 'SYNC_MASTER answers SEND_OK once the slave has the message, so losing the master\'s disk loses nothing acknowledged; ASYNC_MASTER answers at once and loses what was still on the way to the slave (the replication lag of a link to a remote slave).',
       measure: 'lost',
-      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
-      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      ...SYNC_VS_ASYNC_MASTER,
     },
     haLink: REMOTE_SLAVE_HA_LINK,
-    predict: (s) => {
-      const u = uncheckedNote(s);
-      if (s.broker.brokerRole === 'SYNC_MASTER') {
-        return prediction(
-          `SYNC_MASTER + master disk loss: every SEND_OK reached the slave first, so none is lost after the promotion; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones (the slave did not confirm) may be.${u.note}`,
-          { mayLose: ['FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR'] },
-        );
-      }
-      return prediction(
-        `ASYNC_MASTER + master disk loss: SEND_OK messages the slave had not copied yet (the replication lag at the crash) are lost.${u.note}`,
-        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR'] },
-      );
-    },
+    predict: (s) => masterLossPrediction(s, {
+      sync: 'SYNC_MASTER + master disk loss: every SEND_OK reached the slave first, so none is lost after the promotion; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones (the slave did not confirm) may be.',
+      async: 'ASYNC_MASTER + master disk loss: SEND_OK messages the slave had not copied yet (the replication lag at the crash) are lost.',
+    }, ['ERROR']),
   },
   {
     id: 'slave-down',
@@ -262,8 +270,7 @@ export const DRILLS: DrillSpec[] = [
     contrast: {
       teaches: 'With the slave down, SYNC_MASTER answers SLAVE_NOT_AVAILABLE / FLUSH_SLAVE_TIMEOUT and ASYNC_MASTER answers SEND_OK for messages that exist on the master only; when the master\'s disk goes next, the promoted slave lacks all of them: ASYNC_MASTER loses SEND_OK messages, SYNC_MASTER only messages whose producer was told.',
       measure: 'lost',
-      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
-      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      ...SYNC_VS_ASYNC_MASTER,
     },
     haLink: REMOTE_SLAVE_HA_LINK,
     predict: (s) => {
@@ -494,23 +501,15 @@ export const DRILLS: DrillSpec[] = [
     contrast: {
       teaches: 'Losing a whole group does not stop the writes, which move to the other group; whether the lost group\'s acknowledged messages survive is its replication mode\'s doing: SYNC_MASTER answered only once its slave had them, ASYNC_MASTER answered at once and loses what was still on the way.',
       measure: 'lost',
-      safe: { label: 'SYNC_MASTER', broker: { brokerRole: 'SYNC_MASTER' }, traffic: { sendMode: 'sync' } },
-      unsafe: { label: 'ASYNC_MASTER', broker: { brokerRole: 'ASYNC_MASTER' }, traffic: { sendMode: 'sync' } },
+      ...SYNC_VS_ASYNC_MASTER,
     },
     haLink: REMOTE_SLAVE_HA_LINK,
     predict: (s) => {
-      const u = uncheckedNote(s);
       const writes = `Writes go on to broker-a: a send whose attempt on broker-b fails is retried there (retryTimesWhenSendFailed ${s.broker.retryTimesWhenSendFailed}${s.broker.sendLatencyFaultEnable ? ', and sendLatencyFaultEnable keeps broker-b out of the choice for 10 minutes' : ''}).`;
-      if (s.broker.brokerRole === 'SYNC_MASTER') {
-        return prediction(
-          `SYNC_MASTER + broker-b lost: every SEND_OK broker-b gave had reached its slave, which the consumers read: none is lost; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones may be. ${writes}${u.note}`,
-          { mayLose: ['FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', 'FLUSH_DISK_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR', 'TIMEOUT'] },
-        );
-      }
-      return prediction(
-        `ASYNC_MASTER + broker-b lost: SEND_OK messages broker-b's slave had not copied yet (its replication lag at the loss) are lost; broker-a's are not. ${writes}${u.note}`,
-        { sendOkLossPossible: true, mayLose: ['FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE', ...u.mayLose], expectedStatuses: ['ERROR', 'TIMEOUT'] },
-      );
+      return masterLossPrediction(s, {
+        sync: `SYNC_MASTER + broker-b lost: every SEND_OK broker-b gave had reached its slave, which the consumers read: none is lost; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones may be. ${writes}`,
+        async: `ASYNC_MASTER + broker-b lost: SEND_OK messages broker-b's slave had not copied yet (its replication lag at the loss) are lost; broker-a's are not. ${writes}`,
+      }, ['ERROR', 'TIMEOUT']);
     },
   },
 ];
