@@ -8,7 +8,6 @@
  *   zeroloss drill      one crash drill headless (server/drills/cli.ts)
  */
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { ensureSetup } from './setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch, type RemotingServerConfig } from '../broker/config/broker-config';
@@ -17,7 +16,8 @@ import type { LabBug } from '../broker/lab-bugs';
 import { readServerEnvironment, type ServerEnvironment } from './environment';
 import { EnvironmentError } from '../broker/config/environment';
 import { UsageError } from './cli-args';
-import { DEFAULT_TOPOLOGY, TopologySchema, topologyRefusal, type Topology } from './cluster/topology';
+import { DEFAULT_TOPOLOGY, TopologySchema, type Topology } from './cluster/topology';
+import { refusalOnThisMachine } from './cluster/machine-fit';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -133,7 +133,7 @@ function parseClusterArgs(args: string[]): ClusterOptions {
       default: throw new UsageError(`unknown option ${arg}`);
     }
   }
-  const refusal = topologyRefusal(options.topology, os.totalmem() / 2 ** 20);
+  const refusal = refusalOnThisMachine(options.topology);
   if (refusal) throw new UsageError(refusal);
   return options;
 }

@@ -7,7 +7,6 @@
  * server/lab.ts composes it with the drill runner and the message console; server/main.ts puts
  * Next.js, tRPC and the WebSocket stream in front of them.
  */
-import os from 'node:os';
 import path from 'node:path';
 import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@prisma/client';
@@ -25,7 +24,8 @@ import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 import { BrokerGroup, pushSettingsToGroups } from './cluster/broker-group';
-import { DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, topologyRefusal, type Topology } from './cluster/topology';
+import { DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, type Topology } from './cluster/topology';
+import { refusalOnThisMachine } from './cluster/machine-fit';
 import type { BrokerNode } from './cluster/broker-node';
 import type { PowerCutReport, StageBatch } from '../broker/ipc';
 import { ClientPortProxy } from './cluster/client-port-proxy';
@@ -69,11 +69,6 @@ export interface TrafficInput {
 const MARKERS_KEPT = 200;
 /** how long switching lab bugs waits for the slave to reconnect to a restarted master */
 const LAB_BUG_SLAVE_RECONNECT_WAIT_MS = 15_000;
-
-/** Why this machine cannot run the topology (its memory), or undefined. */
-function refusalOnThisMachine(topology: Topology): string | undefined {
-  return topologyRefusal(topology, os.totalmem() / 2 ** 20);
-}
 
 /** The raw events the drill ledger listens to, beside the live 'tick'. */
 export interface ControlPlaneEvents {
