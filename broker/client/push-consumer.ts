@@ -103,6 +103,8 @@ export class PushConsumer {
   private readonly retryTopic: string;
   private running = false;
   private rebalancing: Promise<void> | undefined;
+  /** a rebalance was asked for while one ran: run once more when it ends */
+  private rebalanceAgain = false;
   private timers: Timer[] = [];
   private inFlight = 0;
   private readonly waiting: (() => void)[] = [];
@@ -173,9 +175,24 @@ export class PushConsumer {
 
   // ---- rebalance ----
 
+  /**
+   * Rebalances now. A call while one runs is not absorbed into it: that one may have read the group's
+   * members before the change that prompted the call (a NOTIFY_CONSUMER_IDS_CHANGED for a consumer
+   * that just joined), so it runs once more when it ends, as RocketMQ's RebalanceService.wakeup()
+   * makes its thread go round again. The promise resolves after that round too.
+   */
   rebalance(): Promise<void> {
     if (!this.running) return Promise.resolve();
-    this.rebalancing ??= this.doRebalance().finally(() => {
+    if (this.rebalancing) {
+      this.rebalanceAgain = true;
+      return this.rebalancing;
+    }
+    this.rebalancing = (async () => {
+      do {
+        this.rebalanceAgain = false;
+        await this.doRebalance();
+      } while (this.rebalanceAgain && this.running);
+    })().finally(() => {
       this.rebalancing = undefined;
     });
     return this.rebalancing;

@@ -99,6 +99,54 @@ describe('consumption through the name server', () => {
     }
   });
 
+  test('a consumer that joins while another rebalances is seen at once: the notify is not absorbed by the rebalance in flight', async () => {
+    const topic = `Join${Date.now()}`;
+    const direct = new Producer({ producerGroup: 'join-p', producerId: 'p-join', brokerAddr: broker.addr });
+    assert.equal((await direct.send({ topic, body: Buffer.from('create') })).sendStatus, 'SEND_OK');
+    await direct.close();
+    await waitFor('topic routed', () => namesrv.routes.pickupTopicRouteData(topic) !== null);
+    const instances = ['j1', 'j2'].map((name) => new MQClientInstance({ namesrvAddr: namesrv.address, clientId: `127.0.0.1@${name}` }));
+    // RocketMQ's rebalance period (20 s): only the notify can make the first consumer let go in time.
+    const [first, second] = instances.map((instance) => new PushConsumer({
+      clientInstance: instance, consumerGroup: 'join-g', topic, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', listener: () => ConsumeStatus.CONSUME_SUCCESS,
+    })) as [PushConsumer, PushConsumer];
+    const mine = (c: PushConsumer) => c.assignedQueues().filter((q) => q.topic === topic).map(queueKey);
+    try {
+      await first.start();
+      assert.equal(mine(first).length, 4);
+      // The first consumer's next rebalance reads the group's members (only itself), then waits at the gate
+      // while the second joins: the broker's NOTIFY_CONSUMER_IDS_CHANGED reaches it mid-rebalance.
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => { release = resolve; });
+      let held = false;
+      const remoting = instances[0]!.remoting;
+      const invoke = remoting.invoke.bind(remoting);
+      remoting.invoke = async (...args: Parameters<typeof invoke>) => {
+        const response = await invoke(...args);
+        if (args[1].code === RequestCode.GET_CONSUMER_LIST_BY_GROUP && !held) {
+          held = true;
+          await gate;
+        }
+        return response;
+      };
+      const inFlight = first.rebalance();
+      await waitFor('the first consumer read the members', () => held);
+      await second.start();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      release();
+      await inFlight;
+      await waitFor('the queues split between the two, none held by both', () => {
+        const a = mine(first);
+        const b = mine(second);
+        return a.length === 2 && b.length === 2 && a.every((k) => !b.includes(k));
+      }, 5000);
+    } finally {
+      await first.shutdown();
+      await second.shutdown();
+      for (const instance of instances) await instance.shutdown([{ consumerGroup: 'join-g' }]);
+    }
+  });
+
   test('offsets - a committed offset is what the group resumes from; a pull out of range is PULL_OFFSET_MOVED with the range', async () => {
     const client = new RemotingClient();
     try {
