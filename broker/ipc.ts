@@ -10,6 +10,7 @@ import type { HaEvent, HaStats } from './ha/ha-types.js';
 import type { LabBug } from './lab-bugs.js';
 import type { AckMode } from './client/ack-mode.js';
 import type { SendMode } from './client/send-mode.js';
+import type { ControllerEvent } from './controller/controller-server.js';
 
 /** Every child reports a fatal error the same way, just before it exits (broker/runtime/child-runtime.ts). */
 export interface FatalReport {
@@ -174,3 +175,9 @@ export type ConsumerToParent =
   | FatalReport;
 
 export type ParentToConsumer = { type: 'stop' };
+
+/** broker/controller/main.ts → the control plane. */
+export type ControllerToParent =
+  | { type: 'ready'; pid: number; port: number }
+  | { type: 'controller'; event: ControllerEvent }
+  | FatalReport;

@@ -46,6 +46,8 @@ function jsonVariable(name: string) {
 export const ChildConfigEnvironmentSchema = z.object({
   /** broker/main.ts: BrokerOptionsSchema (identity, settings, lab bugs, HA start-up); unset when started by hand */
   ZL_BROKER_OPTIONS: jsonVariable('ZL_BROKER_OPTIONS'),
+  /** broker/controller/main.ts: ControllerOptionsSchema (port, data directory, settings); unset when started by hand */
+  ZL_CONTROLLER_OPTIONS: jsonVariable('ZL_CONTROLLER_OPTIONS'),
   /** server/traffic/runner-main.ts: a TrafficConfig */
   ZL_TRAFFIC: jsonVariable('ZL_TRAFFIC'),
   /** server/traffic/consumer-main.ts: a ConsumerConfig */

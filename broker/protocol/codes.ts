@@ -28,8 +28,21 @@ export const RequestCode = {
   GET_ROUTEINFO_BY_TOPIC: 105,
   GET_BROKER_CLUSTER_INFO: 106,
   SEND_MESSAGE_V2: 310,
+  /** 5.x controller mode: a replica's heartbeat to the controller (liveness, max offset, epoch). */
+  BROKER_HEARTBEAT: 904,
   /** 5.x `mqadmin haStatus`: the HA figures of a broker (Zeroloss answers JSON of HaStats). */
   GET_BROKER_HA_STATUS: 907,
+  /** 5.x controller mode (RIP-44; broker/controller/): the master asks for a new SyncStateSet */
+  CONTROLLER_ALTER_SYNC_STATE_SET: 1001,
+  CONTROLLER_ELECT_MASTER: 1002,
+  CONTROLLER_REGISTER_BROKER: 1003,
+  CONTROLLER_GET_REPLICA_INFO: 1004,
+  /** every group's record, replicas and liveness (RocketMQ answers BrokerReplicasInfo; Zeroloss JSON of ControllerView) */
+  CONTROLLER_GET_SYNC_STATE_DATA: 1006,
+  /** a replica's epoch file, asked of a master by a slave before it replicates */
+  GET_BROKER_EPOCH_CACHE: 1007,
+  /** controller → replica: the group has a new master or SyncStateSet */
+  NOTIFY_BROKER_ROLE_CHANGED: 1008,
   /**
    * Zeroloss admin code, not RocketMQ's (classic RocketMQ has no promotion request): makes a SLAVE
    * the master of its group. extFields: brokerRole = SYNC_MASTER | ASYNC_MASTER.
@@ -55,6 +68,14 @@ export const ResponseCode = {
   PULL_OFFSET_MOVED: 21,
   QUERY_NOT_FOUND: 22,
   FLOW_CONTROL: 215,
+  CONTROLLER_FENCED_MASTER_EPOCH: 2000,
+  CONTROLLER_FENCED_SYNC_STATE_SET_EPOCH: 2001,
+  CONTROLLER_INVALID_MASTER: 2002,
+  CONTROLLER_INVALID_REPLICAS: 2003,
+  CONTROLLER_MASTER_NOT_AVAILABLE: 2004,
+  CONTROLLER_INVALID_REQUEST: 2005,
+  CONTROLLER_BROKER_NEED_TO_BE_REGISTERED: 2010,
+  CONTROLLER_MASTER_STILL_EXIST: 2011,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 
@@ -227,6 +248,10 @@ export const PROPERTY_SEPARATOR = '\u0002';
 /** RocketMQ's default name-server port and the route expiry of RouteInfoManager (docs/rocketmq-semantics.md#name-server). */
 export const DEFAULT_NAMESRV_PORT = 9876;
 export const BROKER_CHANNEL_EXPIRED_MS = 120_000;
+/** controller mode: the controller's port when it runs in its own process (RocketMQ's controller startup) */
+export const DEFAULT_CONTROLLER_PORT = 9878;
+/** controller mode: how often the controller looks for replicas that stopped heartbeating (ControllerConfig.scanNotActiveBrokerInterval) */
+export const SCAN_NOT_ACTIVE_BROKER_INTERVAL_MS = 5000;
 /** How often a broker registers itself with the name servers (BrokerConfig.registerNameServerPeriod). */
 export const REGISTER_NAME_SERVER_PERIOD_MS = 30_000;
 
