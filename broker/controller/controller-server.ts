@@ -86,6 +86,7 @@ export class ControllerServer {
   /** connection id → the replica that registered over it */
   private readonly byConnection = new Map<number, { brokerName: string; brokerId: number }>();
   private scanTimer: Timer | undefined;
+  private startedAtMs = 0;
   port = 0;
 
   constructor(private readonly options: ControllerServerOptions) {
@@ -116,6 +117,7 @@ export class ControllerServer {
 
   async start(port: number, host = '127.0.0.1'): Promise<number> {
     this.port = await this.remoting.listen(port, host);
+    this.startedAtMs = this.clock.nowMs();
     const every = this.options.settings.scanNotActiveBrokerInterval ?? SCAN_NOT_ACTIVE_BROKER_INTERVAL_MS;
     this.scanTimer = this.clock.setInterval(() => this.scan(), every).unref();
     return this.port;
@@ -139,9 +141,12 @@ export class ControllerServer {
 
   /** The inactive scan: replicas silent past the timeout are inactive; a group that lost its master elects. */
   scan(): void {
-    for (const gone of this.replicas.scanInactive(this.clock.nowMs())) {
+    const now = this.clock.nowMs();
+    for (const gone of this.replicas.scanInactive(now)) {
       this.emit({ kind: 'inactive', brokerName: gone.brokerName, brokerId: gone.brokerId, message: `${gone.brokerName}/${gone.brokerId} sent no heartbeat for ${this.options.settings.controllerHeartBeatTimeoutMills} ms${gone.wasMaster ? ' (it was the master)' : ''}` });
-      if (gone.wasMaster) this.electAndTell(gone.brokerName, 'its master went inactive');
+    }
+    for (const brokerName of this.replicas.groupsWithInactiveMaster(now, this.startedAtMs, this.options.settings.controllerHeartBeatTimeoutMills)) {
+      this.electAndTell(brokerName, null, 'its master is not alive');
     }
   }
 
@@ -181,15 +186,16 @@ export class ControllerServer {
 
   private elect(request: RemotingCommand): RemotingCommand {
     const brokerName = required(request, 'brokerName');
-    const result = this.electAndTell(brokerName, `${brokerName}/${extNumber(request, 'brokerId') ?? '?'} asked for an election`);
+    const requester = extNumber(request, 'brokerId');
+    const result = this.electAndTell(brokerName, requester === undefined || requester < 0 ? null : requester, `${brokerName}/${requester ?? '?'} asked for an election`);
     const fields = masterFields(result.info);
-    if (!result.changed && result.info.masterBrokerId !== null) return createResponse(request, ResponseCode.CONTROLLER_MASTER_STILL_EXIST, { extFields: fields, body: syncStateSetBody(result.info), remark: `${brokerName} has an alive master, brokerId ${result.info.masterBrokerId}` });
-    if (result.info.masterBrokerId === null) return createResponse(request, ResponseCode.CONTROLLER_MASTER_NOT_AVAILABLE, { extFields: fields, remark: result.noCandidate ?? 'no master' });
+    if (result.noCandidate) return createResponse(request, ResponseCode.CONTROLLER_ELECT_MASTER_FAILED, { extFields: fields, remark: result.noCandidate });
+    if (!result.changed) return createResponse(request, ResponseCode.CONTROLLER_MASTER_STILL_EXIST, { extFields: fields, body: syncStateSetBody(result.info), remark: `${brokerName} has an alive master, brokerId ${result.info.masterBrokerId}` });
     return createResponse(request, ResponseCode.SUCCESS, { extFields: fields, body: syncStateSetBody(result.info) });
   }
 
-  private electAndTell(brokerName: string, why: string) {
-    const result = this.replicas.electMaster(brokerName);
+  private electAndTell(brokerName: string, requester: number | null, why: string) {
+    const result = this.replicas.electMaster(brokerName, requester);
     if (!result.changed) return result;
     this.persist();
     if (result.info.masterBrokerId === null) {

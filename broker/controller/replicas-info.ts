@@ -9,11 +9,11 @@
  * `durable()` after every change (RocketMQ keeps it in a Raft log; one controller here, see
  * docs/architecture.md#controller-mode) and tells the replicas what it answers.
  *
- * Election (DefaultElectPolicy): the candidates are the alive members of the SyncStateSet other than
- * a dead master; with enableElectUncleanMaster any alive replica. Among them the one with the highest
- * last epoch, then the highest max offset, then the lowest brokerId. The first election of a group
- * (no master ever, empty SyncStateSet) takes any alive replica: nothing was acknowledged yet.
- * No candidate: the group has no master until one returns (its epoch does not move).
+ * Election (DefaultElectPolicy): the candidates are the alive members of the SyncStateSet; with
+ * enableElectUncleanMaster, when none is alive, any alive replica. Among them the one with the
+ * highest last epoch, then the highest max offset, then the lowest brokerId (RocketMQ: the lowest
+ * brokerElectionPriority, which Zeroloss does not set). The first election of a group (no master
+ * ever) takes the replica that asks: nothing was acknowledged yet.
  */
 
 export interface ReplicaAddress {
@@ -121,14 +121,24 @@ export class ReplicasInfo {
     return this.info(brokerName);
   }
 
-  /** A replica's heartbeat (BROKER_HEARTBEAT); false when the controller does not know it (it must register again). */
+  /**
+   * A replica's heartbeat (BROKER_HEARTBEAT): alive from now, also after a restart of the controller
+   * (liveness is not persisted). Its epoch and max offset only move forward, as in RocketMQ's
+   * heartbeat manager. False when the group's record has no such replica (it must register).
+   */
   heartbeat(brokerName: string, brokerId: number, state: { maxOffset: number; lastEpoch: number }, nowMs: number): boolean {
+    if (!this.groups.get(brokerName)?.replicas.some((r) => r.brokerId === brokerId)) return false;
     const live = this.liveness.get(key(brokerName, brokerId));
-    if (!live || !this.groups.get(brokerName)?.replicas.some((r) => r.brokerId === brokerId)) return false;
+    if (!live) {
+      this.liveness.set(key(brokerName, brokerId), { lastHeartbeatMs: nowMs, maxOffset: state.maxOffset, lastEpoch: state.lastEpoch, alive: true });
+      return true;
+    }
     live.lastHeartbeatMs = nowMs;
-    live.maxOffset = state.maxOffset;
-    live.lastEpoch = state.lastEpoch;
     live.alive = true;
+    if (state.lastEpoch > live.lastEpoch || (state.lastEpoch === live.lastEpoch && state.maxOffset > live.maxOffset)) {
+      live.lastEpoch = state.lastEpoch;
+      live.maxOffset = state.maxOffset;
+    }
     return true;
   }
 
@@ -187,40 +197,60 @@ export class ReplicasInfo {
   }
 
   /**
-   * Elects a master for the group unless an alive one is in place (CONTROLLER_ELECT_MASTER and the
-   * inactive-master scan). A new master starts a new epoch with itself as the whole SyncStateSet.
+   * Elects a master for the group unless an alive one is in place (CONTROLLER_ELECT_MASTER from a
+   * replica, `requester` its brokerId; the inactive-master scan, `requester` null). A group's first
+   * election makes the replica that asks its master, as RocketMQ's bootstrap does. A new master starts
+   * a new epoch with itself as the whole SyncStateSet. When nobody can be elected, a scan's election
+   * leaves the group without a master and still moves its epoch (the old master is fenced); a
+   * replica's request changes nothing.
    */
-  electMaster(brokerName: string): ElectionResult {
+  electMaster(brokerName: string, requester: number | null): ElectionResult {
     const group = this.groups.get(brokerName);
     if (!group) throw new ControllerRefusal('CONTROLLER_INVALID_REQUEST', `no broker group named ${brokerName} has registered with this controller`);
     if (group.masterBrokerId !== null && this.isAlive(brokerName, group.masterBrokerId)) {
       return { info: this.info(brokerName), changed: false, unclean: false };
     }
-    const alive = group.replicas.filter((r) => r.brokerId !== group.masterBrokerId && this.isAlive(brokerName, r.brokerId)).map((r) => r.brokerId);
-    const firstElection = group.masterEpoch === 0;
-    const inSync = alive.filter((id) => group.syncStateSet.includes(id));
-    let candidates = firstElection ? alive : inSync;
+    let elected: number | undefined;
     let unclean = false;
-    if (candidates.length === 0 && !firstElection && this.settings().enableElectUncleanMaster && alive.length > 0) {
-      candidates = alive;
-      unclean = true;
+    if (group.masterEpoch === 0 && requester !== null && group.replicas.some((r) => r.brokerId === requester)) {
+      elected = requester;
+    } else {
+      const alive = group.replicas.filter((r) => this.isAlive(brokerName, r.brokerId)).map((r) => r.brokerId);
+      const rank = (id: number) => this.liveness.get(key(brokerName, id))!;
+      const best = (ids: number[]) => [...ids].sort((a, b) => rank(b).lastEpoch - rank(a).lastEpoch || rank(b).maxOffset - rank(a).maxOffset || a - b)[0];
+      const inSync = group.masterEpoch === 0 ? alive : alive.filter((id) => group.syncStateSet.includes(id));
+      elected = best(inSync);
+      if (elected === undefined && this.settings().enableElectUncleanMaster) {
+        elected = best(alive);
+        unclean = elected !== undefined;
+      }
+      if (elected === undefined) {
+        const noCandidate = alive.length === 0
+          ? 'no replica of the group is alive'
+          : `no alive replica is in the SyncStateSet {${group.syncStateSet.join(', ')}} (alive: ${alive.join(', ')}; enableElectUncleanMaster is false)`;
+        if (requester !== null) return { info: this.info(brokerName), changed: false, unclean: false, noCandidate };
+        group.masterBrokerId = null;
+        group.masterEpoch++;
+        return { info: this.info(brokerName), changed: true, unclean: false, noCandidate };
+      }
     }
-    if (candidates.length === 0) {
-      const noCandidate = alive.length === 0
-        ? 'no replica of the group is alive'
-        : `no alive replica is in the SyncStateSet {${group.syncStateSet.join(', ')}} (alive: ${alive.join(', ')}; enableElectUncleanMaster is false)`;
-      const changed = group.masterBrokerId !== null;
-      group.masterBrokerId = null;
-      return { info: this.info(brokerName), changed, unclean: false, noCandidate };
-    }
-    const rank = (id: number) => this.liveness.get(key(brokerName, id))!;
-    candidates.sort((a, b) => rank(b).lastEpoch - rank(a).lastEpoch || rank(b).maxOffset - rank(a).maxOffset || a - b);
-    const elected = candidates[0]!;
     group.masterBrokerId = elected;
     group.masterEpoch++;
     group.syncStateSet = [elected];
     group.syncStateSetEpoch++;
     return { info: this.info(brokerName), changed: true, unclean };
+  }
+
+  /**
+   * Groups whose recorded master is not alive while another replica is
+   * (scanInactiveMasterAndTriggerReelect): each needs an election. A master without a heartbeat yet
+   * is given `graceMs` from `sinceMs` (a restarted controller has heard from nobody).
+   */
+  groupsWithInactiveMaster(nowMs: number, sinceMs: number, graceMs: number): string[] {
+    if (nowMs - sinceMs < graceMs) return [];
+    return [...this.groups.values()]
+      .filter((g) => g.masterBrokerId !== null && !this.isAlive(g.brokerName, g.masterBrokerId) && g.replicas.some((r) => this.isAlive(g.brokerName, r.brokerId)))
+      .map((g) => g.brokerName);
   }
 
   /**

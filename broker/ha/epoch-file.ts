@@ -6,9 +6,12 @@
  * back to it before it replicates (never merged: what it holds past that point was written by a
  * master the group no longer follows).
  *
- * Kept as JSON, written with writeFileAtomicSync (fdatasync, rename, directory sync).
+ * The file is RocketMQ's CheckpointFile text: the entry count, the CRC32 of the entry lines, then one
+ * `<epoch>-<startOffset>` line per entry; written with writeFileAtomicSync (fdatasync, rename,
+ * directory sync), its previous version kept as `.bak` and read when the file is missing or corrupt.
  */
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 
 export interface EpochEntry {
@@ -79,17 +82,46 @@ export class EpochFile {
   }
 
   private save(): void {
-    writeFileAtomicSync(this.disk, this.file, JSON.stringify({ entries: this.entries }));
+    writeFileAtomicSync(this.disk, this.file, formatEpochFile(this.entries));
   }
 }
 
-function readEntries(disk: Disk, file: string): EpochEntry[] {
-  if (!disk.exists(file)) return [];
-  const parsed = JSON.parse(disk.readFile(file).toString('utf8')) as { entries?: unknown };
-  if (!Array.isArray(parsed.entries)) throw new Error(`${file} is not an epoch file (no entries list)`);
-  return parsed.entries.map((e, i) => {
-    const { epoch, startOffset } = e as Partial<EpochEntry>;
-    if (!Number.isSafeInteger(epoch) || !Number.isSafeInteger(startOffset)) throw new Error(`${file}: entry ${i} is not <epoch, startOffset>`);
-    return { epoch: epoch!, startOffset: startOffset! };
+const entryLines = (entries: readonly EpochEntry[]) => entries.map((e) => `${e.epoch}-${e.startOffset}\n`).join('');
+
+/** CheckpointFile's text: count, CRC32 of the entry lines, the entry lines. */
+export function formatEpochFile(entries: readonly EpochEntry[]): string {
+  const lines = entryLines(entries);
+  return `${entries.length}\n${zlib.crc32(lines)}\n${lines}`;
+}
+
+/** Parses CheckpointFile's text; throws a sentence saying what is wrong (a CRC of 0 is not checked, as in RocketMQ). */
+export function parseEpochFile(text: string): EpochEntry[] {
+  const [countLine = '', crcLine = '', ...rest] = text.split('\n');
+  const count = Number(countLine);
+  if (!/^\d+$/.test(countLine)) throw new Error(`the first line is not an entry count ("${countLine.slice(0, 40)}")`);
+  const entries = rest.filter((line) => line !== '').map((line) => {
+    const match = /^(\d+)-(\d+)$/.exec(line);
+    if (!match) throw new Error(`"${line.slice(0, 40)}" is not an <epoch>-<startOffset> line`);
+    return { epoch: Number(match[1]), startOffset: Number(match[2]) };
   });
+  if (entries.length !== count) throw new Error(`it says ${count} entries and holds ${entries.length}`);
+  const crc = Number(crcLine);
+  if (!/^\d+$/.test(crcLine)) throw new Error(`the second line is not a CRC32 ("${crcLine.slice(0, 40)}")`);
+  if (crc !== 0 && crc !== zlib.crc32(entryLines(entries))) throw new Error('its CRC32 does not match its entries');
+  return entries;
+}
+
+/** The file, else its `.bak` (the previous version); a missing file is an empty list; both corrupt is refused naming the file. */
+function readEntries(disk: Disk, file: string): EpochEntry[] {
+  const problems: string[] = [];
+  for (const candidate of [file, `${file}.bak`]) {
+    if (!disk.exists(candidate)) continue;
+    try {
+      return parseEpochFile(disk.readFile(candidate).toString('utf8'));
+    } catch (error) {
+      problems.push(`${candidate}: ${(error as Error).message}`);
+    }
+  }
+  if (problems.length > 0) throw new Error(`the epoch file cannot be read: ${problems.join('; ')}`);
+  return [];
 }

@@ -76,6 +76,7 @@ export const ResponseCode = {
   CONTROLLER_INVALID_REQUEST: 2005,
   CONTROLLER_BROKER_NEED_TO_BE_REGISTERED: 2010,
   CONTROLLER_MASTER_STILL_EXIST: 2011,
+  CONTROLLER_ELECT_MASTER_FAILED: 2012,
 } as const;
 export type ResponseCode = (typeof ResponseCode)[keyof typeof ResponseCode];
 

@@ -80,8 +80,8 @@ test('elections follow the SyncStateSet, are fenced by epochs, reach the replica
     assert.equal(answer.code, ResponseCode.SUCCESS, answer.remark);
   }
 
-  // The first election takes the replica whose log is longest.
-  const first = await call(controller.address, RequestCode.CONTROLLER_ELECT_MASTER, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 1 });
+  // The group's first election makes the replica that asks its master (RocketMQ's bootstrap).
+  const first = await call(controller.address, RequestCode.CONTROLLER_ELECT_MASTER, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 2 });
   assert.equal(first.code, ResponseCode.SUCCESS, first.remark);
   assert.equal(extNumber(first, 'masterBrokerId'), 2);
   assert.equal(extNumber(first, 'masterEpoch'), 1);
@@ -118,17 +118,26 @@ test('elections follow the SyncStateSet, are fenced by epochs, reach the replica
     assert.equal(extNumber(info, 'masterEpoch'), 2);
     assert.deepEqual(bodyOf(info), { syncStateSet: [1], syncStateSetEpoch: 3 });
 
-    // Its liveness starts empty: heartbeats are refused until a replica registers again.
-    const unknown = await call(controller.address, RequestCode.BROKER_HEARTBEAT, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerAddr: replicas[0]!.address, brokerId: 1, epoch: 2, maxOffset: 1000 });
+    // Its liveness starts empty and comes back with the heartbeats (they keep coming); a replica it
+    // never recorded must register.
+    const unknown = await call(controller.address, RequestCode.BROKER_HEARTBEAT, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerAddr: '127.0.0.1:1', brokerId: 9, epoch: 2, maxOffset: 1000 });
     assert.equal(unknown.code, ResponseCode.CONTROLLER_BROKER_NEED_TO_BE_REGISTERED);
-    const again = await call(controller.address, RequestCode.CONTROLLER_REGISTER_BROKER, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 1, brokerAddress: replicas[0]!.address, haAddress: '127.0.0.1:20000', maxOffset: 1000, epoch: 2 });
-    assert.equal(again.code, ResponseCode.SUCCESS, again.remark);
+    await new Promise((resolve) => setTimeout(resolve, 500));
     const still = await call(controller.address, RequestCode.CONTROLLER_ELECT_MASTER, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 1 });
     assert.equal(still.code, ResponseCode.CONTROLLER_MASTER_STILL_EXIST, still.remark);
     assert.equal(extNumber(still, 'masterEpoch'), 2);
   } finally {
     clearInterval(beat);
   }
+
+  // With every replica silent, a replica's request for an election is refused, naming why.
+  await waitFor('replica 1 inactive', async () => {
+    const view = await call(controller.address, RequestCode.CONTROLLER_GET_SYNC_STATE_DATA, {});
+    return !(JSON.parse(view.body!.toString('utf8')) as { groups: { replicas: { brokerId: number; alive: boolean }[] }[] }).groups[0]!.replicas.some((r) => r.alive);
+  }, 10_000);
+  const failed = await call(controller.address, RequestCode.CONTROLLER_ELECT_MASTER, { clusterName: 'DefaultCluster', brokerName: 'broker-a', brokerId: 3 });
+  assert.equal(failed.code, ResponseCode.CONTROLLER_ELECT_MASTER_FAILED, failed.remark);
+  assert.match(failed.remark ?? '', /no replica of the group is alive/);
 
   // Bad input: a missing field is named; the controller keeps serving.
   const bad = await call(controller.address, RequestCode.CONTROLLER_REGISTER_BROKER, { clusterName: 'DefaultCluster', brokerId: 4, brokerAddress: '127.0.0.1:1', haAddress: '127.0.0.1:2' });
@@ -139,6 +148,6 @@ test('elections follow the SyncStateSet, are fenced by epochs, reach the replica
   assert.match(zero.remark ?? '', /brokerId must be .* at least 1/);
   const view = await call(controller.address, RequestCode.CONTROLLER_GET_SYNC_STATE_DATA, {});
   assert.equal(view.code, ResponseCode.SUCCESS);
-  const groups = (JSON.parse(view.body!.toString('utf8')) as { groups: { brokerName: string; replicas: { brokerId: number; alive: boolean }[] }[] }).groups;
-  assert.deepEqual(groups.map((g) => [g.brokerName, g.replicas.map((r) => `${r.brokerId}:${r.alive}`)]), [['broker-a', ['1:true', '2:false', '3:false']]]);
+  const groups = (JSON.parse(view.body!.toString('utf8')) as { groups: { brokerName: string; masterBrokerId: number; masterEpoch: number; replicas: { brokerId: number }[] }[] }).groups;
+  assert.deepEqual(groups.map((g) => [g.brokerName, g.masterBrokerId, g.masterEpoch, g.replicas.map((r) => r.brokerId)]), [['broker-a', 1, 2, [1, 2, 3]]]);
 });

@@ -33,7 +33,7 @@ function electedGroup(settings: () => ControllerSettings = clean): ReplicasInfo 
   info.register(CLUSTER, GROUP, replica(1), { maxOffset: 5000, lastEpoch: 0 }, 0);
   info.register(CLUSTER, GROUP, replica(2), { maxOffset: 4000, lastEpoch: 0 }, 0);
   info.register(CLUSTER, GROUP, replica(3), { maxOffset: 3000, lastEpoch: 0 }, 0);
-  const first = info.electMaster(GROUP);
+  const first = info.electMaster(GROUP, null);
   assert.equal(first.info.masterBrokerId, 1);
   assert.equal(first.info.masterEpoch, 1);
   return info;
@@ -51,7 +51,7 @@ test('controller replicas-info - the first election takes the alive replica with
   assert.deepEqual(before.syncStateSet, []);
   assert.equal(before.syncStateSetEpoch, 0);
 
-  const result = info.electMaster(GROUP);
+  const result = info.electMaster(GROUP, null);
   // epoch 3 beats epoch 1 whatever the offsets; 700 beats 100; 3 and 4 tie, the lower id wins
   assert.equal(result.changed, true);
   assert.equal(result.unclean, false);
@@ -73,7 +73,7 @@ test('controller replicas-info - the first election skips a replica that is no l
   info.register(CLUSTER, GROUP, replica(1), { maxOffset: 9000, lastEpoch: 0 }, 0);
   info.register(CLUSTER, GROUP, replica(2), { maxOffset: 10, lastEpoch: 0 }, 0);
   assert.equal(info.markInactive(GROUP, 1), false, 'no master yet, so the closed replica was not the master');
-  const result = info.electMaster(GROUP);
+  const result = info.electMaster(GROUP, null);
   assert.equal(result.info.masterBrokerId, 2);
   assert.equal(result.info.masterEpoch, 1);
 });
@@ -83,7 +83,7 @@ test('controller replicas-info - electMaster while the master is alive changes n
   const before = info.info(GROUP);
   // a replica with a better log appearing does not unseat a live master
   info.heartbeat(GROUP, 2, { maxOffset: 99_999, lastEpoch: 7 }, 1_000);
-  const again = info.electMaster(GROUP);
+  const again = info.electMaster(GROUP, null);
   assert.equal(again.changed, false);
   assert.equal(again.unclean, false);
   assert.equal(again.noCandidate, undefined);
@@ -105,7 +105,7 @@ test('controller replicas-info - a master silent past controllerHeartBeatTimeout
   assert.equal(info.isAlive(GROUP, 1), false);
   assert.deepEqual(info.scanInactive(TIMEOUT + 2), [], 'an inactive replica is reported once');
 
-  const result = info.electMaster(GROUP);
+  const result = info.electMaster(GROUP, null);
   assert.equal(result.changed, true);
   assert.equal(result.unclean, false);
   assert.equal(result.noCandidate, undefined);
@@ -121,7 +121,7 @@ test('controller replicas-info - a slave silent past the timeout is reported wit
   info.heartbeat(GROUP, 1, { maxOffset: 5000, lastEpoch: 1 }, 5_000);
   info.heartbeat(GROUP, 3, { maxOffset: 3000, lastEpoch: 0 }, 5_000);
   assert.deepEqual(info.scanInactive(12_000), [{ brokerName: GROUP, brokerId: 2, wasMaster: false }]);
-  assert.equal(info.electMaster(GROUP).changed, false);
+  assert.equal(info.electMaster(GROUP, null).changed, false);
 });
 
 test('controller replicas-info - without enableElectUncleanMaster a replica outside the SyncStateSet is not elected', () => {
@@ -130,20 +130,47 @@ test('controller replicas-info - without enableElectUncleanMaster a replica outs
   info.heartbeat(GROUP, 3, { maxOffset: 3000, lastEpoch: 0 }, 8_000);
   assert.deepEqual(info.scanInactive(10_001), [{ brokerName: GROUP, brokerId: 1, wasMaster: true }]);
 
-  const result = info.electMaster(GROUP);
+  // a replica that asks is refused and changes nothing (CONTROLLER_ELECT_MASTER_FAILED)
+  const asked = info.electMaster(GROUP, 2);
+  assert.equal(asked.changed, false);
+  assert.equal(asked.info.masterBrokerId, 1);
+  assert.equal(asked.info.masterEpoch, 1);
+  assert.match(asked.noCandidate ?? '', /enableElectUncleanMaster is false/);
+
+  // the controller's own scan leaves the group without a master and moves the epoch (the old master is fenced)
+  const result = info.electMaster(GROUP, null);
   assert.equal(result.changed, true, 'the group lost its master');
   assert.equal(result.unclean, false);
   assert.equal(result.info.masterBrokerId, null);
   assert.equal(result.info.masterAddress, '');
-  assert.equal(result.info.masterEpoch, 1, 'no new master, no new epoch');
-  assert.equal(result.info.syncStateSetEpoch, 1);
+  assert.equal(result.info.masterEpoch, 2, 'no new master, but a new epoch');
+  assert.equal(result.info.syncStateSetEpoch, 1, 'the SyncStateSet is kept');
+  assert.deepEqual(result.info.syncStateSet, [1]);
   assert.ok(result.noCandidate, 'the refusal says why');
   assert.match(result.noCandidate, /SyncStateSet \{1\}/);
   assert.match(result.noCandidate, /enableElectUncleanMaster is false/);
+  assert.deepEqual(info.groupsWithInactiveMaster(20_000, 0, 10_000), [], 'a group without a master is not rescanned');
 
-  const again = info.electMaster(GROUP);
-  assert.equal(again.changed, false, 'already without a master');
-  assert.equal(again.info.masterEpoch, 1);
+  // the old master returns: it is the only SyncStateSet member, and it is elected at a new epoch
+  info.heartbeat(GROUP, 1, { maxOffset: 5000, lastEpoch: 1 }, 20_000);
+  const back = info.electMaster(GROUP, null);
+  assert.equal(back.info.masterBrokerId, 1);
+  assert.equal(back.info.masterEpoch, 3);
+});
+
+test('controller replicas-info - the first election makes the replica that asks master; the inactive-master scan waits out a grace after a restart', () => {
+  const info = new ReplicasInfo(clean);
+  for (const id of [1, 2, 3]) info.register(CLUSTER, GROUP, replica(id), { maxOffset: id * 1000, lastEpoch: 0 }, 0);
+  const first = info.electMaster(GROUP, 1);
+  assert.equal(first.info.masterBrokerId, 1, 'bootstrap: the requester, whatever its offset');
+  assert.equal(first.info.masterEpoch, 1);
+  info.heartbeat(GROUP, 2, { maxOffset: 0, lastEpoch: 0 }, 11_000);
+  info.scanInactive(11_000);
+  assert.deepEqual(info.groupsWithInactiveMaster(11_000, 0, 10_000), [GROUP]);
+  assert.deepEqual(info.groupsWithInactiveMaster(11_000, 5_000, 10_000), [], 'within the grace after the controller started');
+  // a heartbeat never lowers what the controller knows of a replica's log
+  info.heartbeat(GROUP, 2, { maxOffset: 10, lastEpoch: 0 }, 11_500);
+  assert.equal(info.livenessOf(GROUP, 2)?.maxOffset, 2000);
 });
 
 test('controller replicas-info - with enableElectUncleanMaster a replica outside the SyncStateSet is elected, flagged unclean', () => {
@@ -152,7 +179,7 @@ test('controller replicas-info - with enableElectUncleanMaster a replica outside
   info.heartbeat(GROUP, 3, { maxOffset: 4100, lastEpoch: 0 }, 8_000);
   info.scanInactive(10_001);
 
-  const result = info.electMaster(GROUP);
+  const result = info.electMaster(GROUP, null);
   assert.equal(result.changed, true);
   assert.equal(result.unclean, true);
   assert.equal(result.noCandidate, undefined);
@@ -168,7 +195,7 @@ test('controller replicas-info - with enableElectUncleanMaster an alive SyncStat
   info.heartbeat(GROUP, 2, { maxOffset: 10, lastEpoch: 0 }, 8_000);
   info.heartbeat(GROUP, 3, { maxOffset: 99_000, lastEpoch: 1 }, 8_000);
   info.scanInactive(10_001);
-  const result = info.electMaster(GROUP);
+  const result = info.electMaster(GROUP, null);
   assert.equal(result.info.masterBrokerId, 2);
   assert.equal(result.unclean, false);
 });
@@ -179,7 +206,7 @@ test('controller replicas-info - a master whose connection closes is lost at onc
   assert.equal(info.markInactive(GROUP, 2), false, 'a slave');
   assert.equal(info.markInactive(GROUP, 1), true, 'the master');
   assert.equal(info.markInactive(GROUP, 1), false, 'already inactive');
-  const result = info.electMaster(GROUP);
+  const result = info.electMaster(GROUP, null);
   assert.equal(result.info.masterBrokerId, 3);
   assert.equal(result.info.masterEpoch, 2);
 });
@@ -247,7 +274,7 @@ test('controller replicas-info - a deposed master is fenced by the new epoch', (
   const info = electedGroup();
   info.alterSyncStateSet(GROUP, { masterBrokerId: 1, masterEpoch: 1, syncStateSetEpoch: 1, syncStateSet: [1, 2] });
   info.markInactive(GROUP, 1);
-  info.electMaster(GROUP);
+  info.electMaster(GROUP, null);
   assert.equal(info.info(GROUP).masterBrokerId, 2);
   info.register(CLUSTER, GROUP, replica(1), { maxOffset: 5000, lastEpoch: 1 }, 20_000);
   assert.throws(() => info.alterSyncStateSet(GROUP, { masterBrokerId: 1, masterEpoch: 1, syncStateSetEpoch: 2, syncStateSet: [1, 2] }), refusal('CONTROLLER_INVALID_MASTER'));
@@ -299,16 +326,14 @@ test('controller replicas-info - durable() round trip answers the same info(); l
     assert.equal(restarted.livenessOf(GROUP, id), undefined, `replica ${id}`);
   }
   assert.deepEqual(restarted.scanInactive(1_000_000), [], 'nothing to expire either');
-  // a heartbeat is not a registration: the restarted controller asks the replica to register again
-  assert.equal(restarted.heartbeat(GROUP, 1, { maxOffset: 5000, lastEpoch: 1 }, 1_000_000), false);
-  assert.equal(restarted.isAlive(GROUP, 1), false);
-  const none = restarted.electMaster(GROUP);
-  assert.equal(none.info.masterBrokerId, null);
-  assert.equal(none.info.masterEpoch, 1);
+  // a replica the record does not hold must register; one it holds is alive again by its heartbeat
+  assert.equal(restarted.heartbeat(GROUP, 9, { maxOffset: 5000, lastEpoch: 1 }, 1_000_000), false);
+  const none = restarted.electMaster(GROUP, 2);
+  assert.equal(none.info.masterBrokerId, 1, 'a replica\'s request changes nothing when nobody can be elected');
   assert.match(none.noCandidate ?? '', /no replica of the group is alive/);
 
   restarted.register(CLUSTER, GROUP, replica(2), { maxOffset: 4000, lastEpoch: 1 }, 1_000_000);
-  const after = restarted.electMaster(GROUP);
+  const after = restarted.electMaster(GROUP, null);
   assert.equal(after.noCandidate, undefined);
   assert.equal(after.info.masterBrokerId, 2, 'the SyncStateSet member that came back');
 });
@@ -320,7 +345,7 @@ test('controller replicas-info - a restarted controller keeps the epoch monotoni
   info.heartbeat(GROUP, 2, { maxOffset: 5000, lastEpoch: 1 }, 9_000);
   info.heartbeat(GROUP, 3, { maxOffset: 4000, lastEpoch: 1 }, 9_000);
   info.scanInactive(10_001);
-  info.electMaster(GROUP);
+  info.electMaster(GROUP, null);
   info.alterSyncStateSet(GROUP, { masterBrokerId: 2, masterEpoch: 2, syncStateSetEpoch: 3, syncStateSet: [2, 3] });
   const before = info.info(GROUP);
   assert.equal(before.masterBrokerId, 2);
@@ -332,7 +357,7 @@ test('controller replicas-info - a restarted controller keeps the epoch monotoni
   // the master does not come back; the others register again (1 with the larger log, but outside the set)
   restarted.register(CLUSTER, GROUP, replica(1), { maxOffset: 9000, lastEpoch: 1 }, 50_000);
   restarted.register(CLUSTER, GROUP, replica(3), { maxOffset: 5000, lastEpoch: 2 }, 50_000);
-  const result = restarted.electMaster(GROUP);
+  const result = restarted.electMaster(GROUP, null);
   assert.equal(result.changed, true);
   assert.equal(result.unclean, false);
   assert.equal(result.info.masterBrokerId, 3);
@@ -346,7 +371,7 @@ test('controller replicas-info - after a restart the recorded master that regist
   const restarted = new ReplicasInfo(clean, info.durable());
   restarted.register(CLUSTER, GROUP, replica(2), { maxOffset: 9000, lastEpoch: 1 }, 50_000);
   restarted.register(CLUSTER, GROUP, replica(1), { maxOffset: 5000, lastEpoch: 1 }, 50_000);
-  const result = restarted.electMaster(GROUP);
+  const result = restarted.electMaster(GROUP, null);
   assert.equal(result.changed, false);
   assert.equal(result.info.masterBrokerId, 1);
   assert.equal(result.info.masterEpoch, 1);

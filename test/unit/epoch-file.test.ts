@@ -9,6 +9,7 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import zlib from 'node:zlib';
 import { EPOCH_FILE_NAME, EpochFile, consistentPoint, entriesWithin, type EpochEntry } from '../../broker/ha/epoch-file';
 import { realDisk } from '../../broker/io/disk';
 
@@ -77,7 +78,9 @@ test('epoch-file - append persists across a new EpochFile on the same directory'
   file.append(3, 1200);
   assert.deepEqual(file.all(), [e(1, 0), e(3, 1200)]);
   assert.ok(fs.existsSync(path.join(dir, EPOCH_FILE_NAME)));
-  assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, EPOCH_FILE_NAME), 'utf8')), { entries: [e(1, 0), e(3, 1200)] });
+  // RocketMQ's CheckpointFile text: count, CRC32 of the entry lines, the entries
+  const text = fs.readFileSync(path.join(dir, EPOCH_FILE_NAME), 'utf8');
+  assert.deepEqual(text.split('\n'), ['2', String(zlib.crc32('1-0\n3-1200\n')), '1-0', '3-1200', '']);
 
   const reopened = new EpochFile(realDisk, dir);
   assert.deepEqual(reopened.all(), [e(1, 0), e(3, 1200)]);
@@ -141,43 +144,24 @@ test('epoch-file - lastEpoch(maxOffset) ignores the entries beyond maxOffset', (
   assert.equal(file.lastEpoch(0), 1);
 });
 
-test('epoch-file - a JSON file without an entries list is refused with the file\'s name', (t) => {
+test('epoch-file - a corrupt file falls back to its .bak; both corrupt is refused naming the file and the fault', (t) => {
   const dir = tempStore(t);
   const filePath = path.join(dir, EPOCH_FILE_NAME);
-  fs.writeFileSync(filePath, JSON.stringify({ epochs: [e(1, 0)] }));
-  assert.throws(() => new EpochFile(realDisk, dir), (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.ok(error.message.includes(filePath), error.message);
-    assert.match(error.message, /not an epoch file/);
-    return true;
-  });
-  fs.writeFileSync(filePath, JSON.stringify({ entries: [{ epoch: 1, startOffset: 0 }, { epoch: '2', startOffset: 10 }] }));
-  assert.throws(() => new EpochFile(realDisk, dir), (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.ok(error.message.includes(filePath), error.message);
-    assert.match(error.message, /entry 1 /);
-    return true;
-  });
-});
-
-test('epoch-file - a file that is not JSON at all is refused with the file\'s name', (t) => {
-  const dir = tempStore(t);
-  const filePath = path.join(dir, EPOCH_FILE_NAME);
-  fs.writeFileSync(filePath, '{"entries":[{"epoch":1,"sta');
-  assert.throws(() => new EpochFile(realDisk, dir), (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.ok(error.message.includes(filePath), `the message names the file: ${error.message}`);
-    return true;
-  });
-});
-
-test('epoch-file - a file holding JSON null is refused with the file\'s name', (t) => {
-  const dir = tempStore(t);
-  const filePath = path.join(dir, EPOCH_FILE_NAME);
-  fs.writeFileSync(filePath, 'null');
-  assert.throws(() => new EpochFile(realDisk, dir), (error: unknown) => {
-    assert.ok(error instanceof Error);
-    assert.ok(error.message.includes(filePath), `the message names the file: ${error.message}`);
-    return true;
-  });
+  const file = new EpochFile(realDisk, dir);
+  file.append(1, 0);
+  file.append(2, 700); // the .bak now holds [1-0]
+  fs.writeFileSync(filePath, '2\n12345\n1-0\n2-700\n');
+  assert.deepEqual(new EpochFile(realDisk, dir).all(), [e(1, 0)], 'a CRC mismatch reads the previous version');
+  for (const [bad, fault] of [
+    ['{"entries":[]}', /first line is not an entry count/],
+    ['2\n0\n1-0\n', /says 2 entries and holds 1/],
+    ['1\n0\nseven-0\n', /is not an <epoch>-<startOffset> line/],
+    ['1\nabc\n1-0\n', /second line is not a CRC32/],
+  ] as const) {
+    fs.writeFileSync(filePath, bad);
+    fs.writeFileSync(`${filePath}.bak`, 'null');
+    assert.throws(() => new EpochFile(realDisk, dir), (error: Error) => error.message.includes(filePath) && fault.test(error.message), bad);
+  }
+  fs.writeFileSync(filePath, '1\n0\n4-100\n');
+  assert.deepEqual(new EpochFile(realDisk, dir).all(), [e(4, 100)], 'a CRC of 0 is not checked, as in RocketMQ');
 });
