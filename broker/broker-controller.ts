@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { BrokerIdentitySchema, BrokerSettingsSchema, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
+import { BrokerIdentitySchema, BrokerSettingsSchema, ControllerModeConfigSchema, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch, type ControllerModeConfig } from './config/broker-config.js';
 import { parseBrokerConf, toBrokerConf } from './config/properties.js';
 import { RequestCode, ResponseCode, RETRY_QUEUE_NUMS } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
@@ -23,7 +23,7 @@ import { newTopicConfig } from './store/topic-config-manager.js';
 import { PullRequestHoldService, createPullMessageProcessor } from './processors/pull-message-processor.js';
 import { createConsumerManageProcessors } from './processors/consumer-manage-processor.js';
 import { BrokerReplication } from './ha/broker-replication.js';
-import type { HaListeners } from './ha/ha-types.js';
+import type { HaListeners, HaStats } from './ha/ha-types.js';
 import { truncateCommitLogFiles } from './ha/store-truncation.js';
 import { PutMessageStatus } from './protocol/codes.js';
 import { BrokerOuterAPI } from './broker-outer-api.js';
@@ -35,6 +35,12 @@ import { createEndTransactionProcessor } from './processors/end-transaction-proc
 import { createConsumerSendMsgBackProcessor, createSendMessageBeforePut } from './processors/consumer-send-msg-back-processor.js';
 import type { MessageInner, PutMessageResult } from './store/types.js';
 import { LabBugListSchema } from './lab-bugs.js';
+import { EpochFile, type EpochEntry } from './ha/epoch-file.js';
+import { ReplicasManager } from './ha/replicas-manager.js';
+import { writeFileAtomicSync } from './io/disk.js';
+
+/** Controller mode: a cut the replica asked for before its restart (store-relative; removed once done). */
+const CONTROLLER_TRUNCATION_FILE = path.join('config', 'controllerTruncation.json');
 
 export const BrokerOptionsSchema = z.object({
   identity: BrokerIdentitySchema,
@@ -50,6 +56,8 @@ export const BrokerOptionsSchema = z.object({
   labBugs: LabBugListSchema.optional(),
   /** the client port's connection hygiene (RocketMQ's NettyServerConfig); absent = the defaults */
   remoting: RemotingServerConfigSchema.partial().optional(),
+  /** RocketMQ 5's controller mode (enableControllerMode, controllerAddr and its keys); absent = classic */
+  controllerMode: ControllerModeConfigSchema.optional(),
 });
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
@@ -72,6 +80,8 @@ export interface BrokerListeners extends StoreEvents, HaListeners {
   badFrame?(reason: string): void;
   /** a client connection closed by a limit of options.remoting (idle, unfinished frame, cap, memory) */
   connectionShed?(message: string): void;
+  /** controller mode: the replica must restart (its log is cut to the consistent point first, at the start) */
+  restartRequested?(reason: string): void;
 }
 
 export class BrokerController {
@@ -99,6 +109,9 @@ export class BrokerController {
   /** half messages, END_TRANSACTION and check-backs */
   transactionalMessageService: TransactionalMessageService | undefined;
   private transactionalMessageCheckService: TransactionalMessageCheckService | undefined;
+  /** controller mode: the replica's role with the controller; undefined in classic mode */
+  replicas: ReplicasManager | undefined;
+  epochFile: EpochFile | undefined;
 
   constructor(private readonly options: BrokerOptions, private readonly listeners: BrokerListeners = {}, deps: BrokerControllerDeps = {}) {
     this.identity = options.identity;
@@ -119,8 +132,16 @@ export class BrokerController {
   async start(): Promise<void> {
     // Listen first on the wanted port so the store's host address (part of every offsetMsgId) is known.
     this.port = await this.remoting.listen(this.identity.listenPort, this.identity.brokerIP1);
+    const controllerMode = this.options.controllerMode?.enableControllerMode ? this.options.controllerMode : undefined;
+    if (controllerMode) {
+      if (this.identity.brokerId < 1) throw new Error(`brokerId: in controller mode it is the replica's id with the controller, 1 or more (got ${this.identity.brokerId})`);
+      // Fenced until the controller names a master: a replica takes no send before it knows its role.
+      this.settings = { ...this.settings, brokerRole: 'SLAVE' };
+    }
     const truncateTo = this.options.ha?.truncateCommitLogTo;
     if (truncateTo !== undefined) this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, truncateTo);
+    const asked = controllerMode ? this.readControllerTruncation() : undefined;
+    if (asked) this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, asked.truncateTo);
     this.store = await DefaultMessageStore.open({
       storePathRootDir: this.identity.storePathRootDir,
       storeHost: { ip: this.identity.brokerIP1, port: this.port },
@@ -149,15 +170,20 @@ export class BrokerController {
       transport: this.transport,
       reconnectIntervalMs: this.options.ha?.reconnectIntervalMs,
       labBugs: new Set(this.options.labBugs ?? []),
+      ...(controllerMode ? { controllerMode: this.controllerModeHa(controllerMode) } : {}),
     });
     await this.replication.start();
+    if (controllerMode) {
+      this.epochFile = new EpochFile(this.fileLayer.disk, this.identity.storePathRootDir);
+      if (asked) {
+        this.epochFile.replaceWith(asked.epochs, this.store.maxPhyOffset());
+        this.fileLayer.disk.remove(path.join(this.identity.storePathRootDir, CONTROLLER_TRUNCATION_FILE));
+      }
+    }
     const send = createSendMessageProcessor({
       writeQueueNums: (topic) => this.store.topics.getOrCreate(topic, this.settings.defaultTopicQueueNums).writeQueueNums,
       beforePut: createSendMessageBeforePut({ settings: () => this.settings, ensureTopic: (topic, queueNums) => this.ensureTopic(topic, queueNums) }),
-      putMessage: async (message) => {
-        const refusal = this.replication.sendRefusal();
-        return refusal ? { status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal } : this.store.putMessage(message);
-      },
+      putMessage: async (message) => this.putIfTaking(message),
       clock: this.clock,
       random: this.random,
     });
@@ -169,8 +195,14 @@ export class BrokerController {
     this.remoting.register(RequestCode.GET_BROKER_RUNTIME_INFO, (request) =>
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify({ table: this.runtimeInfo() })) }));
     this.remoting.register(RequestCode.GET_BROKER_HA_STATUS, (request) =>
-      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify(this.replication.stats())) }));
+      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify(this.haStats())) }));
     this.remoting.register(RequestCode.ZL_PROMOTE_SLAVE, (request) => this.promoteSlave(request));
+    this.remoting.register(RequestCode.GET_BROKER_EPOCH_CACHE, (request) => createResponse(request, ResponseCode.SUCCESS, {
+      body: Buffer.from(JSON.stringify({
+        clusterName: this.identity.brokerClusterName, brokerName: this.identity.brokerName, brokerId: this.identity.brokerId,
+        epochList: this.epochFile?.all() ?? [], maxOffset: this.store.maxPhyOffset(),
+      })),
+    }));
     this.registerClientProcessors();
     this.registerRetryAndTransactionProcessors();
     if (this.identity.namesrvAddr) {
@@ -184,6 +216,97 @@ export class BrokerController {
       }, this.clock, this.transport, (message) => console.error(`[broker] ${message}`));
       this.outerAPI.start();
     }
+    if (controllerMode) this.startReplicasManager(controllerMode);
+  }
+
+  /** What HAService asks of controller mode, answered by the ReplicasManager once it exists. */
+  private controllerModeHa(config: ControllerModeConfig) {
+    return {
+      selfId: this.identity.brokerId,
+      isMaster: () => this.replicas?.isMaster ?? false,
+      members: () => this.replicas?.inSyncMembers() ?? new Set<number>(),
+      allAckInSyncStateSet: () => config.allAckInSyncStateSet,
+      inSyncReplicas: () => config.inSyncReplicas,
+      confirmOffset: () => this.replicas?.confirmOffset() ?? this.store.maxPhyOffset(),
+      slaveAck: (brokerId: number, ack: number) => this.replicas?.onSlaveAck(brokerId, ack),
+      slaveGone: (brokerId: number) => this.replicas?.onSlaveGone(brokerId),
+    };
+  }
+
+  private startReplicasManager(config: ControllerModeConfig): void {
+    const haPort = this.replication.haPort;
+    this.replicas = new ReplicasManager({
+      clusterName: this.identity.brokerClusterName,
+      brokerName: this.identity.brokerName,
+      brokerId: this.identity.brokerId,
+      brokerAddress: `${this.identity.brokerIP1}:${this.port}`,
+      haAddress: this.identity.haAdvertisedAddress ?? `${this.identity.brokerIP1}:${haPort}`,
+      controllerAddr: config.controllerAddr!.split(';')[0]!,
+      epochFile: this.epochFile!,
+      actions: {
+        becomeMaster: () => this.replication.becomeMaster(),
+        fence: () => this.replication.fence(),
+        follow: (address) => this.replication.follow(address),
+        wholeRecordsEnd: () => this.replication.wholeRecordsEnd(),
+        slaveAcks: () => this.replication.slaveAcks(),
+        slaveCaughtUp: () => this.replication.slaveCaughtUp(),
+        maxPhyOffset: () => this.store.maxPhyOffset(),
+      },
+      settings: () => config,
+      clock: this.clock,
+      transport: this.transport,
+      roleChanged: () => {
+        this.listeners.settingsChanged?.(this.settings);
+        void this.outerAPI?.registerBrokerAll();
+      },
+      restartTruncating: (truncateTo, epochs, reason) => this.restartTruncating(truncateTo, epochs, reason),
+      log: (kind, message) => {
+        const event = { kind: kind === 'role' ? ('role.changed' as const) : kind === 'syncStateSet' ? ('syncStateSet.changed' as const) : ('controller' as const), atMs: this.clock.nowMs(), message };
+        try {
+          this.listeners.haEvent?.(event);
+        } catch (error) {
+          console.error('[broker] haEvent listener failed', error);
+        }
+      },
+    });
+    this.remoting.register(RequestCode.NOTIFY_BROKER_ROLE_CHANGED, (request) => this.replicas!.onNotify(request));
+    this.replicas.start();
+  }
+
+  /**
+   * Controller mode: this replica's log goes past the consistent point with its master. The cut is
+   * recorded durably, the process is asked to restart, and the start-up truncation makes it before
+   * the store opens (so the consume queues are rebuilt from the cut log).
+   */
+  private restartTruncating(truncateTo: number, epochs: EpochEntry[], reason: string): void {
+    this.replication.fence();
+    const file = path.join(this.identity.storePathRootDir, CONTROLLER_TRUNCATION_FILE);
+    this.fileLayer.disk.mkdirp(path.dirname(file));
+    writeFileAtomicSync(this.fileLayer.disk, file, JSON.stringify({ truncateTo, epochs }));
+    this.listeners.restartRequested?.(reason);
+  }
+
+  private readControllerTruncation(): { truncateTo: number; epochs: EpochEntry[] } | undefined {
+    const file = path.join(this.identity.storePathRootDir, CONTROLLER_TRUNCATION_FILE);
+    if (!this.fileLayer.disk.exists(file)) return undefined;
+    const parsed = JSON.parse(this.fileLayer.disk.readFile(file).toString('utf8')) as { truncateTo?: unknown; epochs?: unknown };
+    if (!Number.isSafeInteger(parsed.truncateTo) || !Array.isArray(parsed.epochs)) throw new Error(`${file} is not a truncation record (truncateTo, epochs)`);
+    return { truncateTo: parsed.truncateTo as number, epochs: parsed.epochs as EpochEntry[] };
+  }
+
+  /**
+   * A put, unless this broker does not take sends now: a SLAVE (or a fenced replica) refuses with
+   * SERVICE_NOT_AVAILABLE; in controller mode a SyncStateSet smaller than minInSyncReplicas refuses
+   * with IN_SYNC_REPLICAS_NOT_ENOUGH before anything is written.
+   */
+  private putIfTaking(message: MessageInner): Promise<PutMessageResult> {
+    const refusal = this.replication.sendRefusal();
+    if (refusal) return Promise.resolve({ status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal });
+    const min = this.options.controllerMode?.minInSyncReplicas ?? 1;
+    if (this.replicas && this.replicas.inSyncReplicasNums() < min) {
+      return Promise.resolve({ status: PutMessageStatus.IN_SYNC_REPLICAS_NOT_ENOUGH, remark: `in-sync replicas not enough: the SyncStateSet holds ${this.replicas.inSyncReplicasNums()}, minInSyncReplicas is ${min}` });
+    }
+    return this.store.putMessage(message);
   }
 
   /** The HA address the name server hands to slaves; empty until replication listens. */
@@ -198,6 +321,7 @@ export class BrokerController {
    * use groups with a brokerId-0 master). The identity's brokerId itself stays as given.
    */
   registrationBrokerId(): number {
+    if (this.replicas) return this.replicas.isMaster ? 0 : this.identity.brokerId;
     return this.replication?.promotion && this.settings.brokerRole !== 'SLAVE' ? 0 : this.identity.brokerId;
   }
 
@@ -206,10 +330,7 @@ export class BrokerController {
    * (ScheduleMessageService, TransactionalMessageCheckService; both idle on a SLAVE).
    */
   private registerRetryAndTransactionProcessors(): void {
-    const putMessage = (message: MessageInner): Promise<PutMessageResult> => {
-      const refusal = this.replication.sendRefusal();
-      return refusal ? Promise.resolve({ status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal }) : this.store.putMessage(message);
-    };
+    const putMessage = (message: MessageInner): Promise<PutMessageResult> => this.putIfTaking(message);
     this.remoting.register(RequestCode.CONSUMER_SEND_MSG_BACK, createConsumerSendMsgBackProcessor({
       settings: () => this.settings,
       lookMessageByOffset: (offset) => this.store.lookMessageByOffset(offset),
@@ -313,6 +434,12 @@ export class BrokerController {
     };
   }
 
+  /** The replication figures, with what the controller told this replica in controller mode. */
+  haStats(): HaStats {
+    const stats = this.replication.stats();
+    return this.replicas ? { ...stats, controller: this.replicas.view() } : stats;
+  }
+
   /** Replication figures in GET_BROKER_RUNTIME_INFO (4.x exposes commitLogMaxOffset; these are Zeroloss's). */
   private haRuntimeInfo(): Record<string, string> {
     const ha = this.replication?.stats();
@@ -366,6 +493,7 @@ export class BrokerController {
 
   async shutdown(): Promise<void> {
     for (const timer of this.timers) timer.cancel();
+    this.replicas?.shutdown();
     await this.outerAPI?.shutdown();
     this.pullHoldService.shutdown();
     await this.remoting.close();

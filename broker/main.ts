@@ -36,6 +36,10 @@ async function main(): Promise<void> {
     settingsChanged: (settings) => send({ type: 'settings', settings }),
     badFrame: (reason) => console.error(`[broker] closed a connection after a bad frame: ${reason}`),
     connectionShed: (message) => console.error(`[broker] ${message}`),
+    restartRequested: (reason) => {
+      console.log(`[broker] restarting: ${reason}`);
+      void runtime.restart(reason);
+    },
     haEvent: (event) => {
       const log = event.kind === 'badFrame' || event.kind === 'diverged' ? console.error : console.log;
       log(`[broker] HA ${event.kind}: ${event.message}`);
@@ -68,7 +72,7 @@ async function main(): Promise<void> {
         unflushedBytes: broker.store.unflushedBytes(),
         connections: broker.remoting.connectionCount,
         storedTotal: stage.storedTotal,
-        ha: broker.replication.stats(),
+        ha: broker.haStats(),
         ...(clients ? { clients } : {}),
       },
     });

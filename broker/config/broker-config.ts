@@ -136,6 +136,28 @@ export const RemotingServerConfigSchema = z.object({
 }).strict();
 export type RemotingServerConfig = z.infer<typeof RemotingServerConfigSchema>;
 
+/**
+ * RocketMQ 5's controller mode for one broker process (BrokerConfig and MessageStoreConfig keys with
+ * RocketMQ's defaults; docs/architecture.md#controller-mode). Fixed for the life of the process. With
+ * enableControllerMode the controller at controllerAddr decides the broker's role: brokerRole and the
+ * identity's brokerId (its id with the controller, 1 or more) are not a role any more.
+ */
+export const ControllerModeConfigSchema = z.object({
+  enableControllerMode: z.boolean({ error: 'enableControllerMode must be true or false' }).default(false),
+  controllerAddr: z.string().regex(/^[\w.-]+:\d{1,5}(;[\w.-]+:\d{1,5})*$/, 'controllerAddr must be host:port, several separated by ;').optional(),
+  brokerHeartbeatInterval: ms('brokerHeartbeatInterval', 1000, 10),
+  syncBrokerMetadataPeriod: ms('syncBrokerMetadataPeriod', 5000, 10),
+  checkSyncStateSetPeriod: ms('checkSyncStateSetPeriod', 5000, 10),
+  haMaxTimeSlaveNotCatchup: ms('haMaxTimeSlaveNotCatchup', 15_000, 10),
+  inSyncReplicas: count('inSyncReplicas', 1, 1, 3),
+  minInSyncReplicas: count('minInSyncReplicas', 1, 1, 3),
+  allAckInSyncStateSet: z.boolean({ error: 'allAckInSyncStateSet must be true or false' }).default(false),
+}).strict().refine((c) => !c.enableControllerMode || c.controllerAddr !== undefined, {
+  message: 'controllerAddr: enableControllerMode is true, so controllerAddr must name the controller (host:port)',
+  path: ['controllerAddr'],
+});
+export type ControllerModeConfig = z.infer<typeof ControllerModeConfigSchema>;
+
 /** Identity and placement of one broker process; fixed for the life of the process. */
 export const BrokerIdentitySchema = z.object({
   brokerClusterName: z.string().min(1).default('DefaultCluster'),
@@ -154,6 +176,8 @@ export const BrokerIdentitySchema = z.object({
   haListenPort: z.number().int().min(0).max(65535).default(0),
   /** host:port a SLAVE replicates from (RocketMQ's haMasterAddress; in the lab, the fault proxy in front of the master). */
   haMasterAddress: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'haMasterAddress must be host:port').optional(),
+  /** controller mode: the HA address this replica gives the controller for its slaves (in the lab, its fault proxy); default its own */
+  haAdvertisedAddress: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'haAdvertisedAddress must be host:port').optional(),
 });
 export type BrokerIdentity = z.infer<typeof BrokerIdentitySchema>;
 

@@ -22,7 +22,7 @@ import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { newTopicConfig } from '../store/topic-config-manager.js';
 import { HAClient } from './ha-client.js';
-import { HAService } from './ha-service.js';
+import { HAService, type ControllerModeHa } from './ha-service.js';
 import type { HaEvent, HaListeners, HaStats } from './ha-types.js';
 import type { LabBugSet } from '../lab-bugs.js';
 
@@ -41,8 +41,8 @@ export interface BrokerReplicationDeps {
   store: DefaultMessageStore;
   identity: BrokerIdentity;
   settings: () => BrokerSettings;
-  /** sets brokerRole, bypassing the role rules (promotion only) */
-  setRole: (role: MasterRole) => void;
+  /** sets brokerRole, bypassing the role rules (promotion, and controller mode's role changes) */
+  setRole: (role: MasterRole | 'SLAVE') => void;
   listeners?: HaListeners;
   clock: Clock;
   /** the network the HA service listens on and the HA client dials through; the real one by default */
@@ -50,6 +50,11 @@ export interface BrokerReplicationDeps {
   reconnectIntervalMs?: number;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
   labBugs?: LabBugSet;
+  /**
+   * Controller mode: the role comes from the controller (replicas-manager.ts calls becomeMaster,
+   * fence and follow); the HA listener runs from the start and takes slaves only while master.
+   */
+  controllerMode?: ControllerModeHa;
 }
 
 export class BrokerReplication {
@@ -71,7 +76,8 @@ export class BrokerReplication {
   }
 
   async start(): Promise<void> {
-    if (this.deps.settings().brokerRole === 'SLAVE') this.startClient();
+    if (this.deps.controllerMode) await this.startService();
+    else if (this.deps.settings().brokerRole === 'SLAVE') this.startClient();
     else await this.startService();
   }
 
@@ -81,12 +87,11 @@ export class BrokerReplication {
   }
 
   private async startService(): Promise<number> {
-    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, transport: this.deps.transport, listeners: this.deps.listeners, labBugs: this.deps.labBugs });
+    this.haService = new HAService({ store: this.deps.store, settings: this.deps.settings, clock: this.clock, transport: this.deps.transport, listeners: this.deps.listeners, labBugs: this.deps.labBugs, controllerMode: this.deps.controllerMode });
     return this.haService.start(this.deps.identity.haListenPort, this.deps.identity.brokerIP1);
   }
 
-  private startClient(): void {
-    const masterAddress = this.deps.identity.haMasterAddress;
+  private startClient(masterAddress = this.deps.identity.haMasterAddress): void {
     if (!masterAddress) {
       this.emit({ kind: 'master.disconnected', atMs: this.clock.nowMs(), message: 'this SLAVE has no haMasterAddress: it does not replicate' });
       return;
@@ -100,6 +105,7 @@ export class BrokerReplication {
       reconnectIntervalMs: this.deps.reconnectIntervalMs,
       listeners: this.deps.listeners,
       labBugs: this.deps.labBugs,
+      ...(this.deps.controllerMode ? { handshakeBrokerId: this.deps.controllerMode.selfId } : {}),
     });
     this.haClient.start();
     this.topicTimer = this.clock.setInterval(() => this.syncTopicsFromConsumeQueues(), TOPIC_SYNC_INTERVAL_MS).unref();
@@ -138,6 +144,9 @@ export class BrokerReplication {
     const to = patch.brokerRole;
     const from = this.deps.settings().brokerRole;
     if (to === undefined || to === from) return;
+    if (this.deps.controllerMode) {
+      throw new Error(`brokerRole: in controller mode (enableControllerMode) the controller decides the role; this replica is ${from}`);
+    }
     if (from === 'SLAVE') {
       throw new Error(`brokerRole: this broker is a SLAVE and cannot be set to ${to}; only promotion (cluster.promoteSlave) makes a slave a master`);
     }
@@ -186,6 +195,50 @@ export class BrokerReplication {
     return store.maxPhyOffset();
   }
 
+  /**
+   * Controller mode: master now. Replication from the old master stops, a partial last record is
+   * cut, sends are taken as SYNC_MASTER (the SyncStateSet decides what the wait is). Returns the log's end.
+   */
+  becomeMaster(): number {
+    this.haClient?.shutdown();
+    this.haClient = undefined;
+    this.topicTimer?.cancel();
+    this.syncTopicsFromConsumeQueues();
+    const end = this.cutToLastWholeRecord();
+    this.deps.setRole('SYNC_MASTER');
+    return end;
+  }
+
+  /** Controller mode: not master any more; sends are refused from now on and the slaves' links close. */
+  fence(): void {
+    this.deps.setRole('SLAVE');
+    this.haService?.fence();
+  }
+
+  /** Controller mode: replicate from the master at `masterHaAddress` (a partial last record is cut first). */
+  follow(masterHaAddress: string): void {
+    this.haClient?.shutdown();
+    this.haClient = undefined;
+    this.topicTimer?.cancel();
+    this.deps.setRole('SLAVE');
+    this.cutToLastWholeRecord();
+    this.startClient(masterAddressFor(masterHaAddress));
+  }
+
+  /** Where the last whole record ends (a slave's log may end inside one). */
+  wholeRecordsEnd(): number {
+    const store = this.deps.store;
+    return Math.min(store.maxPhyOffset(), store.maxPhyOffset() - store.dispatchBehindBytes());
+  }
+
+  slaveAcks(): ReadonlyMap<number, number> {
+    return this.haService?.slaveAcks() ?? new Map();
+  }
+
+  slaveCaughtUp(): ReadonlyMap<number, number> {
+    return this.haService?.slaveCaughtUp() ?? new Map();
+  }
+
   /** A record was appended on this master. */
   onStored(commitLogOffset: number, size: number, storeTimestamp: number): void {
     this.haService?.onStored(commitLogOffset, size, storeTimestamp);
@@ -219,6 +272,11 @@ export class BrokerReplication {
     this.haClient?.shutdown();
     await this.haService?.shutdown();
   }
+}
+
+/** An HA address as given, or undefined when empty (the HA client then reports it has no master). */
+function masterAddressFor(address: string): string | undefined {
+  return address === '' ? undefined : address;
 }
 
 function readPromotion(disk: Disk, file: string): PromotionRecord | undefined {

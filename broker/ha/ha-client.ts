@@ -22,7 +22,7 @@ import { realTransport, type Connection, type Transport } from '../io/transport.
 import { BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
 import { splitAddress } from '../remoting/remoting-client.js';
-import { HA_RECONNECT_INTERVAL_MS, HaProtocolError, TransferDecoder, encodeReport, type TransferFrame } from './ha-protocol.js';
+import { HA_RECONNECT_INTERVAL_MS, HaProtocolError, TransferDecoder, encodeReport, encodeSlaveHandshake, type TransferFrame } from './ha-protocol.js';
 import type { HaConnectionState, HaDivergence, HaEventKind, HaListeners, HaStats } from './ha-types.js';
 import type { LabBugSet } from '../lab-bugs.js';
 
@@ -43,6 +43,8 @@ export interface HAClientDeps {
   listeners?: HaListeners;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
   labBugs?: LabBugSet;
+  /** controller mode: this replica's brokerId, sent in a handshake before the first report */
+  handshakeBrokerId?: number;
 }
 
 export class HAClient {
@@ -125,6 +127,7 @@ export class HAClient {
       if (this.state !== 'DIVERGED') this.state = 'TRANSFER';
       this.lastReadMs = this.deps.clock.monotonicMs();
       this.emit('master.connected', `connected to the master at ${this.deps.masterAddress}, reporting offset ${this.deps.store.maxPhyOffset()}`);
+      if (this.deps.handshakeBrokerId !== undefined) socket.write(encodeSlaveHandshake(this.deps.handshakeBrokerId));
       this.report(true);
     });
     socket.on('data', (chunk: Buffer) => {

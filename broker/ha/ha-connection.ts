@@ -20,7 +20,7 @@ import type { Clock } from '../io/clock.js';
 import type { Connection } from '../io/transport.js';
 import { BLANK_MAGIC_CODE } from '../protocol/codes.js';
 import type { DefaultMessageStore } from '../store/message-store.js';
-import { ReportDecoder, encodeTransferHeader } from './ha-protocol.js';
+import { HA_HANDSHAKE_WORD, ReportDecoder, encodeTransferHeader } from './ha-protocol.js';
 
 /** Bytes shipped per event-loop turn before yielding, so one slave cannot starve the broker. */
 const TRANSFER_BYTES_PER_TURN = 4 * 1024 * 1024;
@@ -33,6 +33,8 @@ export interface HAConnectionDeps {
   onClose(connection: HAConnection, reason: string): void;
   onBadFrame(connection: HAConnection, reason: string): void;
   onDiverged(connection: HAConnection, reason: string, slaveOffset: number): void;
+  /** controller mode: the slave opens with a handshake naming its brokerId (ha-protocol.ts) */
+  expectHandshake?: boolean;
 }
 
 export class HAConnection {
@@ -42,6 +44,18 @@ export class HAConnection {
   slaveAckOffset = -1;
   /** next byte to ship; everything below it has been written to the socket */
   nextTransferFromWhere = -1;
+  /** controller mode: the replica on the other end, from its handshake */
+  slaveBrokerId: number | undefined;
+  /**
+   * When the slave last held everything the master had at its last transfer (RocketMQ 5's
+   * connectionCaughtUpTimeTable): under steady load an ack never equals the master's end, so the
+   * measure is the master's end when the acked frame was shipped. -1: never.
+   */
+  lastCaughtUpMs = -1;
+  private lastMasterMaxOffset = -1;
+  private lastTransferMs = 0;
+  /** controller mode: words of the handshake read so far */
+  private handshakeWords: number[] = [];
   private lastReadMs: number;
   private lastWriteMs: number;
   private readonly decoder = new ReportDecoder();
@@ -80,6 +94,14 @@ export class HAConnection {
       return this.badFrame((error as Error).message);
     }
     for (const offset of reports) {
+      if (this.deps.expectHandshake && this.slaveBrokerId === undefined) {
+        this.handshakeWords.push(offset);
+        if (this.handshakeWords.length < 2) continue;
+        const [word, brokerId] = this.handshakeWords as [number, number];
+        if (word !== HA_HANDSHAKE_WORD || brokerId < 1) return this.badFrame(`expected a controller-mode handshake (state 1 and a brokerId), got ${word} and ${brokerId}`);
+        this.slaveBrokerId = brokerId;
+        continue;
+      }
       if (this.state === 'HANDSHAKE') {
         this.handshake(offset);
         if ((this.state as HAConnection['state']) !== 'TRANSFER') return;
@@ -91,6 +113,7 @@ export class HAConnection {
       }
       if (offset > this.slaveAckOffset) {
         this.slaveAckOffset = offset;
+        this.noteCaughtUp();
         this.deps.onAck(this, offset);
       }
     }
@@ -147,6 +170,8 @@ export class HAConnection {
       const body = store.readCommitLog(this.nextTransferFromWhere, batch);
       if (body.length === 0) break;
       const header = encodeTransferHeader(this.nextTransferFromWhere, body.length);
+      this.lastMasterMaxOffset = store.maxPhyOffset();
+      this.lastTransferMs = this.deps.clock.nowMs();
       this.nextTransferFromWhere += body.length;
       shipped += body.length;
       this.write(Buffer.concat([header, body], header.length + body.length));
@@ -168,9 +193,16 @@ export class HAConnection {
     if (!this.socket.write(data)) this.writable = false;
   }
 
+  private noteCaughtUp(): void {
+    const max = this.deps.store.maxPhyOffset();
+    if (this.slaveAckOffset >= max) this.lastCaughtUpMs = this.deps.clock.nowMs();
+    else if (this.lastMasterMaxOffset >= 0 && this.slaveAckOffset >= this.lastMasterMaxOffset) this.lastCaughtUpMs = Math.max(this.lastCaughtUpMs, this.lastTransferMs);
+  }
+
   /** Called by HAService every tick: heartbeat when idle, close when silent. */
   housekeeping(nowMs: number): void {
     if (this.state === 'SHUTDOWN') return;
+    if (this.state === 'TRANSFER') this.noteCaughtUp();
     const settings = this.deps.settings();
     if (nowMs - this.lastReadMs > settings.haHousekeepingInterval) {
       this.close(`housekeeping: nothing read from the slave for ${Math.round(nowMs - this.lastReadMs)} ms (haHousekeepingInterval ${settings.haHousekeepingInterval})`, true);

@@ -50,6 +50,21 @@ export function encodeReport(maxPhyOffset: number): Buffer {
   return buffer;
 }
 
+/**
+ * Controller mode: the slave's first 16 bytes on a new link (RocketMQ 5's AutoSwitchHAClient
+ * handshake: int state = 1 HANDSHAKE, short isSyncFromLastFile, short isAsyncLearner, long
+ * slaveBrokerId), so the master knows which replica acks what. The classic 8-byte reports follow.
+ * Read as two 8-byte words by the master's ReportDecoder: HANDSHAKE_WORD, then the brokerId.
+ */
+export const HA_HANDSHAKE_WORD = 2 ** 32;
+export function encodeSlaveHandshake(slaveBrokerId: number): Buffer {
+  if (!Number.isSafeInteger(slaveBrokerId) || slaveBrokerId < 1) throw new RangeError(`brokerId ${slaveBrokerId} is not a controller-mode replica id`);
+  const buffer = Buffer.alloc(16);
+  buffer.writeInt32BE(1, 0);
+  buffer.writeBigInt64BE(BigInt(slaveBrokerId), 8);
+  return buffer;
+}
+
 export function encodeTransferHeader(phyOffset: number, bodySize: number): Buffer {
   if (!Number.isSafeInteger(phyOffset) || phyOffset < 0) throw new RangeError(`offset ${phyOffset} is not a valid commit-log offset`);
   if (!Number.isInteger(bodySize) || bodySize < 0 || bodySize > HA_BODY_BYTES_MAX) throw new RangeError(`body size ${bodySize} is out of range`);

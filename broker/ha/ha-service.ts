@@ -38,13 +38,36 @@ export interface HAServiceDeps {
   listeners?: HaListeners;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts) */
   labBugs?: LabBugSet;
+  /** controller mode: the SyncStateSet decides the wait and the confirm offset (replicas-manager.ts) */
+  controllerMode?: ControllerModeHa;
+}
+
+/**
+ * What HAService asks of the replica's controller-mode state. The wait of one put, as RocketMQ 5's
+ * CommitLog.handleHA: allAckInSyncStateSet → every other SyncStateSet member acked it; otherwise
+ * inSyncReplicas - 1 slaves (any) acked it; 1 or less → no wait. No SLAVE_NOT_AVAILABLE here: a
+ * SyncStateSet smaller than minInSyncReplicas is refused before the write (IN_SYNC_REPLICAS_NOT_ENOUGH).
+ */
+export interface ControllerModeHa {
+  selfId: number;
+  /** accepting slaves and answering puts as the group's master */
+  isMaster(): boolean;
+  /** the SyncStateSet acks are counted over (the master included) */
+  members(): ReadonlySet<number>;
+  allAckInSyncStateSet(): boolean;
+  inSyncReplicas(): number;
+  /** what consumers may read up to */
+  confirmOffset(): number;
+  /** a slave acked `ack`; it last held all the master had at `caughtUpMs` (-1: never) */
+  slaveAck(brokerId: number, ack: number, caughtUpMs: number): void;
+  slaveGone(brokerId: number): void;
 }
 
 export class HAService {
   private readonly deps: HAServiceDeps;
   private listener: Listener | undefined;
   private readonly connections = new Set<HAConnection>();
-  readonly groupTransferService: GroupTransferService;
+  groupTransferService: GroupTransferService;
   private readonly lag = new ReplicationLagTracker();
   /** highest offset a slave acked (4.x keeps it across connections, as here) */
   private push2SlaveMaxOffset = -1;
@@ -57,11 +80,55 @@ export class HAService {
 
   constructor(deps: HAServiceDeps) {
     this.deps = deps;
-    this.groupTransferService = new GroupTransferService({
-      ackedOffset: () => this.connectedAckOffset(),
-      slaveTimeoutMs: () => deps.settings().slaveTimeout,
-      clock: deps.clock,
+    this.groupTransferService = this.newGroupTransferService();
+  }
+
+  private newGroupTransferService(): GroupTransferService {
+    return new GroupTransferService({
+      ackedOffset: () => this.reachedOffset(),
+      slaveTimeoutMs: () => this.deps.settings().slaveTimeout,
+      clock: this.deps.clock,
     });
+  }
+
+  /** How far the acks that answer a put reach: the best slave's (classic), or the SyncStateSet rule's. */
+  private reachedOffset(): number {
+    const cm = this.deps.controllerMode;
+    if (!cm) return this.connectedAckOffset();
+    const acks = this.slaveAcks();
+    if (cm.allAckInSyncStateSet()) {
+      let reached = Infinity;
+      for (const id of cm.members()) if (id !== cm.selfId) reached = Math.min(reached, acks.get(id) ?? -1);
+      return reached === Infinity ? this.deps.store.maxPhyOffset() : reached;
+    }
+    const sorted = [...acks.values()].sort((a, b) => b - a);
+    return cm.inSyncReplicas() <= 1 ? this.deps.store.maxPhyOffset() : (sorted[cm.inSyncReplicas() - 2] ?? -1);
+  }
+
+  /** Controller mode: the replicas connected now, brokerId → when each last caught up (-1: never). */
+  slaveCaughtUp(): Map<number, number> {
+    const at = new Map<number, number>();
+    for (const c of this.connections) if (c.state === 'TRANSFER' && c.slaveBrokerId !== undefined) at.set(c.slaveBrokerId, Math.max(at.get(c.slaveBrokerId) ?? -1, c.lastCaughtUpMs));
+    return at;
+  }
+
+  /** Controller mode: the replicas connected now, brokerId → acked offset. */
+  slaveAcks(): Map<number, number> {
+    const acks = new Map<number, number>();
+    for (const c of this.connections) {
+      if (c.state === 'TRANSFER' && c.slaveBrokerId !== undefined) acks.set(c.slaveBrokerId, Math.max(acks.get(c.slaveBrokerId) ?? -1, c.slaveAckOffset));
+    }
+    return acks;
+  }
+
+  /**
+   * Controller mode: this replica is no longer master. Every slave link closes, and every put still
+   * waiting for acks is answered FLUSH_SLAVE_TIMEOUT (its record is written, its replication unconfirmed).
+   */
+  fence(): void {
+    this.groupTransferService.shutdown(-1);
+    this.groupTransferService = this.newGroupTransferService();
+    for (const connection of [...this.connections]) connection.close('this replica is no longer the master');
   }
 
   /** Listens on `port` (0 = a free one) and installs the replica wait into the store. */
@@ -78,6 +145,12 @@ export class HAService {
   /** The SYNC_MASTER wait of one put (see the file comment). */
   replicaWait(nextOffset: number): Promise<PutMessageStatus> {
     if (this.deps.settings().brokerRole !== 'SYNC_MASTER') return Promise.resolve(PutMessageStatus.PUT_OK);
+    const cm = this.deps.controllerMode;
+    if (cm) {
+      if (this.deps.labBugs?.has('sync-master-no-wait')) return Promise.resolve(PutMessageStatus.PUT_OK);
+      const noWait = cm.allAckInSyncStateSet() ? cm.members().size <= 1 : cm.inSyncReplicas() <= 1;
+      return noWait ? Promise.resolve(PutMessageStatus.PUT_OK) : this.groupTransferService.waitForTransfer(nextOffset);
+    }
     if (!this.isSlaveOK(nextOffset)) return Promise.resolve(PutMessageStatus.SLAVE_NOT_AVAILABLE);
     // Lab bug sync-master-no-wait (broker/lab-bugs.ts): the answer does not wait for the slave's ack.
     if (this.deps.labBugs?.has('sync-master-no-wait')) return Promise.resolve(PutMessageStatus.PUT_OK);
@@ -93,6 +166,8 @@ export class HAService {
    */
   visibleOffset(): number {
     if (this.stopped || this.deps.settings().brokerRole !== 'SYNC_MASTER') return Infinity;
+    const cm = this.deps.controllerMode;
+    if (cm) return cm.allAckInSyncStateSet() ? cm.confirmOffset() : Infinity;
     const maxOffset = this.deps.store.maxPhyOffset();
     const ack = this.connectedAckOffset();
     if (ack < 0 || !this.isSlaveOK(maxOffset)) return Infinity;
@@ -128,18 +203,24 @@ export class HAService {
   }
 
   private accept(socket: Connection): void {
-    if (this.stopped || this.connections.size >= HA_MAX_SLAVE_CONNECTIONS) {
+    const notMaster = this.deps.controllerMode !== undefined && !this.deps.controllerMode.isMaster();
+    if (this.stopped || notMaster || this.connections.size >= HA_MAX_SLAVE_CONNECTIONS) {
       socket.destroy();
-      this.emit('slave.disconnected', `refused a replication connection: ${this.stopped ? 'shutting down' : `already ${this.connections.size} slaves`}`);
+      this.emit('slave.disconnected', `refused a replication connection: ${this.stopped ? 'shutting down' : notMaster ? 'this replica is not the master' : `already ${this.connections.size} slaves`}`);
       return;
     }
     const connection = new HAConnection(socket, {
       store: this.deps.store,
       settings: this.deps.settings,
       clock: this.deps.clock,
-      onAck: (_, ackOffset) => this.onAck(ackOffset),
+      onAck: (c, ackOffset) => {
+        if (c.slaveBrokerId !== undefined) this.deps.controllerMode?.slaveAck(c.slaveBrokerId, ackOffset, c.lastCaughtUpMs);
+        this.onAck(ackOffset);
+      },
+      expectHandshake: this.deps.controllerMode !== undefined,
       onClose: (c, reason) => {
         this.connections.delete(c);
+        if (c.slaveBrokerId !== undefined) this.deps.controllerMode?.slaveGone(c.slaveBrokerId);
         this.deps.store.replicaAdvanced(); // no slave in sync any more: nothing is held back
         this.emit('slave.disconnected', `slave ${c.remoteAddress} disconnected: ${reason}`, c.slaveAckOffset);
       },
@@ -155,7 +236,7 @@ export class HAService {
   }
 
   private onAck(ackOffset: number): void {
-    this.groupTransferService.notifyTransferSome(ackOffset);
+    this.groupTransferService.notifyTransferSome(this.deps.controllerMode ? this.reachedOffset() : ackOffset);
     if (ackOffset <= this.push2SlaveMaxOffset) {
       this.deps.store.replicaAdvanced();
       return;

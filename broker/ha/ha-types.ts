@@ -12,7 +12,13 @@ export type HaEventKind =
   | 'diverged'
   | 'badFrame'
   | 'promoted'
-  | 'truncated';
+  | 'truncated'
+  /** controller mode: the controller gave this replica a role (master, slave of, fenced) */
+  | 'role.changed'
+  /** controller mode: the master's SyncStateSet changed, or a change was refused */
+  | 'syncStateSet.changed'
+  /** controller mode: the controller could not be reached or refused a request */
+  | 'controller';
 
 export interface HaEvent {
   kind: HaEventKind;
@@ -62,6 +68,8 @@ export interface HaStats {
   lastBadFrame?: string;
   /** the offset this broker had when it was promoted from slave (the common prefix for the old master) */
   promotedAtOffset?: number;
+  /** controller mode: what the controller last told this replica, and its SyncStateSet as master */
+  controller?: { role: 'FENCED' | 'MASTER' | 'SLAVE'; masterEpoch: number; masterBrokerId: number; syncStateSet: number[]; syncStateSetEpoch: number; confirmOffset: number; lastEpoch: number };
 }
 
 export interface HaListeners {

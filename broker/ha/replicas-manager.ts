@@ -51,6 +51,8 @@ export interface ReplicaRoleActions {
   wholeRecordsEnd(): number;
   /** the slaves connected now: brokerId → acked offset */
   slaveAcks(): ReadonlyMap<number, number>;
+  /** the slaves connected now: brokerId → when each last held all the master had shipped it (-1: never) */
+  slaveCaughtUp(): ReadonlyMap<number, number>;
   maxPhyOffset(): number;
 }
 
@@ -118,9 +120,8 @@ export class ReplicasManager {
   syncStateSetEpoch = 0;
   /** a SyncStateSet proposed to the controller and not answered yet */
   private proposed: Set<number> | undefined;
-  /** brokerId → when its ack last reached the master's end */
-  private readonly caughtUpAt = new Map<number, number>();
-  private confirmed = 0;
+  /** AutoSwitchHAService's confirm offset (see recomputeConfirm) */
+  private haConfirm = 0;
   private registered = false;
   private stopped = false;
   private readonly timers: Timer[] = [];
@@ -149,6 +150,15 @@ export class ReplicasManager {
     this.client.close();
   }
 
+  /** For the stats: what the controller last told this replica. */
+  view(): { role: ReplicaRole; masterEpoch: number; masterBrokerId: number; syncStateSet: number[]; syncStateSetEpoch: number; confirmOffset: number; lastEpoch: number } {
+    return {
+      role: this.role, masterEpoch: this.masterEpoch, masterBrokerId: this.masterBrokerId,
+      syncStateSet: [...this.syncStateSet].sort((a, b) => a - b), syncStateSetEpoch: this.syncStateSetEpoch,
+      confirmOffset: this.confirmOffset(), lastEpoch: this.lastEpoch(),
+    };
+  }
+
   get isMaster(): boolean {
     return this.role === 'MASTER';
   }
@@ -164,22 +174,29 @@ export class ReplicasManager {
   }
 
   /**
-   * The confirm offset: what every SyncStateSet member holds (allAckInSyncStateSet with other members),
-   * else the log's end. A member with no connection keeps the last value (apache/rocketmq#6662).
+   * The confirm offset consumers may read to (CommitLog.getConfirmOffset): the log's end, unless
+   * allAckInSyncStateSet with other members in the SyncStateSet, then what every member holds.
    */
   confirmOffset(): number {
-    const max = this.deps.actions.maxPhyOffset();
-    const members = this.inSyncMembers();
-    if (!this.isMaster || !this.deps.settings().allAckInSyncStateSet || members.size <= 1) return (this.confirmed = max);
+    if (!this.isMaster || !this.deps.settings().allAckInSyncStateSet || this.syncStateSet.size <= 1) return this.deps.actions.maxPhyOffset();
+    return this.haConfirm;
+  }
+
+  /**
+   * AutoSwitchHAService.computeConfirmOffset: the smallest ack of the SyncStateSet's connected
+   * members, at most the log's end; a member with no connection keeps the last value
+   * (apache/rocketmq#6662). Recomputed when a member acks, the set changes, or this replica becomes master.
+   */
+  private recomputeConfirm(): void {
     const acks = this.deps.actions.slaveAcks();
-    let confirm = max;
-    for (const id of members) {
+    let confirm = this.deps.actions.maxPhyOffset();
+    for (const id of this.inSyncMembers()) {
       if (id === this.deps.brokerId) continue;
       const ack = acks.get(id);
-      if (ack === undefined) return this.confirmed;
+      if (ack === undefined) return;
       confirm = Math.min(confirm, ack);
     }
-    return (this.confirmed = Math.max(this.confirmed, confirm));
+    this.haConfirm = Math.max(this.haConfirm, confirm);
   }
 
   /** NOTIFY_BROKER_ROLE_CHANGED from the controller. */
@@ -188,19 +205,21 @@ export class ReplicasManager {
     return createResponse(request, ResponseCode.SUCCESS);
   }
 
-  /** A slave acked `ack`: it may have caught up, and may join the SyncStateSet. */
+  /** A slave acked `ack`: it may join the SyncStateSet (its ack reached the confirm offset and this epoch). */
   onSlaveAck(brokerId: number, ack: number): void {
     if (!this.isMaster) return;
-    if (ack >= this.deps.actions.maxPhyOffset()) this.caughtUpAt.set(brokerId, this.deps.clock.nowMs());
     const members = this.inSyncMembers();
-    if (members.has(brokerId) || this.proposed) return;
+    if (members.has(brokerId)) {
+      this.recomputeConfirm();
+      return;
+    }
+    if (this.proposed) return;
     const epochStart = this.deps.epochFile.all().at(-1)?.startOffset ?? 0;
-    if (ack >= this.confirmOffset() && ack >= epochStart) this.propose(new Set([...this.syncStateSet, brokerId]), `brokerId ${brokerId} caught up (ack ${ack})`);
+    if (ack >= this.haConfirm && ack >= epochStart) this.propose(new Set([...this.syncStateSet, brokerId]), `brokerId ${brokerId} caught up (ack ${ack})`);
   }
 
   /** A slave's replication link closed: it leaves the SyncStateSet. */
   onSlaveGone(brokerId: number): void {
-    this.caughtUpAt.delete(brokerId);
     if (!this.isMaster || !this.syncStateSet.has(brokerId) || this.proposed) return;
     const next = new Set(this.syncStateSet);
     next.delete(brokerId);
@@ -302,8 +321,7 @@ export class ReplicasManager {
     this.masterBrokerId = this.deps.brokerId;
     this.masterAddress = this.deps.brokerAddress;
     this.proposed = undefined;
-    this.caughtUpAt.clear();
-    this.confirmed = end;
+    this.haConfirm = end;
     this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
     const was = this.role;
     this.role = 'MASTER';
@@ -346,6 +364,7 @@ export class ReplicasManager {
   private setSyncStateSet(members: number[], epoch: number): void {
     this.syncStateSet = new Set(members);
     this.syncStateSetEpoch = epoch;
+    if (this.isMaster) this.recomputeConfirm();
     this.deps.log('syncStateSet', `SyncStateSet {${members.join(', ')}}, epoch ${epoch}`);
   }
 
@@ -354,11 +373,11 @@ export class ReplicasManager {
     if (!this.isMaster || this.proposed) return;
     const now = this.deps.clock.nowMs();
     const limit = this.deps.settings().haMaxTimeSlaveNotCatchup;
-    const acks = this.deps.actions.slaveAcks();
+    const caughtUp = this.deps.actions.slaveCaughtUp();
     const next = new Set([...this.syncStateSet].filter((id) => {
       if (id === this.deps.brokerId) return true;
-      const at = this.caughtUpAt.get(id);
-      return acks.has(id) && at !== undefined && now - at <= limit;
+      const at = caughtUp.get(id);
+      return at !== undefined && at >= 0 && now - at <= limit;
     }));
     next.add(this.deps.brokerId);
     if (next.size !== this.syncStateSet.size) this.propose(next, `members not caught up for ${limit} ms left`);

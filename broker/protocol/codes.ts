@@ -109,6 +109,8 @@ export const PutMessageStatus = {
   MESSAGE_ILLEGAL: 'MESSAGE_ILLEGAL',
   PROPERTIES_SIZE_EXCEEDED: 'PROPERTIES_SIZE_EXCEEDED',
   OS_PAGE_CACHE_BUSY: 'OS_PAGE_CACHE_BUSY',
+  /** controller mode: the SyncStateSet holds fewer replicas than minInSyncReplicas; checked before the write */
+  IN_SYNC_REPLICAS_NOT_ENOUGH: 'IN_SYNC_REPLICAS_NOT_ENOUGH',
   UNKNOWN_ERROR: 'UNKNOWN_ERROR',
 } as const;
 export type PutMessageStatus = (typeof PutMessageStatus)[keyof typeof PutMessageStatus];
@@ -124,6 +126,7 @@ export const putStatusToResponseCode: Record<PutMessageStatus, ResponseCode> = {
   MESSAGE_ILLEGAL: ResponseCode.MESSAGE_ILLEGAL,
   PROPERTIES_SIZE_EXCEEDED: ResponseCode.MESSAGE_ILLEGAL,
   OS_PAGE_CACHE_BUSY: ResponseCode.SYSTEM_ERROR,
+  IN_SYNC_REPLICAS_NOT_ENOUGH: ResponseCode.SYSTEM_ERROR,
   UNKNOWN_ERROR: ResponseCode.SYSTEM_ERROR,
 };
 

@@ -27,6 +27,13 @@ import type { FatalReport } from '../ipc.js';
 const EXIT_CODE_FATAL = 2;
 
 /**
+ * The exit code of a child that stopped cleanly to be started again with the same options (a
+ * controller-mode replica that must cut its log before it follows its master): its supervisor
+ * restarts it (EX_TEMPFAIL).
+ */
+export const EXIT_CODE_RESTART = 75;
+
+/**
  * process.exit does not wait for the IPC pipe: the process lingers this long before it exits so that
  * its last reports (the final outcomes, "done", "fatal") leave first.
  */
@@ -86,11 +93,16 @@ export class ChildRuntime<Out extends { type: string }, In extends { type: strin
    * Runs the stop routine (once; a second call does nothing) and exits 0 after it. A routine that
    * throws is a crash, not a stop: the rejection is left unhandled and Node ends the process.
    */
-  async stop(reason: string): Promise<void> {
+  async stop(reason: string, exitCode = 0): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
     await this.stopRoutine?.(reason);
-    this.exit(0);
+    this.exit(exitCode);
+  }
+
+  /** Stops as stop() does, and exits EXIT_CODE_RESTART: the supervisor starts this process again. */
+  restart(reason: string): Promise<void> {
+    return this.stop(reason, EXIT_CODE_RESTART);
   }
 
   /** Reports a fatal error to the parent and exits with EXIT_CODE_FATAL. */

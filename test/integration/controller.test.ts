@@ -14,12 +14,11 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ChildProcessHandle } from '../../server/cluster/child-process';
 import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
 import { createRequest, createResponse, extNumber, type RemotingCommand } from '../../broker/protocol/remoting-command';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
 import { RemotingServer } from '../../broker/remoting/remoting-server';
-import type { ControllerToParent } from '../../broker/ipc';
+import { startController as startControllerProcess } from '../support/controller-process';
 import { waitFor } from '../support/broker-process';
 
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-controller-'));
@@ -31,24 +30,10 @@ after(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-async function startController(): Promise<{ address: string; handle: ChildProcessHandle<never, ControllerToParent>; events: string[] }> {
-  const events: string[] = [];
-  const output: string[] = [];
-  const handle = new ChildProcessHandle<never, ControllerToParent>('broker/controller/main.ts', {
-    env: { ZL_CONTROLLER_OPTIONS: JSON.stringify({ dataDir, port: 0, controllerHeartBeatTimeoutMills: 1500, scanNotActiveBrokerInterval: 100 }) },
-  }, {
-    message: (m) => { if (m.type === 'controller') events.push(m.event.message); },
-    line: (line) => output.push(line),
-  });
-  const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`controller did not start:\n${output.join('\n')}`)), 30_000);
-    handle.process.on('message', (m) => {
-      const message = m as ControllerToParent;
-      if (message.type === 'ready') { clearTimeout(timer); resolve(message.port); }
-    });
-  });
-  cleanups.push(() => handle.kill());
-  return { address: `127.0.0.1:${port}`, handle, events };
+async function startController() {
+  const controller = await startControllerProcess({ dataDir, controllerHeartBeatTimeoutMills: 1500, scanNotActiveBrokerInterval: 100 });
+  cleanups.push(() => controller.handle.kill());
+  return controller;
 }
 
 /** A replica's remoting endpoint: records every NOTIFY_BROKER_ROLE_CHANGED the controller sends it. */

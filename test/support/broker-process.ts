@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ChildProcessHandle, type ChildExit } from '../../server/cluster/child-process';
-import { defaultSettings, type BrokerSettings, type RemotingServerConfig } from '../../broker/config/broker-config';
+import { defaultSettings, type BrokerSettings, type ControllerModeConfig, type RemotingServerConfig } from '../../broker/config/broker-config';
 import type { BrokerToParent, ParentToBroker } from '../../broker/ipc';
 
 export interface BrokerProcess {
@@ -40,6 +40,8 @@ export interface StartBrokerOptions {
   remoting?: Partial<RemotingServerConfig>;
   /** runs the broker under this command (e.g. strace's argv); stop() and kill() then signal the broker itself */
   wrapCommand?: string[];
+  /** RocketMQ 5's controller mode (enableControllerMode, controllerAddr, ...) */
+  controllerMode?: Partial<ControllerModeConfig>;
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerProcess> {
@@ -49,6 +51,7 @@ export async function startBroker(options: StartBrokerOptions = {}): Promise<Bro
     settings: { ...defaultSettings(), ...options.settings },
     ...(options.ha ? { ha: options.ha } : {}),
     ...(options.remoting ? { remoting: options.remoting } : {}),
+    ...(options.controllerMode ? { controllerMode: options.controllerMode } : {}),
   };
   const messages: BrokerToParent[] = [];
   const output: string[] = [];
