@@ -24,7 +24,7 @@ import { PullRequestHoldService, createPullMessageProcessor } from './processors
 import { createConsumerManageProcessors } from './processors/consumer-manage-processor.js';
 import { BrokerReplication } from './ha/broker-replication.js';
 import type { HaListeners, HaStats } from './ha/ha-types.js';
-import { truncateCommitLogFiles } from './ha/store-truncation.js';
+import { readRejoinTruncation, recordRejoinTruncation, removeRejoinTruncation, truncateCommitLogFiles } from './ha/store-truncation.js';
 import { PutMessageStatus } from './protocol/codes.js';
 import { BrokerOuterAPI } from './broker-outer-api.js';
 import { createUpdateAndCreateTopicProcessor } from './processors/admin-topic-processor.js';
@@ -37,10 +37,7 @@ import type { MessageInner, PutMessageResult } from './store/types.js';
 import { LabBugListSchema } from './lab-bugs.js';
 import { EpochFile, type EpochEntry } from './ha/epoch-file.js';
 import { ReplicasManager } from './ha/replicas-manager.js';
-import { writeFileAtomicSync } from './io/disk.js';
 
-/** Controller mode: a cut the replica asked for before its restart (store-relative; removed once done). */
-const CONTROLLER_TRUNCATION_FILE = path.join('config', 'controllerTruncation.json');
 
 export const BrokerOptionsSchema = z.object({
   identity: BrokerIdentitySchema,
@@ -140,7 +137,7 @@ export class BrokerController {
     }
     const truncateTo = this.options.ha?.truncateCommitLogTo;
     if (truncateTo !== undefined) this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, truncateTo);
-    const asked = controllerMode ? this.readControllerTruncation() : undefined;
+    const asked = controllerMode ? readRejoinTruncation(this.fileLayer.disk, this.identity.storePathRootDir) : undefined;
     if (asked) this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, asked.truncateTo);
     this.store = await DefaultMessageStore.open({
       storePathRootDir: this.identity.storePathRootDir,
@@ -177,7 +174,7 @@ export class BrokerController {
       this.epochFile = new EpochFile(this.fileLayer.disk, this.identity.storePathRootDir);
       if (asked) {
         this.epochFile.replaceWith(asked.epochs, this.store.maxPhyOffset());
-        this.fileLayer.disk.remove(path.join(this.identity.storePathRootDir, CONTROLLER_TRUNCATION_FILE));
+        removeRejoinTruncation(this.fileLayer.disk, this.identity.storePathRootDir);
       }
     }
     const send = createSendMessageProcessor({
@@ -280,18 +277,8 @@ export class BrokerController {
    */
   private restartTruncating(truncateTo: number, epochs: EpochEntry[], reason: string): void {
     this.replication.fence();
-    const file = path.join(this.identity.storePathRootDir, CONTROLLER_TRUNCATION_FILE);
-    this.fileLayer.disk.mkdirp(path.dirname(file));
-    writeFileAtomicSync(this.fileLayer.disk, file, JSON.stringify({ truncateTo, epochs }));
+    recordRejoinTruncation(this.fileLayer.disk, this.identity.storePathRootDir, { truncateTo, epochs });
     this.listeners.restartRequested?.(reason);
-  }
-
-  private readControllerTruncation(): { truncateTo: number; epochs: EpochEntry[] } | undefined {
-    const file = path.join(this.identity.storePathRootDir, CONTROLLER_TRUNCATION_FILE);
-    if (!this.fileLayer.disk.exists(file)) return undefined;
-    const parsed = JSON.parse(this.fileLayer.disk.readFile(file).toString('utf8')) as { truncateTo?: unknown; epochs?: unknown };
-    if (!Number.isSafeInteger(parsed.truncateTo) || !Array.isArray(parsed.epochs)) throw new Error(`${file} is not a truncation record (truncateTo, epochs)`);
-    return { truncateTo: parsed.truncateTo as number, epochs: parsed.epochs as EpochEntry[] };
   }
 
   /**

@@ -10,7 +10,8 @@
  * The offset must be a record boundary of the log (a common prefix always is).
  */
 import path from 'node:path';
-import type { Disk } from '../io/disk.js';
+import { writeFileAtomicSync, type Disk } from '../io/disk.js';
+import type { EpochEntry } from './epoch-file.js';
 import { SEGMENT_FILE_NAME } from '../store/mapped-file.js';
 
 export interface TruncationResult {
@@ -58,4 +59,34 @@ function sizeOfFile(disk: Disk, filePath: string): number {
   } finally {
     disk.close(fd);
   }
+}
+
+/**
+ * Controller mode: the cut a replica found it needs before it can follow its master (its log goes
+ * past the consistent point), recorded durably before it restarts; the start-up truncation makes it
+ * and takes the master's epochs up to the cut, then removes the record.
+ */
+export interface RejoinTruncation {
+  truncateTo: number;
+  epochs: EpochEntry[];
+}
+
+const REJOIN_TRUNCATION_FILE = path.join('config', 'controllerTruncation.json');
+
+export function recordRejoinTruncation(disk: Disk, storePathRootDir: string, truncation: RejoinTruncation): void {
+  const file = path.join(storePathRootDir, REJOIN_TRUNCATION_FILE);
+  disk.mkdirp(path.dirname(file));
+  writeFileAtomicSync(disk, file, JSON.stringify(truncation));
+}
+
+export function readRejoinTruncation(disk: Disk, storePathRootDir: string): RejoinTruncation | undefined {
+  const file = path.join(storePathRootDir, REJOIN_TRUNCATION_FILE);
+  if (!disk.exists(file)) return undefined;
+  const parsed = JSON.parse(disk.readFile(file).toString('utf8')) as { truncateTo?: unknown; epochs?: unknown };
+  if (!Number.isSafeInteger(parsed.truncateTo) || !Array.isArray(parsed.epochs)) throw new Error(`${file} is not a truncation record (truncateTo, epochs)`);
+  return { truncateTo: parsed.truncateTo as number, epochs: parsed.epochs as EpochEntry[] };
+}
+
+export function removeRejoinTruncation(disk: Disk, storePathRootDir: string): void {
+  disk.remove(path.join(storePathRootDir, REJOIN_TRUNCATION_FILE));
 }
