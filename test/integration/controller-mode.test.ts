@@ -19,9 +19,9 @@ import { NamesrvController } from '../../broker/namesrv/namesrv-controller';
 import { DefaultMessageStore } from '../../broker/store/message-store';
 import { EXIT_CODE_RESTART } from '../../broker/runtime/child-runtime';
 import { defaultSettings } from '../../broker/config/broker-config';
-import type { HaStats } from '../../broker/ha/ha-types';
-import { startBroker, waitFor, type BrokerProcess } from '../support/broker-process';
-import { startController, type ControllerProcess } from '../support/controller-process';
+import { startBroker, waitFor } from '../support/broker-process';
+import { startController } from '../support/controller-process';
+import { lastHa, startControllerGroup } from '../support/controller-group';
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-controller-mode-'));
 const cleanups: (() => Promise<unknown> | void)[] = [];
@@ -39,51 +39,15 @@ const CONTROLLER_MODE = {
   haMaxTimeSlaveNotCatchup: 3000,
 };
 
-function lastHa(broker: BrokerProcess): HaStats | undefined {
-  for (let i = broker.messages.length - 1; i >= 0; i--) {
-    const m = broker.messages[i]!;
-    if (m.type === 'stats' && m.stats.ha) return m.stats.ha;
-  }
-  return undefined;
-}
-
-/** A replica of broker-a; a restart it asks for (exit 75, to cut its log) is done here, as a supervisor would. */
-async function replica(id: number, controller: ControllerProcess, namesrvAddr: string): Promise<{ current: () => BrokerProcess; restarts: number }> {
-  const storeDir = path.join(root, `broker-a-${id}`);
-  const start = () => startBroker({
-    storeDir,
-    settings: { mappedFileSizeCommitLog: 1024 * 1024, slaveTimeout: 3000 },
-    identity: { brokerName: 'broker-a', brokerId: id, namesrvAddr },
-    ha: { reconnectIntervalMs: 200 },
-    controllerMode: { ...CONTROLLER_MODE, controllerAddr: controller.address },
-  });
-  const state = { broker: await start(), restarts: 0, stopped: false };
-  const supervise = (broker: BrokerProcess) => {
-    void broker.exited.then(async ({ code }) => {
-      if (code !== EXIT_CODE_RESTART || state.stopped) return;
-      state.restarts++;
-      state.broker = await start();
-      supervise(state.broker);
-    });
-  };
-  supervise(state.broker);
-  cleanups.push(async () => {
-    state.stopped = true;
-    await state.broker.kill();
-  });
-  return { current: () => state.broker, get restarts() { return state.restarts; } };
-}
-
 test('one group of three in controller mode: automatic failover on a SIGKILLed master loses no SEND_OK under allAckInSyncStateSet', async () => {
-  const controller = await startController({ dataDir: path.join(root, 'controller'), controllerHeartBeatTimeoutMills: 1500, scanNotActiveBrokerInterval: 200 });
-  cleanups.push(() => controller.handle.kill());
-  const namesrv = new NamesrvController();
-  await namesrv.start(0);
-  cleanups.push(() => namesrv.shutdown());
+  const group = await startControllerGroup({ root, brokerName: 'broker-a', controllerMode: CONTROLLER_MODE, controller: { controllerHeartBeatTimeoutMills: 1500, scanNotActiveBrokerInterval: 200 } });
+  cleanups.push(() => group.stop());
+  const { controller, namesrv } = group;
+  const replica = (id: number) => group.replica(id);
 
-  const replicas = [await replica(1, controller, namesrv.address)];
+  const replicas = [await replica(1)];
   await waitFor('replica 1 master', () => lastHa(replicas[0]!.current())?.controller?.role === 'MASTER', 15_000);
-  replicas.push(await replica(2, controller, namesrv.address), await replica(3, controller, namesrv.address));
+  replicas.push(await replica(2), await replica(3));
   await waitFor('the SyncStateSet {1, 2, 3}', () => lastHa(replicas[0]!.current())?.controller?.syncStateSet.join(',') === '1,2,3', 15_000);
   assert.equal(lastHa(replicas[1]!.current())?.controller?.role, 'SLAVE');
 
@@ -119,7 +83,7 @@ test('one group of three in controller mode: automatic failover on a SIGKILLed m
 
   // The old master returns from its own store and follows the new epoch (cutting its log first if
   // it went past the point both agree on: a restart the supervisor makes).
-  const rejoined = await replica(1, controller, namesrv.address);
+  const rejoined = await replica(1);
   await waitFor('the old master a slave', () => lastHa(rejoined.current())?.controller?.role === 'SLAVE', 20_000);
   const rejoin = rejoined.restarts > 0 ? 'restart' : 'slave';
   sending = false;

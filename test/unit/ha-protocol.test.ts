@@ -7,7 +7,9 @@ import {
   HaProtocolError,
   ReportDecoder,
   TransferDecoder,
+  HA_HANDSHAKE_WORD,
   encodeReport,
+  encodeSlaveHandshake,
   encodeTransferHeader,
 } from '../../broker/ha/ha-protocol';
 
@@ -54,4 +56,13 @@ test('ha protocol - garbage is refused: text as an offset, a negative or oversiz
   const huge = encodeTransferHeader(0, 0);
   huge.writeInt32BE(64 * 1024 * 1024, 8);
   assert.throws(() => new TransferDecoder(4 * 1024 * 1024).push(huge), HaProtocolError);
+});
+
+test('ha protocol - the controller-mode handshake is RocketMQ 5\'s 16 bytes, read by the master as two report words', () => {
+  const handshake = encodeSlaveHandshake(3);
+  // int state = 1 (HANDSHAKE), short isSyncFromLastFile = 0, short isAsyncLearner = 0, long slaveBrokerId = 3
+  assert.deepEqual([...handshake], [0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 3]);
+  const words = new ReportDecoder().push(Buffer.concat([handshake, encodeReport(4096)]));
+  assert.deepEqual(words, [HA_HANDSHAKE_WORD, 3, 4096]);
+  assert.throws(() => encodeSlaveHandshake(0), RangeError, 'brokerIds of controller mode start at 1');
 });
