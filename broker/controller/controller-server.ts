@@ -173,7 +173,10 @@ export class ControllerServer {
     this.byConnection.set(connectionId, { brokerName, brokerId });
     this.persist();
     this.emit({ kind: 'registered', brokerName, brokerId, message: `${brokerName}/${brokerId} registered at ${extString(request, 'brokerAddress')}`, info });
-    return createResponse(request, ResponseCode.SUCCESS, { extFields: { clusterName: extString(request, 'clusterName') ?? 'DefaultCluster', brokerName, ...masterFields(info) }, body: syncStateSetBody(info) });
+    // As RocketMQ's registerBroker: the master is named only while it is alive (else the replica asks for an election).
+    const alive = info.masterBrokerId !== null && this.replicas.isAlive(brokerName, info.masterBrokerId);
+    const answer = alive ? info : { ...info, masterBrokerId: null, masterAddress: '', masterHaAddress: '' };
+    return createResponse(request, ResponseCode.SUCCESS, { extFields: { clusterName: extString(request, 'clusterName') ?? 'DefaultCluster', brokerName, ...masterFields(answer) }, body: syncStateSetBody(info) });
   }
 
   private heartbeat(request: RemotingCommand): RemotingCommand {

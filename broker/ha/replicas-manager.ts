@@ -128,6 +128,7 @@ export class ReplicasManager {
   private startTimer: Timer | undefined;
   /** role changes and record applications run one at a time */
   private queue: Promise<void> = Promise.resolve();
+  private lastProblem: string | undefined;
   /** the consistent point a slave found with its master, for the report */
   lastTruncation: { point: number; localMax: number } | undefined;
 
@@ -199,9 +200,13 @@ export class ReplicasManager {
     this.haConfirm = Math.max(this.haConfirm, confirm);
   }
 
-  /** NOTIFY_BROKER_ROLE_CHANGED from the controller. */
+  /**
+   * NOTIFY_BROKER_ROLE_CHANGED. The notice only makes the replica read the record from the controller
+   * now (RocketMQ applies the notice itself): anyone who reaches the client port could send one, and
+   * a forged epoch must not make a replica follow a master the controller never named.
+   */
   onNotify(request: RemotingCommand): RemotingCommand {
-    this.apply(replicaRecordOf(request), 'the controller notified a role change');
+    void this.syncMetadata();
     return createResponse(request, ResponseCode.SUCCESS);
   }
 
@@ -246,7 +251,7 @@ export class ReplicasManager {
       }
       this.apply(record, 'registered with the controller');
     } catch (error) {
-      this.deps.log('controller', `${(error as Error).message}; retrying in ${START_RETRY_MS} ms`);
+      this.logOnce(`${(error as Error).message}; retrying every ${START_RETRY_MS} ms`);
       this.startTimer = this.deps.clock.setTimeout(() => void this.startBasic(), START_RETRY_MS);
     }
   }
@@ -257,7 +262,6 @@ export class ReplicasManager {
       const answer = await this.call(RequestCode.BROKER_HEARTBEAT, {
         clusterName: this.deps.clusterName, brokerName: this.deps.brokerName, brokerId: this.deps.brokerId, brokerAddr: this.deps.brokerAddress,
         epoch: this.lastEpoch(), maxOffset: this.deps.actions.maxPhyOffset(), confirmOffset: this.confirmOffset(),
-        heartbeatTimeoutMills: 0,
       });
       if (answer.code === ResponseCode.CONTROLLER_BROKER_NEED_TO_BE_REGISTERED) {
         this.registered = false;
@@ -288,7 +292,7 @@ export class ReplicasManager {
   /** Applies a record of the group, one at a time; only a newer epoch changes the role. */
   apply(record: ReplicaRecord, why: string): void {
     this.queue = this.queue.then(() => this.applyNow(record, why)).catch((error: unknown) => {
-      this.deps.log('controller', `could not apply the controller's record (${why}): ${(error as Error).message}`);
+      this.logOnce(`could not apply the controller's record (${why}): ${(error as Error).message}`);
     });
   }
 
@@ -325,6 +329,7 @@ export class ReplicasManager {
     this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
     const was = this.role;
     this.role = 'MASTER';
+    this.lastProblem = undefined;
     this.deps.log('role', `${was === 'MASTER' ? 'still' : 'became'} master of ${this.deps.brokerName}, epoch ${record.masterEpoch}, from commit-log offset ${end} (${why})`);
     this.deps.roleChanged();
   }
@@ -357,6 +362,7 @@ export class ReplicasManager {
     this.syncStateSetEpoch = record.syncStateSetEpoch;
     this.deps.actions.follow(record.masterHaAddress);
     this.role = 'SLAVE';
+    this.lastProblem = undefined;
     this.deps.log('role', `slave of brokerId ${record.masterBrokerId} (epoch ${record.masterEpoch}) at ${record.masterHaAddress}, from offset ${localMax} (${why})`);
     this.deps.roleChanged();
   }
@@ -402,6 +408,13 @@ export class ReplicasManager {
     }).finally(() => {
       if (this.proposed === next) this.proposed = undefined;
     });
+  }
+
+  /** A controller problem is reported once, not at every retry, until another one (or a success) comes. */
+  private logOnce(message: string): void {
+    if (message === this.lastProblem) return;
+    this.lastProblem = message;
+    this.deps.log('controller', message);
   }
 
   private lastEpoch(): number {

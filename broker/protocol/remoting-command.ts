@@ -43,6 +43,15 @@ export function newOpaque(): number {
   return nextOpaque;
 }
 
+/**
+ * Starts the opaque sequence again, as a new process does. The simulator calls it at the start of
+ * each run: an opaque is part of every frame's header, so its digits change the frames' lengths, and
+ * a run must not depend on how many requests the runs before it in the same worker made.
+ */
+export function resetOpaqueSequence(): void {
+  nextOpaque = 1;
+}
+
 export function isResponse(command: RemotingCommand): boolean {
   return (command.flag & RemotingFlag.RESPONSE) !== 0;
 }

@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { seededRandom, type Random } from '../../broker/io/prng.js';
+import { resetOpaqueSequence } from '../../broker/protocol/remoting-command.js';
 import { SimClock } from '../../broker/sim/sim-clock.js';
 import { SimDisk } from '../../broker/sim/sim-disk.js';
 import { SimNetwork } from '../../broker/sim/sim-network.js';
@@ -37,6 +38,8 @@ export class SimWorld {
   readonly trace: string[] | undefined;
 
   constructor(seed: number, keepTrace: boolean, readonly maxEvents = DEFAULT_MAX_EVENTS) {
+    // Every simulated process starts its request ids at 1, whatever ran before in this worker.
+    resetOpaqueSequence();
     this.random = seededRandom(seed);
     this.network = new SimNetwork(this.clock, this.fork(), LOOPBACK);
     this.controlRandom = this.fork();
