@@ -30,6 +30,8 @@ export interface HAConnectionDeps {
   settings: () => BrokerSettings;
   clock: Clock;
   onAck(connection: HAConnection, ackOffset: number): void;
+  /** controller mode: every report read, advancing or not (a caught-up slave's heartbeat may make it join the SyncStateSet) */
+  onReport?(connection: HAConnection, reportedOffset: number): void;
   onClose(connection: HAConnection, reason: string): void;
   onBadFrame(connection: HAConnection, reason: string): void;
   onDiverged(connection: HAConnection, reason: string, slaveOffset: number): void;
@@ -116,6 +118,7 @@ export class HAConnection {
         this.noteCaughtUp();
         this.deps.onAck(this, offset);
       }
+      this.deps.onReport?.(this, offset);
     }
   }
 
@@ -140,6 +143,7 @@ export class HAConnection {
     this.nextTransferFromWhere = from;
     this.state = 'TRANSFER';
     this.deps.onAck(this, requestOffset);
+    this.deps.onReport?.(this, requestOffset);
     this.transfer();
   }
 

@@ -58,8 +58,8 @@ export interface ControllerModeHa {
   inSyncReplicas(): number;
   /** what consumers may read up to */
   confirmOffset(): number;
-  /** a slave acked `ack`; it last held all the master had at `caughtUpMs` (-1: never) */
-  slaveAck(brokerId: number, ack: number, caughtUpMs: number): void;
+  /** a slave reported `ack` (every report, advancing or not) */
+  slaveAck(brokerId: number, ack: number): void;
   slaveGone(brokerId: number): void;
 }
 
@@ -213,10 +213,12 @@ export class HAService {
       store: this.deps.store,
       settings: this.deps.settings,
       clock: this.deps.clock,
-      onAck: (c, ackOffset) => {
-        if (c.slaveBrokerId !== undefined) this.deps.controllerMode?.slaveAck(c.slaveBrokerId, ackOffset, c.lastCaughtUpMs);
-        this.onAck(ackOffset);
-      },
+      onAck: (_, ackOffset) => this.onAck(ackOffset),
+      ...(this.deps.controllerMode ? {
+        onReport: (c: HAConnection, reported: number) => {
+          if (c.slaveBrokerId !== undefined) this.deps.controllerMode?.slaveAck(c.slaveBrokerId, reported);
+        },
+      } : {}),
       expectHandshake: this.deps.controllerMode !== undefined,
       onClose: (c, reason) => {
         this.connections.delete(c);

@@ -399,6 +399,9 @@ export class ReplicasManager {
       if (answer.code === ResponseCode.SUCCESS) {
         const record = replicaRecordOf(answer);
         if (this.isMaster) this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
+        if (this.proposed === next) this.proposed = undefined;
+        // One change at a time: a slave that caught up meanwhile is proposed now, not at its next report.
+        for (const [id, ack] of this.deps.actions.slaveAcks()) this.onSlaveAck(id, ack);
       } else {
         this.deps.log('syncStateSet', `the controller refused SyncStateSet {${members.join(', ')}} (${why}): ${answer.remark ?? answer.code}`);
         void this.syncMetadata();

@@ -56,7 +56,7 @@ async function once(name: keyof typeof TIMERS): Promise<Run> {
         const body = `m${i}`.padEnd(1024, '.');
         const at = performance.now();
         try {
-          const result = await producer.send({ topic: 'BenchFailover', body: Buffer.from(body) });
+          const result = await producer.send({ topic: 'TopicTest', body: Buffer.from(body) });
           const ok = result.sendStatus === 'SEND_OK';
           outcomes.push([at, ok]);
           if (ok) acked.push({ offsetMsgId: result.offsetMsgId, body });
