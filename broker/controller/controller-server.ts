@@ -60,6 +60,12 @@ export interface ControllerServerOptions {
   clock?: Clock;
   transport?: Transport;
   events?: (event: ControllerEvent) => void;
+  /**
+   * The controller cannot go on: a change it made could not be written durably. Its memory is ahead
+   * of its disk, so it must stop before it answers anything else (its process exits; a restart reads
+   * the last durable state). Throws by default.
+   */
+  fatal?: (message: string) => void;
 }
 
 /** The SyncStateSet body RocketMQ sends (remoting/protocol/body/SyncStateSet). */
@@ -146,7 +152,12 @@ export class ControllerServer {
       this.emit({ kind: 'inactive', brokerName: gone.brokerName, brokerId: gone.brokerId, message: `${gone.brokerName}/${gone.brokerId} sent no heartbeat for ${this.options.settings.controllerHeartBeatTimeoutMills} ms${gone.wasMaster ? ' (it was the master)' : ''}` });
     }
     for (const brokerName of this.replicas.groupsWithInactiveMaster(now, this.startedAtMs, this.options.settings.controllerHeartBeatTimeoutMills)) {
-      this.electAndTell(brokerName, null, 'its master is not alive');
+      try {
+        this.electAndTell(brokerName, null, 'its master is not alive');
+      } catch (error) {
+        if (error instanceof PersistFailure) this.options.fatal?.(error.message);
+        throw error;
+      }
     }
   }
 
@@ -157,6 +168,7 @@ export class ControllerServer {
       } catch (error) {
         if (error instanceof ControllerRefusal) return createResponse(request, ResponseCode[error.code], { remark: error.message });
         if (error instanceof BadRequest) return createResponse(request, ResponseCode.CONTROLLER_INVALID_REQUEST, { remark: error.message });
+        if (error instanceof PersistFailure) this.options.fatal?.(error.message);
         throw error;
       }
     });
@@ -255,8 +267,12 @@ export class ControllerServer {
   }
 
   private persist(): void {
-    this.options.disk.mkdirp(this.options.dataDir);
-    writeFileAtomicSync(this.options.disk, this.file, JSON.stringify(this.replicas.durable()));
+    try {
+      this.options.disk.mkdirp(this.options.dataDir);
+      writeFileAtomicSync(this.options.disk, this.file, JSON.stringify(this.replicas.durable()));
+    } catch (error) {
+      throw new PersistFailure(`the controller's state could not be written to ${this.file}: ${(error as Error).message}`);
+    }
   }
 
   private emit(event: Omit<ControllerEvent, 'atMs'>): void {
@@ -269,6 +285,7 @@ export class ControllerServer {
 }
 
 class BadRequest extends Error {}
+class PersistFailure extends Error {}
 
 function required(request: RemotingCommand, key: string): string {
   const value = extString(request, key);

@@ -31,6 +31,10 @@ async function main(): Promise<void> {
       console.log(`[controller] ${event.message}`);
       runtime.send({ type: 'controller', event });
     },
+    fatal: (message) => {
+      console.error(`[controller] ${message}: stopping`);
+      runtime.fatal(message);
+    },
   });
   const port = await controller.start(options.port);
   console.log(`[controller] listening on 127.0.0.1:${port}, state in ${options.dataDir}`);

@@ -196,15 +196,18 @@ export class BrokerReplication {
   }
 
   /**
-   * Controller mode: master now. Replication from the old master stops, a partial last record is
-   * cut, sends are taken as SYNC_MASTER (the SyncStateSet decides what the wait is). Returns the log's end.
+   * Controller mode: master now. Replication from the old master stops; a replica that was
+   * replicating may end inside a record (HA frames are byte ranges), which is cut; a replica that was
+   * master, or has just started (its recovery kept whole records), has no partial record and nothing
+   * is cut. Sends are taken as SYNC_MASTER (the SyncStateSet decides the wait). Returns the log's end.
    */
   becomeMaster(): number {
+    const wasReplicating = this.haClient !== undefined;
     this.haClient?.shutdown();
     this.haClient = undefined;
     this.topicTimer?.cancel();
     this.syncTopicsFromConsumeQueues();
-    const end = this.cutToLastWholeRecord();
+    const end = wasReplicating ? this.cutToLastWholeRecord() : this.deps.store.maxPhyOffset();
     this.deps.setRole('SYNC_MASTER');
     return end;
   }
@@ -215,20 +218,27 @@ export class BrokerReplication {
     this.haService?.fence();
   }
 
-  /** Controller mode: replicate from the master at `masterHaAddress` (a partial last record is cut first). */
+  /** Controller mode: replicate from the master at `masterHaAddress` (a partial last record of a previous link is cut first). */
   follow(masterHaAddress: string): void {
+    const wasReplicating = this.haClient !== undefined;
     this.haClient?.shutdown();
     this.haClient = undefined;
     this.topicTimer?.cancel();
     this.deps.setRole('SLAVE');
-    this.cutToLastWholeRecord();
+    if (wasReplicating) this.cutToLastWholeRecord();
     this.startClient(masterAddressFor(masterHaAddress));
   }
 
-  /** Where the last whole record ends (a slave's log may end inside one). */
+  /** Where the last whole record ends: a replicating slave's log may end inside one; any other log ends at a record. */
   wholeRecordsEnd(): number {
     const store = this.deps.store;
+    if (this.haClient === undefined) return store.maxPhyOffset();
     return Math.min(store.maxPhyOffset(), store.maxPhyOffset() - store.dispatchBehindBytes());
+  }
+
+  /** The HA address this slave replicates from now (controller mode), if any. */
+  get followedMasterAddress(): string | undefined {
+    return this.haClient?.masterAddress;
   }
 
   slaveAcks(): ReadonlyMap<number, number> {

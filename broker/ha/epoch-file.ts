@@ -65,17 +65,25 @@ export class EpochFile {
     return entriesWithin(this.entries, maxOffset).at(-1)?.epoch ?? 0;
   }
 
-  /** This replica became master of `epoch` with its log ending at `startOffset`. */
+  /**
+   * This replica became master of `epoch` with its log ending at `startOffset`. Epochs that start
+   * at or past that point wrote nothing here (a master's epoch this replica never received) and go.
+   */
   append(epoch: number, startOffset: number): void {
-    const last = this.entries.at(-1);
+    const kept = this.entries.filter((e) => e.startOffset < startOffset);
+    const last = kept.at(-1);
     if (last && epoch <= last.epoch) {
       throw new RangeError(`epoch ${epoch} is not after the last epoch ${last.epoch} of this replica`);
     }
-    this.entries = [...this.entries.filter((e) => e.startOffset < startOffset), { epoch, startOffset }];
+    this.entries = [...kept, { epoch, startOffset }];
     this.save();
   }
 
-  /** A slave takes its master's list, as far as its own log (cut to `maxOffset`) goes. */
+  /**
+   * A slave takes its master's list, as far as `maxOffset` (Infinity: all of it; epochs past its own
+   * end are kept, so that it knows them as it replicates them and when it is elected; they count only
+   * once its log reaches them, see entriesWithin).
+   */
   replaceWith(entries: readonly EpochEntry[], maxOffset: number): void {
     this.entries = entriesWithin(entries, maxOffset).map((e) => ({ ...e }));
     this.save();

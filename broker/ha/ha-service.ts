@@ -165,9 +165,11 @@ export class HAService {
    * otherwise sends are not answered SEND_OK by replication and nothing is held back.
    */
   visibleOffset(): number {
-    if (this.stopped || this.deps.settings().brokerRole !== 'SYNC_MASTER') return Infinity;
+    if (this.stopped) return Infinity;
+    // Controller mode: the confirm offset, whatever the role now (a fenced master keeps its last one).
     const cm = this.deps.controllerMode;
     if (cm) return cm.allAckInSyncStateSet() ? cm.confirmOffset() : Infinity;
+    if (this.deps.settings().brokerRole !== 'SYNC_MASTER') return Infinity;
     const maxOffset = this.deps.store.maxPhyOffset();
     const ack = this.connectedAckOffset();
     if (ack < 0 || !this.isSlaveOK(maxOffset)) return Infinity;

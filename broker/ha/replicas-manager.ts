@@ -118,8 +118,12 @@ export class ReplicasManager {
   masterAddress = '';
   syncStateSet = new Set<number>();
   syncStateSetEpoch = 0;
-  /** a SyncStateSet proposed to the controller and not answered yet */
+  /** a SyncStateSet proposed to the controller and not answered yet, or whose answer was lost */
   private proposed: Set<number> | undefined;
+  /** the proposal's answer was lost (timeout, connection): kept in the union until a record settles it (apache/rocketmq#5663) */
+  private proposalOutcomeUnknown = false;
+  /** the HA address this slave follows */
+  private followedHaAddress: string | undefined;
   /** AutoSwitchHAService's confirm offset (see recomputeConfirm) */
   private haConfirm = 0;
   private registered = false;
@@ -179,7 +183,11 @@ export class ReplicasManager {
    * allAckInSyncStateSet with other members in the SyncStateSet, then what every member holds.
    */
   confirmOffset(): number {
-    if (!this.isMaster || !this.deps.settings().allAckInSyncStateSet || this.syncStateSet.size <= 1) return this.deps.actions.maxPhyOffset();
+    if (!this.deps.settings().allAckInSyncStateSet) return this.deps.actions.maxPhyOffset();
+    // A replica not (yet, or no longer) master keeps the last confirm offset it knew: a fenced master's
+    // unconfirmed tail must not become readable (RocketMQ: the stored value on a SLAVE or fenced broker).
+    if (this.role === 'FENCED') return this.haConfirm;
+    if (!this.isMaster || this.syncStateSet.size <= 1) return this.deps.actions.maxPhyOffset();
     return this.haConfirm;
   }
 
@@ -220,7 +228,7 @@ export class ReplicasManager {
     }
     if (this.proposed) return;
     const epochStart = this.deps.epochFile.all().at(-1)?.startOffset ?? 0;
-    if (ack >= this.haConfirm && ack >= epochStart) this.propose(new Set([...this.syncStateSet, brokerId]), `brokerId ${brokerId} caught up (ack ${ack})`);
+    if (ack >= this.confirmOffset() && ack >= epochStart) this.propose(new Set([...this.syncStateSet, brokerId]), `brokerId ${brokerId} caught up (ack ${ack})`);
   }
 
   /** A slave's replication link closed: it leaves the SyncStateSet. */
@@ -301,8 +309,16 @@ export class ReplicasManager {
     if (record.masterEpoch < this.masterEpoch) return;
     if (record.masterEpoch === this.masterEpoch) {
       // Same epoch: only a newer SyncStateSet of this master matters (or a slave that never followed).
-      if (this.isMaster && record.syncStateSetEpoch > this.syncStateSetEpoch) this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
-      if (this.role !== 'FENCED' || record.masterBrokerId < 0) return;
+      if (this.isMaster && record.syncStateSetEpoch > this.syncStateSetEpoch) {
+        this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
+        this.clearProposal();
+      } else if (this.isMaster && this.proposalOutcomeUnknown && record.syncStateSetEpoch === this.syncStateSetEpoch) {
+        // The controller did not take the proposal whose answer was lost: the union is no longer needed.
+        this.clearProposal();
+      }
+      // A slave whose master restarted at the same epoch (another HA address) follows it again.
+      const refollow = this.role === 'SLAVE' && record.masterBrokerId >= 0 && record.masterBrokerId !== this.deps.brokerId && record.masterHaAddress !== this.followedHaAddress;
+      if (!refollow && (this.role !== 'FENCED' || record.masterBrokerId < 0)) return;
     }
     if (record.masterBrokerId < 0) {
       this.masterEpoch = record.masterEpoch;
@@ -319,15 +335,27 @@ export class ReplicasManager {
   }
 
   private changeToMaster(record: ReplicaRecord, why: string): void {
-    const end = this.deps.actions.becomeMaster();
-    if (this.lastEpoch() < record.masterEpoch) this.deps.epochFile.append(record.masterEpoch, end);
+    const was = this.role;
+    // Already master (re-elected at a newer epoch, as RocketMQ's changeToMasterWhenLastRoleIsMaster):
+    // nothing is cut, the new epoch starts at the log's end. Otherwise the replica takes the role
+    // first (a replicating slave cuts a partial last record), then records its epoch; a replica that
+    // cannot record it gives the role back at once.
+    const end = was === 'MASTER' ? this.deps.actions.maxPhyOffset() : this.deps.actions.becomeMaster();
+    try {
+      if (this.lastEpoch() < record.masterEpoch) this.deps.epochFile.append(record.masterEpoch, end);
+    } catch (error) {
+      this.deps.actions.fence();
+      this.role = 'FENCED';
+      throw error;
+    }
     this.masterEpoch = record.masterEpoch;
     this.masterBrokerId = this.deps.brokerId;
     this.masterAddress = this.deps.brokerAddress;
-    this.proposed = undefined;
-    this.haConfirm = end;
+    this.clearProposal();
+    // What a new master may count as held by its SyncStateSet: all of its log when it is alone,
+    // else only what the members ack from now on (recomputeConfirm raises it).
+    if (was !== 'MASTER') this.haConfirm = record.syncStateSet.length <= 1 ? end : 0;
     this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
-    const was = this.role;
     this.role = 'MASTER';
     this.lastProblem = undefined;
     this.deps.log('role', `${was === 'MASTER' ? 'still' : 'became'} master of ${this.deps.brokerName}, epoch ${record.masterEpoch}, from commit-log offset ${end} (${why})`);
@@ -354,7 +382,8 @@ export class ReplicasManager {
       this.deps.restartTruncating(point, entriesWithin(remoteEntries, point), `truncate to the consistent point ${point} with the master of epoch ${record.masterEpoch}`);
       return;
     }
-    this.deps.epochFile.replaceWith(remoteEntries, localMax);
+    this.deps.epochFile.replaceWith(remoteEntries, Infinity);
+    this.followedHaAddress = record.masterHaAddress;
     this.masterEpoch = record.masterEpoch;
     this.masterBrokerId = record.masterBrokerId;
     this.masterAddress = record.masterAddress;
@@ -391,26 +420,36 @@ export class ReplicasManager {
 
   private propose(next: Set<number>, why: string): void {
     this.proposed = next;
+    this.proposalOutcomeUnknown = false;
     const members = [...next].sort((a, b) => a - b);
     const request = createRequest(RequestCode.CONTROLLER_ALTER_SYNC_STATE_SET, {
       brokerName: this.deps.brokerName, masterBrokerId: this.deps.brokerId, masterEpoch: this.masterEpoch, invokeTime: this.deps.clock.nowMs(),
     }, Buffer.from(JSON.stringify({ syncStateSet: members, syncStateSetEpoch: this.syncStateSetEpoch })));
     this.client.invoke(this.deps.controllerAddr, request, CONTROLLER_TIMEOUT_MS).then((answer) => {
+      if (this.proposed !== next) return;
       if (answer.code === ResponseCode.SUCCESS) {
         const record = replicaRecordOf(answer);
+        this.clearProposal();
         if (this.isMaster) this.setSyncStateSet(record.syncStateSet, record.syncStateSetEpoch);
-        if (this.proposed === next) this.proposed = undefined;
         // One change at a time: a slave that caught up meanwhile is proposed now, not at its next report.
         for (const [id, ack] of this.deps.actions.slaveAcks()) this.onSlaveAck(id, ack);
       } else {
+        // Refused: the controller did not take it.
+        this.clearProposal();
         this.deps.log('syncStateSet', `the controller refused SyncStateSet {${members.join(', ')}} (${why}): ${answer.remark ?? answer.code}`);
         void this.syncMetadata();
       }
     }, (error: Error) => {
+      // No answer: the controller may have taken it. Acks keep counting over both sets until the
+      // controller's record says which (the next metadata read).
+      if (this.proposed === next) this.proposalOutcomeUnknown = true;
       this.deps.log('syncStateSet', `SyncStateSet {${members.join(', ')}} not confirmed (${why}): ${error.message}`);
-    }).finally(() => {
-      if (this.proposed === next) this.proposed = undefined;
     });
+  }
+
+  private clearProposal(): void {
+    this.proposed = undefined;
+    this.proposalOutcomeUnknown = false;
   }
 
   /** A controller problem is reported once, not at every retry, until another one (or a success) comes. */

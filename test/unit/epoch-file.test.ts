@@ -165,3 +165,16 @@ test('epoch-file - a corrupt file falls back to its .bak; both corrupt is refuse
   fs.writeFileSync(filePath, '1\n0\n4-100\n');
   assert.deepEqual(new EpochFile(realDisk, dir).all(), [e(4, 100)], 'a CRC of 0 is not checked, as in RocketMQ');
 });
+
+test('epoch-file - a slave keeps its master\'s epochs past its own end; they count once its log reaches them, and go when it is elected before', (t) => {
+  const dir = tempStore(t);
+  const file = new EpochFile(realDisk, dir);
+  file.replaceWith([e(1, 0), e(5, 900)], Infinity);
+  assert.deepEqual(file.all(), [e(1, 0), e(5, 900)], 'the whole list is kept');
+  assert.equal(file.lastEpoch(700), 1, 'its log ends at 700: epoch 5 wrote nothing here yet');
+  assert.equal(file.lastEpoch(1000), 5);
+  // elected at 700 for epoch 6: epoch 5 (from 900) never reached it and goes; nothing is refused
+  file.append(6, 700);
+  assert.deepEqual(file.all(), [e(1, 0), e(6, 700)]);
+  assert.deepEqual(new EpochFile(realDisk, dir).all(), [e(1, 0), e(6, 700)]);
+});
