@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { z } from 'zod';
-import { BrokerIdentitySchema, BrokerSettingsSchema, ControllerModeConfigSchema, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch, type ControllerModeConfig } from './config/broker-config.js';
+import { BrokerIdentitySchema, BrokerSettingsSchema, CONTROLLER_KEYS, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
 import { parseBrokerConf, toBrokerConf } from './config/properties.js';
 import { RequestCode, ResponseCode, RETRY_QUEUE_NUMS } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
@@ -53,8 +53,9 @@ export const BrokerOptionsSchema = z.object({
   labBugs: LabBugListSchema.optional(),
   /** the client port's connection hygiene (RocketMQ's NettyServerConfig); absent = the defaults */
   remoting: RemotingServerConfigSchema.partial().optional(),
-  /** RocketMQ 5's controller mode (enableControllerMode, controllerAddr and its keys); absent = classic */
-  controllerMode: ControllerModeConfigSchema.optional(),
+}).refine((o) => !o.settings.enableControllerMode || o.identity.controllerAddr !== undefined, {
+  message: 'controllerAddr: enableControllerMode is true, so controllerAddr must name the controller (host:port)',
+  path: ['identity', 'controllerAddr'],
 });
 export type BrokerOptions = z.infer<typeof BrokerOptionsSchema>;
 
@@ -129,7 +130,8 @@ export class BrokerController {
   async start(): Promise<void> {
     // Listen first on the wanted port so the store's host address (part of every offsetMsgId) is known.
     this.port = await this.remoting.listen(this.identity.listenPort, this.identity.brokerIP1);
-    const controllerMode = this.options.controllerMode?.enableControllerMode ? this.options.controllerMode : undefined;
+    // RocketMQ 5's controller mode, read once: its keys are fixed for the life of the process (applySettings).
+    const controllerMode = this.settings.enableControllerMode;
     if (controllerMode) {
       if (this.identity.brokerId < 1) throw new Error(`brokerId: in controller mode it is the replica's id with the controller, 1 or more (got ${this.identity.brokerId})`);
       // Fenced until the controller names a master: a replica takes no send before it knows its role.
@@ -167,7 +169,7 @@ export class BrokerController {
       transport: this.transport,
       reconnectIntervalMs: this.options.ha?.reconnectIntervalMs,
       labBugs: new Set(this.options.labBugs ?? []),
-      ...(controllerMode ? { controllerMode: this.controllerModeHa(controllerMode) } : {}),
+      ...(controllerMode ? { controllerMode: this.controllerModeHa() } : {}),
     });
     await this.replication.start();
     if (controllerMode) {
@@ -213,24 +215,24 @@ export class BrokerController {
       }, this.clock, this.transport, (message) => console.error(`[broker] ${message}`));
       this.outerAPI.start();
     }
-    if (controllerMode) this.startReplicasManager(controllerMode);
+    if (controllerMode) this.startReplicasManager(this.identity.controllerAddr!);
   }
 
   /** What HAService asks of controller mode, answered by the ReplicasManager once it exists. */
-  private controllerModeHa(config: ControllerModeConfig) {
+  private controllerModeHa() {
     return {
       selfId: this.identity.brokerId,
       isMaster: () => this.replicas?.isMaster ?? false,
       members: () => this.replicas?.inSyncMembers() ?? new Set<number>(),
-      allAckInSyncStateSet: () => config.allAckInSyncStateSet,
-      inSyncReplicas: () => config.inSyncReplicas,
+      allAckInSyncStateSet: () => this.settings.allAckInSyncStateSet,
+      inSyncReplicas: () => this.settings.inSyncReplicas,
       confirmOffset: () => this.replicas?.confirmOffset() ?? this.store.maxPhyOffset(),
       slaveAck: (brokerId: number, ack: number) => this.replicas?.onSlaveAck(brokerId, ack),
       slaveGone: (brokerId: number) => this.replicas?.onSlaveGone(brokerId),
     };
   }
 
-  private startReplicasManager(config: ControllerModeConfig): void {
+  private startReplicasManager(controllerAddr: string): void {
     const haPort = this.replication.haPort;
     this.replicas = new ReplicasManager({
       clusterName: this.identity.brokerClusterName,
@@ -238,7 +240,7 @@ export class BrokerController {
       brokerId: this.identity.brokerId,
       brokerAddress: `${this.identity.brokerIP1}:${this.port}`,
       haAddress: this.identity.haAdvertisedAddress ?? `${this.identity.brokerIP1}:${haPort}`,
-      controllerAddr: config.controllerAddr!.split(';')[0]!,
+      controllerAddr: controllerAddr.split(';')[0]!,
       epochFile: this.epochFile!,
       actions: {
         becomeMaster: () => this.replication.becomeMaster(),
@@ -249,7 +251,7 @@ export class BrokerController {
         slaveCaughtUp: () => this.replication.slaveCaughtUp(),
         maxPhyOffset: () => this.store.maxPhyOffset(),
       },
-      settings: () => config,
+      settings: () => this.settings,
       clock: this.clock,
       transport: this.transport,
       roleChanged: () => {
@@ -289,7 +291,7 @@ export class BrokerController {
   private putIfTaking(message: MessageInner): Promise<PutMessageResult> {
     const refusal = this.replication.sendRefusal();
     if (refusal) return Promise.resolve({ status: PutMessageStatus.SERVICE_NOT_AVAILABLE, remark: refusal });
-    const min = this.options.controllerMode?.minInSyncReplicas ?? 1;
+    const min = this.settings.minInSyncReplicas;
     if (this.replicas && this.replicas.inSyncReplicasNums() < min) {
       return Promise.resolve({ status: PutMessageStatus.IN_SYNC_REPLICAS_NOT_ENOUGH, remark: `in-sync replicas not enough: the SyncStateSet holds ${this.replicas.inSyncReplicasNums()}, minInSyncReplicas is ${min}` });
     }
@@ -399,6 +401,8 @@ export class BrokerController {
 
   /** Applies a validated patch; flushDiskType and brokerRole take effect on the next put. */
   applySettings(patch: BrokerSettingsPatch): BrokerSettings {
+    const fixed = CONTROLLER_KEYS.filter((key) => key in patch && patch[key] !== this.settings[key]);
+    if (fixed.length > 0) throw new Error(`${fixed.join(', ')}: fixed for the life of the broker process, as in RocketMQ; restart the broker with the new value`);
     this.replication?.checkRoleChange(patch);
     this.settings = BrokerSettingsSchema.parse({ ...this.settings, ...patch });
     this.listeners.settingsChanged?.(this.settings);

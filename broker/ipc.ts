@@ -4,7 +4,7 @@
  * broker/runtime/child-runtime.ts carries them on the child's side (ready, fatal, the stop),
  * server/cluster/child-process.ts on the parent's.
  */
-import type { BrokerSettings } from './config/broker-config.js';
+import type { BrokerSettings, ControllerSettings } from './config/broker-config.js';
 import type { SendStatus } from './protocol/codes.js';
 import type { HaEvent, HaStats } from './ha/ha-types.js';
 import type { LabBug } from './lab-bugs.js';
@@ -178,6 +178,7 @@ export type ParentToConsumer = { type: 'stop' };
 
 /** broker/controller/main.ts → the control plane. */
 export type ControllerToParent =
-  | { type: 'ready'; pid: number; port: number }
+  /** settings: the controller's own keys as it runs them (broker/config/broker-config.ts#controllerSettings) */
+  | { type: 'ready'; pid: number; port: number; settings: ControllerSettings }
   | { type: 'controller'; event: ControllerEvent }
   | FatalReport;

@@ -9,7 +9,9 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
+import { z } from 'zod';
 import { ensureSetup } from './setup';
+import { parseBrokerConf } from '../broker/config/properties';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch, type RemotingServerConfig } from '../broker/config/broker-config';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './drills/cli-usage';
 import type { LabBug } from '../broker/lab-bugs';
@@ -29,6 +31,10 @@ const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (defa
                            broker port + 1, and so on
   --replicas R             replicas per group, 1 to 3: a master alone, master + slave (default), master + 2 slaves
   --no-slave               start only each group's master (or ZL_START_SLAVE=0)
+  --controller-mode        RocketMQ 5's controller mode (enableControllerMode=true): a controller elects
+                           each group's master; with --replicas 3, one group of three replicas
+  --set KEY=VALUE          any setting by its RocketMQ name (allAckInSyncStateSet=true,
+                           enableElectUncleanMaster=true, …); repeatable
   -h, --help               the cluster's usage`;
 
 const USAGE = `usage: zeroloss <command> [options]
@@ -130,6 +136,20 @@ function parseClusterArgs(args: string[]): ClusterOptions {
         break;
       }
       case '--no-slave': options.startSlave = false; break;
+      case '--controller-mode': options.patch.enableControllerMode = true; break;
+      case '--set': {
+        if (!value || !value.includes('=')) throw new UsageError('--set needs KEY=VALUE, a setting by its RocketMQ name');
+        let parsed: ReturnType<typeof parseBrokerConf>;
+        try {
+          parsed = parseBrokerConf(value);
+        } catch (error) {
+          throw new UsageError(`--set ${value}: ${error instanceof z.ZodError ? describeSettingsError(error) : (error as Error).message}`);
+        }
+        if (parsed.ignoredKeys.length > 0) throw new UsageError(`--set ${value}: ${parsed.ignoredKeys.join(', ')} is not a setting (see the Settings page for every key)`);
+        Object.assign(options.patch, parsed.patch);
+        i++;
+        break;
+      }
       default: throw new UsageError(`unknown option ${arg}`);
     }
   }
@@ -168,6 +188,7 @@ async function cluster(args: string[]): Promise<void> {
   process.on('SIGTERM', () => void stop());
   await controlPlane.start();
   if (Object.keys(options.patch).length > 0) await controlPlane.updateSettings(options.patch);
+  await controlPlane.waitForMasters();
   // Every replica is started before start() resolves; a slave that failed is logged and named none.
   const state = controlPlane.state();
   const slave = state.replication?.slave.state === 'running' ? state.replication.slave.address ?? 'none' : 'none';

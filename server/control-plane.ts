@@ -12,7 +12,7 @@ import { EventEmitter } from 'node:events';
 import type { PrismaClient } from '@prisma/client';
 import { isZerolossError } from '../broker/errors/errors';
 import { MQAdminClient } from './cluster/admin-client';
-import { producerSettingsOf, type BrokerSettings, type BrokerSettingsPatch, type RemotingServerConfig } from '../broker/config/broker-config';
+import { CONTROLLER_KEYS, controllerSettingsOf, producerSettingsOf, type BrokerSettings, type BrokerSettingsPatch, type ControllerSettings, type RemotingServerConfig } from '../broker/config/broker-config';
 import { SerialQueue, type NodeSettingsView } from './cluster/node-settings';
 import type { ClientsSnapshot, ConsumeEvent, ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } from '../broker/ipc';
 import type { DrillStatus } from './drills/types';
@@ -23,8 +23,11 @@ import { SettingsService } from './settings/settings-service';
 import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
-import { BrokerGroup, pushSettingsToGroups } from './cluster/broker-group';
-import { DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, type Topology } from './cluster/topology';
+import { BrokerGroup } from './cluster/broker-group';
+import { pushSettingsToGroups, type ReplicaGroup, type ReplicaGroupOptions } from './cluster/replica-group';
+import { ControllerModeGroup } from './cluster/controller-mode-group';
+import { ControllerNode } from './cluster/controller-node';
+import { DEFAULT_TOPOLOGY, SettingsContradiction, TopologySchema, describeTopology, groupName, settingsContradiction, type Topology } from './cluster/topology';
 import { refusalOnThisMachine } from './cluster/machine-fit';
 import type { BrokerNode } from './cluster/broker-node';
 import type { PowerCutReport, StageBatch } from '../broker/ipc';
@@ -108,8 +111,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private lastGapEventMs = 0;
   /** broker-a/0's client registry, as its last stats reported it */
   private clients: ClientsSnapshot = { producers: {}, consumers: {} };
-  /** the broker groups of the topology, broker-a first: replicas, which one is master, the HA link, promotion and rebuild */
-  private brokerGroups: BrokerGroup[] = [];
+  /** the broker groups of the topology, broker-a first: classic (BrokerGroup) or controller mode (ControllerModeGroup) */
+  private brokerGroups: ReplicaGroup[] = [];
+  /** controller mode's controller (enableControllerMode); stopped in classic mode */
+  readonly controller: ControllerNode;
   private currentTopology: Topology;
   /** the fault proxy in front of broker-a/0's client port; the traffic runner sends through it when asked */
   readonly clientPort = new ClientPortProxy((kind, message) => void this.recordEvent(kind, 'broker', message, 'fault'));
@@ -135,6 +140,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const refusal = refusalOnThisMachine(TopologySchema.parse(topology));
     if (refusal) throw new Error(refusal);
     this.currentTopology = topology;
+    this.controller = new ControllerNode({
+      storeRoot: this.clusterRoot,
+      record: (kind, subject, message, marker, detail) => void this.recordEvent(kind, subject, message, marker, detail),
+    });
     this.brokerGroups = this.buildGroups(topology);
     this.namesrv = new NamesrvController({
       brokerRegistered: (addr, name, id, isNew) => {
@@ -163,13 +172,9 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   async start(): Promise<void> {
     await this.settings.load();
-    if (!this.options.topology) {
-      const saved = await this.savedTopology();
-      if (saved.groups !== this.currentTopology.groups || saved.replicas !== this.currentTopology.replicas) {
-        this.currentTopology = saved;
-        this.brokerGroups = this.buildGroups(saved);
-      }
-    }
+    if (!this.options.topology) this.currentTopology = await this.savedTopology();
+    // The saved settings may ask for controller mode: the groups are built again for what was saved.
+    this.brokerGroups = this.buildGroups(this.currentTopology);
     await this.namesrv.start(this.options.namesrvPort ?? DEFAULT_NAMESRV_PORT);
     this.sampler = setInterval(() => this.emitTick(), SAMPLE_INTERVAL_MS);
     await this.clientPort.listen();
@@ -181,6 +186,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     await this.consumers.stop();
     await this.traffic.stop({ type: 'stop' });
     for (const group of this.brokerGroups) await group.close();
+    await this.controller.stop();
     this.admin.close();
     await this.clientPort.close();
     await this.namesrv.shutdown();
@@ -194,13 +200,35 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   }
 
   /** Every broker group, broker-a first. */
-  get groups(): readonly BrokerGroup[] {
+  get groups(): readonly ReplicaGroup[] {
     return this.brokerGroups;
   }
 
-  /** broker-a: the group the drills, the client-port proxy and "the broker" / "the slave" of the API belong to. */
-  get group(): BrokerGroup {
+  /** broker-a, whatever the mode: the group the client-port proxy and "the broker" / "the slave" of the API belong to. */
+  get firstGroup(): ReplicaGroup {
     return this.brokerGroups[0]!;
+  }
+
+  /** Whether the cluster runs RocketMQ 5's controller mode (the saved enableControllerMode). */
+  get controllerMode(): boolean {
+    return this.settings.get().enableControllerMode;
+  }
+
+  /**
+   * broker-a in classic mode: the group the drills, promotion, rebuild and the HA link of the API act
+   * on. Refused with the reason in controller mode, where the controller elects masters.
+   */
+  get group(): BrokerGroup {
+    const first = this.brokerGroups[0]!;
+    if (!(first instanceof BrokerGroup)) throw new Error('the cluster runs controller mode (enableControllerMode): the controller elects each group\'s master, so the lab neither promotes nor rebuilds a replica, and each replica has its own HA link');
+    return first;
+  }
+
+  /** Every group in classic mode, for what only classic mode has (one HA link per group, promotion); refused in controller mode. */
+  get classicGroups(): readonly BrokerGroup[] {
+    const classic = this.brokerGroups.filter((g): g is BrokerGroup => g instanceof BrokerGroup);
+    if (classic.length < this.brokerGroups.length) return [this.group];
+    return classic;
   }
 
   /** Every replica of every group. */
@@ -218,11 +246,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const parsed = TopologySchema.safeParse(input);
     if (!parsed.success) return Promise.reject(new Error(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')));
     const topology = parsed.data;
-    const refusal = refusalOnThisMachine(topology);
+    const refusal = refusalOnThisMachine(topology) ?? settingsContradiction(this.settings.get(), topology);
     if (refusal) return Promise.reject(new Error(refusal));
     return this.serial.run(async () => {
       const before = this.currentTopology;
       for (const group of this.brokerGroups) await group.close();
+      await this.controller.stop();
       this.currentTopology = topology;
       this.brokerGroups = this.buildGroups(topology);
       const isDefault = topology.groups === DEFAULT_TOPOLOGY.groups && topology.replicas === DEFAULT_TOPOLOGY.replicas;
@@ -249,12 +278,19 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return parsed.data;
   }
 
-  /** The groups of `topology`, their replicas listened to; nothing starts. */
-  private buildGroups(topology: Topology): BrokerGroup[] {
+  /** where the cluster's stores live: <dataDir>/<cluster> */
+  private get clusterRoot(): string {
+    return path.resolve(PROJECT_ROOT, this.options.dataDir ?? 'data', this.options.clusterName ?? 'DefaultCluster');
+  }
+
+  /** The groups of `topology` in the saved mode (classic, or controller mode), their replicas listened to; nothing starts. */
+  private buildGroups(topology: Topology): ReplicaGroup[] {
     const cluster = this.options.clusterName ?? 'DefaultCluster';
-    const clusterRoot = path.resolve(PROJECT_ROOT, this.options.dataDir ?? 'data', cluster);
+    const clusterRoot = this.clusterRoot;
     const firstPort = this.options.brokerPort ?? 10911;
-    const groups = Array.from({ length: topology.groups }, (_, index) => new BrokerGroup({
+    const controllerMode = this.settings.get().enableControllerMode;
+    const groups = Array.from({ length: topology.groups }, (_, index): ReplicaGroup => {
+      const options: ReplicaGroupOptions = {
       admin: this.admin,
       clusterName: cluster,
       brokerName: groupName(index),
@@ -270,7 +306,9 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       remoting: this.options.remoting ?? {},
       serial: this.serial,
       record: (kind, subject, message, marker, detail) => void this.recordEvent(kind, subject, message, marker, detail),
-    }));
+      };
+      return controllerMode ? new ControllerModeGroup({ ...options, controllerAddr: () => this.controller.address }) : new BrokerGroup(options);
+    });
     const first = groups[0]!.replicas[0]!;
     for (const group of groups) {
       for (const node of group.replicas) {
@@ -299,12 +337,27 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   /** Starts every group's first replica, then (startSlave) the others; a slave that does not start is logged. */
   private async startGroups(): Promise<void> {
+    if (this.controllerMode) await this.controller.start(controllerSettingsOf(this.settings.get()));
     for (const group of this.brokerGroups) await group.start(group.replicas[0]!);
     if (!this.options.startSlave) return;
     for (const group of this.brokerGroups) {
       for (const node of group.replicas.slice(1)) {
         await group.start(node).catch((error: unknown) => console.error(`[control-plane] ${node.processName} did not start: ${(error as Error).message}`));
       }
+    }
+  }
+
+  /**
+   * Resolves once every group has a running master (in controller mode: one the controller elected
+   * and the replica confirmed); rejects after `timeoutMs`, naming the groups without one.
+   */
+  async waitForMasters(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const without = this.brokerGroups.filter((g) => !g.master?.running || g.master.role === 'SLAVE');
+      if (without.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`${without.map((g) => g.brokerName).join(', ')} ha${without.length === 1 ? 's' : 've'} no master after ${timeoutMs} ms${this.controllerMode ? ': the controller elected none (see its events)' : ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }
 
@@ -316,7 +369,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * front of it, whatever its role now (a master, or a slave after a failover).
    */
   get firstReplica(): BrokerNode {
-    return this.group.replica(0);
+    return this.firstGroup.replica(0);
   }
 
   /**
@@ -324,12 +377,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * live state shows as `replication.slave`. Throws, saying so, when the topology runs a master alone.
    */
   get secondReplica(): BrokerNode {
-    return this.group.replica(1);
+    return this.firstGroup.replica(1);
   }
 
   /** broker-a/1 exists and runs */
   get slaveRunning(): boolean {
-    return this.group.replicas[1]?.running ?? false;
+    return this.firstGroup.replicas[1]?.running ?? false;
   }
 
   /**
@@ -339,7 +392,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * slave of the promoted replica.
    */
   startBroker(): Promise<void> {
-    return this.group.start(this.firstReplica);
+    return this.firstGroup.start(this.firstReplica);
   }
 
   async stopBroker(): Promise<void> {
@@ -367,7 +420,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   /** Starts broker-a/1 as the slave; refused while it runs, or after it was promoted. */
   async startSlave(): Promise<void> {
     if (this.secondReplica.running) throw new Error('the slave is already running');
-    await this.group.start(this.secondReplica);
+    await this.firstGroup.start(this.secondReplica);
   }
 
   async stopSlave(): Promise<void> {
@@ -387,13 +440,38 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * with the saved settings; one that is starting is waited for (the queue), then changed like the others.
    */
   updateSettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
-    return this.serial.run(() => this.applySettings(patch));
+    let restart = false;
+    return this.serial.run(async () => {
+      const applied = await this.applySettings(patch);
+      restart = applied.restart;
+      return applied.settings;
+    }).then(async (settings) => {
+      // Controller mode's keys are fixed for the life of a process: the cluster was stopped, it starts again.
+      if (restart) await this.startGroups();
+      return settings;
+    });
   }
 
-  private async applySettings(patch: BrokerSettingsPatch): Promise<BrokerSettings> {
+  private async applySettings(patch: BrokerSettingsPatch): Promise<{ settings: BrokerSettings; restart: boolean }> {
     const { settings, changed } = this.settings.preview(patch);
     const changedKeys = Object.keys(changed) as (keyof BrokerSettings)[];
-    if (changedKeys.length === 0) return this.settings.get();
+    if (changedKeys.length === 0) return { settings: this.settings.get(), restart: false };
+    const contradiction = settingsContradiction(settings, this.currentTopology);
+    if (contradiction) {
+      await this.recordEvent('settings.refused', 'settings', contradiction, 'setting', { patch });
+      throw new SettingsContradiction(contradiction);
+    }
+    const label = changedKeys.map((k) => `${k} → ${String(changed[k]!.to)}`).join(', ');
+    const fixed = changedKeys.filter((k) => (CONTROLLER_KEYS as readonly string[]).includes(k));
+    if (fixed.length > 0) {
+      // Nothing to push: every replica and the controller stop, and start again with the saved settings.
+      for (const group of this.brokerGroups) await group.close();
+      await this.controller.stop();
+      await this.settings.commit(settings, Object.keys(patch) as (keyof BrokerSettings)[]);
+      this.brokerGroups = this.buildGroups(this.currentTopology);
+      await this.recordEvent('settings.changed', 'settings', `${label} (${fixed.join(', ')} fixed for the life of a process: the cluster restarts${settings.enableControllerMode ? ' in controller mode' : ''})`, 'setting', changed);
+      return { settings, restart: true };
+    }
     try {
       await pushSettingsToGroups(this.brokerGroups, changedKeys, settings);
     } catch (error) {
@@ -402,9 +480,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       throw new Error(message);
     }
     await this.settings.commit(settings, Object.keys(patch) as (keyof BrokerSettings)[]);
-    const label = changedKeys.map((k) => `${k} → ${String(changed[k]!.to)}`).join(', ');
     await this.recordEvent('settings.changed', 'settings', label, 'setting', changed);
-    return settings;
+    return { settings, restart: false };
   }
 
   /**
@@ -433,8 +510,18 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.serial.run(async () => {
       const mismatches: string[] = [];
       for (const group of this.brokerGroups) mismatches.push(...await group.verify(expected, keys));
+      if (expected.enableControllerMode) mismatches.push(...this.verifyController(expected, keys));
       return { nodes: this.nodeSettings(), mismatches };
     });
+  }
+
+  /** The controller's own keys (enableElectUncleanMaster, …) as it said it runs them, against `expected`. */
+  private verifyController(expected: BrokerSettings, keys: (keyof BrokerSettings)[]): string[] {
+    const running = this.controller.settings;
+    if (!running) return ['the controller is not running: controller mode has no one to elect a master'];
+    const want = controllerSettingsOf(expected);
+    const drift = (Object.keys(want) as (keyof ControllerSettings)[]).filter((k) => keys.includes(k) && want[k] !== running[k]);
+    return drift.length > 0 ? [`the controller runs ${drift.map((k) => `${k}=${String(running[k])} (wanted ${String(want[k])})`).join(', ')}`] : [];
   }
 
   // ---- traffic ----
@@ -497,7 +584,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       for (const node of group.replicas) {
         if (!node.running || !changed(group.processOf(node))) continue;
         // A promoted replica acts as the master now and is not restarted by the lab: it keeps running as it is.
-        if (group.promotion && node === group.master) continue;
+        if (group instanceof BrokerGroup && group.promotion && node === group.master) continue;
         await node.stop();
         await group.start(node);
         restarted.push(node.processName);
@@ -514,9 +601,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * SYNC_MASTER wait (bounded) until it is back, so the sends that follow are not answered
    * SLAVE_NOT_AVAILABLE for want of it.
    */
-  private async waitForSlaveToReconnect(group: BrokerGroup): Promise<void> {
+  private async waitForSlaveToReconnect(group: ReplicaGroup): Promise<void> {
     if (this.settings.get().brokerRole !== 'SYNC_MASTER') return;
     const master = group.master;
+    if (!master) return;
     const slaves = group.replicas.filter((n) => n !== master);
     const deadline = Date.now() + LAB_BUG_SLAVE_RECONNECT_WAIT_MS;
     while (slaves.some((n) => n.running) && (master.haStats?.slaveConnections ?? 0) === 0 && Date.now() < deadline) {
@@ -531,13 +619,14 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * it: the topic gets queueNums queues on each group. Refused before any is sent when a master is down.
    */
   async createTopic(input: { topic: string; queueNums: number; perm: number }): Promise<void> {
-    const down = this.brokerGroups.filter((g) => !g.master.running || !g.master.address);
-    if (down.length > 0) throw new Error(`the master of ${down.map((g) => g.brokerName).join(', ')} is not running: start it first`);
+    const down = this.brokerGroups.filter((g) => !g.master?.running || !g.master.address);
+    if (down.length > 0) throw new Error(`the master of ${down.map((g) => g.brokerName).join(', ')} is not running: start it first${this.controllerMode ? ' (in controller mode, wait until the controller has elected one)' : ''}`);
     for (const group of this.brokerGroups) {
+      const master = group.master!;
       try {
-        await this.admin.createAndUpdateTopicConfig(group.master.address!, { topic: input.topic, readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm });
+        await this.admin.createAndUpdateTopicConfig(master.address!, { topic: input.topic, readQueueNums: input.queueNums, writeQueueNums: input.queueNums, perm: input.perm });
       } catch (error) {
-        if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`${group.master.name} refused the topic: ${error.message}`);
+        if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`${master.name} refused the topic: ${error.message}`);
         throw error;
       }
     }
@@ -598,8 +687,13 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       consumers: { running: this.consumers.running, input: this.consumers.input, members: this.consumers.views() },
       namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
       clients: this.clientViews(),
-      replication: this.group.view(),
-      topology: { replicas: this.currentTopology.replicas, groups: this.brokerGroups.map((g) => g.groupView()) },
+      replication: this.firstGroup instanceof BrokerGroup ? this.firstGroup.view() : undefined,
+      topology: {
+        replicas: this.currentTopology.replicas,
+        controllerMode: this.controllerMode,
+        groups: this.brokerGroups.map((g) => g.groupView()),
+        ...(this.controllerMode ? { controller: this.controller.view() } : {}),
+      },
       markers: this.markers.slice(-50),
       drill: this.drillStatus?.() ?? undefined,
     };

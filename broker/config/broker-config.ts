@@ -85,12 +85,57 @@ export const transactionSettings = {
   transactionCheckInterval: ms('transactionCheckInterval', 60_000),
 };
 
+/**
+ * RocketMQ 5's controller mode, a broker's side (BrokerConfig and MessageStoreConfig keys with
+ * RocketMQ's defaults; docs/architecture.md#controller-mode). Read when the broker starts and fixed
+ * for the life of the process: a broker refuses to change them live, the control plane restarts the
+ * cluster to apply them. With enableControllerMode the controller decides each replica's role:
+ * brokerRole is then the role a replica has, not a choice.
+ */
+export const controllerModeSettings = {
+  enableControllerMode: z.boolean({ error: 'enableControllerMode must be true or false' }).default(false),
+  brokerHeartbeatInterval: ms('brokerHeartbeatInterval', 1000, 10),
+  syncBrokerMetadataPeriod: ms('syncBrokerMetadataPeriod', 5000, 10),
+  checkSyncStateSetPeriod: ms('checkSyncStateSetPeriod', 5000, 10),
+  haMaxTimeSlaveNotCatchup: ms('haMaxTimeSlaveNotCatchup', 15_000, 10),
+  inSyncReplicas: count('inSyncReplicas', 1, 1, 3),
+  minInSyncReplicas: count('minInSyncReplicas', 1, 1, 3),
+  allAckInSyncStateSet: z.boolean({ error: 'allAckInSyncStateSet must be true or false' }).default(false),
+};
+export type ControllerModeConfig = { [K in keyof typeof controllerModeSettings]: z.infer<(typeof controllerModeSettings)[K]> };
+
+/**
+ * The controller's own keys (RocketMQ's ControllerConfig, its defaults). The controller process runs
+ * them (broker/controller/controller-server.ts parses the same definitions); a broker carries them
+ * unused and they are never judged on a broker.
+ */
+export const controllerSettings = {
+  enableElectUncleanMaster: z.boolean({ error: 'enableElectUncleanMaster must be true or false' }).default(false),
+  controllerHeartBeatTimeoutMills: ms('controllerHeartBeatTimeoutMills', 10_000, 100),
+  scanNotActiveBrokerInterval: ms('scanNotActiveBrokerInterval', 5000, 50),
+};
+export type ControllerSettings = { [K in keyof typeof controllerSettings]: z.infer<(typeof controllerSettings)[K]> };
+
+/** The controller's keys of the settings: what the controller process runs with. */
+export function controllerSettingsOf(settings: ControllerSettings): ControllerSettings {
+  return {
+    enableElectUncleanMaster: settings.enableElectUncleanMaster,
+    controllerHeartBeatTimeoutMills: settings.controllerHeartBeatTimeoutMills,
+    scanNotActiveBrokerInterval: settings.scanNotActiveBrokerInterval,
+  };
+}
+
+/** Every key of controller mode, the broker's and the controller's: fixed for the life of a process. */
+export const CONTROLLER_KEYS = [...Object.keys(controllerModeSettings), ...Object.keys(controllerSettings)] as (keyof ControllerModeConfig | keyof ControllerSettings)[];
+
 export const BrokerSettingsSchema = z.object({
   ...storageSettings,
   ...replicationSettings,
   ...producerSettings,
   ...consumerSettings,
   ...transactionSettings,
+  ...controllerModeSettings,
+  ...controllerSettings,
 }).strict();
 export type BrokerSettings = z.infer<typeof BrokerSettingsSchema>;
 
@@ -136,27 +181,6 @@ export const RemotingServerConfigSchema = z.object({
 }).strict();
 export type RemotingServerConfig = z.infer<typeof RemotingServerConfigSchema>;
 
-/**
- * RocketMQ 5's controller mode for one broker process (BrokerConfig and MessageStoreConfig keys with
- * RocketMQ's defaults; docs/architecture.md#controller-mode). Fixed for the life of the process. With
- * enableControllerMode the controller at controllerAddr decides the broker's role: brokerRole and the
- * identity's brokerId (its id with the controller, 1 or more) are not a role any more.
- */
-export const ControllerModeConfigSchema = z.object({
-  enableControllerMode: z.boolean({ error: 'enableControllerMode must be true or false' }).default(false),
-  controllerAddr: z.string().regex(/^[\w.-]+:\d{1,5}(;[\w.-]+:\d{1,5})*$/, 'controllerAddr must be host:port, several separated by ;').optional(),
-  brokerHeartbeatInterval: ms('brokerHeartbeatInterval', 1000, 10),
-  syncBrokerMetadataPeriod: ms('syncBrokerMetadataPeriod', 5000, 10),
-  checkSyncStateSetPeriod: ms('checkSyncStateSetPeriod', 5000, 10),
-  haMaxTimeSlaveNotCatchup: ms('haMaxTimeSlaveNotCatchup', 15_000, 10),
-  inSyncReplicas: count('inSyncReplicas', 1, 1, 3),
-  minInSyncReplicas: count('minInSyncReplicas', 1, 1, 3),
-  allAckInSyncStateSet: z.boolean({ error: 'allAckInSyncStateSet must be true or false' }).default(false),
-}).strict().refine((c) => !c.enableControllerMode || c.controllerAddr !== undefined, {
-  message: 'controllerAddr: enableControllerMode is true, so controllerAddr must name the controller (host:port)',
-  path: ['controllerAddr'],
-});
-export type ControllerModeConfig = z.infer<typeof ControllerModeConfigSchema>;
 
 /** Identity and placement of one broker process; fixed for the life of the process. */
 export const BrokerIdentitySchema = z.object({
@@ -176,18 +200,22 @@ export const BrokerIdentitySchema = z.object({
   haListenPort: z.number().int().min(0).max(65535).default(0),
   /** host:port a SLAVE replicates from (RocketMQ's haMasterAddress; in the lab, the fault proxy in front of the master). */
   haMasterAddress: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'haMasterAddress must be host:port').optional(),
+  /** controller mode: the controller (RocketMQ's controllerAddr, `host:port;host:port`); required with enableControllerMode */
+  controllerAddr: z.string().regex(/^[\w.-]+:\d{1,5}(;[\w.-]+:\d{1,5})*$/, 'controllerAddr must be host:port, several separated by ;').optional(),
   /** controller mode: the HA address this replica gives the controller for its slaves (in the lab, its fault proxy); default its own */
   haAdvertisedAddress: z.string().regex(/^[\w.-]+:\d{1,5}$/, 'haAdvertisedAddress must be host:port').optional(),
 });
 export type BrokerIdentity = z.infer<typeof BrokerIdentitySchema>;
 
-export type SettingGroup = 'storage' | 'replication' | 'producer' | 'consumer' | 'transaction';
+export type SettingGroup = 'storage' | 'replication' | 'producer' | 'consumer' | 'transaction' | 'controller';
 /** How a change takes effect: in Zeroloss, and on a stock RocketMQ broker (docs/rocketmq-semantics.md#broker-settings). */
 export interface SettingInfo {
   group: SettingGroup;
   summary: string;
   live: boolean;
   stockRocketMQ: 'live' | 'restart' | 'client';
+  /** the process that runs the key, when it is not the broker (a broker carries it unused) */
+  runBy?: 'controller';
 }
 
 export const settingInfo: Record<keyof BrokerSettings, SettingInfo> = {
@@ -218,4 +246,15 @@ export const settingInfo: Record<keyof BrokerSettings, SettingInfo> = {
   transactionTimeOut: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'A half message without a commit or rollback is checked back with its producer once it is this old.' },
   transactionCheckMax: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'Check-backs of one half message before it is discarded to TRANS_CHECK_MAX_TIME_TOPIC (never delivered).' },
   transactionCheckInterval: { group: 'transaction', live: true, stockRocketMQ: 'live', summary: 'Period of the transaction check service.' },
+  enableControllerMode: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'RocketMQ 5: a controller elects each group\'s master from its SyncStateSet when the master is lost; replicas truncate to the common point when they rejoin.' },
+  brokerHeartbeatInterval: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'How often a replica heartbeats to the controller.' },
+  syncBrokerMetadataPeriod: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'How often a replica reads its group\'s master and SyncStateSet from the controller.' },
+  checkSyncStateSetPeriod: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'How often a master checks whether a slave must leave the SyncStateSet.' },
+  haMaxTimeSlaveNotCatchup: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'A slave not caught up for this long leaves the SyncStateSet.' },
+  inSyncReplicas: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'Replicas (the master included) that must have a message before it is SEND_OK, unless allAckInSyncStateSet.' },
+  minInSyncReplicas: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'A master whose SyncStateSet is smaller refuses sends: IN_SYNC_REPLICAS_NOT_ENOUGH.' },
+  allAckInSyncStateSet: { group: 'controller', live: false, stockRocketMQ: 'restart', summary: 'Every SyncStateSet member must have a message before SEND_OK; consumers see only up to the confirm offset.' },
+  enableElectUncleanMaster: { group: 'controller', live: false, stockRocketMQ: 'restart', runBy: 'controller', summary: 'Elect a replica outside the SyncStateSet when no member is alive: writes resume, what only the old master held is lost.' },
+  controllerHeartBeatTimeoutMills: { group: 'controller', live: false, stockRocketMQ: 'restart', runBy: 'controller', summary: 'A replica silent this long is inactive; a group whose master is inactive gets a new one.' },
+  scanNotActiveBrokerInterval: { group: 'controller', live: false, stockRocketMQ: 'restart', runBy: 'controller', summary: 'How often the controller looks for inactive replicas.' },
 };

@@ -20,20 +20,19 @@ import { z } from 'zod';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { writeFileAtomicSync, type Disk } from '../io/disk.js';
 import { realTransport, type Transport } from '../io/transport.js';
-import { DEFAULT_CONTROLLER_PORT, RequestCode, ResponseCode, SCAN_NOT_ACTIVE_BROKER_INTERVAL_MS } from '../protocol/codes.js';
+import { DEFAULT_CONTROLLER_PORT, RequestCode, ResponseCode } from '../protocol/codes.js';
+import { controllerSettings, type ControllerSettings } from '../config/broker-config.js';
 import { createRequest, createResponse, extNumber, extString, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
 import { RemotingServer } from '../remoting/remoting-server.js';
-import { ControllerRefusal, ReplicasInfo, type ControllerDurableState, type ControllerSettings, type ReplicaInfo } from './replicas-info.js';
+import { ControllerRefusal, ReplicasInfo, type ControllerDurableState, type ReplicaInfo } from './replicas-info.js';
 
 export const CONTROLLER_STATE_FILE = 'controller.json';
 
 export const ControllerOptionsSchema = z.object({
   dataDir: z.string().min(1, 'dataDir must name a directory'),
   port: z.number().int().min(0).max(65_535).default(DEFAULT_CONTROLLER_PORT),
-  enableElectUncleanMaster: z.boolean().default(false),
-  controllerHeartBeatTimeoutMills: z.number().int().min(100).max(3_600_000).default(10_000),
-  scanNotActiveBrokerInterval: z.number().int().min(50).max(3_600_000).default(SCAN_NOT_ACTIVE_BROKER_INTERVAL_MS),
+  ...controllerSettings,
 }).strict();
 export type ControllerOptions = z.infer<typeof ControllerOptionsSchema>;
 
@@ -56,7 +55,7 @@ export interface ControllerServerOptions {
   /** where controller.json lives */
   dataDir: string;
   disk: Disk;
-  settings: ControllerSettings & { scanNotActiveBrokerInterval?: number };
+  settings: ControllerSettings;
   clock?: Clock;
   transport?: Transport;
   events?: (event: ControllerEvent) => void;
@@ -124,8 +123,7 @@ export class ControllerServer {
   async start(port: number, host = '127.0.0.1'): Promise<number> {
     this.port = await this.remoting.listen(port, host);
     this.startedAtMs = this.clock.nowMs();
-    const every = this.options.settings.scanNotActiveBrokerInterval ?? SCAN_NOT_ACTIVE_BROKER_INTERVAL_MS;
-    this.scanTimer = this.clock.setInterval(() => this.scan(), every).unref();
+    this.scanTimer = this.clock.setInterval(() => this.scan(), this.options.settings.scanNotActiveBrokerInterval).unref();
     return this.port;
   }
 

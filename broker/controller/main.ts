@@ -38,7 +38,7 @@ async function main(): Promise<void> {
   });
   const port = await controller.start(options.port);
   console.log(`[controller] listening on 127.0.0.1:${port}, state in ${options.dataDir}`);
-  runtime.ready({ port });
+  runtime.ready({ port, settings: { enableElectUncleanMaster: options.enableElectUncleanMaster, controllerHeartBeatTimeoutMills: options.controllerHeartBeatTimeoutMills, scanNotActiveBrokerInterval: options.scanNotActiveBrokerInterval } });
   runtime.onStop(() => controller.shutdown(), { signals: ['SIGINT', 'SIGTERM'] });
 }
 

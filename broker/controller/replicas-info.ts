@@ -15,6 +15,7 @@
  * brokerElectionPriority, which Zeroloss does not set). The first election of a group (no master
  * ever) takes the replica that asks: nothing was acknowledged yet.
  */
+import type { ControllerSettings as ControllerKeys } from '../config/broker-config.js';
 
 export interface ReplicaAddress {
   brokerId: number;
@@ -49,11 +50,8 @@ export interface ReplicaLiveness {
   alive: boolean;
 }
 
-export interface ControllerSettings {
-  enableElectUncleanMaster: boolean;
-  /** a replica silent this long is inactive (controllerHeartBeatTimeoutMills) */
-  controllerHeartBeatTimeoutMills: number;
-}
+/** what elections read (broker/config/broker-config.ts#controllerSettings) */
+export type ControllerSettings = Pick<ControllerKeys, 'enableElectUncleanMaster' | 'controllerHeartBeatTimeoutMills'>;
 
 export interface ReplicaInfo {
   brokerName: string;

@@ -254,8 +254,6 @@ export const DEFAULT_NAMESRV_PORT = 9876;
 export const BROKER_CHANNEL_EXPIRED_MS = 120_000;
 /** controller mode: the controller's port when it runs in its own process (RocketMQ's controller startup) */
 export const DEFAULT_CONTROLLER_PORT = 9878;
-/** controller mode: how often the controller looks for replicas that stopped heartbeating (ControllerConfig.scanNotActiveBrokerInterval) */
-export const SCAN_NOT_ACTIVE_BROKER_INTERVAL_MS = 5000;
 /** How often a broker registers itself with the name servers (BrokerConfig.registerNameServerPeriod). */
 export const REGISTER_NAME_SERVER_PERIOD_MS = 30_000;
 

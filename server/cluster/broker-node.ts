@@ -58,6 +58,9 @@ export interface StartPlan {
   brokerId: number;
   namesrvAddr?: string;
   haMasterAddress?: string;
+  /** controller mode: the controller, and the HA address this replica gives it for its slaves (its fault proxy) */
+  controllerAddr?: string;
+  haAdvertisedAddress?: string;
   /** cut the commit log to this offset before starting (a rebuild, or a rejoin after a promotion) */
   truncateCommitLogTo?: number;
   labBugs: LabBug[];
@@ -176,6 +179,8 @@ export class BrokerNode {
         storePathRootDir: this.options.storePath,
         ...(plan.namesrvAddr ? { namesrvAddr: plan.namesrvAddr } : {}),
         ...(plan.haMasterAddress ? { haMasterAddress: plan.haMasterAddress } : {}),
+        ...(plan.controllerAddr ? { controllerAddr: plan.controllerAddr } : {}),
+        ...(plan.haAdvertisedAddress ? { haAdvertisedAddress: plan.haAdvertisedAddress } : {}),
       },
       settings: plan.settings,
       labBugs: plan.labBugs,
@@ -261,7 +266,8 @@ export class BrokerNode {
         this.confirm(message.settings);
         this.ready?.resolve();
         this.ready = undefined;
-        const replicating = this.plan?.haMasterAddress ? `, replicating through ${this.plan.haMasterAddress}` : '';
+        const replicating = this.plan?.haMasterAddress ? `, replicating through ${this.plan.haMasterAddress}`
+          : this.plan?.controllerAddr ? `, its role from the controller at ${this.plan.controllerAddr}` : '';
         const cut = message.truncatedTo !== undefined ? ` (commit log cut to ${message.truncatedTo})` : '';
         const recovered = message.recovery.abnormal ? ' (recovered after an unclean stop)' : '';
         this.options.record('process.started', this.subject, `${this.processName} running on 127.0.0.1:${message.port}${replicating}${cut}${recovered}`, 'process', message.recovery);

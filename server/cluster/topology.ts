@@ -5,6 +5,7 @@
  * starts: more than 3 replicas a group, or more broker processes than its memory holds.
  */
 import { z } from 'zod';
+import type { BrokerSettings } from '../../broker/config/broker-config';
 
 /** the most replicas a group may have here (a master and two slaves) */
 export const MAX_REPLICAS = 3;
@@ -50,4 +51,23 @@ export function topologyRefusal(t: Topology, totalMemMb: number): string | undef
   if (needMb <= totalMemMb) return undefined;
   const fits = Math.max(0, Math.floor((totalMemMb - RESERVED_MB) / BROKER_PROCESS_MB));
   return `${describeTopology(t)} is ${processes} broker processes, about ${needMb} MB with the rest of the lab; this machine has ${Math.round(totalMemMb)} MB, enough for ${fits}`;
+}
+
+/** Settings that contradict each other or the topology: the caller's mistake, refused before anything changes. */
+export class SettingsContradiction extends Error {}
+
+/**
+ * Why these settings cannot run on this shape, naming both keys, or undefined when they can. Only
+ * controller mode has such rules: its master's role is the controller's to decide, and it cannot ask
+ * for more in-sync replicas than a group has.
+ */
+export function settingsContradiction(
+  s: Pick<BrokerSettings, 'enableControllerMode' | 'brokerRole' | 'minInSyncReplicas' | 'inSyncReplicas'>,
+  t: Topology,
+): string | undefined {
+  if (!s.enableControllerMode) return undefined;
+  if (s.brokerRole === 'SYNC_MASTER') return 'brokerRole=SYNC_MASTER contradicts enableControllerMode=true: in controller mode the controller decides each replica\'s role and a master waits for its SyncStateSet as inSyncReplicas and allAckInSyncStateSet say; set brokerRole to ASYNC_MASTER';
+  if (s.minInSyncReplicas > t.replicas) return `minInSyncReplicas=${s.minInSyncReplicas} contradicts replicas=${t.replicas} (the topology's replicas per group): a SyncStateSet can never be that large, so every send would be refused IN_SYNC_REPLICAS_NOT_ENOUGH`;
+  if (s.inSyncReplicas > t.replicas) return `inSyncReplicas=${s.inSyncReplicas} contradicts replicas=${t.replicas} (the topology's replicas per group): a master would wait for acks no replica can give`;
+  return undefined;
 }

@@ -86,8 +86,9 @@ export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
   }
   const shape = run.plan.haLink;
   // Every group's HA link gets the shape: each group's slave is as far from its master.
-  const groups = cp.groups.filter((g) => g.replicas[1]?.running);
-  if (!shape || groups.length === 0) return;
+  if (!shape) return;
+  const groups = cp.classicGroups.filter((g) => g.replicas[1]?.running);
+  if (groups.length === 0) return;
   for (const group of groups) {
     const proxy = group.haLink;
     const previous = proxy.getFaults();
@@ -130,7 +131,7 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       return;
     }
     case 'group-master-disk-loss': {
-      const group = cp.groups[step.group];
+      const group = cp.classicGroups[step.group];
       if (!group) throw new Error(`the cluster has no group ${step.group + 1}: this drill needs the topology it names`);
       const master = group.master;
       if (!master.running) throw new Error(`${master.name} was not running when the fault was due`);

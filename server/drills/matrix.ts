@@ -291,7 +291,7 @@ export async function startMatrixCluster(topology: Topology = DEFAULT_TOPOLOGY):
 function spent(cluster: MatrixCluster, topology: Topology): boolean {
   const cp = cluster.controlPlane;
   return cp.topology.groups !== topology.groups || cp.topology.replicas !== topology.replicas
-    || cp.groups.some((g) => g.promotion !== undefined || !g.master.running) || !cp.slaveRunning;
+    || cp.classicGroups.some((g) => g.promotion !== undefined || !g.master.running) || !cp.slaveRunning;
 }
 
 export interface MatrixHooks {

@@ -4,7 +4,9 @@
  * (erased at build) and never a module that would pull Node into the browser bundle.
  */
 import type { ProcessStatus } from '../cluster/child-process';
-import type { GroupView, ReplicationView } from '../cluster/broker-group';
+import type { ReplicationView } from '../cluster/broker-group';
+import type { GroupView } from '../cluster/replica-group';
+import type { ControllerNodeView } from '../cluster/controller-node';
 import type { ProducerFaultReport, TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
@@ -72,7 +74,14 @@ export interface LiveState {
   /** broker-a/1 (the API's slave), the HA link and replication lag (server/cluster/broker-group.ts) */
   replication?: ReplicationView;
   /** the cluster's shape and every group's replicas with role and offsets (server/cluster/topology.ts) */
-  topology: { replicas: number; groups: GroupView[] };
+  topology: {
+    replicas: number;
+    /** RocketMQ 5's controller mode (the saved enableControllerMode): the controller elects each group's master */
+    controllerMode: boolean;
+    groups: GroupView[];
+    /** controller mode: the controller process and the keys it confirmed it runs */
+    controller?: ControllerNodeView;
+  };
   markers: ChartMarker[];
   /** the crash drill that runs now, if any (server/drills/) */
   drill?: DrillStatus;

@@ -3,10 +3,12 @@ import { TRPCError } from '@trpc/server';
 import { z } from 'zod';
 import { BrokerSettingsPatchSchema, describeSettingsError, settingInfo, defaultSettings } from '../../broker/config/broker-config';
 import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
+import { SettingsContradiction } from '../cluster/topology';
 import { operatorProcedure, viewerProcedure, noInput, router } from './trpc';
 
 /** A settings combination the schema refuses is the caller's mistake (400); a broker that refuses is a server-side failure. */
 function badSettings(error: unknown): TRPCError {
+  if (error instanceof SettingsContradiction) return new TRPCError({ code: 'BAD_REQUEST', message: error.message, cause: error });
   if (error instanceof z.ZodError) return new TRPCError({ code: 'BAD_REQUEST', message: describeSettingsError(error), cause: error });
   return new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
 }
@@ -61,7 +63,7 @@ export const settingsRouter = router({
       return settings;
     } catch (error) {
       if (error instanceof z.ZodError) throw error;
-      throw new TRPCError({ code: 'INTERNAL_SERVER_ERROR', message: (error as Error).message, cause: error });
+      throw badSettings(error);
     }
   }),
 });

@@ -111,7 +111,7 @@ test('topology - group-loss on two groups, safe side: broker-b\'s master lost, w
     assert.ok(run.events.some((e) => /deleted broker-b\/0's store/.test(e.message)), 'the loss is on the timeline');
     // Writes went on: the sends after the fault were answered SEND_OK (the ones on broker-b retried on broker-a).
     assert.ok(s.recovery.failedSends <= 2, `sends failed after the fault: ${s.recovery.failedSends}`);
-    assert.equal(cluster.controlPlane.groups[1]!.master.running, false, 'classic mode: nobody took broker-b\'s place');
+    assert.equal(cluster.controlPlane.classicGroups[1]!.master.running, false, 'classic mode: nobody took broker-b\'s place');
   } finally {
     await cluster.close();
   }

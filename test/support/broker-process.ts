@@ -40,18 +40,18 @@ export interface StartBrokerOptions {
   remoting?: Partial<RemotingServerConfig>;
   /** runs the broker under this command (e.g. strace's argv); stop() and kill() then signal the broker itself */
   wrapCommand?: string[];
-  /** RocketMQ 5's controller mode (enableControllerMode, controllerAddr, ...) */
-  controllerMode?: Partial<ControllerModeConfig>;
+  /** RocketMQ 5's controller mode: its settings keys (enableControllerMode, ...) and the identity's controllerAddr */
+  controllerMode?: Partial<ControllerModeConfig> & { controllerAddr?: string };
 }
 
 export async function startBroker(options: StartBrokerOptions = {}): Promise<BrokerProcess> {
   const storeDir = options.storeDir ?? tempStoreDir();
+  const { controllerAddr, ...controllerKeys } = options.controllerMode ?? {};
   const brokerOptions = {
-    identity: { storePathRootDir: storeDir, listenPort: options.port ?? 0, ...options.identity },
-    settings: { ...defaultSettings(), ...options.settings },
+    identity: { storePathRootDir: storeDir, listenPort: options.port ?? 0, ...options.identity, ...(controllerAddr ? { controllerAddr } : {}) },
+    settings: { ...defaultSettings(), ...options.settings, ...controllerKeys },
     ...(options.ha ? { ha: options.ha } : {}),
     ...(options.remoting ? { remoting: options.remoting } : {}),
-    ...(options.controllerMode ? { controllerMode: options.controllerMode } : {}),
   };
   const messages: BrokerToParent[] = [];
   const output: string[] = [];

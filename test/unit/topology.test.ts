@@ -5,7 +5,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { BROKER_PROCESS_MB, DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, topologyRefusal } from '../../server/cluster/topology';
+import { BROKER_PROCESS_MB, DEFAULT_TOPOLOGY, TopologySchema, describeTopology, groupName, settingsContradiction, topologyRefusal } from '../../server/cluster/topology';
+import { defaultSettings } from '../../broker/config/broker-config';
 
 test('topology - the schema names the field and the rule; the default is master + slave', () => {
   assert.deepEqual(DEFAULT_TOPOLOGY, { groups: 1, replicas: 2 });
@@ -29,4 +30,14 @@ test('topology - a shape whose broker processes do not fit in memory is refused 
   assert.equal(topologyRefusal({ groups: 1, replicas: 3 }, small), undefined);
   const refusal = topologyRefusal({ groups: 2, replicas: 2 }, small);
   assert.match(refusal ?? '', /^2 groups × 2 replicas \(master \+ slave each\) is 4 broker processes, about \d+ MB with the rest of the lab; this machine has \d+ MB, enough for 3$/);
+});
+
+test('settings that contradict controller mode or the topology are refused naming both keys', () => {
+  const base = { ...defaultSettings(), enableControllerMode: true };
+  const three = { groups: 1, replicas: 3 };
+  assert.equal(settingsContradiction(base, three), undefined);
+  assert.equal(settingsContradiction({ ...base, enableControllerMode: false, brokerRole: 'SYNC_MASTER', minInSyncReplicas: 3 }, { groups: 1, replicas: 1 }), undefined, 'classic mode has no such rule');
+  assert.match(settingsContradiction({ ...base, brokerRole: 'SYNC_MASTER' }, three)!, /brokerRole=SYNC_MASTER contradicts enableControllerMode=true/);
+  assert.match(settingsContradiction({ ...base, minInSyncReplicas: 3 }, { groups: 2, replicas: 2 })!, /minInSyncReplicas=3 contradicts replicas=2/);
+  assert.match(settingsContradiction({ ...base, inSyncReplicas: 3 }, { groups: 1, replicas: 2 })!, /inSyncReplicas=3 contradicts replicas=2/);
 });

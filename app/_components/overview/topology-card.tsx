@@ -47,6 +47,12 @@ export function TopologyCard({ topology, producer }: { topology: TopologyState; 
 
   return (
     <Card title="Topology" titleId="topology-title" testId="topology-card" actions={<span className="text-xs text-slate-500 dark:text-slate-400" data-testid="topology-shape">{describeTopology(current)}</span>}>
+      {topology.controllerMode ? (
+        <p className="mb-3 text-xs text-slate-600 dark:text-slate-400" data-testid="topology-controller">
+          Controller mode: the controller {topology.controller?.address ? <span className="font-mono">{topology.controller.address}</span> : null} is {topology.controller?.status.state ?? 'stopped'}
+          {topology.controller?.settings ? <> · enableElectUncleanMaster={String(topology.controller.settings.enableElectUncleanMaster)}</> : null}. It elects each group&apos;s master; the lab promotes no one.
+        </p>
+      ) : null}
       <div className="grid gap-3 md:grid-cols-2 xl:grid-cols-4">
         {topology.groups.map((g) => (
           <section key={g.brokerName} aria-label={`group ${g.brokerName}`} data-testid={`group-${g.brokerName}`} className="rounded-lg border border-slate-200 p-3 dark:border-slate-800">
@@ -80,9 +86,23 @@ export function TopologyCard({ topology, producer }: { topology: TopologyState; 
                     </div>
                   ) : null}
                   {r.diverged ? <div className="text-red-700 dark:text-red-300">diverged from its master: refuses to merge, needs a rebuild</div> : null}
+                  {r.controller && r.state === 'running' ? (
+                    <div className="tabular-nums text-slate-600 dark:text-slate-400" data-testid={`replica-controller-${r.name}`}>
+                      {r.controller.role === 'FENCED' ? 'fenced: no master named yet' : `epoch ${r.controller.masterEpoch}`}
+                      {g.controller?.syncStateSet.includes(r.name) ? ' · in SyncStateSet' : ''}
+                      {r.truncationRestarts ? ` · cut its log ${r.truncationRestarts}×` : ''}
+                    </div>
+                  ) : null}
                 </li>
               ))}
             </ul>
+            {topology.controllerMode ? (
+              <p className="mt-2 text-xs text-slate-600 dark:text-slate-400" data-testid={`group-controller-${g.brokerName}`}>
+                {g.controller
+                  ? <>master {g.master} · epoch {g.controller.masterEpoch} · SyncStateSet {'{'}{g.controller.syncStateSet.join(', ')}{'}'} · confirm offset {grouped(g.controller.confirmOffset)}</>
+                  : 'no master: the controller has not elected one'}
+              </p>
+            ) : null}
             {g.promotion ? (
               <p className="mt-2 text-xs text-slate-600 dark:text-slate-400">
                 master {g.master} since a promotion at offset {grouped(g.promotion.promotedAtOffset)}

@@ -79,9 +79,10 @@ export function ChangeList({
   keys: SettingKey[];
   settings: BrokerSettings;
   draft: Draft;
-  info: Record<SettingKey, { live: boolean; stockRocketMQ: string }>;
+  info: Record<SettingKey, { live: boolean; stockRocketMQ: string; group: string }>;
 }) {
-  const restart = keys.filter((k) => !info[k].live);
+  const cluster = keys.filter((k) => info[k].group === 'controller');
+  const restart = keys.filter((k) => !info[k].live && info[k].group !== 'controller');
   return (
     <>
       <ul className="space-y-1.5" data-testid="settings-confirm-list">
@@ -103,9 +104,11 @@ export function ChangeList({
         })}
       </ul>
       <p className="mt-3 text-xs text-slate-600 dark:text-slate-400">
-        {restart.length > 0
-          ? `${restart.join(', ')} take${restart.length === 1 ? 's' : ''} effect at the next broker start; the rest are pushed to the running broker at once.`
-          : 'All of them are pushed to the running broker at once (UPDATE_BROKER_CONFIG).'}
+        {cluster.length > 0
+          ? `${cluster.join(', ')}: fixed for the life of a process, so applying restarts every broker and the controller now, with every change of this list.`
+          : restart.length > 0
+            ? `${restart.join(', ')} take${restart.length === 1 ? 's' : ''} effect at the next broker start; the rest are pushed to the running broker at once.`
+            : 'All of them are pushed to the running broker at once (UPDATE_BROKER_CONFIG).'}
       </p>
     </>
   );

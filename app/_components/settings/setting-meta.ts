@@ -17,6 +17,7 @@ export const GROUPS: { id: SettingGroup; title: string; blurb: string }[] = [
   { id: 'producer', title: 'Producer', blurb: 'How the lab producer times out and retries (client-side in RocketMQ).' },
   { id: 'consumer', title: 'Consumer', blurb: 'Redelivery of failed messages and the road to the DLQ.' },
   { id: 'transaction', title: 'Transaction', blurb: 'Half messages: when they are checked back, and when given up.' },
+  { id: 'controller', title: 'Controller mode', blurb: 'RocketMQ 5: a controller elects each group’s master from its SyncStateSet. Fixed for the life of a process: applying any of these restarts the cluster.' },
 ];
 
 export type Unit = 'ms' | 'bytes' | 'pages' | null;

@@ -1,0 +1,150 @@
+/**
+ * One broker group in controller mode (RocketMQ 5; docs/architecture.md#controller-mode;
+ * replica-group.ts has what every mode shares). The lab chooses no role here: every replica starts
+ * the same way, registers with the controller as brokerId id+1, and is the master only while the
+ * controller says so (its stats' `ha.controller`). Each replica's HA port is behind a fault proxy of
+ * its own, the address it gives the controller for its slaves, so a drill can cut one replica from
+ * the others whatever its role.
+ *
+ * A replica that finds its log diverged from its new master's exits 75 (EXIT_CODE_RESTART) after
+ * recording where to cut; the group starts it again on the same store, as a supervisor would, and
+ * its start-up truncation cuts the log before the store opens.
+ */
+import type { BrokerRole, BrokerSettings } from '../../broker/config/broker-config';
+import type { HaEvent } from '../../broker/ha/ha-types';
+import { EXIT_CODE_RESTART } from '../../broker/runtime/child-runtime';
+import type { BrokerNode, StartPlan } from './broker-node';
+import { FaultProxy, type Direction, type LinkFaults } from './fault-proxy';
+import { ReplicaGroup, type GroupView, type ReplicaGroupOptions } from './replica-group';
+
+export interface ControllerModeGroupOptions extends ReplicaGroupOptions {
+  /** the controller every replica registers with; undefined while it has not started */
+  controllerAddr: () => string | undefined;
+}
+
+/** The brokerId a replica has with the controller: RocketMQ's ids in controller mode start at 1. */
+export function controllerBrokerId(node: BrokerNode): number {
+  return node.id + 1;
+}
+
+export class ControllerModeGroup extends ReplicaGroup {
+  /** each replica's HA port behind its own proxy, by id */
+  readonly haProxies: readonly FaultProxy[];
+  private closing = false;
+  private readonly truncationRestarts = new Map<BrokerNode, number>();
+
+  constructor(private readonly modeOptions: ControllerModeGroupOptions) {
+    super(modeOptions);
+    this.haProxies = this.replicas.map((node) => new FaultProxy(`ha-${node.name}`, '127.0.0.1:1'));
+    for (const node of this.replicas) {
+      node.listen({
+        ready: (n, report) => {
+          if (report.haPort) this.haProxies[n.id]!.setTarget(`127.0.0.1:${report.haPort}`);
+        },
+        exited: (n, info) => {
+          if (info.code !== EXIT_CODE_RESTART || this.closing) return;
+          this.truncationRestarts.set(n, (this.truncationRestarts.get(n) ?? 0) + 1);
+          this.options.record('ha.truncationRestart', this.replicationSubject, `${n.name} restarts to cut its log to the common point with its new master (a diverged tail is cut, never merged)`, 'fault');
+          this.start(n).catch((error: unknown) => this.options.record('process.crashed', n.subject, `${n.processName} did not start again after its truncation restart: ${(error as Error).message}`, 'process'));
+        },
+      });
+    }
+  }
+
+  /**
+   * The replica the controller made master, as the replicas reported it: of those that say they are
+   * master (after a partition two may, for a moment), the one of the newest epoch.
+   */
+  get master(): BrokerNode | undefined {
+    let best: BrokerNode | undefined;
+    for (const node of this.replicas) {
+      const controller = node.running ? node.haStats?.controller : undefined;
+      if (controller?.role !== 'MASTER') continue;
+      if (!best || controller.masterEpoch > (best.haStats!.controller!.masterEpoch)) best = node;
+    }
+    return best;
+  }
+
+  protected async startPlan(node: BrokerNode): Promise<StartPlan> {
+    const controllerAddr = this.modeOptions.controllerAddr();
+    if (!controllerAddr) throw new Error(`${node.name} cannot start: the controller is not running (controller mode)`);
+    const proxy = this.haProxies[node.id]!;
+    if (!proxy.port) await proxy.listen(0);
+    return {
+      settings: this.options.settings(),
+      brokerId: controllerBrokerId(node),
+      namesrvAddr: this.options.namesrvAddr(),
+      controllerAddr,
+      haAdvertisedAddress: proxy.address,
+      labBugs: this.options.labBugs(this.processOf(node)),
+    };
+  }
+
+  // ---- settings ----
+
+  /** The saved settings, in the role the controller gave the replica: the lab does not choose it. */
+  desiredSettings(node: BrokerNode): BrokerSettings {
+    return { ...this.options.settings(), brokerRole: node.role };
+  }
+
+  protected choosesRole(): boolean {
+    return false;
+  }
+
+  protected expectedRole(): BrokerRole | undefined {
+    return undefined;
+  }
+
+  // ---- faults ----
+
+  /** Latency, blackhole or a reset on one replica's HA port: what its slaves (or its master) see of it. */
+  setLinkFault(node: BrokerNode, direction: Direction | 'both', faults: { latencyMs?: number; blackhole?: boolean; reset?: boolean }): Record<Direction, LinkFaults> {
+    const proxy = this.haProxies[node.id]!;
+    const { reset, ...rest } = faults;
+    proxy.setFaults(direction, rest);
+    if (reset) proxy.resetConnections();
+    this.options.record('fault.link', this.replicationSubject, `HA port of ${node.name} ${direction}: ${JSON.stringify(faults)}`, 'fault');
+    return proxy.getFaults();
+  }
+
+  // ---- views ----
+
+  override groupView(): GroupView {
+    const master = this.master;
+    const controller = master?.haStats?.controller;
+    return {
+      ...super.groupView(),
+      replicas: this.replicas.map((node) => ({ ...this.replicaView(node), truncationRestarts: this.truncationRestarts.get(node) ?? 0 })),
+      linkFaulted: this.haProxies.some((p) => Object.values(p.getFaults()).some((f) => f.blackhole || f.latencyMs > 0)),
+      ...(controller ? {
+        controller: {
+          masterEpoch: controller.masterEpoch,
+          syncStateSet: controller.syncStateSet.map((id) => `${this.brokerName}/${id - 1}`),
+          syncStateSetEpoch: controller.syncStateSetEpoch,
+          confirmOffset: controller.confirmOffset,
+        },
+      } : {}),
+    };
+  }
+
+  /** Role and SyncStateSet changes, divergences, garbage frames and controller trouble are recorded. */
+  protected recordedEvent(node: BrokerNode, event: HaEvent): { message: string; marker?: 'fault' | 'process'; rateLimited: boolean } | undefined {
+    switch (event.kind) {
+      case 'role.changed':
+      case 'syncStateSet.changed':
+        return { message: `${node.name}: ${event.message}`, marker: 'process', rateLimited: false };
+      case 'diverged':
+      case 'badFrame':
+      case 'controller':
+        return { message: `${node.name}: ${event.message}`, marker: 'fault', rateLimited: true };
+      default:
+        return undefined;
+    }
+  }
+
+  override async close(): Promise<void> {
+    this.closing = true;
+    await super.close();
+    for (const proxy of this.haProxies) await proxy.close();
+  }
+}
