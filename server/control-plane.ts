@@ -224,6 +224,12 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return first;
   }
 
+  /** broker-a's last promotion in classic mode; undefined in controller mode (the controller elects) or before any. */
+  get classicPromotion(): BrokerGroup['promotion'] {
+    const first = this.brokerGroups[0];
+    return first instanceof BrokerGroup ? first.promotion : undefined;
+  }
+
   /** Every group in classic mode, for what only classic mode has (one HA link per group, promotion); refused in controller mode. */
   get classicGroups(): readonly BrokerGroup[] {
     const classic = this.brokerGroups.filter((g): g is BrokerGroup => g instanceof BrokerGroup);
@@ -357,6 +363,21 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       const without = this.brokerGroups.filter((g) => !g.master?.running || g.master.role === 'SLAVE');
       if (without.length === 0) return;
       if (Date.now() > deadline) throw new Error(`${without.map((g) => g.brokerName).join(', ')} ha${without.length === 1 ? 's' : 've'} no master after ${timeoutMs} ms${this.controllerMode ? ': the controller elected none (see its events)' : ''}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  /**
+   * Controller mode: resolves once every group's SyncStateSet holds every replica that runs (a group
+   * at rest, each slave caught up); rejects after `timeoutMs`, naming the groups and their sets.
+   */
+  async waitForFullSyncStateSets(timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const views = this.brokerGroups.map((g) => g.groupView());
+      const short = views.filter((g) => (g.controller?.syncStateSet.length ?? 0) < g.replicas.filter((r) => r.state === 'running').length);
+      if (short.length === 0) return;
+      if (Date.now() > deadline) throw new Error(`the SyncStateSet of ${short.map((g) => `${g.brokerName} holds {${g.controller?.syncStateSet.join(', ') ?? ''}}`).join('; ')} after ${timeoutMs} ms, not every running replica`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
   }

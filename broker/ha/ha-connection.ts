@@ -180,6 +180,19 @@ export class HAConnection {
       shipped += body.length;
       this.write(Buffer.concat([header, body], header.length + body.length));
     }
+    this.noteNothingToTransfer();
+  }
+
+  /**
+   * RocketMQ's writer counts a slave caught up at the moment it has written everything the master
+   * holds (AutoSwitchHAConnection.transferToSlave, "size == 0"): under steady load over a slow link an
+   * ack never reaches the master's end at the last transfer, and without this rule every slave would
+   * leave the SyncStateSet after haMaxTimeSlaveNotCatchup.
+   */
+  private noteNothingToTransfer(): void {
+    if (this.state === 'TRANSFER' && this.writable && this.nextTransferFromWhere >= this.deps.store.maxPhyOffset()) {
+      this.lastCaughtUpMs = this.deps.clock.nowMs();
+    }
   }
 
   private scheduleTransfer(): void {
@@ -206,7 +219,10 @@ export class HAConnection {
   /** Called by HAService every tick: heartbeat when idle, close when silent. */
   housekeeping(nowMs: number): void {
     if (this.state === 'SHUTDOWN') return;
-    if (this.state === 'TRANSFER') this.noteCaughtUp();
+    if (this.state === 'TRANSFER') {
+      this.noteCaughtUp();
+      this.noteNothingToTransfer();
+    }
     const settings = this.deps.settings();
     if (nowMs - this.lastReadMs > settings.haHousekeepingInterval) {
       this.close(`housekeeping: nothing read from the slave for ${Math.round(nowMs - this.lastReadMs)} ms (haHousekeepingInterval ${settings.haHousekeepingInterval})`, true);

@@ -17,6 +17,7 @@ import type { HaEvent, HaStats } from '../../broker/ha/ha-types';
 import type { MasterRole } from '../../broker/ha/broker-replication';
 import type { LabBug } from '../../broker/lab-bugs';
 import { SupervisedChild, type ExitInfo, type ProcessStatus } from './child-process';
+import { EXIT_CODE_RESTART } from '../../broker/runtime/child-runtime';
 import type { MQAdminClient } from './admin-client';
 import { NodeSettingsRecord, pushNodeSettings } from './node-settings';
 
@@ -253,7 +254,9 @@ export class BrokerNode {
     this.settings.gone();
     this.ready?.reject(new Error(`${this.processName} ${info.reason}`));
     this.ready = undefined;
-    this.options.record(info.expected ? 'process.stopped' : 'process.crashed', this.subject, `${this.processName} ${info.reason}`, 'process');
+    // Exit 75 is a replica asking to be started again (controller mode: it must cut its log first), not a crash.
+    const kind = info.expected ? 'process.stopped' : info.code === EXIT_CODE_RESTART ? 'process.restartRequested' : 'process.crashed';
+    this.options.record(kind, this.subject, `${this.processName} ${info.reason}${kind === 'process.restartRequested' ? ' (asks to be started again)' : ''}`, 'process');
     for (const l of this.listeners) l.exited?.(this, info);
   }
 

@@ -23,7 +23,9 @@ export type FaultStep =
   | { kind: 'kill-producer' }
   /** drop and reset bursts on the producer's link (the client-port fault proxy), as the run's plan lays them out */
   | { kind: 'flap-producer-link' }
-  | { kind: 'kill-transaction-producer' };
+  | { kind: 'kill-transaction-producer' }
+  /** controller mode: SIGKILL whichever replica the controller made master of broker-a, then wait for the election of another */
+  | { kind: 'kill-elected-master' };
 
 export type RecoveryStep =
   | { kind: 'restart-master' }
@@ -37,7 +39,9 @@ export type RecoveryStep =
   /** a new transaction producer of the same group: it sends on and answers the broker's check-backs */
   | { kind: 'restart-transaction-producer' }
   /** thaws the consumers a fault froze, afterMs after the steps before it (the traffic refills the queues meanwhile) */
-  | { kind: 'resume-consumers'; afterMs: number };
+  | { kind: 'resume-consumers'; afterMs: number }
+  /** controller mode: start the replica the fault killed; the controller makes it a slave of the new master (it cuts what it alone held) */
+  | { kind: 'rejoin-old-master' };
 
 export interface DrillSpec extends DrillDescription {
   needs: DrillCapability[];
@@ -164,6 +168,17 @@ const TX_PRODUCER_AWAY_MS = 1000 + 4000;
 
 const TIMING = (durationSec: number, rate: number, faultAt: number, faultForSec: number): DrillTiming => ({ durationSec, rate, faultAt, faultForSec });
 const WORKLOAD = { consumers: 2, processingMs: 2, bodySize: 256 };
+
+/** Controller mode's timers for a drill: an election about 2 s after a master dies (RocketMQ's defaults take 10 to 15 s). */
+export const CONTROLLER_LAB_TIMERS = {
+  controllerHeartBeatTimeoutMills: 1500, scanNotActiveBrokerInterval: 200,
+  brokerHeartbeatInterval: 200, syncBrokerMetadataPeriod: 500, checkSyncStateSetPeriod: 500, haMaxTimeSlaveNotCatchup: 3000,
+} as const;
+
+/** A drill that runs in controller mode: it switches enableControllerMode on for its run. */
+export function usesControllerMode(spec: DrillSpec): boolean {
+  return spec.brokerPatch?.enableControllerMode === true;
+}
 
 export const DRILLS: DrillSpec[] = [
   {
@@ -510,6 +525,41 @@ export const DRILLS: DrillSpec[] = [
         sync: `SYNC_MASTER + broker-b lost: every SEND_OK broker-b gave had reached its slave, which the consumers read: none is lost; FLUSH_SLAVE_TIMEOUT and SLAVE_NOT_AVAILABLE ones may be. ${writes}`,
         async: `ASYNC_MASTER + broker-b lost: SEND_OK messages broker-b's slave had not copied yet (its replication lag at the loss) are lost; broker-a's are not. ${writes}`,
       }, ['ERROR', 'TIMEOUT']);
+    },
+  },
+  {
+    id: 'controller-failover',
+    title: 'Master killed, the controller elects another (controller mode)',
+    does: 'One group of three replicas in RocketMQ 5\'s controller mode, each a slave of the master over a cross-region link. The master\'s machine crashes under sync sends (its process killed, what it was still sending to the slaves lost with its network, its disk kept); the controller elects a SyncStateSet member and the producer follows it through the name server. The old master is started again: the controller makes it a slave, and it cuts whatever only it held. Consumers then read the new master.',
+    proves: 'With allAckInSyncStateSet a SEND_OK means every SyncStateSet member had the message, so the elected master has them all and no SEND_OK is lost. Without it (inSyncReplicas 1) the master answers before any slave has the message: the tail still on the link is lost with the failover, though nobody lost a disk.',
+    fault: 'the elected master\'s machine crashes: SIGKILL, and what its HA port still had on the way to the slaves is gone with its network (its disk survives)',
+    recovery: 'the controller elects a SyncStateSet member; the old master is started again and rejoins as its slave, cut to the common point',
+    timing: TIMING(12, 200, 0.4, 2),
+    relevantSettings: ['enableControllerMode', 'allAckInSyncStateSet', 'inSyncReplicas', 'minInSyncReplicas', 'controllerHeartBeatTimeoutMills', 'haMaxTimeSlaveNotCatchup', 'sendMode'],
+    topology: { groups: 1, replicas: 3 },
+    needs: ['controller', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
+    // Controller mode for the run, with timers short enough that an election takes about two seconds
+    // (RocketMQ's defaults take 10 to 15 s: `npm run bench:failover` measures both).
+    brokerPatch: { enableControllerMode: true, brokerRole: 'ASYNC_MASTER', ...CONTROLLER_LAB_TIMERS },
+    inject: { kind: 'kill-elected-master' },
+    recover: { kind: 'rejoin-old-master' },
+    contrast: {
+      teaches: 'An automatic failover keeps what the SyncStateSet acknowledged: with allAckInSyncStateSet every SEND_OK was on the replica the controller elects; with one in-sync replica enough, SEND_OK came before the slaves had it, and the failover drops that tail.',
+      measure: 'lost',
+      safe: { label: 'allAckInSyncStateSet', broker: { allAckInSyncStateSet: true }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'inSyncReplicas 1, no allAckInSyncStateSet', broker: { allAckInSyncStateSet: false, inSyncReplicas: 1 }, traffic: { sendMode: 'sync' } },
+    },
+    haLink: REMOTE_SLAVE_HA_LINK,
+    predict: (s) => {
+      const b = s.broker;
+      const u = uncheckedNote(s);
+      const rto = ` Sends fail from the kill until the election: controllerHeartBeatTimeoutMills ${b.controllerHeartBeatTimeoutMills} ms plus up to scanNotActiveBrokerInterval ${b.scanNotActiveBrokerInterval} ms, then the producer's route refresh.`;
+      if (b.allAckInSyncStateSet) {
+        return prediction(`controller mode, allAckInSyncStateSet: a SEND_OK came only once every SyncStateSet member had the message, and the controller elects a member: no SEND_OK is lost; the old master rejoins and cuts only what it never acknowledged.${rto}${u.note}`, { mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
+      }
+      const waits = b.inSyncReplicas - 1;
+      return prediction(`controller mode without allAckInSyncStateSet: a SEND_OK waited for ${waits === 0 ? 'no slave' : `${waits} slave ack${waits === 1 ? '' : 's'} (inSyncReplicas ${b.inSyncReplicas})`}, so the elected replica may lack the newest acknowledged messages (the tail still on the HA link); the old master cuts them when it rejoins, and they are lost.${rto}${u.note}`, { sendOkLossPossible: true, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
     },
   },
 ];

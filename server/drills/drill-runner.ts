@@ -14,14 +14,14 @@ import { SIMULATED_DRILLS } from '../sim/simulation';
 import { randomBytes } from 'node:crypto';
 import type { ControlPlane, ControlPlaneEvents } from '../control-plane';
 import type { LiveSample } from '../live/types';
-import { DRILLS, drillSpec, type DrillSpec } from './catalog';
+import { DRILLS, drillSpec, usesControllerMode, type DrillSpec } from './catalog';
 import { RESTART_TIMEOUT_MS, bounded, injectFault, recoverFrom, shapeLinks, sleep, waitFor, type StepHost } from './drill-steps';
 import { LossLedger, judge } from './loss-ledger';
 import { groupCaughtUp } from './group-caught-up';
 import { DrillRecorder } from './recorder';
 import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
-import { settingInfo, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
+import { CONTROLLER_KEYS, settingInfo, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import { LAB_BUGS, LAB_BUG_NAMES } from '../../broker/lab-bugs';
 import { PermName } from '../../broker/protocol/codes';
 import type {
@@ -95,6 +95,7 @@ const CAPABILITY_LABELS: Record<DrillCapability, string> = {
   'traffic-runner': 'killable producer process',
   'producer-link-fault': 'fault proxy between producers and the broker',
   'transaction-producer': 'killable transaction producer',
+  controller: 'controller mode (a controller process electing masters)',
 };
 
 /** settings a fault step itself changes during the run (slow-disk); the final check leaves them out */
@@ -127,7 +128,7 @@ export class DrillRunner {
   private capabilityViews(spec: DrillSpec): CapabilityView[] {
     const cp = this.controlPlane;
     const state = cp.state();
-    const promoted = cp.group.promotion !== undefined;
+    const promoted = cp.classicPromotion !== undefined;
     return spec.needs.map((id): CapabilityView => {
       const view = (available: boolean, reason?: string): CapabilityView => ({ id, label: CAPABILITY_LABELS[id], available, ...(available ? {} : { reason }) });
       switch (id) {
@@ -149,6 +150,7 @@ export class DrillRunner {
           if (promoted) return view(false, 'the client-port proxy fronts the original master; the group runs on the promoted slave');
           return view(cp.clientPort.address !== undefined, 'the client-port fault proxy is not listening');
         case 'transaction-producer':
+        case 'controller':
           return view(true);
       }
     });
@@ -163,6 +165,7 @@ export class DrillRunner {
   private topologyRefusal(spec: DrillSpec): string | undefined {
     const want = spec.topology ?? DEFAULT_TOPOLOGY;
     const { groups, replicas } = this.controlPlane.topology;
+    if (this.controlPlane.controllerMode && !usesControllerMode(spec)) return 'this drill runs in classic mode (a master the lab chooses, promotion by hand); the cluster runs controller mode: set enableControllerMode to false on the Settings page';
     if (groups === want.groups && replicas === want.replicas) return undefined;
     return `this drill runs on ${describeTopology(want)}; this cluster runs ${describeTopology({ groups, replicas })}: set the topology to ${want.groups} × ${want.replicas} (the Topology card, or cluster.setTopology)`;
   }
@@ -354,7 +357,8 @@ export class DrillRunner {
                 : e.kind === 'ha.promoted' ? 'recovery' : 'note';
         this.recorder.event(e.atMs - run.startedAt, kind, e.message, { kind: e.kind, subject: e.subject });
         // A restarted master or a promoted slave writes at offsets an earlier incarnation may have used.
-        if ((e.kind === 'process.started' && e.subject === cp.firstReplica.subject) || e.kind === 'ha.promoted') run.ledger.newEpoch();
+        // So does a replica the controller elected.
+        if ((e.kind === 'process.started' && e.subject === cp.firstReplica.subject) || e.kind === 'ha.promoted' || e.kind === 'controller.elected') run.ledger.newEpoch();
         if (e.kind === 'process.crashed' && !run.expectExit.has(e.subject)) this.fail(run, `unexpected crash during the drill: ${e.message}`);
       },
     };
@@ -459,8 +463,16 @@ export class DrillRunner {
     if (keys.length === 0) return;
     const previous = Object.fromEntries(keys.map((k) => [k, current[k]])) as BrokerSettingsPatch;
     const patch = Object.fromEntries(keys.map((k) => [k, run.brokerPatch[k]])) as BrokerSettingsPatch;
-    run.undo.set('settings', async () => { await bounded(cp.updateSettings(previous), 10_000, 'restoring the settings the drill changed'); });
-    await bounded(cp.updateSettings(patch), 10_000, 'applying the drill\'s settings', signal);
+    // A key of controller mode restarts the whole cluster (its keys are fixed for the life of a process).
+    const restarts = keys.some((k) => (CONTROLLER_KEYS as readonly string[]).includes(k));
+    run.undo.set('settings', async () => { await bounded(cp.updateSettings(previous), restarts ? RESTART_TIMEOUT_MS : 10_000, 'restoring the settings the drill changed'); });
+    await bounded(cp.updateSettings(patch), restarts ? RESTART_TIMEOUT_MS : 10_000, 'applying the drill\'s settings', signal);
+    if (cp.controllerMode) {
+      // The drill starts from a group at rest: a master, and every slave caught up in its SyncStateSet.
+      await bounded(cp.waitForMasters(), 30_000, 'the controller electing a master', signal);
+      await bounded(cp.waitForFullSyncStateSets(), 30_000, 'every replica joining the SyncStateSet', signal);
+      this.event(run, 'setting', `controller mode: ${cp.state().topology.groups.map((g) => `${g.brokerName} master ${g.master} at epoch ${g.controller?.masterEpoch}, SyncStateSet {${g.controller?.syncStateSet.join(', ')}}`).join('; ')}`);
+    }
     this.event(run, 'setting', `for this run: ${keys.map((k) => `${k} ${String(patch[k])}`).join(', ')} (restored afterwards)`, { patch, previous });
   }
 
@@ -651,7 +663,7 @@ export class DrillRunner {
       await attempt('stopping the traffic', () => bounded(cp.stopTraffic(), 20_000, 'stopping the traffic'));
       await attempt('stopping the transaction runner', () => bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner'));
       await attempt('stopping the consumers', () => bounded(cp.stopConsumers(), 20_000, 'stopping the consumers'));
-      if (!cp.group.promotion && cp.state().broker.state !== 'running') {
+      if (!cp.controllerMode && !cp.classicPromotion && cp.state().broker.state !== 'running') {
         await attempt('restarting the master', async () => {
           await waitFor(() => cp.state().broker.state !== 'stopping', 10_000, 'the master stopping', new AbortController().signal);
           await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'restarting the master');

@@ -5,6 +5,7 @@
  */
 import fs from 'node:fs';
 import type { ControlPlane } from '../control-plane';
+import { ControllerModeGroup } from '../cluster/controller-mode-group';
 import type { FaultStep, RecoveryStep } from './catalog';
 import type { DrillPlan, FlapBurst } from './drill-plan';
 import type { DrillEventKind, DrillRunSettings } from './types';
@@ -32,6 +33,8 @@ export interface StepRun {
   expectExit: Set<string>;
   /** undo steps for what a fault changed */
   undo: Map<string, () => Promise<void>>;
+  /** controller mode: the id of the replica kill-elected-master killed (rejoin-old-master starts it again) */
+  killedReplica?: number;
 }
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -87,18 +90,20 @@ export async function shapeLinks(host: StepHost, run: StepRun): Promise<void> {
   const shape = run.plan.haLink;
   // Every group's HA link gets the shape: each group's slave is as far from its master.
   if (!shape) return;
-  const groups = cp.classicGroups.filter((g) => g.replicas[1]?.running);
-  if (groups.length === 0) return;
-  for (const group of groups) {
-    const proxy = group.haLink;
+  // Classic mode: each group's one HA link; controller mode: every replica's HA port (whoever is master, its slaves are that far).
+  const proxies = cp.controllerMode
+    ? cp.groups.flatMap((g) => (g instanceof ControllerModeGroup ? g.haProxies.map((proxy) => ({ key: proxy.name, proxy })) : []))
+    : cp.classicGroups.filter((g) => g.replicas[1]?.running).map((g) => ({ key: g.brokerName, proxy: g.haLink }));
+  if (proxies.length === 0) return;
+  for (const { key, proxy } of proxies) {
     const previous = proxy.getFaults();
     proxy.setFaults('both', { latencyMs: shape.latencyMs, jitterMs: shape.jitterMs, bandwidthBytesPerSec: shape.bandwidthBytesPerSec });
-    run.undo.set(`ha-link-shape:${group.brokerName}`, async () => {
+    run.undo.set(`ha-link-shape:${key}`, async () => {
       proxy.setFaults('upstream', { latencyMs: previous.upstream.latencyMs, jitterMs: previous.upstream.jitterMs, bandwidthBytesPerSec: previous.upstream.bandwidthBytesPerSec });
       proxy.setFaults('downstream', { latencyMs: previous.downstream.latencyMs, jitterMs: previous.downstream.jitterMs, bandwidthBytesPerSec: previous.downstream.bandwidthBytesPerSec });
     });
   }
-  host.event('setting', `HA link${groups.length > 1 ? 's' : ''} shaped for this run: ${shape.label} (restored afterwards)`, { haLink: shape });
+  host.event('setting', `HA link${proxies.length > 1 ? 's' : ''} shaped for this run: ${shape.label} (restored afterwards)`, { haLink: shape });
 }
 
 /** Injects one fault of a drill's spec; records in `run` what it expects to die and how to undo it. */
@@ -193,6 +198,25 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       run.undo.set('client-link', async () => { cp.clientPort.heal(); });
       await flap(host, run.plan.bursts, signal);
       return;
+    case 'kill-elected-master': {
+      const group = cp.firstGroup;
+      const master = group.master;
+      if (!master) throw new Error(`${group.brokerName} had no master the controller elected when the fault was due`);
+      const epoch = master.haStats?.controller?.masterEpoch ?? 0;
+      run.expectExit.add(master.subject);
+      run.killedReplica = master.id;
+      void master.kill();
+      // Its machine goes down with it, network included: what its HA port still had on the way to the
+      // slaves is gone (as in master-disk-loss; a killed process's sockets would otherwise deliver it).
+      if (group instanceof ControllerModeGroup) group.haProxies[master.id]!.resetConnections();
+      await waitExit(() => master.running, master.name, signal);
+      const killedAt = Date.now();
+      await waitFor(() => group.master !== undefined && group.master !== master && (group.master.haStats?.controller?.masterEpoch ?? 0) > epoch, 30_000, 'the controller electing a new master', signal);
+      const elected = group.master!;
+      host.event('recovery', `${elected.name} is master at epoch ${elected.haStats!.controller!.masterEpoch}, ${Date.now() - killedAt} ms after ${master.name} exited (elected by the controller from the SyncStateSet)`, { elected: elected.name, epoch: elected.haStats!.controller!.masterEpoch });
+      await createRunTopicOn(host, run, elected.address, signal);
+      return;
+    }
     case 'kill-producer':
       run.expectExit.add('traffic');
       if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
@@ -221,20 +245,17 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
     case 'promote-slave': {
       const promoted = await bounded(cp.group.promote(cp.secondReplica, 'ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
       host.event('recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
-      // A slave does not copy topic configs here (RocketMQ's SlaveSynchronize does): the new master
-      // learns the run's topic from an UPDATE_AND_CREATE_TOPIC, as an operator's mqadmin updateTopic would do.
-      const address = cp.group.master.address;
-      if (!address) throw new Error('the promoted slave has no address');
-      try {
-        const queueNums = run.settings.broker.defaultTopicQueueNums;
-        const topic = { topic: run.topic, readQueueNums: queueNums, writeQueueNums: queueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE };
-        await bounded(cp.admin.createAndUpdateTopicConfig(address, topic), 5000, 'creating the topic on the new master', signal);
-      } catch (error) {
-        if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the new master refused the topic: ${error.message}`);
-        throw error;
-      }
-      await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
-        10_000, `the name server routing ${run.topic} to the new master`, signal);
+      await createRunTopicOn(host, run, cp.group.master.address, signal);
+      return;
+    }
+    case 'rejoin-old-master': {
+      const group = cp.firstGroup;
+      const node = group.replica(run.killedReplica ?? 0);
+      await bounded(group.start(node), RESTART_TIMEOUT_MS, `starting ${node.name} again`, signal);
+      // It may restart once more (exit 75) to cut what only it held: wait until it follows the new master.
+      await waitFor(() => node.running && node.haStats?.controller?.role === 'SLAVE', 30_000, `${node.name} rejoining as a slave`, signal);
+      run.expectExit.delete(node.subject);
+      host.event('recovery', `${node.name} rejoined as a slave of ${group.master?.name ?? 'the new master'} at epoch ${node.haStats!.controller!.masterEpoch}`);
       return;
     }
     case 'restart-slave':
@@ -288,6 +309,26 @@ async function flap(host: StepHost, bursts: FlapBurst[], signal: AbortSignal): P
   }
 }
 
+
+/**
+ * A master that was a slave a moment ago does not have the run's topic config (RocketMQ's
+ * SlaveSynchronize would have copied it): it learns the topic from an UPDATE_AND_CREATE_TOPIC, as an
+ * operator's mqadmin updateTopic would send it, and the name server routes the topic to it.
+ */
+async function createRunTopicOn(host: StepHost, run: StepRun, address: string | undefined, signal: AbortSignal): Promise<void> {
+  const cp = host.controlPlane;
+  if (!address) throw new Error('the new master has no address');
+  try {
+    const queueNums = run.settings.broker.defaultTopicQueueNums;
+    const topic = { topic: run.topic, readQueueNums: queueNums, writeQueueNums: queueNums, perm: PermName.PERM_READ | PermName.PERM_WRITE };
+    await bounded(cp.admin.createAndUpdateTopicConfig(address, topic), 5000, 'creating the topic on the new master', signal);
+  } catch (error) {
+    if (isZerolossError(error, 'BROKER_ERROR')) throw new Error(`the new master refused the topic: ${error.message}`);
+    throw error;
+  }
+  await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
+    10_000, `the name server routing ${run.topic} to the new master`, signal);
+}
 
 async function waitExit(isRunning: () => boolean, what: string, signal: AbortSignal): Promise<void> {
   await waitFor(() => !isRunning(), 10_000, `${what} exiting`, signal);

@@ -28,6 +28,7 @@ export const DRILL_IDS = [
   'transaction-crash',
   'power-loss-slow-disk',
   'group-loss',
+  'controller-failover',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
@@ -76,7 +77,8 @@ export type DrillCapability =
   | 'consumers'       // the consumer fleet (killable processes)
   | 'traffic-runner'  // the producer process (killable)
   | 'producer-link-fault' // a fault proxy between the producer and the broker port
-  | 'transaction-producer'; // a transaction producer in a killable runner (half message → commit)
+  | 'transaction-producer' // a transaction producer in a killable runner (half message → commit)
+  | 'controller';       // controller mode's controller process (the drill switches enableControllerMode on for its run)
 
 export interface CapabilityView {
   id: DrillCapability;

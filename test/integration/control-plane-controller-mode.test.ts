@@ -11,12 +11,9 @@ import assert from 'node:assert/strict';
 import { Producer } from '../../broker/client/producer';
 import { waitFor } from '../support/broker-process';
 import { tempDatabase } from '../support/temp-lab';
+import { contrastInput, startMatrixCluster } from '../../server/drills/matrix';
+import { CONTROLLER_LAB_TIMERS, drillSpec } from '../../server/drills/catalog';
 
-/** short timers, so an election takes about a second and a half */
-const LAB_TIMERS = {
-  controllerHeartBeatTimeoutMills: 1500, scanNotActiveBrokerInterval: 200,
-  brokerHeartbeatInterval: 200, syncBrokerMetadataPeriod: 500, checkSyncStateSetPeriod: 500, haMaxTimeSlaveNotCatchup: 3000,
-};
 
 test('control plane - controller mode: a setting restarts the cluster under a controller; a SIGKILLed master is replaced by election and rejoins as a slave', async () => {
   const db = await tempDatabase('zeroloss-cp-controller-');
@@ -33,7 +30,7 @@ test('control plane - controller mode: a setting restarts the cluster under a co
     assert.equal(cp.settings.get().enableControllerMode, false);
     assert.ok(cp.nodes.every((n) => n.running), 'the refusal stopped nothing');
 
-    await cp.updateSettings({ enableControllerMode: true, allAckInSyncStateSet: true, ...LAB_TIMERS });
+    await cp.updateSettings({ enableControllerMode: true, allAckInSyncStateSet: true, ...CONTROLLER_LAB_TIMERS });
     await cp.waitForMasters();
     const state = cp.state();
     assert.equal(state.topology.controllerMode, true);
@@ -72,5 +69,25 @@ test('control plane - controller mode: a setting restarts the cluster under a co
     await producer?.close();
     await lab.stop();
     await db.remove();
+  }
+});
+
+test('drill controller-failover, safe side: allAckInSyncStateSet keeps every SEND_OK through an election; the old master rejoins as a slave', async () => {
+  const cluster = await startMatrixCluster({ groups: 1, replicas: 3 });
+  try {
+    const { runId } = await cluster.runner.run(contrastInput(drillSpec('controller-failover'), 'safe', 5, { durationSec: 6 }));
+    await cluster.runner.wait(runId);
+    const run = (await cluster.runner.get({ runId, anomalyLimit: 10 }))!;
+    assert.equal(run.status, 'done', run.error ?? '');
+    assert.equal(run.verdict, 'PASS', run.verdictReason ?? '');
+    const s = run.summary!;
+    assert.equal(s.lostAcked, 0);
+    assert.ok(s.acknowledged.SEND_OK > 300, `SEND_OK ${s.acknowledged.SEND_OK}`);
+    assert.ok(s.recovery.rtoMs !== null && s.recovery.rtoMs > 0, `an RTO is measured: ${JSON.stringify(s.recovery)}`);
+    assert.ok(run.events.some((e) => /broker-a\/[12] is master at epoch \d+/.test(e.message)), 'the election is on the timeline');
+    assert.ok(run.events.some((e) => /rejoined as a slave/.test(e.message)), 'the old master rejoined');
+    assert.equal(cluster.controlPlane.controllerMode, false, 'the run restored classic mode');
+  } finally {
+    await cluster.close();
   }
 });
