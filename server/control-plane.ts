@@ -603,7 +603,9 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     const restarted: string[] = [];
     for (const group of this.brokerGroups) {
       for (const node of group.replicas) {
-        if (!node.running || !changed(group.processOf(node))) continue;
+        // In controller mode a replica carries the master's bugs and the slave's (any may be elected).
+        const affected = this.controllerMode ? changed('master') || changed('slave') : changed(group.processOf(node));
+        if (!node.running || !affected) continue;
         // A promoted replica acts as the master now and is not restarted by the lab: it keeps running as it is.
         if (group instanceof BrokerGroup && group.promotion && node === group.master) continue;
         await node.stop();

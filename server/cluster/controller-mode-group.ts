@@ -76,7 +76,8 @@ export class ControllerModeGroup extends ReplicaGroup {
       namesrvAddr: this.options.namesrvAddr(),
       controllerAddr,
       haAdvertisedAddress: proxy.address,
-      labBugs: this.options.labBugs(this.processOf(node)),
+      // Any replica may be elected master while it runs: it carries the master's bugs and the slave's.
+      labBugs: [...new Set([...this.options.labBugs('master'), ...this.options.labBugs('slave')])],
     };
   }
 
