@@ -219,9 +219,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * on. Refused with the reason in controller mode, where the controller elects masters.
    */
   get group(): BrokerGroup {
-    const first = this.brokerGroups[0]!;
-    if (!(first instanceof BrokerGroup)) throw new Error('the cluster runs controller mode (enableControllerMode): the controller elects each group\'s master, so the lab neither promotes nor rebuilds a replica, and each replica has its own HA link');
-    return first;
+    return this.classicGroups[0]!;
   }
 
   /** broker-a's last promotion in classic mode; undefined in controller mode (the controller elects) or before any. */
@@ -232,9 +230,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   /** Every group in classic mode, for what only classic mode has (one HA link per group, promotion); refused in controller mode. */
   get classicGroups(): readonly BrokerGroup[] {
-    const classic = this.brokerGroups.filter((g): g is BrokerGroup => g instanceof BrokerGroup);
-    if (classic.length < this.brokerGroups.length) return [this.group];
-    return classic;
+    return this.brokerGroups.map((g) => {
+      if (!(g instanceof BrokerGroup)) throw new Error('the cluster runs controller mode (enableControllerMode): the controller elects each group\'s master, so the lab neither promotes nor rebuilds a replica, and each replica has its own HA link');
+      return g;
+    });
   }
 
   /** Every replica of every group. */

@@ -584,9 +584,9 @@ export class DrillRunner {
     const original = await this.recorder.get(input.runId, 0);
     if (!original) throw new DrillNotFoundError(`runId: no drill run ${input.runId} is recorded`);
     if (original.input.seed === undefined) throw new DrillInputError(`run ${input.runId} was recorded before runs kept their seed: it cannot be re-run with the same plan`);
-    // The original's live broker settings, then the changes asked for.
+    // The original's live broker settings and its controller mode (applied by a restart), then the changes asked for.
     const broker: BrokerSettingsPatch = Object.fromEntries(Object.entries(original.settings.broker)
-      .filter(([k]) => settingInfo[k as keyof typeof settingInfo]?.live)) as BrokerSettingsPatch;
+      .filter(([k]) => settingInfo[k as keyof typeof settingInfo]?.live || settingInfo[k as keyof typeof settingInfo]?.group === 'controller')) as BrokerSettingsPatch;
     if (input.flushDiskType) broker.flushDiskType = input.flushDiskType;
     if (input.brokerRole) broker.brokerRole = input.brokerRole;
     const t = original.settings.traffic;

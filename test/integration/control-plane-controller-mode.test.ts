@@ -2,9 +2,10 @@
  * The control plane runs RocketMQ 5's controller mode (server/cluster/controller-mode-group.ts,
  * controller-node.ts) on real processes: enableControllerMode is a setting; flipping it restarts the
  * cluster with a controller process and three replicas that take their roles from it. A contradiction
- * is refused naming both keys before anything stops. The master is SIGKILLed: the controller elects a
- * SyncStateSet member, the dashboard's view follows, writes go on, and the old master, started again,
- * rejoins as a slave. Every replica's and the controller's settings are verified as a drill would.
+ * is refused naming both keys before anything stops. Every replica's and the controller's settings are
+ * verified as a drill would. Then the controller-failover drill's safe side on a cluster of its own: the
+ * elected master's machine crashes, the controller elects a SyncStateSet member, the old master rejoins
+ * as a slave, and no SEND_OK is lost.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,7 +16,7 @@ import { contrastInput, startMatrixCluster } from '../../server/drills/matrix';
 import { CONTROLLER_LAB_TIMERS, drillSpec } from '../../server/drills/catalog';
 
 
-test('control plane - controller mode: a setting restarts the cluster under a controller; a SIGKILLed master is replaced by election and rejoins as a slave', async () => {
+test('control plane - controller mode: a setting restarts the cluster under a controller that elects the master; a contradiction is refused naming both keys', async () => {
   const db = await tempDatabase('zeroloss-cp-controller-');
   const { createLab } = await import('../../server/lab');
   const lab = createLab({ prisma: db.prisma, dataDir: db.dataDir, brokerPort: 0, namesrvPort: 0, startSlave: true, topology: { groups: 1, replicas: 3 } });
@@ -38,33 +39,18 @@ test('control plane - controller mode: a setting restarts the cluster under a co
     assert.equal(state.topology.groups[0]!.master, 'broker-a/0', 'the first replica to register is the first master');
     assert.throws(() => cp.group, /controller mode/, 'promotion and rebuild are refused: the controller elects');
     assert.deepEqual((await cp.verifyNodeSettings(cp.settings.get())).mismatches, [], 'every replica and the controller run the saved settings');
+    // The Drills page still lists every drill: the classic ones say why they cannot run in controller mode.
+    const catalog = lab.drillRunner.catalog();
+    assert.match(catalog.find((d) => d.id === 'master-disk-loss')!.waitingFor ?? '', /runs in classic mode.*set enableControllerMode to false/);
+    assert.equal(catalog.find((d) => d.id === 'controller-failover')!.runnable, true);
     await waitFor('the SyncStateSet holds all three', () => cp.state().topology.groups[0]!.controller?.syncStateSet.length === 3, 15_000);
 
     await cp.createTopic({ topic: 'CmTopic', queueNums: 2, perm: 6 });
     producer = new Producer({ producerGroup: 'cp-controller-test', producerId: 'p-cm', namesrvAddr: cp.namesrv.address, retryTimesWhenSendFailed: 4 });
     const p = producer;
     await waitFor('the route is known', () => p.send({ topic: 'CmTopic', body: Buffer.from('warm-up') }).then((r) => r.sendStatus === 'SEND_OK', () => false), 15_000);
-    for (let i = 0; i < 10; i++) assert.equal((await producer.send({ topic: 'CmTopic', body: Buffer.from(`before-${i}`) })).sendStatus, 'SEND_OK');
-
-    // The master is SIGKILLed: a SyncStateSet member is elected at a newer epoch.
-    const epochBefore = cp.state().topology.groups[0]!.controller!.masterEpoch;
-    await cp.killBroker();
-    const elected = await waitFor('a new master', () => {
-      const g = cp.state().topology.groups[0]!;
-      return g.master && g.master !== 'broker-a/0' && g.controller && g.controller.masterEpoch > epochBefore ? g : undefined;
-    }, 20_000);
-    assert.match(elected.master!, /^broker-a\/[12]$/);
-    await waitFor('the election is in the event log', async () => (await cp.recentEvents(50)).some((e) => e.kind === 'controller.elected'), 5000);
-    const after = await waitFor('writes go on', () => p.send({ topic: 'CmTopic', body: Buffer.from('after') }).then((r) => r.sendStatus === 'SEND_OK' ? r : undefined, () => undefined), 20_000);
-    assert.equal(after.brokerName, 'broker-a');
-
-    // The old master is started again: the controller makes it a slave of the new master.
-    await cp.startBroker();
-    await waitFor('broker-a/0 a slave of the new master', () => {
-      const r = cp.state().topology.groups[0]!.replicas[0]!;
-      return r.state === 'running' && r.role === 'SLAVE' && r.controller?.role === 'SLAVE' && r.controller.masterEpoch === elected.controller!.masterEpoch;
-    }, 20_000);
-    assert.equal(cp.state().topology.groups[0]!.master, elected.master, 'the new master stays master');
+    for (let i = 0; i < 10; i++) assert.equal((await producer.send({ topic: 'CmTopic', body: Buffer.from(`m-${i}`) })).sendStatus, 'SEND_OK');
+    // (A master lost and replaced by election, and its rejoin, are the controller-failover drill's: the next test.)
   } finally {
     await producer?.close();
     await lab.stop();
