@@ -58,15 +58,14 @@ export const producerSettings = {
 
 export type ProducerSettings = { [K in keyof typeof producerSettings]: z.infer<(typeof producerSettings)[K]> };
 
+/** The keys of one group of settings (`shape`, e.g. producerSettings), taken from a larger object. */
+function keysOf<T>(shape: Record<keyof T, unknown>, settings: T): T {
+  return Object.fromEntries((Object.keys(shape) as (keyof T)[]).map((k) => [k, settings[k]])) as T;
+}
+
 /** The producer's keys of the settings: what every lab producer (the traffic runner's, the simulator's) runs with. */
 export function producerSettingsOf(settings: ProducerSettings): ProducerSettings {
-  return {
-    sendMsgTimeout: settings.sendMsgTimeout,
-    retryTimesWhenSendFailed: settings.retryTimesWhenSendFailed,
-    retryTimesWhenSendAsyncFailed: settings.retryTimesWhenSendAsyncFailed,
-    retryAnotherBrokerWhenNotStoreOK: settings.retryAnotherBrokerWhenNotStoreOK,
-    sendLatencyFaultEnable: settings.sendLatencyFaultEnable,
-  };
+  return keysOf<ProducerSettings>(producerSettings, settings);
 }
 
 export const consumerSettings = {
@@ -118,11 +117,7 @@ export type ControllerSettings = { [K in keyof typeof controllerSettings]: z.inf
 
 /** The controller's keys of the settings: what the controller process runs with. */
 export function controllerSettingsOf(settings: ControllerSettings): ControllerSettings {
-  return {
-    enableElectUncleanMaster: settings.enableElectUncleanMaster,
-    controllerHeartBeatTimeoutMills: settings.controllerHeartBeatTimeoutMills,
-    scanNotActiveBrokerInterval: settings.scanNotActiveBrokerInterval,
-  };
+  return keysOf<ControllerSettings>(controllerSettings, settings);
 }
 
 /** Every key of controller mode, the broker's and the controller's: fixed for the life of a process. */

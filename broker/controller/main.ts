@@ -6,6 +6,7 @@
  * A SIGKILL loses nothing it answered: every change is fdatasync'd before the answer.
  */
 import { readChildConfig } from '../config/environment.js';
+import { controllerSettingsOf } from '../config/broker-config.js';
 import { realDisk } from '../io/disk.js';
 import { ChildRuntime } from '../runtime/child-runtime.js';
 import type { ControllerToParent } from '../ipc.js';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   });
   const port = await controller.start(options.port);
   console.log(`[controller] listening on 127.0.0.1:${port}, state in ${options.dataDir}`);
-  runtime.ready({ port, settings: { enableElectUncleanMaster: options.enableElectUncleanMaster, controllerHeartBeatTimeoutMills: options.controllerHeartBeatTimeoutMills, scanNotActiveBrokerInterval: options.scanNotActiveBrokerInterval } });
+  runtime.ready({ port, settings: controllerSettingsOf(options) });
   runtime.onStop(() => controller.shutdown(), { signals: ['SIGINT', 'SIGTERM'] });
 }
 
