@@ -25,7 +25,11 @@ export type FaultStep =
   | { kind: 'flap-producer-link' }
   | { kind: 'kill-transaction-producer' }
   /** controller mode: SIGKILL whichever replica the controller made master of broker-a, then wait for the election of another */
-  | { kind: 'kill-elected-master' };
+  | { kind: 'kill-elected-master' }
+  /** controller mode: SIGKILL the slave of broker-a with the highest id (it leaves the SyncStateSet at once) */
+  | { kind: 'kill-slave-replica' }
+  /** controller mode: the machines of broker-a's master and of every slave still running crash together (SIGKILL, HA ports reset) */
+  | { kind: 'crash-in-sync-replicas' };
 
 export type RecoveryStep =
   | { kind: 'restart-master' }
@@ -41,7 +45,11 @@ export type RecoveryStep =
   /** thaws the consumers a fault froze, afterMs after the steps before it (the traffic refills the queues meanwhile) */
   | { kind: 'resume-consumers'; afterMs: number }
   /** controller mode: start the replica the fault killed; the controller makes it a slave of the new master (it cuts what it alone held) */
-  | { kind: 'rejoin-old-master' };
+  | { kind: 'rejoin-old-master' }
+  /** controller mode: start the replica kill-slave-replica killed, alone, and give the controller time to elect it or not */
+  | { kind: 'restart-lagging-replica' }
+  /** controller mode: start every replica crash-in-sync-replicas killed; wait until the group has a master and they follow it */
+  | { kind: 'restart-crashed-replicas' };
 
 export interface DrillSpec extends DrillDescription {
   needs: DrillCapability[];
@@ -560,6 +568,37 @@ export const DRILLS: DrillSpec[] = [
       }
       const waits = b.inSyncReplicas - 1;
       return prediction(`controller mode without allAckInSyncStateSet: a SEND_OK waited for ${waits === 0 ? 'no slave' : `${waits} slave ack${waits === 1 ? '' : 's'} (inSyncReplicas ${b.inSyncReplicas})`}, so the elected replica may lack the newest acknowledged messages (the tail still on the HA link); the old master cuts them when it rejoins, and they are lost.${rto}${u.note}`, { sendOkLossPossible: true, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
+    },
+  },
+  {
+    id: 'unclean-election',
+    title: 'Only a lagging replica left: unclean election or not (controller mode)',
+    does: 'One group of three in controller mode, allAckInSyncStateSet. A slave is SIGKILLed and leaves the SyncStateSet; sends go on, acknowledged by the master and the other slave. 2 s later both their machines crash. The lagging slave comes back first and alone; then the two others.',
+    proves: 'By default (enableElectUncleanMaster false) the controller elects no replica outside the SyncStateSet: writes stop until a member returns, and nothing acknowledged is lost. With enableElectUncleanMaster the lagging replica is elected at once, writes resume sooner, and the messages acknowledged while it was away are cut from the others when they rejoin: lost.',
+    fault: 'SIGKILL a slave; 2 s later the master\'s and the other slave\'s machines crash (SIGKILL, their HA ports reset)',
+    recovery: 'start the lagging slave alone (the controller elects it only if enableElectUncleanMaster), then the two others; they follow whoever is master, cut to the common point',
+    timing: TIMING(14, 100, 0.3, 3),
+    relevantSettings: ['enableElectUncleanMaster', 'allAckInSyncStateSet', 'controllerHeartBeatTimeoutMills', 'sendMode'],
+    topology: { groups: 1, replicas: 3 },
+    needs: ['controller', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
+    brokerPatch: { enableControllerMode: true, brokerRole: 'ASYNC_MASTER', allAckInSyncStateSet: true, ...CONTROLLER_LAB_TIMERS },
+    inject: { kind: 'kill-slave-replica' },
+    then: { afterMs: 2000, inject: { kind: 'crash-in-sync-replicas' }, fault: 'the master\'s and the other slave\'s machines crash together' },
+    recover: [{ kind: 'restart-lagging-replica' }, { kind: 'restart-crashed-replicas' }],
+    contrast: {
+      teaches: 'An unclean election trades acknowledged messages for availability: with enableElectUncleanMaster the replica outside the SyncStateSet becomes master and what was acknowledged without it is cut; without it the group waits for a SyncStateSet member and keeps every SEND_OK.',
+      measure: 'lost',
+      safe: { label: 'enableElectUncleanMaster false (the default)', broker: { enableElectUncleanMaster: false }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'enableElectUncleanMaster true', broker: { enableElectUncleanMaster: true }, traffic: { sendMode: 'sync' } },
+    },
+    predict: (s) => {
+      const b = s.broker;
+      const u = uncheckedNote(s);
+      if (b.enableElectUncleanMaster) {
+        return prediction(`enableElectUncleanMaster: the lagging replica, outside the SyncStateSet, is elected as soon as it is back; the messages acknowledged while it was away (by the master and the other slave${b.allAckInSyncStateSet ? ', the whole SyncStateSet then' : ''}) are not in its log, and the others cut them when they rejoin: SEND_OK messages are lost.${u.note}`, { sendOkLossPossible: true, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
+      }
+      return prediction(`enableElectUncleanMaster false: the lagging replica is not elected; the group has no master until the old master or the other slave is back, then one of them is elected with every acknowledged message: no SEND_OK is lost, at the price of a longer outage.${b.allAckInSyncStateSet ? '' : ' (Without allAckInSyncStateSet the elected member may still lack the newest acknowledged messages.)'}${u.note}`, { sendOkLossPossible: !b.allAckInSyncStateSet, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
     },
   },
 ];

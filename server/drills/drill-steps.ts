@@ -35,6 +35,8 @@ export interface StepRun {
   undo: Map<string, () => Promise<void>>;
   /** controller mode: the id of the replica kill-elected-master killed (rejoin-old-master starts it again) */
   killedReplica?: number;
+  /** controller mode: the ids kill-slave-replica and crash-in-sync-replicas killed, in that order */
+  killedReplicas?: number[];
 }
 
 export function sleep(ms: number, signal: AbortSignal): Promise<void> {
@@ -217,6 +219,30 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       await createRunTopicOn(host, run, elected.address, signal);
       return;
     }
+    case 'kill-slave-replica': {
+      const group = cp.firstGroup;
+      const master = group.master;
+      const slave = [...group.replicas].reverse().find((n) => n.running && n !== master);
+      if (!slave) throw new Error(`${group.brokerName} had no running slave when the fault was due`);
+      run.expectExit.add(slave.subject);
+      run.killedReplicas = [slave.id];
+      void slave.kill();
+      await waitExit(() => slave.running, slave.name, signal);
+      return;
+    }
+    case 'crash-in-sync-replicas': {
+      const group = cp.firstGroup;
+      const victims = group.replicas.filter((n) => n.running);
+      for (const node of victims) {
+        run.expectExit.add(node.subject);
+        void node.kill();
+        // Each machine's network goes with it (see kill-elected-master).
+        if (group instanceof ControllerModeGroup) group.haProxies[node.id]!.resetConnections();
+      }
+      run.killedReplicas = [...(run.killedReplicas ?? []), ...victims.map((n) => n.id)];
+      for (const node of victims) await waitExit(() => node.running, node.name, signal);
+      return;
+    }
     case 'kill-producer':
       run.expectExit.add('traffic');
       if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
@@ -246,6 +272,36 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       const promoted = await bounded(cp.group.promote(cp.secondReplica, 'ASYNC_MASTER'), 20_000, 'promoting the slave', signal);
       host.event('recovery', `slave promoted to ASYNC_MASTER at commit-log offset ${promoted.promotedAtOffset}; the old master stays down (its store is gone)`, promoted);
       await createRunTopicOn(host, run, cp.group.master.address, signal);
+      return;
+    }
+    case 'restart-lagging-replica': {
+      const group = cp.firstGroup;
+      const node = group.replica(run.killedReplicas?.[0] ?? 0);
+      await bounded(group.start(node), RESTART_TIMEOUT_MS, `starting ${node.name} again`, signal);
+      run.expectExit.delete(node.subject);
+      // The controller sees it alive at its first heartbeat; an election, if any, follows within a scan.
+      const settings = cp.settings.get();
+      const decided = Date.now() + settings.controllerHeartBeatTimeoutMills + 2 * settings.scanNotActiveBrokerInterval + 1000;
+      while (Date.now() < decided && node.haStats?.controller?.role !== 'MASTER') await sleep(100, signal);
+      const elected = node.haStats?.controller?.role === 'MASTER';
+      host.event('recovery', elected
+        ? `${node.name}, outside the SyncStateSet, was elected master at epoch ${node.haStats!.controller!.masterEpoch} (unclean election)`
+        : `${node.name} is back alone and was not elected: it is outside the SyncStateSet (the group has no master)`);
+      if (elected) await createRunTopicOn(host, run, node.address, signal);
+      return;
+    }
+    case 'restart-crashed-replicas': {
+      const group = cp.firstGroup;
+      const nodes = (run.killedReplicas ?? []).slice(1).map((id) => group.replica(id));
+      for (const node of nodes) {
+        await bounded(group.start(node), RESTART_TIMEOUT_MS, `starting ${node.name} again`, signal);
+        run.expectExit.delete(node.subject);
+      }
+      // Each may restart once more (exit 75) to cut what the master lacks; wait until all follow one master.
+      await waitFor(() => group.master !== undefined && group.replicas.every((n) => n.running && n.haStats?.controller && n.haStats.controller.role !== 'FENCED'), 40_000, 'every replica following one master', signal);
+      const master = group.master!;
+      host.event('recovery', `${master.name} is master at epoch ${master.haStats!.controller!.masterEpoch}; ${group.replicas.filter((n) => n !== master).map((n) => n.name).join(' and ')} follow it`);
+      await createRunTopicOn(host, run, master.address, signal);
       return;
     }
     case 'rejoin-old-master': {

@@ -29,6 +29,7 @@ export const DRILL_IDS = [
   'power-loss-slow-disk',
   'group-loss',
   'controller-failover',
+  'unclean-election',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
