@@ -86,10 +86,15 @@ export function SettingField({
                 ? 'bg-emerald-50 text-emerald-800 ring-emerald-200 dark:bg-emerald-950/60 dark:text-emerald-200 dark:ring-emerald-900'
                 : 'bg-amber-50 text-amber-800 ring-amber-200 dark:bg-amber-950/60 dark:text-amber-200 dark:ring-amber-900'
             }`}
-            title={info.live ? 'Zeroloss pushes the change to the running broker at once' : 'Zeroloss applies it at the next broker start'}
+            title={info.live ? 'Zeroloss pushes the change to the running broker at once' : info.group === 'controller' ? 'Fixed for the life of a process: applying it restarts every broker and the controller' : 'Zeroloss applies it at the next broker start'}
           >
-            {info.live ? 'live in Zeroloss' : 'restart'}
+            {info.live ? 'live in Zeroloss' : info.group === 'controller' ? 'restarts the cluster' : 'restart'}
           </span>
+          {info.runBy === 'controller' ? (
+            <span className={`${badge} bg-slate-100 text-slate-700 ring-slate-300 dark:bg-slate-800 dark:text-slate-200 dark:ring-slate-600`} title="The controller process runs it; the brokers only carry it">
+              controller
+            </span>
+          ) : null}
           <span className={`${badge} ${stock.cls}`} title={stock.title}>
             {stock.text}
           </span>
