@@ -61,6 +61,8 @@ export class MessageConsole {
   /** Why no broker can answer now ("the broker is crashed; …"), or null when one can. */
   brokerDown(): string | null {
     const state = this.plane.state();
+    // controller mode: whichever replica the controller elected answers
+    if (state.topology.controllerMode) return state.topology.groups[0]?.master ? null : 'broker-a has no master: the controller has not elected one yet';
     // after a failover the promoted slave is the acting master
     const promoted = state.replication?.promotion !== undefined && state.replication.slave.state === 'running';
     if (state.broker.state === 'running' || promoted) return null;
