@@ -3,8 +3,9 @@
  * replica-group.ts has what every mode shares). The lab chooses no role here: every replica starts
  * the same way, registers with the controller as brokerId id+1, and is the master only while the
  * controller says so (its stats' `ha.controller`). Each replica's HA port is behind a fault proxy of
- * its own, the address it gives the controller for its slaves, so a drill can cut one replica from
- * the others whatever its role.
+ * its own, the address it gives the controller for its slaves, and it reaches the controller through
+ * a fault proxy of its own too: a drill can cut one replica from the others and from the controller,
+ * whatever its role, while its producers still reach it.
  *
  * A replica that finds its log diverged from its new master's exits 75 (EXIT_CODE_RESTART) after
  * recording where to cut; the group starts it again on the same store, as a supervisor would, and
@@ -30,12 +31,15 @@ export function controllerBrokerId(node: BrokerNode): number {
 export class ControllerModeGroup extends ReplicaGroup {
   /** each replica's HA port behind its own proxy, by id */
   readonly haProxies: readonly FaultProxy[];
+  /** each replica's way to the controller, by id */
+  readonly controllerProxies: readonly FaultProxy[];
   private closing = false;
   private readonly truncationRestarts = new Map<BrokerNode, number>();
 
   constructor(private readonly modeOptions: ControllerModeGroupOptions) {
     super(modeOptions);
     this.haProxies = this.replicas.map((node) => new FaultProxy(`ha-${node.name}`, '127.0.0.1:1'));
+    this.controllerProxies = this.replicas.map((node) => new FaultProxy(`controller-${node.name}`, '127.0.0.1:1'));
     for (const node of this.replicas) {
       node.listen({
         ready: (n, report) => {
@@ -70,11 +74,14 @@ export class ControllerModeGroup extends ReplicaGroup {
     if (!controllerAddr) throw new Error(`${node.name} cannot start: the controller is not running (controller mode)`);
     const proxy = this.haProxies[node.id]!;
     if (!proxy.port) await proxy.listen(0);
+    const toController = this.controllerProxies[node.id]!;
+    toController.setTarget(controllerAddr);
+    if (!toController.port) await toController.listen(0);
     return {
       settings: this.options.settings(),
       brokerId: controllerBrokerId(node),
       namesrvAddr: this.options.namesrvAddr(),
-      controllerAddr,
+      controllerAddr: toController.address,
       haAdvertisedAddress: proxy.address,
       // Any replica may be elected master while it runs: it carries the master's bugs and the slave's.
       labBugs: [...new Set([...this.options.labBugs('master'), ...this.options.labBugs('slave')])],
@@ -108,6 +115,20 @@ export class ControllerModeGroup extends ReplicaGroup {
     return proxy.getFaults();
   }
 
+  /**
+   * Cuts one replica from the others and from the controller (both ways, connections reset), or
+   * heals it; its producers and consumers still reach it.
+   */
+  isolate(node: BrokerNode, isolated: boolean): void {
+    for (const proxy of [this.haProxies[node.id]!, this.controllerProxies[node.id]!]) {
+      proxy.setFaults('both', { blackhole: isolated });
+      proxy.resetConnections();
+    }
+    this.options.record('fault.link', this.replicationSubject, isolated
+      ? `${node.name} isolated from the other replicas and the controller (its producers and consumers still reach it)`
+      : `${node.name} reaches the other replicas and the controller again`, 'fault');
+  }
+
   // ---- views ----
 
   override groupView(): GroupView {
@@ -116,7 +137,7 @@ export class ControllerModeGroup extends ReplicaGroup {
     return {
       ...super.groupView(),
       replicas: this.replicas.map((node) => ({ ...this.replicaView(node), truncationRestarts: this.truncationRestarts.get(node) ?? 0 })),
-      linkFaulted: this.haProxies.some((p) => Object.values(p.getFaults()).some((f) => f.blackhole || f.latencyMs > 0)),
+      linkFaulted: [...this.haProxies, ...this.controllerProxies].some((p) => Object.values(p.getFaults()).some((f) => f.blackhole || f.latencyMs > 0)),
       ...(controller ? {
         controller: {
           masterEpoch: controller.masterEpoch,
@@ -146,6 +167,6 @@ export class ControllerModeGroup extends ReplicaGroup {
   override async close(): Promise<void> {
     this.closing = true;
     await super.close();
-    for (const proxy of this.haProxies) await proxy.close();
+    for (const proxy of [...this.haProxies, ...this.controllerProxies]) await proxy.close();
   }
 }

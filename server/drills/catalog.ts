@@ -29,7 +29,9 @@ export type FaultStep =
   /** controller mode: SIGKILL the slave of broker-a with the highest id (it leaves the SyncStateSet at once) */
   | { kind: 'kill-slave-replica' }
   /** controller mode: the machines of broker-a's master and of every slave still running crash together (SIGKILL, HA ports reset) */
-  | { kind: 'crash-in-sync-replicas' };
+  | { kind: 'crash-in-sync-replicas' }
+  /** controller mode: cut broker-a's master from the other replicas and the controller (not from its clients), then wait for the election of another */
+  | { kind: 'isolate-elected-master' };
 
 export type RecoveryStep =
   | { kind: 'restart-master' }
@@ -49,7 +51,9 @@ export type RecoveryStep =
   /** controller mode: start the replica kill-slave-replica killed, alone, and give the controller time to elect it or not */
   | { kind: 'restart-lagging-replica' }
   /** controller mode: start every replica crash-in-sync-replicas killed; wait until the group has a master and they follow it */
-  | { kind: 'restart-crashed-replicas' };
+  | { kind: 'restart-crashed-replicas' }
+  /** controller mode: heal the isolated master's links; wait until it follows the new master (cut to the common point) */
+  | { kind: 'heal-isolated-master' };
 
 export interface DrillSpec extends DrillDescription {
   needs: DrillCapability[];
@@ -599,6 +603,36 @@ export const DRILLS: DrillSpec[] = [
         return prediction(`enableElectUncleanMaster: the lagging replica, outside the SyncStateSet, is elected as soon as it is back; the messages acknowledged while it was away (by the master and the other slave${b.allAckInSyncStateSet ? ', the whole SyncStateSet then' : ''}) are not in its log, and the others cut them when they rejoin: SEND_OK messages are lost.${u.note}`, { sendOkLossPossible: true, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
       }
       return prediction(`enableElectUncleanMaster false: the lagging replica is not elected; the group has no master until the old master or the other slave is back, then one of them is elected with every acknowledged message: no SEND_OK is lost, at the price of a longer outage.${b.allAckInSyncStateSet ? '' : ' (Without allAckInSyncStateSet the elected member may still lack the newest acknowledged messages.)'}${u.note}`, { sendOkLossPossible: !b.allAckInSyncStateSet, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
+    },
+  },
+  {
+    id: 'isolated-master',
+    title: 'Master cut from its replicas and the controller, not from its producers (controller mode)',
+    does: 'One group of three in controller mode. The master is cut from the two slaves and from the controller, while producers still reach it (apache/rocketmq#7017\'s partition). The controller, hearing nothing, elects a slave; for a while two replicas think they are master. Then the partition heals: the old master learns the newer epoch and rejoins as a slave, cut to the common point.',
+    proves: 'With allAckInSyncStateSet the isolated master cannot answer SEND_OK (its SyncStateSet members never ack; it cannot shrink the set without the controller): its producers are told FLUSH_SLAVE_TIMEOUT and nothing acknowledged is lost. With one in-sync replica enough it answers SEND_OK alone, and everything it took during the partition is cut when it rejoins.',
+    fault: 'blackhole the master\'s HA port and its link to the controller, both ways; producers and consumers still reach it',
+    recovery: 'the controller elects a slave; the partition heals; the old master follows the new one, cut to the common point',
+    timing: TIMING(14, 100, 0.3, 4),
+    relevantSettings: ['allAckInSyncStateSet', 'inSyncReplicas', 'slaveTimeout', 'controllerHeartBeatTimeoutMills', 'sendMode'],
+    topology: { groups: 1, replicas: 3 },
+    needs: ['controller', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
+    brokerPatch: { enableControllerMode: true, brokerRole: 'ASYNC_MASTER', ...CONTROLLER_LAB_TIMERS },
+    inject: { kind: 'isolate-elected-master' },
+    recover: { kind: 'heal-isolated-master' },
+    contrast: {
+      teaches: 'A master the controller has replaced but cannot reach keeps taking writes from its producers: with allAckInSyncStateSet it cannot acknowledge them (its producers are told), with one in-sync replica enough it acknowledges them and they vanish when it rejoins.',
+      measure: 'lost',
+      safe: { label: 'allAckInSyncStateSet', broker: { allAckInSyncStateSet: true }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'inSyncReplicas 1, no allAckInSyncStateSet', broker: { allAckInSyncStateSet: false, inSyncReplicas: 1 }, traffic: { sendMode: 'sync' } },
+    },
+    predict: (s) => {
+      const b = s.broker;
+      const u = uncheckedNote(s);
+      if (b.allAckInSyncStateSet) {
+        return prediction(`allAckInSyncStateSet: the isolated master waits for SyncStateSet members it cannot reach and answers FLUSH_SLAVE_TIMEOUT after slaveTimeout ${b.slaveTimeout} ms; the messages it took are cut when it rejoins, as its producers were told. Every SEND_OK came from a master whose set had it: none is lost.${u.note}`, { mayLose: ['FLUSH_SLAVE_TIMEOUT', ...u.mayLose], expectedStatuses: ['FLUSH_SLAVE_TIMEOUT'] });
+      }
+      return prediction(`without allAckInSyncStateSet (inSyncReplicas ${b.inSyncReplicas}) the isolated master answers SEND_OK alone while the controller has already elected another: two masters. What its producers sent it during the partition is cut when it rejoins: SEND_OK messages are lost.${u.note}`, { sendOkLossPossible: true, mayLose: ['FLUSH_SLAVE_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR'] });
     },
   },
 ];

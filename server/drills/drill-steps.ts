@@ -243,6 +243,21 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       for (const node of victims) await waitExit(() => node.running, node.name, signal);
       return;
     }
+    case 'isolate-elected-master': {
+      const group = cp.firstGroup;
+      const master = group.master;
+      if (!master || !(group instanceof ControllerModeGroup)) throw new Error(`${group.brokerName} had no master the controller elected when the fault was due`);
+      const epoch = master.haStats?.controller?.masterEpoch ?? 0;
+      run.killedReplica = master.id;
+      group.isolate(master, true);
+      run.undo.set('isolation', async () => { group.isolate(master, false); });
+      const at = Date.now();
+      await waitFor(() => group.replicas.some((n) => n !== master && n.haStats?.controller?.role === 'MASTER' && n.haStats.controller.masterEpoch > epoch), 30_000, 'the controller electing another master', signal);
+      const elected = group.replicas.find((n) => n !== master && n.haStats?.controller?.role === 'MASTER')!;
+      host.event('recovery', `${elected.name} elected master at epoch ${elected.haStats!.controller!.masterEpoch}, ${Date.now() - at} ms after the cut; ${master.name} still believes it is master (${master.haStats?.controller?.role ?? 'unknown'})`);
+      await createRunTopicOn(host, run, elected.address, signal);
+      return;
+    }
     case 'kill-producer':
       run.expectExit.add('traffic');
       if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
@@ -302,6 +317,16 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       const master = group.master!;
       host.event('recovery', `${master.name} is master at epoch ${master.haStats!.controller!.masterEpoch}; ${group.replicas.filter((n) => n !== master).map((n) => n.name).join(' and ')} follow it`);
       await createRunTopicOn(host, run, master.address, signal);
+      return;
+    }
+    case 'heal-isolated-master': {
+      const group = cp.firstGroup;
+      const node = group.replica(run.killedReplica ?? 0);
+      await run.undo.get('isolation')?.();
+      run.undo.delete('isolation');
+      // It learns the newer epoch and may restart once (exit 75) to cut what it took alone.
+      await waitFor(() => node.running && node.haStats?.controller?.role === 'SLAVE', 40_000, `${node.name} following the new master`, signal);
+      host.event('recovery', `${node.name} follows ${group.master?.name ?? 'the new master'} at epoch ${node.haStats!.controller!.masterEpoch}`);
       return;
     }
     case 'rejoin-old-master': {

@@ -30,6 +30,7 @@ export const DRILL_IDS = [
   'group-loss',
   'controller-failover',
   'unclean-election',
+  'isolated-master',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 
