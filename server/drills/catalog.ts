@@ -590,6 +590,7 @@ export const DRILLS: DrillSpec[] = [
     inject: { kind: 'kill-slave-replica' },
     then: { afterMs: 2000, inject: { kind: 'crash-in-sync-replicas' }, fault: 'the master\'s and the other slave\'s machines crash together' },
     recover: [{ kind: 'restart-lagging-replica' }, { kind: 'restart-crashed-replicas' }],
+    haLink: REMOTE_SLAVE_HA_LINK,
     contrast: {
       teaches: 'An unclean election trades acknowledged messages for availability: with enableElectUncleanMaster the replica outside the SyncStateSet becomes master and what was acknowledged without it is cut; without it the group waits for a SyncStateSet member and keeps every SEND_OK.',
       measure: 'lost',
@@ -620,6 +621,7 @@ export const DRILLS: DrillSpec[] = [
     brokerPatch: { enableControllerMode: true, brokerRole: 'ASYNC_MASTER', ...CONTROLLER_LAB_TIMERS },
     inject: { kind: 'isolate-elected-master' },
     recover: { kind: 'heal-isolated-master' },
+    haLink: REMOTE_SLAVE_HA_LINK,
     contrast: {
       teaches: 'A master the controller has replaced but cannot reach keeps taking writes from its producers: with allAckInSyncStateSet it cannot acknowledge them (its producers are told), with one in-sync replica enough it acknowledges them and they vanish when it rejoins.',
       measure: 'lost',
