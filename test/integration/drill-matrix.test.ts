@@ -13,7 +13,7 @@ import { matrixMarkdown, matrixText, runMatrix, startMatrixCluster, lostBelieved
 
 test('drill-matrix - the unsafe configuration loses acknowledged messages and the safe one none (master disk loss)', async () => {
   const started = Date.now();
-  const result = await runMatrix({ drills: ['master-disk-loss'], seeds: 1, firstSeed: 11, durationSec: 5 }, {
+  const result = await runMatrix({ drills: ['master-disk-loss'], seeds: 1, firstSeed: 11, durationSec: 4 }, {
     cluster: startMatrixCluster,
     log: (line) => console.log(line),
   });
