@@ -236,11 +236,6 @@ export class BrokerReplication {
     return Math.min(store.maxPhyOffset(), store.maxPhyOffset() - store.dispatchBehindBytes());
   }
 
-  /** The HA address this slave replicates from now (controller mode), if any. */
-  get followedMasterAddress(): string | undefined {
-    return this.haClient?.masterAddress;
-  }
-
   slaveAcks(): ReadonlyMap<number, number> {
     return this.haService?.slaveAcks() ?? new Map();
   }

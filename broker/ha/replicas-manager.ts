@@ -133,8 +133,6 @@ export class ReplicasManager {
   /** role changes and record applications run one at a time */
   private queue: Promise<void> = Promise.resolve();
   private lastProblem: string | undefined;
-  /** the consistent point a slave found with its master, for the report */
-  lastTruncation: { point: number; localMax: number } | undefined;
 
   constructor(private readonly deps: ReplicasManagerDeps) {
     this.client = new RemotingClient(() => {}, deps.clock, deps.transport);
@@ -375,7 +373,6 @@ export class ReplicasManager {
     const remoteEntries = (remote.epochList ?? []).map((e) => ({ epoch: e.epoch, startOffset: e.startOffset }));
     const localMax = this.deps.actions.wholeRecordsEnd();
     const point = consistentPoint(this.deps.epochFile.all(), localMax, remoteEntries, remote.maxOffset ?? 0);
-    this.lastTruncation = { point, localMax };
     if (point < localMax) {
       this.deps.log('role', `diverged from the master of epoch ${record.masterEpoch}: this log ends at ${localMax}, the logs agree to ${point}; restarting to cut ${localMax - point} bytes`);
       this.stopped = true;

@@ -15,7 +15,7 @@ import type { BrokerRole, BrokerSettings } from '../../broker/config/broker-conf
 import type { HaEvent } from '../../broker/ha/ha-types';
 import { EXIT_CODE_RESTART } from '../../broker/runtime/child-runtime';
 import type { BrokerNode, StartPlan } from './broker-node';
-import { FaultProxy, type Direction, type LinkFaults } from './fault-proxy';
+import { FaultProxy } from './fault-proxy';
 import { ReplicaGroup, type GroupView, type ReplicaGroupOptions } from './replica-group';
 
 export interface ControllerModeGroupOptions extends ReplicaGroupOptions {
@@ -104,16 +104,6 @@ export class ControllerModeGroup extends ReplicaGroup {
   }
 
   // ---- faults ----
-
-  /** Latency, blackhole or a reset on one replica's HA port: what its slaves (or its master) see of it. */
-  setLinkFault(node: BrokerNode, direction: Direction | 'both', faults: { latencyMs?: number; blackhole?: boolean; reset?: boolean }): Record<Direction, LinkFaults> {
-    const proxy = this.haProxies[node.id]!;
-    const { reset, ...rest } = faults;
-    proxy.setFaults(direction, rest);
-    if (reset) proxy.resetConnections();
-    this.options.record('fault.link', this.replicationSubject, `HA port of ${node.name} ${direction}: ${JSON.stringify(faults)}`, 'fault');
-    return proxy.getFaults();
-  }
 
   /**
    * Cuts one replica from the others and from the controller (both ways, connections reset), or
