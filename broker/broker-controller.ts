@@ -212,6 +212,7 @@ export class BrokerController {
         brokerAddr: `${this.identity.brokerIP1}:${this.port}`,
         haServerAddr: () => this.haServerAddr(),
         topics: () => this.store.topics.all(),
+        stateVersion: () => this.replicas?.masterEpoch ?? 0,
       }, this.clock, this.transport, (message) => console.error(`[broker] ${message}`));
       this.outerAPI.start();
     }

@@ -17,6 +17,8 @@ export interface RegistrationSource {
   brokerAddr: string;
   haServerAddr: () => string;
   topics: () => TopicConfig[];
+  /** DataVersion.stateVersion: the master epoch in controller mode (the name server prefers the newest), else 0 */
+  stateVersion: () => number;
 }
 
 /** How often the topic table is checked for changes that warrant an early registration. */
@@ -28,6 +30,7 @@ export class BrokerOuterAPI {
   private timer: Timer | undefined;
   private watcher: Timer | undefined;
   private lastTopicsSignature = '';
+  private registrations = 0;
   /** the master address a name server told this slave, if any */
   masterAddr: string | undefined;
 
@@ -54,7 +57,10 @@ export class BrokerOuterAPI {
     const topics = this.source.topics();
     this.lastTopicsSignature = this.signature(topics);
     const body = Buffer.from(JSON.stringify({
-      topicConfigSerializeWrapper: { topicConfigTable: Object.fromEntries(topics.map((t) => [t.topicName, t])) },
+      topicConfigSerializeWrapper: {
+        topicConfigTable: Object.fromEntries(topics.map((t) => [t.topicName, t])),
+        dataVersion: { stateVersion: this.source.stateVersion(), timestamp: this.clock.nowMs(), counter: ++this.registrations },
+      },
       filterServerList: [],
     }));
     await Promise.all(this.namesrvAddrs.map(async (addr) => {

@@ -11,6 +11,15 @@ import type { RemotingServerConfig } from '../config/broker-config.js';
 import { RemotingServer, type ConnectionContext } from '../remoting/remoting-server.js';
 import { RouteInfoManager, type TopicConfigLike } from './route-info-manager.js';
 
+/** The part of RegisterBrokerBody the name server reads. */
+interface RegisterBrokerBody {
+  topicConfigSerializeWrapper?: {
+    topicConfigTable?: Record<string, TopicConfigLike>;
+    /** DataVersion; stateVersion is the master epoch of a broker in controller mode */
+    dataVersion?: { stateVersion?: number };
+  };
+}
+
 export interface NamesrvEvents {
   brokerRegistered?(brokerAddr: string, brokerName: string, brokerId: number, isNew: boolean): void;
   brokerGone?(brokerAddr: string, why: string): void;
@@ -79,9 +88,11 @@ export class NamesrvController {
       return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: 'REGISTER_BROKER needs brokerName, brokerAddr and brokerId' });
     }
     let topics: TopicConfigLike[] = [];
+    let stateVersion = 0;
     try {
-      const body = JSON.parse(request.body?.toString('utf8') || '{}') as { topicConfigSerializeWrapper?: { topicConfigTable?: Record<string, TopicConfigLike> } };
+      const body = JSON.parse(request.body?.toString('utf8') || '{}') as RegisterBrokerBody;
       topics = Object.values(body.topicConfigSerializeWrapper?.topicConfigTable ?? {});
+      stateVersion = Number(body.topicConfigSerializeWrapper?.dataVersion?.stateVersion ?? 0) || 0;
     } catch {
       return createResponse(request, ResponseCode.SYSTEM_ERROR, { remark: 'REGISTER_BROKER body is not valid RegisterBrokerBody JSON' });
     }
@@ -92,8 +103,14 @@ export class NamesrvController {
       brokerAddr,
       haServerAddr: extString(request, 'haServerAddr') ?? '',
       topics,
+      stateVersion,
       connectionId: connection.id,
     });
+    if (result.ignored) {
+      const { holder, holderStateVersion } = result.ignored;
+      if (this.known.has(brokerAddr)) this.gone(brokerAddr, `its registration as ${brokerName} brokerId ${brokerId} (stateVersion ${stateVersion}) was ignored: ${holder} holds that id with stateVersion ${holderStateVersion}`);
+      return createResponse(request, ResponseCode.SUCCESS);
+    }
     const isNew = !this.known.has(brokerAddr);
     this.known.add(brokerAddr);
     this.events.brokerRegistered?.(brokerAddr, brokerName, brokerId, isNew);

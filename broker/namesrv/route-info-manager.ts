@@ -2,6 +2,11 @@
  * The name server's route registry (namesrv/routeinfo/RouteInfoManager.java): which brokers are
  * alive, what topics each serves, and the TopicRouteData a client asks for. A broker that stops
  * registering for BROKER_CHANNEL_EXPIRED_MS, or whose connection closes, leaves every route.
+ *
+ * Per group one address per brokerId, as RocketMQ's brokerAddrTable: the newest registration takes
+ * the slot, unless the broker holding it registered a higher stateVersion (the master epoch in
+ * controller mode). A master the controller replaced but that still reaches the name server is thus
+ * ignored, and leaves the live table, instead of taking brokerId 0 back from the one elected after it.
  */
 import { systemClock, type Clock } from '../io/clock.js';
 import { BROKER_CHANNEL_EXPIRED_MS } from '../protocol/codes.js';
@@ -43,6 +48,8 @@ export interface BrokerRegistration {
   brokerAddr: string;
   haServerAddr: string;
   topics: TopicConfigLike[];
+  /** DataVersion.stateVersion of the registration: the master epoch in controller mode, else 0 */
+  stateVersion: number;
   /** identifies the connection the registration came over; its close unregisters the broker */
   connectionId?: number;
 }
@@ -52,44 +59,52 @@ interface LiveBroker {
   lastUpdateMs: number;
 }
 
+/** What REGISTER_BROKER decided: the group's master for a slave, or why the registration was ignored. */
+export interface RegisterResult {
+  masterAddr?: string;
+  haServerAddr?: string;
+  /** the slot is held by a broker with a higher stateVersion; the registering one left the live table */
+  ignored?: { holder: string; holderStateVersion: number };
+}
+
 export class RouteInfoManager {
   /** brokerAddr → the broker's last registration */
   private readonly brokers = new Map<string, LiveBroker>();
+  /** brokerName → brokerId → brokerAddr (brokerAddrTable's BrokerData.brokerAddrs) */
+  private readonly brokerAddrTable = new Map<string, Map<number, string>>();
 
   constructor(private readonly clock: Clock = systemClock) {}
 
   /** Returns the master's address and HA address of the group, as RegisterBrokerResult does. */
-  registerBroker(registration: BrokerRegistration): { masterAddr?: string; haServerAddr?: string } {
-    this.brokers.set(registration.brokerAddr, { registration, lastUpdateMs: this.clock.nowMs() });
-    const master = this.groupMembers(registration.brokerName).find((b) => b.registration.brokerId === 0);
-    return registration.brokerId === 0 ? {} : { masterAddr: master?.registration.brokerAddr, haServerAddr: master?.registration.haServerAddr };
+  registerBroker(registration: BrokerRegistration): RegisterResult {
+    const { brokerName, brokerId, brokerAddr } = registration;
+    const addrs = this.brokerAddrTable.get(brokerName) ?? new Map<number, string>();
+    this.brokerAddrTable.set(brokerName, addrs);
+    // A slave that became master registers under 0: one address has one slot.
+    for (const [id, addr] of addrs) if (addr === brokerAddr && id !== brokerId) addrs.delete(id);
+    const holder = addrs.get(brokerId);
+    const held = holder !== undefined && holder !== brokerAddr ? this.brokers.get(holder) : undefined;
+    if (held && held.registration.stateVersion > registration.stateVersion) {
+      this.brokers.delete(brokerAddr);
+      return { ignored: { holder: holder!, holderStateVersion: held.registration.stateVersion } };
+    }
+    addrs.set(brokerId, brokerAddr);
+    this.brokers.set(brokerAddr, { registration, lastUpdateMs: this.clock.nowMs() });
+    const master = this.brokers.get(addrs.get(0) ?? '');
+    return brokerId === 0 ? {} : { masterAddr: master?.registration.brokerAddr, haServerAddr: master?.registration.haServerAddr };
   }
 
   unregisterBroker(brokerAddr: string): boolean {
-    return this.brokers.delete(brokerAddr);
+    return this.remove(brokerAddr);
   }
 
   connectionClosed(connectionId: number): string[] {
-    const gone: string[] = [];
-    for (const [addr, b] of this.brokers) {
-      if (b.registration.connectionId === connectionId) {
-        this.brokers.delete(addr);
-        gone.push(addr);
-      }
-    }
-    return gone;
+    return this.removeWhere((b) => b.registration.connectionId === connectionId);
   }
 
   scanNotActiveBroker(): string[] {
     const deadline = this.clock.nowMs() - BROKER_CHANNEL_EXPIRED_MS;
-    const gone: string[] = [];
-    for (const [addr, b] of this.brokers) {
-      if (b.lastUpdateMs < deadline) {
-        this.brokers.delete(addr);
-        gone.push(addr);
-      }
-    }
-    return gone;
+    return this.removeWhere((b) => b.lastUpdateMs < deadline);
   }
 
   /**
@@ -97,36 +112,29 @@ export class RouteInfoManager {
    * group's master when it is alive, else from any member (consumers keep reading from a slave).
    */
   pickupTopicRouteData(topic: string): TopicRouteData | null {
-    const byGroup = new Map<string, LiveBroker[]>();
-    for (const b of this.brokers.values()) {
-      if (!b.registration.topics.some((t) => t.topicName === topic)) continue;
-      const list = byGroup.get(b.registration.brokerName) ?? [];
-      list.push(b);
-      byGroup.set(b.registration.brokerName, list);
-    }
-    if (byGroup.size === 0) return null;
     const queueDatas: QueueData[] = [];
     const brokerDatas: BrokerData[] = [];
-    for (const [brokerName, members] of [...byGroup].sort(([a], [b]) => a.localeCompare(b))) {
-      members.sort((a, b) => a.registration.brokerId - b.registration.brokerId);
-      const source = members[0].registration.topics.find((t) => t.topicName === topic)!;
+    for (const brokerName of [...this.brokerAddrTable.keys()].sort()) {
+      const members = this.groupMembers(brokerName);
+      const source = members.map((b) => b.registration.topics.find((t) => t.topicName === topic)).find((t) => t !== undefined);
+      if (!source) continue;
       queueDatas.push({ brokerName, readQueueNums: source.readQueueNums, writeQueueNums: source.writeQueueNums, perm: source.perm, topicSysFlag: source.topicSysFlag ?? 0 });
       // brokerAddrs lists every live member of the group, not only those that know the topic.
-      const addrs: Record<string, string> = {};
-      for (const b of this.groupMembers(brokerName)) addrs[String(b.registration.brokerId)] = b.registration.brokerAddr;
-      brokerDatas.push({ cluster: members[0].registration.clusterName, brokerName, brokerAddrs: addrs });
+      brokerDatas.push({ cluster: members[0]!.registration.clusterName, brokerName, brokerAddrs: addrsOf(members) });
     }
-    return { queueDatas, brokerDatas, filterServerTable: {} };
+    return brokerDatas.length === 0 ? null : { queueDatas, brokerDatas, filterServerTable: {} };
   }
 
   /** Every topic some live broker serves, with its queue counts per broker group. */
   topics(): { topic: string; brokers: { brokerName: string; readQueueNums: number; writeQueueNums: number; perm: number }[] }[] {
     const byTopic = new Map<string, Map<string, { brokerName: string; readQueueNums: number; writeQueueNums: number; perm: number }>>();
-    for (const { registration: r } of [...this.brokers.values()].sort((a, b) => a.registration.brokerId - b.registration.brokerId)) {
-      for (const t of r.topics) {
-        const groups = byTopic.get(t.topicName) ?? new Map();
-        if (!groups.has(r.brokerName)) groups.set(r.brokerName, { brokerName: r.brokerName, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm });
-        byTopic.set(t.topicName, groups);
+    for (const brokerName of this.brokerAddrTable.keys()) {
+      for (const { registration: r } of this.groupMembers(brokerName)) {
+        for (const t of r.topics) {
+          const groups = byTopic.get(t.topicName) ?? new Map();
+          if (!groups.has(r.brokerName)) groups.set(r.brokerName, { brokerName: r.brokerName, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm });
+          byTopic.set(t.topicName, groups);
+        }
       }
     }
     return [...byTopic].map(([topic, groups]) => ({ topic, brokers: [...groups.values()] })).sort((a, b) => a.topic.localeCompare(b.topic));
@@ -136,16 +144,44 @@ export class RouteInfoManager {
   clusterInfo(): { brokerAddrTable: Record<string, BrokerData>; clusterAddrTable: Record<string, string[]> } {
     const brokerAddrTable: Record<string, BrokerData> = {};
     const clusterAddrTable: Record<string, string[]> = {};
-    for (const { registration: r } of this.brokers.values()) {
-      const data = (brokerAddrTable[r.brokerName] ??= { cluster: r.clusterName, brokerName: r.brokerName, brokerAddrs: {} });
-      data.brokerAddrs[String(r.brokerId)] = r.brokerAddr;
-      const names = (clusterAddrTable[r.clusterName] ??= []);
-      if (!names.includes(r.brokerName)) names.push(r.brokerName);
+    for (const brokerName of this.brokerAddrTable.keys()) {
+      const members = this.groupMembers(brokerName);
+      if (members.length === 0) continue;
+      const cluster = members[0]!.registration.clusterName;
+      brokerAddrTable[brokerName] = { cluster, brokerName, brokerAddrs: addrsOf(members) };
+      const names = (clusterAddrTable[cluster] ??= []);
+      if (!names.includes(brokerName)) names.push(brokerName);
     }
     return { brokerAddrTable, clusterAddrTable };
   }
 
+  /** The live brokers that hold a slot of their group, by brokerId. */
   private groupMembers(brokerName: string): LiveBroker[] {
-    return [...this.brokers.values()].filter((b) => b.registration.brokerName === brokerName);
+    const members: LiveBroker[] = [];
+    for (const [, addr] of [...this.brokerAddrTable.get(brokerName) ?? []].sort(([a], [b]) => a - b)) {
+      const live = this.brokers.get(addr);
+      if (live) members.push(live);
+    }
+    return members;
   }
+
+  private removeWhere(test: (b: LiveBroker) => boolean): string[] {
+    const gone = [...this.brokers].filter(([, b]) => test(b)).map(([addr]) => addr);
+    for (const addr of gone) this.remove(addr);
+    return gone;
+  }
+
+  private remove(brokerAddr: string): boolean {
+    const live = this.brokers.get(brokerAddr);
+    if (!live) return false;
+    this.brokers.delete(brokerAddr);
+    const addrs = this.brokerAddrTable.get(live.registration.brokerName);
+    for (const [id, addr] of addrs ?? []) if (addr === brokerAddr) addrs!.delete(id);
+    if (addrs?.size === 0) this.brokerAddrTable.delete(live.registration.brokerName);
+    return true;
+  }
+}
+
+function addrsOf(members: LiveBroker[]): Record<string, string> {
+  return Object.fromEntries(members.map((b) => [String(b.registration.brokerId), b.registration.brokerAddr]));
 }
