@@ -251,6 +251,7 @@ export class BrokerController {
         slaveAcks: () => this.replication.slaveAcks(),
         slaveCaughtUp: () => this.replication.slaveCaughtUp(),
         maxPhyOffset: () => this.store.maxPhyOffset(),
+        storeConfirmOffset: (offset) => this.store.setConfirmOffset(offset),
       },
       settings: () => this.settings,
       clock: this.clock,

@@ -23,6 +23,8 @@ export interface LabBugInfo {
   where: string;
   /** the drill (server/drills/catalog.ts id) whose safe configuration judges a run with this bug FAIL */
   caughtBy: string;
+  /** why the deterministic simulator cannot catch it (its drill does not run there); absent: it must */
+  notSimulated?: string;
 }
 
 export const LAB_BUGS = {
@@ -55,6 +57,13 @@ export const LAB_BUGS = {
     breaks: 'after an unclean stop, recovery takes the consume queues on disk for complete and re-dispatches nothing from the checkpoint',
     where: 'broker/store/message-store.ts DefaultMessageStore.recover',
     caughtBy: 'power-loss',
+  },
+  'queue-offsets-from-confirm-offset': {
+    process: 'master',
+    breaks: 'in controller mode a restarted master takes its next queue offsets from the records before the confirm offset its checkpoint holds, so new records reuse the queue offsets of the records past it (apache/rocketmq#7689)',
+    where: 'broker/store/message-store.ts DefaultMessageStore.recover, the next-queue-offset table',
+    caughtBy: 'master-controller-crash',
+    notSimulated: 'the simulator runs classic mode only (no controller)',
   },
   'consumer-ack-on-arrival': {
     process: 'consumer',

@@ -209,6 +209,11 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.brokerGroups[0]!;
   }
 
+  /** Starts the controller with the saved settings (on its old port, its record on disk); resolves once it listens. */
+  startController(): Promise<void> {
+    return this.controller.start(controllerSettingsOf(this.settings.get()));
+  }
+
   /** Whether the cluster runs RocketMQ 5's controller mode (the saved enableControllerMode). */
   get controllerMode(): boolean {
     return this.settings.get().enableControllerMode;
@@ -342,7 +347,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   /** Starts every group's first replica, then (startSlave) the others; a slave that does not start is logged. */
   private async startGroups(): Promise<void> {
-    if (this.controllerMode) await this.controller.start(controllerSettingsOf(this.settings.get()));
+    if (this.controllerMode) await this.startController();
     for (const group of this.brokerGroups) await group.start(group.replicas[0]!);
     if (!this.options.startSlave) return;
     for (const group of this.brokerGroups) {

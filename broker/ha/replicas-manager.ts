@@ -54,6 +54,8 @@ export interface ReplicaRoleActions {
   /** the slaves connected now: brokerId → when each last held all the master had shipped it (-1: never) */
   slaveCaughtUp(): ReadonlyMap<number, number>;
   maxPhyOffset(): number;
+  /** the confirm offset moved: keep it in the store's checkpoint */
+  storeConfirmOffset(offset: number): void;
 }
 
 export interface ReplicasManagerDeps {
@@ -203,7 +205,9 @@ export class ReplicasManager {
       if (ack === undefined) return;
       confirm = Math.min(confirm, ack);
     }
-    this.haConfirm = Math.max(this.haConfirm, confirm);
+    if (confirm <= this.haConfirm) return;
+    this.haConfirm = confirm;
+    this.deps.actions.storeConfirmOffset(confirm);
   }
 
   /**

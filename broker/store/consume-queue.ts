@@ -153,16 +153,22 @@ export class ConsumeQueue {
     return out;
   }
 
+  /** The first queue offset whose record starts at or past `physicalOffset` (the queue's end if none does). */
+  queueOffsetAt(physicalOffset: number): number {
+    let offset = this.maxOffsetInQueue();
+    const min = this.minOffsetInQueue();
+    while (offset > min) {
+      const entry = this.getEntry(offset - 1);
+      if (entry && entry.size !== FILLER_ENTRY_SIZE && entry.commitLogOffset < physicalOffset) break;
+      offset--;
+    }
+    return offset;
+  }
+
   /** Drops every entry whose record starts at or past `physicalOffset` (commit log truncated there). */
   truncateDirtyLogicFiles(physicalOffset: number): void {
-    let keep = this.maxOffsetInQueue();
-    const min = this.minOffsetInQueue();
-    while (keep > min) {
-      const entry = this.getEntry(keep - 1);
-      // Filler entries at the tail go too: they stand for nothing.
-      if (entry && entry.size !== FILLER_ENTRY_SIZE && entry.commitLogOffset < physicalOffset) break;
-      keep--;
-    }
+    // Filler entries at the tail go too: they stand for nothing.
+    const keep = this.queueOffsetAt(physicalOffset);
     if (keep < this.maxOffsetInQueue()) this.queue.truncateDirtyFiles(keep * CQ_STORE_UNIT_SIZE);
     this.refreshMaxPhysicOffset();
   }

@@ -202,8 +202,13 @@ export class DefaultMessageStore {
     // queues on disk are taken for complete; nothing is re-dispatched from the checkpoint.
     this.reput.reputFromOffset = abnormal && this.labBugs.has('recovery-trusts-consume-queues') ? validEnd : this.redispatchStart(validEnd);
     const redispatched = this.reput.doReput();
+    // The next queue offsets come from every record in the log, also those past the confirm offset
+    // (apache/rocketmq#7690). Lab bug queue-offsets-from-confirm-offset (apache/rocketmq#7689): they
+    // come from the records before the confirm offset the checkpoint holds, so new records reuse the
+    // queue offsets of the records past it; the consume queue keeps the first and drops the second.
+    const confirm = this.labBugs.has('queue-offsets-from-confirm-offset') ? this.checkpoint.confirmPhyOffset : 0;
     for (const queue of this.consumeQueueTable.values()) {
-      this.commitLog.setTopicQueueOffset(queue.topic, queue.queueId, queue.maxOffsetInQueue());
+      this.commitLog.setTopicQueueOffset(queue.topic, queue.queueId, confirm > 0 ? queue.queueOffsetAt(confirm) : queue.maxOffsetInQueue());
     }
     // Make the rebuilt consume queues and the checkpoint agree before anything new is written.
     for (const queue of this.consumeQueueTable.values()) queue.flushSync();
@@ -316,6 +321,14 @@ export class DefaultMessageStore {
       }
     }
     return this.commitLog.putMessage(message);
+  }
+
+  /**
+   * Controller mode's confirm offset (CommitLog.setConfirmOffset): kept in the checkpoint and written
+   * with its next flush. Recovery reads it only under the lab bug queue-offsets-from-confirm-offset.
+   */
+  setConfirmOffset(offset: number): void {
+    this.checkpoint.confirmPhyOffset = offset;
   }
 
   /** What open() found and did: abnormal recovery, bytes cut, records re-dispatched. */

@@ -18,7 +18,7 @@ import type { FileLayer, StoreFile } from '../io/file-layer.js';
  *        8  logicsMsgTimestamp     store time of the last record dispatched to a flushed CQ
  *       16  indexMsgTimestamp      (no IndexFile in Zeroloss: mirrors logicsMsgTimestamp)
  *       24  masterFlushedOffset    (5.x) commit-log flushed offset
- *       32  confirmPhyOffset       (5.x) unused, 0
+ *       32  confirmPhyOffset       (5.x) controller mode's confirm offset, as last flushed
  *       40  logicsPhyOffset        Zeroloss: commit-log offset up to which the CQs are durable
  *     ...   zero up to 4096
  */

@@ -31,7 +31,9 @@ export type FaultStep =
   /** controller mode: the machines of broker-a's master and of every slave still running crash together (SIGKILL, HA ports reset) */
   | { kind: 'crash-in-sync-replicas' }
   /** controller mode: cut broker-a's master from the other replicas and the controller (not from its clients), then wait for the election of another */
-  | { kind: 'isolate-elected-master' };
+  | { kind: 'isolate-elected-master' }
+  /** controller mode: the power fails on broker-a's master's machine (HA port reset) and the controller is SIGKILLed at the same moment */
+  | { kind: 'crash-master-and-controller' };
 
 export type RecoveryStep =
   | { kind: 'restart-master' }
@@ -53,7 +55,9 @@ export type RecoveryStep =
   /** controller mode: start every replica crash-in-sync-replicas killed; wait until the group has a master and they follow it */
   | { kind: 'restart-crashed-replicas' }
   /** controller mode: heal the isolated master's links; wait until it follows the new master (cut to the common point) */
-  | { kind: 'heal-isolated-master' };
+  | { kind: 'heal-isolated-master' }
+  /** controller mode: start the crashed master, then the controller; wait until the group has a master and every replica follows it */
+  | { kind: 'restart-master-then-controller' };
 
 export interface DrillSpec extends DrillDescription {
   needs: DrillCapability[];
@@ -635,6 +639,41 @@ export const DRILLS: DrillSpec[] = [
         return prediction(`allAckInSyncStateSet: the isolated master waits for SyncStateSet members it cannot reach and answers FLUSH_SLAVE_TIMEOUT after slaveTimeout ${b.slaveTimeout} ms; the messages it took are cut when it rejoins, as its producers were told. Every SEND_OK came from a master whose set had it: none is lost.${u.note}`, { mayLose: ['FLUSH_SLAVE_TIMEOUT', ...u.mayLose], expectedStatuses: ['FLUSH_SLAVE_TIMEOUT'] });
       }
       return prediction(`without allAckInSyncStateSet (inSyncReplicas ${b.inSyncReplicas}) the isolated master answers SEND_OK alone while the controller has already elected another: two masters. What its producers sent it during the partition is cut when it rejoins: SEND_OK messages are lost.${u.note}`, { sendOkLossPossible: true, mayLose: ['FLUSH_SLAVE_TIMEOUT', ...u.mayLose], expectedStatuses: ['ERROR'] });
+    },
+  },
+  {
+    id: 'master-controller-crash',
+    title: 'Master and controller crash together, both restart (controller mode)',
+    does: 'One group of three in controller mode. The power fails on the master\'s machine and the controller is SIGKILLed at the same moment (apache/rocketmq#7689, found with OpenChaos). The master starts again first, then the controller: its record on disk still names that master, which heartbeats within the grace a restarted controller gives it, so it is master again with what its disk kept and takes writes at once; the slaves follow it, cutting what it no longer has.',
+    proves: 'With SYNC_FLUSH and allAckInSyncStateSet every SEND_OK was on the master\'s disk and on every SyncStateSet member: the restarted master holds them all and numbers new messages after them, since its queue offsets come from its whole log, not from the confirm offset it last wrote (apache/rocketmq#7690; the lab bug queue-offsets-from-confirm-offset brings #7689 back). With ASYNC_FLUSH and one in-sync replica the master answered from its page cache: the power cut takes that tail, and the slaves that held it cut it to follow the master.',
+    fault: 'power loss on the elected master (its files cut to what fdatasync made durable, SIGKILL, its HA port reset) and SIGKILL to the controller, together',
+    recovery: 'start the master, then the controller; the controller keeps the master its record names if it heartbeats within controllerHeartBeatTimeoutMills; every replica follows the master, cut to the common point',
+    timing: TIMING(12, 200, 0.4, 1),
+    relevantSettings: ['enableControllerMode', 'flushDiskType', 'allAckInSyncStateSet', 'inSyncReplicas', 'controllerHeartBeatTimeoutMills', 'sendMode'],
+    topology: { groups: 1, replicas: 3 },
+    needs: ['controller', 'power-loss', 'consumers', 'traffic-runner'],
+    workload: { ...WORKLOAD, consumersStart: 'after-recovery' },
+    // A grace long enough for the restarted master's first heartbeat (it retries the controller every second).
+    brokerPatch: { enableControllerMode: true, brokerRole: 'ASYNC_MASTER', ...CONTROLLER_LAB_TIMERS, controllerHeartBeatTimeoutMills: 3000 },
+    inject: { kind: 'crash-master-and-controller' },
+    recover: { kind: 'restart-master-then-controller' },
+    contrast: {
+      teaches: 'A master that comes back before the controller notices it left stays master with what its disk kept: SYNC_FLUSH and allAckInSyncStateSet acknowledge only what survives that, ASYNC_FLUSH with one in-sync replica acknowledges a tail the power cut takes, and the slaves give it up to follow the master.',
+      measure: 'lost',
+      safe: { label: 'SYNC_FLUSH, allAckInSyncStateSet', broker: { flushDiskType: 'SYNC_FLUSH', allAckInSyncStateSet: true }, traffic: { sendMode: 'sync' } },
+      unsafe: { label: 'ASYNC_FLUSH, inSyncReplicas 1', broker: { flushDiskType: 'ASYNC_FLUSH', allAckInSyncStateSet: false, inSyncReplicas: 1 }, traffic: { sendMode: 'sync' } },
+    },
+    predict: (s) => {
+      const b = s.broker;
+      const u = uncheckedNote(s);
+      const back = `the master starts before the controller and heartbeats within controllerHeartBeatTimeoutMills ${b.controllerHeartBeatTimeoutMills} ms of its restart, so the controller keeps it as master`;
+      if (b.flushDiskType === 'ASYNC_FLUSH') {
+        return prediction(`ASYNC_FLUSH: the master answered SEND_OK before its fdatasync (flushIntervalCommitLog ${b.flushIntervalCommitLog} ms); the power cut takes that tail; ${back}, and the slaves that held the tail cut it to follow it: SEND_OK messages are lost.${u.note}`, { sendOkLossPossible: true, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
+      }
+      if (!b.allAckInSyncStateSet) {
+        return prediction(`SYNC_FLUSH without allAckInSyncStateSet: every SEND_OK is on the master's disk and ${back}: nothing acknowledged is lost. Had the controller elected a slave instead, the tail it lacked would be.${u.note}`, { sendOkLossPossible: true, mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
+      }
+      return prediction(`SYNC_FLUSH and allAckInSyncStateSet: every SEND_OK was on the master's disk and on every SyncStateSet member; ${back}. Its next queue offsets come from its whole log, so no new message reuses the queue offset of one past the confirm offset it last wrote (apache/rocketmq#7689): no SEND_OK is lost.${u.note}`, { mayLose: [...u.mayLose], expectedStatuses: ['ERROR'] });
     },
   },
 ];

@@ -258,6 +258,21 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       await createRunTopicOn(host, run, elected.address, signal);
       return;
     }
+    case 'crash-master-and-controller': {
+      const group = cp.firstGroup;
+      const master = group.master;
+      if (!master || !(group instanceof ControllerModeGroup)) throw new Error(`${group.brokerName} had no master the controller elected when the fault was due`);
+      if (!cp.controller.running) throw new Error('the controller was not running when the fault was due');
+      run.expectExit.add(master.subject);
+      run.expectExit.add('controller');
+      run.killedReplica = master.id;
+      if (!master.powerLoss()) throw new Error(`${master.name} is not running: no power to cut`);
+      group.haProxies[master.id]!.resetConnections();
+      void cp.controller.kill();
+      await waitExit(() => master.running, master.name, signal);
+      await waitExit(() => cp.controller.running, 'the controller', signal);
+      return;
+    }
     case 'kill-producer':
       run.expectExit.add('traffic');
       if (!cp.killTraffic()) throw new Error('the traffic runner was not running when the fault was due');
@@ -327,6 +342,23 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       // It learns the newer epoch and may restart once (exit 75) to cut what it took alone.
       await waitFor(() => node.running && node.haStats?.controller?.role === 'SLAVE', 40_000, `${node.name} following the new master`, signal);
       host.event('recovery', `${node.name} follows ${group.master?.name ?? 'the new master'} at epoch ${node.haStats!.controller!.masterEpoch}`);
+      return;
+    }
+    case 'restart-master-then-controller': {
+      const group = cp.firstGroup;
+      const node = group.replica(run.killedReplica ?? 0);
+      // The master first: it retries the controller until it listens, and heartbeats within the
+      // grace a restarted controller gives the master its record names (controllerHeartBeatTimeoutMills).
+      await bounded(group.start(node), RESTART_TIMEOUT_MS, `starting ${node.name} again`, signal);
+      await bounded(cp.startController(), RESTART_TIMEOUT_MS, 'starting the controller again', signal);
+      run.expectExit.delete(node.subject);
+      run.expectExit.delete('controller');
+      await waitFor(() => group.master !== undefined && group.replicas.every((n) => n.running && n.haStats?.controller && n.haStats.controller.role !== 'FENCED'), 40_000, 'every replica following one master', signal);
+      const master = group.master!;
+      host.event('recovery', master === node
+        ? `${node.name} is master again at epoch ${master.haStats!.controller!.masterEpoch}: it heartbeat within the restarted controller's grace; ${group.replicas.filter((n) => n !== node).map((n) => n.name).join(' and ')} follow it, cut to what its disk kept`
+        : `${master.name} was elected at epoch ${master.haStats!.controller!.masterEpoch}: ${node.name} did not heartbeat within the restarted controller's grace, and rejoined as its slave`);
+      if (master !== node) await createRunTopicOn(host, run, master.address, signal);
       return;
     }
     case 'rejoin-old-master': {

@@ -31,6 +31,7 @@ export const DRILL_IDS = [
   'controller-failover',
   'unclean-election',
   'isolated-master',
+  'master-controller-crash',
 ] as const;
 export type DrillId = (typeof DRILL_IDS)[number];
 

@@ -6,13 +6,16 @@
  * controller's settings are verified as a drill would, and the Drills page says which drills run in
  * this mode. Then the controller-failover drill's safe side on the same cluster: the elected master's
  * machine crashes, the controller elects a SyncStateSet member, the old master rejoins as a slave,
- * and no SEND_OK is lost.
+ * and no SEND_OK is lost. Last, every deliberate bug a controller-mode drill catches fails that
+ * drill's safe side on the same cluster.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { waitFor } from '../support/broker-process';
 import { contrastInput, startMatrixCluster } from '../../server/drills/matrix';
-import { drillSpec } from '../../server/drills/catalog';
+import { drillSpec, usesControllerMode } from '../../server/drills/catalog';
+import { LAB_BUGS, LAB_BUG_NAMES } from '../../broker/lab-bugs';
+import type { DrillId } from '../../server/drills/types';
 
 test('controller mode: a setting restarts the cluster under a controller, a contradiction is refused naming both keys; controller-failover (safe side) keeps every SEND_OK through an election', async () => {
   const cluster = await startMatrixCluster({ groups: 1, replicas: 3 });
@@ -54,6 +57,21 @@ test('controller mode: a setting restarts the cluster under a controller, a cont
     assert.ok(run.events.some((e) => /broker-a\/[12] is master at epoch \d+/.test(e.message)), 'the election is on the timeline');
     assert.ok(run.events.some((e) => /rejoined as a slave/.test(e.message)), 'the old master rejoined');
     assert.ok(cp.state().topology.groups[0]!.master !== 'broker-a/0', 'the elected replica stays master');
+
+    // Every deliberate bug a controller-mode drill catches (broker/lab-bugs.ts), on this cluster:
+    // the drill's safe side with the bug is judged FAIL with SEND_OK lost (its safe side without it
+    // passes in the matrix and by hand; docs/drills.md).
+    for (const bug of LAB_BUG_NAMES.filter((b) => usesControllerMode(drillSpec(LAB_BUGS[b].caughtBy as DrillId)))) {
+      const bugSpec = drillSpec(LAB_BUGS[bug].caughtBy as DrillId);
+      const { runId: bugRunId } = await cluster.runner.run({ ...contrastInput(bugSpec, 'safe', 7, { durationSec: 6 }), labBug: bug });
+      await cluster.runner.wait(bugRunId);
+      const bugRun = (await cluster.runner.get({ runId: bugRunId, anomalyLimit: 0 }))!;
+      assert.equal(bugRun.status, 'done', `${bug}: ${bugRun.error ?? ''}`);
+      assert.equal(bugRun.verdict, 'FAIL', `${bug} on ${bugSpec.id}: ${bugRun.verdictReason ?? ''}`);
+      assert.ok(bugRun.summary!.lostAcked > 0, `${bug}: SEND_OK messages were lost`);
+      assert.match(bugRun.verdictReason ?? '', new RegExp(`^with deliberate bug ${bug}: \\d+ SEND_OK message\\(s\\) were never consumed`));
+      assert.deepEqual(cp.labBugs, [], `${bug} is off again after the run`);
+    }
   } finally {
     await cluster.close();
   }
