@@ -657,6 +657,7 @@ export const DRILLS: DrillSpec[] = [
     brokerPatch: { enableControllerMode: true, brokerRole: 'ASYNC_MASTER', ...CONTROLLER_LAB_TIMERS, controllerHeartBeatTimeoutMills: 3000 },
     inject: { kind: 'crash-master-and-controller' },
     recover: { kind: 'restart-master-then-controller' },
+    haLink: REMOTE_SLAVE_HA_LINK,
     contrast: {
       teaches: 'A master that comes back before the controller notices it left stays master with what its disk kept: SYNC_FLUSH and allAckInSyncStateSet acknowledge only what survives that, ASYNC_FLUSH with one in-sync replica acknowledges a tail the power cut takes, and the slaves give it up to follow the master.',
       measure: 'lost',

@@ -87,5 +87,5 @@ test('lab-bugs - each bug names its process and a drill of the catalog that catc
     assert.equal(spec.contrast.measure, 'lost', `${name}: ${spec.id} must measure losses`);
     assert.ok(labBugsOf(bug.process, [name]).includes(name));
   }
-  assert.deepEqual(labBugsOf('master', LAB_BUG_NAMES).sort(), ['ack-before-fsync', 'dispatch-before-flush', 'recovery-trusts-consume-queues', 'sync-master-no-wait']);
+  assert.deepEqual(labBugsOf('master', LAB_BUG_NAMES).sort(), ['ack-before-fsync', 'dispatch-before-flush', 'queue-offsets-from-confirm-offset', 'recovery-trusts-consume-queues', 'sync-master-no-wait']);
 });
