@@ -24,7 +24,7 @@ import { NamesrvController } from '../broker/namesrv/namesrv-controller';
 import { DEFAULT_NAMESRV_PORT, RETRY_GROUP_TOPIC_PREFIX } from '../broker/protocol/codes';
 import { ConsumerFleet, type FleetInput } from './traffic/consumer-fleet';
 import { BrokerGroup } from './cluster/broker-group';
-import { pushSettingsToGroups, type ReplicaGroup, type ReplicaGroupOptions } from './cluster/replica-group';
+import { pushSettingsToGroups, type ReplicaGroup, type ReplicaGroupOptions, type ReplicaView } from './cluster/replica-group';
 import { ControllerModeGroup } from './cluster/controller-mode-group';
 import { ControllerNode } from './cluster/controller-node';
 import { DEFAULT_TOPOLOGY, SettingsContradiction, TopologySchema, describeTopology, groupName, settingsContradiction, type Topology } from './cluster/topology';
@@ -212,6 +212,26 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   /** Starts the controller with the saved settings (on its old port, its record on disk); resolves once it listens. */
   startController(): Promise<void> {
     return this.controller.start(controllerSettingsOf(this.settings.get()));
+  }
+
+  /**
+   * Controller mode: cuts a replica (broker-a/1, …) from the other replicas of its group and from the
+   * controller, both ways, or heals it; its producers and consumers still reach it (apache/rocketmq#7017's
+   * partition). Refused with the reason in classic mode or for a replica the topology does not have.
+   */
+  isolateReplica(name: string, isolated: boolean): ReplicaView {
+    const [brokerName, id] = name.split('/');
+    const group = this.brokerGroups.find((g) => g.brokerName === brokerName);
+    if (!group) throw new Error(`no group ${brokerName}: the cluster has ${this.brokerGroups.map((g) => g.brokerName).join(', ')}`);
+    if (!(group instanceof ControllerModeGroup)) throw new Error('the cluster runs classic mode: a replica is cut from its master with the HA link fault (cluster.setLinkFault); isolating one from the controller needs enableControllerMode');
+    const node = group.replica(Number(id));
+    group.isolate(node, isolated);
+    return group.groupView().replicas.find((r) => r.name === node.name)!;
+  }
+
+  /** Heals every replica isolated now (isolateReplica); returns their names. */
+  healIsolatedReplicas(): string[] {
+    return this.brokerGroups.flatMap((g) => (g instanceof ControllerModeGroup ? g.healIsolated() : []));
   }
 
   /** Whether the cluster runs RocketMQ 5's controller mode (the saved enableControllerMode). */

@@ -35,6 +35,8 @@ export class ControllerModeGroup extends ReplicaGroup {
   readonly controllerProxies: readonly FaultProxy[];
   private closing = false;
   private readonly truncationRestarts = new Map<BrokerNode, number>();
+  /** replicas cut from the others and the controller now (isolate) */
+  private readonly isolated = new Set<BrokerNode>();
 
   constructor(private readonly modeOptions: ControllerModeGroupOptions) {
     super(modeOptions);
@@ -110,6 +112,8 @@ export class ControllerModeGroup extends ReplicaGroup {
    * heals it; its producers and consumers still reach it.
    */
   isolate(node: BrokerNode, isolated: boolean): void {
+    if (isolated) this.isolated.add(node);
+    else this.isolated.delete(node);
     for (const proxy of [this.haProxies[node.id]!, this.controllerProxies[node.id]!]) {
       proxy.setFaults('both', { blackhole: isolated });
       proxy.resetConnections();
@@ -119,6 +123,13 @@ export class ControllerModeGroup extends ReplicaGroup {
       : `${node.name} reaches the other replicas and the controller again`, 'fault');
   }
 
+  /** Heals every replica isolated now; returns their names. */
+  healIsolated(): string[] {
+    const nodes = [...this.isolated];
+    for (const node of nodes) this.isolate(node, false);
+    return nodes.map((n) => n.name);
+  }
+
   // ---- views ----
 
   override groupView(): GroupView {
@@ -126,7 +137,7 @@ export class ControllerModeGroup extends ReplicaGroup {
     const controller = master?.haStats?.controller;
     return {
       ...super.groupView(),
-      replicas: this.replicas.map((node) => ({ ...this.replicaView(node), truncationRestarts: this.truncationRestarts.get(node) ?? 0 })),
+      replicas: this.replicas.map((node) => ({ ...this.replicaView(node), truncationRestarts: this.truncationRestarts.get(node) ?? 0, isolated: this.isolated.has(node) })),
       linkFaulted: [...this.haProxies, ...this.controllerProxies].some((p) => Object.values(p.getFaults()).some((f) => f.blackhole || f.latencyMs > 0)),
       ...(controller ? {
         controller: {

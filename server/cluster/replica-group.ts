@@ -45,6 +45,8 @@ export interface ReplicaView {
   controller?: NonNullable<HaStats['controller']>;
   /** controller mode: times it restarted to cut its log to the common point with its master */
   truncationRestarts?: number;
+  /** controller mode: cut from the other replicas and the controller (its clients still reach it) */
+  isolated?: boolean;
 }
 
 /** A broker group as the topology view shows it. */

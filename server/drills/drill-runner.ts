@@ -422,6 +422,11 @@ export class DrillRunner {
       this.event(run, 'consumers', 'the consumers that ran before the drill were stopped: a drill owns the consumer group');
       await bounded(cp.stopConsumers(), 15_000, 'stopping the earlier consumers', signal);
     }
+    const healed = cp.healIsolatedReplicas();
+    if (healed.length > 0) {
+      this.event(run, 'note', `${healed.join(', ')} had been isolated by hand: reconnected, since a drill starts from a whole cluster and injects its own faults`);
+      await bounded(cp.waitForFullSyncStateSets(), 30_000, 'every replica rejoining the SyncStateSet', signal);
+    }
     if (cp.state().broker.state !== 'running') {
       run.message = 'starting the master';
       await bounded(cp.startBroker(), RESTART_TIMEOUT_MS, 'starting the master', signal);

@@ -79,7 +79,25 @@ const replicationProcedures = {
   }),
 };
 
+export const IsolateReplicaInputSchema = z.object({
+  replica: z.string({ error: 'replica must be a replica name such as broker-a/1' }).regex(/^broker-[a-z]\/[0-9]$/, 'replica must be a replica name such as broker-a/1 (group/id)'),
+  isolated: z.boolean({ error: 'isolated must be true (cut it off) or false (heal it)' }),
+}).strict();
+
 export const clusterRouter = router({
+  /**
+   * Controller mode: cut a replica from its peers and the controller, not from its clients, or heal it.
+   * Refused while a drill runs (its faults are its own).
+   */
+  isolateReplica: drillProcedure.input(IsolateReplicaInputSchema).mutation(({ ctx, input }) => {
+    const drill = ctx.drillRunner.status();
+    if (drill) throw new TRPCError({ code: 'CONFLICT', message: `drill ${drill.drillId} is running: its faults are its own; wait for it or cancel it` });
+    try {
+      return ctx.controlPlane.isolateReplica(input.replica, input.isolated);
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
+  }),
   state: viewerProcedure.input(noInput).query(({ ctx }) => ctx.controlPlane.state()),
   /**
    * N groups × R replicas: every replica stops cleanly, the groups are rebuilt and start again (stores

@@ -70,7 +70,13 @@ export function TopologyCard({ topology, producer }: { topology: TopologyState; 
                     </span>
                     <StateBadge state={r.state} small srPrefix={`${r.name} state: `} testId={`replica-state-${r.name}`} />
                     {r.settings === 'drift' ? <span className="text-red-700 dark:text-red-300">settings drift</span> : null}
+                    {topology.controllerMode && r.state === 'running' ? <IsolateButton replica={r.name} isolated={r.isolated ?? false} /> : null}
                   </div>
+                  {r.isolated ? (
+                    <div className="text-amber-700 dark:text-amber-300" data-testid={`replica-isolated-${r.name}`}>
+                      isolated: cut from its peers and the controller, both ways; its producers and consumers still reach it
+                    </div>
+                  ) : null}
                   <div className="tabular-nums text-slate-600 dark:text-slate-400">
                     {r.address ? <span className="font-mono">{r.address}</span> : <span>down</span>}
                     {r.maxPhyOffset !== undefined ? <> · log {grouped(r.maxPhyOffset)} · flushed {grouped(r.flushedPhyOffset ?? 0)}</> : null}
@@ -158,6 +164,32 @@ export function TopologyCard({ topology, producer }: { topology: TopologyState; 
         </p>
       </ConfirmDialog>
     </Card>
+  );
+}
+
+/**
+ * Controller mode: cut one replica from the other replicas and the controller (not from its clients),
+ * as apache/rocketmq#7017's partition does, or reconnect it. What happens next is on the card: an
+ * election, two replicas saying they are master for a while, a cut log when it is reconnected.
+ */
+function IsolateButton({ replica, isolated }: { replica: string; isolated: boolean }) {
+  const refresh = useClusterRefresh();
+  const canDrill = useCan('drill');
+  const isolate = trpc.cluster.isolateReplica.useMutation({ onSettled: refresh });
+  return (
+    <>
+      <Button
+        className="ml-auto px-2 py-0.5 text-xs"
+        data-testid={`replica-isolate-${replica}`}
+        disabled={!canDrill.allowed}
+        title={canDrill.allowed ? (isolated ? `reconnect ${replica} to its peers and the controller` : `cut ${replica} from its peers and the controller; its clients still reach it`) : canDrill.reason}
+        busy={isolate.isPending}
+        onClick={() => isolate.mutate({ replica, isolated: !isolated })}
+      >
+        {isolated ? 'Reconnect' : 'Isolate'}
+      </Button>
+      {isolate.error ? <RequestError className="mt-1 w-full" testId={`replica-isolate-error-${replica}`}>{errorMessage(isolate.error)}</RequestError> : null}
+    </>
   );
 }
 
