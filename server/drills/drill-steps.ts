@@ -6,6 +6,8 @@
 import fs from 'node:fs';
 import type { ControlPlane } from '../control-plane';
 import { ControllerModeGroup } from '../cluster/controller-mode-group';
+import type { ReplicaGroup } from '../cluster/replica-group';
+import type { BrokerNode } from '../cluster/broker-node';
 import type { FaultStep, RecoveryStep } from './catalog';
 import type { DrillPlan, FlapBurst } from './drill-plan';
 import type { DrillEventKind, DrillRunSettings } from './types';
@@ -328,8 +330,7 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
         run.expectExit.delete(node.subject);
       }
       // Each may restart once more (exit 75) to cut what the master lacks; wait until all follow one master.
-      await waitFor(() => group.master !== undefined && group.replicas.every((n) => n.running && n.haStats?.controller && n.haStats.controller.role !== 'FENCED'), 40_000, 'every replica following one master', signal);
-      const master = group.master!;
+      const master = await everyReplicaFollowing(group, signal);
       host.event('recovery', `${master.name} is master at epoch ${master.haStats!.controller!.masterEpoch}; ${group.replicas.filter((n) => n !== master).map((n) => n.name).join(' and ')} follow it`);
       await createRunTopicOn(host, run, master.address, signal);
       return;
@@ -340,7 +341,7 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       await run.undo.get('isolation')?.();
       run.undo.delete('isolation');
       // It learns the newer epoch and may restart once (exit 75) to cut what it took alone.
-      await waitFor(() => node.running && node.haStats?.controller?.role === 'SLAVE', 40_000, `${node.name} following the new master`, signal);
+      await followingAsSlave(node, 40_000, `${node.name} following the new master`, signal);
       host.event('recovery', `${node.name} follows ${group.master?.name ?? 'the new master'} at epoch ${node.haStats!.controller!.masterEpoch}`);
       return;
     }
@@ -353,8 +354,7 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       await bounded(cp.startController(), RESTART_TIMEOUT_MS, 'starting the controller again', signal);
       run.expectExit.delete(node.subject);
       run.expectExit.delete('controller');
-      await waitFor(() => group.master !== undefined && group.replicas.every((n) => n.running && n.haStats?.controller && n.haStats.controller.role !== 'FENCED'), 40_000, 'every replica following one master', signal);
-      const master = group.master!;
+      const master = await everyReplicaFollowing(group, signal);
       host.event('recovery', master === node
         ? `${node.name} is master again at epoch ${master.haStats!.controller!.masterEpoch}: it heartbeat within the restarted controller's grace; ${group.replicas.filter((n) => n !== node).map((n) => n.name).join(' and ')} follow it, cut to what its disk kept`
         : `${master.name} was elected at epoch ${master.haStats!.controller!.masterEpoch}: ${node.name} did not heartbeat within the restarted controller's grace, and rejoined as its slave`);
@@ -366,7 +366,7 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
       const node = group.replica(run.killedReplica ?? 0);
       await bounded(group.start(node), RESTART_TIMEOUT_MS, `starting ${node.name} again`, signal);
       // It may restart once more (exit 75) to cut what only it held: wait until it follows the new master.
-      await waitFor(() => node.running && node.haStats?.controller?.role === 'SLAVE', 30_000, `${node.name} rejoining as a slave`, signal);
+      await followingAsSlave(node, 30_000, `${node.name} rejoining as a slave`, signal);
       run.expectExit.delete(node.subject);
       host.event('recovery', `${node.name} rejoined as a slave of ${group.master?.name ?? 'the new master'} at epoch ${node.haStats!.controller!.masterEpoch}`);
       return;
@@ -441,6 +441,17 @@ async function createRunTopicOn(host: StepHost, run: StepRun, address: string | 
   }
   await waitFor(() => cp.namesrv.routes.pickupTopicRouteData(run.topic)?.brokerDatas.some((b) => b.brokerAddrs['0'] === address) ?? false,
     10_000, `the name server routing ${run.topic} to the new master`, signal);
+}
+
+/** Controller mode: waits until the group has a master and every replica runs with a role the controller gave it; returns the master. */
+async function everyReplicaFollowing(group: ReplicaGroup, signal: AbortSignal): Promise<BrokerNode> {
+  await waitFor(() => group.master !== undefined && group.replicas.every((n) => n.running && n.haStats?.controller && n.haStats.controller.role !== 'FENCED'), 40_000, 'every replica following one master', signal);
+  return group.master!;
+}
+
+/** Controller mode: waits until a replica runs as a slave (it may restart once first, exit 75, to cut its log). */
+async function followingAsSlave(node: BrokerNode, timeoutMs: number, what: string, signal: AbortSignal): Promise<void> {
+  await waitFor(() => node.running && node.haStats?.controller?.role === 'SLAVE', timeoutMs, what, signal);
 }
 
 async function waitExit(isRunning: () => boolean, what: string, signal: AbortSignal): Promise<void> {

@@ -10,7 +10,6 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { PrismaClient } from '@prisma/client';
 import { startTempLab, type TempLab } from '../support/temp-lab';
 import { waitFor } from '../support/broker-process';
 import type { ControlPlane } from '../../server/control-plane';
@@ -18,13 +17,12 @@ import type { DrillRunner } from '../../server/drills/drill-runner';
 import type { DrillRunDetail, DrillRunInput } from '../../server/drills/types';
 
 let lab: TempLab;
-let prisma: PrismaClient;
 let cp: ControlPlane;
 let runner: DrillRunner;
 
 before(async () => {
   lab = await startTempLab('zeroloss-drills-faults-');
-  ({ prisma, cp, runner } = lab);
+  ({ cp, runner } = lab);
 });
 
 after(async () => {
