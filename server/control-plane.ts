@@ -327,6 +327,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       replicas: topology.replicas,
       // broker-a's stores stay where they always were: <cluster>/master and <cluster>/slave.
       legacyNames: index === 0,
+      rolesMove: controllerMode,
       storeRoot: index === 0 ? clusterRoot : path.join(clusterRoot, groupName(index)),
       // broker-b's master on 10912, broker-c's on 10913, … as RocketMQ's quick starts lay them out.
       firstPort: firstPort === 0 ? 0 : firstPort + index,

@@ -74,14 +74,17 @@ interface ReplicaLayout {
  * disk, on the dashboard and in the event log (the store directories master and slave, 'broker-a
  * master', the subjects 'broker' and 'slave'), so existing stores, recorded runs and drills read as
  * before: they say which role the replica was first started in, not the role it has now
- * (BrokerNode.role). Every other replica is named by identity only: broker-a/2, broker-b/0, … with
- * its store in a directory named by its id. <group>/0 keeps its port across restarts (clients
- * configured with 10911 find it again); the others take a free one at each start.
+ * (BrokerNode.role). In controller mode, where the controller moves the roles, those two are named by
+ * identity in the event log and on the dashboard too (their stores and subjects stay). Every other
+ * replica is named by identity only: broker-a/2, broker-b/0, … with its store in a directory named by
+ * its id. <group>/0 keeps its port across restarts (clients configured with 10911 find it again); the
+ * others take a free one at each start.
  */
-function replicaLayout(brokerName: string, id: number, legacyNames: boolean): ReplicaLayout {
-  if (legacyNames && id === 0) return { storeDir: 'master', processName: `${brokerName} master`, subject: 'broker' };
-  if (legacyNames && id === 1) return { storeDir: 'slave', processName: `${brokerName} slave`, subject: 'slave' };
-  return { storeDir: String(id), processName: `${brokerName}/${id}`, subject: `${brokerName}/${id}` };
+function replicaLayout(brokerName: string, id: number, legacyNames: boolean, rolesMove: boolean): ReplicaLayout {
+  const identity = `${brokerName}/${id}`;
+  if (legacyNames && id === 0) return { storeDir: 'master', processName: rolesMove ? identity : `${brokerName} master`, subject: 'broker' };
+  if (legacyNames && id === 1) return { storeDir: 'slave', processName: rolesMove ? identity : `${brokerName} slave`, subject: 'slave' };
+  return { storeDir: String(id), processName: identity, subject: identity };
 }
 
 const EVENTS_KEPT = 20;
@@ -95,6 +98,8 @@ export interface ReplicaGroupOptions {
   replicas: number;
   /** the first group keeps its replicas' historical names (see replicaLayout) */
   legacyNames: boolean;
+  /** controller mode: the controller moves the roles, so no replica is called master or slave */
+  rolesMove?: boolean;
   /** each replica's store is a directory below it */
   storeRoot: string;
   /** <group>/0's remoting port at its first start (RocketMQ's 10911 for broker-a; 0 picks a free one) */
@@ -125,7 +130,7 @@ export abstract class ReplicaGroup {
   constructor(protected readonly options: ReplicaGroupOptions) {
     this.replicationSubject = options.legacyNames ? 'slave' : options.brokerName;
     this.replicas = Array.from({ length: options.replicas }, (_, id) => {
-      const layout = replicaLayout(options.brokerName, id, options.legacyNames);
+      const layout = replicaLayout(options.brokerName, id, options.legacyNames, options.rolesMove ?? false);
       return new BrokerNode({
         clusterName: options.clusterName,
         brokerName: options.brokerName,
