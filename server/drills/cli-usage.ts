@@ -30,6 +30,9 @@ export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.
   --json                   print one JSON object instead of the report: scenario, seed, config, sent,
                            statuses (a count per SendStatus, ERROR, TIMEOUT, UNCHECKED, UNKNOWN), consumed,
                            lostAcked, lost (per status), duplicates, gaps, recoveryMs, predicted, verdict, ...
+  --junit FILE             also write the run as JUnit XML (one test case: a failure when a SEND_OK
+                           message was lost or the verdict is FAIL, an error when the run did not finish)
+  --markdown FILE          also write the run as Markdown (verdict, settings, prediction, ledger)
   -h, --help               this text
 
   exit status: 0 no SEND_OK message lost, 1 some SEND_OK messages lost, 2 a usage error or a run that failed`;

@@ -1,8 +1,9 @@
 /**
  * `zeroloss drill --scenario <name> [options]` (also `npm run drill -- <name> [options]`): runs one
  * drill headless on a cluster of its own (free ports, a temp data directory and database), prints the
- * verdict and the ledger (or one JSON object with --json), and exits 0 when no SEND_OK message was
- * lost, 1 when some were, 2 on a usage error or a run that failed.
+ * verdict and the ledger (or one JSON object with --json), writes a JUnit XML or Markdown report when
+ * asked (--junit FILE, --markdown FILE; server/drills/reports.ts), and exits 0 when no SEND_OK message
+ * was lost, 1 when some were, 2 on a usage error or a run that failed.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -17,6 +18,7 @@ import { LAB_BUGS, type LabBug } from '../../broker/lab-bugs';
 import { readServerEnvironment } from '../environment';
 import { EnvironmentError } from '../../broker/config/environment';
 import { UsageError, flagValue, wholeNumber } from '../cli-args';
+import { drillResult, junitError, junitReport, markdownReport } from './reports';
 
 const USAGE = `usage: ${DRILL_USAGE_LINE}
 
@@ -32,6 +34,22 @@ interface CliOptions {
   json: boolean;
   slave: boolean;
   keepData: boolean;
+  /** where to write the JUnit XML and the Markdown reports, absolute */
+  junit?: string;
+  markdown?: string;
+}
+
+/** A report's path, absolute; refused before the run when its directory does not exist or cannot be written. */
+function reportPath(file: string, flag: string): string {
+  const absolute = path.resolve(file);
+  const dir = path.dirname(absolute);
+  try {
+    fs.accessSync(dir, fs.constants.W_OK);
+  } catch {
+    throw new UsageError(`${flag} ${file}: the directory ${dir} does not exist or cannot be written`);
+  }
+  if (fs.existsSync(absolute) && fs.statSync(absolute).isDirectory()) throw new UsageError(`${flag} ${file}: is a directory; give a file name`);
+  return absolute;
 }
 
 export function parseArgs(argv: string[]): CliOptions {
@@ -41,6 +59,8 @@ export function parseArgs(argv: string[]): CliOptions {
   let slave = true;
   let messages: number | undefined;
   let keepData = false;
+  let junit: string | undefined;
+  let markdown: string | undefined;
   const value = (i: number, flag: string) => flagValue(argv, i, flag);
   const int = (v: string, flag: string) => wholeNumber(v, flag);
   for (let i = 0; i < argv.length; i++) {
@@ -74,6 +94,8 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--no-slave': slave = false; break;
       case '--keep-data': keepData = true; break;
       case '--json': json = true; break;
+      case '--junit': junit = reportPath(value(i, arg), arg); i++; break;
+      case '--markdown': markdown = reportPath(value(i, arg), arg); i++; break;
       default:
         if (arg.startsWith('-')) throw new UsageError(`unknown option ${arg}`);
         if (raw.drillId !== undefined) throw new UsageError(`one drill at a time (got ${String(raw.drillId)} and ${arg})`);
@@ -96,7 +118,7 @@ export function parseArgs(argv: string[]): CliOptions {
   if (Object.keys(settings.data).length > 0) raw.broker = settings.data;
   const input = DrillRunInputSchema.safeParse(raw);
   if (!input.success) throw new UsageError(describeSettingsError(input.error));
-  return { input: input.data, patch: settings.data, json, slave, keepData };
+  return { input: input.data, patch: settings.data, json, slave, keepData, ...(junit ? { junit } : {}), ...(markdown ? { markdown } : {}) };
 }
 
 /** ZL_LAB_BUGS=a,b: deliberate bugs for the whole headless cluster; an unknown name is a usage error. */
@@ -135,6 +157,15 @@ function report(run: DrillRunDetail): string {
   }
   lines.push('', run.status === 'done' ? `verdict    ${run.verdict}: ${run.verdictReason}` : `run ${run.status}: ${run.error}`);
   return lines.join('\n');
+}
+
+function writeReport(file: string, content: string, log: (line: string) => void): void {
+  try {
+    fs.writeFileSync(file, content);
+    log(`[drill] wrote ${file}`);
+  } catch (error) {
+    console.error(`[drill] could not write ${file}: ${(error as Error).message}`);
+  }
 }
 
 async function main(): Promise<number> {
@@ -186,24 +217,17 @@ async function main(): Promise<number> {
     const outcome = await runner.wait(runId)!;
     clearInterval(progress);
     const run = (await runner.get({ runId, anomalyLimit: 20 }))!;
-    if (options.json) {
-      const s = run.summary;
-      console.log(JSON.stringify({
-        runId, scenario: run.drillId, seed: run.input.seed, ...(run.input.labBug ? { labBug: run.input.labBug } : {}), status: run.status, verdict: run.verdict, verdictReason: run.verdictReason, error: run.error,
-        config: { ...run.settings.traffic, flushDiskType: run.settings.broker.flushDiskType, brokerRole: run.settings.broker.brokerRole },
-        plan: run.events.find((e) => e.message.startsWith('plan: '))?.detail,
-        predicted: run.prediction?.text,
-        sent: s?.attempted, statuses: s?.acknowledged, consumed: s?.consumed, lostAcked: s?.lostAcked, lost: s?.lost,
-        lostByStage: s?.lostByStage, duplicates: s?.duplicated, gaps: s?.gaps, unexpected: s?.unexpected, recoveryMs: s?.recovery.rtoMs,
-        summary: s, anomalies: run.anomalies,
-      }, null, 2));
-    } else {
-      console.log(`\n${report(run)}`);
-    }
+    const result = drillResult(run);
+    const text = report(run);
+    if (options.json) console.log(JSON.stringify(result, null, 2));
+    else console.log(`\n${text}`);
+    if (options.junit) writeReport(options.junit, junitReport(result, text), log);
+    if (options.markdown) writeReport(options.markdown, markdownReport(result), log);
     // The issue's contract for scripts and CI: 0 when no SEND_OK message was lost, 1 when some were, 2 when the run failed.
     code = outcome.status !== 'done' ? 2 : (run.summary?.lostAcked ?? 0) > 0 ? 1 : 0;
   } catch (error) {
     console.error(`[drill] ${(error as Error).message}`);
+    if (options.junit) writeReport(options.junit, junitError(options.input.drillId, (error as Error).message), log);
     code = 2;
   } finally {
     await lab.stop().catch(() => {});

@@ -107,7 +107,7 @@ test('zeroloss - --help documents every command and option; an unknown scenario 
   const help = spawnSync(process.execPath, [bin, '--help'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
   assert.equal(help.status, 0);
   for (const option of ['start', 'cluster', 'drill', '--namesrv-port', '--broker-port', '--data-dir', '--groups', '--replicas', '--no-slave', '--scenario', '--flush-disk-type', '--broker-role',
-    '--send-mode', '--consumer-ack', '--idempotent', '--messages', '--seed', '--json', 'transaction-crash', 'exit status']) {
+    '--send-mode', '--consumer-ack', '--idempotent', '--messages', '--seed', '--json', '--junit', '--markdown', 'transaction-crash', 'exit status']) {
     assert.ok(help.stdout.includes(option), `--help mentions ${option}`);
   }
   const unknown = spawnSync(process.execPath, [bin, 'drill', '--scenario', 'meteor-strike'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
