@@ -5,6 +5,7 @@
  * the dashboard polls the cluster state.
  */
 import type { LiveState } from '@/server/live/types';
+import { brokerDownReason } from '@/server/live/broker-availability';
 import { trpc } from './trpc';
 import { useLive, type Live } from './use-live';
 
@@ -33,7 +34,6 @@ export function useClusterRefresh(): () => void {
 /** Whether a broker can take sends and reads now, and if not a sentence saying why. */
 export function brokerAvailability(state: LiveState | null): { up: boolean; reason?: string } {
   if (!state) return { up: false, reason: 'the cluster state has not arrived yet' };
-  const promoted = state.replication?.promotion !== undefined && state.replication.slave.state === 'running';
-  if (state.broker.state === 'running' || promoted) return { up: true };
-  return { up: false, reason: `the broker is ${state.broker.state}: restart it on the Overview page first` };
+  const reason = brokerDownReason(state);
+  return reason === null ? { up: true } : { up: false, reason };
 }

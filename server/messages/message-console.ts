@@ -14,6 +14,7 @@ import { MQAdminClient } from '../cluster/admin-client';
 import type { SendOutcome } from '../../broker/ipc';
 import type { ControlPlane } from '../control-plane';
 import { KeyIndex } from './key-index';
+import { brokerDownReason } from '../live/broker-availability';
 import { CONSOLE_PRODUCER_GROUP, labClientId } from '../traffic/lab-clients';
 
 const PRODUCERS_KEPT = 32;
@@ -60,13 +61,7 @@ export class MessageConsole {
 
   /** Why no broker can answer now ("the broker is crashed; …"), or null when one can. */
   brokerDown(): string | null {
-    const state = this.plane.state();
-    // controller mode: whichever replica the controller elected answers
-    if (state.topology.controllerMode) return state.topology.groups[0]?.master ? null : 'broker-a has no master: the controller has not elected one yet';
-    // after a failover the promoted slave is the acting master
-    const promoted = state.replication?.promotion !== undefined && state.replication.slave.state === 'running';
-    if (state.broker.state === 'running' || promoted) return null;
-    return `the broker is ${state.broker.state}; restart it on the Overview page first`;
+    return brokerDownReason(this.plane.state());
   }
 
   client(): MQClientInstance {

@@ -65,6 +65,7 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
         <span className="font-medium text-slate-900 dark:text-slate-100">{broker.name}</span> · {broker.state} since{' '}
         {clock(broker.since)} ({ago(broker.since, state.t)}){broker.restarts > 0 ? ` · ${broker.restarts} restart${broker.restarts === 1 ? '' : 's'}` : ''}
       </p>
+      {state.topology.controllerMode ? <ControllerRole state={state} name={broker.name} /> : null}
 
       <dl className="grid grid-cols-[auto_1fr] gap-x-3 gap-y-1 text-sm">
         <dt className="text-slate-500 dark:text-slate-400">pid</dt>
@@ -242,5 +243,23 @@ export function BrokerCard({ state, unflushedBytes }: { state: LiveState; unflus
         </p>
       </ConfirmDialog>
     </Card>
+  );
+}
+
+/**
+ * Controller mode: this card acts on broker-a/0 whatever its role, and the controller moves the roles,
+ * so the card says which role broker-a/0 has now and which replica is the group's master.
+ */
+function ControllerRole({ state, name }: { state: LiveState; name: string }) {
+  const group = state.topology.groups[0];
+  const replica = group?.replicas.find((r) => r.name === name);
+  if (!group || !replica) return null;
+  const master = group.master;
+  return (
+    <p className="-mt-2 mb-3 text-xs text-slate-600 dark:text-slate-400" data-testid="broker-controller-role">
+      Controller mode: {name} is {replica.state !== 'running' ? `${replica.state} (its last role ${replica.role})` : replica.controller?.role === 'FENCED' ? 'fenced (no master named yet)' : replica.role}
+      {master && master !== name ? <> · the controller made {master} the master of {group.brokerName}; this card acts on {name}</> : null}
+      {!master ? <> · {group.brokerName} has no master now</> : null}
+    </p>
   );
 }
