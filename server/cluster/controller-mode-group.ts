@@ -35,8 +35,6 @@ export class ControllerModeGroup extends ReplicaGroup {
   readonly controllerProxies: readonly FaultProxy[];
   private closing = false;
   private readonly truncationRestarts = new Map<BrokerNode, number>();
-  /** replicas cut from the others and the controller now (isolate) */
-  private readonly isolated = new Set<BrokerNode>();
 
   constructor(private readonly modeOptions: ControllerModeGroupOptions) {
     super(modeOptions);
@@ -112,8 +110,6 @@ export class ControllerModeGroup extends ReplicaGroup {
    * heals it; its producers and consumers still reach it.
    */
   isolate(node: BrokerNode, isolated: boolean): void {
-    if (isolated) this.isolated.add(node);
-    else this.isolated.delete(node);
     for (const proxy of [this.haProxies[node.id]!, this.controllerProxies[node.id]!]) {
       proxy.setFaults('both', { blackhole: isolated });
       proxy.resetConnections();
@@ -123,9 +119,14 @@ export class ControllerModeGroup extends ReplicaGroup {
       : `${node.name} reaches the other replicas and the controller again`, 'fault');
   }
 
+  /** Whether a replica is cut off now: only isolate() blackholes its link to the controller. */
+  isIsolated(node: BrokerNode): boolean {
+    return this.controllerProxies[node.id]!.getFaults().upstream.blackhole;
+  }
+
   /** Heals every replica isolated now; returns their names. */
   healIsolated(): string[] {
-    const nodes = [...this.isolated];
+    const nodes = this.replicas.filter((n) => this.isIsolated(n));
     for (const node of nodes) this.isolate(node, false);
     return nodes.map((n) => n.name);
   }
@@ -137,7 +138,7 @@ export class ControllerModeGroup extends ReplicaGroup {
     const controller = master?.haStats?.controller;
     return {
       ...super.groupView(),
-      replicas: this.replicas.map((node) => ({ ...this.replicaView(node), truncationRestarts: this.truncationRestarts.get(node) ?? 0, isolated: this.isolated.has(node) })),
+      replicas: this.replicas.map((node) => ({ ...this.replicaView(node), truncationRestarts: this.truncationRestarts.get(node) ?? 0, isolated: this.isIsolated(node) })),
       linkFaulted: [...this.haProxies, ...this.controllerProxies].some((p) => Object.values(p.getFaults()).some((f) => f.blackhole || f.latencyMs > 0)),
       ...(controller ? {
         controller: {

@@ -74,17 +74,28 @@ function xml(text: string): string {
 /** One test suite with one test case per run; `text` (the human report) goes to its system-out. */
 export function junitReport(result: DrillResult, text: string): string {
   const outcome = outcomeOf(result);
-  const seconds = ((result.durationMs ?? 0) / 1000).toFixed(3);
-  const failures = outcome.kind === 'failure' ? 1 : 0;
-  const errors = outcome.kind === 'error' ? 1 : 0;
   const name = `${result.scenario} seed ${result.seed ?? '-'} (${describeConfig(result)})${result.labBug ? ` with lab bug ${result.labBug}` : ''}`;
-  const body = outcome.kind === 'pass' ? '' : `      <${outcome.kind} type="${outcome.kind === 'error' ? 'RUN_FAILED' : result.verdict ?? 'LOSS'}" message="${xml(outcome.message)}">${xml(outcome.message)}</${outcome.kind}>\n`;
+  const problem = outcome.kind === 'pass' ? undefined : { kind: outcome.kind, type: outcome.kind === 'error' ? 'RUN_FAILED' : result.verdict ?? 'LOSS', message: outcome.message };
+  return junitDocument(result.scenario, name, (result.durationMs ?? 0) / 1000, problem, text);
+}
+
+/** The JUnit file of a run that never started (the cluster did not come up, the input was refused late). */
+export function junitError(scenario: string, message: string): string {
+  return junitDocument(scenario, scenario, 0, { kind: 'error', type: 'RUN_FAILED', message });
+}
+
+/** The one JUnit layout: a suite of one test case, with its failure or error if any. */
+function junitDocument(scenario: string, name: string, seconds: number, problem?: { kind: 'failure' | 'error'; type: string; message: string }, systemOut?: string): string {
+  const time = seconds.toFixed(3);
+  const failures = problem?.kind === 'failure' ? 1 : 0;
+  const errors = problem?.kind === 'error' ? 1 : 0;
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="zeroloss" tests="1" failures="${failures}" errors="${errors}" time="${seconds}">`,
-    `  <testsuite name="zeroloss drill ${xml(result.scenario)}" tests="1" failures="${failures}" errors="${errors}" skipped="0" time="${seconds}">`,
-    `    <testcase classname="zeroloss.drill.${xml(result.scenario)}" name="${xml(name)}" time="${seconds}">`,
-    `${body}      <system-out>${xml(text)}</system-out>`,
+    `<testsuites name="zeroloss" tests="1" failures="${failures}" errors="${errors}" time="${time}">`,
+    `  <testsuite name="zeroloss drill ${xml(scenario)}" tests="1" failures="${failures}" errors="${errors}" skipped="0" time="${time}">`,
+    `    <testcase classname="zeroloss.drill.${xml(scenario)}" name="${xml(name)}" time="${time}">`,
+    ...(problem ? [`      <${problem.kind} type="${xml(problem.type)}" message="${xml(problem.message)}">${xml(problem.message)}</${problem.kind}>`] : []),
+    ...(systemOut !== undefined ? [`      <system-out>${xml(systemOut)}</system-out>`] : []),
     '    </testcase>',
     '  </testsuite>',
     '</testsuites>',
@@ -127,17 +138,3 @@ export function markdownReport(result: DrillResult): string {
   return lines.join('\n');
 }
 
-/** The JUnit file of a run that never started (the cluster did not come up, the input was refused late). */
-export function junitError(scenario: string, message: string): string {
-  return [
-    '<?xml version="1.0" encoding="UTF-8"?>',
-    '<testsuites name="zeroloss" tests="1" failures="0" errors="1" time="0">',
-    `  <testsuite name="zeroloss drill ${xml(scenario)}" tests="1" failures="0" errors="1" skipped="0" time="0">`,
-    `    <testcase classname="zeroloss.drill.${xml(scenario)}" name="${xml(scenario)}" time="0">`,
-    `      <error type="RUN_FAILED" message="${xml(message)}">${xml(message)}</error>`,
-    '    </testcase>',
-    '  </testsuite>',
-    '</testsuites>',
-    '',
-  ].join('\n');
-}

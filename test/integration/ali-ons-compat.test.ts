@@ -9,43 +9,16 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { createRequire } from 'node:module';
 import { NamesrvController } from '../../broker/namesrv/namesrv-controller';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
 import { createRequest } from '../../broker/protocol/remoting-command';
 import { RequestCode, ResponseCode, RETRY_GROUP_TOPIC_PREFIX } from '../../broker/protocol/codes';
 import { defaultSettings, type BrokerSettings } from '../../broker/config/broker-config';
 import { startBroker, waitFor, type BrokerProcess } from '../support/broker-process';
+import { clientTiming, consumer, ons, producer, type AliMessage } from '../support/ali-ons-client';
 
-const require = createRequire(import.meta.url);
-const ons = require('ali-ons') as {
-  Producer: new (options: Record<string, unknown>) => AliProducer;
-  Consumer: new (options: Record<string, unknown>) => AliConsumer;
-  Message: new (topic: string, tags: string | null, body: string | Buffer) => object;
-};
-
-interface AliSendResult { sendStatus: string; msgId: string; messageQueue: { topic: string; brokerName: string; queueId: number }; queueOffset: number }
-interface AliMessage { msgId: string; body: Buffer; topic: string; reconsumeTimes: number; tags: string; queueId: number; queueOffset: number }
-interface AliProducer { ready(): Promise<void>; send(msg: object): Promise<AliSendResult>; close(): Promise<void>; on(e: string, cb: (err: Error) => void): void }
-interface AliConsumer { ready(): Promise<void>; subscribe(topic: string, sub: string, handler: (msg: AliMessage) => Promise<unknown>): void; close(): Promise<void>; on(e: string, cb: (err: Error) => void): void }
-
-const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
-/** Short client periods, so a test is quick and nothing sleeps for 30 s after close. */
-const clientTiming = { pollNameServerInteval: 500, heartbeatBrokerInterval: 1000, rebalanceInterval: 500, persistConsumerOffsetInterval: 500 };
 /** 18 delay levels of one second: a send-back is redelivered after 1 s instead of 10 s. */
 const FAST_DELAYS = Array.from({ length: 18 }, () => '1s').join(' ');
-
-function producer(nameSrv: string, group: string): AliProducer {
-  const p = new ons.Producer({ nameSrv, httpclient: {}, producerGroup: group, logger: quietLogger, sendMsgTimeout: 3000, ...clientTiming });
-  p.on('error', () => {});
-  return p;
-}
-
-function consumer(nameSrv: string, group: string, timing: Record<string, number> = clientTiming): AliConsumer {
-  const c = new ons.Consumer({ nameSrv, httpclient: {}, consumerGroup: group, logger: quietLogger, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', ...timing });
-  c.on('error', () => {}); // e.g. QUERY_NOT_FOUND on first boot: expected noise (docs/rocketmq-semantics.md#first-boot-offset)
-  return c;
-}
 
 async function createTopic(brokerAddr: string, topic: string, queueNums = 4): Promise<void> {
   const admin = new RemotingClient();

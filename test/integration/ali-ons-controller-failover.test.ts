@@ -9,25 +9,11 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createRequire } from 'node:module';
 import { waitFor } from '../support/broker-process';
 import { startMatrixCluster } from '../../server/drills/matrix';
 import { CONTROLLER_LAB_TIMERS } from '../../server/drills/catalog';
 import { PermName } from '../../broker/protocol/codes';
-
-const require = createRequire(import.meta.url);
-const ons = require('ali-ons') as {
-  Producer: new (options: Record<string, unknown>) => AliProducer;
-  Consumer: new (options: Record<string, unknown>) => AliConsumer;
-  Message: new (topic: string, tags: string | null, body: string | Buffer) => object;
-};
-interface AliSendResult { sendStatus: string; messageQueue: { brokerName: string } }
-interface AliProducer { ready(): Promise<void>; send(msg: object): Promise<AliSendResult>; close(): Promise<void>; on(e: string, cb: (err: Error) => void): void }
-interface AliConsumer { ready(): Promise<void>; subscribe(topic: string, sub: string, handler: (msg: { body: Buffer }) => Promise<unknown>): void; close(): Promise<void>; on(e: string, cb: (err: Error) => void): void }
-
-const quietLogger = { info() {}, warn() {}, error() {}, debug() {} };
-/** Short client periods: the route is polled every 500 ms, so the producer finds the new master quickly. */
-const clientTiming = { pollNameServerInteval: 500, heartbeatBrokerInterval: 1000, rebalanceInterval: 500, persistConsumerOffsetInterval: 500 };
+import { consumer, ons, producer } from '../support/ali-ons-client';
 
 test('ali-ons across two groups in controller mode: it follows broker-a\'s automatic failover, and every SEND_OK message is consumed', async () => {
   const cluster = await startMatrixCluster({ groups: 2, replicas: 2 });
@@ -35,10 +21,8 @@ test('ali-ons across two groups in controller mode: it follows broker-a\'s autom
   const nameSrv = cp.namesrv.address;
   const topic = `CompatFailover${Date.now()}`;
   const queueNums = 4;
-  const p = new ons.Producer({ nameSrv, httpclient: {}, producerGroup: 'PID_compat_failover', logger: quietLogger, sendMsgTimeout: 3000, ...clientTiming });
-  const c = new ons.Consumer({ nameSrv, httpclient: {}, consumerGroup: 'GID_compat_failover', logger: quietLogger, consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', ...clientTiming });
-  p.on('error', () => {});
-  c.on('error', () => {});
+  const p = producer(nameSrv, 'PID_compat_failover');
+  const c = consumer(nameSrv, 'GID_compat_failover');
   const ok = new Map<string, string>();
   const received = new Set<string>();
   try {
