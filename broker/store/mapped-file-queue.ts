@@ -104,6 +104,15 @@ export class MappedFileQueue {
     return this.maxOffset() - (this.lastMappedFile()?.pendingLength() ?? 0);
   }
 
+  /** Bytes in the page cache that no fdatasync covers, completed or in flight (MappedFile.pageCacheUncoveredBytes). */
+  pageCacheUncoveredBytes(): number {
+    const first = this.findMappedFileByOffset(this.flushedWhereValue) ?? this.files.at(-1);
+    if (!first) return 0;
+    let total = 0;
+    for (let i = this.files.indexOf(first); i < this.files.length; i++) total += this.files[i]!.pageCacheUncoveredBytes();
+    return total;
+  }
+
   /** Appended bytes not yet covered by an fdatasync (after a failed write, its bytes too, for good). */
   unflushedBytes(): number {
     return this.maxOffset() - this.flushedWhereValue + (this.files.at(-1)?.failedBytes() ?? 0);

@@ -46,6 +46,8 @@ export class MappedFile {
   wrotePosition: number;
   /** bytes covered by a completed fdatasync */
   flushedPosition: number;
+  /** bytes the fdatasync in flight will cover when it returns (0 when none is) */
+  private syncingPosition = 0;
   /** deferred bytes not yet written, in order; they end at wrotePosition */
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
@@ -235,11 +237,25 @@ export class MappedFile {
     this.writePending();
     this.throwIfFailed();
     const covered = this.wrotePosition;
-    await this.file.datasync();
+    this.syncingPosition = covered;
+    try {
+      await this.file.datasync();
+    } finally {
+      this.syncingPosition = 0;
+    }
     // A truncation (recovery, power cut) may have cut the file meanwhile: never claim more than exists.
     const durable = Math.min(covered, this.file.durableSize(), this.wrotePosition);
     if (durable > this.flushedPosition) this.flushedPosition = durable;
     return this.flushedPosition;
+  }
+
+  /**
+   * Bytes in the page cache that no fdatasync covers, neither a completed one nor the one in flight:
+   * what a power cut now is sure to take (a cut during an fdatasync may or may not keep what it covers).
+   */
+  pageCacheUncoveredBytes(): number {
+    const inPageCache = this.wrotePosition - this.pendingBytes;
+    return Math.max(0, inPageCache - Math.max(this.flushedPosition, this.syncingPosition));
   }
 
   /** Cuts the segment back to `position` bytes (recovery). */

@@ -463,9 +463,12 @@ export class DefaultMessageStore {
     return this.commitLog.mappedFileQueue.unflushedBytes();
   }
 
-  /** Commit-log bytes in the page cache that no fdatasync covered yet: what a power cut now would take. */
+  /**
+   * Commit-log bytes in the page cache that no fdatasync covers, neither a completed one nor the one
+   * in flight: what a power cut now is sure to take.
+   */
   pageCacheOnlyBytes(): number {
-    return Math.max(0, this.commitLog.mappedFileQueue.writtenWhere() - this.commitLog.flushedWhere());
+    return this.commitLog.mappedFileQueue.pageCacheUncoveredBytes();
   }
 
   dispatchBehindBytes(): number {
@@ -494,8 +497,10 @@ export class DefaultMessageStore {
 
   /**
    * Calls `cut` at a power cut's worst moment: while the page cache holds commit-log bytes that no
-   * fdatasync covered yet. Right after a flush there are none for a moment, and a cut then would take
-   * nothing whatever flushDiskType says; so this waits (checking every millisecond on `clock`, a few
+   * fdatasync covers, completed or in flight. Right after a flush starts there are none for a moment,
+   * and a cut then would take nothing for sure whatever flushDiskType says (the in-flight fdatasync
+   * may complete in the kernel before the power goes; an strace witness saw exactly that once, in
+   * CI, and found no unflushed tail under ASYNC_FLUSH); so this waits (checking every millisecond on `clock`, a few
    * ms at any traffic rate, `maxWaitMs` at most) until there are. Under SYNC_FLUSH those bytes were
    * never answered; under ASYNC_FLUSH they were. `cut` gets how long it waited.
    */

@@ -75,6 +75,27 @@ test('mapped-file-queue - flush moves the durable watermark in file order', asyn
   for (const [, sizes] of layer.durableSizes()) assert.equal(sizes.durable, sizes.size);
 });
 
+test('mapped-file-queue - bytes no fdatasync covers: an fdatasync in flight covers what was written before it, not after', async (t) => {
+  const dir = tempDir(t);
+  const queue = new MappedFileQueue(new FileLayer(), dir, CAPACITY);
+  queue.load();
+  queue.appendRecord(1000, () => record(1000, 1));
+  queue.appendRecord(500, () => record(500, 2), true);
+  assert.equal(queue.pageCacheUncoveredBytes(), 1000, 'a deferred append is not in the page cache yet');
+  const flushing = queue.flush(0);
+  // The flush starts a few microtasks later (calls are chained); its fdatasync can return only in a
+  // later turn of the event loop, never between microtasks.
+  for (let i = 0; i < 10; i++) await Promise.resolve();
+  assert.equal(queue.pageCacheUncoveredBytes(), 0, 'the fdatasync in flight covers both (the deferred bytes were written first)');
+  assert.equal(queue.unflushedBytes(), 1500, 'yet none is confirmed durable before it returns');
+  queue.appendRecord(700, () => record(700, 3));
+  assert.equal(queue.pageCacheUncoveredBytes(), 700, 'written after the fdatasync began: no fdatasync covers it');
+  assert.equal(await flushing, 1500);
+  assert.equal(queue.pageCacheUncoveredBytes(), 700);
+  await queue.flush(0);
+  assert.equal(queue.pageCacheUncoveredBytes(), 0);
+});
+
 test('mapped-file-queue - reload and truncateDirtyFiles', (t) => {
   const dir = tempDir(t);
   const first = new MappedFileQueue(new FileLayer(), dir, CAPACITY);
