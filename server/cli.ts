@@ -33,6 +33,9 @@ const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (defa
   --no-slave               start only each group's master (or ZL_START_SLAVE=0)
   --controller-mode        RocketMQ 5's controller mode (enableControllerMode=true): a controller elects
                            each group's master; with --replicas 3, one group of three replicas
+  --restart-crashed MS     start a broker replica that crashed again after MS milliseconds, as a service
+                           manager would (systemd Restart=on-failure): for drills run against this
+                           cluster from outside (zeroloss drill --target external); default off
   --set KEY=VALUE          any setting by its RocketMQ name (allAckInSyncStateSet=true,
                            enableElectUncleanMaster=true, …); repeatable
   -h, --help               the cluster's usage`;
@@ -68,6 +71,8 @@ interface ClusterOptions {
   labBugs: LabBug[];
   /** ZL_REMOTING: the listeners' connection limits */
   remoting: Partial<RemotingServerConfig>;
+  /** --restart-crashed: start a crashed replica again after this many ms */
+  restartCrashedMs?: number;
 }
 
 const CLUSTER_USAGE = `usage: zeroloss cluster [options]
@@ -122,6 +127,13 @@ function parseClusterArgs(args: string[]): ClusterOptions {
         const parsed = BrokerSettingsPatchSchema.safeParse({ [key]: value });
         if (!parsed.success || value === 'SLAVE') throw new UsageError(`${arg} ${value ?? ''}: ${parsed.success ? 'the master cannot be a SLAVE' : describeSettingsError(parsed.error)}`);
         Object.assign(options.patch, parsed.data);
+        i++;
+        break;
+      }
+      case '--restart-crashed': {
+        const n = Number(value);
+        if (value === undefined || !/^\d+$/.test(value) || n > 600_000) throw new UsageError(`--restart-crashed takes milliseconds from 0 to 600000, got ${value ?? 'nothing'}`);
+        options.restartCrashedMs = n;
         i++;
         break;
       }
@@ -186,6 +198,7 @@ async function cluster(args: string[]): Promise<void> {
   };
   process.on('SIGINT', () => void stop());
   process.on('SIGTERM', () => void stop());
+  if (options.restartCrashedMs !== undefined) controlPlane.superviseReplicas(options.restartCrashedMs);
   await controlPlane.start();
   if (Object.keys(options.patch).length > 0) await controlPlane.updateSettings(options.patch);
   await controlPlane.waitForMasters();

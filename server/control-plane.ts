@@ -209,6 +209,28 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.brokerGroups[0]!;
   }
 
+  /**
+   * Starts every broker replica that crashed again after `delayMs`, as a service manager would
+   * (systemd's Restart=on-failure with RestartSec): `zeroloss cluster --restart-crashed` makes the
+   * headless cluster behave like brokers run as services, so a drill run against it from outside
+   * (server/external/) sees its killed broker come back by itself. Stopped on purpose: left alone.
+   */
+  superviseReplicas(delayMs: number): void {
+    this.on('clusterEvent', (e) => {
+      if (e.kind !== 'process.crashed') return;
+      for (const group of this.brokerGroups) {
+        const node = group.replicas.find((n) => n.subject === e.subject);
+        if (!node) continue;
+        setTimeout(() => {
+          group.start(node).then(
+            () => void this.recordEvent('process.restarted', node.subject, `${node.processName} started again ${delayMs} ms after its crash (--restart-crashed)`, 'process'),
+            (error: Error) => console.error(`[cluster] ${node.processName} did not start again: ${error.message}`),
+          );
+        }, delayMs).unref();
+      }
+    });
+  }
+
   /** Starts the controller with the saved settings (on its old port, its record on disk); resolves once it listens. */
   startController(): Promise<void> {
     return this.controller.start(controllerSettingsOf(this.settings.get()));

@@ -3,6 +3,7 @@
  * client, the topic routes from the name servers, and heartbeats to every broker of those routes.
  * Producers and consumers in one process use one instance, as RocketMQ's clients do.
  */
+import { parseRocketMQJson } from '../protocol/rocketmq-json.js';
 import { RequestCode, ResponseCode, responseCodeName } from '../protocol/codes.js';
 import { createRequest, type RemotingCommand } from '../protocol/remoting-command.js';
 import { RemotingClient } from '../remoting/remoting-client.js';
@@ -95,7 +96,7 @@ export class MQClientInstance {
     if (response.code !== ResponseCode.SUCCESS) {
       throw new ZerolossError('BROKER_ERROR', `no route for topic ${topic}: ${responseCodeName(response.code)}${response.remark ? ` (${response.remark})` : ''}`, { responseCode: response.code });
     }
-    const route = JSON.parse(response.body?.toString('utf8') ?? '{}') as TopicRouteData;
+    const route = parseRocketMQJson<TopicRouteData>(response.body?.toString('utf8') ?? '{}');
     this.routes.set(topic, route);
     // A broker seen for the first time hears from this client at once, not at the next heartbeat round
     // (RocketMQ's start() does the same), so its client registry knows the producer and consumer groups.

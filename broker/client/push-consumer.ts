@@ -12,6 +12,7 @@
  * ackMode 'before-processing' is the anti-pattern the drills show: the message counts as consumed the
  * moment it arrives and the work runs detached, so a crash mid-work loses it.
  */
+import { parseRocketMQJson } from '../protocol/rocketmq-json.js';
 import { MessageProperty, PullSysFlag, RETRY_GROUP_TOPIC_PREFIX, RequestCode, ResponseCode, responseCodeName } from '../protocol/codes.js';
 import { createRequest, extNumber, type RemotingCommand } from '../protocol/remoting-command.js';
 import { decodeMessageRecords } from '../protocol/message-record.js';
@@ -245,7 +246,7 @@ export class PushConsumer {
     if (!addr) return [];
     const response = await this.instance.remoting.invoke(addr, createRequest(RequestCode.GET_CONSUMER_LIST_BY_GROUP, { consumerGroup: this.options.consumerGroup }), 3000);
     if (response.code !== ResponseCode.SUCCESS) return [];
-    return (JSON.parse(response.body?.toString('utf8') ?? '{}') as { consumerIdList?: string[] }).consumerIdList ?? [];
+    return parseRocketMQJson<{ consumerIdList?: string[] }>(response.body?.toString('utf8') ?? '{}').consumerIdList ?? [];
   }
 
   /** QUERY_CONSUMER_OFFSET, else consumeFromWhere (a retry topic always starts at 0). */

@@ -25,21 +25,49 @@ export function parseProperties(text: string): Map<string, string> {
   return out;
 }
 
+const knownKeys = new Set(Object.keys(BrokerSettingsSchema.shape));
+
+/** A property's text as the schema's type of its key: numbers and booleans coerced, anything else kept. */
+function coerce(key: string, value: string): unknown {
+  if (numericKeys.has(key)) return value === '' ? value : Number(value);
+  if (booleanKeys.has(key)) return value === 'true' ? true : value === 'false' ? false : value;
+  return value;
+}
+
 /** Throws a ZodError naming the field and rule when a known key has a bad value. */
 export function parseBrokerConf(text: string): ParsedConf {
-  const known = new Set(Object.keys(BrokerSettingsSchema.shape));
   const raw: Record<string, unknown> = {};
   const ignoredKeys: string[] = [];
   for (const [key, value] of parseProperties(text)) {
-    if (!known.has(key)) {
+    if (!knownKeys.has(key)) {
       ignoredKeys.push(key);
       continue;
     }
-    if (numericKeys.has(key)) raw[key] = value === '' ? value : Number(value);
-    else if (booleanKeys.has(key)) raw[key] = value === 'true' ? true : value === 'false' ? false : value;
-    else raw[key] = value;
+    raw[key] = coerce(key, value);
   }
   return { patch: BrokerSettingsPatchSchema.parse(raw), ignoredKeys };
+}
+
+/**
+ * What a broker Zeroloss did not start runs (its GET_BROKER_CONFIG), read key by key: a value outside
+ * Zeroloss's own ranges (a real RocketMQ accepts some) is listed in `unreadable`, never fatal, and the
+ * key keeps RocketMQ's default in `patch`'s absence, so the caller can say which settings it could not
+ * take into account.
+ */
+export function readBrokerConfLeniently(properties: Record<string, string>): ParsedConf & { unreadable: { key: string; value: string; reason: string }[] } {
+  const patch: Record<string, unknown> = {};
+  const ignoredKeys: string[] = [];
+  const unreadable: { key: string; value: string; reason: string }[] = [];
+  for (const [key, value] of Object.entries(properties)) {
+    if (!knownKeys.has(key)) {
+      ignoredKeys.push(key);
+      continue;
+    }
+    const one = BrokerSettingsPatchSchema.safeParse({ [key]: coerce(key, value) });
+    if (one.success) Object.assign(patch, one.data);
+    else unreadable.push({ key, value, reason: one.error.issues[0]?.message ?? 'invalid' });
+  }
+  return { patch: patch as BrokerSettingsPatch, ignoredKeys, unreadable };
 }
 
 export function toBrokerConf(settings: Partial<BrokerSettings>): string {

@@ -13,7 +13,9 @@ import { AUTO_CREATE_TOPIC_KEY_TOPIC, PullSysFlag, RequestCode, ResponseCode, re
 import { createRequest, type RemotingCommand } from '../../broker/protocol/remoting-command';
 import { RemotingClient } from '../../broker/remoting/remoting-client';
 import { ZerolossError } from '../../broker/errors/errors';
-import { parseBrokerConf, toBrokerConf } from '../../broker/config/properties';
+import { parseBrokerConf, parseProperties, toBrokerConf } from '../../broker/config/properties';
+import { parseRocketMQJson } from '../../broker/protocol/rocketmq-json';
+import type { BrokerData, TopicRouteData } from '../../broker/namesrv/route-info-manager';
 import { BrokerSettingsSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import type { MasterRole } from '../../broker/ha/broker-replication';
 
@@ -29,6 +31,12 @@ export interface TopicConfig {
   writeQueueNums: number;
   /** PermName bits: READ 4 | WRITE 2 | INHERIT 1 */
   perm: number;
+}
+
+/** GET_BROKER_CLUSTER_INFO's body: each group's replicas by brokerId, and each cluster's groups. */
+export interface ClusterInfo {
+  brokerAddrTable: Record<string, BrokerData>;
+  clusterAddrTable: Record<string, string[]>;
 }
 
 /** A browsing pull: the broker's answer as it came, for the caller to read page by page. */
@@ -54,6 +62,32 @@ export class MQAdminClient {
     const response = await this.remoting.invoke(address, createRequest(RequestCode.GET_BROKER_CONFIG, {}), ADMIN_TIMEOUT_MS);
     if (response.code !== ResponseCode.SUCCESS) throw refused(`GET_BROKER_CONFIG answered ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
     return BrokerSettingsSchema.parse(parseBrokerConf(response.body?.toString('utf8') ?? '').patch);
+  }
+
+  /**
+   * GET_BROKER_CONFIG (26) as the broker wrote it, every key kept as text: what an external RocketMQ
+   * broker runs, including keys Zeroloss does not model and values outside its own ranges.
+   */
+  async getBrokerConfigProperties(address: string): Promise<Record<string, string>> {
+    const response = await this.remoting.invoke(address, createRequest(RequestCode.GET_BROKER_CONFIG, {}), ADMIN_TIMEOUT_MS);
+    if (response.code !== ResponseCode.SUCCESS) throw refused(`GET_BROKER_CONFIG answered ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
+    return Object.fromEntries(parseProperties(response.body?.toString('utf8') ?? ''));
+  }
+
+  /** GET_BROKER_CLUSTER_INFO (106) from a name server, as `mqadmin clusterList` asks it. */
+  async clusterInfo(namesrvAddr: string): Promise<ClusterInfo> {
+    const response = await this.remoting.invoke(namesrvAddr, createRequest(RequestCode.GET_BROKER_CLUSTER_INFO, {}), ADMIN_TIMEOUT_MS);
+    if (response.code !== ResponseCode.SUCCESS) throw refused(`GET_BROKER_CLUSTER_INFO answered ${reasonOf(response)}`, response);
+    const info = parseRocketMQJson<Partial<ClusterInfo>>(response.body?.toString('utf8') ?? '{}');
+    return { brokerAddrTable: info.brokerAddrTable ?? {}, clusterAddrTable: info.clusterAddrTable ?? {} };
+  }
+
+  /** GET_ROUTEINFO_BY_TOPIC (105) from a name server, as `mqadmin topicRoute` asks it; undefined when the topic has no route. */
+  async topicRoute(namesrvAddr: string, topic: string): Promise<TopicRouteData | undefined> {
+    const response = await this.remoting.invoke(namesrvAddr, createRequest(RequestCode.GET_ROUTEINFO_BY_TOPIC, { topic }), ADMIN_TIMEOUT_MS);
+    if (response.code === ResponseCode.TOPIC_NOT_EXIST) return undefined;
+    if (response.code !== ResponseCode.SUCCESS) throw refused(`GET_ROUTEINFO_BY_TOPIC answered ${reasonOf(response)}`, response);
+    return parseRocketMQJson<TopicRouteData>(response.body?.toString('utf8') ?? '{}');
   }
 
   /** UPDATE_BROKER_CONFIG (25) with a properties body, as `mqadmin updateBrokerConfig` sends it. Throws the broker's own reason. */

@@ -633,7 +633,7 @@ export class DrillRunner {
       if (outstanding > 0 && unresolvedHalves === 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS
         && now - lastCaughtUpCheck >= DRAIN_QUIET_CAUGHT_UP_MS) {
         lastCaughtUpCheck = now;
-        const caughtUp = await groupCaughtUp(this.controlPlane.admin, this.controlPlane.namesrv.routes, run.topic, run.group);
+        const caughtUp = await groupCaughtUp(this.controlPlane.admin, this.controlPlane.namesrv.routes.pickupTopicRouteData(run.topic), run.topic, run.group);
         // Nothing may have arrived while the broker was asked.
         if (caughtUp && run.ledger.consumerProgress() === seen) {
           this.event(run, 'note', `drained: the group's consumer offsets reached every queue's max offset and nothing new came for ${((Date.now() - lastChange) / 1000).toFixed(1)} s; ${outstanding} message(s) still unapplied`);

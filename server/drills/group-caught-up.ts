@@ -1,6 +1,6 @@
 /**
- * Whether a drill's consumer group has nothing more coming: on the broker the name server routes the
- * topic to as master (brokerId 0), every queue of the topic has a committed consumer offset at its
+ * Whether a drill's consumer group has nothing more coming: on every group's master the route names
+ * (brokerId 0), every queue of the topic has a committed consumer offset at its
  * max offset, and the group's retry topic never received a message. RocketMQ Dashboard calls the
  * first part a group's "diff total" of 0.
  *
@@ -12,23 +12,28 @@
  * message at all answers "not caught up"). Half messages are not covered: the drain keeps waiting
  * while any is unresolved.
  */
-import type { RouteInfoManager } from '../../broker/namesrv/route-info-manager';
+import type { TopicRouteData } from '../../broker/namesrv/route-info-manager';
 import { MASTER_ID, RETRY_GROUP_TOPIC_PREFIX, RETRY_QUEUE_NUMS } from '../../broker/protocol/codes';
 import type { MQAdminClient } from '../cluster/admin-client';
 
-export async function groupCaughtUp(admin: MQAdminClient, routes: RouteInfoManager, topic: string, group: string): Promise<boolean> {
-  const route = routes.pickupTopicRouteData(topic);
-  const master = route?.brokerDatas[0]?.brokerAddrs[String(MASTER_ID)];
-  const queueNums = route?.queueDatas[0]?.readQueueNums ?? 0;
-  if (!master || queueNums === 0) return false;
+export async function groupCaughtUp(admin: MQAdminClient, route: TopicRouteData | null | undefined, topic: string, group: string): Promise<boolean> {
+  // Every group the topic lives on that has a master now (a group without one cannot be consumed from).
+  const masters = (route?.brokerDatas ?? []).flatMap((b) => {
+    const address = b.brokerAddrs[String(MASTER_ID)];
+    const queueNums = route?.queueDatas.find((q) => q.brokerName === b.brokerName)?.readQueueNums ?? 0;
+    return address && queueNums > 0 ? [{ address, queueNums }] : [];
+  });
+  if (masters.length === 0) return false;
   try {
     const retryTopic = `${RETRY_GROUP_TOPIC_PREFIX}${group}`;
-    for (let queueId = 0; queueId < RETRY_QUEUE_NUMS; queueId++) {
-      if (await admin.maxOffset(master, retryTopic, queueId) > 0) return false;
-    }
-    for (let queueId = 0; queueId < queueNums; queueId++) {
-      const max = await admin.maxOffset(master, topic, queueId);
-      if (await admin.queryConsumerOffset(master, group, topic, queueId) < max) return false;
+    for (const { address, queueNums } of masters) {
+      for (let queueId = 0; queueId < RETRY_QUEUE_NUMS; queueId++) {
+        if (await admin.maxOffset(address, retryTopic, queueId) > 0) return false;
+      }
+      for (let queueId = 0; queueId < queueNums; queueId++) {
+        const max = await admin.maxOffset(address, topic, queueId);
+        if (await admin.queryConsumerOffset(address, group, topic, queueId) < max) return false;
+      }
     }
     return true;
   } catch {
