@@ -8,6 +8,9 @@ import { ControlPlane, type ControlPlaneOptions } from './control-plane';
 import { DrillRunner } from './drills/drill-runner';
 import { MessageConsole } from './messages/message-console';
 import { SimulationService } from './sim/sim-service';
+import { ExternalTargetService } from './external/external-service';
+import { PROJECT_ROOT } from './cluster/child-process';
+import path from 'node:path';
 
 export interface Lab {
   controlPlane: ControlPlane;
@@ -17,6 +20,8 @@ export interface Lab {
   messageConsole: MessageConsole;
   /** the deterministic simulator: a drill over many seeds on worker threads, results labelled simulated */
   simulator: SimulationService;
+  /** drills against a RocketMQ cluster Zeroloss did not start (the External page) */
+  external: ExternalTargetService;
   /** stops the console's client, then every process of the control plane */
   stop(): Promise<void>;
 }
@@ -27,13 +32,18 @@ export function createLab(options: ControlPlaneOptions): Lab {
   controlPlane.showDrillStatus(() => drillRunner.status());
   const messageConsole = new MessageConsole(controlPlane);
   const simulator = new SimulationService(drillRunner);
+  // An external run's traffic and consumers would share the CPU with a drill or a simulation and change its timing.
+  const external = new ExternalTargetService(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data'), () =>
+    drillRunner.status() ? 'a drill is running on the embedded cluster: wait for it or cancel it' : simulator.running() ? 'a simulation is running: wait for it or cancel it' : undefined);
   return {
     controlPlane,
     drillRunner,
     messageConsole,
     simulator,
+    external,
     async stop() {
       simulator.cancel();
+      await external.stop();
       await messageConsole.close();
       await controlPlane.stop();
     },

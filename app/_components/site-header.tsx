@@ -22,6 +22,7 @@ export const NAV: NavItem[] = [
   { href: '/traffic', label: 'Traffic', ready: true },
   { href: '/drills', label: 'Drills', ready: true },
   { href: '/messages', label: 'Messages', ready: true },
+  { href: '/external', label: 'External', ready: true },
 ];
 
 function isActive(pathname: string, href: string): boolean {

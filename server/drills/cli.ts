@@ -12,13 +12,16 @@ import { DRILLS, drillSpec } from './catalog';
 import { DEFAULT_TOPOLOGY } from '../cluster/topology';
 import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
-import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput } from './types';
+import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type DrillRunDetail, type DrillRunInput, type LedgerSummary } from './types';
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './cli-usage';
 import { LAB_BUGS, type LabBug } from '../../broker/lab-bugs';
 import { readServerEnvironment } from '../environment';
 import { EnvironmentError } from '../../broker/config/environment';
 import { UsageError, flagValue, wholeNumber } from '../cli-args';
-import { drillResult, junitError, junitReport, markdownReport } from './reports';
+import { drillResult, junitError, junitReport, markdownReport, type DrillResult } from './reports';
+import { NamesrvAddrSchema } from '../external/external-cluster';
+import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalScenario } from '../external/external-drill';
+import { parseExecutorConfig, type FaultExecutorConfig } from '../external/fault-executors';
 
 const USAGE = `usage: ${DRILL_USAGE_LINE}
 
@@ -28,8 +31,20 @@ options:
 ${DRILL_OPTIONS}`;
 
 
+/** `--target external`: the cluster named by --namesrv, faults through the executor file. */
+interface ExternalOptions {
+  namesrvAddrs: string[];
+  executorFile: string;
+  executor: FaultExecutorConfig;
+  brokerName?: string;
+  topic?: string;
+  queueNums: number;
+  dryRun: boolean;
+}
+
 interface CliOptions {
   input: DrillRunInput;
+  external?: ExternalOptions;
   patch: BrokerSettingsPatch;
   json: boolean;
   slave: boolean;
@@ -61,6 +76,10 @@ export function parseArgs(argv: string[]): CliOptions {
   let keepData = false;
   let junit: string | undefined;
   let markdown: string | undefined;
+  let target = 'embedded';
+  const external: Record<string, string | number | boolean | undefined> = {};
+  /** flags that would change the cluster's settings or shape: refused against a cluster Zeroloss does not own */
+  const embeddedOnly: string[] = [];
   const value = (i: number, flag: string) => flagValue(argv, i, flag);
   const int = (v: string, flag: string) => wholeNumber(v, flag);
   for (let i = 0; i < argv.length; i++) {
@@ -78,11 +97,13 @@ export function parseArgs(argv: string[]): CliOptions {
         raw.drillId = value(i, arg); i++; break;
       case '--seed': raw.seed = int(value(i, arg), arg); i++; break;
       case '--lab-bug':
+        embeddedOnly.push(arg);
         if (raw.labBug !== undefined) throw new UsageError(`--lab-bug: one deliberate bug per run (got ${String(raw.labBug)} and ${argv[i + 1]})`);
         raw.labBug = value(i, arg); i++; break;
-      case '--flush-disk-type': patch.flushDiskType = value(i, arg); i++; break;
-      case '--broker-role': patch.brokerRole = value(i, arg); i++; break;
+      case '--flush-disk-type': embeddedOnly.push(arg); patch.flushDiskType = value(i, arg); i++; break;
+      case '--broker-role': embeddedOnly.push(arg); patch.brokerRole = value(i, arg); i++; break;
       case '--set': {
+        embeddedOnly.push(arg);
         const kv = value(i, arg);
         i++;
         const eq = kv.indexOf('=');
@@ -91,6 +112,13 @@ export function parseArgs(argv: string[]): CliOptions {
         patch[kv.slice(0, eq)] = /^-?\d+$/.test(v) ? Number(v) : v === 'true' ? true : v === 'false' ? false : v;
         break;
       }
+      case '--target': target = value(i, arg); i++; break;
+      case '--namesrv': external.namesrv = value(i, arg); i++; break;
+      case '--executors': external.executors = value(i, arg); i++; break;
+      case '--group': external.group = value(i, arg); i++; break;
+      case '--topic': external.topic = value(i, arg); i++; break;
+      case '--queues': external.queues = int(value(i, arg), arg); i++; break;
+      case '--dry-run': external.dryRun = true; break;
       case '--no-slave': slave = false; break;
       case '--keep-data': keepData = true; break;
       case '--json': json = true; break;
@@ -103,6 +131,15 @@ export function parseArgs(argv: string[]): CliOptions {
     }
   }
   if (raw.drillId === undefined) throw new UsageError('name a drill with --scenario');
+  if (target !== 'embedded' && target !== 'external') throw new UsageError(`--target ${target}: embedded (a cluster of the drill's own, the default) or external (--namesrv)`);
+  const externalFlags = Object.keys(external).map((k) => `--${k === 'dryRun' ? 'dry-run' : k === 'queues' ? 'queues' : k}`);
+  if (target === 'embedded' && externalFlags.length > 0) throw new UsageError(`${externalFlags.join(', ')}: only with --target external`);
+  if (target === 'external') {
+    if (embeddedOnly.length > 0 || !slave) throw new UsageError(`${[...new Set(embeddedOnly), ...(slave ? [] : ['--no-slave'])].join(', ')}: not with --target external, whose own settings are what the drill judges (change them on the cluster)`);
+    if (!(EXTERNAL_SCENARIOS as readonly string[]).includes(String(raw.drillId))) throw new UsageError(`--target external runs ${EXTERNAL_SCENARIOS.join(', ')} so far, not ${String(raw.drillId)}`);
+    if (external.namesrv === undefined) throw new UsageError('--target external needs --namesrv host:port[;host:port]');
+    if (external.executors === undefined) throw new UsageError('--target external needs --executors FILE (the fault executor configuration, docs/fault-executors.md)');
+  }
   if (!(DRILL_IDS as readonly string[]).includes(String(raw.drillId))) throw new UsageError(`unknown scenario "${String(raw.drillId)}": one of ${DRILL_IDS.join(', ')}`);
   if (messages !== undefined) {
     if (raw.durationSec !== undefined) throw new UsageError('--messages and --duration are mutually exclusive');
@@ -118,7 +155,34 @@ export function parseArgs(argv: string[]): CliOptions {
   if (Object.keys(settings.data).length > 0) raw.broker = settings.data;
   const input = DrillRunInputSchema.safeParse(raw);
   if (!input.success) throw new UsageError(describeSettingsError(input.error));
-  return { input: input.data, patch: settings.data, json, slave, keepData, ...(junit ? { junit } : {}), ...(markdown ? { markdown } : {}) };
+  return {
+    input: input.data, patch: settings.data, json, slave, keepData, ...(junit ? { junit } : {}), ...(markdown ? { markdown } : {}),
+    ...(target === 'external' ? { external: externalOptions(external) } : {}),
+  };
+}
+
+function externalOptions(flags: Record<string, string | number | boolean | undefined>): ExternalOptions {
+  const namesrv = NamesrvAddrSchema.safeParse(flags.namesrv);
+  if (!namesrv.success) throw new UsageError(`--namesrv ${String(flags.namesrv)}: ${namesrv.error.issues[0]?.message ?? 'invalid'}`);
+  const executorFile = path.resolve(String(flags.executors));
+  let text: string;
+  try {
+    text = fs.readFileSync(executorFile, 'utf8');
+  } catch (error) {
+    throw new UsageError(`--executors ${String(flags.executors)}: ${(error as Error).message}`);
+  }
+  let executor: FaultExecutorConfig;
+  try {
+    executor = parseExecutorConfig(text, executorFile);
+  } catch (error) {
+    throw new UsageError(`--executors: ${(error as Error).message}`);
+  }
+  const queueNums = flags.queues === undefined ? 4 : Number(flags.queues);
+  if (!Number.isInteger(queueNums) || queueNums < 1 || queueNums > 64) throw new UsageError(`--queues ${String(flags.queues)}: from 1 to 64`);
+  return {
+    namesrvAddrs: namesrv.data, executorFile, executor, queueNums, dryRun: flags.dryRun === true,
+    ...(typeof flags.group === 'string' ? { brokerName: flags.group } : {}), ...(typeof flags.topic === 'string' ? { topic: flags.topic } : {}),
+  };
 }
 
 /** ZL_LAB_BUGS=a,b: deliberate bugs for the whole headless cluster; an unknown name is a usage error. */
@@ -132,31 +196,81 @@ function labBugsFromEnvironment(): LabBug[] {
 }
 
 function report(run: DrillRunDetail): string {
-  const s = run.summary;
   const lines = [
     `drill      ${run.drillId} (${run.title}), run ${run.runId}, seed ${run.input.seed ?? '-'}`,
     `settings   ${run.settings.broker.flushDiskType}, ${run.settings.broker.brokerRole}, ${run.settings.traffic.sendMode} sends, ${run.settings.traffic.ackMode}${run.settings.traffic.idempotent ? ', idempotent' : ''}, ${run.settings.traffic.rate} msg/s for ${run.settings.traffic.durationSec} s`,
     `predicted  ${run.prediction?.text ?? '-'}`,
     ...(run.input.labBug ? [`lab bug    ${run.input.labBug}: ${LAB_BUGS[run.input.labBug].breaks} (deliberate, for this run only)`] : []),
   ];
-  if (s) {
-    const pad = (x: string | number, n = 22) => String(x).padEnd(n);
-    lines.push('', `${pad('status')}${pad('acknowledged', 14)}lost`);
-    for (const status of LEDGER_STATUSES) {
-      if (s.acknowledged[status] === 0 && s.lost[status] === 0) continue;
-      lines.push(`${pad(status)}${pad(s.acknowledged[status], 14)}${s.lost[status]}`);
-    }
-    lines.push(
-      '',
-      `attempted ${s.attempted}  stored ${s.stored}  delivered ${s.delivered}  consumed ${s.consumed}`,
-      `lost ${s.lostTotal} (SEND_OK: ${s.lostAcked})  by last stage: ${LEDGER_STAGES.filter((st) => s.lostByStage[st] > 0).map((st) => `${st} ${s.lostByStage[st]}`).join(', ') || '-'}`,
-      `duplicated ${s.duplicated}  redeliveries ${s.redeliveries}  suppressed ${s.duplicatesSuppressed}  unexpected ${s.unexpected}  open sequence gaps ${s.gaps}`,
-      ...s.errors.slice(0, 5).map((e) => `error      ${e.count} × ${e.status}: ${e.error}`),
-      `recovery   ${s.recovery.firstFailureT === null ? 'no send failed after the fault' : s.recovery.rtoMs === null ? 'no SEND_OK after the first failed send: not recovered within the run' : `${s.recovery.rtoMs} ms from the first failed send to the next SEND_OK`} (${s.recovery.failedSends} failed send(s) after the fault)`,
-    );
-  }
+  if (run.summary) lines.push(...ledgerLines(run.summary));
   lines.push('', run.status === 'done' ? `verdict    ${run.verdict}: ${run.verdictReason}` : `run ${run.status}: ${run.error}`);
   return lines.join('\n');
+}
+
+/** The ledger as the report shows it: each status acknowledged and lost, then the totals and the recovery. */
+function ledgerLines(s: LedgerSummary): string[] {
+  const pad = (x: string | number, n = 22) => String(x).padEnd(n);
+  const lines = ['', `${pad('status')}${pad('acknowledged', 14)}lost`];
+  for (const status of LEDGER_STATUSES) {
+    if (s.acknowledged[status] === 0 && s.lost[status] === 0) continue;
+    lines.push(`${pad(status)}${pad(s.acknowledged[status], 14)}${s.lost[status]}`);
+  }
+  lines.push(
+    '',
+    `attempted ${s.attempted}  stored ${s.stored}  delivered ${s.delivered}  consumed ${s.consumed}`,
+    `lost ${s.lostTotal} (SEND_OK: ${s.lostAcked})  by last stage: ${LEDGER_STAGES.filter((st) => s.lostByStage[st] > 0).map((st) => `${st} ${s.lostByStage[st]}`).join(', ') || '-'}`,
+    `duplicated ${s.duplicated}  redeliveries ${s.redeliveries}  suppressed ${s.duplicatesSuppressed}  unexpected ${s.unexpected}  open sequence gaps ${s.gaps}`,
+    ...s.errors.slice(0, 5).map((e) => `error      ${e.count} × ${e.status}: ${e.error}`),
+    `recovery   ${s.recovery.firstFailureT === null ? 'no send failed after the fault' : s.recovery.rtoMs === null ? 'no SEND_OK after the first failed send: not recovered within the run' : `${s.recovery.rtoMs} ms from the first failed send to the next SEND_OK`} (${s.recovery.failedSends} failed send(s) after the fault)`,
+  );
+  return lines;
+}
+
+/** An external run's report: what was read and done on the cluster, then the ledger and the verdict. */
+function externalReport(result: DrillResult, notes: string[]): string {
+  const c = result.config;
+  const lines = [
+    `drill      ${result.scenario} (${result.title}), run ${result.runId}, seed ${result.seed ?? '-'}`,
+    `settings   read from the cluster: ${c.flushDiskType}, ${c.brokerRole}; ${c.sendMode} sends, ${c.ackMode}${c.idempotent ? ', idempotent' : ''}, ${c.rate} msg/s for ${c.durationSec} s`,
+    ...notes.map((n) => `           ${n}`),
+  ];
+  if (result.summary) lines.push(...ledgerLines(result.summary));
+  lines.push('', result.status === 'done' ? `verdict    ${result.verdict}: ${result.verdictReason}` : `run ${result.status}: ${result.error}`);
+  return lines.join('\n');
+}
+
+/**
+ * `--target external`: no cluster, database or setup of its own; the consumers' local files go to a
+ * temp directory. Exit codes as for an embedded run.
+ */
+async function externalMain(options: CliOptions, external: ExternalOptions): Promise<number> {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-external-'));
+  const log = (line: string) => { if (!options.json) console.log(line); };
+  const t = options.input;
+  try {
+    const outcome = await runExternalDrill({
+      namesrvAddrs: external.namesrvAddrs, executor: external.executor, scenario: t.drillId as ExternalScenario, queueNums: external.queueNums,
+      traffic: { sendMode: t.sendMode ?? 'sync', ackMode: t.ackMode ?? 'after-processing', idempotent: t.idempotent ?? false, consumers: t.consumers ?? drillSpec(t.drillId).workload.consumers, ...(t.rate ? { rate: t.rate } : {}), ...(t.durationSec ? { durationSec: t.durationSec } : {}) },
+      dataDir, dryRun: external.dryRun, log, ...(t.seed !== undefined ? { seed: t.seed } : {}),
+      ...(external.brokerName ? { brokerName: external.brokerName } : {}), ...(external.topic ? { topic: external.topic } : {}),
+    });
+    if (outcome.dryRun !== undefined) {
+      console.log(outcome.dryRun);
+      return 0;
+    }
+    const text = externalReport(outcome.result, outcome.notes);
+    if (options.json) console.log(JSON.stringify({ ...outcome.result, target: { namesrv: external.namesrvAddrs, executor: external.executor.type }, notes: outcome.notes }, null, 2));
+    else console.log(`\n${text}`);
+    if (options.junit) writeReport(options.junit, junitReport(outcome.result, text), log);
+    if (options.markdown) writeReport(options.markdown, markdownReport(outcome.result), log);
+    return outcome.result.status !== 'done' ? 2 : (outcome.result.lostAcked ?? 0) > 0 ? 1 : 0;
+  } catch (error) {
+    console.error(`[drill] ${(error as Error).message}`);
+    if (options.junit) writeReport(options.junit, junitError(t.drillId, (error as Error).message), log);
+    return 2;
+  } finally {
+    if (!options.keepData) fs.rmSync(dataDir, { recursive: true, force: true });
+  }
 }
 
 function writeReport(file: string, content: string, log: (line: string) => void): void {
@@ -184,6 +298,7 @@ async function main(): Promise<number> {
     console.error(`${error.message}\n\n${USAGE}`);
     return 2;
   }
+  if (options.external) return externalMain(options, options.external);
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-drill-'));
   const databaseUrl = `file:${path.join(dataDir, 'zeroloss.db')}`;
   const log = (line: string) => { if (!options.json) console.log(line); };

@@ -9,6 +9,7 @@ import { simRouter } from './sim';
 import { messagesRouter } from './messages';
 import { authRouter, tokensRouter, usersRouter } from './auth';
 import { auditRouter } from './audit';
+import { externalRouter } from './external';
 
 export const appRouter = router({
   settings: settingsRouter,
@@ -23,6 +24,7 @@ export const appRouter = router({
   users: usersRouter,
   tokens: tokensRouter,
   audit: auditRouter,
+  external: externalRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -12,6 +12,7 @@ export async function createRequestContext(lab: Lab, security: Security, req: In
     controlPlane: lab.controlPlane,
     drillRunner: lab.drillRunner,
     simulator: lab.simulator,
+    external: lab.external,
     messageConsole: lab.messageConsole,
     security,
     principal: 'principal' in who ? who.principal : null,

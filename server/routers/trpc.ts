@@ -13,6 +13,7 @@ import { z } from 'zod';
 import { describeSettingsError } from '../../broker/config/broker-config';
 import type { ControlPlane } from '../control-plane';
 import type { DrillRunner } from '../drills/drill-runner';
+import type { ExternalTargetService } from '../external/external-service';
 import type { SimulationService } from '../sim/sim-service';
 import type { MessageConsole } from '../messages/message-console';
 import { auditTarget, type AuditNote } from '../auth/audit-log';
@@ -24,6 +25,7 @@ export interface Context {
   controlPlane: ControlPlane;
   drillRunner: DrillRunner;
   simulator: SimulationService;
+  external: ExternalTargetService;
   messageConsole: MessageConsole;
   security: Security;
   /** who is calling; null = nobody (then `authFailure` says why) */

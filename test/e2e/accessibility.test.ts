@@ -43,7 +43,7 @@ describe('accessibility and robustness of every page', () => {
       const history = await trpc<{ runId: string; status: string }[]>(app.url, 'drills.history', { limit: 1 }, 'query');
       return history.ok && history.data[0] && history.data[0].status !== 'running' ? history.data[0].runId : undefined;
     }, 120_000);
-    pages = ['/', '/settings', '/topics', '/traffic', '/messages', '/messages?tab=browse', '/messages?tab=dlq', '/drills', `/drills/${runId}`, '/audit', '/users', '/login'];
+    pages = ['/', '/settings', '/topics', '/traffic', '/messages', '/messages?tab=browse', '/messages?tab=dlq', '/drills', `/drills/${runId}`, '/external', '/audit', '/users', '/login'];
   });
   after(async () => {
     await chromium?.close();

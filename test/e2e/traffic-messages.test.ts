@@ -198,4 +198,29 @@ describe('traffic and messages in the dashboard', () => {
     assert.match(consumed.producerId ?? '', /^console-/);
     await page.getByTestId('dlq-resent-as').first().waitFor({ timeout: 10_000 });
   });
+
+  test('the External page reads a cluster through its name server (the lab\'s own, addressed like any other) and prints a dry run; a bad executor is refused by name', async () => {
+    const namesrv = (await state()).namesrv!.address;
+    await page.goto(`${app.url}/external`);
+    await page.getByTestId('external-namesrv').fill(namesrv);
+    await page.getByTestId('external-read').click();
+    const master = page.getByTestId('external-broker-broker-a-0');
+    await master.waitFor({ timeout: 15_000 });
+    assert.match(await master.innerText(), /ASYNC_MASTER\s+ASYNC_FLUSH|SYNC_MASTER\s+(A?SYNC_FLUSH)/);
+
+    await page.getByTestId('external-executor').fill('{"type":"command","commands":{}}');
+    await page.getByTestId('external-dry-run').click();
+    const refused = page.getByTestId('external-error');
+    await refused.waitFor({ timeout: 10_000 });
+    assert.match(await refused.innerText(), /kill-broker/);
+
+    await page.getByTestId('external-executor').fill(JSON.stringify({ type: 'command', commands: { 'kill-broker': 'kill -KILL "$(cat {config.storePathRootDir}/broker.pid)"' } }));
+    await page.getByTestId('external-dry-run').click();
+    const plan = page.getByTestId('external-plan');
+    await plan.waitFor({ timeout: 15_000 });
+    const text = await plan.innerText();
+    assert.match(text, /kill -KILL/);
+    assert.match(text, /predicted: /);
+    assert.equal((await state()).broker.state, 'running', 'a dry run kills nothing');
+  });
 });

@@ -1,0 +1,324 @@
+/**
+ * A crash drill against a RocketMQ cluster Zeroloss did not start (issue 18): the same traffic runner,
+ * consumers, loss ledger, prediction and judge as an embedded drill, with the fault injected by a
+ * fault executor (server/external/fault-executors.ts: shell commands, kubectl or Chaos Mesh) and the
+ * settings read from the cluster itself. Headless for now (`zeroloss drill --target external`).
+ *
+ * One scenario so far, the catalog's process-crash: the master of one group is killed with no grace
+ * while producers send and consumers consume; it comes back by the executor's start-broker step, or
+ * by itself (systemd, a StatefulSet); then the consumers drain and every message is counted.
+ *
+ * What it never does: change the cluster's settings (they are what is judged), or leave a fault
+ * applied without saying so (every step's heal runs at the end, and one that fails is reported).
+ */
+import { ConsumerFleet } from '../traffic/consumer-fleet';
+import { SupervisedChild } from '../cluster/child-process';
+import { LossLedger, judge } from '../drills/loss-ledger';
+import { groupCaughtUp } from '../drills/group-caught-up';
+import { drillSpec } from '../drills/catalog';
+import { describePlan, freshSeed, planFor } from '../drills/drill-plan';
+import { bounded, sleep, waitFor } from '../drills/drill-steps';
+import type { DrillPrediction, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
+import type { DrillResult } from '../drills/reports';
+import { producerSettingsOf } from '../../broker/config/broker-config';
+import { MASTER_ID } from '../../broker/protocol/codes';
+import type { ParentToTraffic, TrafficConfig, TrafficToParent } from '../../broker/ipc';
+import { ExternalCluster, type ExternalBroker, type ExternalClusterView } from './external-cluster';
+import { describeDryRun, planFault, runSteps, supportedActions, type ExecStep, type FaultExecutorConfig, type PlannedFault } from './fault-executors';
+
+/** The scenarios an external target runs (a subset of the catalog's, by its ids). */
+export const EXTERNAL_SCENARIOS = ['process-crash'] as const;
+export type ExternalScenario = (typeof EXTERNAL_SCENARIOS)[number];
+
+/** How long a killed broker may take to be back in the route and answering before the run fails. */
+const BROKER_BACK_TIMEOUT_MS = 120_000;
+const DRAIN_QUIET_OUTSTANDING_MS = 8000;
+const DRAIN_QUIET_CAUGHT_UP_MS = 1500;
+
+export interface ExternalDrillOptions {
+  namesrvAddrs: string[];
+  executor: FaultExecutorConfig;
+  scenario: ExternalScenario;
+  /** the group whose master the fault hits; default the first by name */
+  brokerName?: string;
+  /** an existing topic to send to; default a fresh one, created on every master */
+  topic?: string;
+  queueNums: number;
+  traffic: Pick<DrillTrafficSettings, 'sendMode' | 'ackMode' | 'idempotent' | 'consumers'> & Partial<Pick<DrillTrafficSettings, 'rate' | 'durationSec'>>;
+  seed?: number;
+  /** where the consumers keep their local files */
+  dataDir: string;
+  /** print what would run (the cluster read, the fault's commands and manifests) and run nothing */
+  dryRun: boolean;
+  log(line: string): void;
+  signal?: AbortSignal;
+}
+
+export interface ExternalDrillOutcome {
+  result: DrillResult;
+  /** the report's lines beside the ledger: cluster, victim, executor steps */
+  notes: string[];
+  /** set for a dry run: what would have run */
+  dryRun?: string;
+}
+
+/** What was read, decided and applied; the report shows it. */
+interface Context {
+  runId: string;
+  startedAt: number;
+  cluster: ExternalCluster;
+  view: ExternalClusterView;
+  victim: ExternalBroker;
+  settings: DrillRunSettings;
+  prediction: DrillPrediction;
+  topic: string;
+  group: string;
+  notes: string[];
+  /** heal steps of faults applied and not yet healed, by what they undo */
+  applied: Map<string, ExecStep[]>;
+}
+
+export async function runExternalDrill(options: ExternalDrillOptions): Promise<ExternalDrillOutcome> {
+  const spec = drillSpec(options.scenario);
+  const seed = options.seed ?? freshSeed();
+  const runId = `ext-${Date.now().toString(36)}`;
+  const cluster = new ExternalCluster(options.namesrvAddrs);
+  const signal = options.signal ?? new AbortController().signal;
+  try {
+    options.log(`[external] reading the cluster from ${options.namesrvAddrs.join(';')} ...`);
+    const view = await cluster.describe();
+    const notes = describeCluster(view);
+    for (const line of notes) options.log(`[external] ${line}`);
+    const victim = chooseVictim(view, options.brokerName);
+    const traffic: DrillTrafficSettings = {
+      ...options.traffic, rate: options.traffic.rate ?? spec.timing.rate, durationSec: options.traffic.durationSec ?? spec.timing.durationSec, bodySize: spec.workload.bodySize,
+    };
+    const settings: DrillRunSettings = { broker: victim.settings, traffic, slaveRunning: view.brokers.some((b) => b.brokerName === victim.brokerName && b.brokerId !== MASTER_ID) };
+    const prediction = spec.predict(settings);
+    const plan = planFor(spec, settings, seed);
+    const kill = planFault(options.executor, { kind: 'kill-broker', broker: victim }, { id: runId });
+    const start = supportedActions(options.executor).includes('start-broker') ? planFault(options.executor, { kind: 'start-broker', broker: victim }, { id: runId }) : undefined;
+    notes.push(
+      `fault: kill ${victim.brokerName}'s master ${victim.addr} with the ${options.executor.type} executor ${Math.round(plan.faultAtMs / 1000)} s into the traffic`,
+      start ? `recovery: the executor's start-broker step, then wait until the name server routes ${victim.brokerName} to ${victim.addr} again` : `recovery: wait until ${victim.brokerName}'s master is back by itself (its service manager or StatefulSet) at ${victim.addr}`,
+      `plan: ${describePlan(plan)}`,
+      `predicted: ${prediction.text}`,
+    );
+    if (options.dryRun) {
+      const text = [...notes, '', 'fault:', describeDryRun(kill), ...(start ? ['', 'recovery:', describeDryRun(start)] : [])].join('\n');
+      return { result: resultOf({ runId, seed, spec, settings, prediction, status: 'done', verdict: null, reason: 'dry run: nothing ran', summary: null, startedAt: Date.now(), plan }), notes, dryRun: text };
+    }
+    const topic = options.topic ?? `ZL_EXT_${runId.replace(/[^A-Za-z0-9]/g, '_')}`;
+    const ctx: Context = { runId, startedAt: Date.now(), cluster, view, victim, settings, prediction, topic, group: `zeroloss-ext-${runId}`, notes, applied: new Map() };
+    return await drive(ctx, options, { kill, start, plan, seed, spec });
+  } finally {
+    cluster.close();
+  }
+}
+
+function describeCluster(view: ExternalClusterView): string[] {
+  const lines = [`name server ${view.answeredBy} lists ${view.brokers.length + view.unreachable.length} broker(s)`];
+  for (const b of view.brokers) {
+    const s = b.settings;
+    lines.push(`${b.cluster}/${b.brokerName}/${b.brokerId} at ${b.addr}: ${s.brokerRole}, ${s.flushDiskType}${b.unreadable.length > 0 ? `; not understood: ${b.unreadable.map((u) => `${u.key}=${u.value} (${u.reason})`).join(', ')}` : ''}`);
+  }
+  for (const u of view.unreachable) lines.push(`${u.brokerName}/${u.brokerId} at ${u.addr} did not answer GET_BROKER_CONFIG: ${u.error}`);
+  return lines;
+}
+
+function chooseVictim(view: ExternalClusterView, brokerName: string | undefined): ExternalBroker {
+  const masters = view.brokers.filter((b) => b.brokerId === MASTER_ID);
+  if (masters.length === 0) throw new Error('no master (brokerId 0) answered: nothing to drill');
+  if (brokerName === undefined) return masters[0]!;
+  const victim = masters.find((b) => b.brokerName === brokerName);
+  if (!victim) throw new Error(`--group ${brokerName}: no master of that group answered; the cluster's masters are ${masters.map((m) => m.brokerName).join(', ')}`);
+  return victim;
+}
+
+interface Planned {
+  kill: PlannedFault;
+  start: PlannedFault | undefined;
+  plan: ReturnType<typeof planFor>;
+  seed: number;
+  spec: ReturnType<typeof drillSpec>;
+}
+
+async function drive(ctx: Context, options: ExternalDrillOptions, planned: Planned): Promise<ExternalDrillOutcome> {
+  const { settings, topic } = ctx;
+  const log = (line: string) => {
+    ctx.notes.push(line);
+    options.log(`[external] ${line}`);
+  };
+  const signal = options.signal ?? new AbortController().signal;
+  const ledger = new LossLedger(ctx.startedAt);
+  const masters = ctx.view.brokers.filter((b) => b.brokerId === MASTER_ID);
+  const namesrvAddr = ctx.cluster.namesrvAddrs.join(';');
+  const consumers = new ConsumerFleet(options.dataDir, () => namesrvAddr, {
+    events: (events) => ledger.addConsumeEvents(events.filter((e) => e.topic === topic)),
+    lifecycle: (kind, message) => options.log(`[external] consumers: ${message}`),
+  }, () => settings.broker.maxReconsumeTimes);
+  const producerId = `ext1-${ctx.runId}`;
+  let trafficCrash: string | undefined;
+  const traffic = new SupervisedChild<ParentToTraffic, TrafficToParent>('traffic runner', 'server/traffic/runner-main.ts', {
+    message: (message) => {
+      if (message.type === 'ready') traffic.markRunning();
+      else if (message.type === 'outcomes') ledger.addOutcomes(message.outcomes);
+    },
+    exit: (info) => { if (!info.expected) trafficCrash = info.reason; },
+  });
+  let status: 'done' | 'failed' = 'done';
+  let error: string | undefined;
+  let verdict: Verdict | null = null;
+  let reason = '';
+  let summary: LedgerSummary | null = null;
+  try {
+    if (options.topic === undefined) {
+      await bounded(ctx.cluster.createTopic(topic, options.queueNums, masters), 15_000, 'creating the topic', signal);
+      log(`topic ${topic} created with ${options.queueNums} queues on ${masters.map((m) => m.brokerName).join(', ')}`);
+    }
+    await waitForAsync(async () => ((await ctx.cluster.route(topic))?.queueDatas.length ?? 0) > 0, 15_000, `the name server routing ${topic}`, signal);
+    const t = settings.traffic;
+    consumers.start({
+      count: t.consumers, ackMode: t.ackMode, idempotent: t.idempotent, processingMs: planned.spec.workload.processingMs, failRate: 0, topic, consumerGroup: ctx.group,
+      consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetIntervalMs: 500, rebalanceIntervalMs: 1000,
+    });
+    await waitFor(() => consumers.views().length === t.consumers && consumers.views().every((v) => v.state === 'running'), 30_000, 'the consumers starting', signal);
+    ledger.addProducer(producerId);
+    const config: TrafficConfig = {
+      namesrvAddr, topic, producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId, rate: t.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0,
+      ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed,
+    };
+    traffic.start({ ZL_TRAFFIC: JSON.stringify(config) });
+    await waitFor(() => traffic.status.state === 'running' || trafficCrash !== undefined, 30_000, 'the traffic runner starting', signal);
+    const trafficStartedAt = Date.now();
+    log(`traffic: ${t.rate} msg/s, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`);
+    await sleep(trafficStartedAt + planned.plan.faultAtMs - Date.now(), signal);
+    ledger.markFault(Date.now());
+    await execute(ctx, `kill ${ctx.victim.brokerName}'s master`, planned.kill, options, signal, log);
+    await sleep(planned.plan.faultForMs, signal);
+    const recoveryStarted = Date.now();
+    if (planned.start) await execute(ctx, `start ${ctx.victim.brokerName}'s master`, planned.start, options, signal, log);
+    await waitForAsync(async () => (await ctx.cluster.masterAddr(ctx.victim.brokerName).catch(() => undefined)) === ctx.victim.addr
+      && (await ctx.cluster.admin.getBrokerConfigProperties(ctx.victim.addr).then(() => true, () => false)), BROKER_BACK_TIMEOUT_MS, `${ctx.victim.brokerName}'s master back at ${ctx.victim.addr}`, signal);
+    // Offsets written after the restart are of a new incarnation of the log.
+    ledger.newEpoch();
+    log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`);
+    await verifyVictim(ctx, log);
+    await sleep(trafficStartedAt + t.durationSec * 1000 - Date.now(), signal);
+    await traffic.stop({ type: 'stop' }, 8000);
+    if (trafficCrash) throw new Error(`the traffic runner crashed: ${trafficCrash}`);
+    log('traffic stopped; draining');
+    await drain(ctx, ledger, consumers, signal, log);
+    const judged = judge(ledger.summarize().summary, ctx.prediction);
+    verdict = judged.verdict;
+    reason = judged.reason;
+    log(`${verdict}: ${reason}`);
+  } catch (caught) {
+    status = 'failed';
+    error = (signal.aborted ? (signal.reason as Error) : (caught as Error)).message;
+    log(`failed: ${error}`);
+  } finally {
+    await traffic.stop({ type: 'stop' }, 8000).catch(() => {});
+    await consumers.stop().catch(() => {});
+    await healAll(ctx, options, log);
+  }
+  summary = ledger.summarize().summary;
+  return {
+    result: resultOf({ runId: ctx.runId, seed: planned.seed, spec: planned.spec, settings, prediction: ctx.prediction, status, verdict, reason, error, summary, startedAt: ctx.startedAt, plan: planned.plan }),
+    notes: ctx.notes,
+  };
+}
+
+/** Runs a planned fault's steps, registering its heal first: a step that fails half-way is still healed. */
+async function execute(ctx: Context, what: string, fault: PlannedFault, options: ExternalDrillOptions, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  if (fault.heal.length > 0) ctx.applied.set(what, fault.heal);
+  const t0 = Date.now();
+  try {
+    const outputs = await runSteps(fault.steps, { timeoutMs: timeoutOf(options.executor), signal });
+    log(`${what}: ${outputs.map((o) => o.step.describe).join('; ')} (${Date.now() - t0} ms)`);
+  } catch (error) {
+    throw new Error(`${what}: ${(error as Error).message}`);
+  }
+}
+
+/** Heals every fault still applied; one whose heal fails is listed as still applied. Never throws. */
+async function healAll(ctx: Context, options: ExternalDrillOptions, log: (line: string) => void): Promise<void> {
+  for (const [what, heal] of ctx.applied) {
+    try {
+      await runSteps(heal, { timeoutMs: timeoutOf(options.executor) });
+      log(`healed: ${what}`);
+    } catch (error) {
+      log(`STILL APPLIED: ${what}: its heal failed: ${(error as Error).message}`);
+    }
+  }
+  ctx.applied.clear();
+}
+
+function timeoutOf(executor: FaultExecutorConfig): number {
+  return executor.timeoutMs ?? 30_000;
+}
+
+/** After the restart the master must run what was judged: flushDiskType and brokerRole read again. */
+async function verifyVictim(ctx: Context, log: (line: string) => void): Promise<void> {
+  const again = await ctx.cluster.describe();
+  const now = again.brokers.find((b) => b.addr === ctx.victim.addr);
+  if (!now) throw new Error(`not judged: ${ctx.victim.addr} did not answer GET_BROKER_CONFIG after its restart`);
+  const drift = (['flushDiskType', 'brokerRole', 'syncFlushTimeout'] as const).filter((k) => now.settings[k] !== ctx.victim.settings[k]);
+  if (drift.length > 0) throw new Error(`not judged: after its restart ${ctx.victim.addr} runs ${drift.map((k) => `${k}=${String(now.settings[k])} (was ${String(ctx.victim.settings[k])})`).join(', ')}`);
+  log(`verified after the restart: ${ctx.victim.addr} runs ${now.settings.brokerRole}, ${now.settings.flushDiskType} as before`);
+}
+
+/** Until the consumers have applied everything, or nothing new comes while the group is caught up; bounded. */
+async function drain(ctx: Context, ledger: LossLedger, consumers: ConsumerFleet, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  const deadline = Date.now() + Math.min(120_000, Math.max(20_000, ctx.settings.traffic.durationSec * 2000));
+  let seen = -1;
+  let lastChange = Date.now();
+  let lastCheck = 0;
+  for (;;) {
+    const progress = ledger.consumerProgress();
+    const now = Date.now();
+    if (progress !== seen) {
+      seen = progress;
+      lastChange = now;
+    }
+    if (consumers.views().some((m) => m.state !== 'running' || m.queues.length === 0)) lastChange = now;
+    const outstanding = ledger.outstanding();
+    if (outstanding === 0 && now - lastChange >= 1000) return;
+    if (outstanding > 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS && now - lastCheck >= DRAIN_QUIET_CAUGHT_UP_MS) {
+      lastCheck = now;
+      const route = await ctx.cluster.route(ctx.topic).catch(() => undefined);
+      if (await groupCaughtUp(ctx.cluster.admin, route, ctx.topic, ctx.group) && ledger.consumerProgress() === seen) {
+        log(`drained: the group's offsets reached every queue's max offset; ${outstanding} message(s) still unapplied`);
+        return;
+      }
+    }
+    if (now - lastChange >= DRAIN_QUIET_OUTSTANDING_MS || now > deadline) {
+      log(`drained: nothing new for ${Math.round((now - lastChange) / 1000)} s with ${outstanding} message(s) still unapplied`);
+      return;
+    }
+    await sleep(250, signal);
+  }
+}
+
+async function waitForAsync(condition: () => Promise<boolean>, ms: number, what: string, signal: AbortSignal): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(ms / 1000)} s`);
+    await sleep(250, signal);
+  }
+}
+
+function resultOf(r: {
+  runId: string; seed: number; spec: ReturnType<typeof drillSpec>; settings: DrillRunSettings; prediction: DrillPrediction; plan: unknown;
+  status: 'done' | 'failed'; verdict: Verdict | null; reason: string; error?: string; summary: LedgerSummary | null; startedAt: number;
+}): DrillResult {
+  const s = r.summary;
+  return {
+    runId: r.runId, scenario: r.spec.id, title: `${r.spec.title} (external cluster)`, seed: r.seed, status: r.status, verdict: r.verdict,
+    verdictReason: r.status === 'done' ? r.reason : null, error: r.error ?? null, durationMs: Date.now() - r.startedAt,
+    config: { ...r.settings.traffic, flushDiskType: r.settings.broker.flushDiskType, brokerRole: r.settings.broker.brokerRole },
+    plan: r.plan, predicted: r.prediction.text,
+    sent: s?.attempted, statuses: s?.acknowledged, consumed: s?.consumed, lostAcked: s?.lostAcked, lost: s?.lost, lostByStage: s?.lostByStage,
+    duplicates: s?.duplicated, gaps: s?.gaps, unexpected: s?.unexpected, recoveryMs: s?.recovery.rtoMs, summary: s, anomalies: [],
+  };
+}

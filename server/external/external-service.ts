@@ -1,0 +1,130 @@
+/**
+ * The dashboard's side of external targets (the External page): read a cluster Zeroloss did not
+ * start, print what a fault would run (dry run), run one external drill at a time with its progress,
+ * keep the last run's result. The drill itself is server/external/external-drill.ts, the same code
+ * `zeroloss drill --target external` runs.
+ *
+ * Nothing is saved: the name server addresses and the executor configuration come with each request
+ * and live only as long as the run. Neither carries a secret (no ACL credentials are taken yet), and
+ * the audit log records who ran what against which target, never the executor's commands.
+ */
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { ExternalCluster, NamesrvAddrSchema, type ExternalClusterView } from './external-cluster';
+import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalDrillOutcome } from './external-drill';
+import { parseExecutorConfig } from './fault-executors';
+import { ACK_MODES } from '../../broker/client/ack-mode';
+import { SEND_MODES } from '../../broker/client/send-mode';
+import type { DrillResult } from '../drills/reports';
+
+export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema });
+
+export const ExternalRunInputSchema = z.object({
+  namesrvAddr: NamesrvAddrSchema,
+  /** the executor configuration as JSON text (docs/fault-executors.md), validated by parseExecutorConfig */
+  executor: z.string().min(2, 'executor: paste the fault executor configuration (JSON)').max(20_000, 'executor: at most 20,000 characters'),
+  scenario: z.enum(EXTERNAL_SCENARIOS, { error: `scenario must be ${EXTERNAL_SCENARIOS.join(', ')}` }).default('process-crash'),
+  brokerName: z.string().trim().min(1).max(64).optional(),
+  durationSec: z.number().int('durationSec must be a whole number of seconds').min(3, 'durationSec must be at least 3 s').max(300, 'durationSec must be at most 300 s').default(20),
+  rate: z.number().int('rate must be a whole number').min(1, 'rate must be at least 1 msg/s').max(2000, 'rate must be at most 2000 msg/s (the ledger keeps every message of a run in memory)').default(200),
+  sendMode: z.enum(SEND_MODES).default('sync'),
+  ackMode: z.enum(ACK_MODES).default('after-processing'),
+  consumers: z.number().int().min(1, 'consumers must be at least 1').max(4, 'consumers must be at most 4').default(2),
+  seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+  dryRun: z.boolean().default(false),
+});
+export type ExternalRunInput = z.infer<typeof ExternalRunInputSchema>;
+
+export interface ExternalRunStatus {
+  runId: number;
+  state: 'running' | 'done' | 'failed';
+  startedAt: number;
+  target: string;
+  dryRun: boolean;
+  /** progress, as the CLI prints it */
+  lines: string[];
+  result?: DrillResult;
+  /** a dry run's commands and manifests */
+  plan?: string;
+  error?: string;
+}
+
+export class ExternalTargetBusyError extends Error {}
+export class ExternalInputError extends Error {}
+
+const LINES_KEPT = 200;
+
+export class ExternalTargetService {
+  private current: ExternalRunStatus | undefined;
+  private abort: AbortController | undefined;
+  private runs = 0;
+
+  /** `busy` says why a run may not start now (an embedded drill or a simulation holds the CPU), or undefined. */
+  constructor(private readonly dataRoot: string, private readonly busy: () => string | undefined) {}
+
+  async describe(namesrvAddrs: string[]): Promise<ExternalClusterView> {
+    const cluster = new ExternalCluster(namesrvAddrs);
+    try {
+      return await cluster.describe();
+    } finally {
+      cluster.close();
+    }
+  }
+
+  status(): ExternalRunStatus | null {
+    return this.current ? { ...this.current, lines: [...this.current.lines] } : null;
+  }
+
+  /** Starts a run (or a dry run) and returns its status at once; its progress is read with status(). */
+  start(input: ExternalRunInput): ExternalRunStatus {
+    if (this.current?.state === 'running') throw new ExternalTargetBusyError(`external run ${this.current.runId} is still running: wait for it or cancel it`);
+    const why = this.busy();
+    if (why && !input.dryRun) throw new ExternalTargetBusyError(why);
+    let executor;
+    try {
+      executor = parseExecutorConfig(input.executor, 'executor');
+    } catch (error) {
+      throw new ExternalInputError((error as Error).message);
+    }
+    const status: ExternalRunStatus = { runId: ++this.runs, state: 'running', startedAt: Date.now(), target: input.namesrvAddr.join(';'), dryRun: input.dryRun, lines: [] };
+    this.current = status;
+    const abort = new AbortController();
+    this.abort = abort;
+    const dataDir = fs.mkdtempSync(path.join(fs.existsSync(this.dataRoot) ? this.dataRoot : os.tmpdir(), 'external-'));
+    const log = (line: string) => {
+      status.lines.push(line);
+      if (status.lines.length > LINES_KEPT) status.lines.shift();
+    };
+    void runExternalDrill({
+      namesrvAddrs: input.namesrvAddr, executor, scenario: input.scenario, queueNums: 4, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
+      traffic: { sendMode: input.sendMode, ackMode: input.ackMode, idempotent: false, consumers: input.consumers, rate: input.rate, durationSec: input.durationSec },
+      ...(input.seed !== undefined ? { seed: input.seed } : {}), ...(input.brokerName ? { brokerName: input.brokerName } : {}),
+    }).then((outcome: ExternalDrillOutcome) => {
+      status.result = outcome.result;
+      if (outcome.dryRun !== undefined) status.plan = outcome.dryRun;
+      status.state = outcome.result.status === 'done' ? 'done' : 'failed';
+      if (outcome.result.error) status.error = outcome.result.error;
+    }, (error: Error) => {
+      status.state = 'failed';
+      status.error = error.message;
+      log(`failed: ${error.message}`);
+    }).finally(() => {
+      fs.rmSync(dataDir, { recursive: true, force: true });
+      if (this.abort === abort) this.abort = undefined;
+    });
+    return this.status()!;
+  }
+
+  cancel(): boolean {
+    if (!this.abort || this.current?.state !== 'running') return false;
+    this.abort.abort(new Error('cancelled from the dashboard'));
+    return true;
+  }
+
+  /** Stops a run in progress (the control plane is shutting down); its faults are healed by the run itself. */
+  async stop(): Promise<void> {
+    this.cancel();
+  }
+}

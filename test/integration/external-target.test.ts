@@ -1,0 +1,141 @@
+/**
+ * A drill against a cluster Zeroloss did not start for it (issue 18): `zeroloss cluster` runs apart,
+ * as brokers run under a service manager (--restart-crashed: a killed broker comes back by itself),
+ * and `zeroloss drill --target external` reaches it only through its name server, reads what it
+ * runs with GET_BROKER_CONFIG, and kills its master with a `command` fault executor that finds the
+ * broker's pid in its store's lock file. Nothing here is shared with the drill's process but TCP, the
+ * files the executor reads, and the signals it sends.
+ */
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { PROJECT_ROOT } from '../../server/cluster/child-process';
+import { MQAdminClient } from '../../server/cluster/admin-client';
+
+const CLI = path.join(PROJECT_ROOT, 'server/bin.mjs');
+
+interface Run { code: number | null; stdout: string; stderr: string }
+
+/** Runs `zeroloss <args>` to its end. */
+function zeroloss(args: string[], timeoutMs = 120_000): Promise<Run> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { stderr += d.toString(); });
+    const timer = setTimeout(() => {
+      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
+      reject(new Error(`zeroloss ${args.join(' ')} took more than ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+/** The pid in a Zeroloss store's lock file ({"pid": 4242, "token": …}). */
+function lockPid(storeRoot: string): number {
+  return (JSON.parse(fs.readFileSync(path.join(storeRoot, 'lock'), 'utf8')) as { pid: number }).pid;
+}
+
+describe('external target: a drill against a cluster started apart, faults through the command executor', () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-external-test-'));
+  let cluster: ChildProcess;
+  let namesrv = '';
+  let masterStore = '';
+  const executorFile = path.join(dir, 'executors.json');
+
+  before(async () => {
+    cluster = spawn(process.execPath, [CLI, 'cluster', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'cluster'), '--restart-crashed', '500'], {
+      cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'cluster.db')}` },
+    });
+    let out = '';
+    cluster.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
+    namesrv = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the cluster did not say ready within 90 s:\n${out}`)), 90_000);
+      cluster.stdout!.on('data', (d: Buffer) => {
+        out += d.toString();
+        const ready = /ready namesrv=(\S+)/.exec(out);
+        if (ready) {
+          clearTimeout(timer);
+          resolve(ready[1]!);
+        }
+      });
+      cluster.on('exit', (code) => reject(new Error(`the cluster exited (${code}) before it was ready:\n${out}`)));
+    });
+    // What a user writes for brokers run from their own store directory: the pid comes from the lock file.
+    fs.writeFileSync(executorFile, JSON.stringify({
+      type: 'command',
+      timeoutMs: 10_000,
+      commands: { 'kill-broker': 'kill -KILL "$(sed -E \'s/.*"pid": *([0-9]+).*/\\1/\' {config.storePathRootDir}/lock)"' },
+    }));
+    // Where broker-a's master keeps its store, asked as the drill will ask it.
+    const admin = new MQAdminClient();
+    try {
+      const master = (await admin.clusterInfo(namesrv)).brokerAddrTable['broker-a']!.brokerAddrs['0']!;
+      masterStore = (await admin.getBrokerConfigProperties(master)).storePathRootDir!;
+    } finally {
+      admin.close();
+    }
+    assert.ok(fs.existsSync(path.join(masterStore, 'lock')), `broker-a's master holds the lock of ${masterStore}`);
+  });
+
+  after(() => {
+    try { process.kill(-cluster.pid!, 'SIGTERM'); } catch { /* gone */ }
+    fs.rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('external-target - dry run: reads the cluster, prints the rendered kill command, kills nothing', async () => {
+    const pidBefore = lockPid(masterStore);
+    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile, '--dry-run']);
+    assert.equal(run.code, 0, run.stderr);
+    assert.match(run.stdout, /DefaultCluster\/broker-a\/0 at \S+: ASYNC_MASTER|DefaultCluster\/broker-a\/0 at \S+: SYNC_MASTER/);
+    assert.match(run.stdout, /kill -KILL/);
+    assert.ok(run.stdout.includes(masterStore) || run.stdout.includes(fs.realpathSync(masterStore)), `the store path is rendered into the command:\n${run.stdout}`);
+    assert.equal(lockPid(masterStore), pidBefore, 'the master was not killed');
+    process.kill(pidBefore, 0);
+  });
+
+  test('external-target - process-crash: the master is SIGKILLed by the executor, comes back by itself, and no SEND_OK message is lost (JUnit report)', async () => {
+    const pidBefore = lockPid(masterStore);
+    const junit = path.join(dir, 'report.xml');
+    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile,
+      '--duration', '8', '--rate', '100', '--seed', '7', '--json', '--junit', junit]);
+    const result = JSON.parse(run.stdout) as { status: string; verdict: string; lostAcked: number; sent: number; consumed: number; statuses: Record<string, number>; notes: string[] };
+    assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
+    assert.equal(result.status, 'done');
+    assert.equal(result.verdict, 'PASS');
+    assert.equal(result.lostAcked, 0);
+    assert.ok(result.sent > 300 && result.statuses.SEND_OK! > 300, `traffic flowed: ${result.sent} sent`);
+    assert.ok(result.notes.some((n) => /kill broker-a's master/.test(n)), result.notes.join('\n'));
+    const pidAfter = lockPid(masterStore);
+    assert.notEqual(pidAfter, pidBefore, 'the master is a new process');
+    assert.throws(() => process.kill(pidBefore, 0), /ESRCH/, 'the old master is gone');
+    const xml = fs.readFileSync(junit, 'utf8');
+    assert.match(xml, /<testcase [^>]*name="process-crash/);
+    assert.doesNotMatch(xml, /<failure|<error/);
+  });
+
+  test('external-target - bad input: an unreachable name server and a failing executor command stop the run with the reason; the cluster is left as it was', async () => {
+    const unreachable = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', '127.0.0.1:1', '--executors', executorFile, '--duration', '3']);
+    assert.equal(unreachable.code, 2);
+    assert.match(unreachable.stderr + unreachable.stdout, /no name server answered GET_BROKER_CLUSTER_INFO \(127\.0\.0\.1:1: /);
+    const failing = path.join(dir, 'failing.json');
+    fs.writeFileSync(failing, JSON.stringify({ type: 'command', commands: { 'kill-broker': 'echo "permission denied for {broker}" >&2; exit 3' } }));
+    const pidBefore = lockPid(masterStore);
+    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--duration', '4', '--rate', '50', '--json']);
+    assert.equal(run.code, 2, run.stdout);
+    const result = JSON.parse(run.stdout) as { status: string; error: string };
+    assert.equal(result.status, 'failed');
+    assert.match(result.error, /kill broker-a's master: .*permission denied for broker-a/s);
+    assert.equal(lockPid(masterStore), pidBefore, 'the master still runs');
+    const usage = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--flush-disk-type', 'SYNC_FLUSH']);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /--flush-disk-type: not with --target external/);
+  });
+});
