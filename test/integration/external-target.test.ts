@@ -85,8 +85,15 @@ describe('external target: a drill against a cluster started apart, faults throu
     assert.ok(fs.existsSync(path.join(masterStore, 'lock')), `broker-a's master holds the lock of ${masterStore}`);
   });
 
-  after(() => {
-    try { process.kill(-cluster.pid!, 'SIGTERM'); } catch { /* gone */ }
+  after(async () => {
+    if (cluster.exitCode === null && cluster.signalCode === null) {
+      const exited = new Promise((resolve) => cluster.once('exit', resolve));
+      // The cluster alone, as Ctrl-C would: it stops its children itself (a SIGTERM to each child
+      // would read to its supervisor as crashes, and --restart-crashed would start them again).
+      cluster.kill('SIGTERM');
+      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
+    }
+    try { process.kill(-cluster.pid!, 'SIGKILL'); } catch { /* every process of the group is gone */ }
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -132,7 +139,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     assert.equal(run.code, 2, run.stdout);
     const result = JSON.parse(run.stdout) as { status: string; error: string };
     assert.equal(result.status, 'failed');
-    assert.match(result.error, /kill broker-a's master: .*permission denied for broker-a/s);
+    assert.match(result.error, /kill broker-a's master: .*exited with code 3.*permission denied for 'broker-a'/s, 'the command\'s own output, the value shell-quoted');
     assert.equal(lockPid(masterStore), pidBefore, 'the master still runs');
     const usage = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--flush-disk-type', 'SYNC_FLUSH']);
     assert.equal(usage.code, 2);
