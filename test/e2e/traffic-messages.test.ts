@@ -210,9 +210,11 @@ describe('traffic and messages in the dashboard', () => {
 
     await page.getByTestId('external-executor').fill('{"type":"command","commands":{}}');
     await page.getByTestId('external-dry-run').click();
-    const refused = page.getByTestId('external-error');
+    // Refused beside its field: the server's message names it (executor: commands.kill-broker: Required …).
+    const refused = page.getByTestId('external-executor-error');
     await refused.waitFor({ timeout: 10_000 });
-    assert.match(await refused.innerText(), /kill-broker/);
+    assert.match(await refused.innerText(), /commands\.kill-broker: Required/);
+    assert.equal(await page.getByTestId('external-executor').getAttribute('aria-invalid'), 'true');
 
     await page.getByTestId('external-executor').fill(JSON.stringify({ type: 'command', commands: { 'kill-broker': 'kill -KILL "$(cat {config.storePathRootDir}/broker.pid)"' } }));
     await page.getByTestId('external-dry-run').click();
