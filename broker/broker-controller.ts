@@ -5,7 +5,7 @@
 import path from 'node:path';
 import { z } from 'zod';
 import { BrokerIdentitySchema, BrokerSettingsSchema, CONTROLLER_KEYS, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
-import { parseBrokerConf, toBrokerConf } from './config/properties.js';
+import { identityConf, parseBrokerConf, toBrokerConf } from './config/properties.js';
 import { RequestCode, ResponseCode, RETRY_QUEUE_NUMS } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
 import { createSendMessageProcessor } from './processors/send-message-processor.js';
@@ -190,7 +190,7 @@ export class BrokerController {
     this.remoting.register(RequestCode.SEND_MESSAGE_V2, send);
     this.remoting.register(RequestCode.UPDATE_BROKER_CONFIG, (request) => this.updateBrokerConfig(request));
     this.remoting.register(RequestCode.GET_BROKER_CONFIG, (request) =>
-      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(toBrokerConf(this.settings) + toBrokerConf(this.identityConf())) }));
+      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(toBrokerConf(this.settings) + identityConf(this.identity, this.port)) }));
     this.remoting.register(RequestCode.GET_BROKER_RUNTIME_INFO, (request) =>
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify({ table: this.runtimeInfo() })) }));
     this.remoting.register(RequestCode.GET_BROKER_HA_STATUS, (request) =>
@@ -411,15 +411,6 @@ export class BrokerController {
     return this.settings;
   }
 
-  /**
-   * The identity keys RocketMQ's GET_BROKER_CONFIG answers beside the settings (brokerClusterName,
-   * brokerName, brokerId, the port it listens on, brokerIP1, storePathRootDir, namesrvAddr): a tool
-   * reading a broker it did not start (server/external/) learns from them where the broker lives.
-   */
-  private identityConf(): Record<string, string | number> {
-    const { brokerClusterName, brokerName, brokerId, brokerIP1, storePathRootDir, namesrvAddr } = this.identity;
-    return { brokerClusterName, brokerName, brokerId, listenPort: this.port, brokerIP1, storePathRootDir, ...(namesrvAddr ? { namesrvAddr } : {}) };
-  }
 
   runtimeInfo(): Record<string, string> {
     return {

@@ -2,7 +2,7 @@
  * RocketMQ's properties text (broker.conf, the UPDATE_BROKER_CONFIG body): `key=value` lines,
  * `#` comments. Values are coerced by the schema's type of each key, then validated by the schema.
  */
-import { BrokerSettingsPatchSchema, BrokerSettingsSchema, type BrokerSettings, type BrokerSettingsPatch } from './broker-config.js';
+import { BrokerSettingsPatchSchema, BrokerSettingsSchema, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './broker-config.js';
 
 export interface ParsedConf {
   patch: BrokerSettingsPatch;
@@ -72,4 +72,15 @@ export function readBrokerConfLeniently(properties: Record<string, string>): Par
 
 export function toBrokerConf(settings: Partial<BrokerSettings>): string {
   return Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+}
+
+/**
+ * The identity keys RocketMQ's GET_BROKER_CONFIG answers beside the settings (brokerClusterName,
+ * brokerName, brokerId, the port it listens on, brokerIP1, storePathRootDir, namesrvAddr), as
+ * properties: a tool reading a broker it did not start (server/external/) learns where it lives.
+ */
+export function identityConf(identity: BrokerIdentity, listenPort: number): string {
+  const { brokerClusterName, brokerName, brokerId, brokerIP1, storePathRootDir, namesrvAddr } = identity;
+  const keys: Record<string, string | number> = { brokerClusterName, brokerName, brokerId, listenPort, brokerIP1, storePathRootDir, ...(namesrvAddr ? { namesrvAddr } : {}) };
+  return Object.entries(keys).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 }
