@@ -17,7 +17,7 @@ import type { LiveSample } from '../live/types';
 import { DRILLS, drillSpec, usesControllerMode, type DrillSpec } from './catalog';
 import { RESTART_TIMEOUT_MS, bounded, injectFault, recoverFrom, shapeLinks, sleep, waitFor, type StepHost } from './drill-steps';
 import { LossLedger, judge } from './loss-ledger';
-import { groupCaughtUp } from './group-caught-up';
+import { drainConsumers } from './drain';
 import { DrillRecorder } from './recorder';
 import { describePlan, freshSeed, planFor, type DrillPlan } from './drill-plan';
 import { TransactionTraffic } from '../traffic/transaction-traffic';
@@ -36,9 +36,6 @@ class DrillAborted extends Error {}
 
 /** the transaction runner's local work between half message and commit: the window a crash lands in */
 const TX_LOCAL_TRANSACTION_MS = 300;
-const DRAIN_QUIET_OUTSTANDING_MS = 8000;
-/** quiet enough to end a drain with outstanding messages once the group is caught up with the broker (group-caught-up.ts) */
-const DRAIN_QUIET_CAUGHT_UP_MS = 1500;
 const FLUSH_RECORD_MS = 1000;
 const SAMPLES_KEPT = 4 * 60 * 15;
 const COUNTS_CACHE_MS = 500;
@@ -604,52 +601,16 @@ export class DrillRunner {
     });
   }
 
-  /** Waits until the consumers have applied everything, or nothing new arrives for a while; bounded. */
+  /** Waits until the consumers have applied everything, or nothing new arrives for a while; bounded (drain.ts). */
   private async drain(run: Run, signal: AbortSignal): Promise<void> {
     const boundMs = Math.min(90_000, Math.max(20_000, run.settings.traffic.durationSec * 2000));
     this.setPhase(run, 'draining', 'waiting until every consumer has nothing more to apply');
     run.drainDeadline = Date.now() + boundMs;
-    let seen = -1;
-    let lastChange = Date.now();
-    let lastCaughtUpCheck = 0;
-    for (;;) {
-      const signature = run.ledger.consumerProgress();
-      const now = Date.now();
-      if (signature !== seen) {
-        seen = signature;
-        lastChange = now;
-      }
-      // Quiet only counts once every consumer runs with its queues: a consumer process still starting
-      // (slow on a busy machine) is not a sign that nothing more will come.
-      const members = this.controlPlane.state().consumers.members;
-      if (members.some((m) => m.state !== 'running' || m.queues.length === 0)) lastChange = now;
-      // A half message its producer never ended is outstanding until a check-back resolves it.
-      const unresolvedHalves = run.ledger.unresolvedHalves();
-      const outstanding = run.ledger.outstanding() + unresolvedHalves;
-      run.message = `${outstanding} message(s) acknowledged to the producer not applied yet; ${run.ledger.appliedCount()} applied`;
-      if (outstanding === 0 && now - lastChange >= 1000) break;
-      // Messages acknowledged to a producer and never applied: wait long enough for a late delivery,
-      // unless the broker says the group has consumed everything it holds and none of it is in a retry.
-      if (outstanding > 0 && unresolvedHalves === 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS
-        && now - lastCaughtUpCheck >= DRAIN_QUIET_CAUGHT_UP_MS) {
-        lastCaughtUpCheck = now;
-        const caughtUp = await groupCaughtUp(this.controlPlane.admin, this.controlPlane.namesrv.routes.pickupTopicRouteData(run.topic), run.topic, run.group);
-        // Nothing may have arrived while the broker was asked.
-        if (caughtUp && run.ledger.consumerProgress() === seen) {
-          this.event(run, 'note', `drained: the group's consumer offsets reached every queue's max offset and nothing new came for ${((Date.now() - lastChange) / 1000).toFixed(1)} s; ${outstanding} message(s) still unapplied`);
-          break;
-        }
-      }
-      if (now - lastChange >= DRAIN_QUIET_OUTSTANDING_MS) {
-        this.event(run, 'note', `drained: nothing new for ${Math.round((now - lastChange) / 1000)} s with ${outstanding} message(s) still unapplied`);
-        break;
-      }
-      if (now > run.drainDeadline) {
-        this.event(run, 'note', `the drain stopped at its bound (${Math.round(boundMs / 1000)} s) with ${outstanding} message(s) still unapplied`);
-        break;
-      }
-      await sleep(250, signal);
-    }
+    const cp = this.controlPlane;
+    await drainConsumers({
+      ledger: run.ledger, members: () => cp.state().consumers.members, route: () => cp.namesrv.routes.pickupTopicRouteData(run.topic),
+      admin: cp.admin, topic: run.topic, group: run.group,
+    }, { deadline: run.drainDeadline, signal, note: (message) => this.event(run, 'note', message), progress: (message) => { run.message = message; } });
     await bounded(this.controlPlane.stopConsumers(), 20_000, 'stopping the consumers');
     if (run.spec.workload.producer === 'transactional') await bounded(this.transactions.stop(), 20_000, 'stopping the transaction runner');
   }

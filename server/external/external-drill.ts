@@ -14,7 +14,7 @@
 import { ConsumerFleet } from '../traffic/consumer-fleet';
 import { SupervisedChild } from '../cluster/child-process';
 import { LossLedger, judge } from '../drills/loss-ledger';
-import { groupCaughtUp } from '../drills/group-caught-up';
+import { drainConsumers } from '../drills/drain';
 import { drillSpec } from '../drills/catalog';
 import { describePlan, freshSeed, planFor } from '../drills/drill-plan';
 import { bounded, sleep, waitFor } from '../drills/drill-steps';
@@ -32,8 +32,6 @@ export type ExternalScenario = (typeof EXTERNAL_SCENARIOS)[number];
 
 /** How long a killed broker may take to be back in the route and answering before the run fails. */
 const BROKER_BACK_TIMEOUT_MS = 120_000;
-const DRAIN_QUIET_OUTSTANDING_MS = 8000;
-const DRAIN_QUIET_CAUGHT_UP_MS = 1500;
 
 export interface ExternalDrillOptions {
   namesrvAddrs: string[];
@@ -83,7 +81,6 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
   const seed = options.seed ?? freshSeed();
   const runId = `ext-${Date.now().toString(36)}`;
   const cluster = new ExternalCluster(options.namesrvAddrs);
-  const signal = options.signal ?? new AbortController().signal;
   try {
     options.log(`[external] reading the cluster from ${options.namesrvAddrs.join(';')} ...`);
     const view = await cluster.describe();
@@ -208,7 +205,9 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     await traffic.stop({ type: 'stop' }, 8000);
     if (trafficCrash) throw new Error(`the traffic runner crashed: ${trafficCrash}`);
     log('traffic stopped; draining');
-    await drain(ctx, ledger, consumers, signal, log);
+    await drainConsumers({
+      ledger, members: () => consumers.views(), route: () => ctx.cluster.route(topic).catch(() => undefined), admin: ctx.cluster.admin, topic, group: ctx.group,
+    }, { deadline: Date.now() + Math.min(120_000, Math.max(20_000, t.durationSec * 2000)), signal, note: log });
     const judged = judge(ledger.summarize().summary, ctx.prediction);
     verdict = judged.verdict;
     reason = judged.reason;
@@ -266,38 +265,6 @@ async function verifyVictim(ctx: Context, log: (line: string) => void): Promise<
   const drift = (['flushDiskType', 'brokerRole', 'syncFlushTimeout'] as const).filter((k) => now.settings[k] !== ctx.victim.settings[k]);
   if (drift.length > 0) throw new Error(`not judged: after its restart ${ctx.victim.addr} runs ${drift.map((k) => `${k}=${String(now.settings[k])} (was ${String(ctx.victim.settings[k])})`).join(', ')}`);
   log(`verified after the restart: ${ctx.victim.addr} runs ${now.settings.brokerRole}, ${now.settings.flushDiskType} as before`);
-}
-
-/** Until the consumers have applied everything, or nothing new comes while the group is caught up; bounded. */
-async function drain(ctx: Context, ledger: LossLedger, consumers: ConsumerFleet, signal: AbortSignal, log: (line: string) => void): Promise<void> {
-  const deadline = Date.now() + Math.min(120_000, Math.max(20_000, ctx.settings.traffic.durationSec * 2000));
-  let seen = -1;
-  let lastChange = Date.now();
-  let lastCheck = 0;
-  for (;;) {
-    const progress = ledger.consumerProgress();
-    const now = Date.now();
-    if (progress !== seen) {
-      seen = progress;
-      lastChange = now;
-    }
-    if (consumers.views().some((m) => m.state !== 'running' || m.queues.length === 0)) lastChange = now;
-    const outstanding = ledger.outstanding();
-    if (outstanding === 0 && now - lastChange >= 1000) return;
-    if (outstanding > 0 && now - lastChange >= DRAIN_QUIET_CAUGHT_UP_MS && now - lastCheck >= DRAIN_QUIET_CAUGHT_UP_MS) {
-      lastCheck = now;
-      const route = await ctx.cluster.route(ctx.topic).catch(() => undefined);
-      if (await groupCaughtUp(ctx.cluster.admin, route, ctx.topic, ctx.group) && ledger.consumerProgress() === seen) {
-        log(`drained: the group's offsets reached every queue's max offset; ${outstanding} message(s) still unapplied`);
-        return;
-      }
-    }
-    if (now - lastChange >= DRAIN_QUIET_OUTSTANDING_MS || now > deadline) {
-      log(`drained: nothing new for ${Math.round((now - lastChange) / 1000)} s with ${outstanding} message(s) still unapplied`);
-      return;
-    }
-    await sleep(250, signal);
-  }
 }
 
 async function waitForAsync(condition: () => Promise<boolean>, ms: number, what: string, signal: AbortSignal): Promise<void> {
