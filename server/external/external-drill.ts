@@ -2,7 +2,7 @@
  * A crash drill against a RocketMQ cluster Zeroloss did not start (issue 18): the same traffic runner,
  * consumers, loss ledger, prediction and judge as an embedded drill, with the fault injected by a
  * fault executor (server/external/fault-executors.ts: shell commands, kubectl or Chaos Mesh) and the
- * settings read from the cluster itself. Headless for now (`zeroloss drill --target external`).
+ * settings read from the cluster itself. Run by `zeroloss drill --target external` and by the External page (external-service.ts).
  *
  * One scenario so far, the catalog's process-crash: the master of one group is killed with no grace
  * while producers send and consumers consume; it comes back by the executor's start-broker step, or
@@ -87,6 +87,9 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     const notes = describeCluster(view);
     for (const line of notes) options.log(`[external] ${line}`);
     const victim = chooseVictim(view, options.brokerName);
+    // A drill judges only settings it read on every node of the group it faults.
+    const silent = view.unreachable.filter((u) => u.brokerName === victim.brokerName);
+    if (silent.length > 0) throw new Error(`not run: ${silent.map((u) => `${u.brokerName}/${u.brokerId} at ${u.addr}`).join(', ')} did not answer GET_BROKER_CONFIG, so its settings are unknown`);
     const traffic: DrillTrafficSettings = {
       ...options.traffic, rate: options.traffic.rate ?? spec.timing.rate, durationSec: options.traffic.durationSec ?? spec.timing.durationSec, bodySize: spec.workload.bodySize,
     };
@@ -200,7 +203,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     // Offsets written after the restart are of a new incarnation of the log.
     ledger.newEpoch();
     log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`);
-    await verifyVictim(ctx, log);
+    await verifyGroup(ctx, log);
     await sleep(trafficStartedAt + t.durationSec * 1000 - Date.now(), signal);
     await traffic.stop({ type: 'stop' }, 8000);
     if (trafficCrash) throw new Error(`the traffic runner crashed: ${trafficCrash}`);
@@ -257,14 +260,28 @@ function timeoutOf(executor: FaultExecutorConfig): number {
   return executor.timeoutMs ?? 30_000;
 }
 
-/** After the restart the master must run what was judged: flushDiskType and brokerRole read again. */
-async function verifyVictim(ctx: Context, log: (line: string) => void): Promise<void> {
+/** the keys a node may not have changed between the start and the verdict (the prediction reads them) */
+const JUDGED_KEYS = ['flushDiskType', 'brokerRole', 'syncFlushTimeout', 'slaveTimeout'] as const;
+
+/**
+ * After the restart every replica of the group must run what the run started with: each is read
+ * again (GET_BROKER_CONFIG), and one that does not answer or runs other values is named, and the run
+ * is not judged.
+ */
+async function verifyGroup(ctx: Context, log: (line: string) => void): Promise<void> {
   const again = await ctx.cluster.describe();
-  const now = again.brokers.find((b) => b.addr === ctx.victim.addr);
-  if (!now) throw new Error(`not judged: ${ctx.victim.addr} did not answer GET_BROKER_CONFIG after its restart`);
-  const drift = (['flushDiskType', 'brokerRole', 'syncFlushTimeout'] as const).filter((k) => now.settings[k] !== ctx.victim.settings[k]);
-  if (drift.length > 0) throw new Error(`not judged: after its restart ${ctx.victim.addr} runs ${drift.map((k) => `${k}=${String(now.settings[k])} (was ${String(ctx.victim.settings[k])})`).join(', ')}`);
-  log(`verified after the restart: ${ctx.victim.addr} runs ${now.settings.brokerRole}, ${now.settings.flushDiskType} as before`);
+  const problems: string[] = [];
+  for (const before of ctx.view.brokers.filter((b) => b.brokerName === ctx.victim.brokerName)) {
+    const now = again.brokers.find((b) => b.addr === before.addr);
+    if (!now) {
+      problems.push(`${before.addr} did not answer GET_BROKER_CONFIG`);
+      continue;
+    }
+    const drift = JUDGED_KEYS.filter((k) => now.settings[k] !== before.settings[k]);
+    if (drift.length > 0) problems.push(`${before.addr} runs ${drift.map((k) => `${k}=${String(now.settings[k])} (was ${String(before.settings[k])})`).join(', ')}`);
+  }
+  if (problems.length > 0) throw new Error(`not judged: after the restart ${problems.join('; ')}`);
+  log(`verified after the restart: every replica of ${ctx.victim.brokerName} runs what it ran before (${JUDGED_KEYS.join(', ')})`);
 }
 
 async function waitForAsync(condition: () => Promise<boolean>, ms: number, what: string, signal: AbortSignal): Promise<void> {

@@ -4,7 +4,8 @@
  * messages looked up by key (the lab's index and the broker scan for an external producer's key), a
  * queue browsed, dead letters produced by consumers that fail every delivery and one resent from the
  * DLQ view back to its original topic, where a healthy consumer then consumes it.
- * Also takes the screenshots traffic.png, queue-browse.png and dlq.png of docs/dashboard.md.
+ * Also takes the screenshots traffic.png, queue-browse.png and dlq.png of docs/dashboard.md, and
+ * external.png of docs/external-clusters.md.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -201,7 +202,26 @@ describe('traffic and messages in the dashboard', () => {
 
   test('the External page reads a cluster through its name server (the lab\'s own, addressed like any other) and prints a dry run; a bad executor is refused by name', async () => {
     const namesrv = (await state()).namesrv!.address;
-    await page.goto(`${app.url}/external`);
+    // CI once saw this page's buttons stay as rendered on the server ("checking your role…") for 30 s,
+    // never reproduced by hand: on another such wait, say what the browser and the server saw.
+    const seen: string[] = [];
+    const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') seen.push(`console ${m.type()}: ${m.text()}`); };
+    const onPageError = (e: Error) => seen.push(`page error: ${e.message}`);
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => seen.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    page.on('console', onConsole);
+    page.on('pageerror', onPageError);
+    page.on('requestfailed', onFailed);
+    try {
+      await page.goto(`${app.url}/external`);
+      // The role known (auth.me answered) and the page hydrated before anything is typed into it.
+      await page.waitForFunction(() => !document.querySelector('[data-testid="external-read"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000 });
+    } catch (error) {
+      assert.fail(`the External page did not become usable: ${(error as Error).message}\nbrowser:\n${seen.join('\n') || '(nothing)'}\nserver (last 40 lines):\n${app.output.slice(-40).join('\n')}`);
+    } finally {
+      page.off('console', onConsole);
+      page.off('pageerror', onPageError);
+      page.off('requestfailed', onFailed);
+    }
     await page.getByTestId('external-namesrv').fill(namesrv);
     await page.getByTestId('external-read').click();
     const master = page.getByTestId('external-broker-broker-a-0');
@@ -224,5 +244,6 @@ describe('traffic and messages in the dashboard', () => {
     assert.match(text, /kill -KILL/);
     assert.match(text, /predicted: /);
     assert.equal((await state()).broker.state, 'running', 'a dry run kills nothing');
+    await screenshot(page, 'external.png');
   });
 });

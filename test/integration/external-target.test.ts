@@ -112,7 +112,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     const pidBefore = lockPid(masterStore);
     const junit = path.join(dir, 'report.xml');
     const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile,
-      '--duration', '8', '--rate', '100', '--seed', '7', '--json', '--junit', junit]);
+      '--duration', '6', '--rate', '100', '--seed', '7', '--json', '--junit', junit]);
     const result = JSON.parse(run.stdout) as { status: string; verdict: string; lostAcked: number; sent: number; consumed: number; statuses: Record<string, number>; notes: string[] };
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.equal(result.status, 'done');
@@ -135,7 +135,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     const failing = path.join(dir, 'failing.json');
     fs.writeFileSync(failing, JSON.stringify({ type: 'command', commands: { 'kill-broker': 'echo "permission denied for {broker}" >&2; exit 3' } }));
     const pidBefore = lockPid(masterStore);
-    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--duration', '4', '--rate', '50', '--json']);
+    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--duration', '3', '--rate', '50', '--json']);
     assert.equal(run.code, 2, run.stdout);
     const result = JSON.parse(run.stdout) as { status: string; error: string };
     assert.equal(result.status, 'failed');

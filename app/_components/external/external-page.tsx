@@ -69,8 +69,8 @@ export function ExternalPage() {
             </div>
             <div className="flex flex-wrap gap-2">
               <Button type="submit" data-testid="external-read" busy={describe.isPending} disabled={!canRead.allowed} title={canRead.reason}>Read cluster</Button>
-              <Button data-testid="external-dry-run" busy={dryRun.isPending} disabled={!canRead.allowed || running} title={canRead.reason} onClick={() => { describe.reset(); run.reset(); dryRun.mutate(input()); }}>Dry run</Button>
-              <Button variant="danger" data-testid="external-run" busy={run.isPending} disabled={!canRun.allowed || running} title={canRun.reason} onClick={() => { describe.reset(); dryRun.reset(); run.mutate(input()); }}>Run process-crash drill</Button>
+              <Button data-testid="external-dry-run" busy={dryRun.isPending} disabled={!canRead.allowed || running} title={canRead.reason} onClick={() => { run.reset(); dryRun.mutate(input()); }}>Dry run</Button>
+              <Button variant="danger" data-testid="external-run" busy={run.isPending} disabled={!canRun.allowed || running} title={canRun.reason} onClick={() => { dryRun.reset(); run.mutate(input()); }}>Run process-crash drill</Button>
               {running ? <Button variant="ghost" data-testid="external-cancel" busy={cancel.isPending} onClick={() => cancel.mutate()} disabled={!canRun.allowed}>Cancel</Button> : null}
             </div>
             <RoleHint can={canRun} what="Running a drill (its executor runs commands on this machine)" />
@@ -158,8 +158,8 @@ function RunCard({ status }: { status: RunStatus | null }) {
               <dt className="text-slate-500">recovery</dt><dd className="tabular-nums">{r.recoveryMs == null ? '–' : `${r.recoveryMs} ms`}</dd>
             </dl>
           ) : null}
-          {status.plan ? <pre data-testid="external-plan" className="max-h-96 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs dark:bg-slate-950">{status.plan}</pre> : null}
-          <pre data-testid="external-log" aria-live="polite" className="max-h-72 overflow-auto rounded bg-slate-50 p-2 font-mono text-xs dark:bg-slate-950">{status.lines.join('\n')}</pre>
+          {status.plan ? <pre data-testid="external-plan" className="max-h-96 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-50 p-2 font-mono text-xs dark:bg-slate-950">{status.plan}</pre> : null}
+          <pre data-testid="external-log" aria-live="polite" className="max-h-72 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-50 p-2 font-mono text-xs dark:bg-slate-950">{status.lines.join('\n')}</pre>
         </div>
       )}
     </Card>
