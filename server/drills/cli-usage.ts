@@ -33,6 +33,17 @@ export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.
   --junit FILE             also write the run as JUnit XML (one test case: a failure when a SEND_OK
                            message was lost or the verdict is FAIL, an error when the run did not finish)
   --markdown FILE          also write the run as Markdown (verdict, settings, prediction, ledger)
+  --target T               embedded (default: a cluster of the drill's own) or external: a RocketMQ cluster
+                           you run, read through its name servers, its settings judged, never changed
+                           (docs/external-clusters.md); external runs process-crash so far
+  --namesrv H:P[;H:P]      with --target external: the cluster's name servers
+  --executors FILE         with --target external: the fault executor (command, kubernetes or chaos-mesh;
+                           docs/fault-executors.md)
+  --group NAME             with --target external: the group whose master is killed (default the first)
+  --topic T                with --target external: send to this existing topic (default a fresh one)
+  --queues N               with --target external: the fresh topic's queues (default 4)
+  --dry-run                with --target external: print the cluster as read, the prediction and the exact
+                           commands or manifests of the fault; run nothing
   -h, --help               this text
 
   exit status: 0 no SEND_OK message lost, 1 some SEND_OK messages lost, 2 a usage error or a run that failed`;
