@@ -75,13 +75,15 @@ describe('dashboard overview', () => {
     await page.getByTestId('traffic-start').click();
     await page.waitForFunction(() => Number(document.querySelector('[data-testid="total-SEND_OK"]')?.textContent?.replace(/[^\d]/g, '') ?? 0) > 50, undefined, { timeout: 30_000 });
     const first = await intText(page, 'total-sent');
-    await page.waitForTimeout(3000);
+    // The live stream updates four times a second: the counter rises again within a few updates.
+    await page.waitForFunction((before) => Number(document.querySelector('[data-testid="total-sent"]')?.textContent?.replace(/[^\d]/g, '') ?? 0) > before, first, { timeout: 10_000 });
     const second = await intText(page, 'total-sent');
     assert.ok(second > first, `sent counter rises (${first} → ${second})`);
     await page.getByTestId('chart-throughput').locator('svg').first().waitFor();
     await page.getByTestId('flush-ASYNC_FLUSH').click();
     await page.getByTestId('flush-disk-type').filter({ hasText: /^ASYNC_FLUSH$/ }).waitFor({ timeout: 10_000 });
-    await page.waitForTimeout(4000);
+    // A couple of seconds of charts after the flip, for the screenshot.
+    await page.waitForTimeout(2500);
     await page.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', 'overview.png'), fullPage: true });
     await page.getByTestId('traffic-stop').click();
   });
