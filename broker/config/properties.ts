@@ -70,7 +70,8 @@ export function readBrokerConfLeniently(properties: Record<string, string>): Par
   return { patch: patch as BrokerSettingsPatch, ignoredKeys, unreadable };
 }
 
-export function toBrokerConf(settings: Partial<BrokerSettings>): string {
+/** `key=value` lines (settings, or any other keys a broker.conf carries). */
+export function toBrokerConf(settings: Readonly<Record<string, string | number | boolean | undefined>>): string {
   return Object.entries(settings).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 }
 
@@ -81,6 +82,5 @@ export function toBrokerConf(settings: Partial<BrokerSettings>): string {
  */
 export function identityConf(identity: BrokerIdentity, listenPort: number): string {
   const { brokerClusterName, brokerName, brokerId, brokerIP1, storePathRootDir, namesrvAddr } = identity;
-  const keys: Record<string, string | number> = { brokerClusterName, brokerName, brokerId, listenPort, brokerIP1, storePathRootDir, ...(namesrvAddr ? { namesrvAddr } : {}) };
-  return Object.entries(keys).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
+  return toBrokerConf({ brokerClusterName, brokerName, brokerId, listenPort, brokerIP1, storePathRootDir, ...(namesrvAddr ? { namesrvAddr } : {}) });
 }

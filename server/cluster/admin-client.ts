@@ -59,9 +59,7 @@ export class MQAdminClient {
 
   /** GET_BROKER_CONFIG (26), as `mqadmin getBrokerConfig` asks it: the settings the broker runs now. */
   async getBrokerConfig(address: string): Promise<BrokerSettings> {
-    const response = await this.remoting.invoke(address, createRequest(RequestCode.GET_BROKER_CONFIG, {}), ADMIN_TIMEOUT_MS);
-    if (response.code !== ResponseCode.SUCCESS) throw refused(`GET_BROKER_CONFIG answered ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
-    return BrokerSettingsSchema.parse(parseBrokerConf(response.body?.toString('utf8') ?? '').patch);
+    return BrokerSettingsSchema.parse(parseBrokerConf(await this.brokerConfigText(address)).patch);
   }
 
   /**
@@ -69,9 +67,14 @@ export class MQAdminClient {
    * broker runs, including keys Zeroloss does not model and values outside its own ranges.
    */
   async getBrokerConfigProperties(address: string): Promise<Record<string, string>> {
+    return Object.fromEntries(parseProperties(await this.brokerConfigText(address)));
+  }
+
+  /** GET_BROKER_CONFIG's body, the broker's properties text. */
+  private async brokerConfigText(address: string): Promise<string> {
     const response = await this.remoting.invoke(address, createRequest(RequestCode.GET_BROKER_CONFIG, {}), ADMIN_TIMEOUT_MS);
     if (response.code !== ResponseCode.SUCCESS) throw refused(`GET_BROKER_CONFIG answered ${responseCodeName(response.code)} ${response.remark ?? ''}`.trim(), response);
-    return Object.fromEntries(parseProperties(response.body?.toString('utf8') ?? ''));
+    return response.body?.toString('utf8') ?? '';
   }
 
   /** GET_BROKER_CLUSTER_INFO (106) from a name server, as `mqadmin clusterList` asks it. */

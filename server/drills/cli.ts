@@ -132,7 +132,7 @@ export function parseArgs(argv: string[]): CliOptions {
   }
   if (raw.drillId === undefined) throw new UsageError('name a drill with --scenario');
   if (target !== 'embedded' && target !== 'external') throw new UsageError(`--target ${target}: embedded (a cluster of the drill's own, the default) or external (--namesrv)`);
-  const externalFlags = Object.keys(external).map((k) => `--${k === 'dryRun' ? 'dry-run' : k === 'queues' ? 'queues' : k}`);
+  const externalFlags = Object.keys(external).map((k) => `--${k === 'dryRun' ? 'dry-run' : k}`);
   if (target === 'embedded' && externalFlags.length > 0) throw new UsageError(`${externalFlags.join(', ')}: only with --target external`);
   if (target === 'external') {
     if (embeddedOnly.length > 0 || !slave) throw new UsageError(`${[...new Set(embeddedOnly), ...(slave ? [] : ['--no-slave'])].join(', ')}: not with --target external, whose own settings are what the drill judges (change them on the cluster)`);

@@ -69,11 +69,12 @@ export function bounded<T>(promise: Promise<T>, ms: number, what: string, signal
   });
 }
 
-export async function waitFor(condition: () => boolean, ms: number, what: string, signal: AbortSignal): Promise<void> {
+/** Polls `condition` (which may ask over the network: then poll less often, `everyMs`) until it holds; bounded and abortable. */
+export async function waitFor(condition: () => boolean | Promise<boolean>, ms: number, what: string, signal: AbortSignal, everyMs = 50): Promise<void> {
   const deadline = Date.now() + ms;
-  while (!condition()) {
+  while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(ms / 1000)} s`);
-    await sleep(50, signal);
+    await sleep(everyMs, signal);
   }
 }
 

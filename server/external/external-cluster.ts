@@ -44,15 +44,20 @@ export class ExternalCluster {
 
   /** GET_BROKER_CLUSTER_INFO from the first name server that answers; throws naming each one's failure. */
   async clusterInfo(): Promise<{ info: ClusterInfo; answeredBy: string }> {
+    return this.firstAnswer('GET_BROKER_CLUSTER_INFO', async (addr) => ({ info: await this.admin.clusterInfo(addr), answeredBy: addr }));
+  }
+
+  /** `ask` of each name server in turn until one answers; throws naming each one's failure. */
+  private async firstAnswer<T>(what: string, ask: (namesrvAddr: string) => Promise<T>): Promise<T> {
     const failures: string[] = [];
     for (const addr of this.namesrvAddrs) {
       try {
-        return { info: await this.admin.clusterInfo(addr), answeredBy: addr };
+        return await ask(addr);
       } catch (error) {
         failures.push(`${addr}: ${(error as Error).message}`);
       }
     }
-    throw new Error(`no name server answered GET_BROKER_CLUSTER_INFO (${failures.join('; ')})`);
+    throw new Error(`no name server answered ${what} (${failures.join('; ')})`);
   }
 
   /** Every replica the name servers list, with the settings it runs (read from it, not assumed). */
@@ -87,15 +92,7 @@ export class ExternalCluster {
   }
 
   async route(topic: string): Promise<TopicRouteData | undefined> {
-    const failures: string[] = [];
-    for (const addr of this.namesrvAddrs) {
-      try {
-        return await this.admin.topicRoute(addr, topic);
-      } catch (error) {
-        failures.push(`${addr}: ${(error as Error).message}`);
-      }
-    }
-    throw new Error(`no name server answered GET_ROUTEINFO_BY_TOPIC for ${topic} (${failures.join('; ')})`);
+    return this.firstAnswer(`GET_ROUTEINFO_BY_TOPIC for ${topic}`, (addr) => this.admin.topicRoute(addr, topic));
   }
 
   /** UPDATE_AND_CREATE_TOPIC to every group's master, as `mqadmin updateTopic -c` sends it; a refusal names the broker. */

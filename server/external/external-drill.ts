@@ -155,7 +155,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
   const namesrvAddr = ctx.cluster.namesrvAddrs.join(';');
   const consumers = new ConsumerFleet(options.dataDir, () => namesrvAddr, {
     events: (events) => ledger.addConsumeEvents(events.filter((e) => e.topic === topic)),
-    lifecycle: (kind, message) => options.log(`[external] consumers: ${message}`),
+    lifecycle: (_kind, message) => options.log(`[external] consumers: ${message}`),
   }, () => settings.broker.maxReconsumeTimes);
   const producerId = `ext1-${ctx.runId}`;
   let trafficCrash: string | undefined;
@@ -176,7 +176,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
       await bounded(ctx.cluster.createTopic(topic, options.queueNums, masters), 15_000, 'creating the topic', signal);
       log(`topic ${topic} created with ${options.queueNums} queues on ${masters.map((m) => m.brokerName).join(', ')}`);
     }
-    await waitForAsync(async () => ((await ctx.cluster.route(topic))?.queueDatas.length ?? 0) > 0, 15_000, `the name server routing ${topic}`, signal);
+    await waitFor(async () => ((await ctx.cluster.route(topic))?.queueDatas.length ?? 0) > 0, 15_000, `the name server routing ${topic}`, signal, 250);
     const t = settings.traffic;
     consumers.start({
       count: t.consumers, ackMode: t.ackMode, idempotent: t.idempotent, processingMs: planned.spec.workload.processingMs, failRate: 0, topic, consumerGroup: ctx.group,
@@ -198,8 +198,8 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     await sleep(planned.plan.faultForMs, signal);
     const recoveryStarted = Date.now();
     if (planned.start) await execute(ctx, `start ${ctx.victim.brokerName}'s master`, planned.start, options, signal, log);
-    await waitForAsync(async () => (await ctx.cluster.masterAddr(ctx.victim.brokerName).catch(() => undefined)) === ctx.victim.addr
-      && (await ctx.cluster.admin.getBrokerConfigProperties(ctx.victim.addr).then(() => true, () => false)), BROKER_BACK_TIMEOUT_MS, `${ctx.victim.brokerName}'s master back at ${ctx.victim.addr}`, signal);
+    await waitFor(async () => (await ctx.cluster.masterAddr(ctx.victim.brokerName).catch(() => undefined)) === ctx.victim.addr
+      && (await ctx.cluster.admin.getBrokerConfigProperties(ctx.victim.addr).then(() => true, () => false)), BROKER_BACK_TIMEOUT_MS, `${ctx.victim.brokerName}'s master back at ${ctx.victim.addr}`, signal, 250);
     // Offsets written after the restart are of a new incarnation of the log.
     ledger.newEpoch();
     log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`);
@@ -236,7 +236,7 @@ async function execute(ctx: Context, what: string, fault: PlannedFault, options:
   if (fault.heal.length > 0) ctx.applied.set(what, fault.heal);
   const t0 = Date.now();
   try {
-    const outputs = await runSteps(fault.steps, { timeoutMs: timeoutOf(options.executor), signal });
+    const outputs = await runSteps(fault.steps, { timeoutMs: options.executor.timeoutMs, signal });
     log(`${what}: ${outputs.map((o) => o.step.describe).join('; ')} (${Date.now() - t0} ms)`);
   } catch (error) {
     throw new Error(`${what}: ${(error as Error).message}`);
@@ -247,7 +247,7 @@ async function execute(ctx: Context, what: string, fault: PlannedFault, options:
 async function healAll(ctx: Context, options: ExternalDrillOptions, log: (line: string) => void): Promise<void> {
   for (const [what, heal] of ctx.applied) {
     try {
-      await runSteps(heal, { timeoutMs: timeoutOf(options.executor) });
+      await runSteps(heal, { timeoutMs: options.executor.timeoutMs });
       log(`healed: ${what}`);
     } catch (error) {
       log(`STILL APPLIED: ${what}: its heal failed: ${(error as Error).message}`);
@@ -256,9 +256,6 @@ async function healAll(ctx: Context, options: ExternalDrillOptions, log: (line: 
   ctx.applied.clear();
 }
 
-function timeoutOf(executor: FaultExecutorConfig): number {
-  return executor.timeoutMs ?? 30_000;
-}
 
 /** the keys a node may not have changed between the start and the verdict (the prediction reads them) */
 const JUDGED_KEYS = ['flushDiskType', 'brokerRole', 'syncFlushTimeout', 'slaveTimeout'] as const;
@@ -284,13 +281,6 @@ async function verifyGroup(ctx: Context, log: (line: string) => void): Promise<v
   log(`verified after the restart: every replica of ${ctx.victim.brokerName} runs what it ran before (${JUDGED_KEYS.join(', ')})`);
 }
 
-async function waitForAsync(condition: () => Promise<boolean>, ms: number, what: string, signal: AbortSignal): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`${what} did not happen within ${Math.round(ms / 1000)} s`);
-    await sleep(250, signal);
-  }
-}
 
 function resultOf(r: {
   runId: string; seed: number; spec: ReturnType<typeof drillSpec>; settings: DrillRunSettings; prediction: DrillPrediction; plan: unknown;

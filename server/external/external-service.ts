@@ -15,11 +15,12 @@ import { z } from 'zod';
 import { ExternalCluster, NamesrvAddrSchema, type ExternalClusterView } from './external-cluster';
 import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalDrillOutcome } from './external-drill';
 import { parseExecutorConfig } from './fault-executors';
-import { ACK_MODES } from '../../broker/client/ack-mode';
-import { SEND_MODES } from '../../broker/client/send-mode';
+import { DrillRunInputSchema } from '../drills/types';
 import type { DrillResult } from '../drills/reports';
 
 export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema });
+
+const run = DrillRunInputSchema.shape;
 
 export const ExternalRunInputSchema = z.object({
   namesrvAddr: NamesrvAddrSchema,
@@ -27,12 +28,13 @@ export const ExternalRunInputSchema = z.object({
   executor: z.string().min(2, 'executor: paste the fault executor configuration (JSON)').max(20_000, 'executor: at most 20,000 characters'),
   scenario: z.enum(EXTERNAL_SCENARIOS, { error: `scenario must be ${EXTERNAL_SCENARIOS.join(', ')}` }).default('process-crash'),
   brokerName: z.string().trim().min(1).max(64).optional(),
-  durationSec: z.number().int('durationSec must be a whole number of seconds').min(3, 'durationSec must be at least 3 s').max(300, 'durationSec must be at most 300 s').default(20),
-  rate: z.number().int('rate must be a whole number').min(1, 'rate must be at least 1 msg/s').max(2000, 'rate must be at most 2000 msg/s (the ledger keeps every message of a run in memory)').default(200),
-  sendMode: z.enum(SEND_MODES).default('sync'),
-  ackMode: z.enum(ACK_MODES).default('after-processing'),
-  consumers: z.number().int().min(1, 'consumers must be at least 1').max(4, 'consumers must be at most 4').default(2),
-  seed: z.number().int().min(0).max(0xffff_ffff).optional(),
+  // The traffic's rules are an embedded drill's (one schema), with the External page's defaults.
+  durationSec: run.durationSec.unwrap().default(20),
+  rate: run.rate.unwrap().default(200),
+  sendMode: run.sendMode.unwrap().default('sync'),
+  ackMode: run.ackMode.unwrap().default('after-processing'),
+  consumers: run.consumers.unwrap().default(2),
+  seed: run.seed,
   dryRun: z.boolean().default(false),
 });
 export type ExternalRunInput = z.infer<typeof ExternalRunInputSchema>;
