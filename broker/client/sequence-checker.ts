@@ -52,6 +52,12 @@ export class SequenceChecker {
     return { kind: 'duplicate' };
   }
 
+  /** Whether this number of its stream was seen (a number forgotten past the bound reads as seen). */
+  hasSeen(stamp: SequenceStamp): boolean {
+    const stream = this.streams.get(`${stamp.producerId}|${stamp.queue}`);
+    return stream !== undefined && stamp.seq <= stream.max && !stream.missing.has(stamp.seq);
+  }
+
   /** Numbers still missing, per stream: the open gaps. */
   openGaps(): { producerId: string; queue: string; missing: number[] }[] {
     const out: { producerId: string; queue: string; missing: number[] }[] = [];

@@ -7,48 +7,25 @@
  * but never sent by this run), the open sequence gaps per producer and queue, and the recovery time.
  *
  * The per-message bookkeeping (stored copy, flushed and replicated watermarks, consumer reports) is
- * the message ledger core's (server/ledger/message-ledger.ts), unbounded here: a run judges every
- * message it saw. Offsets are compared within one broker incarnation (an epoch): after a power cut the
+ * the message ledger core's (server/ledger/message-ledger.ts), with no bound and no eviction: a run
+ * judges every message it saw. A long run stays in bounded memory by folding: past a number of held
+ * messages, each one settled (applied, answered, quiet) leaves the map for a running tally counted by
+ * the same rules (server/drills/ledger-tally.ts); what is still open (lost, unconsumed, in flight)
+ * stays per message, and a later redelivery of a folded message is recognised by its sequence stamp. Offsets are compared within one broker incarnation (an epoch): after a power cut the
  * master re-uses the offsets past its flushed watermark, so a new epoch forgets the frontier of every
  * record not yet confirmed, and each epoch keeps its own watermarks for the report.
  */
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import type { TransactionEvent } from '../traffic/transaction-runner-types';
 import { SequenceChecker } from '../../broker/client/sequence-checker';
-import { BROKER_ANSWERED, MessageLedger, newMessageEntry, type MessageEntry } from '../ledger/message-ledger';
+import { BROKER_ANSWERED, MessageLedger } from '../ledger/message-ledger';
+import { LedgerTally, isApplied, newRecord, zeroStatuses, type AnomalyRow, type MessageRecord, type TallyContext } from './ledger-tally';
 import {
-  ANOMALY_CAP, LEDGER_STAGES, LEDGER_STATUSES,
-  type AnomalyKind, type DrillPrediction, type LedgerCounts, type LedgerStage, type LedgerStatus, type LedgerSummary, type RecoveryView, type SequenceGapView, type Verdict,
+  ANOMALY_CAP, LEDGER_STATUSES,
+  type DrillPrediction, type LedgerCounts, type LedgerStage, type LedgerStatus, type LedgerSummary, type RecoveryView, type SequenceGapView, type Verdict,
 } from './types';
 
-interface MessageRecord extends MessageEntry {
-  status?: LedgerStatus;
-  sentAtMs?: number;
-  error?: string;
-  /** the epoch of the stored copy that counts */
-  epoch?: number;
-  /** times a consumer applied it (CONSUME_SUCCESS); more than one is a duplicate */
-  applied: number;
-  /** a transactional message: the seeded decision, whether its producer ended it, whether a check-back resolved it */
-  tx?: { decision?: 'COMMIT' | 'ROLLBACK'; ended: boolean; checked: boolean };
-}
-
-function newRecord(id: string, at: number): MessageRecord {
-  return { ...newMessageEntry(id, at), applied: 0 };
-}
-
-/** Consumed, in the ledger's sense: applied, or suppressed as a duplicate of an earlier application. */
-const isApplied = (m: MessageRecord) => m.applied + m.duplicatesSuppressed > 0;
-/** The anomaly detail keeps the JSON it always had: a field never reported is left out, not null. */
-const orUndefined = <T>(v: T | null): T | undefined => v ?? undefined;
-
-export interface AnomalyRow {
-  messageId: string;
-  kind: AnomalyKind;
-  sendStatus: LedgerStatus | null;
-  lastStage: LedgerStage | null;
-  detail: Record<string, unknown>;
-}
+export type { AnomalyRow } from './ledger-tally';
 
 /** The producer was told its message may not exist: losing it breaks nothing. */
 const TOLD_FAILED = new Set<LedgerStatus>(['ERROR', 'TIMEOUT', 'UNKNOWN']);
@@ -57,12 +34,31 @@ const STATUS_RANK: Record<LedgerStatus, number> = {
   SEND_OK: 7, FLUSH_DISK_TIMEOUT: 6, FLUSH_SLAVE_TIMEOUT: 5, SLAVE_NOT_AVAILABLE: 4, UNCHECKED: 3, TIMEOUT: 2, ERROR: 1, UNKNOWN: 0,
 };
 
-const zeroStatuses = (): Record<LedgerStatus, number> => Object.fromEntries(LEDGER_STATUSES.map((s) => [s, 0])) as Record<LedgerStatus, number>;
-const zeroStages = (): Record<LedgerStage, number> => Object.fromEntries(LEDGER_STAGES.map((s) => [s, 0])) as Record<LedgerStage, number>;
+/**
+ * When the ledger folds settled messages: once it holds more than `above` of them, every `everyMs`
+ * of the run's clock, each message applied, answered and untouched for `quietMs` leaves the map for
+ * the folded tally. Past `afterFaultKept` sends after the fault only the recovery's running figures are
+ * kept, and past `unexpectedKept` foreign message ids each further report counts as a new one.
+ */
+export interface FoldOptions {
+  above: number;
+  quietMs: number;
+  everyMs: number;
+  afterFaultKept: number;
+  unexpectedKept: number;
+}
+
+/**
+ * Records waiting for a flushed or replicated watermark, per group: a group with no slave never
+ * reports one, so past this many the oldest waiting are let go (their stage stays as last known).
+ */
+const PENDING_CAP = 1_000_000;
+
+export const DEFAULT_FOLD: FoldOptions = { above: 200_000, quietMs: 10_000, everyMs: 1_000, afterFaultKept: 200_000, unexpectedKept: 10_000 };
 
 export class LossLedger {
   /** unbounded: a run judges every message; the copy first stored is judged, as the report has always done */
-  private readonly messages = new MessageLedger<MessageRecord>({ create: newRecord, keepFirstCopy: true });
+  private readonly messages = new MessageLedger<MessageRecord>({ create: newRecord, keepFirstCopy: true, pendingCap: PENDING_CAP });
   private readonly producers = new Set<string>();
   /** outcomes without a message id (the send failed before the message was stamped) */
   private readonly anonymous = zeroStatuses();
@@ -73,10 +69,14 @@ export class LossLedger {
   /** the group whose watermarks the report's epochs show (the first that reported) */
   private reportedGroup: string | undefined;
   private readonly unexpected = new Map<string, { count: number; producerId?: string; topic: string }>();
+  /** reports of foreign messages past fold.unexpectedKept distinct ids, each counted as one more */
+  private unexpectedBeyondKept = 0;
   private readonly sequence = new SequenceChecker();
   private faultAtMs: number | undefined;
-  /** outcomes of sends started after the fault: [sentAtMs, completedAtMs, ok] */
+  /** outcomes of sends started after the fault: [sentAtMs, completedAtMs, ok], the first fold.afterFaultKept of them */
   private readonly afterFault: [number, number, boolean][] = [];
+  /** past those: failed sends, the earliest failure and the first success after it, kept as running figures */
+  private readonly lateAfterFault = { failed: 0, firstFailureMs: Infinity, firstOkAfterMs: Infinity };
   private powerCut: LedgerSummary['powerCut'] = null;
   private readonly errors = new Map<string, LedgerSummary['errors'][number]>();
   private readonly live = { stored: 0, delivered: 0, consumed: 0, duplicated: 0 };
@@ -85,7 +85,22 @@ export class LossLedger {
   /** producerId|queue|seq of rolled-back messages: their sequence numbers are absent by design */
   private readonly rolledBackSeqs = new Set<string>();
 
-  constructor(private readonly startedAtMs: number, private readonly anomalyCap = ANOMALY_CAP) {}
+  /** the messages folded away once settled, counted as the summary counts them */
+  private readonly folded: LedgerTally;
+  private foldedCount = 0;
+  /** producer|queue|seq of folded messages applied twice (one duplicate each, however often it comes back) */
+  private readonly foldedDuplicated = new Set<string>();
+  /** the run's clock: the latest time an event carried (the simulator's clock in a simulated run) */
+  private nowMs: number;
+  private lastFoldMs = -Infinity;
+  private stagesSeen = false;
+  private readonly tallyContext: TallyContext;
+
+  constructor(private readonly startedAtMs: number, private readonly anomalyCap = ANOMALY_CAP, private readonly fold: FoldOptions = DEFAULT_FOLD) {
+    this.nowMs = startedAtMs;
+    this.folded = new LedgerTally(anomalyCap);
+    this.tallyContext = { startedAtMs, lastStage: (m) => this.lastStage(m), flushedOffsetOf: (epoch) => this.flushedByEpoch.get(epoch) };
+  }
 
   /** A producer of this run: its messages are expected, anyone else's are unexpected. */
   addProducer(producerId: string): void {
@@ -112,9 +127,9 @@ export class LossLedger {
         if (e) e.count++;
         else if (this.errors.size < 10) this.errors.set(key, { status: o.status, error: o.error.slice(0, 300), count: 1 });
       }
-      if (this.faultAtMs !== undefined && o.sentAtMs >= this.faultAtMs) {
-        this.afterFault.push([o.sentAtMs, o.sentAtMs + o.latencyMs, o.status === 'SEND_OK']);
-      }
+      const doneMs = o.sentAtMs + o.latencyMs;
+      this.advance(doneMs);
+      if (this.faultAtMs !== undefined && o.sentAtMs >= this.faultAtMs) this.afterFaultOutcome(o.sentAtMs, doneMs, o.status === 'SEND_OK');
       if (!o.id) {
         this.anonymous[o.status]++;
         this.anonymousCount++;
@@ -127,6 +142,68 @@ export class LossLedger {
       }
       m.sentAtMs ??= o.sentAtMs;
       if (o.seq >= 0) m.seq ??= o.seq;
+      m.updatedAt = Math.max(m.updatedAt, doneMs);
+    }
+    this.foldSettled();
+  }
+
+  private afterFaultOutcome(sentMs: number, doneMs: number, ok: boolean): void {
+    const late = this.lateAfterFault;
+    if (this.afterFault.length < this.fold.afterFaultKept) {
+      this.afterFault.push([sentMs, doneMs, ok]);
+      if (!ok) late.firstFailureMs = Math.min(late.firstFailureMs, sentMs);
+      return;
+    }
+    // Past the kept window only a success after the earliest failure so far can set the recovery time
+    // (outcomes arrive about in the order they were sent, so no earlier failure is still to come).
+    if (!ok) {
+      late.failed++;
+      late.firstFailureMs = Math.min(late.firstFailureMs, sentMs);
+    } else if (sentMs > late.firstFailureMs) late.firstOkAfterMs = Math.min(late.firstOkAfterMs, doneMs);
+  }
+
+  private advance(atMs: number): void {
+    if (atMs > this.nowMs) this.nowMs = atMs;
+  }
+
+  /**
+   * Folds settled messages into the running tally, so a long run holds only those in flight: applied,
+   * answered, stamped (so a later redelivery is recognised by its producer, queue and sequence number),
+   * stored when the broker reports stage batches, a transaction committed and ended, and untouched for
+   * fold.quietMs. A message stored again after that (a retry seconds after it was consumed) would count
+   * as one more attempted message of unknown status; a send outcome after it, as a new unconsumed one.
+   */
+  private foldSettled(): void {
+    if (this.messages.size <= this.fold.above || this.nowMs - this.lastFoldMs < this.fold.everyMs) return;
+    this.lastFoldMs = this.nowMs;
+    const quietSince = this.nowMs - this.fold.quietMs;
+    const settled: MessageRecord[] = [];
+    for (const m of this.messages.values()) {
+      if (m.updatedAt > quietSince || !isApplied(m) || m.status === undefined) continue;
+      if (m.producerId === null || m.queue === null || m.seq === null) continue;
+      if (this.stagesSeen && m.storedCount === 0) continue;
+      if (m.tx && !(m.tx.decision === 'COMMIT' && (m.tx.ended || m.tx.checked))) continue;
+      settled.push(m);
+    }
+    for (const m of settled) {
+      this.folded.add(m, this.tallyContext);
+      if (m.applied > 1) this.foldedDuplicated.add(`${m.producerId}|${m.queue}|${m.seq}`);
+      this.messages.delete(m.id);
+      this.foldedCount++;
+    }
+  }
+
+  /** A consumer report on a message folded away: a redelivery, a suppressed duplicate or a second application. */
+  private foldedConsumeEvent(e: ConsumeEvent & { producerId: string; queue: string; seq: number }): void {
+    if (e.kind === 'delivered') this.folded.redeliveries++;
+    else if (e.kind === 'duplicate-suppressed') this.folded.suppressed++;
+    else if (e.kind === 'consumed') {
+      const key = `${e.producerId}|${e.queue}|${e.seq}`;
+      if (this.foldedDuplicated.has(key)) return;
+      this.foldedDuplicated.add(key);
+      this.folded.duplicated++;
+      this.live.duplicated++;
+      this.folded.push({ messageId: e.id, kind: 'duplicated', sendStatus: null, lastStage: 'consumed', detail: { folded: true, producerId: e.producerId, queue: e.queue, seq: e.seq } });
     }
   }
 
@@ -169,6 +246,8 @@ export class LossLedger {
    */
   addStage(batch: { atMs?: number; stored: [string, number, number][]; flushedOffset?: number; replicatedOffset?: number; brokerName?: string }): void {
     const at = batch.atMs ?? Date.now();
+    this.advance(at);
+    this.stagesSeen = true;
     const group = batch.brokerName ?? '';
     for (const [id, offset, size] of batch.stored) {
       const { record: m, counts } = this.messages.stored(id, offset, size, at, group);
@@ -192,12 +271,19 @@ export class LossLedger {
   addConsumeEvents(events: ConsumeEvent[]): void {
     for (const e of events) {
       if (e.kind === 'reconsume') continue;
+      this.advance(e.atMs);
       let m = this.messages.get(e.id);
       if (!m) {
         if (!e.producerId || !this.producers.has(e.producerId)) {
-          const u = this.unexpected.get(e.id) ?? { count: 0, producerId: e.producerId, topic: e.topic };
-          u.count++;
-          this.unexpected.set(e.id, u);
+          const u = this.unexpected.get(e.id);
+          if (u) u.count++;
+          else if (this.unexpected.size < this.fold.unexpectedKept) this.unexpected.set(e.id, { count: 1, producerId: e.producerId, topic: e.topic });
+          else this.unexpectedBeyondKept++;
+          continue;
+        }
+        const { producerId, queue, seq } = e;
+        if (this.foldedCount > 0 && queue !== undefined && seq !== undefined && this.sequence.hasSeen({ producerId, queue, seq })) {
+          this.foldedConsumeEvent({ ...e, producerId, queue, seq });
           continue;
         }
         // One of ours whose outcome never reached us (the producer died with it in flight).
@@ -219,6 +305,7 @@ export class LossLedger {
         if (m.applied === 2) this.live.duplicated++;
       }
     }
+    this.foldSettled();
   }
 
   /**
@@ -241,6 +328,11 @@ export class LossLedger {
     return this.live.delivered + this.live.consumed + this.live.duplicated;
   }
 
+  /** Messages held one by one (the rest were folded into the counts). */
+  heldMessages(): number {
+    return this.messages.size;
+  }
+
   /** Messages a consumer applied (counts().consumed, without a pass over the ledger). */
   appliedCount(): number {
     return this.live.consumed;
@@ -257,7 +349,8 @@ export class LossLedger {
 
   counts(): LedgerCounts {
     const byStatus = { ...this.anonymous };
-    let attempted = this.anonymousCount;
+    for (const s of LEDGER_STATUSES) byStatus[s] += this.folded.acknowledged[s];
+    let attempted = this.anonymousCount + this.folded.attempted;
     for (const m of this.messages.values()) {
       if (this.isSystemRecord(m)) continue;
       byStatus[m.status ?? 'UNKNOWN']++;
@@ -270,7 +363,7 @@ export class LossLedger {
       delivered: this.live.delivered,
       consumed: this.live.consumed,
       duplicated: this.live.duplicated,
-      unexpected: this.unexpected.size,
+      unexpected: this.unexpected.size + this.unexpectedBeyondKept,
     };
   }
 
@@ -287,92 +380,30 @@ export class LossLedger {
 
   private recovery(): RecoveryView {
     const at = (ms: number | null) => (ms === null ? null : Math.round(ms - this.startedAtMs));
-    const sorted = [...this.afterFault].sort((a, b) => a[0] - b[0]);
-    const firstFailure = sorted.find(([, , ok]) => !ok);
-    let firstOkAfter: number | null = null;
-    if (firstFailure) {
-      for (const [sent, done, ok] of sorted) {
-        if (ok && sent > firstFailure[0] && (firstOkAfter === null || done < firstOkAfter)) firstOkAfter = done;
-      }
+    const late = this.lateAfterFault;
+    const failureMs = Number.isFinite(late.firstFailureMs) ? late.firstFailureMs : null;
+    let firstOkAfter: number | null = Number.isFinite(late.firstOkAfterMs) ? late.firstOkAfterMs : null;
+    let failedSends = late.failed;
+    for (const [sent, done, ok] of this.afterFault) {
+      if (!ok) failedSends++;
+      else if (failureMs !== null && sent > failureMs && (firstOkAfter === null || done < firstOkAfter)) firstOkAfter = done;
     }
-    const failureMs = firstFailure ? firstFailure[0] : null;
     return {
       faultAtT: at(this.faultAtMs ?? null),
       firstFailureT: at(failureMs),
       firstOkAfterT: at(firstOkAfter),
       rtoMs: failureMs !== null && firstOkAfter !== null ? Math.round(Math.max(0, firstOkAfter - failureMs)) : null,
-      failedSends: sorted.filter(([, , ok]) => !ok).length,
+      failedSends,
     };
   }
 
   /** Judges the run: the summary, and the per-message anomaly rows (capped). */
   summarize(): { summary: LedgerSummary; anomalies: AnomalyRow[] } {
-    const acknowledged = { ...this.anonymous };
-    const lost = zeroStatuses();
-    const lostByStage = zeroStages();
-    const anomalies: AnomalyRow[] = [];
-    let total = 0;
-    const push = (row: AnomalyRow) => {
-      total++;
-      if (anomalies.length < this.anomalyCap) anomalies.push(row);
-    };
-    let consumed = 0;
-    let delivered = 0;
-    let stored = 0;
-    let duplicated = 0;
-    let redeliveries = 0;
-    let suppressed = 0;
-    const tx = { committed: 0, rolledBack: 0, rolledBackDelivered: 0, openAtEnd: 0, halfOpenResolved: 0, halfOpen: 0, checksAnswered: this.checksAnswered };
-    let attempted = this.anonymousCount;
-    for (const m of this.messages.values()) {
-      if (this.isSystemRecord(m)) continue;
-      attempted++;
-      const status = m.status ?? 'UNKNOWN';
-      acknowledged[status]++;
-      if (m.tx?.decision === 'COMMIT') tx.committed++;
-      if (m.tx && status === 'SEND_OK' && !m.tx.ended) {
-        // A half message its producer never ended (it died first): only a check-back can resolve it.
-        tx.halfOpen++;
-        // Resolved: a check-back answered for it, or it was committed and consumed (either way it is not left half).
-        if (m.tx.checked || isApplied(m)) tx.halfOpenResolved++;
-      }
-      if (m.tx?.decision === 'ROLLBACK') {
-        tx.rolledBack++;
-        if (m.storedAt !== null) stored++;
-        if (m.deliveryCount > 0) delivered++;
-        if (isApplied(m) || m.deliveryCount > 0) {
-          tx.rolledBackDelivered++;
-          push({ messageId: m.id, kind: 'unexpected', sendStatus: status, lastStage: this.lastStage(m), detail: { rolledBack: true, producerId: orUndefined(m.producerId), queue: orUndefined(m.queue), seq: orUndefined(m.seq), deliveries: m.deliveryCount } });
-        }
-        continue;
-      }
-      if (m.tx && status === 'SEND_OK' && m.tx.decision === undefined) tx.openAtEnd++;
-      if (m.storedAt !== null) stored++;
-      if (m.deliveryCount > 0) delivered++;
-      redeliveries += Math.max(0, m.deliveryCount - 1);
-      suppressed += m.duplicatesSuppressed;
-      const stage = this.lastStage(m);
-      if (isApplied(m)) {
-        consumed++;
-        if (m.applied > 1) {
-          duplicated++;
-          push({ messageId: m.id, kind: 'duplicated', sendStatus: status, lastStage: stage, detail: { applied: m.applied, deliveries: m.deliveryCount, producerId: orUndefined(m.producerId), queue: orUndefined(m.queue), seq: orUndefined(m.seq) } });
-        }
-        continue;
-      }
-      lost[status]++;
-      lostByStage[stage]++;
-      push({
-        messageId: m.id, kind: 'lost', sendStatus: status, lastStage: stage,
-        detail: {
-          producerId: orUndefined(m.producerId), queue: orUndefined(m.queue), seq: orUndefined(m.seq), error: m.error,
-          sentT: m.sentAtMs === undefined ? undefined : m.sentAtMs - this.startedAtMs,
-          commitLogOffset: orUndefined(m.commitLogOffset), size: orUndefined(m.size), epoch: m.epoch,
-          flushedOffset: m.epoch === undefined ? undefined : this.flushedByEpoch.get(m.epoch),
-        },
-      });
-    }
+    const t = this.folded.clone();
+    for (const m of this.messages.values()) if (!this.isSystemRecord(m)) t.add(m, this.tallyContext);
+    const push = (row: AnomalyRow) => t.push(row);
     for (const [id, u] of this.unexpected) push({ messageId: id, kind: 'unexpected', sendStatus: null, lastStage: 'consumed', detail: u });
+    t.anomalyTotal += this.unexpectedBeyondKept;
     const gapStreams: SequenceGapView[] = [];
     for (const open of this.sequence.openGaps()) {
       // A rolled-back transaction's number is absent by design, not a gap.
@@ -381,23 +412,25 @@ export class LossLedger {
       gapStreams.push({ producerId: g.producerId, queue: g.queue, missing: g.missing.slice(0, 50), missingCount: g.missing.length });
       push({ messageId: `${g.producerId}|${g.queue}`, kind: 'gap', sendStatus: null, lastStage: null, detail: { missing: g.missing.slice(0, 200), missingCount: g.missing.length } });
     }
-    const lostTotal = Object.values(lost).reduce((a, b) => a + b, 0);
+    const acknowledged = { ...t.acknowledged };
+    for (const s of LEDGER_STATUSES) acknowledged[s] += this.anonymous[s];
+    const lostTotal = Object.values(t.lost).reduce((a, b) => a + b, 0);
     const lastEpoch = this.epoch;
     const summary: LedgerSummary = {
-      attempted,
+      attempted: t.attempted + this.anonymousCount,
       acknowledged,
-      consumed,
-      delivered,
-      stored,
-      lost,
+      consumed: t.consumed,
+      delivered: t.delivered,
+      stored: t.stored,
+      lost: t.lost,
       lostTotal,
-      lostAcked: lost.SEND_OK,
-      lostByStage,
-      duplicated,
-      redeliveries,
-      duplicatesSuppressed: suppressed,
-      unexpected: this.unexpected.size + tx.rolledBackDelivered,
-      ...(this.transactional ? { transactions: tx } : {}),
+      lostAcked: t.lost.SEND_OK,
+      lostByStage: t.lostByStage,
+      duplicated: t.duplicated,
+      redeliveries: t.redeliveries,
+      duplicatesSuppressed: t.suppressed,
+      unexpected: this.unexpected.size + this.unexpectedBeyondKept + t.tx.rolledBackDelivered,
+      ...(this.transactional ? { transactions: { ...t.tx, checksAnswered: this.checksAnswered } } : {}),
       gaps: gapStreams.reduce((n, g) => n + g.missingCount, 0),
       gapStreams,
       recovery: this.recovery(),
@@ -405,8 +438,10 @@ export class LossLedger {
       replicatedOffset: this.replicatedByEpoch.get(lastEpoch) ?? null,
       powerCut: this.powerCut,
       errors: [...this.errors.values()].sort((a, b) => b.count - a.count),
-      anomalies: { total, recorded: anomalies.length, capped: total > anomalies.length, cap: this.anomalyCap },
+      anomalies: { total: t.anomalyTotal, recorded: t.anomalies.length, capped: t.anomalyTotal > t.anomalies.length, cap: this.anomalyCap },
+      ...(this.foldedCount > 0 ? { folded: this.foldedCount } : {}),
     };
+    const anomalies = t.anomalies;
     return { summary, anomalies };
   }
 }

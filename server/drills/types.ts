@@ -307,6 +307,8 @@ export interface LedgerSummary {
   transactions?: { committed: number; rolledBack: number; rolledBackDelivered: number; halfOpen: number; halfOpenResolved: number; openAtEnd: number; checksAnswered: number };
   /** per-message anomaly rows: how many there were, how many were recorded (capped) */
   anomalies: { total: number; recorded: number; capped: boolean; cap: number };
+  /** a long run: messages settled (applied, answered, quiet) that the ledger folded into its counts, in bounded memory */
+  folded?: number;
 }
 
 // ---- status of the running drill ----

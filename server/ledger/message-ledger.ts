@@ -132,6 +132,8 @@ export interface MessageLedgerOptions<R extends MessageEntry> {
   create(id: string, at: number): R;
   /** how many records are kept at most; unbounded when left out */
   capacity?: number;
+  /** how many records wait for a watermark per group at most (the oldest are let go); the capacity when left out */
+  pendingCap?: number;
   /** called for each record evicted to stay within the capacity */
   evicted?(record: R): void;
   /**
@@ -156,9 +158,11 @@ export class MessageLedger<R extends MessageEntry> {
   /** per broker group ('' when there is one) */
   private readonly logs = new Map<string, CommitLogFrontier>();
   readonly capacity: number;
+  private readonly pendingCap: number;
 
   constructor(private readonly options: MessageLedgerOptions<R>) {
     this.capacity = options.capacity ?? Infinity;
+    this.pendingCap = options.pendingCap ?? this.capacity;
   }
 
   get size(): number {
@@ -197,6 +201,14 @@ export class MessageLedger<R extends MessageEntry> {
     return link.record;
   }
 
+  /** Forgets `id` (a ledger that folds settled records); a watermark reaching it later finds nothing. */
+  delete(id: string): void {
+    const link = this.links.get(id);
+    if (!link) return;
+    this.unlink(link);
+    this.links.delete(id);
+  }
+
   private log(group: string): CommitLogFrontier {
     let log = this.logs.get(group);
     if (!log) this.logs.set(group, (log = new CommitLogFrontier(group)));
@@ -229,8 +241,8 @@ export class MessageLedger<R extends MessageEntry> {
     const counts = this.options.keepFirstCopy ? replaces : r.commitLogOffset === offset && r.storedOn === group;
     if (!counts) return { record: r, counts: false };
     const item = { id, offset, end: offset + size };
-    if (r.flushedAt === null) log.unflushed.push(item, this.capacity);
-    if (r.replicatedAt === null) log.unreplicated.push(item, this.capacity);
+    if (r.flushedAt === null) log.unflushed.push(item, this.pendingCap);
+    if (r.replicatedAt === null) log.unreplicated.push(item, this.pendingCap);
     return { record: r, counts: true };
   }
 
