@@ -12,6 +12,7 @@ import { OUTCOME_STATUSES, type LiveSample, type OutcomeStatus } from '../live/l
 import { labBugSchema, type LabBug, type LabBugProcess } from '../../broker/lab-bugs';
 import type { LedgerStage } from '../ledger/message-stages';
 import type { Topology } from '../cluster/topology';
+import { DRILL_TRAFFIC_LIMITS } from './limits';
 
 // ---- identities ----
 
@@ -408,6 +409,7 @@ export interface DrillRunDetail extends DrillRunView {
 
 // ---- inputs ----
 
+const LIMITS = DRILL_TRAFFIC_LIMITS;
 const topicSafe = /^[a-zA-Z0-9_-]{1,64}$/;
 /** The form of a run id, as drills.run returns it and drills.get accepts it (the app's /drills/[runId] page checks it too). */
 export const RUN_ID_PATTERN = /^[a-z0-9]{6,40}$/;
@@ -415,14 +417,14 @@ export const RUN_ID_PATTERN = /^[a-z0-9]{6,40}$/;
 export const DrillRunInputSchema = z.object({
   drillId: z.enum(DRILL_IDS, { error: `drillId must be one of ${DRILL_IDS.join(', ')}` }),
   durationSec: z.number({ error: 'durationSec must be a number of seconds' }).int('durationSec must be a whole number of seconds')
-    .min(3, 'durationSec must be at least 3 s').max(300, 'durationSec must be at most 300 s').optional(),
+    .min(LIMITS.durationSec.min, `durationSec must be at least ${LIMITS.durationSec.min} s`).max(LIMITS.durationSec.max, `durationSec must be at most ${LIMITS.durationSec.max} s (an hour)`).optional(),
   rate: z.number({ error: 'rate must be a number of messages per second' }).int('rate must be a whole number of messages per second')
-    .min(1, 'rate must be at least 1 msg/s').max(2000, 'rate must be at most 2000 msg/s (the ledger keeps every message of a run in memory)').optional(),
+    .min(LIMITS.rate.min, `rate must be at least ${LIMITS.rate.min} msg/s`).max(LIMITS.rate.max, `rate must be at most ${LIMITS.rate.max} msg/s`).optional(),
   sendMode: z.enum(SEND_MODES, { error: `sendMode must be ${SEND_MODES.join(', ')}` }).optional(),
   ackMode: z.enum(ACK_MODES, { error: `ackMode must be ${ACK_MODES.join(' or ')}` }).optional(),
   idempotent: z.boolean({ error: 'idempotent must be true or false' }).optional(),
   consumers: z.number({ error: 'consumers must be a number of consumer processes' }).int('consumers must be a whole number')
-    .min(1, 'consumers must be at least 1').max(4, 'consumers must be at most 4').optional(),
+    .min(LIMITS.consumers.min, `consumers must be at least ${LIMITS.consumers.min}`).max(LIMITS.consumers.max, `consumers must be at most ${LIMITS.consumers.max}`).optional(),
   /** a label carried into the record (e.g. the run this one re-runs) */
   label: z.string().regex(topicSafe, 'label must be 1-64 characters of letters, digits, _ or -').optional(),
   /**

@@ -7,6 +7,7 @@
  */
 import { useId } from 'react';
 import type { DrillRunInput, DrillSpecView } from '@/server/drills/types';
+import { DRILL_TRAFFIC_LIMITS } from '@/server/drills/limits';
 
 /** The settings in force, for the "current (…)" choice of each option and the card's prediction. */
 export interface CurrentSettings {
@@ -22,9 +23,7 @@ export type RunValues = Record<Field, string>;
 export const NO_OVERRIDES: RunValues = { rate: '', durationSec: '', consumers: '', seed: '', sendMode: '', ackMode: '', idempotent: '', labBug: '' };
 
 const NUMBER_RULES: Record<'rate' | 'durationSec' | 'consumers' | 'seed', { min: number; max: number; unit: string }> = {
-  rate: { min: 1, max: 2000, unit: 'msg/s' },
-  durationSec: { min: 3, max: 300, unit: 's' },
-  consumers: { min: 1, max: 4, unit: 'consumers' },
+  ...DRILL_TRAFFIC_LIMITS,
   seed: { min: 0, max: 4_294_967_295, unit: '(32 bits)' },
 };
 
@@ -101,15 +100,15 @@ export function RunOptions({
         <div className="grid grid-cols-2 gap-2 px-2.5 pb-2.5 sm:grid-cols-3">
           <label className="text-xs" htmlFor={`${uid}-rate`}>
             rate (msg/s)
-            <input type="number" inputMode="numeric" min={1} max={2000} step={1} placeholder={String(spec.timing.rate)} {...fieldProps('rate')} />
+            <input type="number" inputMode="numeric" min={NUMBER_RULES.rate.min} max={NUMBER_RULES.rate.max} step={1} placeholder={String(spec.timing.rate)} {...fieldProps('rate')} />
           </label>
           <label className="text-xs" htmlFor={`${uid}-durationSec`}>
             duration (s)
-            <input type="number" inputMode="numeric" min={3} max={300} step={1} placeholder={String(spec.timing.durationSec)} {...fieldProps('durationSec')} />
+            <input type="number" inputMode="numeric" min={NUMBER_RULES.durationSec.min} max={NUMBER_RULES.durationSec.max} step={1} placeholder={String(spec.timing.durationSec)} {...fieldProps('durationSec')} />
           </label>
           <label className="text-xs" htmlFor={`${uid}-consumers`}>
             consumers
-            <input type="number" inputMode="numeric" min={1} max={4} step={1} placeholder="default" {...fieldProps('consumers')} />
+            <input type="number" inputMode="numeric" min={NUMBER_RULES.consumers.min} max={NUMBER_RULES.consumers.max} step={1} placeholder="default" {...fieldProps('consumers')} />
           </label>
           <label className="text-xs" htmlFor={`${uid}-sendMode`}>
             send mode
