@@ -42,6 +42,7 @@ export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.
   --group NAME             with --target external: the group whose master is killed (default the first)
   --topic T                with --target external: send to this existing topic (default a fresh one)
   --queues N               with --target external: the fresh topic's queues (default 4)
+  --producers N            with --target external: traffic runner processes sharing --rate (1-4, default 1)
   --dry-run                with --target external: print the cluster as read, the prediction and the exact
                            commands or manifests of the fault; run nothing
   -h, --help               this text

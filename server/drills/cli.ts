@@ -9,6 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { DRILLS, drillSpec } from './catalog';
+import { DRILL_TRAFFIC_LIMITS } from './limits';
 import { DEFAULT_TOPOLOGY } from '../cluster/topology';
 import { ensureSetup } from '../setup';
 import { BrokerSettingsPatchSchema, describeSettingsError, type BrokerSettingsPatch } from '../../broker/config/broker-config';
@@ -39,6 +40,7 @@ interface ExternalOptions {
   brokerName?: string;
   topic?: string;
   queueNums: number;
+  producers: number;
   dryRun: boolean;
 }
 
@@ -118,6 +120,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--group': external.group = value(i, arg); i++; break;
       case '--topic': external.topic = value(i, arg); i++; break;
       case '--queues': external.queues = int(value(i, arg), arg); i++; break;
+      case '--producers': external.producers = int(value(i, arg), arg); i++; break;
       case '--dry-run': external.dryRun = true; break;
       case '--no-slave': slave = false; break;
       case '--keep-data': keepData = true; break;
@@ -179,8 +182,11 @@ function externalOptions(flags: Record<string, string | number | boolean | undef
   }
   const queueNums = flags.queues === undefined ? 4 : Number(flags.queues);
   if (!Number.isInteger(queueNums) || queueNums < 1 || queueNums > 64) throw new UsageError(`--queues ${String(flags.queues)}: from 1 to 64`);
+  const producers = flags.producers === undefined ? 1 : Number(flags.producers);
+  const { min, max } = DRILL_TRAFFIC_LIMITS.producers;
+  if (!Number.isInteger(producers) || producers < min || producers > max) throw new UsageError(`--producers ${String(flags.producers)}: from ${min} to ${max} traffic runner processes`);
   return {
-    namesrvAddrs: namesrv.data, executorFile, executor, queueNums, dryRun: flags.dryRun === true,
+    namesrvAddrs: namesrv.data, executorFile, executor, queueNums, producers, dryRun: flags.dryRun === true,
     ...(typeof flags.group === 'string' ? { brokerName: flags.group } : {}), ...(typeof flags.topic === 'string' ? { topic: flags.topic } : {}),
   };
 }
@@ -249,7 +255,7 @@ async function externalMain(options: CliOptions, external: ExternalOptions): Pro
   const t = options.input;
   try {
     const outcome = await runExternalDrill({
-      namesrvAddrs: external.namesrvAddrs, executor: external.executor, scenario: t.drillId as ExternalScenario, queueNums: external.queueNums,
+      namesrvAddrs: external.namesrvAddrs, executor: external.executor, scenario: t.drillId as ExternalScenario, queueNums: external.queueNums, producers: external.producers,
       traffic: { sendMode: t.sendMode ?? 'sync', ackMode: t.ackMode ?? 'after-processing', idempotent: t.idempotent ?? false, consumers: t.consumers ?? drillSpec(t.drillId).workload.consumers, ...(t.rate ? { rate: t.rate } : {}), ...(t.durationSec ? { durationSec: t.durationSec } : {}) },
       dataDir, dryRun: external.dryRun, log, ...(t.seed !== undefined ? { seed: t.seed } : {}),
       ...(external.brokerName ? { brokerName: external.brokerName } : {}), ...(external.topic ? { topic: external.topic } : {}),

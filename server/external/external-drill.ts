@@ -18,6 +18,7 @@ import { drainConsumers } from '../drills/drain';
 import { drillSpec } from '../drills/catalog';
 import { describePlan, freshSeed, planFor } from '../drills/drill-plan';
 import { bounded, sleep, waitFor } from '../drills/drill-steps';
+import { splitRate } from '../drills/limits';
 import type { DrillPrediction, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
 import type { DrillResult } from '../drills/reports';
 import { producerSettingsOf } from '../../broker/config/broker-config';
@@ -42,6 +43,8 @@ export interface ExternalDrillOptions {
   /** an existing topic to send to; default a fresh one, created on every master */
   topic?: string;
   queueNums: number;
+  /** traffic runner processes, the rate split between them (default 1) */
+  producers?: number;
   traffic: Pick<DrillTrafficSettings, 'sendMode' | 'ackMode' | 'idempotent' | 'consumers'> & Partial<Pick<DrillTrafficSettings, 'rate' | 'durationSec'>>;
   seed?: number;
   /** where the consumers keep their local files */
@@ -93,6 +96,7 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     const traffic: DrillTrafficSettings = {
       ...options.traffic, rate: options.traffic.rate ?? spec.timing.rate, durationSec: options.traffic.durationSec ?? spec.timing.durationSec, bodySize: spec.workload.bodySize,
     };
+    splitRate(traffic.rate, options.producers ?? 1);
     const settings: DrillRunSettings = { broker: victim.settings, traffic, slaveRunning: view.brokers.some((b) => b.brokerName === victim.brokerName && b.brokerId !== MASTER_ID) };
     const prediction = spec.predict(settings);
     const plan = planFor(spec, settings, seed);
@@ -157,15 +161,21 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     events: (events) => ledger.addConsumeEvents(events.filter((e) => e.topic === topic)),
     lifecycle: (_kind, message) => options.log(`[external] consumers: ${message}`),
   }, () => settings.broker.maxReconsumeTimes);
-  const producerId = `ext1-${ctx.runId}`;
+  // Several runners feed one ledger; each is a producer of its own, with its own sequence streams.
+  const rates = splitRate(settings.traffic.rate, options.producers ?? 1);
   let trafficCrash: string | undefined;
-  const traffic = new SupervisedChild<ParentToTraffic, TrafficToParent>('traffic runner', 'server/traffic/runner-main.ts', {
-    message: (message) => {
-      if (message.type === 'ready') traffic.markRunning();
-      else if (message.type === 'outcomes') ledger.addOutcomes(message.outcomes);
-    },
-    exit: (info) => { if (!info.expected) trafficCrash = info.reason; },
+  const runners = rates.map((rate, i) => {
+    const producerId = `ext${i + 1}-${ctx.runId}`;
+    const child: SupervisedChild<ParentToTraffic, TrafficToParent> = new SupervisedChild<ParentToTraffic, TrafficToParent>(`traffic runner ${i + 1}`, 'server/traffic/runner-main.ts', {
+      message: (message) => {
+        if (message.type === 'ready') child.markRunning();
+        else if (message.type === 'outcomes') ledger.addOutcomes(message.outcomes);
+      },
+      exit: (info) => { if (!info.expected) trafficCrash ??= `runner ${i + 1}: ${info.reason}`; },
+    });
+    return { child, producerId, rate };
   });
+  const stopTraffic = () => Promise.all(runners.map((r) => r.child.stop({ type: 'stop' }, 8000)));
   let status: 'done' | 'failed' = 'done';
   let error: string | undefined;
   let verdict: Verdict | null = null;
@@ -183,15 +193,18 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
       consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetIntervalMs: 500, rebalanceIntervalMs: 1000,
     });
     await waitFor(() => consumers.views().length === t.consumers && consumers.views().every((v) => v.state === 'running'), 30_000, 'the consumers starting', signal);
-    ledger.addProducer(producerId);
-    const config: TrafficConfig = {
-      namesrvAddr, topic, producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId, rate: t.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0,
-      ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed,
-    };
-    traffic.start({ ZL_TRAFFIC: JSON.stringify(config) });
-    await waitFor(() => traffic.status.state === 'running' || trafficCrash !== undefined, 30_000, 'the traffic runner starting', signal);
+    for (const [i, r] of runners.entries()) {
+      ledger.addProducer(r.producerId);
+      const config: TrafficConfig = {
+        namesrvAddr, topic, producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId: r.producerId, rate: r.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0,
+        ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed + i,
+      };
+      r.child.start({ ZL_TRAFFIC: JSON.stringify(config) });
+    }
+    await waitFor(() => runners.every((r) => r.child.status.state === 'running') || trafficCrash !== undefined, 30_000, 'the traffic runners starting', signal);
     const trafficStartedAt = Date.now();
-    log(`traffic: ${t.rate} msg/s, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`);
+    const split = runners.length > 1 ? ` from ${runners.length} traffic runners (${rates.join(' + ')})` : '';
+    log(`traffic: ${t.rate} msg/s${split}, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`);
     await sleep(trafficStartedAt + planned.plan.faultAtMs - Date.now(), signal);
     ledger.markFault(Date.now());
     await execute(ctx, `kill ${ctx.victim.brokerName}'s master`, planned.kill, options, signal, log);
@@ -205,8 +218,8 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`);
     await verifyGroup(ctx, log);
     await sleep(trafficStartedAt + t.durationSec * 1000 - Date.now(), signal);
-    await traffic.stop({ type: 'stop' }, 8000);
-    if (trafficCrash) throw new Error(`the traffic runner crashed: ${trafficCrash}`);
+    await stopTraffic();
+    if (trafficCrash) throw new Error(`a traffic runner crashed: ${trafficCrash}`);
     log('traffic stopped; draining');
     await drainConsumers({
       ledger, members: () => consumers.views(), route: () => ctx.cluster.route(topic).catch(() => undefined), admin: ctx.cluster.admin, topic, group: ctx.group,
@@ -220,7 +233,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     error = (signal.aborted ? (signal.reason as Error) : (caught as Error)).message;
     log(`failed: ${error}`);
   } finally {
-    await traffic.stop({ type: 'stop' }, 8000).catch(() => {});
+    await stopTraffic().catch(() => {});
     await consumers.stop().catch(() => {});
     await healAll(ctx, options, log);
   }

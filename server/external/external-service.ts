@@ -16,6 +16,7 @@ import { ExternalCluster, NamesrvAddrSchema, type ExternalClusterView } from './
 import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalDrillOutcome } from './external-drill';
 import { parseExecutorConfig } from './fault-executors';
 import { DrillRunInputSchema } from '../drills/types';
+import { DRILL_TRAFFIC_LIMITS } from '../drills/limits';
 import type { DrillResult } from '../drills/reports';
 
 export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema });
@@ -34,8 +35,13 @@ export const ExternalRunInputSchema = z.object({
   sendMode: run.sendMode.unwrap().default('sync'),
   ackMode: run.ackMode.unwrap().default('after-processing'),
   consumers: run.consumers.unwrap().default(2),
+  producers: z.number({ error: 'producers must be a number of traffic runner processes' }).int('producers must be a whole number')
+    .min(DRILL_TRAFFIC_LIMITS.producers.min, `producers must be at least ${DRILL_TRAFFIC_LIMITS.producers.min}`)
+    .max(DRILL_TRAFFIC_LIMITS.producers.max, `producers must be at most ${DRILL_TRAFFIC_LIMITS.producers.max}`).default(1),
   seed: run.seed,
   dryRun: z.boolean().default(false),
+}).superRefine((input, ctx) => {
+  if (input.producers > input.rate) ctx.addIssue({ code: 'custom', path: ['producers'], message: `producers (${input.producers}) must not exceed the rate (${input.rate} msg/s): each traffic runner sends at least 1 msg/s` });
 });
 export type ExternalRunInput = z.infer<typeof ExternalRunInputSchema>;
 
@@ -100,7 +106,7 @@ export class ExternalTargetService {
       if (status.lines.length > LINES_KEPT) status.lines.shift();
     };
     void runExternalDrill({
-      namesrvAddrs: input.namesrvAddr, executor, scenario: input.scenario, queueNums: 4, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
+      namesrvAddrs: input.namesrvAddr, executor, scenario: input.scenario, queueNums: 4, producers: input.producers, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
       traffic: { sendMode: input.sendMode, ackMode: input.ackMode, idempotent: false, consumers: input.consumers, rate: input.rate, durationSec: input.durationSec },
       ...(input.seed !== undefined ? { seed: input.seed } : {}), ...(input.brokerName ? { brokerName: input.brokerName } : {}),
     }).then((outcome: ExternalDrillOutcome) => {

@@ -108,11 +108,11 @@ describe('external target: a drill against a cluster started apart, faults throu
     process.kill(pidBefore, 0);
   });
 
-  test('external-target - process-crash: the master is SIGKILLed by the executor, comes back by itself, and no SEND_OK message is lost (JUnit report)', async () => {
+  test('external-target - process-crash: the master is SIGKILLed by the executor, comes back by itself, and no SEND_OK message of two traffic runners is lost (JUnit report)', async () => {
     const pidBefore = lockPid(masterStore);
     const junit = path.join(dir, 'report.xml');
     const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile,
-      '--duration', '6', '--rate', '100', '--seed', '7', '--json', '--junit', junit]);
+      '--duration', '6', '--rate', '101', '--producers', '2', '--seed', '7', '--json', '--junit', junit]);
     const result = JSON.parse(run.stdout) as { status: string; verdict: string; lostAcked: number; sent: number; consumed: number; statuses: Record<string, number>; notes: string[] };
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.equal(result.status, 'done');
@@ -120,6 +120,8 @@ describe('external target: a drill against a cluster started apart, faults throu
     assert.equal(result.lostAcked, 0);
     assert.ok(result.sent > 300 && result.statuses.SEND_OK! > 300, `traffic flowed: ${result.sent} sent`);
     assert.ok(result.notes.some((n) => /kill broker-a's master/.test(n)), result.notes.join('\n'));
+    // Both runners' messages are the run's own (a producer not registered would make them unexpected: FAIL).
+    assert.ok(result.notes.some((n) => /101 msg\/s from 2 traffic runners \(51 \+ 50\)/.test(n)), result.notes.join('\n'));
     const pidAfter = lockPid(masterStore);
     assert.notEqual(pidAfter, pidBefore, 'the master is a new process');
     assert.throws(() => process.kill(pidBefore, 0), /ESRCH/, 'the old master is gone');
@@ -144,5 +146,11 @@ describe('external target: a drill against a cluster started apart, faults throu
     const usage = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--flush-disk-type', 'SYNC_FLUSH']);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /--flush-disk-type: not with --target external/);
+    const producers = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--producers', '5']);
+    assert.equal(producers.code, 2);
+    assert.match(producers.stderr, /--producers 5: from 1 to 4 traffic runner processes/);
+    const fewer = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--producers', '3', '--rate', '2', '--dry-run']);
+    assert.equal(fewer.code, 2);
+    assert.match(fewer.stderr, /producers \(3\) must not exceed the rate \(2 msg\/s\)/);
   });
 });

@@ -16,7 +16,7 @@ import { EmptyNote, RequestError } from '../ui/query-state';
 import { fieldIssues } from '../ui/field-errors';
 
 const ID = 'external';
-const FIELDS = ['namesrvAddr', 'executor', 'durationSec', 'rate'];
+const FIELDS = ['namesrvAddr', 'executor', 'durationSec', 'rate', 'producers'];
 const EXAMPLE_EXECUTOR = JSON.stringify({ type: 'command', timeoutMs: 20000, commands: { 'kill-broker': 'ssh {host} sudo systemctl kill -s KILL rocketmq-broker@{broker}' } }, null, 2);
 
 export function ExternalPage() {
@@ -24,6 +24,7 @@ export function ExternalPage() {
   const [executor, setExecutor] = useState(EXAMPLE_EXECUTOR);
   const [durationSec, setDurationSec] = useState('20');
   const [rate, setRate] = useState('200');
+  const [producers, setProducers] = useState('1');
   const canRead = useCan('drill');
   const canRun = useCan('admin');
   const describe = trpc.external.describe.useMutation();
@@ -37,7 +38,7 @@ export function ExternalPage() {
   const issues = fieldIssues(lastError, FIELDS);
   const general = lastError && issues.size === 0 ? errorMessage(lastError) : null;
   const running = status.data?.state === 'running';
-  const input = () => ({ namesrvAddr: namesrv, executor, durationSec: toNumber(durationSec), rate: toNumber(rate) });
+  const input = () => ({ namesrvAddr: namesrv, executor, durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
 
   const read = (event: FormEvent) => {
     event.preventDefault();
@@ -63,9 +64,10 @@ export function ExternalPage() {
                 <textarea data-testid="external-executor" name="executor" rows={8} value={executor} onChange={(e) => setExecutor(e.target.value)} spellCheck={false} className={`${inputClass} font-mono text-xs`} {...invalid} />
               )}
             </Field>
-            <div className="grid grid-cols-2 gap-3">
+            <div className="grid grid-cols-3 gap-3">
               <TextField name="durationSec" label="Duration" unit="s" testId="external-duration" value={durationSec} onChange={setDurationSec} issues={issues} idPrefix={ID} />
               <TextField name="rate" label="Rate" unit="msg/s" testId="external-rate" value={rate} onChange={setRate} issues={issues} idPrefix={ID} />
+              <TextField name="producers" label="Producers" unit="processes" testId="external-producers" value={producers} onChange={setProducers} issues={issues} idPrefix={ID} />
             </div>
             <div className="flex flex-wrap gap-2">
               <Button type="submit" data-testid="external-read" busy={describe.isPending} disabled={!canRead.allowed} title={canRead.reason}>Read cluster</Button>
