@@ -6,6 +6,8 @@
  */
 import { ControlPlane, type ControlPlaneOptions } from './control-plane';
 import { DrillRunner } from './drills/drill-runner';
+import { DrillRecorder } from './drills/recorder';
+import { drillSpec } from './drills/catalog';
 import { MessageConsole } from './messages/message-console';
 import { SimulationService } from './sim/sim-service';
 import { ExternalTargetService } from './external/external-service';
@@ -34,7 +36,9 @@ export function createLab(options: ControlPlaneOptions): Lab {
   const simulator = new SimulationService(drillRunner);
   // An external run's traffic and consumers would share the CPU with a drill or a simulation and change its timing.
   const external = new ExternalTargetService(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data'), () =>
-    drillRunner.status() ? 'a drill is running on the embedded cluster: wait for it or cancel it' : simulator.running() ? 'a simulation is running: wait for it or cancel it' : undefined);
+    drillRunner.status() ? 'a drill is running on the embedded cluster: wait for it or cancel it' : simulator.running() ? 'a simulation is running: wait for it or cancel it' : undefined,
+  // Its runs go to the drill history beside the embedded ones (a recorder of its own: its timeline is its own).
+  new DrillRecorder(controlPlane.prisma, (id) => drillSpec(id).title));
   return {
     controlPlane,
     drillRunner,

@@ -585,6 +585,7 @@ export class DrillRunner {
   async rerun(input: DrillRerunInput): Promise<DrillRunStarted> {
     const original = await this.recorder.get(input.runId, 0);
     if (!original) throw new DrillNotFoundError(`runId: no drill run ${input.runId} is recorded`);
+    if (original.target) throw new DrillInputError(`runId: run ${input.runId} ran against the external cluster at ${original.target.namesrv}, whose settings Zeroloss does not change: run it again from the External page`);
     if (original.input.seed === undefined) throw new DrillInputError(`run ${input.runId} was recorded before runs kept their seed: it cannot be re-run with the same plan`);
     // The original's live broker settings and its controller mode (applied by a restart), then the changes asked for.
     const broker: BrokerSettingsPatch = Object.fromEntries(Object.entries(original.settings.broker)

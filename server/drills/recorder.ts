@@ -8,7 +8,7 @@ import type { AnomalyRow } from './loss-ledger';
 import { ANOMALY_CAP } from './types';
 import type {
   AnomalyKind, DrillAnomalyView, DrillEventKind, DrillId, DrillPrediction, DrillRunDetail, DrillRunInput, DrillRunSettings, DrillRunStatus,
-  DrillRunView, DrillSampleView, DrillTimelineEvent, FaultWindow, LedgerStage, LedgerStatus, LedgerSummary, Verdict,
+  DrillRunView, DrillSampleView, DrillTarget, DrillTimelineEvent, FaultWindow, LedgerStage, LedgerStatus, LedgerSummary, Verdict,
 } from './types';
 import type { LiveSample } from '../live/types';
 
@@ -21,11 +21,12 @@ export class DrillRecorder {
 
   constructor(private readonly prisma: PrismaClient, private readonly titles: (id: DrillId) => string) {}
 
-  async createRun(run: { runId: string; drillId: DrillId; settings: DrillRunSettings; input: DrillRunInput; prediction: DrillPrediction; startedAt: number }): Promise<void> {
+  async createRun(run: { runId: string; drillId: DrillId; settings: DrillRunSettings; input: DrillRunInput; prediction: DrillPrediction; startedAt: number; target?: DrillTarget }): Promise<void> {
     await this.prisma.drillRun.create({
       data: {
         id: run.runId, drillId: run.drillId, settings: JSON.stringify(run.settings), input: JSON.stringify(run.input),
         prediction: JSON.stringify(run.prediction), status: 'running', startedAt: new Date(run.startedAt),
+        ...(run.target ? { target: JSON.stringify(run.target) } : {}),
       },
     });
   }
@@ -87,7 +88,7 @@ export class DrillRecorder {
     });
   }
 
-  private view(row: { id: string; drillId: string; settings: string; input: string; status: string; verdict: string | null; verdictReason: string | null; prediction: string | null; summary: string | null; startedAt: Date; endedAt: Date | null; error: string | null }): DrillRunView {
+  private view(row: { id: string; drillId: string; settings: string; input: string; status: string; verdict: string | null; verdictReason: string | null; prediction: string | null; summary: string | null; startedAt: Date; endedAt: Date | null; error: string | null; target: string | null }): DrillRunView {
     const drillId = row.drillId as DrillId;
     return {
       runId: row.id,
@@ -103,6 +104,7 @@ export class DrillRecorder {
       startedAt: row.startedAt.getTime(),
       endedAt: row.endedAt?.getTime() ?? null,
       error: row.error,
+      target: parse<DrillTarget>(row.target),
     };
   }
 

@@ -354,6 +354,15 @@ export interface DrillRunView {
   startedAt: number;
   endedAt: number | null;
   error: string | null;
+  /** the cluster it ran against when not the embedded one (the External page's runs) */
+  target: DrillTarget | null;
+}
+
+/** A cluster Zeroloss did not start: its name servers and the fault executor that broke it. */
+export interface DrillTarget {
+  kind: 'external';
+  namesrv: string;
+  executor: string;
 }
 
 export type DrillEventKind =

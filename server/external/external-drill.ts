@@ -13,13 +13,13 @@
  */
 import { ConsumerFleet } from '../traffic/consumer-fleet';
 import { SupervisedChild } from '../cluster/child-process';
-import { LossLedger, judge } from '../drills/loss-ledger';
+import { LossLedger, judge, type AnomalyRow } from '../drills/loss-ledger';
 import { drainConsumers } from '../drills/drain';
 import { drillSpec } from '../drills/catalog';
 import { describePlan, freshSeed, planFor } from '../drills/drill-plan';
 import { bounded, sleep, waitFor } from '../drills/drill-steps';
 import { splitRate } from '../drills/limits';
-import type { DrillPrediction, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
+import type { DrillEventKind, DrillId, DrillPrediction, DrillRunInput, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
 import type { DrillResult } from '../drills/reports';
 import { producerSettingsOf } from '../../broker/config/broker-config';
 import { MASTER_ID } from '../../broker/protocol/codes';
@@ -53,6 +53,14 @@ export interface ExternalDrillOptions {
   dryRun: boolean;
   log(line: string): void;
   signal?: AbortSignal;
+  /** records the run as it goes (the External page keeps it in the drill history; the CLI does not) */
+  record?: ExternalRunRecord;
+}
+
+/** Where a run is recorded: once planned (not for a dry run), then each step of its timeline. */
+export interface ExternalRunRecord {
+  started(run: { runId: string; drillId: DrillId; settings: DrillRunSettings; input: DrillRunInput; prediction: DrillPrediction; startedAt: number }): Promise<void>;
+  event(atMs: number, kind: DrillEventKind, message: string): void;
 }
 
 export interface ExternalDrillOutcome {
@@ -61,6 +69,8 @@ export interface ExternalDrillOutcome {
   notes: string[];
   /** set for a dry run: what would have run */
   dryRun?: string;
+  /** the per-message anomaly rows (capped), for the record */
+  anomalies: AnomalyRow[];
 }
 
 /** What was read, decided and applied; the report shows it. */
@@ -82,7 +92,8 @@ interface Context {
 export async function runExternalDrill(options: ExternalDrillOptions): Promise<ExternalDrillOutcome> {
   const spec = drillSpec(options.scenario);
   const seed = options.seed ?? freshSeed();
-  const runId = `ext-${Date.now().toString(36)}`;
+  // Letters and digits, as every drill run's id (it names the topic and the consumer group too).
+  const runId = `ext${Date.now().toString(36)}`;
   const cluster = new ExternalCluster(options.namesrvAddrs);
   try {
     options.log(`[external] reading the cluster from ${options.namesrvAddrs.join(';')} ...`);
@@ -110,10 +121,17 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     );
     if (options.dryRun) {
       const text = [...notes, '', 'fault:', describeDryRun(kill), ...(start ? ['', 'recovery:', describeDryRun(start)] : [])].join('\n');
-      return { result: resultOf({ runId, seed, spec, settings, prediction, status: 'done', verdict: null, reason: 'dry run: nothing ran', summary: null, startedAt: Date.now(), plan }), notes, dryRun: text };
+      return { result: resultOf({ runId, seed, spec, settings, prediction, status: 'done', verdict: null, reason: 'dry run: nothing ran', summary: null, startedAt: Date.now(), plan }), notes, dryRun: text, anomalies: [] };
     }
+    const startedAt = Date.now();
+    const t = traffic;
+    await options.record?.started({
+      runId, drillId: spec.id, settings, prediction, startedAt,
+      input: { drillId: spec.id, durationSec: t.durationSec, rate: t.rate, sendMode: t.sendMode, ackMode: t.ackMode, idempotent: t.idempotent, consumers: t.consumers, seed },
+    });
+    for (const line of notes) options.record?.event(startedAt, 'note', line);
     const topic = options.topic ?? `ZL_EXT_${runId.replace(/[^A-Za-z0-9]/g, '_')}`;
-    const ctx: Context = { runId, startedAt: Date.now(), cluster, view, victim, settings, prediction, topic, group: `zeroloss-ext-${runId}`, notes, applied: new Map() };
+    const ctx: Context = { runId, startedAt, cluster, view, victim, settings, prediction, topic, group: `zeroloss-ext-${runId}`, notes, applied: new Map() };
     return await drive(ctx, options, { kill, start, plan, seed, spec });
   } finally {
     cluster.close();
@@ -149,9 +167,10 @@ interface Planned {
 
 async function drive(ctx: Context, options: ExternalDrillOptions, planned: Planned): Promise<ExternalDrillOutcome> {
   const { settings, topic } = ctx;
-  const log = (line: string) => {
+  const log = (line: string, kind: DrillEventKind = 'note') => {
     ctx.notes.push(line);
     options.log(`[external] ${line}`);
+    options.record?.event(Date.now(), kind, line);
   };
   const signal = options.signal ?? new AbortController().signal;
   const ledger = new LossLedger(ctx.startedAt);
@@ -204,9 +223,10 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     await waitFor(() => runners.every((r) => r.child.status.state === 'running') || trafficCrash !== undefined, 30_000, 'the traffic runners starting', signal);
     const trafficStartedAt = Date.now();
     const split = runners.length > 1 ? ` from ${runners.length} traffic runners (${rates.join(' + ')})` : '';
-    log(`traffic: ${t.rate} msg/s${split}, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`);
+    log(`traffic: ${t.rate} msg/s${split}, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`, 'traffic');
     await sleep(trafficStartedAt + planned.plan.faultAtMs - Date.now(), signal);
     ledger.markFault(Date.now());
+    log(`fault: kill ${ctx.victim.brokerName}'s master at ${ctx.victim.addr}`, 'fault.start');
     await execute(ctx, `kill ${ctx.victim.brokerName}'s master`, planned.kill, options, signal, log);
     await sleep(planned.plan.faultForMs, signal);
     const recoveryStarted = Date.now();
@@ -215,30 +235,32 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
       && (await ctx.cluster.admin.getBrokerConfigProperties(ctx.victim.addr).then(() => true, () => false)), BROKER_BACK_TIMEOUT_MS, `${ctx.victim.brokerName}'s master back at ${ctx.victim.addr}`, signal, 250);
     // Offsets written after the restart are of a new incarnation of the log.
     ledger.newEpoch();
-    log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`);
+    log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`, 'fault.end');
     await verifyGroup(ctx, log);
     await sleep(trafficStartedAt + t.durationSec * 1000 - Date.now(), signal);
     await stopTraffic();
     if (trafficCrash) throw new Error(`a traffic runner crashed: ${trafficCrash}`);
-    log('traffic stopped; draining');
+    log('traffic stopped; draining', 'phase');
     await drainConsumers({
       ledger, members: () => consumers.views(), route: () => ctx.cluster.route(topic).catch(() => undefined), admin: ctx.cluster.admin, topic, group: ctx.group,
     }, { deadline: Date.now() + Math.min(120_000, Math.max(20_000, t.durationSec * 2000)), signal, note: log });
     const judged = judge(ledger.summarize().summary, ctx.prediction);
     verdict = judged.verdict;
     reason = judged.reason;
-    log(`${verdict}: ${reason}`);
+    log(`${verdict}: ${reason}`, 'verdict');
   } catch (caught) {
     status = 'failed';
     error = (signal.aborted ? (signal.reason as Error) : (caught as Error)).message;
-    log(`failed: ${error}`);
+    log(`failed: ${error}`, 'error');
   } finally {
     await stopTraffic().catch(() => {});
     await consumers.stop().catch(() => {});
     await healAll(ctx, options, log);
   }
-  summary = ledger.summarize().summary;
+  const final = ledger.summarize();
+  summary = final.summary;
   return {
+    anomalies: final.anomalies,
     result: resultOf({ runId: ctx.runId, seed: planned.seed, spec: planned.spec, settings, prediction: ctx.prediction, status, verdict, reason, error, summary, startedAt: ctx.startedAt, plan: planned.plan }),
     notes: ctx.notes,
   };

@@ -13,7 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { ExternalCluster, NamesrvAddrSchema, type ExternalClusterView } from './external-cluster';
-import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalDrillOutcome } from './external-drill';
+import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalDrillOutcome, type ExternalRunRecord } from './external-drill';
+import type { DrillRecorder } from '../drills/recorder';
+import type { DrillTarget } from '../drills/types';
 import { parseExecutorConfig } from './fault-executors';
 import { DrillRunInputSchema } from '../drills/types';
 import { DRILL_TRAFFIC_LIMITS } from '../drills/limits';
@@ -57,6 +59,8 @@ export interface ExternalRunStatus {
   /** a dry run's commands and manifests */
   plan?: string;
   error?: string;
+  /** the run's id in the drill history (its replay page), once it is recorded */
+  recordedRunId?: string;
 }
 
 export class ExternalTargetBusyError extends Error {}
@@ -69,8 +73,11 @@ export class ExternalTargetService {
   private abort: AbortController | undefined;
   private runs = 0;
 
-  /** `busy` says why a run may not start now (an embedded drill or a simulation holds the CPU), or undefined. */
-  constructor(private readonly dataRoot: string, private readonly busy: () => string | undefined) {}
+  /**
+   * `busy` says why a run may not start now (an embedded drill or a simulation holds the CPU), or
+   * undefined; `recorder`, when given, keeps each run (not a dry run) in the drill history.
+   */
+  constructor(private readonly dataRoot: string, private readonly busy: () => string | undefined, private readonly recorder?: DrillRecorder) {}
 
   async describe(namesrvAddrs: string[]): Promise<ExternalClusterView> {
     const cluster = new ExternalCluster(namesrvAddrs);
@@ -105,15 +112,25 @@ export class ExternalTargetService {
       status.lines.push(line);
       if (status.lines.length > LINES_KEPT) status.lines.shift();
     };
+    const record = this.recorder && !input.dryRun ? this.recordTo(this.recorder, status, { kind: 'external', namesrv: status.target, executor: executor.type }) : undefined;
     void runExternalDrill({
       namesrvAddrs: input.namesrvAddr, executor, scenario: input.scenario, queueNums: 4, producers: input.producers, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
+      ...(record ? { record } : {}),
       traffic: { sendMode: input.sendMode, ackMode: input.ackMode, idempotent: false, consumers: input.consumers, rate: input.rate, durationSec: input.durationSec },
       ...(input.seed !== undefined ? { seed: input.seed } : {}), ...(input.brokerName ? { brokerName: input.brokerName } : {}),
-    }).then((outcome: ExternalDrillOutcome) => {
+    }).then(async (outcome: ExternalDrillOutcome) => {
       status.result = outcome.result;
       if (outcome.dryRun !== undefined) status.plan = outcome.dryRun;
       status.state = outcome.result.status === 'done' ? 'done' : 'failed';
       if (outcome.result.error) status.error = outcome.result.error;
+      if (this.recorder && status.recordedRunId) {
+        const r = outcome.result;
+        await this.recorder.finish(status.recordedRunId, {
+          status: r.status === 'done' ? 'done' : abort.signal.aborted ? 'cancelled' : 'failed', anomalies: outcome.anomalies,
+          ...(r.verdict ? { verdict: r.verdict } : {}), ...(r.verdictReason ? { verdictReason: r.verdictReason } : {}),
+          ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error } : {}),
+        }).catch((error: Error) => log(`could not record the run's end: ${error.message}`));
+      }
     }, (error: Error) => {
       status.state = 'failed';
       status.error = error.message;
@@ -123,6 +140,23 @@ export class ExternalTargetService {
       if (this.abort === abort) this.abort = undefined;
     });
     return this.status()!;
+  }
+
+  /** The run's record: created once it is planned, its timeline written as it goes. */
+  private recordTo(recorder: DrillRecorder, status: ExternalRunStatus, target: DrillTarget): ExternalRunRecord {
+    let startedAt = 0;
+    return {
+      started: async (run) => {
+        await recorder.createRun({ ...run, target });
+        startedAt = run.startedAt;
+        status.recordedRunId = run.runId;
+      },
+      event: (atMs, kind, message) => {
+        if (!status.recordedRunId) return;
+        recorder.event(atMs - startedAt, kind, message);
+        void recorder.flush(status.recordedRunId);
+      },
+    };
   }
 
   cancel(): boolean {

@@ -14,6 +14,11 @@ import path from 'node:path';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { PROJECT_ROOT } from '../../server/cluster/child-process';
 import { MQAdminClient } from '../../server/cluster/admin-client';
+import { DrillRecorder } from '../../server/drills/recorder';
+import { drillSpec } from '../../server/drills/catalog';
+import { ExternalRunInputSchema, ExternalTargetService } from '../../server/external/external-service';
+import { tempDatabase } from '../support/temp-lab';
+import { waitFor } from '../support/broker-process';
 
 const CLI = path.join(PROJECT_ROOT, 'server/bin.mjs');
 
@@ -128,6 +133,34 @@ describe('external target: a drill against a cluster started apart, faults throu
     const xml = fs.readFileSync(junit, 'utf8');
     assert.match(xml, /<testcase [^>]*name="process-crash/);
     assert.doesNotMatch(xml, /<failure|<error/);
+  });
+
+  test('external-target - the dashboard\'s run is recorded in the drill history: its target, the fault window, the ledger and the verdict', async () => {
+    const db = await tempDatabase('zeroloss-external-record-');
+    try {
+      const recorder = new DrillRecorder(db.prisma, (id) => drillSpec(id).title);
+      const service = new ExternalTargetService(db.dataDir, () => undefined, recorder);
+      service.start(ExternalRunInputSchema.parse({ namesrvAddr: namesrv, executor: fs.readFileSync(executorFile, 'utf8'), durationSec: 5, rate: 60, consumers: 1, seed: 11 }));
+      await waitFor('the external run to end', () => service.status()?.state !== 'running', 120_000);
+      const status = service.status()!;
+      assert.equal(status.state, 'done', status.lines.join('\n'));
+      assert.ok(status.recordedRunId, 'the status names the recorded run');
+      const run = await recorder.get(status.recordedRunId, 100);
+      assert.ok(run, 'the run is in the history');
+      assert.deepEqual(run.target, { kind: 'external', namesrv, executor: 'command' });
+      assert.equal(run.status, 'done');
+      assert.equal(run.verdict, status.result!.verdict);
+      assert.equal(run.summary!.attempted, status.result!.sent);
+      assert.equal(run.summary!.lostAcked, 0);
+      assert.equal(run.input.seed, 11);
+      assert.equal(run.faultWindows.length, 1, JSON.stringify(run.events.map((e) => [e.kind, e.message])));
+      assert.ok(run.faultWindows[0]!.toT !== null && run.faultWindows[0]!.toT > run.faultWindows[0]!.fromT, 'the window closes when the master is back');
+      assert.ok(run.events.some((e) => e.kind === 'verdict'));
+      const history = await recorder.history({ limit: 5 });
+      assert.equal(history.find((h) => h.runId === run.runId)?.target?.namesrv, namesrv);
+    } finally {
+      await db.remove();
+    }
   });
 
   test('external-target - bad input: an unreachable name server and a failing executor command stop the run with the reason; the cluster is left as it was', async () => {

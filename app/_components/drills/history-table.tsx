@@ -142,6 +142,12 @@ export function HistoryTable({ catalog }: { catalog: DrillSpecView[] | undefined
                         <span className="text-amber-700 dark:text-amber-300">bug {run.input.labBug}</span>
                       </>
                     ) : null}
+                    {run.target ? (
+                      <>
+                        <br />
+                        <span className="text-sky-700 dark:text-sky-300" data-testid={`history-target-${run.runId}`}>external {run.target.namesrv}</span>
+                      </>
+                    ) : null}
                   </td>
                   <td className="py-1.5 pr-3"><RunOutcomeBadge run={run} /></td>
                   <td className="py-1.5 pr-3 text-right font-mono tabular-nums">{run.summary ? int(run.summary.attempted) : '–'}</td>

@@ -105,7 +105,7 @@ function Replay({ run, relevant }: { run: DrillRunDetail; relevant: string[] | u
           </p>
         )}
       </Card>
-      <RerunSection run={run} />
+      {run.target ? null : <RerunSection run={run} />}
       <Anomalies run={run} />
     </div>
   );
@@ -141,6 +141,15 @@ function Header({ run, relevant, duration }: { run: DrillRunDetail; relevant: st
           {run.verdict ? <VerdictBadge verdict={run.verdict} testId="drill-verdict" large /> : null}
         </div>
       </div>
+      {run.target ? (
+        <Notice tone="info">
+          <span data-testid="drill-target">
+            Ran against the external cluster at <span className="font-mono">{run.target.namesrv}</span>, its fault through the{' '}
+            <span className="font-mono">{run.target.executor}</span> executor. The settings shown are the ones read from that cluster; there
+            are no live samples or broker stage events, and it is re-run from the External page, not here.
+          </span>
+        </Notice>
+      ) : null}
       {run.input.labBug ? (
         <Notice tone="warn">
           <span data-testid="drill-lab-bug">

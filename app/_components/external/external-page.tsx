@@ -5,6 +5,7 @@
  * would run (dry run), and run a drill on it with its progress and verdict. The same drill as
  * `zeroloss drill --target external` (docs/external-clusters.md).
  */
+import Link from 'next/link';
 import { useState, type FormEvent } from 'react';
 import { errorMessage, trpc, type RouterOutputs } from '../../_lib/trpc';
 import { useCan } from '../../_lib/session';
@@ -159,6 +160,14 @@ function RunCard({ status }: { status: RunStatus | null }) {
               <dt className="text-slate-500">duplicates</dt><dd className="tabular-nums">{r.duplicates}</dd>
               <dt className="text-slate-500">recovery</dt><dd className="tabular-nums">{r.recoveryMs == null ? '–' : `${r.recoveryMs} ms`}</dd>
             </dl>
+          ) : null}
+          {status.recordedRunId ? (
+            <p>
+              Recorded in the drill history:{' '}
+              <Link href={`/drills/${status.recordedRunId}`} data-testid="external-replay-link" className="font-medium text-emerald-700 underline dark:text-emerald-300">
+                replay run {status.recordedRunId}
+              </Link>
+            </p>
           ) : null}
           {status.plan ? <pre data-testid="external-plan" className="max-h-96 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-50 p-2 font-mono text-xs dark:bg-slate-950">{status.plan}</pre> : null}
           <pre data-testid="external-log" aria-live="polite" className="max-h-72 overflow-auto whitespace-pre-wrap break-words rounded bg-slate-50 p-2 font-mono text-xs dark:bg-slate-950">{status.lines.join('\n')}</pre>
