@@ -35,6 +35,8 @@ import { ClientPortProxy } from './cluster/client-port-proxy';
 import { MessageTracker } from './live/message-tracker';
 import { CONSOLE_PRODUCER_GROUP, TRAFFIC_PRODUCER_GROUP, isLabClientId } from './traffic/lab-clients';
 import { LAB_BUGS, labBugsOf, type LabBug } from '../broker/lab-bugs';
+import { EMBEDDED_TARGET, type TrafficTarget, type TrafficTargetChoice } from './traffic/traffic-target';
+import { ExternalCluster } from './external/external-cluster';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -86,6 +88,8 @@ export interface ControlPlaneEvents {
   powerCut: [PowerCutReport];
   /** every recorded cluster event (process exits, faults, setting flips, traffic) */
   clusterEvent: [{ kind: string; subject: string; message: string; detail: unknown; atMs: number }];
+  /** the Traffic and Messages pages were pointed at another cluster */
+  trafficTarget: [TrafficTarget];
 }
 
 export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
@@ -103,6 +107,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   private readonly markers: ChartMarker[] = [];
   private sampler: NodeJS.Timeout | undefined;
   private producerCount = 0;
+  private target: TrafficTarget = EMBEDDED_TARGET;
   /** the name server lives in the control plane process: it survives every broker crash */
   readonly namesrv: NamesrvController;
   readonly consumers: ConsumerFleet;
@@ -153,7 +158,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       // On the console only: one database row per connection an attacker opens would be the flood.
       connectionShed: (message) => console.error(`[namesrv] ${message}`),
     }, undefined, options.remoting);
-    this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', options.clusterName ?? 'DefaultCluster'), () => this.namesrv.address, {
+    this.consumers = new ConsumerFleet(path.resolve(PROJECT_ROOT, options.dataDir ?? 'data', options.clusterName ?? 'DefaultCluster'), () => this.clientNamesrv(), {
       events: (events) => {
         this.emit('consumeEvents', events);
         const { gaps } = this.aggregator.addConsumeEvents(events);
@@ -594,13 +599,47 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
   // ---- traffic ----
 
+  /** Where the Traffic and Messages pages' clients go (server/traffic/traffic-target.ts). */
+  get trafficTarget(): TrafficTarget {
+    return this.target;
+  }
+
+  /** The name servers the traffic runner, the consumers and the console's client ask. */
+  clientNamesrv(): string {
+    return this.target.kind === 'external' ? this.target.namesrvAddrs.join(';') : this.namesrv.address;
+  }
+
+  /**
+   * Points the Traffic and Messages pages at another cluster, or back at the embedded one. Refused
+   * while traffic or consumers run (their clients were started against the current target); an
+   * external target must answer GET_BROKER_CLUSTER_INFO first. Returns what the target's name server lists.
+   */
+  async setTrafficTarget(target: TrafficTargetChoice): Promise<string> {
+    if (this.traffic.running || this.consumers.running) throw new Error('stop the traffic and the consumers first: they run against the current target');
+    let listed = 'the embedded cluster';
+    if (target.kind === 'external') {
+      const cluster = new ExternalCluster(target.namesrvAddr);
+      try {
+        const view = await cluster.describe();
+        listed = `${view.brokers.length} broker(s) of ${new Set(view.brokers.map((b) => b.brokerName)).size} group(s) at ${target.namesrvAddr.join(';')}`;
+      } finally {
+        cluster.close();
+      }
+      this.target = { kind: 'external', namesrvAddrs: target.namesrvAddr };
+    } else this.target = EMBEDDED_TARGET;
+    this.emit('trafficTarget', this.target);
+    await this.recordEvent('traffic.target', 'traffic', `the Traffic and Messages pages now use ${listed}`, 'traffic');
+    return listed;
+  }
+
   async startTraffic(input: TrafficInput): Promise<void> {
-    const brokerAddr = this.brokerAddress();
-    if (!brokerAddr) throw new Error('the broker has not started yet: start it first');
+    const external = this.target.kind === 'external';
+    if (!external && !this.brokerAddress()) throw new Error('the broker has not started yet: start it first');
+    if (external && input.viaClientProxy) throw new Error('viaClientProxy: the client-port fault proxy stands before the embedded master only');
     if (this.traffic.running) await this.stopTraffic();
     this.producerCount++;
     this.trafficConfig = {
-      namesrvAddr: this.namesrv.address,
+      namesrvAddr: this.clientNamesrv(),
       topic: input.topic,
       producerGroup: TRAFFIC_PRODUCER_GROUP,
       producerId: `p${this.producerCount}-${Date.now().toString(36)}`,
@@ -616,7 +655,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     };
     this.producerView = { answeredBy: {}, avoided: [] };
     this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig) });
-    await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}`, 'traffic');
+    const where = external ? ` to the external cluster at ${this.clientNamesrv()}` : '';
+    await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}${where}`, 'traffic');
   }
 
   async stopTraffic(): Promise<void> {
@@ -756,6 +796,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       },
       consumers: { running: this.consumers.running, input: this.consumers.input, members: this.consumers.views() },
       namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
+      target: { kind: this.target.kind, namesrv: this.target.kind === 'external' ? this.clientNamesrv() : this.namesrv.port ? this.namesrv.address : '' },
       clients: this.clientViews(),
       replication: this.firstGroup instanceof BrokerGroup ? this.firstGroup.view() : undefined,
       topology: {

@@ -34,6 +34,8 @@ export function useClusterRefresh(): () => void {
 /** Whether a broker can take sends and reads now, and if not a sentence saying why. */
 export function brokerAvailability(state: LiveState | null): { up: boolean; reason?: string } {
   if (!state) return { up: false, reason: 'the cluster state has not arrived yet' };
+  // An external target's brokers are not the lab's to know: its requests say when they fail.
+  if (state.target.kind === 'external') return { up: true };
   const reason = brokerDownReason(state);
   return reason === null ? { up: true } : { up: false, reason };
 }

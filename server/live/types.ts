@@ -11,6 +11,7 @@ import type { ProducerFaultReport, TrafficConfig } from '../../broker/ipc';
 import type { ConsumerView, FleetInput } from '../traffic/consumer-fleet';
 import type { DrillStatus } from '../drills/types';
 import type { NodeSettingsView } from '../cluster/node-settings';
+import type { TrafficTargetView } from '../traffic/traffic-target';
 import type { LiveSample, OutcomeStatus } from './live-sample';
 
 // The sample and its statuses live in live-sample.ts, below server/drills/types.ts (which records samples).
@@ -69,6 +70,8 @@ export interface LiveState {
   };
   consumers: { running: boolean; input?: FleetInput; members: ConsumerView[] };
   namesrv?: { address: string };
+  /** where the Traffic and Messages pages' clients go: the embedded cluster or an external one (server/traffic/traffic-target.ts) */
+  target: TrafficTargetView;
   /** producer and consumer groups known from heartbeats: the lab's own and a user's external application */
   clients: ClientGroupView[];
   /** broker-a/1 (the API's slave), the HA link and replication lag (server/cluster/broker-group.ts) */

@@ -51,6 +51,8 @@ export class MessageConsole {
 
   constructor(private readonly plane: ControlPlane) {
     plane.on('outcomes', (outcomes) => this.keys.addOutcomes(outcomes));
+    // Another cluster: routes, producers and connections of the last one are of no use there.
+    plane.on('trafficTarget', () => void this.close().catch((error: Error) => console.error(`[console] ${error.message}`)));
   }
 
   /** Throws a readable ConsoleError when no broker can answer (the pages disable their actions too). */
@@ -61,11 +63,13 @@ export class MessageConsole {
 
   /** Why no broker can answer now ("the broker is crashed; …"), or null when one can. */
   brokerDown(): string | null {
-    return brokerDownReason(this.plane.state());
+    // An external cluster's brokers are not the plane's to know: its requests say when they fail.
+    return this.plane.trafficTarget.kind === 'external' ? null : brokerDownReason(this.plane.state());
   }
 
+  /** The client of the Traffic and Messages pages' target (the embedded cluster unless pointed elsewhere). */
   client(): MQClientInstance {
-    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.namesrv.address, clientId: labClientId(`console-${process.pid}`) });
+    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.clientNamesrv(), clientId: labClientId(`console-${process.pid}`) });
     this.instance.start();
     return this.instance;
   }

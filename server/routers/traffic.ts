@@ -7,6 +7,7 @@ import { publishOne } from '../messages/publish';
 import { ACK_MODES } from '../../broker/client/ack-mode';
 import { SEND_MODES } from '../../broker/client/send-mode';
 import { DEFAULT_CONSUMER_GROUP } from '../traffic/lab-clients';
+import { TrafficTargetInputSchema } from '../traffic/traffic-target';
 
 export const TrafficInputSchema = z.object({
   rate: z.number({ error: 'rate must be a number of messages per second' })
@@ -45,6 +46,18 @@ export const trafficRouter = router({
   stop: operatorProcedure.input(noInput).mutation(async ({ ctx }) => {
     await ctx.controlPlane.stopTraffic();
     return ctx.controlPlane.state().traffic;
+  }),
+  /**
+   * Points the Traffic and Messages pages at an external cluster by its name servers, or back at the
+   * embedded one; refused while traffic or consumers run, or when no name server answers.
+   */
+  setTarget: operatorProcedure.input(TrafficTargetInputSchema).mutation(async ({ ctx, input }) => {
+    try {
+      const listed = await ctx.controlPlane.setTrafficTarget(input);
+      return { target: ctx.controlPlane.state().target, listed };
+    } catch (error) {
+      throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
+    }
   }),
   /** One message through the console's real producer (SEND_MESSAGE_V2); the SendResult comes back. */
   publish: operatorProcedure.input(PublishInputSchema).mutation(({ ctx, input }) => asTrpc(() => publishOne(ctx.controlPlane, ctx.messageConsole, input))),

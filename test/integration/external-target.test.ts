@@ -18,6 +18,7 @@ import { DrillRecorder } from '../../server/drills/recorder';
 import { drillSpec } from '../../server/drills/catalog';
 import { ExternalRunInputSchema, ExternalTargetService } from '../../server/external/external-service';
 import { tempDatabase } from '../support/temp-lab';
+import { ExternalCluster } from '../../server/external/external-cluster';
 import { waitFor } from '../support/broker-process';
 
 const CLI = path.join(PROJECT_ROOT, 'server/bin.mjs');
@@ -159,6 +160,44 @@ describe('external target: a drill against a cluster started apart, faults throu
       const history = await recorder.history({ limit: 5 });
       assert.equal(history.find((h) => h.runId === run.runId)?.target?.namesrv, namesrv);
     } finally {
+      await db.remove();
+    }
+  });
+
+  test('external-target - the Traffic and Messages pages pointed at the external cluster: its producer, consumers and lookups go there, and only while nothing runs may the target change', async () => {
+    const db = await tempDatabase('zeroloss-external-traffic-');
+    // The control plane as the dashboard builds it, its own cluster not started: only the target is used.
+    // Loaded after the database's setup, as temp-lab.ts loads it (the Prisma client is generated there).
+    const { createLab } = await import('../../server/lab');
+    const lab = createLab({ prisma: db.prisma, dataDir: db.dataDir, brokerPort: 0, namesrvPort: 0, startSlave: false });
+    const cp = lab.controlPlane;
+    const topic = 'ZL_TARGET_TEST';
+    const cluster = new ExternalCluster([namesrv]);
+    try {
+      await assert.rejects(cp.setTrafficTarget({ kind: 'external', namesrvAddr: ['127.0.0.1:1'] }), /no name server answered/);
+      assert.equal(cp.state().target.kind, 'embedded', 'an unreachable target is not taken');
+      const listed = await cp.setTrafficTarget({ kind: 'external', namesrvAddr: [namesrv] });
+      assert.match(listed, /broker\(s\) of 1 group\(s\)/);
+      assert.deepEqual(cp.state().target, { kind: 'external', namesrv });
+      const masters = (await cluster.describe()).brokers.filter((b) => b.brokerId === 0);
+      await cluster.createTopic(topic, 2, masters);
+      await waitFor('the topic routed', async () => ((await cluster.route(topic))?.queueDatas.length ?? 0) > 0, 15_000);
+      await cp.startConsumers({ count: 1, ackMode: 'after-processing', idempotent: false, processingMs: 0, failRate: 0, topic, consumerGroup: 'zl-target-test', consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', rebalanceIntervalMs: 1000 });
+      await cp.startTraffic({ rate: 100, bodySize: 64, sendMode: 'sync', count: 60, topic });
+      await assert.rejects(cp.setTrafficTarget({ kind: 'embedded' }), /stop the traffic and the consumers first/);
+      await waitFor('60 sends answered SEND_OK and consumed', () => cp.state().totals.byStatus.SEND_OK >= 60 && cp.state().totals.consumed >= 60, 60_000);
+      // They are in the external cluster's log: its master's queues hold them.
+      const address = await lab.messageConsole.readAddress(topic);
+      assert.equal(address, masters[0]!.addr, 'the console reads from the external master');
+      const ranges = await Promise.all([0, 1].map((q) => lab.messageConsole.queueRange(address, topic, q)));
+      assert.equal(ranges.reduce((n, r) => n + r.maxOffset, 0), 60);
+      await cp.stopTraffic();
+      await cp.stopConsumers();
+      await cp.setTrafficTarget({ kind: 'embedded' });
+      assert.equal(cp.state().target.kind, 'embedded');
+    } finally {
+      cluster.close();
+      await lab.stop();
       await db.remove();
     }
   });

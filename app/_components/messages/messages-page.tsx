@@ -23,6 +23,8 @@ import { QueueBrowser } from './queue-browser';
 import { DlqView } from './dlq-view';
 import { Tabs } from './tabs';
 import { LoadError, LoadingRows } from '../ui/query-state';
+import { TargetNote } from '../traffic/target-card';
+import { useClusterState } from '../../_lib/use-cluster-state';
 
 type Tab = 'lookup' | 'browse' | 'dlq';
 const TABS: { value: Tab; label: string }[] = [
@@ -50,11 +52,18 @@ export function MessagesPage() {
           Browse any queue as the broker stores it, and send dead letters back.
         </p>
       </div>
+      <MessagesTarget />
       <Suspense fallback={<Skeleton className="h-40" />}>
         <MessagesTabs />
       </Suspense>
     </div>
   );
+}
+
+/** Lookups, browsing and resends go to the Traffic page's target: said when it is an external cluster. */
+function MessagesTarget() {
+  const { state } = useClusterState();
+  return <TargetNote state={state} />;
 }
 
 function MessagesTabs() {

@@ -11,6 +11,7 @@ import { Counters } from './counters';
 import { EventsList } from './events-list';
 import { FlushToggle } from './flush-toggle';
 import { LiveBanner } from './live-banner';
+import { TargetNote } from '../traffic/target-card';
 import { LiveCharts } from './live-charts';
 import { ReplicationCard } from './replication-card';
 import { TopologyCard } from './topology-card';
@@ -30,6 +31,7 @@ export function Overview() {
         </div>
       </div>
       <LiveBanner live={live} />
+      <TargetNote state={state} />
 
       {state === null ? (
         <OverviewSkeleton />

@@ -10,6 +10,7 @@ import { TrafficPanel } from '../overview/traffic-panel';
 import { LoadError } from '../ui/query-state';
 import { Skeleton } from '../ui/skeleton';
 import { PublishCard } from './publish-card';
+import { TargetCard, TargetNote } from './target-card';
 import { useClusterState } from '../../_lib/use-cluster-state';
 
 export function TrafficPage() {
@@ -36,6 +37,8 @@ export function TrafficPage() {
         )
       ) : (
         <div className="grid gap-4 lg:grid-cols-2">
+          <TargetCard state={state} />
+          <TargetNote state={state} />
           <TrafficPanel state={state} />
           <PublishCard state={state} />
           <ConsumersPanel state={state} className="lg:col-span-2" />
