@@ -57,7 +57,7 @@ const PENDING_CAP = 1_000_000;
 export const DEFAULT_FOLD: FoldOptions = { above: 200_000, quietMs: 10_000, everyMs: 1_000, afterFaultKept: 200_000, unexpectedKept: 10_000 };
 
 export class LossLedger {
-  /** unbounded: a run judges every message; the copy first stored is judged, as the report has always done */
+  /** never evicted (a run judges every message; a settled one is folded, not dropped); the copy first stored is judged, as the report has always done */
   private readonly messages = new MessageLedger<MessageRecord>({ create: newRecord, keepFirstCopy: true, pendingCap: PENDING_CAP });
   private readonly producers = new Set<string>();
   /** outcomes without a message id (the send failed before the message was stamped) */

@@ -8,11 +8,11 @@
  *
  * `node --import tsx test/bench/runner-bench.ts` (npm run bench:runner).
  */
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SupervisedChild, PROJECT_ROOT } from '../../server/cluster/child-process';
+import { SupervisedChild } from '../../server/cluster/child-process';
+import { startClusterProcess } from '../support/cluster-process';
 import { ConsumerFleet } from '../../server/traffic/consumer-fleet';
 import { LossLedger } from '../../server/drills/loss-ledger';
 import { splitRate } from '../../server/drills/limits';
@@ -27,35 +27,6 @@ const ROWS: { producers: number; rate: number }[] = [
   { producers: 4, rate: 10_000 },
 ];
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function startCluster(dir: string): Promise<{ namesrv: string; stop: () => Promise<void> }> {
-  const cli = path.join(PROJECT_ROOT, 'server', 'bin.mjs');
-  const child = spawn(process.execPath, [cli, 'cluster', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'cluster')], {
-    cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'cluster.db')}` },
-  });
-  let out = '';
-  child.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-  const namesrv = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the cluster did not say ready within 90 s:\n${out}`)), 90_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const ready = /ready namesrv=(\S+)/.exec(out);
-      if (ready) {
-        clearTimeout(timer);
-        resolve(ready[1]!);
-      }
-    });
-    child.on('exit', (code) => reject(new Error(`the cluster exited (${code}):\n${out}`)));
-  });
-  return {
-    namesrv,
-    stop: async () => {
-      child.kill('SIGTERM');
-      await Promise.race([new Promise((r) => child.once('exit', r)), sleep(20_000)]);
-      try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ }
-    },
-  };
-}
 
 async function row(namesrv: string, cluster: ExternalCluster, dir: string, producers: number, rate: number, n: number) {
   const topic = `ZL_BENCH_RUNNER_${n}`;
@@ -103,7 +74,7 @@ async function row(namesrv: string, cluster: ExternalCluster, dir: string, produ
 
 async function main(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-runner-bench-'));
-  const { namesrv, stop } = await startCluster(dir);
+  const { namesrv, stop } = await startClusterProcess(dir);
   const cluster = new ExternalCluster([namesrv]);
   try {
     console.log(`traffic runners, sync sends of 1 KiB, 2 consumers, one ledger; zeroloss cluster (ASYNC_FLUSH, ASYNC_MASTER + slave) on this machine; ${seconds} s a row`);

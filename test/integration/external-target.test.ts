@@ -11,17 +11,18 @@ import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { PROJECT_ROOT } from '../../server/cluster/child-process';
 import { MQAdminClient } from '../../server/cluster/admin-client';
 import { DrillRecorder } from '../../server/drills/recorder';
 import { drillSpec } from '../../server/drills/catalog';
 import { ExternalRunInputSchema, ExternalTargetService } from '../../server/external/external-service';
 import { tempDatabase } from '../support/temp-lab';
+import { ZEROLOSS_CLI, startClusterProcess, type ClusterProcess } from '../support/cluster-process';
 import { ExternalCluster } from '../../server/external/external-cluster';
 import { waitFor } from '../support/broker-process';
 
-const CLI = path.join(PROJECT_ROOT, 'server/bin.mjs');
+const CLI = ZEROLOSS_CLI;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
@@ -51,29 +52,14 @@ function lockPid(storeRoot: string): number {
 
 describe('external target: a drill against a cluster started apart, faults through the command executor', () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-external-test-'));
-  let cluster: ChildProcess;
+  let cluster: ClusterProcess | undefined;
   let namesrv = '';
   let masterStore = '';
   const executorFile = path.join(dir, 'executors.json');
 
   before(async () => {
-    cluster = spawn(process.execPath, [CLI, 'cluster', '--namesrv-port', '0', '--broker-port', '0', '--data-dir', path.join(dir, 'cluster'), '--restart-crashed', '500'], {
-      cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, DATABASE_URL: `file:${path.join(dir, 'cluster.db')}` },
-    });
-    let out = '';
-    cluster.stderr!.on('data', (d: Buffer) => { out += d.toString(); });
-    namesrv = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the cluster did not say ready within 90 s:\n${out}`)), 90_000);
-      cluster.stdout!.on('data', (d: Buffer) => {
-        out += d.toString();
-        const ready = /ready namesrv=(\S+)/.exec(out);
-        if (ready) {
-          clearTimeout(timer);
-          resolve(ready[1]!);
-        }
-      });
-      cluster.on('exit', (code) => reject(new Error(`the cluster exited (${code}) before it was ready:\n${out}`)));
-    });
+    cluster = await startClusterProcess(dir, ['--restart-crashed', '500']);
+    namesrv = cluster.namesrv;
     // What a user writes for brokers run from their own store directory: the pid comes from the lock file.
     fs.writeFileSync(executorFile, JSON.stringify({
       type: 'command',
@@ -92,14 +78,7 @@ describe('external target: a drill against a cluster started apart, faults throu
   });
 
   after(async () => {
-    if (cluster.exitCode === null && cluster.signalCode === null) {
-      const exited = new Promise((resolve) => cluster.once('exit', resolve));
-      // The cluster alone, as Ctrl-C would: it stops its children itself (a SIGTERM to each child
-      // would read to its supervisor as crashes, and --restart-crashed would start them again).
-      cluster.kill('SIGTERM');
-      await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 20_000).unref())]);
-    }
-    try { process.kill(-cluster.pid!, 'SIGKILL'); } catch { /* every process of the group is gone */ }
+    await cluster?.stop();
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
