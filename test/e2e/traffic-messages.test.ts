@@ -4,6 +4,8 @@
  * messages looked up by key (the lab's index and the broker scan for an external producer's key), a
  * queue browsed, dead letters produced by consumers that fail every delivery and one resent from the
  * DLQ view back to its original topic, where a healthy consumer then consumes it.
+ * The Traffic page's Target card refuses an unreachable name server and points the pages at a cluster
+ * that answers (the lab's own, addressed like any other), and back.
  * Also takes the screenshots traffic.png, queue-browse.png and dlq.png of docs/dashboard.md, and
  * external.png of docs/external-clusters.md.
  */
@@ -245,5 +247,36 @@ describe('traffic and messages in the dashboard', () => {
     assert.match(text, /predicted: /);
     assert.equal((await state()).broker.state, 'running', 'a dry run kills nothing');
     await screenshot(page, 'external.png');
+  });
+
+  test('the Traffic page\'s Target card: an unreachable name server is refused with the reason; a cluster that answers becomes the target, and the Traffic and Messages pages say so', async () => {
+    for (const procedure of ['traffic.stop', 'consumers.stop']) {
+      const stopped = await trpc(app.url, procedure, undefined);
+      assert.ok(stopped.ok, !stopped.ok ? stopped.message : '');
+    }
+    await page.goto(`${app.url}/traffic`);
+    const use = page.getByTestId('target-use-external');
+    await page.waitForFunction(() => !document.querySelector('[data-testid="target-use-external"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000 });
+    await page.getByTestId('target-namesrv').fill('127.0.0.1:1');
+    await use.click();
+    const refused = page.getByTestId('target-error');
+    await refused.waitFor({ timeout: 15_000 });
+    assert.match(await refused.innerText(), /no name server answered/);
+    assert.equal((await state()).target.kind, 'embedded');
+
+    // The lab's own name server, addressed like any other cluster's.
+    const namesrv = (await state()).namesrv!.address;
+    await page.getByTestId('target-namesrv').fill(namesrv);
+    await use.click();
+    await page.getByTestId('target-listed').waitFor({ timeout: 15_000 });
+    assert.deepEqual((await state()).target, { kind: 'external', namesrv });
+    await page.getByTestId('target-note').waitFor({ timeout: 10_000 });
+    assert.match(await page.getByTestId('target-current').innerText(), new RegExp(`external cluster at ${namesrv.replace(/\./g, '\\.')}`));
+    await page.goto(`${app.url}/messages`);
+    await page.getByTestId('target-note').waitFor({ timeout: 15_000 });
+    await page.goto(`${app.url}/traffic`);
+    await page.getByTestId('target-use-embedded').click();
+    await waitFor('back on the embedded cluster', async () => (await state()).target.kind === 'embedded', 15_000);
+    await page.getByTestId('target-note').waitFor({ state: 'detached', timeout: 10_000 });
   });
 });
