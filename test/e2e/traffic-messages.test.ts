@@ -20,7 +20,11 @@ import { PROJECT_ROOT } from '../../server/cluster/child-process';
 import { Producer } from '../../broker/client/producer';
 import type { LiveState } from '../../server/live/types';
 
-const screenshot = (page: Page, name: string) => page.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', name), fullPage: true });
+/** The whole page from its top: scrolled down, the sticky header would be drawn over the middle of it. */
+const screenshot = async (page: Page, name: string) => {
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(PROJECT_ROOT, 'public', 'screenshots', name), fullPage: true });
+};
 const DLQ_TOPIC = '%DLQ%zeroloss-consumer';
 
 describe('traffic and messages in the dashboard', () => {
