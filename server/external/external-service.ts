@@ -119,10 +119,7 @@ export class ExternalTargetService {
       traffic: { sendMode: input.sendMode, ackMode: input.ackMode, idempotent: false, consumers: input.consumers, rate: input.rate, durationSec: input.durationSec },
       ...(input.seed !== undefined ? { seed: input.seed } : {}), ...(input.brokerName ? { brokerName: input.brokerName } : {}),
     }).then(async (outcome: ExternalDrillOutcome) => {
-      status.result = outcome.result;
-      if (outcome.dryRun !== undefined) status.plan = outcome.dryRun;
-      status.state = outcome.result.status === 'done' ? 'done' : 'failed';
-      if (outcome.result.error) status.error = outcome.result.error;
+      // The record first: once the status says the run ended, its history row says so too.
       if (this.recorder && status.recordedRunId) {
         const r = outcome.result;
         await this.recorder.finish(status.recordedRunId, {
@@ -131,6 +128,10 @@ export class ExternalTargetService {
           ...(r.summary ? { summary: r.summary } : {}), ...(r.error ? { error: r.error } : {}),
         }).catch((error: Error) => log(`could not record the run's end: ${error.message}`));
       }
+      status.result = outcome.result;
+      if (outcome.dryRun !== undefined) status.plan = outcome.dryRun;
+      status.state = outcome.result.status === 'done' ? 'done' : 'failed';
+      if (outcome.result.error) status.error = outcome.result.error;
     }, (error: Error) => {
       status.state = 'failed';
       status.error = error.message;
