@@ -615,6 +615,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
    * external target must answer GET_BROKER_CLUSTER_INFO first. Returns what the target's name server lists.
    */
   async setTrafficTarget(target: TrafficTargetChoice): Promise<string> {
+    const drill = this.drillStatus?.();
+    if (drill) throw new Error(`drill ${drill.drillId} (run ${drill.runId}) is running on the embedded cluster: its producer and consumers stay there until it ends`);
     if (this.traffic.running || this.consumers.running) throw new Error('stop the traffic and the consumers first: they run against the current target');
     let listed = 'the embedded cluster';
     if (target.kind === 'external') {

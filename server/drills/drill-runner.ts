@@ -220,6 +220,11 @@ export class DrillRunner {
       throw new DrillBusyError(`drill ${c.spec.id} (run ${c.runId}) is running (${c.phase}): wait for it to end or cancel it with drills.cancel`);
     }
     const spec = drillSpec(input.drillId);
+    // The drill's producer and consumers are the Traffic page's: they must reach the cluster it crashes.
+    const target = this.controlPlane.trafficTarget;
+    if (target.kind === 'external') {
+      throw new DrillInputError(`${spec.id} cannot run now: the Traffic page's target is the external cluster at ${target.namesrvAddrs.join(';')}; point it back at the embedded cluster first (or drill that cluster from the External page)`);
+    }
     if (spec.waitingFor) throw new DrillInputError(`${spec.id} cannot run yet: it waits for ${spec.waitingFor}`);
     const topology = this.topologyRefusal(spec);
     if (topology) throw new DrillInputError(`${spec.id} cannot run now: ${topology}`);

@@ -158,6 +158,8 @@ describe('external target: a drill against a cluster started apart, faults throu
       const listed = await cp.setTrafficTarget({ kind: 'external', namesrvAddr: [namesrv] });
       assert.match(listed, /broker\(s\) of 1 group\(s\)/);
       assert.deepEqual(cp.state().target, { kind: 'external', namesrv });
+      // A drill on the embedded cluster would send its traffic elsewhere: refused until the target is back.
+      await assert.rejects(lab.drillRunner.run({ drillId: 'process-crash' }), /the Traffic page's target is the external cluster at/);
       const masters = (await cluster.describe()).brokers.filter((b) => b.brokerId === 0);
       await cluster.createTopic(topic, 2, masters);
       await waitFor('the topic routed', async () => ((await cluster.route(topic))?.queueDatas.length ?? 0) > 0, 15_000);
