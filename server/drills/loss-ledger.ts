@@ -75,8 +75,11 @@ export class LossLedger {
   private faultAtMs: number | undefined;
   /** outcomes of sends started after the fault: [sentAtMs, completedAtMs, ok], the first fold.afterFaultKept of them */
   private readonly afterFault: [number, number, boolean][] = [];
-  /** past those: failed sends, the earliest failure and the first success after it, kept as running figures */
-  private readonly lateAfterFault = { failed: 0, firstFailureMs: Infinity, firstOkAfterMs: Infinity };
+  /**
+   * Running figures of the recovery: the earliest failure of all sends after the fault, and past the
+   * kept ones the failed sends and the first success after that failure
+   */
+  private readonly recoveryFigures = { failedBeyondKept: 0, firstFailureMs: Infinity, firstOkAfterMs: Infinity };
   private powerCut: LedgerSummary['powerCut'] = null;
   private readonly errors = new Map<string, LedgerSummary['errors'][number]>();
   private readonly live = { stored: 0, delivered: 0, consumed: 0, duplicated: 0 };
@@ -148,18 +151,18 @@ export class LossLedger {
   }
 
   private afterFaultOutcome(sentMs: number, doneMs: number, ok: boolean): void {
-    const late = this.lateAfterFault;
+    const figures = this.recoveryFigures;
     if (this.afterFault.length < this.fold.afterFaultKept) {
       this.afterFault.push([sentMs, doneMs, ok]);
-      if (!ok) late.firstFailureMs = Math.min(late.firstFailureMs, sentMs);
+      if (!ok) figures.firstFailureMs = Math.min(figures.firstFailureMs, sentMs);
       return;
     }
     // Past the kept window only a success after the earliest failure so far can set the recovery time
     // (outcomes arrive about in the order they were sent, so no earlier failure is still to come).
     if (!ok) {
-      late.failed++;
-      late.firstFailureMs = Math.min(late.firstFailureMs, sentMs);
-    } else if (sentMs > late.firstFailureMs) late.firstOkAfterMs = Math.min(late.firstOkAfterMs, doneMs);
+      figures.failedBeyondKept++;
+      figures.firstFailureMs = Math.min(figures.firstFailureMs, sentMs);
+    } else if (sentMs > figures.firstFailureMs) figures.firstOkAfterMs = Math.min(figures.firstOkAfterMs, doneMs);
   }
 
   private advance(atMs: number): void {
@@ -380,10 +383,10 @@ export class LossLedger {
 
   private recovery(): RecoveryView {
     const at = (ms: number | null) => (ms === null ? null : Math.round(ms - this.startedAtMs));
-    const late = this.lateAfterFault;
-    const failureMs = Number.isFinite(late.firstFailureMs) ? late.firstFailureMs : null;
-    let firstOkAfter: number | null = Number.isFinite(late.firstOkAfterMs) ? late.firstOkAfterMs : null;
-    let failedSends = late.failed;
+    const figures = this.recoveryFigures;
+    const failureMs = Number.isFinite(figures.firstFailureMs) ? figures.firstFailureMs : null;
+    let firstOkAfter: number | null = Number.isFinite(figures.firstOkAfterMs) ? figures.firstOkAfterMs : null;
+    let failedSends = figures.failedBeyondKept;
     for (const [sent, done, ok] of this.afterFault) {
       if (!ok) failedSends++;
       else if (failureMs !== null && sent > failureMs && (firstOkAfter === null || done < firstOkAfter)) firstOkAfter = done;

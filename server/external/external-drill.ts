@@ -107,7 +107,8 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     const traffic: DrillTrafficSettings = {
       ...options.traffic, rate: options.traffic.rate ?? spec.timing.rate, durationSec: options.traffic.durationSec ?? spec.timing.durationSec, bodySize: spec.workload.bodySize,
     };
-    splitRate(traffic.rate, options.producers ?? 1);
+    // Each runner's share of the rate, refused here (before any traffic) when a runner would send nothing.
+    const rates = splitRate(traffic.rate, options.producers ?? 1);
     const settings: DrillRunSettings = { broker: victim.settings, traffic, slaveRunning: view.brokers.some((b) => b.brokerName === victim.brokerName && b.brokerId !== MASTER_ID) };
     const prediction = spec.predict(settings);
     const plan = planFor(spec, settings, seed);
@@ -124,15 +125,15 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
       return { result: resultOf({ runId, seed, spec, settings, prediction, status: 'done', verdict: null, reason: 'dry run: nothing ran', summary: null, startedAt: Date.now(), plan }), notes, dryRun: text, anomalies: [] };
     }
     const startedAt = Date.now();
-    const t = traffic;
+    const { durationSec, rate, sendMode, ackMode, idempotent, consumers } = traffic;
     await options.record?.started({
       runId, drillId: spec.id, settings, prediction, startedAt,
-      input: { drillId: spec.id, durationSec: t.durationSec, rate: t.rate, sendMode: t.sendMode, ackMode: t.ackMode, idempotent: t.idempotent, consumers: t.consumers, seed },
+      input: { drillId: spec.id, durationSec, rate, sendMode, ackMode, idempotent, consumers, seed },
     });
     for (const line of notes) options.record?.event(startedAt, 'note', line);
     const topic = options.topic ?? `ZL_EXT_${runId.replace(/[^A-Za-z0-9]/g, '_')}`;
     const ctx: Context = { runId, startedAt, cluster, view, victim, settings, prediction, topic, group: `zeroloss-ext-${runId}`, notes, applied: new Map() };
-    return await drive(ctx, options, { kill, start, plan, seed, spec });
+    return await drive(ctx, options, { kill, start, plan, seed, spec, rates });
   } finally {
     cluster.close();
   }
@@ -163,6 +164,8 @@ interface Planned {
   plan: ReturnType<typeof planFor>;
   seed: number;
   spec: ReturnType<typeof drillSpec>;
+  /** each traffic runner's msg/s */
+  rates: number[];
 }
 
 async function drive(ctx: Context, options: ExternalDrillOptions, planned: Planned): Promise<ExternalDrillOutcome> {
@@ -181,7 +184,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     lifecycle: (_kind, message) => options.log(`[external] consumers: ${message}`),
   }, () => settings.broker.maxReconsumeTimes);
   // Several runners feed one ledger; each is a producer of its own, with its own sequence streams.
-  const rates = splitRate(settings.traffic.rate, options.producers ?? 1);
+  const rates = planned.rates;
   let trafficCrash: string | undefined;
   const runners = rates.map((rate, i) => {
     const producerId = `ext${i + 1}-${ctx.runId}`;
