@@ -35,6 +35,7 @@ import { createEndTransactionProcessor } from './processors/end-transaction-proc
 import { createConsumerSendMsgBackProcessor, createSendMessageBeforePut } from './processors/consumer-send-msg-back-processor.js';
 import type { MessageInner, PutMessageResult } from './store/types.js';
 import { LabBugListSchema } from './lab-bugs.js';
+import { PlainAccessValidator, PlainAclConfigSchema } from './acl/plain-access-validator.js';
 import { EpochFile, type EpochEntry } from './ha/epoch-file.js';
 import { ReplicasManager } from './ha/replicas-manager.js';
 
@@ -53,6 +54,8 @@ export const BrokerOptionsSchema = z.object({
   labBugs: LabBugListSchema.optional(),
   /** the client port's connection hygiene (RocketMQ's NettyServerConfig); absent = the defaults */
   remoting: RemotingServerConfigSchema.partial().optional(),
+  /** RocketMQ 4.x's ACL (aclEnable=true with plain_acl.yml's accounts): every request signed and checked; absent = off */
+  acl: PlainAclConfigSchema.optional(),
 }).refine((o) => !o.settings.enableControllerMode || o.identity.controllerAddr !== undefined, {
   message: 'controllerAddr: enableControllerMode is true, so controllerAddr must name the controller (host:port)',
   path: ['identity', 'controllerAddr'],
@@ -125,6 +128,10 @@ export class BrokerController {
       connectionClosed: (connection) => this.clients.connectionClosed(connection),
       ...(listeners.connectionShed ? { connectionShed: listeners.connectionShed } : {}),
     }, options.remoting, this.clock, this.transport);
+    if (options.acl) {
+      const validator = new PlainAccessValidator(options.acl);
+      this.remoting.setGate((request, connection) => validator.gate(request, connection.remoteAddress));
+    }
   }
 
   async start(): Promise<void> {
@@ -190,7 +197,7 @@ export class BrokerController {
     this.remoting.register(RequestCode.SEND_MESSAGE_V2, send);
     this.remoting.register(RequestCode.UPDATE_BROKER_CONFIG, (request) => this.updateBrokerConfig(request));
     this.remoting.register(RequestCode.GET_BROKER_CONFIG, (request) =>
-      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(toBrokerConf(this.settings) + identityConf(this.identity, this.port)) }));
+      createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(`${toBrokerConf(this.settings)}${identityConf(this.identity, this.port)}aclEnable=${this.options.acl !== undefined}\n`) }));
     this.remoting.register(RequestCode.GET_BROKER_RUNTIME_INFO, (request) =>
       createResponse(request, ResponseCode.SUCCESS, { body: Buffer.from(JSON.stringify({ table: this.runtimeInfo() })) }));
     this.remoting.register(RequestCode.GET_BROKER_HA_STATUS, (request) =>

@@ -20,6 +20,8 @@ import { EnvironmentError } from '../broker/config/environment';
 import { UsageError } from './cli-args';
 import { DEFAULT_TOPOLOGY, TopologySchema, type Topology } from './cluster/topology';
 import { refusalOnThisMachine } from './cluster/machine-fit';
+import { AclFileError, readPlainAclFile } from '../broker/acl/plain-acl-file';
+import type { PlainAclConfig } from '../broker/acl/plain-access-validator';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -36,6 +38,10 @@ const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (defa
   --restart-crashed MS     start a broker replica that crashed again after MS milliseconds, as a service
                            manager would (systemd Restart=on-failure): for drills run against this
                            cluster from outside (zeroloss drill --target external); default off
+  --acl-file FILE          RocketMQ 4.x's ACL on every broker (aclEnable=true): the accounts of FILE, in
+                           RocketMQ's plain_acl.yml form or as JSON; every request must be signed by one
+                           (docs/external-clusters.md#acl); the cluster's own admin requests use its first
+                           admin account
   --set KEY=VALUE          any setting by its RocketMQ name (allAckInSyncStateSet=true,
                            enableElectUncleanMaster=true, …); repeatable
   -h, --help               the cluster's usage`;
@@ -73,6 +79,8 @@ interface ClusterOptions {
   remoting: Partial<RemotingServerConfig>;
   /** --restart-crashed: start a crashed replica again after this many ms */
   restartCrashedMs?: number;
+  /** --acl-file: RocketMQ 4.x's ACL on every broker (aclEnable=true with these accounts) */
+  acl?: PlainAclConfig;
 }
 
 const CLUSTER_USAGE = `usage: zeroloss cluster [options]
@@ -148,6 +156,16 @@ function parseClusterArgs(args: string[]): ClusterOptions {
         break;
       }
       case '--no-slave': options.startSlave = false; break;
+      case '--acl-file':
+        if (!value) throw new UsageError('--acl-file needs a file (plain_acl.yml, or the same as JSON)');
+        try {
+          options.acl = readPlainAclFile(value);
+        } catch (error) {
+          if (!(error instanceof AclFileError)) throw error;
+          throw new UsageError(`--acl-file ${error.message}`);
+        }
+        i++;
+        break;
       case '--controller-mode': options.patch.enableControllerMode = true; break;
       case '--set': {
         if (!value || !value.includes('=')) throw new UsageError('--set needs KEY=VALUE, a setting by its RocketMQ name');
@@ -190,7 +208,7 @@ async function cluster(args: string[]): Promise<void> {
   const { databaseUrl } = ensureSetup({ skipBuild: true, databaseUrl: ownDatabase });
   const [{ createPrisma }, { ControlPlane }] = await Promise.all([import('./db/prisma'), import('./control-plane')]);
   const prisma = createPrisma(databaseUrl);
-  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, topology: options.topology, labBugs: options.labBugs, remoting: options.remoting });
+  const controlPlane = new ControlPlane({ prisma, brokerPort: options.brokerPort, namesrvPort: options.namesrvPort, dataDir: options.dataDir, startSlave: options.startSlave, topology: options.topology, labBugs: options.labBugs, remoting: options.remoting, ...(options.acl ? { acl: options.acl } : {}) });
   const stop = async () => {
     await controlPlane.stop();
     await prisma.$disconnect();

@@ -37,6 +37,8 @@ import { CONSOLE_PRODUCER_GROUP, TRAFFIC_PRODUCER_GROUP, isLabClientId } from '.
 import { LAB_BUGS, labBugsOf, type LabBug } from '../broker/lab-bugs';
 import { EMBEDDED_TARGET, type TrafficTarget, type TrafficTargetChoice } from './traffic/traffic-target';
 import { ExternalCluster } from './external/external-cluster';
+import type { PlainAclConfig } from '../broker/acl/plain-access-validator';
+import type { SessionCredentials } from '../broker/acl/acl-signature';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -55,6 +57,12 @@ export interface ControlPlaneOptions {
   labBugs?: LabBug[];
   /** the name server's and every broker's listener limits (ZL_REMOTING); absent keys keep RocketMQ's defaults */
   remoting?: Partial<RemotingServerConfig>;
+  /**
+   * RocketMQ 4.x's ACL on every broker (`zeroloss cluster --acl-file`): the plane's own admin requests
+   * are signed by the first admin account; its traffic and consumers are not (a cluster with ACL is
+   * drilled from outside, as an external target)
+   */
+  acl?: PlainAclConfig;
 }
 
 export interface TrafficInput {
@@ -99,7 +107,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   /** the running drill, shown in the live state (see showDrillStatus) */
   private drillStatus: (() => DrillStatus | null) | undefined;
   /** the one admin client every request of the plane and its replicas goes through (closed in stop) */
-  readonly admin = new MQAdminClient();
+  readonly admin: MQAdminClient;
   private readonly traffic: SupervisedChild<ParentToTraffic, TrafficToParent>;
   private trafficConfig: TrafficConfig | undefined;
   /** where the traffic runner's producer wrote, per group, and the groups it avoids now */
@@ -141,6 +149,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     this.prisma = options.prisma;
     this.settings = new SettingsService(options.prisma);
     this.activeLabBugs = options.labBugs ?? [];
+    this.admin = new MQAdminClient(undefined, options.acl ? adminCredentials(options.acl) : undefined);
     const topology = options.topology ?? DEFAULT_TOPOLOGY;
     const refusal = refusalOnThisMachine(TopologySchema.parse(topology));
     if (refusal) throw new Error(refusal);
@@ -362,6 +371,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       settings: () => this.settings.get(),
       labBugs: (process) => labBugsOf(process, this.activeLabBugs),
       remoting: this.options.remoting ?? {},
+      ...(this.options.acl ? { acl: this.options.acl } : {}),
       serial: this.serial,
       record: (kind, subject, message, marker, detail) => void this.recordEvent(kind, subject, message, marker, detail),
       };
@@ -899,4 +909,11 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
         break;
     }
   }
+}
+
+/** The account the plane's own admin requests sign with: the ACL's first admin account. */
+function adminCredentials(acl: PlainAclConfig): SessionCredentials {
+  const admin = acl.accounts.find((a) => a.admin);
+  if (!admin) throw new Error('the ACL needs an account with admin: true: the control plane signs its own admin requests (creating topics, reading settings) with it');
+  return { accessKey: admin.accessKey, secretKey: admin.secretKey };
 }

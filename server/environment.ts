@@ -100,6 +100,8 @@ export const ServerEnvironmentSchema = z.object({
   }),
   /** the password of `zeroloss user add` and `user passwd`; unset: asked twice on the terminal */
   ZL_PASSWORD: environmentText,
+  /** `zeroloss drill --target external --access-key AK`: that ACL account's secret key, never a flag */
+  ZEROLOSS_SECRET_KEY: environmentText,
   /**
    * Prisma's own engine paths, passed on to the Prisma CLI during setup; unset, setup points them at
    * a placeholder file so the CLI downloads nothing (its schema engine runs as WebAssembly).

@@ -12,6 +12,7 @@ import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import type { Transport } from '../io/transport.js';
 import type { ConsumerData, HeartbeatData } from '../client-registry.js';
 import type { TopicRouteData } from '../namesrv/route-info-manager.js';
+import type { SessionCredentials } from '../acl/acl-signature.js';
 
 export interface MessageQueue {
   topic: string;
@@ -39,6 +40,8 @@ export interface MQClientOptions {
   clock?: Clock;
   /** the network for this instance's connections; the real one by default */
   transport?: Transport;
+  /** an ACL account's keys: every request this instance sends is signed with them */
+  credentials?: SessionCredentials;
 }
 
 export class MQClientInstance {
@@ -61,7 +64,7 @@ export class MQClientInstance {
     this.namesrvAddrs = options.namesrvAddr.split(';').filter(Boolean);
     if (this.namesrvAddrs.length === 0) throw new Error('namesrvAddr must name at least one host:port');
     this.clock = options.clock ?? systemClock;
-    this.remoting = new RemotingClient((address, command) => this.requestHandlers.get(command.code)?.(address, command), this.clock, options.transport);
+    this.remoting = new RemotingClient((address, command) => this.requestHandlers.get(command.code)?.(address, command), this.clock, options.transport, options.credentials);
   }
 
   /** Handles a server-initiated request (NOTIFY_CONSUMER_IDS_CHANGED, CHECK_TRANSACTION_STATE). */

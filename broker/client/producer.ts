@@ -21,6 +21,7 @@ import { messageProperties2String } from '../protocol/message-record.js';
 import { MQClientInstance } from './mq-client-instance.js';
 import type { LabBug } from '../lab-bugs.js';
 import { LatencyFaultTolerance } from './latency-fault.js';
+import type { SessionCredentials } from '../acl/acl-signature.js';
 
 /** A queue a producer can write to: the broker group's name, its master's address, the queue id. */
 export interface PublishQueue {
@@ -56,6 +57,8 @@ export interface ProducerOptions {
   brokerAddressMap?: Record<string, string>;
   /** deliberate bugs switched on in this process (broker/lab-bugs.ts); only producer-ignores-status lives here */
   labBugs?: readonly LabBug[];
+  /** an ACL account's keys: every request is signed with them (with a clientInstance, the instance's are used) */
+  credentials?: SessionCredentials;
   /** time for bornTimestamp, UNIQ_KEY and the sendMsgTimeout budget; with a clientInstance, the instance's clock is used */
   clock?: Clock;
   /** the network for the connections to brokers and name servers; with a clientInstance, the instance's is used */
@@ -104,14 +107,14 @@ export class Producer {
   private readonly ownsInstance: boolean;
   private readonly seqByQueue = new Map<string, number>();
   private roundRobin = 0;
-  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'transport' | 'messageClientIDSetter'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
+  readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'transport' | 'messageClientIDSetter' | 'credentials'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
   /** lab bug producer-ignores-status (broker/lab-bugs.ts) */
   private readonly ignoresStatus: boolean;
   /** the groups avoided after slow or failed attempts (used only with sendLatencyFaultEnable) */
   private readonly faults: LatencyFaultTolerance;
 
   constructor(options: ProducerOptions) {
-    const { clientInstance, labBugs, clock, transport, messageClientIDSetter, ...rest } = options;
+    const { clientInstance, labBugs, clock, transport, messageClientIDSetter, credentials, ...rest } = options;
     this.ignoresStatus = labBugs?.includes('producer-ignores-status') ?? false;
     this.options = {
       writeQueueNums: 4,
@@ -123,13 +126,13 @@ export class Producer {
       ...rest,
     };
     if (!options.namesrvAddr && !options.brokerAddr && !clientInstance) throw new Error('a producer needs namesrvAddr, brokerAddr or a clientInstance');
-    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr, clock, transport }) : undefined);
+    this.instance = clientInstance ?? (options.namesrvAddr ? new MQClientInstance({ namesrvAddr: options.namesrvAddr, clock, transport, credentials }) : undefined);
     this.clock = this.instance?.clock ?? clock ?? systemClock;
     this.idSetter = messageClientIDSetter ?? processMessageClientIDSetter();
     this.ownsInstance = !clientInstance && this.instance !== undefined;
     this.instance?.registerProducer(options.producerGroup);
     this.instance?.start();
-    this.client = this.instance?.remoting ?? new RemotingClient(undefined, this.clock, transport);
+    this.client = this.instance?.remoting ?? new RemotingClient(undefined, this.clock, transport, credentials);
     this.faults = new LatencyFaultTolerance(this.clock);
   }
 

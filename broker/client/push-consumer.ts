@@ -25,6 +25,7 @@ import { MQClientInstance, compareQueues, queueKey, type MessageQueue } from './
 import { ProcessQueue } from './process-queue.js';
 import type { LabBug } from '../lab-bugs.js';
 import type { AckMode } from './ack-mode.js';
+import type { SessionCredentials } from '../acl/acl-signature.js';
 
 export const ConsumeStatus = { CONSUME_SUCCESS: 'CONSUME_SUCCESS', RECONSUME_LATER: 'RECONSUME_LATER' } as const;
 export type ConsumeStatus = (typeof ConsumeStatus)[keyof typeof ConsumeStatus];
@@ -52,6 +53,8 @@ export interface PushConsumerEvents {
 export interface PushConsumerOptions {
   namesrvAddr?: string;
   clientInstance?: MQClientInstance;
+  /** an ACL account's keys: every request is signed with them (with a clientInstance, the instance's are used) */
+  credentials?: SessionCredentials;
   consumerGroup: string;
   topic: string;
   /** "*" or "tagA || tagB" */
@@ -95,7 +98,7 @@ interface QueueState {
 export class PushConsumer {
   readonly instance: MQClientInstance;
   private readonly ownsInstance: boolean;
-  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs' | 'clock' | 'transport'>>;
+  private readonly options: Required<Omit<PushConsumerOptions, 'namesrvAddr' | 'clientInstance' | 'events' | 'labBugs' | 'clock' | 'transport' | 'credentials'>>;
   private readonly clock: Clock;
   /** lab bug consumer-ack-on-arrival (broker/lab-bugs.ts) */
   private readonly acksOnArrival: boolean;
@@ -112,7 +115,7 @@ export class PushConsumer {
 
   constructor(options: PushConsumerOptions) {
     if (!options.namesrvAddr && !options.clientInstance) throw new Error('a consumer needs namesrvAddr or a clientInstance');
-    this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr!, clock: options.clock, transport: options.transport });
+    this.instance = options.clientInstance ?? new MQClientInstance({ namesrvAddr: options.namesrvAddr!, clock: options.clock, transport: options.transport, credentials: options.credentials });
     this.clock = this.instance.clock;
     this.ownsInstance = !options.clientInstance;
     this.events = options.events ?? {};
@@ -132,7 +135,7 @@ export class PushConsumer {
       consumerGroup: options.consumerGroup,
       topic: options.topic,
       listener: options.listener,
-      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs' && k !== 'clock' && k !== 'transport')),
+      ...Object.fromEntries(Object.entries(options).filter(([k, v]) => v !== undefined && k !== 'labBugs' && k !== 'clock' && k !== 'transport' && k !== 'credentials')),
     } as PushConsumer['options'];
     this.retryTopic = RETRY_GROUP_TOPIC_PREFIX + options.consumerGroup;
   }

@@ -93,6 +93,7 @@ export class TransactionProducer {
         heartbeatBrokerIntervalMs: options.heartbeatBrokerIntervalMs,
         clock: options.clock,
         transport: options.transport,
+        credentials: options.credentials,
       });
       this.clock = this.instance.clock;
       this.ownsInstance = !options.clientInstance;
@@ -103,7 +104,7 @@ export class TransactionProducer {
     } else {
       this.ownsInstance = false;
       this.clock = options.clock ?? systemClock;
-      this.remoting = new RemotingClient(onCheck, this.clock, options.transport);
+      this.remoting = new RemotingClient(onCheck, this.clock, options.transport, options.credentials);
       this.clientId = `127.0.0.1@${process.pid}#${options.producerId}`;
       if (options.brokerAddr) this.brokerAddrs.add(options.brokerAddr);
       this.producer = new Producer(options);

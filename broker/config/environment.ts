@@ -54,6 +54,11 @@ export const ChildConfigEnvironmentSchema = z.object({
   ZL_CONSUMER: jsonVariable('ZL_CONSUMER'),
   /** server/traffic/transaction-runner-main.ts: a TransactionRunnerConfig */
   ZL_TX_TRAFFIC: jsonVariable('ZL_TX_TRAFFIC'),
+  /**
+   * a traffic runner's or consumer's ACL account (SessionCredentialsSchema), for a cluster with ACL;
+   * apart from ZL_TRAFFIC / ZL_CONSUMER so that no configuration the control plane keeps or shows holds the secret
+   */
+  ZL_SESSION_CREDENTIALS: jsonVariable('ZL_SESSION_CREDENTIALS'),
 });
 
 export type ChildConfigVariable = keyof typeof ChildConfigEnvironmentSchema.shape;

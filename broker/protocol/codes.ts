@@ -27,6 +27,10 @@ export const RequestCode = {
   UNREGISTER_BROKER: 104,
   GET_ROUTEINFO_BY_TOPIC: 105,
   GET_BROKER_CLUSTER_INFO: 106,
+  /** admin codes an ACL account needs `admin: true` for (broker/acl/), besides UPDATE_AND_CREATE_TOPIC and UPDATE_BROKER_CONFIG */
+  UPDATE_AND_CREATE_SUBSCRIPTIONGROUP: 200,
+  DELETE_SUBSCRIPTIONGROUP: 207,
+  DELETE_TOPIC_IN_BROKER: 215,
   SEND_MESSAGE_V2: 310,
   /** 5.x controller mode: a replica's heartbeat to the controller (liveness, max offset, epoch). */
   BROKER_HEARTBEAT: 904,

@@ -6,6 +6,7 @@ import { ZerolossError } from '../errors/errors.js';
 import { systemClock, type Clock, type Timer } from '../io/clock.js';
 import { realTransport, type Connection as TransportConnection, type Transport } from '../io/transport.js';
 import { FrameDecoder, encodeCommand, isResponse, type RemotingCommand } from '../protocol/remoting-command.js';
+import { signRequest, type SessionCredentials } from '../acl/acl-signature.js';
 
 interface Pending {
   resolve(command: RemotingCommand): void;
@@ -98,21 +99,27 @@ export function splitAddress(address: string): [string, number] {
 export class RemotingClient {
   private readonly connections = new Map<string, Connection>();
 
-  /** `onRequest`: server-initiated requests (CHECK_TRANSACTION_STATE, NOTIFY_CONSUMER_IDS_CHANGED) */
+  /**
+   * `onRequest`: server-initiated requests (CHECK_TRANSACTION_STATE, NOTIFY_CONSUMER_IDS_CHANGED).
+   * `credentials`: every request is signed with them (RocketMQ's AclClientRPCHook), for a cluster with ACL.
+   */
   constructor(
     private readonly onRequest: (address: string, command: RemotingCommand) => void = () => {},
     private readonly clock: Clock = systemClock,
     private readonly transport: Transport = realTransport,
+    private readonly credentials?: SessionCredentials,
   ) {}
 
   async invoke(address: string, request: RemotingCommand, timeoutMs: number): Promise<RemotingCommand> {
     const connection = await this.connect(address, timeoutMs);
+    if (this.credentials) signRequest(request, this.credentials);
     return connection.send(request, timeoutMs);
   }
 
   async invokeOneway(address: string, request: RemotingCommand, timeoutMs = 3000): Promise<void> {
     request.flag |= 2;
     const connection = await this.connect(address, timeoutMs);
+    if (this.credentials) signRequest(request, this.credentials);
     connection.sendOneway(request);
   }
 

@@ -66,6 +66,7 @@ export class RemotingServer {
   /** connections closed at accept since the last sweep (past serverMaxConnections) */
   private refusedSinceSweep = 0;
   private sweepTimer: Timer | undefined;
+  private gate: ((request: RemotingCommand, connection: ConnectionContext) => RemotingCommand | undefined) | undefined;
 
   constructor(
     private readonly events: RemotingServerEvents = {},
@@ -74,6 +75,14 @@ export class RemotingServer {
     private readonly transport: Transport = realTransport,
   ) {
     this.config = RemotingServerConfigSchema.parse(config);
+  }
+
+  /**
+   * A check every request passes before its processor (RocketMQ's server RPC hook; the broker's ACL):
+   * it returns the answer that refuses the request, or undefined to let it through.
+   */
+  setGate(gate: (request: RemotingCommand, connection: ConnectionContext) => RemotingCommand | undefined): void {
+    this.gate = gate;
   }
 
   register(code: number, processor: Processor): void {
@@ -217,7 +226,10 @@ export class RemotingServer {
     if (isResponse(request)) return; // answers to server-initiated oneway requests: nothing waits for them
     const processor = this.processors.get(request.code);
     let response: RemotingCommand | null;
-    if (!processor) {
+    const refused = this.gate?.(request, connection.context);
+    if (refused) {
+      response = refused;
+    } else if (!processor) {
       response = createResponse(request, ResponseCode.REQUEST_CODE_NOT_SUPPORTED, {
         remark: `request code ${request.code} (${requestCodeName(request.code)}) is not supported`,
       });

@@ -18,6 +18,7 @@ import { parseRocketMQJson } from '../../broker/protocol/rocketmq-json';
 import type { BrokerData, TopicRouteData } from '../../broker/namesrv/route-info-manager';
 import { BrokerSettingsSchema, type BrokerSettings, type BrokerSettingsPatch } from '../../broker/config/broker-config';
 import type { MasterRole } from '../../broker/ha/broker-replication';
+import type { SessionCredentials } from '../../broker/acl/acl-signature';
 
 /** how long an admin request may take, as mqadmin's default timeout */
 const ADMIN_TIMEOUT_MS = 3000;
@@ -51,9 +52,12 @@ export class MQAdminClient {
   private readonly remoting: RemotingClient;
   private readonly ownsRemoting: boolean;
 
-  /** Without a RemotingClient it opens its own, and close() closes it. */
-  constructor(remoting?: RemotingClient) {
-    this.remoting = remoting ?? new RemotingClient();
+  /**
+   * Without a RemotingClient it opens its own (signing with `credentials` when the cluster has ACL),
+   * and close() closes it.
+   */
+  constructor(remoting?: RemotingClient, credentials?: SessionCredentials) {
+    this.remoting = remoting ?? new RemotingClient(undefined, undefined, undefined, credentials);
     this.ownsRemoting = remoting === undefined;
   }
 

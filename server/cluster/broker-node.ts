@@ -20,6 +20,7 @@ import { SupervisedChild, type ExitInfo, type ProcessStatus } from './child-proc
 import { EXIT_CODE_RESTART } from '../../broker/runtime/child-runtime';
 import type { MQAdminClient } from './admin-client';
 import { NodeSettingsRecord, pushNodeSettings } from './node-settings';
+import type { PlainAclConfig } from '../../broker/acl/plain-access-validator';
 
 export type ReadyReport = Extract<BrokerToParent, { type: 'ready' }>;
 export type EventMarker = 'fault' | 'process' | 'setting';
@@ -49,6 +50,8 @@ export interface BrokerNodeOptions {
   admin: MQAdminClient;
   /** its client port's limits, the same at every start (ZL_REMOTING) */
   remoting: Partial<RemotingServerConfig>;
+  /** its ACL (aclEnable with these accounts), the same at every start; absent = off */
+  acl?: PlainAclConfig;
 }
 
 /** How one start runs the replica: the group's master, or a slave replicating from haMasterAddress. */
@@ -186,6 +189,7 @@ export class BrokerNode {
       settings: plan.settings,
       labBugs: plan.labBugs,
       remoting: this.options.remoting,
+      ...(this.options.acl ? { acl: this.options.acl } : {}),
       ...(plan.truncateCommitLogTo !== undefined ? { ha: { truncateCommitLogTo: plan.truncateCommitLogTo } } : {}),
     };
     this.child.start({ ZL_BROKER_OPTIONS: JSON.stringify(brokerOptions) });

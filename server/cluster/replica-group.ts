@@ -16,6 +16,7 @@ import type { ProcessStatus } from './child-process';
 import { BrokerNode, type BrokerNodeListener, type RecordEvent, type StartPlan } from './broker-node';
 import { describeDrift, settingsDrift, type NodeSettingsView, type SerialQueue, type SettingDrift } from './node-settings';
 import type { MQAdminClient } from './admin-client';
+import type { PlainAclConfig } from '../../broker/acl/plain-access-validator';
 
 /** One replica as the topology view shows it: identity, process, role now, and its own offsets. */
 export interface ReplicaView {
@@ -111,6 +112,8 @@ export interface ReplicaGroupOptions {
   labBugs: (process: LabBugProcess) => LabBug[];
   /** every replica's client-port limits (ZL_REMOTING) */
   remoting: Partial<RemotingServerConfig>;
+  /** every replica's ACL (aclEnable with these accounts); absent = off */
+  acl?: PlainAclConfig;
   /** settings changes and replica starts, one at a time (the control plane's queue) */
   serial: SerialQueue;
   record: RecordEvent;
@@ -143,6 +146,7 @@ export abstract class ReplicaGroup {
         record: options.record,
         admin: options.admin,
         remoting: options.remoting,
+        ...(options.acl ? { acl: options.acl } : {}),
       });
     });
     const listener: BrokerNodeListener = { ha: (node, event) => this.noteEvent(node, event) };

@@ -43,6 +43,8 @@ export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.
   --topic T                with --target external: send to this existing topic (default a fresh one)
   --queues N               with --target external: the fresh topic's queues (default 4)
   --producers N            with --target external: traffic runner processes sharing --rate (1-4, default 1)
+  --access-key AK          with --target external: the cluster's ACL account; its secret key is read from
+                           ZEROLOSS_SECRET_KEY (never a flag: a flag shows in ps and the shell's history)
   --dry-run                with --target external: print the cluster as read, the prediction and the exact
                            commands or manifests of the fault; run nothing
   -h, --help               this text

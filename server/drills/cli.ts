@@ -23,6 +23,7 @@ import { drillResult, junitError, junitReport, markdownReport, type DrillResult 
 import { NamesrvAddrSchema } from '../external/external-cluster';
 import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalScenario } from '../external/external-drill';
 import { parseExecutorConfig, type FaultExecutorConfig } from '../external/fault-executors';
+import { SessionCredentialsSchema, type SessionCredentials } from '../../broker/acl/acl-signature';
 
 const USAGE = `usage: ${DRILL_USAGE_LINE}
 
@@ -42,6 +43,8 @@ interface ExternalOptions {
   queueNums: number;
   producers: number;
   dryRun: boolean;
+  /** --access-key with ZEROLOSS_SECRET_KEY */
+  credentials?: SessionCredentials;
 }
 
 interface CliOptions {
@@ -121,6 +124,7 @@ export function parseArgs(argv: string[]): CliOptions {
       case '--topic': external.topic = value(i, arg); i++; break;
       case '--queues': external.queues = int(value(i, arg), arg); i++; break;
       case '--producers': external.producers = int(value(i, arg), arg); i++; break;
+      case '--access-key': external['access-key'] = value(i, arg); i++; break;
       case '--dry-run': external.dryRun = true; break;
       case '--no-slave': slave = false; break;
       case '--keep-data': keepData = true; break;
@@ -186,9 +190,19 @@ function externalOptions(flags: Record<string, string | number | boolean | undef
   const { min, max } = DRILL_TRAFFIC_LIMITS.producers;
   if (!Number.isInteger(producers) || producers < min || producers > max) throw new UsageError(`--producers ${String(flags.producers)}: from ${min} to ${max} traffic runner processes`);
   return {
-    namesrvAddrs: namesrv.data, executorFile, executor, queueNums, producers, dryRun: flags.dryRun === true,
+    namesrvAddrs: namesrv.data, executorFile, executor, queueNums, producers, dryRun: flags.dryRun === true, ...credentialsOf(flags['access-key']),
     ...(typeof flags.group === 'string' ? { brokerName: flags.group } : {}), ...(typeof flags.topic === 'string' ? { topic: flags.topic } : {}),
   };
+}
+
+/** --access-key AK: the account's secret comes from ZEROLOSS_SECRET_KEY, which must then be set. */
+function credentialsOf(accessKey: string | number | boolean | undefined): { credentials?: SessionCredentials } {
+  if (accessKey === undefined) return {};
+  const secretKey = readServerEnvironment('ZEROLOSS_SECRET_KEY').ZEROLOSS_SECRET_KEY;
+  if (secretKey === undefined) throw new UsageError(`--access-key ${String(accessKey)}: set ZEROLOSS_SECRET_KEY to the account's secret key (a secret is never a flag)`);
+  const parsed = SessionCredentialsSchema.safeParse({ accessKey: String(accessKey), secretKey });
+  if (!parsed.success) throw new UsageError(`--access-key: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  return { credentials: parsed.data };
 }
 
 /** ZL_LAB_BUGS=a,b: deliberate bugs for the whole headless cluster; an unknown name is a usage error. */
@@ -257,7 +271,7 @@ async function externalMain(options: CliOptions, external: ExternalOptions): Pro
     const outcome = await runExternalDrill({
       namesrvAddrs: external.namesrvAddrs, executor: external.executor, scenario: t.drillId as ExternalScenario, queueNums: external.queueNums, producers: external.producers,
       traffic: { sendMode: t.sendMode ?? 'sync', ackMode: t.ackMode ?? 'after-processing', idempotent: t.idempotent ?? false, consumers: t.consumers ?? drillSpec(t.drillId).workload.consumers, ...(t.rate ? { rate: t.rate } : {}), ...(t.durationSec ? { durationSec: t.durationSec } : {}) },
-      dataDir, dryRun: external.dryRun, log, ...(t.seed !== undefined ? { seed: t.seed } : {}),
+      dataDir, dryRun: external.dryRun, log, ...(t.seed !== undefined ? { seed: t.seed } : {}), ...(external.credentials ? { credentials: external.credentials } : {}),
       ...(external.brokerName ? { brokerName: external.brokerName } : {}), ...(external.topic ? { topic: external.topic } : {}),
     });
     if (outcome.dryRun !== undefined) {

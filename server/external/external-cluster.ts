@@ -11,6 +11,7 @@ import { defaultSettings, type BrokerSettings } from '../../broker/config/broker
 import { readBrokerConfLeniently } from '../../broker/config/properties';
 import type { TopicRouteData } from '../../broker/namesrv/route-info-manager';
 import type { BrokerTarget } from './fault-executors';
+import type { SessionCredentials } from '../../broker/acl/acl-signature';
 
 const HOST_PORT = /^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/;
 
@@ -38,9 +39,12 @@ export interface ExternalClusterView {
 }
 
 export class ExternalCluster {
-  readonly admin = new MQAdminClient();
+  readonly admin: MQAdminClient;
 
-  constructor(readonly namesrvAddrs: string[]) {}
+  /** `credentials`: the ACL account every admin request is signed with, for a cluster with ACL */
+  constructor(readonly namesrvAddrs: string[], credentials?: SessionCredentials) {
+    this.admin = new MQAdminClient(undefined, credentials);
+  }
 
   /** GET_BROKER_CLUSTER_INFO from the first name server that answers; throws naming each one's failure. */
   async clusterInfo(): Promise<{ info: ClusterInfo; answeredBy: string }> {

@@ -24,6 +24,7 @@ import type { DrillResult } from '../drills/reports';
 import { producerSettingsOf } from '../../broker/config/broker-config';
 import { MASTER_ID } from '../../broker/protocol/codes';
 import type { ParentToTraffic, TrafficConfig, TrafficToParent } from '../../broker/ipc';
+import type { SessionCredentials } from '../../broker/acl/acl-signature';
 import { ExternalCluster, type ExternalBroker, type ExternalClusterView } from './external-cluster';
 import { describeDryRun, planFault, runSteps, supportedActions, type ExecStep, type FaultExecutorConfig, type PlannedFault } from './fault-executors';
 
@@ -40,6 +41,8 @@ export interface ExternalDrillOptions {
   scenario: ExternalScenario;
   /** the group whose master the fault hits; default the first by name */
   brokerName?: string;
+  /** the ACL account to sign every request with (admin requests, the traffic runners', the consumers'); never recorded */
+  credentials?: SessionCredentials;
   /** an existing topic to send to; default a fresh one, created on every master */
   topic?: string;
   queueNums: number;
@@ -94,7 +97,7 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
   const seed = options.seed ?? freshSeed();
   // Letters and digits, as every drill run's id (it names the topic and the consumer group too).
   const runId = `ext${Date.now().toString(36)}`;
-  const cluster = new ExternalCluster(options.namesrvAddrs);
+  const cluster = new ExternalCluster(options.namesrvAddrs, options.credentials);
   try {
     options.log(`[external] reading the cluster from ${options.namesrvAddrs.join(';')} ...`);
     const view = await cluster.describe();
@@ -213,7 +216,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     consumers.start({
       count: t.consumers, ackMode: t.ackMode, idempotent: t.idempotent, processingMs: planned.spec.workload.processingMs, failRate: 0, topic, consumerGroup: ctx.group,
       consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetIntervalMs: 500, rebalanceIntervalMs: 1000,
-    });
+    }, options.credentials);
     await waitFor(() => consumers.views().length === t.consumers && consumers.views().every((v) => v.state === 'running'), 30_000, 'the consumers starting', signal);
     for (const [i, r] of runners.entries()) {
       ledger.addProducer(r.producerId);
@@ -221,7 +224,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
         namesrvAddr, topic, producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId: r.producerId, rate: r.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0,
         ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed + i,
       };
-      r.child.start({ ZL_TRAFFIC: JSON.stringify(config) });
+      r.child.start({ ZL_TRAFFIC: JSON.stringify(config), ...(options.credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(options.credentials) } : {}) });
     }
     await waitFor(() => runners.every((r) => r.child.status.state === 'running') || trafficCrash !== undefined, 30_000, 'the traffic runners starting', signal);
     const trafficStartedAt = Date.now();

@@ -8,6 +8,7 @@ import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer }
 import type { AckMode } from '../../broker/client/ack-mode';
 import { labClientId } from './lab-clients';
 import type { LabBug } from '../../broker/lab-bugs';
+import type { SessionCredentials } from '../../broker/acl/acl-signature';
 
 export interface FleetInput {
   count: number;
@@ -46,6 +47,7 @@ interface Member {
 export class ConsumerFleet {
   private members: Member[] = [];
   input: FleetInput | undefined;
+  private credentials: SessionCredentials | undefined;
 
   constructor(private readonly dataDir: string, private readonly namesrvAddr: () => string, private readonly listener: FleetListener, private readonly maxReconsumeTimes: () => number) {}
 
@@ -53,9 +55,14 @@ export class ConsumerFleet {
     return this.members.some((m) => m.child.running);
   }
 
-  async start(input: FleetInput): Promise<void> {
+  /**
+   * `credentials`: an ACL account the consumers sign with, handed to them in ZL_SESSION_CREDENTIALS and
+   * kept apart from `input` (which the dashboard's state shows).
+   */
+  async start(input: FleetInput, credentials?: SessionCredentials): Promise<void> {
     await this.stop();
     this.input = input;
+    this.credentials = credentials;
     const dedupeFile = path.join(this.dataDir, 'consumers', input.consumerGroup, 'applied.keys');
     this.members = Array.from({ length: input.count }, (_, i) => {
       const clientId = labClientId(`consumer-${i + 1}`);
@@ -100,7 +107,7 @@ export class ConsumerFleet {
       });
       return member;
     });
-    for (const member of this.members) member.child.start({ ZL_CONSUMER: JSON.stringify(member.config) });
+    for (const member of this.members) this.spawn(member);
     this.listener.lifecycle('consumer.started', `${input.count} consumer(s) of ${input.consumerGroup}, ${input.ackMode}${input.idempotent ? ', idempotent' : ''}`);
   }
 
@@ -136,8 +143,13 @@ export class ConsumerFleet {
   restart(index: number): boolean {
     const member = this.members[index];
     if (!member || member.child.running) return false;
-    member.child.start({ ZL_CONSUMER: JSON.stringify(member.config) });
+    this.spawn(member);
     return true;
+  }
+
+  private spawn(member: Member): void {
+    const credentials = this.credentials;
+    member.child.start({ ZL_CONSUMER: JSON.stringify(member.config), ...(credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(credentials) } : {}) });
   }
 
   views(): ConsumerView[] {

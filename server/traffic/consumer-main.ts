@@ -9,6 +9,7 @@ import { DedupeStore } from '../../broker/client/dedupe-store.js';
 import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer } from '../../broker/ipc.js';
 import { parseLabBugs } from '../../broker/lab-bugs.js';
 import { requireChildConfig } from '../../broker/config/environment.js';
+import { childSessionCredentials } from '../../broker/acl/acl-signature.js';
 import { ChildRuntime } from '../../broker/runtime/child-runtime.js';
 import { systemClock } from '../../broker/io/clock.js';
 import { systemRandom } from '../../broker/io/prng.js';
@@ -38,7 +39,7 @@ async function main(): Promise<void> {
   }, 50);
 
   const consumer = new PushConsumer({
-    clientInstance: new MQClientInstance({ namesrvAddr: config.namesrvAddr, clientId: config.clientId, heartbeatBrokerIntervalMs: 5000, pollNameServerIntervalMs: 5000 }),
+    clientInstance: new MQClientInstance({ namesrvAddr: config.namesrvAddr, clientId: config.clientId, credentials: childSessionCredentials(), heartbeatBrokerIntervalMs: 5000, pollNameServerIntervalMs: 5000 }),
     consumerGroup: config.consumerGroup,
     topic: config.topic,
     ackMode: config.ackMode,

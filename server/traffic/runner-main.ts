@@ -12,6 +12,7 @@ import type { ParentToTraffic, SendOutcome, TrafficConfig, TrafficToParent } fro
 import { seededBytes } from '../drills/drill-plan.js';
 import { parseLabBugs } from '../../broker/lab-bugs.js';
 import { requireChildConfig } from '../../broker/config/environment.js';
+import { childSessionCredentials } from '../../broker/acl/acl-signature.js';
 import { ChildRuntime } from '../../broker/runtime/child-runtime.js';
 
 const runtime = new ChildRuntime<TrafficToParent, ParentToTraffic>();
@@ -28,6 +29,7 @@ function main(): void {
     ...(config.retryAnotherBrokerWhenNotStoreOK !== undefined ? { retryAnotherBrokerWhenNotStoreOK: config.retryAnotherBrokerWhenNotStoreOK } : {}),
     ...(config.sendLatencyFaultEnable !== undefined ? { sendLatencyFaultEnable: config.sendLatencyFaultEnable } : {}),
     labBugs: parseLabBugs('labBugs', config.labBugs),
+    credentials: childSessionCredentials(),
   });
   const body = config.bodySeed === undefined ? randomBytes(Math.max(0, config.bodySize)) : seededBytes(config.bodySeed, Math.max(0, config.bodySize));
   let outcomes: SendOutcome[] = [];

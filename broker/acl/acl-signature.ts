@@ -1,0 +1,77 @@
+/**
+ * RocketMQ's request signature (ACL 1.0 of 4.x and the remoting side of 5.x's ACL 2.0 use the same):
+ * the client adds `AccessKey` (and `SecurityToken` when it has one) to the request's extFields, sorts
+ * every extField by name, concatenates their values (without `Signature`) as UTF-8, appends the body,
+ * and sends the HMAC-SHA1 of that, base64, as `Signature` (R/acl/common/AclClientRPCHook.java,
+ * AclUtils.combineRequestContent, AclSigner). The broker recomputes it with the secret it holds.
+ *
+ * ali-ons signs the same way and adds `OnsChannel` first; it is one more extField in the content.
+ */
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+import { EnvironmentError, readChildConfig } from '../config/environment.js';
+import type { RemotingCommand } from '../protocol/remoting-command.js';
+
+export const AclField = { ACCESS_KEY: 'AccessKey', SECURITY_TOKEN: 'SecurityToken', SIGNATURE: 'Signature' } as const;
+
+/** RocketMQ's SessionCredentials: what a client signs with. */
+export interface SessionCredentials {
+  accessKey: string;
+  secretKey: string;
+  securityToken?: string;
+}
+
+export const SessionCredentialsSchema = z.object({
+  accessKey: z.string().trim().min(1, 'accessKey must not be empty').max(256, 'accessKey must be at most 256 characters'),
+  secretKey: z.string().min(1, 'secretKey must not be empty').max(1024, 'secretKey must be at most 1024 characters'),
+  securityToken: z.string().max(4096, 'securityToken must be at most 4096 characters').optional(),
+});
+
+/** The account a parent handed this child in ZL_SESSION_CREDENTIALS, or undefined (no ACL). */
+export function childSessionCredentials(): SessionCredentials | undefined {
+  const raw = readChildConfig('ZL_SESSION_CREDENTIALS');
+  if (raw === undefined) return undefined;
+  const parsed = SessionCredentialsSchema.safeParse(raw);
+  if (!parsed.success) throw new EnvironmentError(`ZL_SESSION_CREDENTIALS: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  return parsed.data;
+}
+
+/** A request's signed content: extField values sorted by name (Signature left out), then the body. */
+export function signedContent(request: RemotingCommand): Buffer {
+  const fields = request.extFields ?? {};
+  let text = '';
+  for (const key of Object.keys(fields).sort(javaStringOrder)) {
+    const value = fields[key];
+    // Java reads extFields as strings: a raw JSON number or boolean (ali-ons) is its text; null is no field.
+    if (key !== AclField.SIGNATURE && value !== null && value !== undefined) text += String(value);
+  }
+  const head = Buffer.from(text, 'utf8');
+  return request.body && request.body.length > 0 ? Buffer.concat([head, request.body]) : head;
+}
+
+/** HMAC-SHA1 of the content with the secret key, base64 (AclSigner.calSignature). */
+export function calSignature(content: Buffer, secretKey: string): string {
+  return createHmac('sha1', secretKey).update(content).digest('base64');
+}
+
+/** Adds AccessKey (and SecurityToken), then the Signature over every field: AclClientRPCHook.doBeforeRequest. */
+export function signRequest(request: RemotingCommand, credentials: SessionCredentials): void {
+  const fields = (request.extFields ??= {});
+  fields[AclField.ACCESS_KEY] = credentials.accessKey;
+  if (credentials.securityToken !== undefined) fields[AclField.SECURITY_TOKEN] = credentials.securityToken;
+  delete fields[AclField.SIGNATURE];
+  fields[AclField.SIGNATURE] = calSignature(signedContent(request), credentials.secretKey);
+}
+
+/** Whether `signature` is the request's, compared in constant time. */
+export function signatureMatches(request: RemotingCommand, secretKey: string, signature: string | undefined): boolean {
+  if (signature === undefined) return false;
+  const expected = Buffer.from(calSignature(signedContent(request), secretKey));
+  const given = Buffer.from(signature);
+  return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/** Java's TreeMap<String> order: UTF-16 code units, which is what `<` on JS strings compares. */
+function javaStringOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
