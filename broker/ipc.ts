@@ -74,6 +74,8 @@ export interface SendOutcome {
   latencyMs: number;
   status: SendStatus | 'ERROR' | 'TIMEOUT' | 'UNCHECKED';
   error?: string;
+  /** the broker's response code of a failed send, when a broker answered one (NO_PERMISSION, SYSTEM_BUSY, …) */
+  responseCode?: number;
   offsetMsgId?: string;
   queueOffset?: number;
   /** the message's KEYS property, when the producer set one */

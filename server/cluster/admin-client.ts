@@ -134,6 +134,12 @@ export class MQAdminClient {
     return this.queueOffset(RequestCode.QUERY_CONSUMER_OFFSET, address, { consumerGroup, topic, queueId });
   }
 
+  /** UPDATE_CONSUMER_OFFSET (15): commits a group's offset on one queue, as `mqadmin resetOffsetByTime` moves it. */
+  async updateConsumerOffset(address: string, consumerGroup: string, topic: string, queueId: number, commitOffset: number): Promise<void> {
+    const response = await this.remoting.invoke(address, createRequest(RequestCode.UPDATE_CONSUMER_OFFSET, { consumerGroup, topic, queueId, commitOffset }), ADMIN_TIMEOUT_MS);
+    if (response.code !== ResponseCode.SUCCESS) throw refused(`UPDATE_CONSUMER_OFFSET answered ${responseCodeName(response.code)}: ${reasonOf(response)}`, response);
+  }
+
   /**
    * PULL_MESSAGE without the COMMIT_OFFSET and SUSPEND flags: no consumer offset moves and nothing
    * waits (rocketmq-dashboard's "message by queue" reads the same way). Every answer is returned,

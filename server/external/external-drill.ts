@@ -22,7 +22,7 @@ import { splitRate } from '../drills/limits';
 import type { DrillEventKind, DrillId, DrillPrediction, DrillRunInput, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
 import type { DrillResult } from '../drills/reports';
 import { producerSettingsOf } from '../../broker/config/broker-config';
-import { MASTER_ID } from '../../broker/protocol/codes';
+import { MASTER_ID, ResponseCode } from '../../broker/protocol/codes';
 import type { ParentToTraffic, TrafficConfig, TrafficToParent } from '../../broker/ipc';
 import type { SessionCredentials } from '../../broker/acl/acl-signature';
 import { ExternalCluster, type ExternalBroker, type ExternalClusterView } from './external-cluster';
@@ -106,7 +106,7 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     const victim = chooseVictim(view, options.brokerName);
     // A drill judges only settings it read on every node of the group it faults.
     const silent = view.unreachable.filter((u) => u.brokerName === victim.brokerName);
-    if (silent.length > 0) throw new Error(`not run: ${silent.map((u) => `${u.brokerName}/${u.brokerId} at ${u.addr}`).join(', ')} did not answer GET_BROKER_CONFIG, so its settings are unknown`);
+    if (silent.length > 0) throw new Error(`not run: ${silent.map((u) => `${u.brokerName}/${u.brokerId} at ${u.addr} (${u.error})`).join(', ')} did not answer GET_BROKER_CONFIG, so its settings are unknown`);
     const traffic: DrillTrafficSettings = {
       ...options.traffic, rate: options.traffic.rate ?? spec.timing.rate, durationSec: options.traffic.durationSec ?? spec.timing.durationSec, bodySize: spec.workload.bodySize,
     };
@@ -146,15 +146,18 @@ function describeCluster(view: ExternalClusterView): string[] {
   const lines = [`name server ${view.answeredBy} lists ${view.brokers.length + view.unreachable.length} broker(s)`];
   for (const b of view.brokers) {
     const s = b.settings;
-    lines.push(`${b.cluster}/${b.brokerName}/${b.brokerId} at ${b.addr}: ${s.brokerRole}, ${s.flushDiskType}${b.unreadable.length > 0 ? `; not understood: ${b.unreadable.map((u) => `${u.key}=${u.value} (${u.reason})`).join(', ')}` : ''}`);
+    lines.push(`${b.cluster}/${b.brokerName}/${b.brokerId} at ${b.addr}: ${s.brokerRole}, ${s.flushDiskType}${b.config.aclEnable === 'true' ? ', aclEnable=true' : ''}${b.unreadable.length > 0 ? `; not understood: ${b.unreadable.map((u) => `${u.key}=${u.value} (${u.reason})`).join(', ')}` : ''}`);
   }
-  for (const u of view.unreachable) lines.push(`${u.brokerName}/${u.brokerId} at ${u.addr} did not answer GET_BROKER_CONFIG: ${u.error}`);
+  for (const u of view.unreachable) lines.push(`${u.brokerName}/${u.brokerId} at ${u.addr}: GET_BROKER_CONFIG failed: ${u.error}`);
   return lines;
 }
 
 function chooseVictim(view: ExternalClusterView, brokerName: string | undefined): ExternalBroker {
   const masters = view.brokers.filter((b) => b.brokerId === MASTER_ID);
-  if (masters.length === 0) throw new Error('no master (brokerId 0) answered: nothing to drill');
+  if (masters.length === 0) {
+    const why = view.unreachable.filter((u) => u.brokerId === MASTER_ID).map((u) => `${u.brokerName} at ${u.addr}: ${u.error}`);
+    throw new Error(`no master (brokerId 0) answered GET_BROKER_CONFIG: nothing to drill${why.length > 0 ? ` (${why.join('; ')})` : ''}`);
+  }
   if (brokerName === undefined) return masters[0]!;
   const victim = masters.find((b) => b.brokerName === brokerName);
   if (!victim) throw new Error(`--group ${brokerName}: no master of that group answered; the cluster's masters are ${masters.map((m) => m.brokerName).join(', ')}`);
@@ -189,12 +192,19 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
   // Several runners feed one ledger; each is a producer of its own, with its own sequence streams.
   const rates = planned.rates;
   let trafficCrash: string | undefined;
+  // A send the cluster refused for the account (ACL: NO_PERMISSION) stops the run before its fault.
+  let refused: string | undefined;
+  let answered = false;
   const runners = rates.map((rate, i) => {
     const producerId = `ext${i + 1}-${ctx.runId}`;
     const child: SupervisedChild<ParentToTraffic, TrafficToParent> = new SupervisedChild<ParentToTraffic, TrafficToParent>(`traffic runner ${i + 1}`, 'server/traffic/runner-main.ts', {
       message: (message) => {
         if (message.type === 'ready') child.markRunning();
-        else if (message.type === 'outcomes') ledger.addOutcomes(message.outcomes);
+        else if (message.type === 'outcomes') {
+          answered = true;
+          refused ??= message.outcomes.find((o) => o.responseCode === ResponseCode.NO_PERMISSION)?.error;
+          ledger.addOutcomes(message.outcomes);
+        }
       },
       exit: (info) => { if (!info.expected) trafficCrash ??= `runner ${i + 1}: ${info.reason}`; },
     });
@@ -212,6 +222,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
       log(`topic ${topic} created with ${options.queueNums} queues on ${masters.map((m) => m.brokerName).join(', ')}`);
     }
     await waitFor(async () => ((await ctx.cluster.route(topic))?.queueDatas.length ?? 0) > 0, 15_000, `the name server routing ${topic}`, signal, 250);
+    if (options.topic !== undefined) await startGroupAtTheEnd(ctx, log);
     const t = settings.traffic;
     consumers.start({
       count: t.consumers, ackMode: t.ackMode, idempotent: t.idempotent, processingMs: planned.spec.workload.processingMs, failRate: 0, topic, consumerGroup: ctx.group,
@@ -228,9 +239,15 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     }
     await waitFor(() => runners.every((r) => r.child.status.state === 'running') || trafficCrash !== undefined, 30_000, 'the traffic runners starting', signal);
     const trafficStartedAt = Date.now();
+    const stopIfRefused = () => {
+      if (refused) throw new Error(`the cluster refused the traffic for this account, so nothing was drilled: ${refused}`);
+    };
+    await waitFor(() => answered || trafficCrash !== undefined, 15_000, 'the first sends answered', signal);
+    stopIfRefused();
     const split = runners.length > 1 ? ` from ${runners.length} traffic runners (${rates.join(' + ')})` : '';
     log(`traffic: ${t.rate} msg/s${split}, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`, 'traffic');
     await sleep(trafficStartedAt + planned.plan.faultAtMs - Date.now(), signal);
+    stopIfRefused();
     ledger.markFault(Date.now());
     log(`fault: kill ${ctx.victim.brokerName}'s master at ${ctx.victim.addr}`, 'fault.start');
     await execute(ctx, `kill ${ctx.victim.brokerName}'s master`, planned.kill, options, signal, log);
@@ -270,6 +287,26 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     result: resultOf({ runId: ctx.runId, seed: planned.seed, spec: planned.spec, settings, prediction: ctx.prediction, status, verdict, reason, error, summary, startedAt: ctx.startedAt, plan: planned.plan }),
     notes: ctx.notes,
   };
+}
+
+/**
+ * An existing topic holds messages of other runs and producers: the run's fresh consumer group gets
+ * its offsets committed at each queue's end first, so it consumes only what is sent from now on
+ * (RocketMQ hands a group with no offset the queue from 0 while the queue's first file is still there).
+ */
+async function startGroupAtTheEnd(ctx: Context, log: (line: string) => void): Promise<void> {
+  const route = await ctx.cluster.route(ctx.topic);
+  let already = 0;
+  for (const queues of route?.queueDatas ?? []) {
+    const master = route!.brokerDatas.find((b) => b.brokerName === queues.brokerName)?.brokerAddrs[String(MASTER_ID)];
+    if (!master) throw new Error(`the route of ${ctx.topic} names no master of ${queues.brokerName}`);
+    for (let queueId = 0; queueId < queues.readQueueNums; queueId++) {
+      const end = await ctx.cluster.admin.maxOffset(master, ctx.topic, queueId);
+      await ctx.cluster.admin.updateConsumerOffset(master, ctx.group, ctx.topic, queueId, end);
+      already += end;
+    }
+  }
+  log(`consumer group ${ctx.group} starts at the end of ${ctx.topic}: the ${already} message(s) already there are not this run's`);
 }
 
 /** Runs a planned fault's steps, registering its heal first: a step that fails half-way is still healed. */

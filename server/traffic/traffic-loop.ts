@@ -7,6 +7,7 @@
 import type { Producer, SendResult } from '../../broker/client/producer.js';
 import type { SendOutcome, TrafficConfig } from '../../broker/ipc.js';
 import type { Clock } from '../../broker/io/clock.js';
+import { isZerolossError } from '../../broker/errors/errors.js';
 
 /** Sends in flight at once; past this the runner falls behind its rate rather than queueing without bound. */
 export const MAX_IN_FLIGHT = 512;
@@ -46,6 +47,7 @@ export function startTrafficLoop(options: TrafficLoopOptions): TrafficLoop {
   const fromError = (error: Error, id: string, queueId: number, seq: number, sentAtMs: number, t0: number): SendOutcome => ({
     id, queueId, seq, sentAtMs, latencyMs: clock.monotonicMs() - t0,
     status: /timeout|ran out/i.test(error.message) ? 'TIMEOUT' : 'ERROR', error: error.message,
+    ...(isZerolossError(error) && error.responseCode !== undefined ? { responseCode: error.responseCode } : {}),
   });
 
   const sendOne = () => {
