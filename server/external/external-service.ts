@@ -4,9 +4,10 @@
  * keep the last run's result. The drill itself is server/external/external-drill.ts, the same code
  * `zeroloss drill --target external` runs.
  *
- * Nothing is saved: the name server addresses and the executor configuration come with each request
- * and live only as long as the run. Neither carries a secret (no ACL credentials are taken yet), and
- * the audit log records who ran what against which target, never the executor's commands.
+ * Nothing is saved: the name server addresses, the executor configuration and the ACL account come
+ * with each request and live only as long as the run. The account's secret key is never stored, shown
+ * back or logged: it is not in the run's status, its record in the drill history or the live state, and
+ * the audit log redacts it (its field is named secretKey); the accessKey is shown.
  */
 import fs from 'node:fs';
 import os from 'node:os';
@@ -20,8 +21,24 @@ import { parseExecutorConfig } from './fault-executors';
 import { DrillRunInputSchema } from '../drills/types';
 import { DRILL_TRAFFIC_LIMITS } from '../drills/limits';
 import type { DrillResult } from '../drills/reports';
+import type { SessionCredentials } from '../../broker/acl/acl-signature';
 
-export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema });
+/** An ACL account, both keys or neither (RocketMQ's AccessKey/SecretKey; docs/external-clusters.md#acl). */
+const aclAccount = {
+  accessKey: z.string().trim().max(256, 'accessKey: at most 256 characters').optional().transform((v) => (v === '' ? undefined : v)),
+  secretKey: z.string().max(1024, 'secretKey: at most 1024 characters').optional().transform((v) => (v === '' ? undefined : v)),
+};
+function aclPair(input: { accessKey?: string | undefined; secretKey?: string | undefined }, ctx: z.RefinementCtx): void {
+  if (input.accessKey !== undefined && input.secretKey === undefined) ctx.addIssue({ code: 'custom', path: ['secretKey'], message: 'secretKey: an accessKey needs its secretKey' });
+  if (input.secretKey !== undefined && input.accessKey === undefined) ctx.addIssue({ code: 'custom', path: ['accessKey'], message: 'accessKey: a secretKey needs its accessKey' });
+}
+
+/** The account a request carries, as the clients sign with it; undefined without one. */
+export function credentialsOf(input: { accessKey?: string | undefined; secretKey?: string | undefined }): SessionCredentials | undefined {
+  return input.accessKey !== undefined && input.secretKey !== undefined ? { accessKey: input.accessKey, secretKey: input.secretKey } : undefined;
+}
+
+export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema, ...aclAccount }).superRefine(aclPair);
 
 const run = DrillRunInputSchema.shape;
 
@@ -42,7 +59,9 @@ export const ExternalRunInputSchema = z.object({
     .max(DRILL_TRAFFIC_LIMITS.producers.max, `producers must be at most ${DRILL_TRAFFIC_LIMITS.producers.max}`).default(1),
   seed: run.seed,
   dryRun: z.boolean().default(false),
+  ...aclAccount,
 }).superRefine((input, ctx) => {
+  aclPair(input, ctx);
   if (input.producers > input.rate) ctx.addIssue({ code: 'custom', path: ['producers'], message: `producers (${input.producers}) must not exceed the rate (${input.rate} msg/s): each traffic runner sends at least 1 msg/s` });
 });
 export type ExternalRunInput = z.infer<typeof ExternalRunInputSchema>;
@@ -79,8 +98,8 @@ export class ExternalTargetService {
    */
   constructor(private readonly dataRoot: string, private readonly busy: () => string | undefined, private readonly recorder?: DrillRecorder) {}
 
-  async describe(namesrvAddrs: string[]): Promise<ExternalClusterView> {
-    const cluster = new ExternalCluster(namesrvAddrs);
+  async describe(namesrvAddrs: string[], credentials?: SessionCredentials): Promise<ExternalClusterView> {
+    const cluster = new ExternalCluster(namesrvAddrs, credentials);
     try {
       return await cluster.describe();
     } finally {
@@ -116,6 +135,7 @@ export class ExternalTargetService {
     void runExternalDrill({
       namesrvAddrs: input.namesrvAddr, executor, scenario: input.scenario, queueNums: 4, producers: input.producers, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
       ...(record ? { record } : {}),
+      credentials: credentialsOf(input),
       traffic: { sendMode: input.sendMode, ackMode: input.ackMode, idempotent: false, consumers: input.consumers, rate: input.rate, durationSec: input.durationSec },
       ...(input.seed !== undefined ? { seed: input.seed } : {}), ...(input.brokerName ? { brokerName: input.brokerName } : {}),
     }).then(async (outcome: ExternalDrillOutcome) => {

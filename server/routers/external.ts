@@ -1,6 +1,6 @@
 import { TRPCError } from '@trpc/server';
 import { adminProcedure, drillProcedure, viewerProcedure, noInput, router } from './trpc';
-import { ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema, ExternalTargetBusyError, type ExternalRunInput, type ExternalTargetService } from '../external/external-service';
+import { credentialsOf, ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema, ExternalTargetBusyError, type ExternalRunInput, type ExternalTargetService } from '../external/external-service';
 
 /**
  * External targets (server/external/): read a RocketMQ cluster Zeroloss did not start, and drill it
@@ -11,7 +11,7 @@ import { ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema
 export const externalRouter = router({
   describe: drillProcedure.input(ExternalDescribeInputSchema).mutation(async ({ ctx, input }) => {
     try {
-      return await ctx.external.describe(input.namesrvAddr);
+      return await ctx.external.describe(input.namesrvAddr, credentialsOf(input));
     } catch (error) {
       throw new TRPCError({ code: 'PRECONDITION_FAILED', message: (error as Error).message });
     }

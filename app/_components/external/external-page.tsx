@@ -17,7 +17,7 @@ import { EmptyNote, RequestError } from '../ui/query-state';
 import { fieldIssues } from '../ui/field-errors';
 
 const ID = 'external';
-const FIELDS = ['namesrvAddr', 'executor', 'durationSec', 'rate', 'producers'];
+const FIELDS = ['namesrvAddr', 'accessKey', 'secretKey', 'executor', 'durationSec', 'rate', 'producers'];
 const EXAMPLE_EXECUTOR = JSON.stringify({ type: 'command', timeoutMs: 20000, commands: { 'kill-broker': 'ssh {host} sudo systemctl kill -s KILL rocketmq-broker@{broker}' } }, null, 2);
 
 export function ExternalPage() {
@@ -26,6 +26,9 @@ export function ExternalPage() {
   const [durationSec, setDurationSec] = useState('20');
   const [rate, setRate] = useState('200');
   const [producers, setProducers] = useState('1');
+  // The ACL account lives in this form only: sent with each request, never stored or shown back by the server.
+  const [accessKey, setAccessKey] = useState('');
+  const [secretKey, setSecretKey] = useState('');
   const canRead = useCan('drill');
   const canRun = useCan('admin');
   const describe = trpc.external.describe.useMutation();
@@ -39,13 +42,14 @@ export function ExternalPage() {
   const issues = fieldIssues(lastError, FIELDS);
   const general = lastError && issues.size === 0 ? errorMessage(lastError) : null;
   const running = status.data?.state === 'running';
-  const input = () => ({ namesrvAddr: namesrv, executor, durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
+  const account = () => (accessKey.trim() !== '' || secretKey !== '' ? { accessKey, secretKey } : {});
+  const input = () => ({ namesrvAddr: namesrv, ...account(), executor, durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
 
   const read = (event: FormEvent) => {
     event.preventDefault();
     dryRun.reset();
     run.reset();
-    describe.mutate({ namesrvAddr: namesrv });
+    describe.mutate({ namesrvAddr: namesrv, ...account() });
   };
 
   return (
@@ -60,6 +64,10 @@ export function ExternalPage() {
         <Card title="Target" titleId="external-target-title" testId="external-target-card">
           <form onSubmit={read} noValidate aria-labelledby="external-target-title" className="grid gap-3">
             <TextField name="namesrvAddr" label="Name servers" unit="host:port;host:port" testId="external-namesrv" placeholder="10.0.0.5:9876" value={namesrv} onChange={setNamesrv} issues={issues} idPrefix={ID} announce />
+            <div className="grid grid-cols-2 gap-3">
+              <TextField name="accessKey" label="ACL access key" unit="optional" testId="external-access-key" value={accessKey} onChange={setAccessKey} issues={issues} idPrefix={ID} />
+              <TextField name="secretKey" label="ACL secret key" unit="never stored" type="password" testId="external-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} />
+            </div>
             <Field label="Fault executor" unit="JSON, docs/fault-executors.md" name="executor" issues={issues} idPrefix={ID} announce>
               {(invalid) => (
                 <textarea data-testid="external-executor" name="executor" rows={8} value={executor} onChange={(e) => setExecutor(e.target.value)} spellCheck={false} className={`${inputClass} font-mono text-xs`} {...invalid} />

@@ -104,6 +104,8 @@ export function TextField(props: InputFieldProps & {
   placeholder?: string;
   className?: string;
   announce?: boolean;
+  /** 'password' for a secret: masked, and never offered to the browser's password manager */
+  type?: 'text' | 'password';
 }) {
   return (
     <Field label={props.label} unit={props.unit} name={props.name} issues={props.issues} idPrefix={props.idPrefix} className={props.className} announce={props.announce}>
@@ -115,7 +117,8 @@ export function TextField(props: InputFieldProps & {
           placeholder={props.placeholder}
           onChange={(e) => props.onChange(e.target.value)}
           spellCheck={false}
-          autoComplete="off"
+          type={props.type ?? 'text'}
+          autoComplete={props.type === 'password' ? 'new-password' : 'off'}
           className={`${inputClass} font-mono`}
           {...invalid}
         />
