@@ -39,6 +39,7 @@ import { EMBEDDED_TARGET, type TrafficTarget, type TrafficTargetChoice } from '.
 import { ExternalCluster } from './external/external-cluster';
 import type { PlainAclConfig } from '../broker/acl/plain-access-validator';
 import type { SessionCredentials } from '../broker/acl/acl-signature';
+import { credentialsOf } from './external/acl-account';
 
 export interface ControlPlaneOptions {
   prisma: PrismaClient;
@@ -614,6 +615,11 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     return this.target;
   }
 
+  /** The ACL account the traffic runner, the consumers and the console's client sign with (an external target's). */
+  clientCredentials(): SessionCredentials | undefined {
+    return this.target.kind === 'external' ? this.target.credentials : undefined;
+  }
+
   /** The name servers the traffic runner, the consumers and the console's client ask. */
   clientNamesrv(): string {
     return this.target.kind === 'external' ? this.target.namesrvAddrs.join(';') : this.namesrv.address;
@@ -630,14 +636,15 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
     if (this.traffic.running || this.consumers.running) throw new Error('stop the traffic and the consumers first: they run against the current target');
     let listed = 'the embedded cluster';
     if (target.kind === 'external') {
-      const cluster = new ExternalCluster(target.namesrvAddr);
+      const credentials = credentialsOf(target);
+      const cluster = new ExternalCluster(target.namesrvAddr, credentials);
       try {
         const view = await cluster.describe();
         listed = `${view.brokers.length} broker(s) of ${new Set(view.brokers.map((b) => b.brokerName)).size} group(s) at ${target.namesrvAddr.join(';')}`;
       } finally {
         cluster.close();
       }
-      this.target = { kind: 'external', namesrvAddrs: target.namesrvAddr };
+      this.target = { kind: 'external', namesrvAddrs: target.namesrvAddr, ...(credentials ? { credentials } : {}) };
     } else this.target = EMBEDDED_TARGET;
     this.emit('trafficTarget', this.target);
     await this.recordEvent('traffic.target', 'traffic', `the Traffic and Messages pages now use ${listed}`, 'traffic');
@@ -666,7 +673,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       ...(labBugsOf('producer', this.activeLabBugs).length > 0 ? { labBugs: labBugsOf('producer', this.activeLabBugs) } : {}),
     };
     this.producerView = { answeredBy: {}, avoided: [] };
-    this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig) });
+    const credentials = this.clientCredentials();
+    this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig), ...(credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(credentials) } : {}) });
     const where = external ? ` to the external cluster at ${this.clientNamesrv()}` : '';
     await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}${where}`, 'traffic');
   }
@@ -764,7 +772,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
   // ---- consumers ----
 
   async startConsumers(input: FleetInput): Promise<void> {
-    await this.consumers.start({ ...input, labBugs: labBugsOf('consumer', this.activeLabBugs) });
+    await this.consumers.start({ ...input, labBugs: labBugsOf('consumer', this.activeLabBugs) }, this.clientCredentials());
   }
 
   async stopConsumers(): Promise<void> {
@@ -808,7 +816,10 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       },
       consumers: { running: this.consumers.running, input: this.consumers.input, members: this.consumers.views() },
       namesrv: this.namesrv.port ? { address: this.namesrv.address } : undefined,
-      target: { kind: this.target.kind, namesrv: this.target.kind === 'external' ? this.clientNamesrv() : this.namesrv.port ? this.namesrv.address : '' },
+      target: {
+        kind: this.target.kind, namesrv: this.target.kind === 'external' ? this.clientNamesrv() : this.namesrv.port ? this.namesrv.address : '',
+        ...(this.target.kind === 'external' && this.target.credentials ? { accessKey: this.target.credentials.accessKey } : {}),
+      },
       clients: this.clientViews(),
       replication: this.firstGroup instanceof BrokerGroup ? this.firstGroup.view() : undefined,
       topology: {

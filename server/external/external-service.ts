@@ -22,23 +22,11 @@ import { DrillRunInputSchema } from '../drills/types';
 import { DRILL_TRAFFIC_LIMITS } from '../drills/limits';
 import type { DrillResult } from '../drills/reports';
 import type { SessionCredentials } from '../../broker/acl/acl-signature';
+import { aclAccountFields, credentialsOf, refineAclPair } from './acl-account';
 
-/** An ACL account, both keys or neither (RocketMQ's AccessKey/SecretKey; docs/external-clusters.md#acl). */
-const aclAccount = {
-  accessKey: z.string().trim().max(256, 'accessKey: at most 256 characters').optional().transform((v) => (v === '' ? undefined : v)),
-  secretKey: z.string().max(1024, 'secretKey: at most 1024 characters').optional().transform((v) => (v === '' ? undefined : v)),
-};
-function aclPair(input: { accessKey?: string | undefined; secretKey?: string | undefined }, ctx: z.RefinementCtx): void {
-  if (input.accessKey !== undefined && input.secretKey === undefined) ctx.addIssue({ code: 'custom', path: ['secretKey'], message: 'secretKey: an accessKey needs its secretKey' });
-  if (input.secretKey !== undefined && input.accessKey === undefined) ctx.addIssue({ code: 'custom', path: ['accessKey'], message: 'accessKey: a secretKey needs its accessKey' });
-}
+export { credentialsOf };
 
-/** The account a request carries, as the clients sign with it; undefined without one. */
-export function credentialsOf(input: { accessKey?: string | undefined; secretKey?: string | undefined }): SessionCredentials | undefined {
-  return input.accessKey !== undefined && input.secretKey !== undefined ? { accessKey: input.accessKey, secretKey: input.secretKey } : undefined;
-}
-
-export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema, ...aclAccount }).superRefine(aclPair);
+export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema, ...aclAccountFields }).superRefine(refineAclPair);
 
 const run = DrillRunInputSchema.shape;
 
@@ -59,9 +47,9 @@ export const ExternalRunInputSchema = z.object({
     .max(DRILL_TRAFFIC_LIMITS.producers.max, `producers must be at most ${DRILL_TRAFFIC_LIMITS.producers.max}`).default(1),
   seed: run.seed,
   dryRun: z.boolean().default(false),
-  ...aclAccount,
+  ...aclAccountFields,
 }).superRefine((input, ctx) => {
-  aclPair(input, ctx);
+  refineAclPair(input, ctx);
   if (input.producers > input.rate) ctx.addIssue({ code: 'custom', path: ['producers'], message: `producers (${input.producers}) must not exceed the rate (${input.rate} msg/s): each traffic runner sends at least 1 msg/s` });
 });
 export type ExternalRunInput = z.infer<typeof ExternalRunInputSchema>;

@@ -69,7 +69,7 @@ export class MessageConsole {
 
   /** The client of the Traffic and Messages pages' target (the embedded cluster unless pointed elsewhere). */
   client(): MQClientInstance {
-    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.clientNamesrv(), clientId: labClientId(`console-${process.pid}`) });
+    this.instance ??= new MQClientInstance({ namesrvAddr: this.plane.clientNamesrv(), clientId: labClientId(`console-${process.pid}`), credentials: this.plane.clientCredentials() });
     this.instance.start();
     return this.instance;
   }

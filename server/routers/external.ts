@@ -1,6 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { adminProcedure, drillProcedure, viewerProcedure, noInput, router } from './trpc';
-import { credentialsOf, ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema, ExternalTargetBusyError, type ExternalRunInput, type ExternalTargetService } from '../external/external-service';
+import { credentialsOf } from '../external/acl-account';
+import { ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema, ExternalTargetBusyError, type ExternalRunInput, type ExternalTargetService } from '../external/external-service';
 
 /**
  * External targets (server/external/): read a RocketMQ cluster Zeroloss did not start, and drill it

@@ -6,12 +6,15 @@
  */
 import { z } from 'zod';
 import { NamesrvAddrSchema } from '../external/external-cluster';
+import { aclAccountFields, refineAclPair } from '../external/acl-account';
+import type { SessionCredentials } from '../../broker/acl/acl-signature';
 
-export type TrafficTarget = { kind: 'embedded' } | { kind: 'external'; namesrvAddrs: string[] };
+/** `credentials`: the ACL account the pages' clients sign with (held in memory only, never shown) */
+export type TrafficTarget = { kind: 'embedded' } | { kind: 'external'; namesrvAddrs: string[]; credentials?: SessionCredentials };
 
 export const TrafficTargetInputSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('embedded') }).strict(),
-  z.object({ kind: z.literal('external'), namesrvAddr: NamesrvAddrSchema }).strict(),
+  z.object({ kind: z.literal('external'), namesrvAddr: NamesrvAddrSchema, ...aclAccountFields }).strict().superRefine(refineAclPair),
 ], { error: 'kind must be embedded or external (with namesrvAddr)' });
 /** A checked choice: the name servers as a list. */
 export type TrafficTargetChoice = z.output<typeof TrafficTargetInputSchema>;
@@ -21,6 +24,8 @@ export interface TrafficTargetView {
   kind: 'embedded' | 'external';
   /** the name servers the pages' clients ask */
   namesrv: string;
+  /** the ACL account's access key the clients sign with (its secret is never shown) */
+  accessKey?: string;
 }
 
 export const EMBEDDED_TARGET: TrafficTarget = { kind: 'embedded' };

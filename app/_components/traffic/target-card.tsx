@@ -20,15 +20,18 @@ const ID = 'target';
 export function TargetCard({ state }: { state: LiveState }) {
   const can = useCan('operator');
   const [namesrv, setNamesrv] = useState('');
+  // An ACL account, kept in this form; the server holds it only while the target is in use and never shows the secret.
+  const [accessKey, setAccessKey] = useState('');
+  const [secretKey, setSecretKey] = useState('');
   const setTarget = trpc.traffic.setTarget.useMutation();
-  const issues = fieldIssues(setTarget.error, ['namesrvAddr']);
+  const issues = fieldIssues(setTarget.error, ['namesrvAddr', 'accessKey', 'secretKey']);
   const busy = state.traffic.state === 'running' || state.consumers.running;
   const blocked = !can.allowed ? can.reason : busy ? 'stop the traffic and the consumers first: they run against the current target' : undefined;
   const external = state.target.kind === 'external';
 
   const useExternal = (event: FormEvent) => {
     event.preventDefault();
-    if (!blocked) setTarget.mutate({ kind: 'external', namesrvAddr: namesrv });
+    if (!blocked) setTarget.mutate({ kind: 'external', namesrvAddr: namesrv, ...(accessKey.trim() !== '' || secretKey !== '' ? { accessKey, secretKey } : {}) });
   };
 
   return (
@@ -37,7 +40,10 @@ export function TargetCard({ state }: { state: LiveState }) {
         <p data-testid="target-current">
           The producer, the consumers and the Messages page use{' '}
           {external ? (
-            <strong>the external cluster at <span className="font-mono">{state.target.namesrv}</span></strong>
+            <strong>
+              the external cluster at <span className="font-mono">{state.target.namesrv}</span>
+              {state.target.accessKey ? <> as ACL account <span className="font-mono" data-testid="target-access-key">{state.target.accessKey}</span></> : null}
+            </strong>
           ) : (
             <strong>the embedded cluster{state.target.namesrv ? <> (name server <span className="font-mono">{state.target.namesrv}</span>)</> : null}</strong>
           )}
@@ -45,6 +51,8 @@ export function TargetCard({ state }: { state: LiveState }) {
         </p>
         <form onSubmit={useExternal} noValidate aria-labelledby="target-title" className="flex flex-wrap items-end gap-2">
           <TextField name="namesrvAddr" label="External name servers" unit="host:port;host:port" testId="target-namesrv" placeholder="10.0.0.5:9876" value={namesrv} onChange={setNamesrv} issues={issues} idPrefix={ID} className="min-w-64 flex-1" />
+          <TextField name="accessKey" label="ACL access key" unit="optional" testId="target-access-key-input" value={accessKey} onChange={setAccessKey} issues={issues} idPrefix={ID} className="w-40" />
+          <TextField name="secretKey" label="ACL secret key" unit="never shown" type="password" testId="target-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} className="w-40" />
           <Button type="submit" data-testid="target-use-external" busy={setTarget.isPending} disabled={Boolean(blocked)} title={blocked}>Use this cluster</Button>
           {external ? (
             <Button variant="ghost" data-testid="target-use-embedded" busy={setTarget.isPending} disabled={Boolean(blocked)} title={blocked} onClick={() => setTarget.mutate({ kind: 'embedded' })}>
