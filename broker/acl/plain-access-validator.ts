@@ -35,8 +35,8 @@ const resourcePerms = (kind: 'topicPerms' | 'groupPerms') => z.array(z.string().
 }, `${kind}: each entry is NAME=PERM with PERM one of DENY, PUB, SUB, PUB|SUB (RocketMQ's 'topicA=SUB')`)).default([]);
 
 export const PlainAccountSchema = z.object({
-  accessKey: z.coerce.string().min(6, 'accessKey must be at least 6 characters (RocketMQ refuses shorter)'),
-  secretKey: z.coerce.string().min(6, 'secretKey must be at least 6 characters (RocketMQ refuses shorter)'),
+  accessKey: z.coerce.string().min(7, 'accessKey must be longer than 6 characters (RocketMQ refuses shorter)'),
+  secretKey: z.coerce.string().min(7, 'secretKey must be longer than 6 characters (RocketMQ refuses shorter)'),
   whiteRemoteAddress: z.string().nullish(),
   admin: z.boolean({ error: 'admin must be true or false' }).default(false),
   defaultTopicPerm: permWord('defaultTopicPerm').nullish(),

@@ -10,8 +10,8 @@ import type { SessionCredentials } from '../../broker/acl/acl-signature';
 const blankIsAbsent = (v: string | undefined) => (v === '' ? undefined : v);
 
 export const aclAccountFields = {
-  accessKey: z.string().trim().max(256, 'accessKey: at most 256 characters').optional().transform(blankIsAbsent),
-  secretKey: z.string().max(1024, 'secretKey: at most 1024 characters').optional().transform(blankIsAbsent),
+  accessKey: z.string({ error: 'accessKey must be text' }).trim().max(256, 'accessKey: at most 256 characters').transform(blankIsAbsent).optional(),
+  secretKey: z.string({ error: 'secretKey must be text' }).max(1024, 'secretKey: at most 1024 characters').transform(blankIsAbsent).optional(),
 };
 
 type AclAccountInput = { accessKey?: string | undefined; secretKey?: string | undefined };
