@@ -640,6 +640,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       const cluster = new ExternalCluster(target.namesrvAddr, credentials);
       try {
         const view = await cluster.describe();
+        if (view.brokers.length === 0) throw new Error(`no broker at ${target.namesrvAddr.join(';')} answered GET_BROKER_CONFIG: ${view.unreachable.map((u) => `${u.brokerName}/${u.brokerId} at ${u.addr}: ${u.error}`).join('; ')}`);
         listed = `${view.brokers.length} broker(s) of ${new Set(view.brokers.map((b) => b.brokerName)).size} group(s) at ${target.namesrvAddr.join(';')}`;
       } finally {
         cluster.close();

@@ -5,6 +5,10 @@
  * runs with GET_BROKER_CONFIG, and kills its master with a `command` fault executor that finds the
  * broker's pid in its store's lock file. Nothing here is shared with the drill's process but TCP, the
  * files the executor reads, and the signals it sends.
+ *
+ * The cluster runs with RocketMQ 4.x's ACL (--acl-file): every request of the drill, its traffic
+ * runners, its consumers, the dashboard's service and the Traffic page's target is signed by an
+ * account, and one that may not write the topic is stopped at its first send.
  */
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -26,10 +30,25 @@ const CLI = ZEROLOSS_CLI;
 
 interface Run { code: number | null; stdout: string; stderr: string }
 
+/** The cluster's ACL accounts: an admin (creates the drills' topics) and one that may only subscribe. */
+const ADMIN = { accessKey: 'zl-admin', secretKey: 'admin-secret-1' };
+const READER = { accessKey: 'zl-reader', secretKey: 'reader-secret-1' };
+const ACL_YAML = `accounts:
+  - accessKey: ${ADMIN.accessKey}
+    secretKey: ${ADMIN.secretKey}
+    admin: true
+  - accessKey: ${READER.accessKey}
+    secretKey: ${READER.secretKey}
+    defaultTopicPerm: SUB
+    defaultGroupPerm: SUB
+`;
+/** The CLI's flag and variable for an account: the secret never rides on the command line. */
+const as = (account: { accessKey: string; secretKey: string }) => ({ args: ['--access-key', account.accessKey], env: { ZEROLOSS_SECRET_KEY: account.secretKey } });
+
 /** Runs `zeroloss <args>` to its end. */
-function zeroloss(args: string[], timeoutMs = 120_000): Promise<Run> {
+function zeroloss(args: string[], timeoutMs = 120_000, env: Record<string, string> = { ZEROLOSS_SECRET_KEY: ADMIN.secretKey }): Promise<Run> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(process.execPath, [CLI, ...args], { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, ...env } });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
@@ -58,7 +77,8 @@ describe('external target: a drill against a cluster started apart, faults throu
   const executorFile = path.join(dir, 'executors.json');
 
   before(async () => {
-    cluster = await startClusterProcess(dir, ['--restart-crashed', '500']);
+    fs.writeFileSync(path.join(dir, 'plain_acl.yml'), ACL_YAML);
+    cluster = await startClusterProcess(dir, ['--restart-crashed', '500', '--acl-file', path.join(dir, 'plain_acl.yml')]);
     namesrv = cluster.namesrv;
     // What a user writes for brokers run from their own store directory: the pid comes from the lock file.
     fs.writeFileSync(executorFile, JSON.stringify({
@@ -67,7 +87,7 @@ describe('external target: a drill against a cluster started apart, faults throu
       commands: { 'kill-broker': 'kill -KILL "$(sed -E \'s/.*"pid": *([0-9]+).*/\\1/\' {config.storePathRootDir}/lock)"' },
     }));
     // Where broker-a's master keeps its store, asked as the drill will ask it.
-    const admin = new MQAdminClient();
+    const admin = new MQAdminClient(undefined, ADMIN);
     try {
       const master = (await admin.clusterInfo(namesrv)).brokerAddrTable['broker-a']!.brokerAddrs['0']!;
       masterStore = (await admin.getBrokerConfigProperties(master)).storePathRootDir!;
@@ -84,9 +104,9 @@ describe('external target: a drill against a cluster started apart, faults throu
 
   test('external-target - dry run: reads the cluster, prints the rendered kill command, kills nothing', async () => {
     const pidBefore = lockPid(masterStore);
-    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile, '--dry-run']);
+    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile, '--dry-run', ...as(ADMIN).args]);
     assert.equal(run.code, 0, run.stderr);
-    assert.match(run.stdout, /DefaultCluster\/broker-a\/0 at \S+: ASYNC_MASTER|DefaultCluster\/broker-a\/0 at \S+: SYNC_MASTER/);
+    assert.match(run.stdout, /DefaultCluster\/broker-a\/0 at \S+: (ASYNC_MASTER|SYNC_MASTER), \w+, aclEnable=true/);
     assert.match(run.stdout, /kill -KILL/);
     assert.ok(run.stdout.includes(masterStore) || run.stdout.includes(fs.realpathSync(masterStore)), `the store path is rendered into the command:\n${run.stdout}`);
     assert.equal(lockPid(masterStore), pidBefore, 'the master was not killed');
@@ -97,7 +117,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     const pidBefore = lockPid(masterStore);
     const junit = path.join(dir, 'report.xml');
     const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile,
-      '--duration', '6', '--rate', '101', '--producers', '2', '--seed', '7', '--json', '--junit', junit]);
+      '--duration', '6', '--rate', '101', '--producers', '2', '--seed', '7', '--json', '--junit', junit, ...as(ADMIN).args]);
     const result = JSON.parse(run.stdout) as { status: string; verdict: string; lostAcked: number; sent: number; consumed: number; statuses: Record<string, number>; notes: string[] };
     assert.equal(run.code, 0, `${run.stdout}\n${run.stderr}`);
     assert.equal(result.status, 'done');
@@ -120,7 +140,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     try {
       const recorder = new DrillRecorder(db.prisma, (id) => drillSpec(id).title);
       const service = new ExternalTargetService(db.dataDir, () => undefined, recorder);
-      service.start(ExternalRunInputSchema.parse({ namesrvAddr: namesrv, executor: fs.readFileSync(executorFile, 'utf8'), durationSec: 5, rate: 60, consumers: 1, seed: 11 }));
+      service.start(ExternalRunInputSchema.parse({ namesrvAddr: namesrv, ...ADMIN, executor: fs.readFileSync(executorFile, 'utf8'), durationSec: 5, rate: 60, consumers: 1, seed: 11 }));
       await waitFor('the external run to end', () => service.status()?.state !== 'running', 120_000);
       const status = service.status()!;
       assert.equal(status.state, 'done', status.lines.join('\n'));
@@ -138,6 +158,8 @@ describe('external target: a drill against a cluster started apart, faults throu
       assert.ok(run.events.some((e) => e.kind === 'verdict'));
       const history = await recorder.history({ limit: 5 });
       assert.equal(history.find((h) => h.runId === run.runId)?.target?.namesrv, namesrv);
+      // The account's secret is nowhere in what was kept or shown.
+      assert.ok(!JSON.stringify({ status, run, history }).includes(ADMIN.secretKey), 'the secret key is not in the status, the record or the history');
     } finally {
       await db.remove();
     }
@@ -151,13 +173,15 @@ describe('external target: a drill against a cluster started apart, faults throu
     const lab = createLab({ prisma: db.prisma, dataDir: db.dataDir, brokerPort: 0, namesrvPort: 0, startSlave: false });
     const cp = lab.controlPlane;
     const topic = 'ZL_TARGET_TEST';
-    const cluster = new ExternalCluster([namesrv]);
+    const cluster = new ExternalCluster([namesrv], ADMIN);
     try {
       await assert.rejects(cp.setTrafficTarget({ kind: 'external', namesrvAddr: ['127.0.0.1:1'] }), /no name server answered/);
       assert.equal(cp.state().target.kind, 'embedded', 'an unreachable target is not taken');
-      const listed = await cp.setTrafficTarget({ kind: 'external', namesrvAddr: [namesrv] });
+      await assert.rejects(cp.setTrafficTarget({ kind: 'external', namesrvAddr: [namesrv] }), /No accessKey is configured/, 'without an account the cluster refuses the target\'s reads');
+      const listed = await cp.setTrafficTarget({ kind: 'external', namesrvAddr: [namesrv], ...ADMIN });
       assert.match(listed, /broker\(s\) of 1 group\(s\)/);
-      assert.deepEqual(cp.state().target, { kind: 'external', namesrv });
+      assert.deepEqual(cp.state().target, { kind: 'external', namesrv, accessKey: ADMIN.accessKey });
+      assert.ok(!JSON.stringify(cp.state()).includes(ADMIN.secretKey), 'the live state shows the access key, never the secret');
       // A drill on the embedded cluster would send its traffic elsewhere: refused until the target is back.
       await assert.rejects(lab.drillRunner.run({ drillId: 'process-crash' }), /the Traffic page's target is the external cluster at/);
       const masters = (await cluster.describe()).brokers.filter((b) => b.brokerId === 0);
@@ -183,6 +207,38 @@ describe('external target: a drill against a cluster started apart, faults throu
     }
   });
 
+  test('external-target - ACL: no account, a wrong secret, and an account that may not write the topic each stop the run at that step with the broker\'s reason', async () => {
+    const base = ['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', executorFile];
+    const pidBefore = lockPid(masterStore);
+    const none = await zeroloss([...base, '--dry-run'], 60_000, {});
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /no master \(brokerId 0\) answered GET_BROKER_CONFIG: nothing to drill \(broker-a at \S+: .*NO_PERMISSION No accessKey is configured\)/);
+    const wrong = await zeroloss([...base, '--dry-run', ...as(ADMIN).args], 60_000, { ZEROLOSS_SECRET_KEY: 'not-the-secret' });
+    assert.equal(wrong.code, 2);
+    assert.match(wrong.stderr, /Check signature failed for accessKey=zl-admin/);
+    const noSecret = await zeroloss([...base, '--dry-run', ...as(ADMIN).args], 60_000, {});
+    assert.equal(noSecret.code, 2);
+    assert.match(noSecret.stderr, /--access-key zl-admin: set ZEROLOSS_SECRET_KEY to the account's secret key/);
+    // The reader may not create a topic (an admin request) ...
+    const create = await zeroloss([...base, ...as(READER).args, '--duration', '3', '--rate', '20', '--json'], 60_000, as(READER).env);
+    assert.equal(create.code, 2, create.stdout);
+    assert.match((JSON.parse(create.stdout) as { error: string }).error, /refused to create topic .*Need admin permission for request code=17, but accessKey=zl-reader is not/);
+    // ... nor write an existing one: its first sends are refused, and the run stops before its fault.
+    const admin = new ExternalCluster([namesrv], ADMIN);
+    try {
+      await admin.createTopic('ZL_ACL_READONLY', 1, (await admin.describe()).brokers.filter((b) => b.brokerId === 0));
+    } finally {
+      admin.close();
+    }
+    const write = await zeroloss([...base, ...as(READER).args, '--topic', 'ZL_ACL_READONLY', '--duration', '20', '--rate', '20', '--json'], 60_000, as(READER).env);
+    assert.equal(write.code, 2, write.stdout);
+    const result = JSON.parse(write.stdout) as { status: string; error: string; notes: string[] };
+    assert.equal(result.status, 'failed');
+    assert.match(result.error, /the cluster refused the traffic for this account, so nothing was drilled: broker answered NO_PERMISSION \(16\): No default permission for topic:ZL_ACL_READONLY/);
+    assert.ok(!result.notes.some((n) => /^kill broker-a's master: /.test(n)), 'no fault was injected');
+    assert.equal(lockPid(masterStore), pidBefore, 'the master still runs');
+  });
+
   test('external-target - bad input: an unreachable name server and a failing executor command stop the run with the reason; the cluster is left as it was', async () => {
     const unreachable = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', '127.0.0.1:1', '--executors', executorFile, '--duration', '3']);
     assert.equal(unreachable.code, 2);
@@ -190,7 +246,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     const failing = path.join(dir, 'failing.json');
     fs.writeFileSync(failing, JSON.stringify({ type: 'command', commands: { 'kill-broker': 'echo "permission denied for {broker}" >&2; exit 3' } }));
     const pidBefore = lockPid(masterStore);
-    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--duration', '3', '--rate', '50', '--json']);
+    const run = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--duration', '3', '--rate', '50', '--json', ...as(ADMIN).args]);
     assert.equal(run.code, 2, run.stdout);
     const result = JSON.parse(run.stdout) as { status: string; error: string };
     assert.equal(result.status, 'failed');
@@ -202,7 +258,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     const producers = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--producers', '5']);
     assert.equal(producers.code, 2);
     assert.match(producers.stderr, /--producers 5: from 1 to 4 traffic runner processes/);
-    const fewer = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--producers', '3', '--rate', '2', '--dry-run']);
+    const fewer = await zeroloss(['drill', 'process-crash', '--target', 'external', '--namesrv', namesrv, '--executors', failing, '--producers', '3', '--rate', '2', '--dry-run', ...as(ADMIN).args]);
     assert.equal(fewer.code, 2);
     assert.match(fewer.stderr, /producers \(3\) must not exceed the rate \(2 msg\/s\)/);
   });
