@@ -6,7 +6,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { BrokerIdentitySchema, BrokerSettingsSchema, CONTROLLER_KEYS, RemotingServerConfigSchema, describeSettingsError, type BrokerIdentity, type BrokerSettings, type BrokerSettingsPatch } from './config/broker-config.js';
 import { identityConf, parseBrokerConf, toBrokerConf } from './config/properties.js';
-import { RequestCode, ResponseCode, RETRY_QUEUE_NUMS } from './protocol/codes.js';
+import { PutMessageStatus, RequestCode, ResponseCode, RETRY_QUEUE_NUMS } from './protocol/codes.js';
 import { createResponse, type RemotingCommand } from './protocol/remoting-command.js';
 import { createSendMessageProcessor } from './processors/send-message-processor.js';
 import { RemotingServer } from './remoting/remoting-server.js';
@@ -16,7 +16,7 @@ import type { Disk } from './io/disk.js';
 import { systemRandom, type Random } from './io/prng.js';
 import { realTransport, type Transport } from './io/transport.js';
 import { DefaultMessageStore } from './store/message-store.js';
-import type { StoreEvents } from './store/types.js';
+import type { MessageInner, PutMessageResult, StoreEvents } from './store/types.js';
 import { ClientRegistry } from './client-registry.js';
 import { createHeartbeatProcessor, createUnregisterClientProcessor, notifyConsumerIdsChanged } from './processors/client-manage-processor.js';
 import { newTopicConfig } from './store/topic-config-manager.js';
@@ -25,7 +25,6 @@ import { createConsumerManageProcessors } from './processors/consumer-manage-pro
 import { BrokerReplication } from './ha/broker-replication.js';
 import type { HaListeners, HaStats } from './ha/ha-types.js';
 import { readRejoinTruncation, recordRejoinTruncation, removeRejoinTruncation, truncateCommitLogFiles } from './ha/store-truncation.js';
-import { PutMessageStatus } from './protocol/codes.js';
 import { BrokerOuterAPI } from './broker-outer-api.js';
 import { createUpdateAndCreateTopicProcessor } from './processors/admin-topic-processor.js';
 import { ScheduleMessageService } from './store/schedule-message-service.js';
@@ -33,12 +32,10 @@ import { TransactionalMessageService } from './transaction/transactional-message
 import { TransactionalMessageCheckService } from './transaction/transactional-message-check-service.js';
 import { createEndTransactionProcessor } from './processors/end-transaction-processor.js';
 import { createConsumerSendMsgBackProcessor, createSendMessageBeforePut } from './processors/consumer-send-msg-back-processor.js';
-import type { MessageInner, PutMessageResult } from './store/types.js';
 import { LabBugListSchema } from './lab-bugs.js';
-import { PlainAccessValidator, PlainAclConfigSchema } from './acl/plain-access-validator.js';
+import { PlainAclConfigSchema, aclGate } from './acl/plain-access-validator.js';
 import { EpochFile, type EpochEntry } from './ha/epoch-file.js';
 import { ReplicasManager } from './ha/replicas-manager.js';
-
 
 export const BrokerOptionsSchema = z.object({
   identity: BrokerIdentitySchema,
@@ -127,11 +124,8 @@ export class BrokerController {
       badFrame: (_, reason) => listeners.badFrame?.(reason),
       connectionClosed: (connection) => this.clients.connectionClosed(connection),
       ...(listeners.connectionShed ? { connectionShed: listeners.connectionShed } : {}),
+      ...(options.acl ? { gate: aclGate(options.acl) } : {}),
     }, options.remoting, this.clock, this.transport);
-    if (options.acl) {
-      const validator = new PlainAccessValidator(options.acl);
-      this.remoting.setGate((request, connection) => validator.gate(request, connection.remoteAddress));
-    }
   }
 
   async start(): Promise<void> {

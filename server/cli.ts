@@ -20,7 +20,7 @@ import { EnvironmentError } from '../broker/config/environment';
 import { UsageError } from './cli-args';
 import { DEFAULT_TOPOLOGY, TopologySchema, type Topology } from './cluster/topology';
 import { refusalOnThisMachine } from './cluster/machine-fit';
-import { AclFileError, readPlainAclFile } from '../broker/acl/plain-acl-file';
+import { parsePlainAclText } from '../broker/acl/plain-acl-file';
 import type { PlainAclConfig } from '../broker/acl/plain-access-validator';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
@@ -159,10 +159,9 @@ function parseClusterArgs(args: string[]): ClusterOptions {
       case '--acl-file':
         if (!value) throw new UsageError('--acl-file needs a file (plain_acl.yml, or the same as JSON)');
         try {
-          options.acl = readPlainAclFile(value);
+          options.acl = parsePlainAclText(fs.readFileSync(value, 'utf8'), value);
         } catch (error) {
-          if (!(error instanceof AclFileError)) throw error;
-          throw new UsageError(`--acl-file ${error.message}`);
+          throw new UsageError(`--acl-file ${(error as Error).message}`);
         }
         i++;
         break;

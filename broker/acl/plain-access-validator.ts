@@ -113,6 +113,12 @@ export class PlainAccessValidator {
   }
 }
 
+/** The broker's gate for a remoting server (RemotingServerEvents.gate): the validator of `config`. */
+export function aclGate(config: PlainAclConfig): (request: RemotingCommand, connection: { remoteAddress: string }) => RemotingCommand | undefined {
+  const validator = new PlainAccessValidator(config);
+  return (request, connection) => validator.gate(request, connection.remoteAddress);
+}
+
 /** Permission.checkPermission */
 export function checkPermission(needed: number, owned: number): boolean {
   if ((owned & Permission.DENY) !== 0) return false;

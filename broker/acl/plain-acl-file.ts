@@ -3,22 +3,12 @@
  * top-level `key: value` and `key:` followed by `- item` lists, where an item is a scalar or a map
  * written `- key: value` with its other keys indented under it. Comments (#) and blank lines are
  * skipped. Anything else (anchors, flow maps inside block YAML, multi-line strings) is refused with
- * its line number; write such a file as JSON.
+ * its line number; write such a file as JSON. The caller reads the file (broker/ reaches files only
+ * through its disk interface; `zeroloss cluster --acl-file` reads it in server/cli.ts).
  */
-import fs from 'node:fs';
 import { PlainAclConfigSchema, type PlainAclConfig } from './plain-access-validator.js';
 
 export class AclFileError extends Error {}
-
-export function readPlainAclFile(file: string): PlainAclConfig {
-  let text: string;
-  try {
-    text = fs.readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new AclFileError(`cannot read the ACL file ${file}: ${(error as Error).message}`);
-  }
-  return parsePlainAclText(text, file);
-}
 
 export function parsePlainAclText(text: string, name = 'the ACL file'): PlainAclConfig {
   let raw: unknown;

@@ -40,6 +40,11 @@ export interface RemotingServerEvents {
    * on stderr; refusals past serverMaxConnections are summed into one message per sweep)
    */
   connectionShed?(message: string): void;
+  /**
+   * A check every request passes before its processor (RocketMQ's server RPC hook; the broker's ACL):
+   * the answer that refuses the request, or undefined to let it through.
+   */
+  gate?(request: RemotingCommand, connection: ConnectionContext): RemotingCommand | undefined;
 }
 
 /** What the listener keeps of one connection. */
@@ -66,7 +71,6 @@ export class RemotingServer {
   /** connections closed at accept since the last sweep (past serverMaxConnections) */
   private refusedSinceSweep = 0;
   private sweepTimer: Timer | undefined;
-  private gate: ((request: RemotingCommand, connection: ConnectionContext) => RemotingCommand | undefined) | undefined;
 
   constructor(
     private readonly events: RemotingServerEvents = {},
@@ -75,14 +79,6 @@ export class RemotingServer {
     private readonly transport: Transport = realTransport,
   ) {
     this.config = RemotingServerConfigSchema.parse(config);
-  }
-
-  /**
-   * A check every request passes before its processor (RocketMQ's server RPC hook; the broker's ACL):
-   * it returns the answer that refuses the request, or undefined to let it through.
-   */
-  setGate(gate: (request: RemotingCommand, connection: ConnectionContext) => RemotingCommand | undefined): void {
-    this.gate = gate;
   }
 
   register(code: number, processor: Processor): void {
@@ -226,7 +222,7 @@ export class RemotingServer {
     if (isResponse(request)) return; // answers to server-initiated oneway requests: nothing waits for them
     const processor = this.processors.get(request.code);
     let response: RemotingCommand | null;
-    const refused = this.gate?.(request, connection.context);
+    const refused = this.events.gate?.(request, connection.context);
     if (refused) {
       response = refused;
     } else if (!processor) {
