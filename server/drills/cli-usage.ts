@@ -35,10 +35,12 @@ export const DRILL_OPTIONS = `  --scenario NAME          the drill: ${DRILL_IDS.
   --markdown FILE          also write the run as Markdown (verdict, settings, prediction, ledger)
   --target T               embedded (default: a cluster of the drill's own) or external: a RocketMQ cluster
                            you run, read through its name servers, its settings judged, never changed
-                           (docs/external-clusters.md); external runs process-crash so far
+                           (docs/external-clusters.md); external runs process-crash and
+                           producer-network-flap so far
   --namesrv H:P[;H:P]      with --target external: the cluster's name servers
   --executors FILE         with --target external: the fault executor (command, kubernetes or chaos-mesh;
-                           docs/fault-executors.md)
+                           docs/fault-executors.md); process-crash needs one, producer-network-flap
+                           faults a proxy of its own
   --group NAME             with --target external: the group whose master is killed (default the first)
   --topic T                with --target external: send to this existing topic (default a fresh one)
   --queues N               with --target external: the fresh topic's queues (default 4)

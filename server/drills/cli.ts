@@ -36,8 +36,9 @@ ${DRILL_OPTIONS}`;
 /** `--target external`: the cluster named by --namesrv, faults through the executor file. */
 interface ExternalOptions {
   namesrvAddrs: string[];
-  executorFile: string;
-  executor: FaultExecutorConfig;
+  /** --executors: required by process-crash; producer-network-flap faults a proxy of its own */
+  executorFile?: string;
+  executor?: FaultExecutorConfig;
   brokerName?: string;
   topic?: string;
   queueNums: number;
@@ -145,7 +146,7 @@ export function parseArgs(argv: string[]): CliOptions {
     if (embeddedOnly.length > 0 || !slave) throw new UsageError(`${[...new Set(embeddedOnly), ...(slave ? [] : ['--no-slave'])].join(', ')}: not with --target external, whose own settings are what the drill judges (change them on the cluster)`);
     if (!(EXTERNAL_SCENARIOS as readonly string[]).includes(String(raw.drillId))) throw new UsageError(`--target external runs ${EXTERNAL_SCENARIOS.join(', ')} so far, not ${String(raw.drillId)}`);
     if (external.namesrv === undefined) throw new UsageError('--target external needs --namesrv host:port[;host:port]');
-    if (external.executors === undefined) throw new UsageError('--target external needs --executors FILE (the fault executor configuration, docs/fault-executors.md)');
+    if (external.executors === undefined && raw.drillId === 'process-crash') throw new UsageError('--target external process-crash needs --executors FILE (the fault executor configuration, docs/fault-executors.md)');
   }
   if (!(DRILL_IDS as readonly string[]).includes(String(raw.drillId))) throw new UsageError(`unknown scenario "${String(raw.drillId)}": one of ${DRILL_IDS.join(', ')}`);
   if (messages !== undefined) {
@@ -171,18 +172,20 @@ export function parseArgs(argv: string[]): CliOptions {
 function externalOptions(flags: Record<string, string | number | boolean | undefined>): ExternalOptions {
   const namesrv = NamesrvAddrSchema.safeParse(flags.namesrv);
   if (!namesrv.success) throw new UsageError(`--namesrv ${String(flags.namesrv)}: ${namesrv.error.issues[0]?.message ?? 'invalid'}`);
-  const executorFile = path.resolve(String(flags.executors));
-  let text: string;
-  try {
-    text = fs.readFileSync(executorFile, 'utf8');
-  } catch (error) {
-    throw new UsageError(`--executors ${String(flags.executors)}: ${(error as Error).message}`);
-  }
-  let executor: FaultExecutorConfig;
-  try {
-    executor = parseExecutorConfig(text, executorFile);
-  } catch (error) {
-    throw new UsageError(`--executors: ${(error as Error).message}`);
+  const executorFile = flags.executors === undefined ? undefined : path.resolve(String(flags.executors));
+  let executor: FaultExecutorConfig | undefined;
+  if (executorFile !== undefined) {
+    let text: string;
+    try {
+      text = fs.readFileSync(executorFile, 'utf8');
+    } catch (error) {
+      throw new UsageError(`--executors ${String(flags.executors)}: ${(error as Error).message}`);
+    }
+    try {
+      executor = parseExecutorConfig(text, executorFile);
+    } catch (error) {
+      throw new UsageError(`--executors: ${(error as Error).message}`);
+    }
   }
   const queueNums = flags.queues === undefined ? 4 : Number(flags.queues);
   if (!Number.isInteger(queueNums) || queueNums < 1 || queueNums > 64) throw new UsageError(`--queues ${String(flags.queues)}: from 1 to 64`);
@@ -190,7 +193,7 @@ function externalOptions(flags: Record<string, string | number | boolean | undef
   const { min, max } = DRILL_TRAFFIC_LIMITS.producers;
   if (!Number.isInteger(producers) || producers < min || producers > max) throw new UsageError(`--producers ${String(flags.producers)}: from ${min} to ${max} traffic runner processes`);
   return {
-    namesrvAddrs: namesrv.data, executorFile, executor, queueNums, producers, dryRun: flags.dryRun === true, ...credentialsOf(flags['access-key']),
+    namesrvAddrs: namesrv.data, ...(executorFile && executor ? { executorFile, executor } : {}), queueNums, producers, dryRun: flags.dryRun === true, ...credentialsOf(flags['access-key']),
     ...(typeof flags.group === 'string' ? { brokerName: flags.group } : {}), ...(typeof flags.topic === 'string' ? { topic: flags.topic } : {}),
   };
 }
@@ -269,7 +272,7 @@ async function externalMain(options: CliOptions, external: ExternalOptions): Pro
   const t = options.input;
   try {
     const outcome = await runExternalDrill({
-      namesrvAddrs: external.namesrvAddrs, executor: external.executor, scenario: t.drillId as ExternalScenario, queueNums: external.queueNums, producers: external.producers,
+      namesrvAddrs: external.namesrvAddrs, ...(external.executor ? { executor: external.executor } : {}), scenario: t.drillId as ExternalScenario, queueNums: external.queueNums, producers: external.producers,
       traffic: { sendMode: t.sendMode ?? 'sync', ackMode: t.ackMode ?? 'after-processing', idempotent: t.idempotent ?? false, consumers: t.consumers ?? drillSpec(t.drillId).workload.consumers, ...(t.rate ? { rate: t.rate } : {}), ...(t.durationSec ? { durationSec: t.durationSec } : {}) },
       dataDir, dryRun: external.dryRun, log, ...(t.seed !== undefined ? { seed: t.seed } : {}), ...(external.credentials ? { credentials: external.credentials } : {}),
       ...(external.brokerName ? { brokerName: external.brokerName } : {}), ...(external.topic ? { topic: external.topic } : {}),
@@ -279,7 +282,7 @@ async function externalMain(options: CliOptions, external: ExternalOptions): Pro
       return 0;
     }
     const text = externalReport(outcome.result, outcome.notes);
-    if (options.json) console.log(JSON.stringify({ ...outcome.result, target: { namesrv: external.namesrvAddrs, executor: external.executor.type }, notes: outcome.notes }, null, 2));
+    if (options.json) console.log(JSON.stringify({ ...outcome.result, target: { namesrv: external.namesrvAddrs, executor: external.executor?.type ?? 'none' }, notes: outcome.notes }, null, 2));
     else console.log(`\n${text}`);
     if (options.junit) writeReport(options.junit, junitReport(outcome.result, text), log);
     if (options.markdown) writeReport(options.markdown, markdownReport(outcome.result), log);

@@ -8,6 +8,7 @@ import type { ControlPlane } from '../control-plane';
 import { ControllerModeGroup } from '../cluster/controller-mode-group';
 import type { ReplicaGroup } from '../cluster/replica-group';
 import type { BrokerNode } from '../cluster/broker-node';
+import type { ClientPortProxy } from '../cluster/client-port-proxy';
 import type { FaultStep, RecoveryStep } from './catalog';
 import type { DrillPlan, FlapBurst } from './drill-plan';
 import type { DrillEventKind, DrillRunSettings } from './types';
@@ -201,7 +202,7 @@ export async function injectFault(host: StepHost, run: StepRun, step: FaultStep,
       return;
     case 'flap-producer-link':
       run.undo.set('client-link', async () => { cp.clientPort.heal(); });
-      await flap(host, run.plan.bursts, signal);
+      await flapLink(host.controlPlane.clientPort, run.plan.bursts, signal);
       return;
     case 'kill-elected-master': {
       const group = cp.firstGroup;
@@ -408,18 +409,17 @@ export async function recoverFrom(host: StepHost, run: StepRun, step: RecoverySt
  * ways, or only the broker's answers), then resets the connections, discarding what was held (TCP
  * gave up); a reset ends every connection at once. Retries ride over the short ones.
  */
-async function flap(host: StepHost, bursts: FlapBurst[], signal: AbortSignal): Promise<void> {
-  const cp = host.controlPlane;
+export async function flapLink(link: ClientPortProxy, bursts: FlapBurst[], signal: AbortSignal): Promise<void> {
   const start = Date.now();
   for (const burst of bursts) {
     await sleep(start + burst.atMs - Date.now(), signal);
     if (burst.kind === 'reset') {
-      cp.clientPort.resetConnections('flap');
+      link.resetConnections('flap');
       continue;
     }
-    cp.clientPort.setFaults(burst.direction, { blackhole: true }, `flap: drop for ${burst.forMs} ms`);
+    link.setFaults(burst.direction, { blackhole: true }, `flap: drop for ${burst.forMs} ms`);
     await sleep(burst.forMs, signal);
-    cp.clientPort.endDrop('flap');
+    link.endDrop('flap');
   }
 }
 

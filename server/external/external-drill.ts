@@ -4,9 +4,13 @@
  * fault executor (server/external/fault-executors.ts: shell commands, kubectl or Chaos Mesh) and the
  * settings read from the cluster itself. Run by `zeroloss drill --target external` and by the External page (external-service.ts).
  *
- * One scenario so far, the catalog's process-crash: the master of one group is killed with no grace
- * while producers send and consumers consume; it comes back by the executor's start-broker step, or
- * by itself (systemd, a StatefulSet); then the consumers drain and every message is counted.
+ * Two of the catalog's scenarios so far:
+ * - process-crash: the master of one group is killed with no grace while producers send and consumers
+ *   consume; it comes back by the executor's start-broker step, or by itself (systemd, a StatefulSet);
+ * - producer-network-flap: the traffic runners reach that master through a fault proxy in this
+ *   process (the client-port proxy of the embedded drills), which drops and resets their connections
+ *   in the plan's bursts; nothing on the cluster is touched, so no executor is needed.
+ * Then the consumers drain and every message is counted.
  *
  * What it never does: change the cluster's settings (they are what is judged), or leave a fault
  * applied without saying so (every step's heal runs at the end, and one that fails is reported).
@@ -17,7 +21,8 @@ import { LossLedger, judge, type AnomalyRow } from '../drills/loss-ledger';
 import { drainConsumers } from '../drills/drain';
 import { drillSpec } from '../drills/catalog';
 import { describePlan, freshSeed, planFor } from '../drills/drill-plan';
-import { bounded, sleep, waitFor } from '../drills/drill-steps';
+import { bounded, flapLink, sleep, waitFor } from '../drills/drill-steps';
+import { ClientPortProxy } from '../cluster/client-port-proxy';
 import { splitRate } from '../drills/limits';
 import type { DrillEventKind, DrillId, DrillPrediction, DrillRunInput, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
 import type { DrillResult } from '../drills/reports';
@@ -29,7 +34,7 @@ import { ExternalCluster, type ExternalBroker, type ExternalClusterView } from '
 import { describeDryRun, planFault, runSteps, supportedActions, type ExecStep, type FaultExecutorConfig, type PlannedFault } from './fault-executors';
 
 /** The scenarios an external target runs (a subset of the catalog's, by its ids). */
-export const EXTERNAL_SCENARIOS = ['process-crash'] as const;
+export const EXTERNAL_SCENARIOS = ['process-crash', 'producer-network-flap'] as const;
 export type ExternalScenario = (typeof EXTERNAL_SCENARIOS)[number];
 
 /** How long a killed broker may take to be back in the route and answering before the run fails. */
@@ -37,7 +42,8 @@ const BROKER_BACK_TIMEOUT_MS = 120_000;
 
 export interface ExternalDrillOptions {
   namesrvAddrs: string[];
-  executor: FaultExecutorConfig;
+  /** how the cluster is faulted: required by process-crash; producer-network-flap faults its own proxy */
+  executor?: FaultExecutorConfig;
   scenario: ExternalScenario;
   /** the group whose master the fault hits; default the first by name */
   brokerName?: string;
@@ -115,16 +121,16 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     const settings: DrillRunSettings = { broker: victim.settings, traffic, slaveRunning: view.brokers.some((b) => b.brokerName === victim.brokerName && b.brokerId !== MASTER_ID) };
     const prediction = spec.predict(settings);
     const plan = planFor(spec, settings, seed);
-    const kill = planFault(options.executor, { kind: 'kill-broker', broker: victim }, { id: runId });
-    const start = supportedActions(options.executor).includes('start-broker') ? planFault(options.executor, { kind: 'start-broker', broker: victim }, { id: runId }) : undefined;
+    const fault = planExternalFault(options, victim, runId);
     notes.push(
-      `fault: kill ${victim.brokerName}'s master ${victim.addr} with the ${options.executor.type} executor ${Math.round(plan.faultAtMs / 1000)} s into the traffic`,
-      start ? `recovery: the executor's start-broker step, then wait until the name server routes ${victim.brokerName} to ${victim.addr} again` : `recovery: wait until ${victim.brokerName}'s master is back by itself (its service manager or StatefulSet) at ${victim.addr}`,
+      ...faultNotes(fault, victim, options.executor, plan.faultAtMs),
       `plan: ${describePlan(plan)}`,
       `predicted: ${prediction.text}`,
     );
     if (options.dryRun) {
-      const text = [...notes, '', 'fault:', describeDryRun(kill), ...(start ? ['', 'recovery:', describeDryRun(start)] : [])].join('\n');
+      const text = [...notes, '', ...(fault.kind === 'kill'
+        ? ['fault:', describeDryRun(fault.kill), ...(fault.start ? ['', 'recovery:', describeDryRun(fault.start)] : [])]
+        : ['fault: no command runs; the proxy is in this process and the runners send through it'])].join('\n');
       return { result: resultOf({ runId, seed, spec, settings, prediction, status: 'done', verdict: null, reason: 'dry run: nothing ran', summary: null, startedAt: Date.now(), plan }), notes, dryRun: text, anomalies: [] };
     }
     const startedAt = Date.now();
@@ -136,7 +142,7 @@ export async function runExternalDrill(options: ExternalDrillOptions): Promise<E
     for (const line of notes) options.record?.event(startedAt, 'note', line);
     const topic = options.topic ?? `ZL_EXT_${runId.replace(/[^A-Za-z0-9]/g, '_')}`;
     const ctx: Context = { runId, startedAt, cluster, view, victim, settings, prediction, topic, group: `zeroloss-ext-${runId}`, notes, applied: new Map() };
-    return await drive(ctx, options, { kill, start, plan, seed, spec, rates });
+    return await drive(ctx, options, { fault, plan, seed, spec, rates });
   } finally {
     cluster.close();
   }
@@ -164,9 +170,36 @@ function chooseVictim(view: ExternalClusterView, brokerName: string | undefined)
   return victim;
 }
 
+/** How the run faults the cluster: an executor kills the master, or a proxy here flaps the producers' link to it. */
+type ExternalFault = { kind: 'kill'; kill: PlannedFault; start: PlannedFault | undefined } | { kind: 'flap' };
+
+function planExternalFault(options: ExternalDrillOptions, victim: ExternalBroker, runId: string): ExternalFault {
+  if (options.scenario === 'producer-network-flap') return { kind: 'flap' };
+  const executor = options.executor;
+  if (!executor) throw new Error(`${options.scenario} needs a fault executor (--executors FILE): it kills a broker of the cluster`);
+  return {
+    kind: 'kill',
+    kill: planFault(executor, { kind: 'kill-broker', broker: victim }, { id: runId }),
+    start: supportedActions(executor).includes('start-broker') ? planFault(executor, { kind: 'start-broker', broker: victim }, { id: runId }) : undefined,
+  };
+}
+
+function faultNotes(fault: ExternalFault, victim: ExternalBroker, executor: FaultExecutorConfig | undefined, faultAtMs: number): string[] {
+  const when = `${Math.round(faultAtMs / 1000)} s into the traffic`;
+  if (fault.kind === 'flap') {
+    return [
+      `fault: the traffic runners reach ${victim.brokerName}'s master ${victim.addr} through a fault proxy in this process, which drops and resets their connections in bursts ${when}`,
+      'recovery: heal the link (the proxy passes everything again)',
+    ];
+  }
+  return [
+    `fault: kill ${victim.brokerName}'s master ${victim.addr} with the ${executor!.type} executor ${when}`,
+    fault.start ? `recovery: the executor's start-broker step, then wait until the name server routes ${victim.brokerName} to ${victim.addr} again` : `recovery: wait until ${victim.brokerName}'s master is back by itself (its service manager or StatefulSet) at ${victim.addr}`,
+  ];
+}
+
 interface Planned {
-  kill: PlannedFault;
-  start: PlannedFault | undefined;
+  fault: ExternalFault;
   plan: ReturnType<typeof planFor>;
   seed: number;
   spec: ReturnType<typeof drillSpec>;
@@ -183,6 +216,8 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
   };
   const signal = options.signal ?? new AbortController().signal;
   const ledger = new LossLedger(ctx.startedAt);
+  // producer-network-flap: the runners' link to the master, through a proxy of this process.
+  const link = planned.fault.kind === 'flap' ? new ClientPortProxy((_kind, message) => log(message)) : undefined;
   const masters = ctx.view.brokers.filter((b) => b.brokerId === MASTER_ID);
   const namesrvAddr = ctx.cluster.namesrvAddrs.join(';');
   const consumers = new ConsumerFleet(options.dataDir, () => namesrvAddr, {
@@ -217,6 +252,10 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
   let reason = '';
   let summary: LedgerSummary | null = null;
   try {
+    if (link) {
+      await link.listen();
+      link.setTarget(ctx.victim.addr);
+    }
     if (options.topic === undefined) {
       await bounded(ctx.cluster.createTopic(topic, options.queueNums, masters), 15_000, 'creating the topic', signal);
       log(`topic ${topic} created with ${options.queueNums} queues on ${masters.map((m) => m.brokerName).join(', ')}`);
@@ -233,7 +272,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
       ledger.addProducer(r.producerId);
       const config: TrafficConfig = {
         namesrvAddr, topic, producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId: r.producerId, rate: r.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0,
-        ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed + i,
+        ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed + i, ...(link ? { brokerAddressMap: link.addressMap() } : {}),
       };
       r.child.start({ ZL_TRAFFIC: JSON.stringify(config), ...(options.credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(options.credentials) } : {}) });
     }
@@ -249,17 +288,16 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     await sleep(trafficStartedAt + planned.plan.faultAtMs - Date.now(), signal);
     stopIfRefused();
     ledger.markFault(Date.now());
-    log(`fault: kill ${ctx.victim.brokerName}'s master at ${ctx.victim.addr}`, 'fault.start');
-    await execute(ctx, `kill ${ctx.victim.brokerName}'s master`, planned.kill, options, signal, log);
-    await sleep(planned.plan.faultForMs, signal);
-    const recoveryStarted = Date.now();
-    if (planned.start) await execute(ctx, `start ${ctx.victim.brokerName}'s master`, planned.start, options, signal, log);
-    await waitFor(async () => (await ctx.cluster.masterAddr(ctx.victim.brokerName).catch(() => undefined)) === ctx.victim.addr
-      && (await ctx.cluster.admin.getBrokerConfigProperties(ctx.victim.addr).then(() => true, () => false)), BROKER_BACK_TIMEOUT_MS, `${ctx.victim.brokerName}'s master back at ${ctx.victim.addr}`, signal, 250);
-    // Offsets written after the restart are of a new incarnation of the log.
-    ledger.newEpoch();
-    log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`, 'fault.end');
-    await verifyGroup(ctx, log);
+    if (planned.fault.kind === 'flap') {
+      log(`fault: flap the traffic runners' link to ${ctx.victim.brokerName}'s master at ${ctx.victim.addr}`, 'fault.start');
+      const injectedAt = Date.now();
+      await flapLink(link!, planned.plan.bursts, signal);
+      await sleep(injectedAt + planned.plan.faultForMs - Date.now(), signal);
+      link!.heal();
+      log(`healed: the traffic runners' link to ${ctx.victim.brokerName}'s master passes everything again`, 'fault.end');
+    } else {
+      await killAndRecover(ctx, planned.fault, planned.plan.faultForMs, ledger, options, signal, log);
+    }
     await sleep(trafficStartedAt + t.durationSec * 1000 - Date.now(), signal);
     await stopTraffic();
     if (trafficCrash) throw new Error(`a traffic runner crashed: ${trafficCrash}`);
@@ -279,6 +317,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
     await stopTraffic().catch(() => {});
     await consumers.stop().catch(() => {});
     await healAll(ctx, options, log);
+    await link?.close().catch(() => {});
   }
   const final = ledger.summarize();
   summary = final.summary;
@@ -309,12 +348,28 @@ async function startGroupAtTheEnd(ctx: Context, log: (line: string) => void): Pr
   log(`consumer group ${ctx.group} starts at the end of ${ctx.topic}: the ${already} message(s) already there are not this run's`);
 }
 
+/** process-crash: the executor kills the master; it comes back (by the executor's start step or by itself) and is verified. */
+async function killAndRecover(ctx: Context, fault: Extract<ExternalFault, { kind: 'kill' }>, faultForMs: number, ledger: LossLedger, options: ExternalDrillOptions, signal: AbortSignal, log: (line: string, kind?: DrillEventKind) => void): Promise<void> {
+  log(`fault: kill ${ctx.victim.brokerName}'s master at ${ctx.victim.addr}`, 'fault.start');
+  await execute(ctx, `kill ${ctx.victim.brokerName}'s master`, fault.kill, options, signal, log);
+  await sleep(faultForMs, signal);
+  const recoveryStarted = Date.now();
+  if (fault.start) await execute(ctx, `start ${ctx.victim.brokerName}'s master`, fault.start, options, signal, log);
+  await waitFor(async () => (await ctx.cluster.masterAddr(ctx.victim.brokerName).catch(() => undefined)) === ctx.victim.addr
+    && (await ctx.cluster.admin.getBrokerConfigProperties(ctx.victim.addr).then(() => true, () => false)), BROKER_BACK_TIMEOUT_MS, `${ctx.victim.brokerName}'s master back at ${ctx.victim.addr}`, signal, 250);
+  // Offsets written after the restart are of a new incarnation of the log.
+  ledger.newEpoch();
+  log(`${ctx.victim.brokerName}'s master is back at ${ctx.victim.addr} and routed, ${Date.now() - recoveryStarted} ms after the recovery began`, 'fault.end');
+  await verifyGroup(ctx, log);
+}
+
 /** Runs a planned fault's steps, registering its heal first: a step that fails half-way is still healed. */
 async function execute(ctx: Context, what: string, fault: PlannedFault, options: ExternalDrillOptions, signal: AbortSignal, log: (line: string) => void): Promise<void> {
+  const executor = options.executor!;
   if (fault.heal.length > 0) ctx.applied.set(what, fault.heal);
   const t0 = Date.now();
   try {
-    const outputs = await runSteps(fault.steps, { timeoutMs: options.executor.timeoutMs, signal });
+    const outputs = await runSteps(fault.steps, { timeoutMs: executor.timeoutMs, signal });
     log(`${what}: ${outputs.map((o) => o.step.describe).join('; ')} (${Date.now() - t0} ms)`);
   } catch (error) {
     throw new Error(`${what}: ${(error as Error).message}`);
@@ -323,9 +378,10 @@ async function execute(ctx: Context, what: string, fault: PlannedFault, options:
 
 /** Heals every fault still applied; one whose heal fails is listed as still applied. Never throws. */
 async function healAll(ctx: Context, options: ExternalDrillOptions, log: (line: string) => void): Promise<void> {
+  // Only an executor's faults register heals, so there is an executor whenever this loop runs.
   for (const [what, heal] of ctx.applied) {
     try {
-      await runSteps(heal, { timeoutMs: options.executor.timeoutMs });
+      await runSteps(heal, { timeoutMs: options.executor!.timeoutMs });
       log(`healed: ${what}`);
     } catch (error) {
       log(`STILL APPLIED: ${what}: its heal failed: ${(error as Error).message}`);

@@ -33,7 +33,8 @@ const run = DrillRunInputSchema.shape;
 export const ExternalRunInputSchema = z.object({
   namesrvAddr: NamesrvAddrSchema,
   /** the executor configuration as JSON text (docs/fault-executors.md), validated by parseExecutorConfig */
-  executor: z.string().min(2, 'executor: paste the fault executor configuration (JSON)').max(20_000, 'executor: at most 20,000 characters'),
+  /** required by process-crash; producer-network-flap faults a proxy of its own */
+  executor: z.string().max(20_000, 'executor: at most 20,000 characters').optional().transform((v) => (v?.trim() ? v : undefined)),
   scenario: z.enum(EXTERNAL_SCENARIOS, { error: `scenario must be ${EXTERNAL_SCENARIOS.join(', ')}` }).default('process-crash'),
   brokerName: z.string().trim().min(1).max(64).optional(),
   // The traffic's rules are an embedded drill's (one schema), with the External page's defaults.
@@ -50,6 +51,7 @@ export const ExternalRunInputSchema = z.object({
   ...aclAccountFields,
 }).superRefine((input, ctx) => {
   refineAclPair(input, ctx);
+  if (input.scenario === 'process-crash' && input.executor === undefined) ctx.addIssue({ code: 'custom', path: ['executor'], message: 'executor: process-crash kills a broker through a fault executor: paste its configuration (JSON)' });
   if (input.producers > input.rate) ctx.addIssue({ code: 'custom', path: ['producers'], message: `producers (${input.producers}) must not exceed the rate (${input.rate} msg/s): each traffic runner sends at least 1 msg/s` });
 });
 export type ExternalRunInput = z.infer<typeof ExternalRunInputSchema>;
@@ -106,7 +108,7 @@ export class ExternalTargetService {
     if (why && !input.dryRun) throw new ExternalTargetBusyError(why);
     let executor;
     try {
-      executor = parseExecutorConfig(input.executor, 'executor');
+      executor = input.executor === undefined ? undefined : parseExecutorConfig(input.executor, 'executor');
     } catch (error) {
       throw new ExternalInputError((error as Error).message);
     }
@@ -119,9 +121,9 @@ export class ExternalTargetService {
       status.lines.push(line);
       if (status.lines.length > LINES_KEPT) status.lines.shift();
     };
-    const record = this.recorder && !input.dryRun ? this.recordTo(this.recorder, status, { kind: 'external', namesrv: status.target, executor: executor.type }) : undefined;
+    const record = this.recorder && !input.dryRun ? this.recordTo(this.recorder, status, { kind: 'external', namesrv: status.target, executor: executor?.type ?? 'fault proxy' }) : undefined;
     void runExternalDrill({
-      namesrvAddrs: input.namesrvAddr, executor, scenario: input.scenario, queueNums: 4, producers: input.producers, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
+      namesrvAddrs: input.namesrvAddr, ...(executor ? { executor } : {}), scenario: input.scenario, queueNums: 4, producers: input.producers, dataDir, dryRun: input.dryRun, log, signal: abort.signal,
       ...(record ? { record } : {}),
       credentials: credentialsOf(input),
       traffic: { sendMode: input.sendMode, ackMode: input.ackMode, idempotent: false, consumers: input.consumers, rate: input.rate, durationSec: input.durationSec },

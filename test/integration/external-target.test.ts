@@ -135,6 +135,23 @@ describe('external target: a drill against a cluster started apart, faults throu
     assert.doesNotMatch(xml, /<failure|<error/);
   });
 
+  test('external-target - producer-network-flap, no executor: the runners reach the master through a proxy of the drill, whose drops and resets a checked producer is told of and an unchecked one is not', async () => {
+    const flap = ['drill', 'producer-network-flap', '--target', 'external', '--namesrv', namesrv, '--seed', '5', '--json', ...as(ADMIN).args];
+    const [safe, unsafe] = [await zeroloss(flap), await zeroloss([...flap, '--send-mode', 'async-unchecked'])];
+    type Flap = { status: string; verdict: string; lostAcked: number; lost: Record<string, number>; statuses: Record<string, number>; notes: string[] };
+    const checked = JSON.parse(safe.stdout) as Flap;
+    assert.equal(safe.code, 0, safe.stderr);
+    assert.equal(checked.verdict, 'PASS', checked.notes.join('\n'));
+    assert.equal(checked.lostAcked, 0);
+    assert.ok((checked.statuses.TIMEOUT ?? 0) > 0, `the long drop outlasted sendMsgTimeout and the producer was told: ${JSON.stringify(checked.statuses)}`);
+    assert.ok(checked.notes.some((n) => /client-port link both: drop \(flap: drop for \d+ ms\)/.test(n)), checked.notes.join('\n'));
+    const unchecked = JSON.parse(unsafe.stdout) as Flap;
+    assert.equal(unchecked.status, 'done', unchecked.notes.join('\n'));
+    assert.equal(unchecked.verdict, 'LOSS_EXPECTED', `the contrast: async-unchecked loses what the drop held and is never told\n${unchecked.notes.join('\n')}`);
+    assert.ok((unchecked.lost.UNCHECKED ?? 0) > 0, `UNCHECKED messages lost: ${JSON.stringify(unchecked.lost)}`);
+    assert.equal(unchecked.lostAcked, 0, 'no SEND_OK was ever given, so none can be lost');
+  });
+
   test('external-target - the dashboard\'s run is recorded in the drill history: its target, the fault window, the ledger and the verdict', async () => {
     const db = await tempDatabase('zeroloss-external-record-');
     try {
