@@ -251,6 +251,13 @@ describe('traffic and messages in the dashboard', () => {
     assert.match(text, /predicted: /);
     assert.equal((await state()).broker.state, 'running', 'a dry run kills nothing');
     await screenshot(page, 'external.png');
+
+    // producer-network-flap needs no executor: its field goes, and the plan says the proxy is here.
+    await page.getByTestId('external-scenario').selectOption('producer-network-flap');
+    assert.equal(await page.getByTestId('external-executor').count(), 0, 'no executor field for a scenario that needs none');
+    await page.getByTestId('external-dry-run').click();
+    await page.waitForFunction(() => /the proxy is in this process/.test(document.querySelector('[data-testid="external-plan"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    assert.match(await page.getByTestId('external-plan').innerText(), /fault: the traffic runners reach broker-a's master \S+ through a fault proxy/);
   });
 
   test('the Traffic page\'s Target card: an unreachable name server is refused with the reason; a cluster that answers becomes the target, and the Traffic and Messages pages say so', async () => {

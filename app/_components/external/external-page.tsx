@@ -12,12 +12,19 @@ import { useCan } from '../../_lib/session';
 import { RoleHint } from '../auth/role-hint';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
-import { Field, TextField, inputClass, toNumber } from '../ui/form';
+import { Field, HintedSelect, TextField, inputClass, toNumber, type HintedOption } from '../ui/form';
+import { SEND_MODE_OPTIONS } from '../overview/traffic-panel';
 import { EmptyNote, RequestError } from '../ui/query-state';
-import { fieldIssues } from '../ui/field-errors';
+import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 const ID = 'external';
-const FIELDS = ['namesrvAddr', 'accessKey', 'secretKey', 'executor', 'durationSec', 'rate', 'producers'];
+const FIELDS = ['namesrvAddr', 'accessKey', 'secretKey', 'scenario', 'sendMode', 'executor', 'durationSec', 'rate', 'producers'];
+type Scenario = 'process-crash' | 'producer-network-flap';
+const SCENARIOS: HintedOption<Scenario>[] = [
+  { value: 'process-crash', label: 'process-crash — kill a master', hint: 'The fault executor kills one group\'s master with no grace; it comes back by the executor\'s start step or by itself.' },
+  { value: 'producer-network-flap', label: 'producer-network-flap — drop the producers\' link', hint: 'A proxy here, between the traffic runners and one master, drops and resets their connections in bursts. No executor: nothing on the cluster is touched.' },
+];
+type SendMode = (typeof SEND_MODE_OPTIONS)[number]['value'];
 const EXAMPLE_EXECUTOR = JSON.stringify({ type: 'command', timeoutMs: 20000, commands: { 'kill-broker': 'ssh {host} sudo systemctl kill -s KILL rocketmq-broker@{broker}' } }, null, 2);
 
 export function ExternalPage() {
@@ -26,6 +33,8 @@ export function ExternalPage() {
   const [durationSec, setDurationSec] = useState('20');
   const [rate, setRate] = useState('200');
   const [producers, setProducers] = useState('1');
+  const [scenario, setScenario] = useState<Scenario>('process-crash');
+  const [sendMode, setSendMode] = useState<SendMode>('sync');
   // The ACL account lives in this form only: sent with each request, never stored or shown back by the server.
   const [accessKey, setAccessKey] = useState('');
   const [secretKey, setSecretKey] = useState('');
@@ -43,7 +52,7 @@ export function ExternalPage() {
   const general = lastError && issues.size === 0 ? errorMessage(lastError) : null;
   const running = status.data?.state === 'running';
   const account = () => (accessKey.trim() !== '' || secretKey !== '' ? { accessKey, secretKey } : {});
-  const input = () => ({ namesrvAddr: namesrv, ...account(), executor, durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
+  const input = () => ({ namesrvAddr: namesrv, ...account(), scenario, sendMode, ...(scenario === 'process-crash' ? { executor } : {}), durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
 
   const read = (event: FormEvent) => {
     event.preventDefault();
@@ -68,11 +77,17 @@ export function ExternalPage() {
               <TextField name="accessKey" label="ACL access key" unit="optional" testId="external-access-key" value={accessKey} onChange={setAccessKey} issues={issues} idPrefix={ID} />
               <TextField name="secretKey" label="ACL secret key" unit="never stored" type="password" testId="external-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} />
             </div>
-            <Field label="Fault executor" unit="JSON, docs/fault-executors.md" name="executor" issues={issues} idPrefix={ID} announce>
-              {(invalid) => (
-                <textarea data-testid="external-executor" name="executor" rows={8} value={executor} onChange={(e) => setExecutor(e.target.value)} spellCheck={false} className={`${inputClass} font-mono text-xs`} {...invalid} />
-              )}
-            </Field>
+            <div className="grid gap-2 sm:grid-cols-2">
+              <HintedSelect label="Scenario" name="scenario" testId="external-scenario" value={scenario} options={SCENARIOS} onChange={setScenario} labelClassName="text-sm" errorProps={invalidProps(issues, 'scenario', ID)} />
+              <HintedSelect label="Send mode" name="sendMode" testId="external-send-mode" value={sendMode} options={SEND_MODE_OPTIONS} onChange={setSendMode} labelClassName="text-sm" errorProps={invalidProps(issues, 'sendMode', ID)} />
+            </div>
+            {scenario === 'process-crash' ? (
+              <Field label="Fault executor" unit="JSON, docs/fault-executors.md" name="executor" issues={issues} idPrefix={ID} announce>
+                {(invalid) => (
+                  <textarea data-testid="external-executor" name="executor" rows={8} value={executor} onChange={(e) => setExecutor(e.target.value)} spellCheck={false} className={`${inputClass} font-mono text-xs`} {...invalid} />
+                )}
+              </Field>
+            ) : null}
             <div className="grid grid-cols-3 gap-3">
               <TextField name="durationSec" label="Duration" unit="s" testId="external-duration" value={durationSec} onChange={setDurationSec} issues={issues} idPrefix={ID} />
               <TextField name="rate" label="Rate" unit="msg/s" testId="external-rate" value={rate} onChange={setRate} issues={issues} idPrefix={ID} />
@@ -81,7 +96,7 @@ export function ExternalPage() {
             <div className="flex flex-wrap gap-2">
               <Button type="submit" data-testid="external-read" busy={describe.isPending} disabled={!canRead.allowed} title={canRead.reason}>Read cluster</Button>
               <Button data-testid="external-dry-run" busy={dryRun.isPending} disabled={!canRead.allowed || running} title={canRead.reason} onClick={() => { run.reset(); dryRun.mutate(input()); }}>Dry run</Button>
-              <Button variant="danger" data-testid="external-run" busy={run.isPending} disabled={!canRun.allowed || running} title={canRun.reason} onClick={() => { dryRun.reset(); run.mutate(input()); }}>Run process-crash drill</Button>
+              <Button variant="danger" data-testid="external-run" busy={run.isPending} disabled={!canRun.allowed || running} title={canRun.reason} onClick={() => { dryRun.reset(); run.mutate(input()); }}>Run {scenario} drill</Button>
               {running ? <Button variant="ghost" data-testid="external-cancel" busy={cancel.isPending} onClick={() => cancel.mutate()} disabled={!canRun.allowed}>Cancel</Button> : null}
             </div>
             <RoleHint can={canRun} what="Running a drill (its executor runs commands on this machine)" />

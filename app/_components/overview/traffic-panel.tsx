@@ -20,7 +20,7 @@ import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 type KeysMode = 'none' | 'pattern';
 
-const SEND_MODE_OPTIONS: HintedOption<SendMode>[] = [
+export const SEND_MODE_OPTIONS: HintedOption<SendMode>[] = [
   { value: 'sync', label: 'sync — wait for each answer', hint: 'Blocks on every SendResult and checks its status: nothing fails silently.' },
   { value: 'async', label: 'async — answers by callback', hint: 'Sends without blocking; the callback reads every SendResult and counts failures.' },
   {
