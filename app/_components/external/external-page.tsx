@@ -73,11 +73,11 @@ export function ExternalPage() {
         <Card title="Target" titleId="external-target-title" testId="external-target-card">
           <form onSubmit={read} noValidate aria-labelledby="external-target-title" className="grid gap-3">
             <TextField name="namesrvAddr" label="Name servers" unit="host:port;host:port" testId="external-namesrv" placeholder="10.0.0.5:9876" value={namesrv} onChange={setNamesrv} issues={issues} idPrefix={ID} announce />
-            <div className="grid grid-cols-2 gap-3">
+            <div className="grid grid-cols-2 items-end gap-3">
               <TextField name="accessKey" label="ACL access key" unit="optional" testId="external-access-key" value={accessKey} onChange={setAccessKey} issues={issues} idPrefix={ID} />
-              <TextField name="secretKey" label="ACL secret key" unit="never stored" type="password" testId="external-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} />
+              <TextField name="secretKey" label="ACL secret key" unit="not stored" type="password" testId="external-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} />
             </div>
-            <div className="grid gap-2 sm:grid-cols-2">
+            <div className="grid gap-2">
               <HintedSelect label="Scenario" name="scenario" testId="external-scenario" value={scenario} options={SCENARIOS} onChange={setScenario} labelClassName="text-sm" errorProps={invalidProps(issues, 'scenario', ID)} />
               <HintedSelect label="Send mode" name="sendMode" testId="external-send-mode" value={sendMode} options={SEND_MODE_OPTIONS} onChange={setSendMode} labelClassName="text-sm" errorProps={invalidProps(issues, 'sendMode', ID)} />
             </div>
