@@ -21,7 +21,7 @@ interface AxeViolation {
   id: string;
   impact: string | null;
   help: string;
-  nodes: { target: string[]; failureSummary?: string }[];
+  nodes: { target: string[]; failureSummary?: string; now?: string }[];
 }
 
 describe('accessibility and robustness of every page', () => {
@@ -63,6 +63,17 @@ describe('accessibility and robustness of every page', () => {
     const violations = await page.evaluate(async (only) => {
       const result = await (window as unknown as { axe: { run(context: Document, options: object): Promise<{ violations: AxeViolation[] }> } }).axe
         .run(document, { resultTypes: ['violations'], ...(only ? { runOnly: { type: 'rule', values: only } } : {}) });
+      // What a failing node is right after axe answered (the dark-theme contrast finding of sessions
+      // 10, 12 and 16 measured a light-theme colour under data-theme=dark; this says whether the node
+      // was still in the page and what colour it and its ancestors have now).
+      for (const v of result.violations) {
+        for (const n of v.nodes) {
+          const el = document.querySelector(n.target.join(' '));
+          const chain: string[] = [];
+          for (let e: Element | null = el; e && chain.length < 4; e = e.parentElement) chain.push(`${e.tagName.toLowerCase()}[${e.getAttribute('class') ?? ''}] ${getComputedStyle(e).color}`);
+          n.now = el ? `connected=${el.isConnected}, html data-theme=${document.documentElement.dataset.theme ?? 'none'}; ${chain.join(' < ')}` : 'the selector matches nothing now';
+        }
+      }
       return result.violations;
     }, rules);
     return violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
@@ -82,7 +93,7 @@ describe('accessibility and robustness of every page', () => {
       const violations = await axe(page, rules);
       const after = violations.length > 0 ? await theme() : before;
       for (const v of violations) {
-        found.push(`${url} (${scheme}; before axe: ${before}; after: ${after}) [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(0, 2).join(' ')}`).join('\n    ')}`);
+        found.push(`${url} (${scheme}; before axe: ${before}; after: ${after}) [${v.impact}] ${v.id}: ${v.help}\n    ${v.nodes.slice(0, 4).map((n) => `${n.target.join(' ')} — ${(n.failureSummary ?? '').split('\n').slice(0, 2).join(' ')}\n      right after axe: ${n.now ?? '-'}`).join('\n    ')}`);
       }
     };
     try {
