@@ -184,6 +184,11 @@ function parseClusterArgs(args: string[]): ClusterOptions {
   }
   const refusal = refusalOnThisMachine(options.topology);
   if (refusal) throw new UsageError(refusal);
+  if (options.acl) {
+    if (!options.acl.accounts.some((a) => a.admin)) throw new UsageError('--acl-file: give one account admin: true; the cluster\'s control plane signs its own admin requests (topics, settings) with it');
+    // The replicas' own requests to each other and the controller's notices are not signed yet.
+    if (options.patch.enableControllerMode) throw new UsageError('--acl-file with --controller-mode: not yet; controller mode\'s inner requests (a replica\'s epoch-cache read, the controller\'s role notices) are not signed, so the brokers would refuse them');
+  }
   return options;
 }
 

@@ -647,7 +647,8 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       }
       this.target = { kind: 'external', namesrvAddrs: target.namesrvAddr, ...(credentials ? { credentials } : {}) };
     } else this.target = EMBEDDED_TARGET;
-    this.emit('trafficTarget', this.target);
+    // Listeners hear where, never the account's secret.
+    this.emit('trafficTarget', this.target.kind === 'external' ? { kind: 'external', namesrvAddrs: this.target.namesrvAddrs } : EMBEDDED_TARGET);
     await this.recordEvent('traffic.target', 'traffic', `the Traffic and Messages pages now use ${listed}`, 'traffic');
     return listed;
   }

@@ -10,6 +10,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { EnvironmentError, readChildConfig } from '../config/environment.js';
+import { ResponseCode } from '../protocol/codes.js';
 import type { RemotingCommand } from '../protocol/remoting-command.js';
 
 export const AclField = { ACCESS_KEY: 'AccessKey', SECURITY_TOKEN: 'SecurityToken', SIGNATURE: 'Signature' } as const;
@@ -69,6 +70,15 @@ export function signatureMatches(request: RemotingCommand, secretKey: string, si
   const expected = Buffer.from(calSignature(signedContent(request), secretKey));
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
+}
+
+/**
+ * Whether a broker's refusal is its ACL's: 5.x answers NO_PERMISSION with the reason; 4.x answers
+ * SYSTEM_ERROR with the AclException's text (NettyRemotingAbstract, RemotingHelper.exceptionSimpleDesc).
+ * `text` is the answer's remark, or an error message that quotes it.
+ */
+export function isAclRefusal(responseCode: number | undefined, text: string): boolean {
+  return responseCode === ResponseCode.NO_PERMISSION || (responseCode === ResponseCode.SYSTEM_ERROR && /AclException/.test(text));
 }
 
 /** Java's TreeMap<String> order: UTF-16 code units, which is what `<` on JS strings compares. */

@@ -24,6 +24,9 @@ export const Permission = { DENY: 1, ANY: 1 << 1, PUB: 1 << 2, SUB: 1 << 3 } as 
 
 const PERM_WORDS: Record<string, number> = { DENY: Permission.DENY, PUB: Permission.PUB, SUB: Permission.SUB, 'PUB|SUB': Permission.PUB | Permission.SUB, 'SUB|PUB': Permission.PUB | Permission.SUB };
 
+/** TopicValidator.RMQ_SYS_TRACE_TOPIC: the default message-trace topic */
+const TRACE_TOPIC = 'RMQ_SYS_TRACE_TOPIC';
+
 /** the request codes only an admin account may send (Permission.ADMIN_CODE) */
 const ADMIN_CODES = new Set<number>([RequestCode.UPDATE_AND_CREATE_TOPIC, RequestCode.UPDATE_BROKER_CONFIG, RequestCode.DELETE_TOPIC_IN_BROKER,
   RequestCode.UPDATE_AND_CREATE_SUBSCRIPTIONGROUP, RequestCode.DELETE_SUBSCRIPTIONGROUP]);
@@ -81,6 +84,14 @@ export class PlainAccessValidator {
 
   /** undefined when the request may go on; otherwise RocketMQ's reason it may not. */
   refusal(request: RemotingCommand, remoteAddress: string): string | undefined {
+    // The request's resources are read first, as PlainAccessValidator.parse does: a body that does not
+    // parse is refused even from a white address.
+    let needed: Map<string, number>;
+    try {
+      needed = resourcesOf(request);
+    } catch (error) {
+      return (error as Error).message;
+    }
     if (this.globalWhite.some((match) => match(remoteAddress))) return undefined;
     const accessKey = extString(request, AclField.ACCESS_KEY);
     if (accessKey === undefined) return 'No accessKey is configured';
@@ -88,13 +99,9 @@ export class PlainAccessValidator {
     if (!owned) return `No acl config for ${accessKey}`;
     if (owned.whiteAddress?.(remoteAddress)) return undefined;
     if (!signatureMatches(request, owned.account.secretKey, extString(request, AclField.SIGNATURE))) return `Check signature failed for accessKey=${accessKey}`;
+    // Message trace (RMQ_SYS_TRACE_TOPIC) is published whatever the account's topic perms.
+    if (needed.get(TRACE_TOPIC) === Permission.PUB) return undefined;
     if (ADMIN_CODES.has(request.code) && !owned.account.admin) return `Need admin permission for request code=${request.code}, but accessKey=${accessKey} is not`;
-    let needed: Map<string, number>;
-    try {
-      needed = resourcesOf(request);
-    } catch (error) {
-      return (error as Error).message;
-    }
     if (owned.perms === undefined && owned.account.admin) return undefined;
     for (const [resource, perm] of needed) {
       const isGroup = resource.startsWith(RETRY_GROUP_TOPIC_PREFIX);
@@ -188,6 +195,11 @@ type AddressMatcher = (address: string) => boolean;
  * IPv4 pattern whose parts may be `*`, a range `1-200` or a set `{1,2,3}`.
  */
 export function addressMatcher(pattern: string): AddressMatcher {
+  // A comma list outside braces is several addresses (MultipleRemoteAddressStrategy).
+  if (/,(?![^{]*\})/.test(pattern)) {
+    const each = pattern.split(/,(?![^{]*\})/).map((p) => addressMatcher(p));
+    return (address) => each.some((match) => match(address));
+  }
   const p = pattern.trim();
   if (p === '*' || p === '*.*.*.*') return () => true;
   const parts = p.split('.');

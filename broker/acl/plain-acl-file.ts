@@ -37,9 +37,19 @@ function scalar(text: string): Scalar {
 }
 
 function stripComment(line: string): string {
-  // A # starts a comment at the line's start or after a space, outside quotes (enough for this file's shape).
-  const m = /(^|\s)#/.exec(line);
-  return (m ? line.slice(0, m.index) : line).replace(/\s+$/, '');
+  // A # starts a comment at the line's start or after a space, outside quotes.
+  let quote: string | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote) {
+      if (c === quote) quote = undefined;
+    } else if (c === '"' || c === "'") {
+      quote = c;
+    } else if (c === '#' && (i === 0 || /\s/.test(line[i - 1]!))) {
+      return line.slice(0, i).replace(/\s+$/, '');
+    }
+  }
+  return line.replace(/\s+$/, '');
 }
 
 function parseBlockYaml(text: string): Record<string, Value> {

@@ -101,6 +101,11 @@ export function childProcessEnvironment(variables: Readonly<Record<string, strin
   return { ...process.env, ...variables };
 }
 
+/** Removes a variable from this process, so no child it spawns (nor any command it runs) inherits it: a secret read once. */
+export function forgetVariable(name: string): void {
+  delete process.env[name];
+}
+
 /**
  * Sets a variable of this process for what reads it later outside this code (Prisma's schema names
  * DATABASE_URL) and for the children spawned after.

@@ -17,7 +17,7 @@ import { DRILL_IDS, DrillRunInputSchema, LEDGER_STAGES, LEDGER_STATUSES, type Dr
 import { DRILL_OPTIONS, DRILL_USAGE_LINE } from './cli-usage';
 import { LAB_BUGS, type LabBug } from '../../broker/lab-bugs';
 import { readServerEnvironment } from '../environment';
-import { EnvironmentError } from '../../broker/config/environment';
+import { EnvironmentError, forgetVariable } from '../../broker/config/environment';
 import { UsageError, flagValue, wholeNumber } from '../cli-args';
 import { drillResult, junitError, junitReport, markdownReport, type DrillResult } from './reports';
 import { NamesrvAddrSchema } from '../external/external-cluster';
@@ -202,6 +202,9 @@ function externalOptions(flags: Record<string, string | number | boolean | undef
 function credentialsOf(accessKey: string | number | boolean | undefined): { credentials?: SessionCredentials } {
   if (accessKey === undefined) return {};
   const secretKey = readServerEnvironment('ZEROLOSS_SECRET_KEY').ZEROLOSS_SECRET_KEY;
+  // Read once and gone: the traffic runners get the account in ZL_SESSION_CREDENTIALS, and the
+  // executor's commands (ssh, kubectl) must not inherit the secret.
+  forgetVariable('ZEROLOSS_SECRET_KEY');
   if (secretKey === undefined) throw new UsageError(`--access-key ${String(accessKey)}: set ZEROLOSS_SECRET_KEY to the account's secret key (a secret is never a flag)`);
   const parsed = SessionCredentialsSchema.safeParse({ accessKey: String(accessKey), secretKey });
   if (!parsed.success) throw new UsageError(`--access-key: ${parsed.error.issues[0]?.message ?? 'invalid'}`);

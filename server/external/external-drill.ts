@@ -27,9 +27,10 @@ import { splitRate } from '../drills/limits';
 import type { DrillEventKind, DrillId, DrillPrediction, DrillRunInput, DrillRunSettings, DrillTrafficSettings, LedgerSummary, Verdict } from '../drills/types';
 import type { DrillResult } from '../drills/reports';
 import { producerSettingsOf } from '../../broker/config/broker-config';
-import { MASTER_ID, ResponseCode } from '../../broker/protocol/codes';
+import { MASTER_ID } from '../../broker/protocol/codes';
+import { Producer } from '../../broker/client/producer';
 import type { ParentToTraffic, TrafficConfig, TrafficToParent } from '../../broker/ipc';
-import type { SessionCredentials } from '../../broker/acl/acl-signature';
+import { isAclRefusal, type SessionCredentials } from '../../broker/acl/acl-signature';
 import { ExternalCluster, type ExternalBroker, type ExternalClusterView } from './external-cluster';
 import { describeDryRun, planFault, runSteps, supportedActions, type ExecStep, type FaultExecutorConfig, type PlannedFault } from './fault-executors';
 
@@ -237,7 +238,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
         if (message.type === 'ready') child.markRunning();
         else if (message.type === 'outcomes') {
           answered = true;
-          refused ??= message.outcomes.find((o) => o.responseCode === ResponseCode.NO_PERMISSION)?.error;
+          refused ??= message.outcomes.find((o) => isAclRefusal(o.responseCode, o.error ?? ''))?.error;
           ledger.addOutcomes(message.outcomes);
         }
       },
@@ -268,6 +269,7 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
       consumeFromWhere: 'CONSUME_FROM_FIRST_OFFSET', persistConsumerOffsetIntervalMs: 500, rebalanceIntervalMs: 1000,
     }, options.credentials);
     await waitFor(() => consumers.views().length === t.consumers && consumers.views().every((v) => v.state === 'running'), 30_000, 'the consumers starting', signal);
+    await bounded(firstCheckedSend(ctx, ledger, namesrvAddr, options.credentials, log), 15_000, 'the first checked send', signal);
     for (const [i, r] of runners.entries()) {
       ledger.addProducer(r.producerId);
       const config: TrafficConfig = {
@@ -346,6 +348,30 @@ async function startGroupAtTheEnd(ctx: Context, log: (line: string) => void): Pr
     }
   }
   log(`consumer group ${ctx.group} starts at the end of ${ctx.topic}: the ${already} message(s) already there are not this run's`);
+}
+
+/**
+ * One checked (sync) send before the traffic, whatever the run's send mode: an account the cluster
+ * refuses (ACL) stops the run here, before any fault, with the broker's reason, where an unchecked
+ * traffic runner would never learn it. The message is the run's own (its producer is in the ledger)
+ * and is counted like the others.
+ */
+async function firstCheckedSend(ctx: Context, ledger: LossLedger, namesrvAddr: string, credentials: SessionCredentials | undefined, log: (line: string) => void): Promise<void> {
+  const producerId = `probe-${ctx.runId}`;
+  ledger.addProducer(producerId);
+  const producer = new Producer({ producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId, namesrvAddr, ...(credentials ? { credentials } : {}) });
+  const sentAtMs = Date.now();
+  try {
+    const r = await producer.send({ topic: ctx.topic, body: Buffer.from('zeroloss: the run\'s first checked send') });
+    ledger.addOutcomes([{ id: r.msgId, queueId: r.queueId, seq: r.seq, sentAtMs, latencyMs: Date.now() - sentAtMs, status: r.sendStatus, offsetMsgId: r.offsetMsgId, queueOffset: r.queueOffset, brokerName: r.brokerName }]);
+    log(`first checked send: ${r.sendStatus} from ${r.brokerName}, so this account may write ${ctx.topic}`);
+  } catch (error) {
+    const failed = error as Error & { responseCode?: number };
+    if (isAclRefusal(failed.responseCode, failed.message)) throw new Error(`the cluster refused the traffic for this account, so nothing was drilled: ${failed.message}`);
+    throw new Error(`the first checked send to ${ctx.topic} failed, so nothing was drilled: ${failed.message}`);
+  } finally {
+    await producer.close().catch(() => {});
+  }
 }
 
 /** process-crash: the executor kills the master; it comes back (by the executor's start step or by itself) and is verified. */

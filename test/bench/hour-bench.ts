@@ -49,7 +49,8 @@ async function brokerCounts(cluster: ExternalCluster, topic: string, group: stri
   return { stored, committed };
 }
 
-async function main(): Promise<void> {
+/** 0 when the run was judged and the heap stayed flat; 1 otherwise (a failed run, a loss, or a growing heap). */
+async function main(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-hour-bench-'));
   const cluster = await startClusterProcess(dir, ['--restart-crashed', '500']);
   const reader = new ExternalCluster([cluster.namesrv]);
@@ -93,10 +94,14 @@ async function main(): Promise<void> {
     const half = seconds / 60 / 2;
     const first = samples.filter((x) => x.minute <= half).map((x) => x.heap);
     const second = samples.filter((x) => x.minute > half).map((x) => x.heap);
-    if (first.length > 0 && second.length > 0) {
-      const ratio = Math.max(...second) / Math.max(...first);
-      console.log(`heap peak, second half / first half: ${ratio.toFixed(2)}x (${Math.max(...second).toFixed(1)} / ${Math.max(...first).toFixed(1)} MiB): ${ratio <= 1.2 ? 'FLAT' : 'GROWING'}`);
+    if (first.length === 0 || second.length === 0) {
+      console.log('too short to compare the two halves');
+      return 1;
     }
+    const ratio = Math.max(...second) / Math.max(...first);
+    const flat = ratio <= 1.2;
+    console.log(`heap peak, second half / first half: ${ratio.toFixed(2)}x (${Math.max(...second).toFixed(1)} / ${Math.max(...first).toFixed(1)} MiB): ${flat ? 'FLAT' : 'GROWING'}`);
+    return r.status === 'done' && (s?.lostAcked ?? 1) === 0 && flat ? 0 : 1;
   } finally {
     clearInterval(sampler);
     reader.close();
@@ -105,7 +110,7 @@ async function main(): Promise<void> {
   }
 }
 
-main().then(() => process.exit(0), (error: unknown) => {
+main().then((code) => process.exit(code), (error: unknown) => {
   console.error(error);
   process.exit(1);
 });

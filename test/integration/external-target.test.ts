@@ -131,6 +131,7 @@ describe('external target: a drill against a cluster started apart, faults throu
     assert.notEqual(pidAfter, pidBefore, 'the master is a new process');
     assert.throws(() => process.kill(pidBefore, 0), /ESRCH/, 'the old master is gone');
     const xml = fs.readFileSync(junit, 'utf8');
+    assert.ok(!`${run.stdout}${run.stderr}${xml}`.includes(ADMIN.secretKey), 'the secret key is in neither the output nor the report');
     assert.match(xml, /<testcase [^>]*name="process-crash/);
     assert.doesNotMatch(xml, /<failure|<error/);
   });
@@ -254,6 +255,19 @@ describe('external target: a drill against a cluster started apart, faults throu
     assert.match(result.error, /the cluster refused the traffic for this account, so nothing was drilled: broker answered NO_PERMISSION \(16\): No default permission for topic:ZL_ACL_READONLY/);
     assert.ok(!result.notes.some((n) => /^kill broker-a's master: /.test(n)), 'no fault was injected');
     assert.equal(lockPid(masterStore), pidBefore, 'the master still runs');
+    // The same refusal when the traffic would never have been told (async-unchecked): the first send is checked.
+    const unchecked = await zeroloss([...base, ...as(READER).args, '--topic', 'ZL_ACL_READONLY', '--send-mode', 'async-unchecked', '--duration', '20', '--rate', '20', '--json'], 60_000, as(READER).env);
+    assert.equal(unchecked.code, 2, unchecked.stdout);
+    assert.match((JSON.parse(unchecked.stdout) as { error: string }).error, /the cluster refused the traffic for this account, so nothing was drilled: .*No default permission for topic:ZL_ACL_READONLY/);
+    // A cluster's ACL file must give its own control plane an admin account, and controller mode is not signed yet.
+    const aclFile = path.join(dir, 'no-admin.yml');
+    fs.writeFileSync(aclFile, `accounts:\n  - accessKey: ${READER.accessKey}\n    secretKey: ${READER.secretKey}\n`);
+    const noAdmin = await zeroloss(['cluster', '--acl-file', aclFile], 30_000, {});
+    assert.equal(noAdmin.code, 2);
+    assert.match(noAdmin.stderr, /--acl-file: give one account admin: true/);
+    const controller = await zeroloss(['cluster', '--acl-file', path.join(dir, 'plain_acl.yml'), '--controller-mode'], 30_000, {});
+    assert.equal(controller.code, 2);
+    assert.match(controller.stderr, /--acl-file with --controller-mode: not yet/);
   });
 
   test('external-target - bad input: an unreachable name server and a failing executor command stop the run with the reason; the cluster is left as it was', async () => {

@@ -9,7 +9,8 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { FrameDecoder, createRequest, encodeCommand, type RemotingCommand } from '../../broker/protocol/remoting-command';
 import { RequestCode, ResponseCode } from '../../broker/protocol/codes';
-import { AclField, signRequest, signedContent } from '../../broker/acl/acl-signature';
+import { AclField, isAclRefusal, signRequest, signedContent } from '../../broker/acl/acl-signature';
+import { redact } from '../../server/auth/audit-log';
 import { PlainAccessValidator, addressMatcher, checkPermission, Permission, type PlainAclConfig } from '../../broker/acl/plain-access-validator';
 import { AclFileError, parsePlainAclText } from '../../broker/acl/plain-acl-file';
 
@@ -115,6 +116,13 @@ describe('ACL: the broker\'s PlainAccessValidator, as RocketMQ 4.x decides', () 
     assert.equal(validator.refusal(office, '192.168.1.7'), 'Check signature failed for accessKey=zl-office');
     assert.ok(addressMatcher('192.168.1-9.*')('::ffff:192.168.3.200'));
     assert.ok(!addressMatcher('192.168.1-9.*')('192.168.10.1'));
+    assert.ok(addressMatcher('10.0.0.1,10.0.0.2')('10.0.0.2'), 'a comma list is several addresses');
+    assert.ok(!addressMatcher('10.0.0.1,10.0.0.2')('10.0.0.3'));
+    // The resources are read first: a heartbeat whose body does not parse is refused even from a white address.
+    assert.equal(validator.refusal(createRequest(RequestCode.HEART_BEAT, {}, Buffer.from('{not json')), '10.10.103.7'), 'heartbeat body is not valid HeartbeatData JSON');
+    // Message trace is published whatever the account's topic perms (PlainPermissionManager.validate).
+    assert.equal(validator.refusal(signed(createRequest(RequestCode.SEND_MESSAGE_V2, { a: 'g', b: 'RMQ_SYS_TRACE_TOPIC' }), 'zl-office', 'office-secret'), LOCAL), undefined);
+    assert.equal(validator.refusal(signed(sendV2('AnyTopic'), 'zl-office', 'office-secret'), LOCAL), 'No default permission for topic:AnyTopic');
   });
 
   test('acl - checkPermission is RocketMQ\'s table', () => {
@@ -156,6 +164,7 @@ describe('ACL: the plain_acl file', () => {
       topicPerms: ['topicA=DENY', 'topicB=PUB|SUB'], groupPerms: ['groupA=SUB'],
     });
     assert.equal(config.accounts[1]!.accessKey, 'rocketmq2');
+    assert.equal(parsePlainAclText('accounts:\n  - accessKey: abcdefg\n    secretKey: "abc #def"  # the secret\n    admin: true\n').accounts[0]!.secretKey, 'abc #def', 'a # inside quotes is not a comment');
     assert.equal(config.accounts[1]!.admin, true);
   });
 
@@ -168,6 +177,13 @@ describe('ACL: the plain_acl file', () => {
   });
 });
 
-test('acl - the signature fields are RocketMQ\'s names', () => {
+test('acl - the signature fields are RocketMQ\'s names; a refusal is recognised in 4.x\'s and 5.x\'s answers', () => {
   assert.deepEqual(AclField, { ACCESS_KEY: 'AccessKey', SECURITY_TOKEN: 'SecurityToken', SIGNATURE: 'Signature' });
+  assert.ok(isAclRefusal(ResponseCode.NO_PERMISSION, 'No acl config for x'));
+  assert.ok(isAclRefusal(ResponseCode.SYSTEM_ERROR, 'broker answered SYSTEM_ERROR (1): org.apache.rocketmq.acl.common.AclException: No acl config for x, org.apache.rocketmq.acl.plain.PlainPermissionManager.validate(PlainPermissionManager.java:667)'));
+  assert.ok(!isAclRefusal(ResponseCode.SYSTEM_ERROR, 'broker answered SYSTEM_ERROR (1): store busy'));
+});
+
+test('acl - the audit log never writes an account\'s secret key', () => {
+  assert.deepEqual(redact({ namesrvAddr: ['10.0.0.5:9876'], accessKey: 'zl-admin', secretKey: 'admin-secret' }), { namesrvAddr: ['10.0.0.5:9876'], accessKey: 'zl-admin', secretKey: '[redacted]' });
 });
