@@ -53,6 +53,10 @@ async function brokerCounts(cluster: ExternalCluster, topic: string, group: stri
 async function main(): Promise<number> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'zeroloss-hour-bench-'));
   const cluster = await startClusterProcess(dir, ['--restart-crashed', '500']);
+  // Stopped early (Ctrl-C): the cluster, in its own process group, goes too.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => void cluster.stop().finally(() => process.exit(130)));
+  }
   const reader = new ExternalCluster([cluster.namesrv]);
   const executor = parseExecutorConfig(JSON.stringify({
     type: 'command', timeoutMs: 10_000,
