@@ -13,7 +13,7 @@ import { RoleHint } from '../auth/role-hint';
 import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { Field, HintedSelect, TextField, inputClass, toNumber, type HintedOption } from '../ui/form';
-import { SEND_MODE_OPTIONS } from '../overview/traffic-panel';
+import { SEND_MODE_OPTIONS } from '../ui/send-modes';
 import { EmptyNote, RequestError } from '../ui/query-state';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 

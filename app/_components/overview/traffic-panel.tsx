@@ -15,22 +15,12 @@ import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
 import { StateBadge } from '../ui/state-badge';
 import { HintedSelect, NumberField, StartStopButtons, TextField, toNumber, type HintedOption } from '../ui/form';
+import { SEND_MODE_OPTIONS } from '../ui/send-modes';
 import { brokerAvailability, useClusterRefresh } from '../../_lib/use-cluster-state';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 
 type KeysMode = 'none' | 'pattern';
 
-export const SEND_MODE_OPTIONS: HintedOption<SendMode>[] = [
-  { value: 'sync', label: 'sync — wait for each answer', hint: 'Blocks on every SendResult and checks its status: nothing fails silently.' },
-  { value: 'async', label: 'async — answers by callback', hint: 'Sends without blocking; the callback reads every SendResult and counts failures.' },
-  {
-    value: 'async-unchecked',
-    label: 'async, callback ignored — failures go unnoticed (anti-pattern)',
-    hint: 'The anti-pattern: fire and forget. Every send counts as UNCHECKED; a lost message is never noticed.',
-    antiPattern: true,
-  },
-  { value: 'oneway', label: 'oneway — no answer (UNCHECKED)', hint: 'RocketMQ oneway: the broker sends no answer at all, so nothing is known about the send.' },
-];
 
 const KEYS_MODES: HintedOption<KeysMode>[] = [
   { value: 'none', label: 'none', hint: 'Messages carry no KEYS; look them up by UNIQ_KEY or offset.' },
