@@ -21,7 +21,7 @@ import { UsageError } from './cli-args';
 import { DEFAULT_TOPOLOGY, TopologySchema, type Topology } from './cluster/topology';
 import { refusalOnThisMachine } from './cluster/machine-fit';
 import { parsePlainAclText } from '../broker/acl/plain-acl-file';
-import type { PlainAclConfig } from '../broker/acl/plain-access-validator';
+import { adminAccount, type PlainAclConfig } from '../broker/acl/plain-access-validator';
 
 const CLUSTER_OPTIONS = `  --namesrv-port N         the name server's port (default 9876, or NAMESRV_PORT); 0 picks a free port
   --broker-port N          the master's remoting port (default 10911, or BROKER_PORT); 0 picks a free port
@@ -185,7 +185,7 @@ function parseClusterArgs(args: string[]): ClusterOptions {
   const refusal = refusalOnThisMachine(options.topology);
   if (refusal) throw new UsageError(refusal);
   if (options.acl) {
-    if (!options.acl.accounts.some((a) => a.admin)) throw new UsageError('--acl-file: give one account admin: true; the cluster\'s control plane signs its own admin requests (topics, settings) with it');
+    if (!adminAccount(options.acl)) throw new UsageError('--acl-file: give one account admin: true; the cluster\'s control plane signs its own admin requests (topics, settings) with it');
     // The replicas' own requests to each other and the controller's notices are not signed yet.
     if (options.patch.enableControllerMode) throw new UsageError('--acl-file with --controller-mode: not yet; controller mode\'s inner requests (a replica\'s epoch-cache read, the controller\'s role notices) are not signed, so the brokers would refuse them');
   }

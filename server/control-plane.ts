@@ -37,8 +37,8 @@ import { CONSOLE_PRODUCER_GROUP, TRAFFIC_PRODUCER_GROUP, isLabClientId } from '.
 import { LAB_BUGS, labBugsOf, type LabBug } from '../broker/lab-bugs';
 import { EMBEDDED_TARGET, type TrafficTarget, type TrafficTargetChoice } from './traffic/traffic-target';
 import { ExternalCluster } from './external/external-cluster';
-import type { PlainAclConfig } from '../broker/acl/plain-access-validator';
-import type { SessionCredentials } from '../broker/acl/acl-signature';
+import { adminAccount, type PlainAclConfig } from '../broker/acl/plain-access-validator';
+import { sessionCredentialsEnvironment, type SessionCredentials } from '../broker/acl/acl-signature';
 import { credentialsOf } from './external/acl-account';
 
 export interface ControlPlaneOptions {
@@ -675,8 +675,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
       ...(labBugsOf('producer', this.activeLabBugs).length > 0 ? { labBugs: labBugsOf('producer', this.activeLabBugs) } : {}),
     };
     this.producerView = { answeredBy: {}, avoided: [] };
-    const credentials = this.clientCredentials();
-    this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig), ...(credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(credentials) } : {}) });
+    this.traffic.start({ ZL_TRAFFIC: JSON.stringify(this.trafficConfig), ...sessionCredentialsEnvironment(this.clientCredentials()) });
     const where = external ? ` to the external cluster at ${this.clientNamesrv()}` : '';
     await this.recordEvent('traffic.started', 'traffic', `traffic ${input.rate} msg/s, ${input.bodySize} B, ${input.sendMode} send${input.keyPattern ? `, KEYS ${input.keyPattern}` : ''}${where}`, 'traffic');
   }
@@ -926,7 +925,7 @@ export class ControlPlane extends EventEmitter<ControlPlaneEvents> {
 
 /** The account the plane's own admin requests sign with: the ACL's first admin account. */
 function adminCredentials(acl: PlainAclConfig): SessionCredentials {
-  const admin = acl.accounts.find((a) => a.admin);
+  const admin = adminAccount(acl);
   if (!admin) throw new Error('the ACL needs an account with admin: true: the control plane signs its own admin requests (creating topics, reading settings) with it');
-  return { accessKey: admin.accessKey, secretKey: admin.secretKey };
+  return admin;
 }

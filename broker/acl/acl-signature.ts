@@ -37,22 +37,37 @@ export function childSessionCredentials(): SessionCredentials | undefined {
   return parsed.data;
 }
 
-/** A request's signed content: extField values sorted by name (Signature left out), then the body. */
-export function signedContent(request: RemotingCommand): Buffer {
+/** The variable that hands a child `credentials` (read back by childSessionCredentials); nothing without an account. */
+export function sessionCredentialsEnvironment(credentials: SessionCredentials | undefined): { ZL_SESSION_CREDENTIALS?: string } {
+  return credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(credentials) } : {};
+}
+
+/**
+ * The extField values sorted by name, Signature left out: the text the body follows in the signed
+ * content. Java's TreeMap<String> order is UTF-16 code units, which is what sort() compares.
+ */
+function signedFields(request: RemotingCommand): string {
   const fields = request.extFields ?? {};
   let text = '';
-  for (const key of Object.keys(fields).sort(javaStringOrder)) {
+  for (const key of Object.keys(fields).sort()) {
     const value = fields[key];
     // Java reads extFields as strings: a raw JSON number or boolean (ali-ons) is its text; null is no field.
     if (key !== AclField.SIGNATURE && value !== null && value !== undefined) text += String(value);
   }
-  const head = Buffer.from(text, 'utf8');
+  return text;
+}
+
+/** A request's signed content: extField values sorted by name (Signature left out), then the body. */
+export function signedContent(request: RemotingCommand): Buffer {
+  const head = Buffer.from(signedFields(request), 'utf8');
   return request.body && request.body.length > 0 ? Buffer.concat([head, request.body]) : head;
 }
 
-/** HMAC-SHA1 of the content with the secret key, base64 (AclSigner.calSignature). */
-export function calSignature(content: Buffer, secretKey: string): string {
-  return createHmac('sha1', secretKey).update(content).digest('base64');
+/** HMAC-SHA1 of the signed content with the secret key, base64 (AclSigner.calSignature); the body is hashed in place, not copied. */
+function signatureOf(request: RemotingCommand, secretKey: string): string {
+  const hmac = createHmac('sha1', secretKey).update(signedFields(request), 'utf8');
+  if (request.body && request.body.length > 0) hmac.update(request.body);
+  return hmac.digest('base64');
 }
 
 /** Adds AccessKey (and SecurityToken), then the Signature over every field: AclClientRPCHook.doBeforeRequest. */
@@ -61,13 +76,13 @@ export function signRequest(request: RemotingCommand, credentials: SessionCreden
   fields[AclField.ACCESS_KEY] = credentials.accessKey;
   if (credentials.securityToken !== undefined) fields[AclField.SECURITY_TOKEN] = credentials.securityToken;
   delete fields[AclField.SIGNATURE];
-  fields[AclField.SIGNATURE] = calSignature(signedContent(request), credentials.secretKey);
+  fields[AclField.SIGNATURE] = signatureOf(request, credentials.secretKey);
 }
 
 /** Whether `signature` is the request's, compared in constant time. */
 export function signatureMatches(request: RemotingCommand, secretKey: string, signature: string | undefined): boolean {
   if (signature === undefined) return false;
-  const expected = Buffer.from(calSignature(signedContent(request), secretKey));
+  const expected = Buffer.from(signatureOf(request, secretKey));
   const given = Buffer.from(signature);
   return expected.length === given.length && timingSafeEqual(expected, given);
 }
@@ -79,9 +94,4 @@ export function signatureMatches(request: RemotingCommand, secretKey: string, si
  */
 export function isAclRefusal(responseCode: number | undefined, text: string): boolean {
   return responseCode === ResponseCode.NO_PERMISSION || (responseCode === ResponseCode.SYSTEM_ERROR && /AclException/.test(text));
-}
-
-/** Java's TreeMap<String> order: UTF-16 code units, which is what `<` on JS strings compares. */
-function javaStringOrder(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

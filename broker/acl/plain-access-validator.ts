@@ -72,8 +72,12 @@ export class PlainAccessValidator {
     this.globalWhite = (config.globalWhiteRemoteAddresses ?? []).map(addressMatcher);
     for (const account of config.accounts) {
       const perms = new Map<string, number>();
-      for (const entry of account.topicPerms ?? []) perms.set(entry.split('=')[0]!.trim(), parsePerm(entry.split('=')[1]));
-      for (const entry of account.groupPerms ?? []) perms.set(RETRY_GROUP_TOPIC_PREFIX + entry.split('=')[0]!.trim(), parsePerm(entry.split('=')[1]));
+      const add = (entry: string, prefix: string) => {
+        const [name, perm] = entry.split('=');
+        perms.set(prefix + name!.trim(), parsePerm(perm));
+      };
+      for (const entry of account.topicPerms ?? []) add(entry, '');
+      for (const entry of account.groupPerms ?? []) add(entry, RETRY_GROUP_TOPIC_PREFIX);
       this.accounts.set(account.accessKey, {
         account, perms: perms.size > 0 ? perms : undefined,
         defaultTopicPerm: parsePerm(account.defaultTopicPerm), defaultGroupPerm: parsePerm(account.defaultGroupPerm),
@@ -118,6 +122,12 @@ export class PlainAccessValidator {
     const reason = this.refusal(request, remoteAddress);
     return reason === undefined ? undefined : createResponse(request, ResponseCode.NO_PERMISSION, { remark: reason });
   }
+}
+
+/** The file's first admin account, as the keys a client signs with; undefined when it has none. */
+export function adminAccount(config: PlainAclConfig): { accessKey: string; secretKey: string } | undefined {
+  const admin = config.accounts.find((a) => a.admin);
+  return admin ? { accessKey: admin.accessKey, secretKey: admin.secretKey } : undefined;
 }
 
 /** The broker's gate for a remoting server (RemotingServerEvents.gate): the validator of `config`. */

@@ -193,13 +193,13 @@ function externalOptions(flags: Record<string, string | number | boolean | undef
   const { min, max } = DRILL_TRAFFIC_LIMITS.producers;
   if (!Number.isInteger(producers) || producers < min || producers > max) throw new UsageError(`--producers ${String(flags.producers)}: from ${min} to ${max} traffic runner processes`);
   return {
-    namesrvAddrs: namesrv.data, ...(executorFile && executor ? { executorFile, executor } : {}), queueNums, producers, dryRun: flags.dryRun === true, ...credentialsOf(flags['access-key']),
+    namesrvAddrs: namesrv.data, ...(executorFile && executor ? { executorFile, executor } : {}), queueNums, producers, dryRun: flags.dryRun === true, ...accountFromEnvironment(flags['access-key']),
     ...(typeof flags.group === 'string' ? { brokerName: flags.group } : {}), ...(typeof flags.topic === 'string' ? { topic: flags.topic } : {}),
   };
 }
 
 /** --access-key AK: the account's secret comes from ZEROLOSS_SECRET_KEY, which must then be set. */
-function credentialsOf(accessKey: string | number | boolean | undefined): { credentials?: SessionCredentials } {
+function accountFromEnvironment(accessKey: string | number | boolean | undefined): { credentials?: SessionCredentials } {
   if (accessKey === undefined) return {};
   const secretKey = readServerEnvironment('ZEROLOSS_SECRET_KEY').ZEROLOSS_SECRET_KEY;
   // Read once and gone: the traffic runners get the account in ZL_SESSION_CREDENTIALS, and the

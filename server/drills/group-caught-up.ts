@@ -16,13 +16,18 @@ import type { TopicRouteData } from '../../broker/namesrv/route-info-manager';
 import { MASTER_ID, RETRY_GROUP_TOPIC_PREFIX, RETRY_QUEUE_NUMS } from '../../broker/protocol/codes';
 import type { MQAdminClient } from '../cluster/admin-client';
 
+/** Each group a topic's route lists: its master's address now (undefined while it has none) and its read queues. */
+export function routeQueues(route: TopicRouteData | null | undefined): { brokerName: string; master: string | undefined; queueNums: number }[] {
+  return (route?.queueDatas ?? []).map((q) => ({
+    brokerName: q.brokerName,
+    master: route!.brokerDatas.find((b) => b.brokerName === q.brokerName)?.brokerAddrs[String(MASTER_ID)],
+    queueNums: q.readQueueNums,
+  }));
+}
+
 export async function groupCaughtUp(admin: MQAdminClient, route: TopicRouteData | null | undefined, topic: string, group: string): Promise<boolean> {
   // Every group the topic lives on that has a master now (a group without one cannot be consumed from).
-  const masters = (route?.brokerDatas ?? []).flatMap((b) => {
-    const address = b.brokerAddrs[String(MASTER_ID)];
-    const queueNums = route?.queueDatas.find((q) => q.brokerName === b.brokerName)?.readQueueNums ?? 0;
-    return address && queueNums > 0 ? [{ address, queueNums }] : [];
-  });
+  const masters = routeQueues(route).flatMap(({ master, queueNums }) => (master && queueNums > 0 ? [{ address: master, queueNums }] : []));
   if (masters.length === 0) return false;
   try {
     const retryTopic = `${RETRY_GROUP_TOPIC_PREFIX}${group}`;

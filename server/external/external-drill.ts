@@ -19,6 +19,7 @@ import { ConsumerFleet } from '../traffic/consumer-fleet';
 import { SupervisedChild } from '../cluster/child-process';
 import { LossLedger, judge, type AnomalyRow } from '../drills/loss-ledger';
 import { drainConsumers } from '../drills/drain';
+import { routeQueues } from '../drills/group-caught-up';
 import { drillSpec } from '../drills/catalog';
 import { describePlan, freshSeed, planFor } from '../drills/drill-plan';
 import { bounded, flapLink, sleep, waitFor } from '../drills/drill-steps';
@@ -30,7 +31,8 @@ import { producerSettingsOf } from '../../broker/config/broker-config';
 import { MASTER_ID } from '../../broker/protocol/codes';
 import { Producer } from '../../broker/client/producer';
 import type { ParentToTraffic, TrafficConfig, TrafficToParent } from '../../broker/ipc';
-import { isAclRefusal, type SessionCredentials } from '../../broker/acl/acl-signature';
+import { isAclRefusal, sessionCredentialsEnvironment, type SessionCredentials } from '../../broker/acl/acl-signature';
+import { outcomeOfResult } from '../traffic/traffic-loop';
 import { ExternalCluster, type ExternalBroker, type ExternalClusterView } from './external-cluster';
 import { describeDryRun, planFault, runSteps, supportedActions, type ExecStep, type FaultExecutorConfig, type PlannedFault } from './fault-executors';
 
@@ -228,16 +230,14 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
   // Several runners feed one ledger; each is a producer of its own, with its own sequence streams.
   const rates = planned.rates;
   let trafficCrash: string | undefined;
-  // A send the cluster refused for the account (ACL: NO_PERMISSION) stops the run before its fault.
+  // A send the cluster refuses for the account (ACL) after the first checked one stops the run before its fault.
   let refused: string | undefined;
-  let answered = false;
   const runners = rates.map((rate, i) => {
     const producerId = `ext${i + 1}-${ctx.runId}`;
     const child: SupervisedChild<ParentToTraffic, TrafficToParent> = new SupervisedChild<ParentToTraffic, TrafficToParent>(`traffic runner ${i + 1}`, 'server/traffic/runner-main.ts', {
       message: (message) => {
         if (message.type === 'ready') child.markRunning();
         else if (message.type === 'outcomes') {
-          answered = true;
           refused ??= message.outcomes.find((o) => isAclRefusal(o.responseCode, o.error ?? ''))?.error;
           ledger.addOutcomes(message.outcomes);
         }
@@ -276,19 +276,14 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
         namesrvAddr, topic, producerGroup: `zeroloss-ext-producer-${ctx.runId}`, producerId: r.producerId, rate: r.rate, bodySize: t.bodySize, sendMode: t.sendMode, count: 0,
         ...producerSettingsOf(settings.broker), bodySeed: planned.plan.trafficSeed + i, ...(link ? { brokerAddressMap: link.addressMap() } : {}),
       };
-      r.child.start({ ZL_TRAFFIC: JSON.stringify(config), ...(options.credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(options.credentials) } : {}) });
+      r.child.start({ ZL_TRAFFIC: JSON.stringify(config), ...sessionCredentialsEnvironment(options.credentials) });
     }
     await waitFor(() => runners.every((r) => r.child.status.state === 'running') || trafficCrash !== undefined, 30_000, 'the traffic runners starting', signal);
     const trafficStartedAt = Date.now();
-    const stopIfRefused = () => {
-      if (refused) throw new Error(`the cluster refused the traffic for this account, so nothing was drilled: ${refused}`);
-    };
-    await waitFor(() => answered || trafficCrash !== undefined, 15_000, 'the first sends answered', signal);
-    stopIfRefused();
     const split = runners.length > 1 ? ` from ${runners.length} traffic runners (${rates.join(' + ')})` : '';
     log(`traffic: ${t.rate} msg/s${split}, ${t.sendMode} sends to ${topic} for ${t.durationSec} s; ${t.consumers} consumer(s), ${t.ackMode}`, 'traffic');
     await sleep(trafficStartedAt + planned.plan.faultAtMs - Date.now(), signal);
-    stopIfRefused();
+    if (refused) throw refusedTraffic(refused);
     ledger.markFault(Date.now());
     if (planned.fault.kind === 'flap') {
       log(`fault: flap the traffic runners' link to ${ctx.victim.brokerName}'s master at ${ctx.victim.addr}`, 'fault.start');
@@ -336,12 +331,10 @@ async function drive(ctx: Context, options: ExternalDrillOptions, planned: Plann
  * (RocketMQ hands a group with no offset the queue from 0 while the queue's first file is still there).
  */
 async function startGroupAtTheEnd(ctx: Context, log: (line: string) => void): Promise<void> {
-  const route = await ctx.cluster.route(ctx.topic);
   let already = 0;
-  for (const queues of route?.queueDatas ?? []) {
-    const master = route!.brokerDatas.find((b) => b.brokerName === queues.brokerName)?.brokerAddrs[String(MASTER_ID)];
-    if (!master) throw new Error(`the route of ${ctx.topic} names no master of ${queues.brokerName}`);
-    for (let queueId = 0; queueId < queues.readQueueNums; queueId++) {
+  for (const { brokerName, master, queueNums } of routeQueues(await ctx.cluster.route(ctx.topic))) {
+    if (!master) throw new Error(`the route of ${ctx.topic} names no master of ${brokerName}`);
+    for (let queueId = 0; queueId < queueNums; queueId++) {
       const end = await ctx.cluster.admin.maxOffset(master, ctx.topic, queueId);
       await ctx.cluster.admin.updateConsumerOffset(master, ctx.group, ctx.topic, queueId, end);
       already += end;
@@ -363,15 +356,19 @@ async function firstCheckedSend(ctx: Context, ledger: LossLedger, namesrvAddr: s
   const sentAtMs = Date.now();
   try {
     const r = await producer.send({ topic: ctx.topic, body: Buffer.from('zeroloss: the run\'s first checked send') });
-    ledger.addOutcomes([{ id: r.msgId, queueId: r.queueId, seq: r.seq, sentAtMs, latencyMs: Date.now() - sentAtMs, status: r.sendStatus, offsetMsgId: r.offsetMsgId, queueOffset: r.queueOffset, brokerName: r.brokerName }]);
+    ledger.addOutcomes([outcomeOfResult(r, sentAtMs, Date.now() - sentAtMs)]);
     log(`first checked send: ${r.sendStatus} from ${r.brokerName}, so this account may write ${ctx.topic}`);
   } catch (error) {
     const failed = error as Error & { responseCode?: number };
-    if (isAclRefusal(failed.responseCode, failed.message)) throw new Error(`the cluster refused the traffic for this account, so nothing was drilled: ${failed.message}`);
+    if (isAclRefusal(failed.responseCode, failed.message)) throw refusedTraffic(failed.message);
     throw new Error(`the first checked send to ${ctx.topic} failed, so nothing was drilled: ${failed.message}`);
   } finally {
     await producer.close().catch(() => {});
   }
+}
+
+function refusedTraffic(reason: string): Error {
+  return new Error(`the cluster refused the traffic for this account, so nothing was drilled: ${reason}`);
 }
 
 /** process-crash: the executor kills the master; it comes back (by the executor's start step or by itself) and is verified. */

@@ -24,8 +24,6 @@ import type { DrillResult } from '../drills/reports';
 import type { SessionCredentials } from '../../broker/acl/acl-signature';
 import { aclAccountFields, credentialsOf, refineAclPair } from './acl-account';
 
-export { credentialsOf };
-
 export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema, ...aclAccountFields }).superRefine(refineAclPair);
 
 const run = DrillRunInputSchema.shape;

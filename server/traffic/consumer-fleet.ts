@@ -8,7 +8,7 @@ import type { ConsumeEvent, ConsumerConfig, ConsumerToParent, ParentToConsumer }
 import type { AckMode } from '../../broker/client/ack-mode';
 import { labClientId } from './lab-clients';
 import type { LabBug } from '../../broker/lab-bugs';
-import type { SessionCredentials } from '../../broker/acl/acl-signature';
+import { sessionCredentialsEnvironment, type SessionCredentials } from '../../broker/acl/acl-signature';
 
 export interface FleetInput {
   count: number;
@@ -148,8 +148,7 @@ export class ConsumerFleet {
   }
 
   private spawn(member: Member): void {
-    const credentials = this.credentials;
-    member.child.start({ ZL_CONSUMER: JSON.stringify(member.config), ...(credentials ? { ZL_SESSION_CREDENTIALS: JSON.stringify(credentials) } : {}) });
+    member.child.start({ ZL_CONSUMER: JSON.stringify(member.config), ...sessionCredentialsEnvironment(this.credentials) });
   }
 
   views(): ConsumerView[] {

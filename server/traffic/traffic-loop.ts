@@ -30,6 +30,14 @@ export interface TrafficLoopOptions {
   finished?: () => void;
 }
 
+/** What the ledger is told of an answered send. */
+export function outcomeOfResult(result: SendResult, sentAtMs: number, latencyMs: number): SendOutcome {
+  return {
+    id: result.msgId, queueId: result.queueId, seq: result.seq, sentAtMs, latencyMs,
+    status: result.sendStatus, offsetMsgId: result.offsetMsgId, queueOffset: result.queueOffset, brokerName: result.brokerName,
+  };
+}
+
 export function startTrafficLoop(options: TrafficLoopOptions): TrafficLoop {
   const { producer, config, body, clock, record: recordOutcome } = options;
   let attempted = 0;
@@ -40,10 +48,7 @@ export function startTrafficLoop(options: TrafficLoopOptions): TrafficLoop {
   // KEYS of message n (1-based): the configured pattern, or none at all.
   const keysOf = (n: number): string | undefined =>
     config.keyPattern ? config.keyPattern.replaceAll('{producer}', config.producerId).replaceAll('{n}', String(n)) : undefined;
-  const fromResult = (result: SendResult, sentAtMs: number, t0: number): SendOutcome => ({
-    id: result.msgId, queueId: result.queueId, seq: result.seq, sentAtMs, latencyMs: clock.monotonicMs() - t0,
-    status: result.sendStatus, offsetMsgId: result.offsetMsgId, queueOffset: result.queueOffset, brokerName: result.brokerName,
-  });
+  const fromResult = (result: SendResult, sentAtMs: number, t0: number): SendOutcome => outcomeOfResult(result, sentAtMs, clock.monotonicMs() - t0);
   const fromError = (error: Error, id: string, queueId: number, seq: number, sentAtMs: number, t0: number): SendOutcome => ({
     id, queueId, seq, sentAtMs, latencyMs: clock.monotonicMs() - t0,
     status: /timeout|ran out/i.test(error.message) ? 'TIMEOUT' : 'ERROR', error: error.message,

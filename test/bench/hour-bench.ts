@@ -21,7 +21,7 @@ import { startClusterProcess } from '../support/cluster-process';
 import { ExternalCluster } from '../../server/external/external-cluster';
 import { runExternalDrill } from '../../server/external/external-drill';
 import { parseExecutorConfig } from '../../server/external/fault-executors';
-import { MASTER_ID } from '../../broker/protocol/codes';
+import { routeQueues } from '../../server/drills/group-caught-up';
 
 const seconds = Number(process.env.BENCH_HOUR_SECONDS ?? 3600);
 const rate = Number(process.env.BENCH_HOUR_RATE ?? 8000);
@@ -35,13 +35,11 @@ interface Sample { minute: number; heap: number; rss: number; stored: number; co
 
 /** What the master stored on the run's topic and what its consumer group committed, summed over the queues. */
 async function brokerCounts(cluster: ExternalCluster, topic: string, group: string): Promise<{ stored: number; committed: number }> {
-  const route = await cluster.route(topic);
   let stored = 0;
   let committed = 0;
-  for (const queues of route?.queueDatas ?? []) {
-    const master = route!.brokerDatas.find((b) => b.brokerName === queues.brokerName)?.brokerAddrs[String(MASTER_ID)];
+  for (const { master, queueNums } of routeQueues(await cluster.route(topic))) {
     if (!master) continue;
-    for (let q = 0; q < queues.readQueueNums; q++) {
+    for (let q = 0; q < queueNums; q++) {
       stored += await cluster.admin.maxOffset(master, topic, q);
       committed += await cluster.admin.queryConsumerOffset(master, group, topic, q).catch(() => 0);
     }

@@ -14,6 +14,7 @@ import { Button } from '../ui/button';
 import { Card } from '../ui/card';
 import { Field, HintedSelect, TextField, inputClass, toNumber, type HintedOption } from '../ui/form';
 import { SEND_MODE_OPTIONS } from '../ui/send-modes';
+import { AclAccountFields, useAclAccount } from '../ui/acl-account-fields';
 import { EmptyNote, RequestError } from '../ui/query-state';
 import { fieldIssues, invalidProps } from '../ui/field-errors';
 
@@ -35,9 +36,7 @@ export function ExternalPage() {
   const [producers, setProducers] = useState('1');
   const [scenario, setScenario] = useState<Scenario>('process-crash');
   const [sendMode, setSendMode] = useState<SendMode>('sync');
-  // The ACL account lives in this form only: sent with each request, never stored or shown back by the server.
-  const [accessKey, setAccessKey] = useState('');
-  const [secretKey, setSecretKey] = useState('');
+  const account = useAclAccount();
   const canRead = useCan('drill');
   const canRun = useCan('admin');
   const describe = trpc.external.describe.useMutation();
@@ -51,14 +50,13 @@ export function ExternalPage() {
   const issues = fieldIssues(lastError, FIELDS);
   const general = lastError && issues.size === 0 ? errorMessage(lastError) : null;
   const running = status.data?.state === 'running';
-  const account = () => (accessKey.trim() !== '' || secretKey !== '' ? { accessKey, secretKey } : {});
-  const input = () => ({ namesrvAddr: namesrv, ...account(), scenario, sendMode, ...(scenario === 'process-crash' ? { executor } : {}), durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
+  const input = () => ({ namesrvAddr: namesrv, ...account.input(), scenario, sendMode, ...(scenario === 'process-crash' ? { executor } : {}), durationSec: toNumber(durationSec), rate: toNumber(rate), producers: toNumber(producers) });
 
   const read = (event: FormEvent) => {
     event.preventDefault();
     dryRun.reset();
     run.reset();
-    describe.mutate({ namesrvAddr: namesrv, ...account() });
+    describe.mutate({ namesrvAddr: namesrv, ...account.input() });
   };
 
   return (
@@ -74,8 +72,7 @@ export function ExternalPage() {
           <form onSubmit={read} noValidate aria-labelledby="external-target-title" className="grid gap-3">
             <TextField name="namesrvAddr" label="Name servers" unit="host:port;host:port" testId="external-namesrv" placeholder="10.0.0.5:9876" value={namesrv} onChange={setNamesrv} issues={issues} idPrefix={ID} announce />
             <div className="grid grid-cols-2 items-end gap-3">
-              <TextField name="accessKey" label="ACL access key" unit="optional" testId="external-access-key" value={accessKey} onChange={setAccessKey} issues={issues} idPrefix={ID} />
-              <TextField name="secretKey" label="ACL secret key" unit="not stored" type="password" testId="external-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} />
+              <AclAccountFields account={account} issues={issues} idPrefix={ID} accessKeyTestId="external-access-key" secretKeyTestId="external-secret-key" />
             </div>
             <div className="grid gap-2">
               <HintedSelect label="Scenario" name="scenario" testId="external-scenario" value={scenario} options={SCENARIOS} onChange={setScenario} labelClassName="text-sm" errorProps={invalidProps(issues, 'scenario', ID)} />

@@ -14,15 +14,14 @@ import { Card } from '../ui/card';
 import { RequestError } from '../ui/query-state';
 import { TextField } from '../ui/form';
 import { fieldIssues } from '../ui/field-errors';
+import { AclAccountFields, useAclAccount } from '../ui/acl-account-fields';
 
 const ID = 'target';
 
 export function TargetCard({ state }: { state: LiveState }) {
   const can = useCan('operator');
   const [namesrv, setNamesrv] = useState('');
-  // An ACL account, kept in this form; the server holds it only while the target is in use and never shows the secret.
-  const [accessKey, setAccessKey] = useState('');
-  const [secretKey, setSecretKey] = useState('');
+  const account = useAclAccount();
   const setTarget = trpc.traffic.setTarget.useMutation();
   const issues = fieldIssues(setTarget.error, ['namesrvAddr', 'accessKey', 'secretKey']);
   const busy = state.traffic.state === 'running' || state.consumers.running;
@@ -31,7 +30,7 @@ export function TargetCard({ state }: { state: LiveState }) {
 
   const useExternal = (event: FormEvent) => {
     event.preventDefault();
-    if (!blocked) setTarget.mutate({ kind: 'external', namesrvAddr: namesrv, ...(accessKey.trim() !== '' || secretKey !== '' ? { accessKey, secretKey } : {}) });
+    if (!blocked) setTarget.mutate({ kind: 'external', namesrvAddr: namesrv, ...account.input() });
   };
 
   return (
@@ -51,8 +50,7 @@ export function TargetCard({ state }: { state: LiveState }) {
         </p>
         <form onSubmit={useExternal} noValidate aria-labelledby="target-title" className="flex flex-wrap items-end gap-2">
           <TextField name="namesrvAddr" label="External name servers" unit="host:port;host:port" testId="target-namesrv" placeholder="10.0.0.5:9876" value={namesrv} onChange={setNamesrv} issues={issues} idPrefix={ID} className="min-w-64 flex-1" />
-          <TextField name="accessKey" label="ACL access key" unit="optional" testId="target-access-key-input" value={accessKey} onChange={setAccessKey} issues={issues} idPrefix={ID} className="w-40" />
-          <TextField name="secretKey" label="ACL secret key" unit="never shown" type="password" testId="target-secret-key" value={secretKey} onChange={setSecretKey} issues={issues} idPrefix={ID} className="w-40" />
+          <AclAccountFields account={account} issues={issues} idPrefix={ID} accessKeyTestId="target-access-key-input" secretKeyTestId="target-secret-key" className="w-40" />
           <Button type="submit" data-testid="target-use-external" busy={setTarget.isPending} disabled={Boolean(blocked)} title={blocked}>Use this cluster</Button>
           {external ? (
             <Button variant="ghost" data-testid="target-use-embedded" busy={setTarget.isPending} disabled={Boolean(blocked)} title={blocked} onClick={() => setTarget.mutate({ kind: 'embedded' })}>
