@@ -208,25 +208,44 @@ describe('traffic and messages in the dashboard', () => {
 
   test('the External page reads a cluster through its name server (the lab\'s own, addressed like any other) and prints a dry run; a bad executor is refused by name', async () => {
     const namesrv = (await state()).namesrv!.address;
-    // CI once saw this page's buttons stay as rendered on the server ("checking your role…") for 30 s,
-    // never reproduced by hand: on another such wait, say what the browser and the server saw.
+    // CI saw this wait time out three times (at 4065d9c, ca1b65f and 731b43f), never in runs by hand; what
+    // it printed ruled out console errors and failed requests. Playwright's default 'raf' polling re-reads
+    // the condition only when the page draws a frame, so a renderer that stops drawing would look like a
+    // page that never hydrated: the wait polls on a timer instead. On another timeout, say what the
+    // browser asked and got, what was still pending, and whether the button had hydrated and was enabled.
     const seen: string[] = [];
-    const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') seen.push(`console ${m.type()}: ${m.text()}`); };
-    const onPageError = (e: Error) => seen.push(`page error: ${e.message}`);
-    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => seen.push(`request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`);
+    const pending = new Map<unknown, string>();
+    const t0 = Date.now();
+    const at = () => `+${Date.now() - t0} ms`;
+    const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') seen.push(`${at()} console ${m.type()}: ${m.text()}`); };
+    const onPageError = (e: Error) => seen.push(`${at()} page error: ${e.message}`);
+    const onRequest = (r: { url(): string; method(): string }) => pending.set(r, `${at()} ${r.method()} ${r.url()}`);
+    const onFinished = (r: { url(): string }) => pending.delete(r);
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { pending.delete(r); seen.push(`${at()} request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`); };
+    const onResponse = (r: { url(): string; status(): number }) => { if (r.status() >= 400 || r.url().includes('/api/')) seen.push(`${at()} ${r.status()} ${r.url()}`); };
     page.on('console', onConsole);
     page.on('pageerror', onPageError);
+    page.on('request', onRequest);
+    page.on('requestfinished', onFinished);
     page.on('requestfailed', onFailed);
+    page.on('response', onResponse);
     try {
       await page.goto(`${app.url}/external`);
       // The role known (auth.me answered) and the page hydrated before anything is typed into it.
-      await page.waitForFunction(() => !document.querySelector('[data-testid="external-read"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000 });
+      await page.waitForFunction(() => !document.querySelector('[data-testid="external-read"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000, polling: 100 });
     } catch (error) {
-      assert.fail(`the External page did not become usable: ${(error as Error).message}\nbrowser:\n${seen.join('\n') || '(nothing)'}\nserver (last 40 lines):\n${app.output.slice(-40).join('\n')}`);
+      const button = await page.evaluate(() => {
+        const b = document.querySelector('[data-testid="external-read"]');
+        return b ? { disabled: b.hasAttribute('disabled'), title: b.getAttribute('title'), hydrated: Object.keys(b).some((k) => k.startsWith('__react')), online: navigator.onLine, visibility: document.visibilityState } : null;
+      }).catch((e: Error) => e.message);
+      assert.fail(`the External page did not become usable: ${(error as Error).message}\nbutton: ${JSON.stringify(button)}\nbrowser:\n${seen.join('\n') || '(nothing)'}\nstill pending:\n${[...pending.values()].join('\n') || '(nothing)'}\nserver (last 40 lines):\n${app.output.slice(-40).join('\n')}`);
     } finally {
       page.off('console', onConsole);
       page.off('pageerror', onPageError);
+      page.off('request', onRequest);
+      page.off('requestfinished', onFinished);
       page.off('requestfailed', onFailed);
+      page.off('response', onResponse);
     }
     await page.getByTestId('external-namesrv').fill(namesrv);
     await page.getByTestId('external-read').click();
@@ -256,7 +275,7 @@ describe('traffic and messages in the dashboard', () => {
     await page.getByTestId('external-scenario').selectOption('producer-network-flap');
     assert.equal(await page.getByTestId('external-executor').count(), 0, 'no executor field for a scenario that needs none');
     await page.getByTestId('external-dry-run').click();
-    await page.waitForFunction(() => /the proxy is in this process/.test(document.querySelector('[data-testid="external-plan"]')?.textContent ?? ''), undefined, { timeout: 15_000 });
+    await page.waitForFunction(() => /the proxy is in this process/.test(document.querySelector('[data-testid="external-plan"]')?.textContent ?? ''), undefined, { timeout: 15_000, polling: 100 });
     assert.match(await page.getByTestId('external-plan').innerText(), /fault: the traffic runners reach broker-a's master \S+ through a fault proxy/);
   });
 
@@ -267,7 +286,7 @@ describe('traffic and messages in the dashboard', () => {
     }
     await page.goto(`${app.url}/traffic`);
     const use = page.getByTestId('target-use-external');
-    await page.waitForFunction(() => !document.querySelector('[data-testid="target-use-external"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000 });
+    await page.waitForFunction(() => !document.querySelector('[data-testid="target-use-external"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000, polling: 100 });
     await page.getByTestId('target-namesrv').fill('127.0.0.1:1');
     await use.click();
     const refused = page.getByTestId('target-error');
