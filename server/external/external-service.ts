@@ -4,8 +4,9 @@
  * keep the last run's result. The drill itself is server/external/external-drill.ts, the same code
  * `zeroloss drill --target external` runs.
  *
- * Nothing is saved: the name server addresses, the executor configuration and the ACL account come
- * with each request and live only as long as the run. The account's secret key is never stored, shown
+ * A target's fault executor is kept as a file the CLI reads too (executor-files.ts), saved only when it
+ * parses. The name server addresses and the ACL account come with each request and live only as long
+ * as the run. The account's secret key is never stored, shown
  * back or logged: it is not in the run's status, its record in the drill history or the live state, and
  * the audit log redacts it (its field is named secretKey); the accessKey is shown.
  */
@@ -18,6 +19,7 @@ import { EXTERNAL_SCENARIOS, runExternalDrill, type ExternalDrillOutcome, type E
 import type { DrillRecorder } from '../drills/recorder';
 import type { DrillTarget } from '../drills/types';
 import { parseExecutorConfig } from './fault-executors';
+import { EXECUTOR_FILES_DIR, ExecutorConfigRefused, ExecutorFiles, type ExecutorFile } from './executor-files';
 import { DrillRunInputSchema } from '../drills/types';
 import { DRILL_TRAFFIC_LIMITS } from '../drills/limits';
 import type { DrillResult } from '../drills/reports';
@@ -26,13 +28,23 @@ import { aclAccountFields, credentialsOf, refineAclPair } from './acl-account';
 
 export const ExternalDescribeInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema, ...aclAccountFields }).superRefine(refineAclPair);
 
+/** the executor configuration as JSON text (docs/fault-executors.md), validated by parseExecutorConfig */
+const ExecutorTextSchema = z.string().max(20_000, 'executor: at most 20,000 characters');
+
+/** A target's name servers, whose saved executor is asked for. */
+export const ExternalTargetInputSchema = z.object({ namesrvAddr: NamesrvAddrSchema });
+
+export const ExternalSaveExecutorInputSchema = z.object({
+  namesrvAddr: NamesrvAddrSchema,
+  executor: ExecutorTextSchema.refine((v) => v.trim().length > 0, 'executor: paste the configuration (JSON) to save'),
+});
+
 const run = DrillRunInputSchema.shape;
 
 export const ExternalRunInputSchema = z.object({
   namesrvAddr: NamesrvAddrSchema,
-  /** the executor configuration as JSON text (docs/fault-executors.md), validated by parseExecutorConfig */
   /** required by process-crash; producer-network-flap faults a proxy of its own */
-  executor: z.string().max(20_000, 'executor: at most 20,000 characters').optional().transform((v) => (v?.trim() ? v : undefined)),
+  executor: ExecutorTextSchema.optional().transform((v) => (v?.trim() ? v : undefined)),
   scenario: z.enum(EXTERNAL_SCENARIOS, { error: `scenario must be ${EXTERNAL_SCENARIOS.join(', ')}` }).default('process-crash'),
   brokerName: z.string().trim().min(1).max(64).optional(),
   // The traffic's rules are an embedded drill's (one schema), with the External page's defaults.
@@ -79,12 +91,31 @@ export class ExternalTargetService {
   private current: ExternalRunStatus | undefined;
   private abort: AbortController | undefined;
   private runs = 0;
+  private readonly executorFiles: ExecutorFiles;
 
   /**
    * `busy` says why a run may not start now (an embedded drill or a simulation holds the CPU), or
    * undefined; `recorder`, when given, keeps each run (not a dry run) in the drill history.
    */
-  constructor(private readonly dataRoot: string, private readonly busy: () => string | undefined, private readonly recorder?: DrillRecorder) {}
+  constructor(private readonly dataRoot: string, private readonly busy: () => string | undefined, private readonly recorder?: DrillRecorder) {
+    this.executorFiles = new ExecutorFiles(path.join(dataRoot, EXECUTOR_FILES_DIR));
+  }
+
+  /** The fault executor saved for these name servers, or null. */
+  savedExecutor(namesrvAddrs: readonly string[]): ExecutorFile | null {
+    return this.executorFiles.read(namesrvAddrs);
+  }
+
+  /** Saves a target's fault executor once it parses; a configuration that does not is refused with its field and rule. */
+  saveExecutor(namesrvAddrs: readonly string[], text: string): ExecutorFile & { type: string } {
+    try {
+      const { file, text: saved, config } = this.executorFiles.save(namesrvAddrs, text);
+      return { file, text: saved, type: config.type };
+    } catch (error) {
+      if (error instanceof ExecutorConfigRefused) throw new ExternalInputError(error.message);
+      throw error;
+    }
+  }
 
   async describe(namesrvAddrs: string[], credentials?: SessionCredentials): Promise<ExternalClusterView> {
     const cluster = new ExternalCluster(namesrvAddrs, credentials);

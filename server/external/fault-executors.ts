@@ -218,7 +218,7 @@ export function parseExecutorConfig(text: string, source = 'fault executor confi
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new FaultExecutorError(`${source} is not JSON: ${(error as Error).message}`);
+    throw new FaultExecutorError(`${source}: not JSON: ${(error as Error).message}`);
   }
   const parsed = FaultExecutorConfigSchema.safeParse(json);
   if (!parsed.success) throw new FaultExecutorError(`${source}: ${describeIssues(parsed.error)}`);

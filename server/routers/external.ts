@@ -1,7 +1,7 @@
 import { TRPCError } from '@trpc/server';
 import { adminProcedure, drillProcedure, viewerProcedure, noInput, router } from './trpc';
 import { credentialsOf } from '../external/acl-account';
-import { ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema, ExternalTargetBusyError, type ExternalRunInput, type ExternalTargetService } from '../external/external-service';
+import { ExternalDescribeInputSchema, ExternalInputError, ExternalRunInputSchema, ExternalSaveExecutorInputSchema, ExternalTargetBusyError, ExternalTargetInputSchema, type ExternalRunInput, type ExternalTargetService } from '../external/external-service';
 
 /**
  * External targets (server/external/): read a RocketMQ cluster Zeroloss did not start, and drill it
@@ -21,6 +21,17 @@ export const externalRouter = router({
   run: adminProcedure.input(ExternalRunInputSchema).mutation(({ ctx, input }) => {
     if (ctx.drillRunner.status()) throw new TRPCError({ code: 'CONFLICT', message: 'a drill is running on the embedded cluster: wait for it or cancel it' });
     return start(ctx.external, { ...input, dryRun: false });
+  }),
+  /** The fault executor saved for a target (its file, as --executors takes it), or null. */
+  savedExecutor: drillProcedure.input(ExternalTargetInputSchema).query(({ ctx, input }) => ctx.external.savedExecutor(input.namesrvAddr)),
+  /** Admin: the executor's commands run on this machine at the next run. Refused, and nothing written, unless it parses. */
+  saveExecutor: adminProcedure.input(ExternalSaveExecutorInputSchema).mutation(({ ctx, input }) => {
+    try {
+      return ctx.external.saveExecutor(input.namesrvAddr, input.executor);
+    } catch (error) {
+      if (error instanceof ExternalInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
+      throw error;
+    }
   }),
   status: viewerProcedure.input(noInput).query(({ ctx }) => ctx.external.status()),
   cancel: adminProcedure.input(noInput).mutation(({ ctx }) => {

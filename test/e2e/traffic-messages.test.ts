@@ -11,6 +11,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { startAppServer, trpc, type AppServer } from '../support/app-server';
@@ -206,7 +207,7 @@ describe('traffic and messages in the dashboard', () => {
     await page.getByTestId('dlq-resent-as').first().waitFor({ timeout: 10_000 });
   });
 
-  test('the External page reads a cluster through its name server (the lab\'s own, addressed like any other) and prints a dry run; a bad executor is refused by name', async () => {
+  test('the External page reads a cluster through its name server (the lab\'s own, addressed like any other) and prints a dry run; a bad executor is refused by name; the executor saved for the target comes back when the cluster is read again', async () => {
     const namesrv = (await state()).namesrv!.address;
     // CI saw this wait time out three times (at 4065d9c, ca1b65f and 731b43f), never in runs by hand; what
     // it printed ruled out console errors and failed requests. Playwright's default 'raf' polling re-reads
@@ -269,7 +270,21 @@ describe('traffic and messages in the dashboard', () => {
     assert.match(text, /kill -KILL/);
     assert.match(text, /predicted: /);
     assert.equal((await state()).broker.state, 'running', 'a dry run kills nothing');
+
+    // Saved for this target as the file the CLI's --executors reads; a page that reads the same
+    // cluster again finds it in the field.
+    await page.getByTestId('external-save-executor').click();
+    await page.waitForFunction(() => /Saved in .*\.json/.test(document.querySelector('[data-testid="external-executor-file"]')?.textContent ?? ''), undefined, { timeout: 10_000, polling: 100 });
+    const savedFile = (await page.getByTestId('external-executor-file').locator('code').first().innerText()).trim();
+    assert.match(fs.readFileSync(savedFile, 'utf8'), /kill -KILL/);
     await screenshot(page, 'external.png');
+    await page.reload();
+    await page.waitForFunction(() => !document.querySelector('[data-testid="external-read"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000, polling: 100 });
+    assert.doesNotMatch(await page.getByTestId('external-executor').inputValue(), /kill -KILL/, 'a fresh page shows the example');
+    await page.getByTestId('external-namesrv').fill(namesrv);
+    await page.getByTestId('external-read').click();
+    await page.waitForFunction(() => /kill -KILL/.test((document.querySelector('[data-testid="external-executor"]') as HTMLTextAreaElement | null)?.value ?? ''), undefined, { timeout: 15_000, polling: 100 });
+    assert.equal((await page.getByTestId('external-executor-file').locator('code').first().innerText()).trim(), savedFile);
 
     // producer-network-flap needs no executor: its field goes, and the plan says the proxy is here.
     await page.getByTestId('external-scenario').selectOption('producer-network-flap');

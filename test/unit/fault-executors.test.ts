@@ -111,7 +111,7 @@ test('fault executors - a bad config is refused naming the file, the field path 
   const refused = (config: unknown) => refusal(() => parseExecutorConfig(typeof config === 'string' ? config : JSON.stringify(config), 'executors.json'));
   const command = JSON.parse(COMMAND);
 
-  assert.match(refused('{"type": "command",'), /^executors\.json is not JSON: /);
+  assert.match(refused('{"type": "command",'), /^executors\.json: not JSON: /);
   assert.match(refused([]), /^executors\.json: the file must hold one JSON object/);
   assert.match(refused({}), /^executors\.json: type: Required \(must be "command", "kubernetes" or "chaos-mesh"\)/);
   assert.match(refused({ type: 'ssh' }), /type: must be "command", "kubernetes" or "chaos-mesh", not "ssh"/);

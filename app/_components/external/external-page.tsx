@@ -29,8 +29,10 @@ type SendMode = (typeof SEND_MODE_OPTIONS)[number]['value'];
 const EXAMPLE_EXECUTOR = JSON.stringify({ type: 'command', timeoutMs: 20000, commands: { 'kill-broker': 'ssh {host} sudo systemctl kill -s KILL rocketmq-broker@{broker}' } }, null, 2);
 
 export function ExternalPage() {
-  const [namesrv, setNamesrv] = useState('');
+  const [namesrv, setNamesrvText] = useState('');
   const [executor, setExecutor] = useState(EXAMPLE_EXECUTOR);
+  /** the file the executor was loaded from or saved to, for the name servers read last (null: none saved) */
+  const [executorFile, setExecutorFile] = useState<{ target: string; file: string | null } | null>(null);
   const [durationSec, setDurationSec] = useState('20');
   const [rate, setRate] = useState('200');
   const [producers, setProducers] = useState('1');
@@ -46,7 +48,12 @@ export function ExternalPage() {
   const dryRun = trpc.external.dryRun.useMutation(onStarted);
   const run = trpc.external.run.useMutation(onStarted);
   const cancel = trpc.external.cancel.useMutation(onStarted);
-  const lastError = describe.error ?? dryRun.error ?? run.error;
+  const save = trpc.external.saveExecutor.useMutation({ onSuccess: (r, sent) => setExecutorFile({ target: sent.namesrvAddr, file: r.file }) });
+  const lastError = save.error ?? describe.error ?? dryRun.error ?? run.error;
+  const setNamesrv = (value: string) => {
+    setNamesrvText(value);
+    setExecutorFile(null);
+  };
   const issues = fieldIssues(lastError, FIELDS);
   const general = lastError && issues.size === 0 ? errorMessage(lastError) : null;
   const running = status.data?.state === 'running';
@@ -56,7 +63,17 @@ export function ExternalPage() {
     event.preventDefault();
     dryRun.reset();
     run.reset();
-    describe.mutate({ namesrvAddr: namesrv, ...account.input() });
+    save.reset();
+    const target = namesrv;
+    describe.mutate({ namesrvAddr: target, ...account.input() }, {
+      // The executor saved for this target, if any, replaces what the field holds.
+      onSuccess: async () => {
+        const saved = await utils.external.savedExecutor.fetch({ namesrvAddr: target }, { staleTime: 0 }).catch(() => undefined);
+        if (saved === undefined) return;
+        if (saved) setExecutor(saved.text);
+        setExecutorFile({ target, file: saved?.file ?? null });
+      },
+    });
   };
 
   return (
@@ -84,6 +101,18 @@ export function ExternalPage() {
                   <textarea data-testid="external-executor" name="executor" rows={8} value={executor} onChange={(e) => setExecutor(e.target.value)} spellCheck={false} className={`${inputClass} font-mono text-xs`} {...invalid} />
                 )}
               </Field>
+            ) : null}
+            {scenario === 'process-crash' ? (
+              <div className="flex flex-wrap items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
+                <Button variant="ghost" data-testid="external-save-executor" busy={save.isPending} disabled={!canRun.allowed || !namesrv.trim()} title={canRun.reason ?? (namesrv.trim() ? undefined : 'give the name servers first: the file is this target\'s')} onClick={() => save.mutate({ namesrvAddr: namesrv, executor })}>Save for this target</Button>
+                <span data-testid="external-executor-file" className="min-w-0 break-all">
+                  {executorFile?.target === namesrv
+                    ? executorFile.file
+                      ? <>Saved in <code>{executorFile.file}</code>; the CLI takes the same file with <code>--executors</code>.</>
+                      : 'Nothing saved for this target yet.'
+                    : null}
+                </span>
+              </div>
             ) : null}
             <div className="grid grid-cols-3 gap-3">
               <TextField name="durationSec" label="Duration" unit="s" testId="external-duration" value={durationSec} onChange={setDurationSec} issues={issues} idPrefix={ID} />
