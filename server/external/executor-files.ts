@@ -59,8 +59,9 @@ export class ExecutorFiles {
     const file = this.fileOf(namesrvAddrs);
     fs.mkdirSync(this.dir, { recursive: true });
     const temporary = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(temporary, text.endsWith('\n') ? text : `${text}\n`, { mode: 0o600 });
+    const written = text.endsWith('\n') ? text : `${text}\n`;
+    fs.writeFileSync(temporary, written, { mode: 0o600 });
     fs.renameSync(temporary, file);
-    return { file, text: fs.readFileSync(file, 'utf8'), config };
+    return { file, text: written, config };
   }
 }

@@ -25,14 +25,7 @@ export const externalRouter = router({
   /** The fault executor saved for a target (its file, as --executors takes it), or null. */
   savedExecutor: drillProcedure.input(ExternalTargetInputSchema).query(({ ctx, input }) => ctx.external.savedExecutor(input.namesrvAddr)),
   /** Admin: the executor's commands run on this machine at the next run. Refused, and nothing written, unless it parses. */
-  saveExecutor: adminProcedure.input(ExternalSaveExecutorInputSchema).mutation(({ ctx, input }) => {
-    try {
-      return ctx.external.saveExecutor(input.namesrvAddr, input.executor);
-    } catch (error) {
-      if (error instanceof ExternalInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });
-      throw error;
-    }
-  }),
+  saveExecutor: adminProcedure.input(ExternalSaveExecutorInputSchema).mutation(({ ctx, input }) => refusalsAsErrors(() => ctx.external.saveExecutor(input.namesrvAddr, input.executor))),
   status: viewerProcedure.input(noInput).query(({ ctx }) => ctx.external.status()),
   cancel: adminProcedure.input(noInput).mutation(({ ctx }) => {
     if (!ctx.external.cancel()) throw new TRPCError({ code: 'PRECONDITION_FAILED', message: 'no external run is running' });
@@ -41,8 +34,13 @@ export const externalRouter = router({
 });
 
 function start(service: ExternalTargetService, input: ExternalRunInput) {
+  return refusalsAsErrors(() => service.start(input));
+}
+
+/** The service's refusals as tRPC errors: busy is CONFLICT, bad input BAD_REQUEST (its message names the field). */
+function refusalsAsErrors<T>(call: () => T): T {
   try {
-    return service.start(input);
+    return call();
   } catch (error) {
     if (error instanceof ExternalTargetBusyError) throw new TRPCError({ code: 'CONFLICT', message: error.message });
     if (error instanceof ExternalInputError) throw new TRPCError({ code: 'BAD_REQUEST', message: error.message });

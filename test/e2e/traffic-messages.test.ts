@@ -39,6 +39,52 @@ describe('traffic and messages in the dashboard', () => {
     return r.data;
   };
 
+  /**
+   * Loads a page (`load`) and waits until the button `testId` is enabled: the role known (auth.me
+   * answered) and the page hydrated, before anything is typed into it.
+   * CI saw this wait time out three times on the External page (at 4065d9c, ca1b65f and 731b43f),
+   * never in runs by hand; what it printed ruled out console errors and failed requests. Playwright's
+   * default 'raf' polling re-reads the condition only when the page draws a frame, so a renderer that
+   * stops drawing would look like a page that never hydrated: the wait polls on a timer instead. On
+   * another timeout it says what the browser asked and got, what was still pending, and whether the
+   * button had hydrated and was enabled.
+   */
+  const openUsable = async (load: () => Promise<unknown>, testId: string) => {
+    const seen: string[] = [];
+    const pending = new Map<unknown, string>();
+    const t0 = Date.now();
+    const at = () => `+${Date.now() - t0} ms`;
+    const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') seen.push(`${at()} console ${m.type()}: ${m.text()}`); };
+    const onPageError = (e: Error) => seen.push(`${at()} page error: ${e.message}`);
+    const onRequest = (r: { url(): string; method(): string }) => pending.set(r, `${at()} ${r.method()} ${r.url()}`);
+    const onFinished = (r: { url(): string }) => pending.delete(r);
+    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { pending.delete(r); seen.push(`${at()} request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`); };
+    const onResponse = (r: { url(): string; status(): number }) => { if (r.status() >= 400 || r.url().includes('/api/')) seen.push(`${at()} ${r.status()} ${r.url()}`); };
+    page.on('console', onConsole);
+    page.on('pageerror', onPageError);
+    page.on('request', onRequest);
+    page.on('requestfinished', onFinished);
+    page.on('requestfailed', onFailed);
+    page.on('response', onResponse);
+    try {
+      await load();
+      await page.waitForFunction((id) => !document.querySelector(`[data-testid="${id}"]`)?.hasAttribute('disabled'), testId, { timeout: 30_000, polling: 100 });
+    } catch (error) {
+      const button = await page.evaluate((id) => {
+        const b = document.querySelector(`[data-testid="${id}"]`);
+        return b ? { disabled: b.hasAttribute('disabled'), title: b.getAttribute('title'), hydrated: Object.keys(b).some((k) => k.startsWith('__react')), online: navigator.onLine, visibility: document.visibilityState } : null;
+      }, testId).catch((e: Error) => e.message);
+      assert.fail(`the page did not become usable (${testId}): ${(error as Error).message}\nbutton: ${JSON.stringify(button)}\nbrowser:\n${seen.join('\n') || '(nothing)'}\nstill pending:\n${[...pending.values()].join('\n') || '(nothing)'}\nserver (last 40 lines):\n${app.output.slice(-40).join('\n')}`);
+    } finally {
+      page.off('console', onConsole);
+      page.off('pageerror', onPageError);
+      page.off('request', onRequest);
+      page.off('requestfinished', onFinished);
+      page.off('requestfailed', onFailed);
+      page.off('response', onResponse);
+    }
+  };
+
   before(async () => {
     app = await startAppServer({ env: { ZL_START_SLAVE: '0' } });
     chromium = await launchChromium();
@@ -209,45 +255,7 @@ describe('traffic and messages in the dashboard', () => {
 
   test('the External page reads a cluster through its name server (the lab\'s own, addressed like any other) and prints a dry run; a bad executor is refused by name; the executor saved for the target comes back when the cluster is read again', async () => {
     const namesrv = (await state()).namesrv!.address;
-    // CI saw this wait time out three times (at 4065d9c, ca1b65f and 731b43f), never in runs by hand; what
-    // it printed ruled out console errors and failed requests. Playwright's default 'raf' polling re-reads
-    // the condition only when the page draws a frame, so a renderer that stops drawing would look like a
-    // page that never hydrated: the wait polls on a timer instead. On another timeout, say what the
-    // browser asked and got, what was still pending, and whether the button had hydrated and was enabled.
-    const seen: string[] = [];
-    const pending = new Map<unknown, string>();
-    const t0 = Date.now();
-    const at = () => `+${Date.now() - t0} ms`;
-    const onConsole = (m: { type(): string; text(): string }) => { if (m.type() === 'error' || m.type() === 'warning') seen.push(`${at()} console ${m.type()}: ${m.text()}`); };
-    const onPageError = (e: Error) => seen.push(`${at()} page error: ${e.message}`);
-    const onRequest = (r: { url(): string; method(): string }) => pending.set(r, `${at()} ${r.method()} ${r.url()}`);
-    const onFinished = (r: { url(): string }) => pending.delete(r);
-    const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { pending.delete(r); seen.push(`${at()} request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`); };
-    const onResponse = (r: { url(): string; status(): number }) => { if (r.status() >= 400 || r.url().includes('/api/')) seen.push(`${at()} ${r.status()} ${r.url()}`); };
-    page.on('console', onConsole);
-    page.on('pageerror', onPageError);
-    page.on('request', onRequest);
-    page.on('requestfinished', onFinished);
-    page.on('requestfailed', onFailed);
-    page.on('response', onResponse);
-    try {
-      await page.goto(`${app.url}/external`);
-      // The role known (auth.me answered) and the page hydrated before anything is typed into it.
-      await page.waitForFunction(() => !document.querySelector('[data-testid="external-read"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000, polling: 100 });
-    } catch (error) {
-      const button = await page.evaluate(() => {
-        const b = document.querySelector('[data-testid="external-read"]');
-        return b ? { disabled: b.hasAttribute('disabled'), title: b.getAttribute('title'), hydrated: Object.keys(b).some((k) => k.startsWith('__react')), online: navigator.onLine, visibility: document.visibilityState } : null;
-      }).catch((e: Error) => e.message);
-      assert.fail(`the External page did not become usable: ${(error as Error).message}\nbutton: ${JSON.stringify(button)}\nbrowser:\n${seen.join('\n') || '(nothing)'}\nstill pending:\n${[...pending.values()].join('\n') || '(nothing)'}\nserver (last 40 lines):\n${app.output.slice(-40).join('\n')}`);
-    } finally {
-      page.off('console', onConsole);
-      page.off('pageerror', onPageError);
-      page.off('request', onRequest);
-      page.off('requestfinished', onFinished);
-      page.off('requestfailed', onFailed);
-      page.off('response', onResponse);
-    }
+    await openUsable(() => page.goto(`${app.url}/external`), 'external-read');
     await page.getByTestId('external-namesrv').fill(namesrv);
     await page.getByTestId('external-read').click();
     const master = page.getByTestId('external-broker-broker-a-0');
@@ -278,8 +286,7 @@ describe('traffic and messages in the dashboard', () => {
     const savedFile = (await page.getByTestId('external-executor-file').locator('code').first().innerText()).trim();
     assert.match(fs.readFileSync(savedFile, 'utf8'), /kill -KILL/);
     await screenshot(page, 'external.png');
-    await page.reload();
-    await page.waitForFunction(() => !document.querySelector('[data-testid="external-read"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000, polling: 100 });
+    await openUsable(() => page.reload(), 'external-read');
     assert.doesNotMatch(await page.getByTestId('external-executor').inputValue(), /kill -KILL/, 'a fresh page shows the example');
     await page.getByTestId('external-namesrv').fill(namesrv);
     await page.getByTestId('external-read').click();
@@ -299,9 +306,8 @@ describe('traffic and messages in the dashboard', () => {
       const stopped = await trpc(app.url, procedure, undefined);
       assert.ok(stopped.ok, !stopped.ok ? stopped.message : '');
     }
-    await page.goto(`${app.url}/traffic`);
+    await openUsable(() => page.goto(`${app.url}/traffic`), 'target-use-external');
     const use = page.getByTestId('target-use-external');
-    await page.waitForFunction(() => !document.querySelector('[data-testid="target-use-external"]')?.hasAttribute('disabled'), undefined, { timeout: 30_000, polling: 100 });
     await page.getByTestId('target-namesrv').fill('127.0.0.1:1');
     await use.click();
     const refused = page.getByTestId('target-error');
