@@ -60,12 +60,9 @@ describe('traffic and messages in the dashboard', () => {
     const onFinished = (r: { url(): string }) => pending.delete(r);
     const onFailed = (r: { url(): string; failure(): { errorText: string } | null }) => { pending.delete(r); seen.push(`${at()} request failed: ${r.url()} ${r.failure()?.errorText ?? ''}`); };
     const onResponse = (r: { url(): string; status(): number }) => { if (r.status() >= 400 || r.url().includes('/api/')) seen.push(`${at()} ${r.status()} ${r.url()}`); };
-    page.on('console', onConsole);
-    page.on('pageerror', onPageError);
-    page.on('request', onRequest);
-    page.on('requestfinished', onFinished);
-    page.on('requestfailed', onFailed);
-    page.on('response', onResponse);
+    // Playwright types each event's listener apart; the table only pairs each with its own.
+    const listeners = [['console', onConsole], ['pageerror', onPageError], ['request', onRequest], ['requestfinished', onFinished], ['requestfailed', onFailed], ['response', onResponse]] as unknown as [string, () => void][];
+    for (const [event, listener] of listeners) page.on(event as 'load', listener);
     try {
       await load();
       await page.waitForFunction((id) => !document.querySelector(`[data-testid="${id}"]`)?.hasAttribute('disabled'), testId, { timeout: 30_000, polling: 100 });
@@ -76,12 +73,7 @@ describe('traffic and messages in the dashboard', () => {
       }, testId).catch((e: Error) => e.message);
       assert.fail(`the page did not become usable (${testId}): ${(error as Error).message}\nbutton: ${JSON.stringify(button)}\nbrowser:\n${seen.join('\n') || '(nothing)'}\nstill pending:\n${[...pending.values()].join('\n') || '(nothing)'}\nserver (last 40 lines):\n${app.output.slice(-40).join('\n')}`);
     } finally {
-      page.off('console', onConsole);
-      page.off('pageerror', onPageError);
-      page.off('request', onRequest);
-      page.off('requestfinished', onFinished);
-      page.off('requestfailed', onFailed);
-      page.off('response', onResponse);
+      for (const [event, listener] of listeners) page.off(event as 'load', listener);
     }
   };
 
