@@ -13,6 +13,11 @@
  * slave's max offset at that moment is recorded as the common prefix (config/haPromotion.json, kept
  * across restarts and reported), brokerRole becomes the master role asked for, and an HAService
  * starts on haListenPort. The brokerId stays what the control plane gave.
+ *
+ * Divergence (classic mode): a slave proven to hold records its master lost (ha-client.ts) records it
+ * in config/haDivergence.json and, on every start until a rebuild cuts its log (broker-controller.ts
+ * removes the file then), does not replicate: a master restarted since has forgotten what it shipped
+ * and would otherwise take the slave's end as a continuation of its own log.
  */
 import path from 'node:path';
 import type { BrokerIdentity, BrokerSettings, BrokerSettingsPatch } from '../config/broker-config.js';
@@ -23,7 +28,7 @@ import type { DefaultMessageStore } from '../store/message-store.js';
 import { newTopicConfig } from '../store/topic-config-manager.js';
 import { HAClient } from './ha-client.js';
 import { HAService, type ControllerModeHa } from './ha-service.js';
-import type { HaEvent, HaListeners, HaStats } from './ha-types.js';
+import type { HaDivergence, HaEvent, HaListeners, HaStats } from './ha-types.js';
 import type { LabBugSet } from '../lab-bugs.js';
 
 /** How often a slave records topics it learned from replicated records. */
@@ -75,6 +80,29 @@ export class BrokerReplication {
     return path.join(this.deps.store.storePathRootDir, 'config', 'haPromotion.json');
   }
 
+  /** Classic mode: the divergence this slave recorded (controller mode compares epochs instead). */
+  private recordedDivergence(): HaDivergence | undefined {
+    if (this.deps.controllerMode) return undefined;
+    try {
+      const parsed = JSON.parse(this.deps.store.fileLayer.disk.readFile(divergencePath(this.deps.store.storePathRootDir)).toString('utf8')) as Partial<HaDivergence>;
+      return typeof parsed.reason === 'string' && typeof parsed.slaveMaxOffset === 'number' ? (parsed as HaDivergence) : undefined;
+    } catch {
+      return undefined; // none recorded
+    }
+  }
+
+  private recordDivergence(divergence: HaDivergence): void {
+    if (this.deps.controllerMode) return;
+    const disk = this.deps.store.fileLayer.disk;
+    const file = divergencePath(this.deps.store.storePathRootDir);
+    try {
+      disk.mkdirp(path.dirname(file));
+      writeFileAtomicSync(disk, file, JSON.stringify(divergence));
+    } catch (error) {
+      console.error(`[BrokerReplication] could not record the divergence in ${file}: ${(error as Error).message}`);
+    }
+  }
+
   async start(): Promise<void> {
     if (this.deps.controllerMode) await this.startService();
     else if (this.deps.settings().brokerRole === 'SLAVE') this.startClient();
@@ -106,6 +134,8 @@ export class BrokerReplication {
       listeners: this.deps.listeners,
       labBugs: this.deps.labBugs,
       ...(this.deps.controllerMode ? { handshakeBrokerId: this.deps.controllerMode.selfId } : {}),
+      recordedDivergence: this.recordedDivergence(),
+      onProvenDivergence: (divergence) => this.recordDivergence(divergence),
     });
     this.haClient.start();
     this.topicTimer = this.clock.setInterval(() => this.syncTopicsFromConsumeQueues(), TOPIC_SYNC_INTERVAL_MS).unref();
@@ -282,6 +312,11 @@ export class BrokerReplication {
 /** An HA address as given, or undefined when empty (the HA client then reports it has no master). */
 function masterAddressFor(address: string): string | undefined {
   return address === '' ? undefined : address;
+}
+
+/** Where a classic slave records a proven divergence (see the file comment). */
+export function divergencePath(storePathRootDir: string): string {
+  return path.join(storePathRootDir, 'config', 'haDivergence.json');
 }
 
 function readPromotion(disk: Disk, file: string): PromotionRecord | undefined {

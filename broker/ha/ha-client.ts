@@ -8,13 +8,18 @@
  * As in RocketMQ, the ack is the written offset, not the flushed one.
  *
  * Closes the link and retries after reconnectIntervalMs (5 s) when: the master goes away, nothing was
- * read for haHousekeepingInterval (5.x), a frame is garbage (reported as a bad frame), or the logs
- * diverged (reported; state DIVERGED until an append succeeds again). Divergence is detected by
- *  - an offset mismatch: the master ships from an offset other than our end (it is behind us, or
- *    ahead of us), and
- *  - the first frame of a connection not starting with a record (or BLANK) stamped with our end
- *    offset: the master's log has no record boundary where ours ends.
- * Classic RocketMQ only reconnects forever; here the admin rebuilds the slave (truncate, catch up).
+ * read for haHousekeepingInterval (5.x), a frame is garbage (reported as a bad frame), or the master
+ * ships from an offset beyond our end (reported as diverged, cleared by the next append).
+ *
+ * Also diverged, but retried: the first frame of a connection not starting with a record (or BLANK)
+ * stamped with our end offset (the master's log has no record boundary where ours ends).
+ *
+ * The master shipping from an offset below our end proves this log holds records the master does not
+ * have (it lost them in a power cut, or, in classic mode, it vouches for less: ha-connection.ts).
+ * That is reported once and ends replication: state DIVERGED, no append and no reconnect until the
+ * slave is rebuilt (restarted with its log cut) or, in controller mode, told to follow again. Were it
+ * retried, the master would pass our end with new records and ship from there, onto records it lost.
+ * Classic RocketMQ checks only the offset and reconnects forever; here the admin rebuilds the slave.
  */
 import type { BrokerSettings } from '../config/broker-config.js';
 import type { Clock, Timer } from '../io/clock.js';
@@ -45,6 +50,10 @@ export interface HAClientDeps {
   labBugs?: LabBugSet;
   /** controller mode: this replica's brokerId, sent in a handshake before the first report */
   handshakeBrokerId?: number;
+  /** a proven divergence recorded before this start: the client does not replicate */
+  recordedDivergence?: HaDivergence;
+  /** a divergence was proven now (to record it) */
+  onProvenDivergence?(divergence: HaDivergence): void;
 }
 
 export class HAClient {
@@ -66,6 +75,8 @@ export class HAClient {
   private connected = false;
   masterPhyOffset: number | undefined;
   divergence: HaDivergence | undefined;
+  /** a proven divergence: nothing is appended and no link is made again by this client */
+  private refusing = false;
   /** frames received but not written yet: only under the lab bug slave-overreports-offset */
   private deferred: { frame: TransferFrame; receivedMs: number }[] = [];
   private deferredBytes = 0;
@@ -81,6 +92,13 @@ export class HAClient {
   }
 
   start(): void {
+    const recorded = this.deps.recordedDivergence;
+    if (recorded) {
+      this.divergence = recorded;
+      this.refusing = true;
+      this.state = 'DIVERGED';
+      this.emit('diverged', `the slave's log diverged from the master's before this start (${recorded.reason}); it does not replicate until it is rebuilt from the master`, recorded.slaveMaxOffset);
+    }
     this.timer = this.deps.clock.setInterval(() => this.tick(), TICK_MS);
     this.connect();
   }
@@ -103,7 +121,7 @@ export class HAClient {
   }
 
   private connect(): void {
-    if (this.stopped || this.socket) return;
+    if (this.stopped || this.socket || this.refusing) return;
     let host: string;
     let port: number;
     try {
@@ -187,13 +205,13 @@ export class HAClient {
     const store = this.deps.store;
     const own = store.maxPhyOffset();
     this.masterPhyOffset = frame.phyOffset;
-    if (frame.phyOffset !== own) {
-      const how = frame.phyOffset < own ? `the master is behind this slave (master at ${frame.phyOffset}, slave at ${own})` : `the master ships from ${frame.phyOffset} but this slave ends at ${own}`;
-      return this.diverged(how, own, frame.phyOffset);
+    if (frame.phyOffset < own) {
+      return this.diverged(`the master holds this slave's log only up to ${frame.phyOffset} (the slave ends at ${own}): it lost records this slave holds`, own, frame.phyOffset, true);
     }
+    if (frame.phyOffset > own) return this.diverged(`the master ships from ${frame.phyOffset} but this slave ends at ${own}`, own, frame.phyOffset, false);
     if (frame.body.length === 0) return true;
     if (this.firstFrame && own > 0 && !startsWithRecordAt(frame.body, own)) {
-      return this.diverged(`the master's bytes at ${own} are not a record stamped with that offset`, own, frame.phyOffset);
+      return this.diverged(`the master's bytes at ${own} are not a record stamped with that offset`, own, frame.phyOffset, false);
     }
     this.firstFrame = false;
     if (!store.appendToCommitLog(frame.phyOffset, frame.body)) {
@@ -207,10 +225,18 @@ export class HAClient {
     return true;
   }
 
-  private diverged(reason: string, slaveMaxOffset: number, masterOffset: number): false {
-    // Announced once per divergence, not on every retry.
-    if (!this.divergence) this.emit('diverged', `the slave's log diverged from the master's: ${reason}; rebuild the slave from the master`, slaveMaxOffset);
+  /** `proven`: this log holds what the master's does not (see the header); replication ends here. */
+  private diverged(reason: string, slaveMaxOffset: number, masterOffset: number, proven: boolean): false {
+    // Announced once per divergence, not on every retry; a proof after a suspicion is announced too.
+    if (!this.divergence || (proven && !this.refusing)) {
+      const next = proven ? 'this slave stops replicating until it is rebuilt from the master' : 'rebuild the slave from the master';
+      this.emit('diverged', `the slave's log diverged from the master's: ${reason}; ${next}`, slaveMaxOffset);
+    }
     this.divergence = { atMs: this.divergence?.atMs ?? this.deps.clock.nowMs(), reason, slaveMaxOffset, masterOffset };
+    if (proven && !this.refusing) {
+      this.refusing = true;
+      this.deps.onProvenDivergence?.(this.divergence);
+    }
     this.closeMaster(`diverged: ${reason}`);
     this.state = 'DIVERGED';
     return false;
@@ -240,7 +266,7 @@ export class HAClient {
     for (const frame of frames) {
       if (frame.body.length === 0) continue;
       if (frame.phyOffset !== this.deps.store.maxPhyOffset() + this.deferredBytes) {
-        this.diverged(`the master ships from ${frame.phyOffset} but this slave ends at ${this.deps.store.maxPhyOffset() + this.deferredBytes}`, this.deps.store.maxPhyOffset(), frame.phyOffset);
+        this.diverged(`the master ships from ${frame.phyOffset} but this slave ends at ${this.deps.store.maxPhyOffset() + this.deferredBytes}`, this.deps.store.maxPhyOffset(), frame.phyOffset, false);
         return;
       }
       this.deferred.push({ frame, receivedMs: now });

@@ -13,7 +13,12 @@
  * not from the start of the last segment as RocketMQ does: a drill's slave must hold every message.
  * A slave that asks for an offset beyond the master's end, or one that is not a record boundary in
  * the master's log, has diverged: the master answers one heartbeat carrying its own offset (the
- * slave's check then fails and it reports the divergence) and closes.
+ * slave's check then fails and it reports the divergence) and closes. In classic mode so has a slave
+ * that asks for more than the master vouches for (`vouchedOffset`: its log's end when it started or
+ * was promoted, or the furthest it has shipped since): its bytes beyond that cannot have come from
+ * this log. That is the slave of a master restarted after a power cut that has since written past the
+ * slave's end; were it shipped from there, the master's bytes would be appended to records the master
+ * lost. The heartbeat then carries the vouched offset, below the slave's end.
  */
 import type { BrokerSettings } from '../config/broker-config.js';
 import type { Clock } from '../io/clock.js';
@@ -37,6 +42,10 @@ export interface HAConnectionDeps {
   onDiverged(connection: HAConnection, reason: string, slaveOffset: number): void;
   /** controller mode: the slave opens with a handshake naming its brokerId (ha-protocol.ts) */
   expectHandshake?: boolean;
+  /** classic mode: how far this master's log can be a slave's (see the file comment) */
+  vouchedOffset?(): number;
+  /** bytes below `end` were written to this slave's socket */
+  onShipped?(end: number): void;
 }
 
 export class HAConnection {
@@ -126,15 +135,18 @@ export class HAConnection {
     const store = this.deps.store;
     const maxOffset = store.maxPhyOffset();
     const from = requestOffset === 0 ? store.minPhyOffset() : requestOffset;
+    const vouched = this.deps.vouchedOffset?.() ?? maxOffset;
     let divergence: string | undefined;
     if (requestOffset > maxOffset) divergence = `the slave's log ends at ${requestOffset}, beyond the master's end ${maxOffset}`;
-    else if (requestOffset > 0 && !this.isRecordBoundary(requestOffset)) {
+    else if (requestOffset > vouched) {
+      divergence = `the slave's log ends at ${requestOffset}, but this master's log is the slave's at most up to ${vouched} (its end when it started, or the furthest it shipped since): the slave holds records this master lost`;
+    } else if (requestOffset > 0 && !this.isRecordBoundary(requestOffset)) {
       divergence = `the slave's log ends at ${requestOffset}, which is not a record boundary in the master's log`;
     }
     if (divergence) {
       this.deps.onDiverged(this, divergence, requestOffset);
-      // One heartbeat carrying the master's own end: the slave's offset check fails on it.
-      this.write(encodeTransferHeader(maxOffset, 0));
+      // One heartbeat carrying the master's end, or what it vouches for: the slave's offset check fails on it.
+      this.write(encodeTransferHeader(Math.min(maxOffset, vouched), 0));
       this.close(`diverged: ${divergence}`);
       return;
     }
@@ -179,6 +191,7 @@ export class HAConnection {
       this.nextTransferFromWhere += body.length;
       shipped += body.length;
       this.write(Buffer.concat([header, body], header.length + body.length));
+      this.deps.onShipped?.(this.nextTransferFromWhere);
     }
     this.noteNothingToTransfer();
   }

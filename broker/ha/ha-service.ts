@@ -71,6 +71,8 @@ export class HAService {
   private readonly lag = new ReplicationLagTracker();
   /** highest offset a slave acked (4.x keeps it across connections, as here) */
   private push2SlaveMaxOffset = -1;
+  /** classic mode: the log's end at start, or the furthest shipped since (ha-connection.ts, vouchedOffset) */
+  private vouchedOffset = 0;
   private housekeepingTimer: Timer | undefined;
   private wakeScheduled = false;
   private stopped = false;
@@ -134,6 +136,7 @@ export class HAService {
   /** Listens on `port` (0 = a free one) and installs the replica wait into the store. */
   async start(port: number, host = '127.0.0.1'): Promise<number> {
     const transport = this.deps.transport ?? realTransport;
+    this.vouchedOffset = this.deps.store.maxPhyOffset();
     this.listener = await transport.listen({ host, port }, (socket) => this.accept(socket));
     this.port = this.listener.port;
     this.deps.store.setReplicaWait((nextOffset) => this.replicaWait(nextOffset));
@@ -222,6 +225,13 @@ export class HAService {
         },
       } : {}),
       expectHandshake: this.deps.controllerMode !== undefined,
+      // Controller mode compares epochs instead (replicas-manager.ts): a replica truncates before it follows.
+      ...(this.deps.controllerMode ? {} : {
+        vouchedOffset: () => this.vouchedOffset,
+        onShipped: (end: number) => {
+          if (end > this.vouchedOffset) this.vouchedOffset = end;
+        },
+      }),
       onClose: (c, reason) => {
         this.connections.delete(c);
         if (c.slaveBrokerId !== undefined) this.deps.controllerMode?.slaveGone(c.slaveBrokerId);

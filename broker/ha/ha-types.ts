@@ -33,7 +33,8 @@ export interface HaEvent {
  * Connection state of the replication link, seen from this broker:
  *  master: NO_SLAVE (none connected) | TRANSFER (≥1 slave streaming)
  *  slave:  READY (not connected, waits to retry) | CONNECTING | TRANSFER | DIVERGED (the master's log
- *          is not a continuation of ours; retried every 5 s, rebuild needed) | SHUTDOWN
+ *          is not a continuation of ours: replication stops until the slave is rebuilt; or the master
+ *          shipped from beyond our end, retried every 5 s) | SHUTDOWN
  */
 export type HaConnectionState = 'NO_SLAVE' | 'TRANSFER' | 'READY' | 'CONNECTING' | 'DIVERGED' | 'SHUTDOWN';
 

@@ -5,7 +5,8 @@
  * acked offset; FLUSH_SLAVE_TIMEOUT when the link is slower than slaveTimeout; SLAVE_NOT_AVAILABLE with
  * no slave; a slave cut off and reconnected ends byte-identical to the master; garbage on either end
  * of the HA link closes only that connection; the old master rejoins as a slave after truncating to
- * the common prefix (and is reported diverged without it).
+ * the common prefix (and is reported diverged without it); a slave ahead of its master restarted
+ * after a power cut is not continued by the master's new records, across restarts, until rebuilt.
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -41,6 +42,14 @@ function lastHa(broker: BrokerProcess): HaStats | undefined {
   for (let i = broker.messages.length - 1; i >= 0; i--) {
     const m = broker.messages[i]!;
     if (m.type === 'stats' && m.stats.ha) return m.stats.ha;
+  }
+  return undefined;
+}
+
+function maxPhyOffset(broker: BrokerProcess): number | undefined {
+  for (let i = broker.messages.length - 1; i >= 0; i--) {
+    const m = broker.messages[i]!;
+    if (m.type === 'stats') return m.stats.maxPhyOffset;
   }
   return undefined;
 }
@@ -373,6 +382,88 @@ describe('replication with real processes', () => {
       assert.ok(a.equals(b), `the rejoined old master holds exactly the new master's log (${b.length} vs ${a.length} bytes)`);
     } finally {
       await cleanup([master, slave, diverged, rejoined], proxy);
+    }
+  });
+
+  // Found by the simulator (docs/simulation.md#what-it-found): the master's power cut loses a tail the
+  // slave holds; the slave, away meanwhile, comes back once the master has written past its end. With
+  // one message size the slave's end is a record boundary in the master's new log, so before the
+  // master checked what it vouches for, it shipped from there and the slave appended new records
+  // behind ones the master had lost: a log that is neither's, reported by nobody.
+  test('replication - a slave ahead of its master restarted after a power cut is not continued by the master\'s new records, across restarts of both, until it is rebuilt', async () => {
+    // One segment holds it all: a segment's end (BLANK padding) would break the one-size rhythm.
+    const oneSegment = { mappedFileSizeCommitLog: 4 * 1024 * 1024 };
+    const { master, slave, proxy } = await startPair({ brokerRole: 'ASYNC_MASTER', ...oneSegment });
+    const masterSettings = settingsFor({ brokerRole: 'ASYNC_MASTER', ...oneSegment });
+    const slaveSettings = settingsFor({ brokerRole: 'SLAVE', ...oneSegment });
+    const started: (BrokerProcess | undefined)[] = [];
+    const start = async (options: Parameters<typeof startBroker>[0]) => {
+      const b = await startBroker(options);
+      started.push(b);
+      return b;
+    };
+    try {
+      // One producer throughout, its sequence numbers past 9 on every queue before the cut and below
+      // 100 after it: every record around the cut has the same size.
+      const producer = new Producer({ producerGroup: 'ha-it', producerId: 'cut-1', brokerAddr: master.addr, retryTimesWhenSendFailed: 0 });
+      const before = load(producer, 4);
+      await waitFor('200 SEND_OK', () => before.acked.length >= 200, 30_000);
+      await before.stop();
+      const lastAcked = Math.max(...before.acked.map(commitLogOffsetOf));
+      const end = await waitFor('the slave holds everything', () => {
+        const m = maxPhyOffset(master);
+        return m !== undefined && m > lastAcked && maxPhyOffset(slave) === m ? m : undefined;
+      }, 10_000);
+      const recordSize = end - lastAcked;
+      assert.ok(recordSize > 700, `one record is ${recordSize} bytes`);
+      await slave.stop();
+      await master.kill();
+
+      // The power cut: the master comes back without its last 40 records, which the slave holds.
+      const cutAt = end - 40 * recordSize;
+      const port = Number(master.addr.split(':')[1]);
+      const restarted = await start({ storeDir: master.storeDir, port, settings: masterSettings, ha: { truncateCommitLogTo: cutAt } });
+      assert.equal(maxPhyOffset(restarted) ?? cutAt, cutAt);
+      proxy.setTarget(`127.0.0.1:${restarted.haPort}`);
+      const after = load(producer, 4);
+      await waitFor('the restarted master writes past the slave\'s end', () => after.acked.some((a) => commitLogOffsetOf(a) > end + 10 * recordSize), 30_000);
+      await after.stop();
+      producer.close();
+      assert.ok(after.acked.some((a) => commitLogOffsetOf(a) === end), `the slave's end ${end} is a record boundary in the master's new log (one message size): the case the offset checks alone let through`);
+
+      const back = await start({ storeDir: slave.storeDir, settings: slaveSettings, identity: { brokerId: 1, haMasterAddress: proxy.address }, ha: { reconnectIntervalMs: RECONNECT_MS } });
+      await waitFor('the divergence reported by both ends', () => haEvents(back, 'diverged').length > 0 && haEvents(restarted, 'diverged').length > 0, 10_000);
+      assert.match(haEvents(back, 'diverged')[0]!.message, new RegExp(`only up to ${cutAt} \\(the slave ends at ${end}\\).*stops replicating until it is rebuilt`));
+      await new Promise((r) => setTimeout(r, 8 * RECONNECT_MS));
+      assert.equal(lastHa(back)?.connectionState, 'DIVERGED');
+      assert.equal(lastHa(back)?.divergence?.masterOffset, cutAt, 'the slave knows how far the master vouches for its log');
+      assert.equal(maxPhyOffset(back), end, 'the slave appended nothing of the master\'s new log');
+      assert.equal(haEvents(restarted, 'diverged').length, 1, 'the slave did not connect again');
+      assert.equal(lastHa(restarted)?.slaveConnections, 0);
+
+      // Both restart: the master has forgotten what it shipped, the slave has not forgotten its divergence.
+      await back.stop();
+      await restarted.stop();
+      const again = await start({ storeDir: master.storeDir, settings: masterSettings });
+      proxy.setTarget(`127.0.0.1:${again.haPort}`);
+      const stillDiverged = await start({ storeDir: slave.storeDir, settings: slaveSettings, identity: { brokerId: 1, haMasterAddress: proxy.address }, ha: { reconnectIntervalMs: RECONNECT_MS } });
+      await waitFor('the recorded divergence reported', () => haEvents(stillDiverged, 'diverged').length > 0 && lastHa(stillDiverged)?.connectionState === 'DIVERGED', 10_000);
+      await new Promise((r) => setTimeout(r, 8 * RECONNECT_MS));
+      assert.match(haEvents(stillDiverged, 'diverged')[0]!.message, /before this start/);
+      assert.equal(maxPhyOffset(stillDiverged), end);
+      assert.equal(lastHa(again)?.slaveConnections ?? 0, 0, 'a diverged slave does not connect');
+      await stillDiverged.stop();
+
+      // Rebuilt to the common prefix it was told, it catches up and holds exactly the master's log.
+      const rebuilt = await start({ storeDir: slave.storeDir, settings: slaveSettings, identity: { brokerId: 1, haMasterAddress: proxy.address }, ha: { reconnectIntervalMs: RECONNECT_MS, truncateCommitLogTo: cutAt } });
+      await waitFor('the rebuilt slave caught up', () => maxPhyOffset(rebuilt) === maxPhyOffset(again) && lastHa(rebuilt)?.connectionState === 'TRANSFER' && !lastHa(rebuilt)?.divergence, 15_000);
+      await rebuilt.stop();
+      await again.stop();
+      const a = commitLogBytes(master.storeDir);
+      const b = commitLogBytes(slave.storeDir);
+      assert.ok(a.equals(b), 'the rebuilt slave holds exactly the master\'s log');
+    } finally {
+      await cleanup([master, slave, ...started], proxy);
     }
   });
 });
