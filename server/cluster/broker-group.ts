@@ -37,7 +37,26 @@ export interface ReplicationView {
   /** broker-a/1's HA figures, whatever its role now */
   slaveHa?: HaStats;
   promotion?: { promotedAtOffset: number; atMs: number; brokerRole: MasterRole };
+  /** where a common-prefix rebuild of the slave cuts, and how it is known */
+  rebuildPrefix?: RebuildPrefix;
   recentEvents: HaEvent[];
+}
+
+/**
+ * A common prefix of the slave's and the master's logs: the master's offset when it was promoted, or
+ * the offset up to which the master vouched for the slave's log when the slave was proven to hold
+ * records the master lost (broker/ha/ha-connection.ts): below it both hold the same records.
+ */
+export interface RebuildPrefix {
+  offset: number;
+  source: 'divergence' | 'promotion';
+}
+
+/** The divergence's word when it proves a prefix (the master answered below the slave's end), else the promotion's. */
+export function rebuildPrefixOf(slave: HaStats | undefined, master: HaStats | undefined): RebuildPrefix | undefined {
+  const d = slave?.divergence;
+  if (d && d.masterOffset < d.slaveMaxOffset) return { offset: d.masterOffset, source: 'divergence' };
+  return master?.promotedAtOffset === undefined ? undefined : { offset: master.promotedAtOffset, source: 'promotion' };
 }
 
 export class BrokerGroup extends ReplicaGroup {
@@ -131,16 +150,16 @@ export class BrokerGroup extends ReplicaGroup {
   }
 
   /**
-   * Rebuilds a slave replica from the current master: stop it, cut its commit log (to 0, or to the
-   * common prefix of the last promotion), start it again; it catches up from there.
+   * Rebuilds a slave replica from the current master: stop it, cut its commit log (to 0, or to a
+   * common prefix: rebuildPrefixOf), start it again; it catches up from there.
    */
   async rebuild(node: BrokerNode, mode: 'empty' | 'common-prefix'): Promise<{ truncatedTo: number }> {
     if (node === this.master) throw new Error('this node is the master of the group since its promotion: rebuild the old master instead by restarting it');
     let truncateTo = 0;
     if (mode === 'common-prefix') {
-      const prefix = this.master.haStats?.promotedAtOffset;
-      if (prefix === undefined) throw new Error('no common prefix is known (the master was never promoted from a slave): rebuild with mode "empty"');
-      truncateTo = prefix;
+      const prefix = rebuildPrefixOf(node.haStats, this.master.haStats);
+      if (prefix === undefined) throw new Error('no common prefix is known (the master was never promoted from a slave, and the slave was not told how far the master vouches for its log): rebuild with mode "empty"');
+      truncateTo = prefix.offset;
     }
     await node.stop();
     this.options.record('ha.rebuild', this.replicationSubject, `rebuilding the slave: commit log cut to ${truncateTo}, then catch-up from the master`, 'fault');
@@ -213,6 +232,7 @@ export class BrokerGroup extends ReplicaGroup {
       masterHa: first.haStats,
       slaveHa: second.haStats,
       promotion: this.promotion,
+      rebuildPrefix: rebuildPrefixOf(second.haStats, this.master.haStats),
       recentEvents: this.recentEvents(),
     };
   }

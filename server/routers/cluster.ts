@@ -63,7 +63,7 @@ const replicationProcedures = {
       }
     }),
   rebuildSlave: drillProcedure
-    .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to the last promotion offset)' }).default('empty'), confirm: ConfirmSchema }).strict())
+    .input(z.object({ mode: z.enum(['empty', 'common-prefix'], { error: 'mode must be empty (copy everything) or common-prefix (cut to where both logs agree)' }).default('empty'), confirm: ConfirmSchema }).strict())
     .mutation(async ({ ctx, input }) => {
       const slave = slaveOf(ctx.controlPlane);
       requireConfirmation(input.confirm, slave.processName);

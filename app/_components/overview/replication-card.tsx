@@ -181,7 +181,7 @@ export function ReplicationCard({ replication }: { replication: Replication }) {
         slaveName={slave?.name ?? 'the slave'}
         target={target}
         slaveLabel={slaveLabel}
-        commonPrefix={replication.masterHa?.promotedAtOffset}
+        commonPrefix={replication.rebuildPrefix}
         onCancel={() => setConfirm(null)}
         onKill={() => run(() => kill.mutate())}
         onPromote={(brokerRole, confirm) => run(() => promote.mutate({ brokerRole, confirm }))}

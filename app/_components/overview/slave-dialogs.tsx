@@ -7,6 +7,7 @@
 import { useState } from 'react';
 import { grouped } from '../../_lib/format';
 import { ConfirmDialog } from '../ui/confirm-dialog';
+import type { RebuildPrefix } from '@/server/cluster/broker-group';
 
 export type SlaveAction = 'kill' | 'promote' | 'rebuild';
 type MasterRole = 'SYNC_MASTER' | 'ASYNC_MASTER';
@@ -29,8 +30,8 @@ export function SlaveDialogs({
   target: string;
   /** what to type to confirm a promotion or a rebuild */
   slaveLabel: string;
-  /** the offset of the last promotion, when one is known: where a common-prefix rebuild cuts */
-  commonPrefix: number | undefined;
+  /** where a common-prefix rebuild cuts, when one is known (server/cluster/broker-group.ts rebuildPrefixOf) */
+  commonPrefix: RebuildPrefix | undefined;
   onCancel(): void;
   onKill(): void;
   /** with the slave's name as the user typed it */
@@ -106,8 +107,10 @@ export function SlaveDialogs({
               className="mt-1 accent-emerald-600"
             />
             <span>
-              <strong>common prefix</strong>: cut to the last promotion offset
-              {commonPrefix === undefined ? ' (none known: the master was never promoted from a slave)' : ` (${grouped(commonPrefix)})`}
+              <strong>common prefix</strong>: cut to where both logs agree, then copy the rest
+              {commonPrefix === undefined
+                ? ' (none known: the master was never promoted, and the slave was not told how far the master vouches for its log)'
+                : ` (${grouped(commonPrefix.offset)}, ${commonPrefix.source === 'promotion' ? 'the last promotion offset' : 'how far the master vouched for its log when it diverged'})`}
             </span>
           </label>
         </div>
