@@ -22,7 +22,7 @@ import { createHeartbeatProcessor, createUnregisterClientProcessor, notifyConsum
 import { newTopicConfig } from './store/topic-config-manager.js';
 import { PullRequestHoldService, createPullMessageProcessor } from './processors/pull-message-processor.js';
 import { createConsumerManageProcessors } from './processors/consumer-manage-processor.js';
-import { BrokerReplication, divergencePath } from './ha/broker-replication.js';
+import { BrokerReplication, truncateForRebuild } from './ha/broker-replication.js';
 import type { HaListeners, HaStats } from './ha/ha-types.js';
 import { readRejoinTruncation, recordRejoinTruncation, removeRejoinTruncation, truncateCommitLogFiles } from './ha/store-truncation.js';
 import { BrokerOuterAPI } from './broker-outer-api.js';
@@ -139,13 +139,7 @@ export class BrokerController {
       this.settings = { ...this.settings, brokerRole: 'SLAVE' };
     }
     const truncateTo = this.options.ha?.truncateCommitLogTo;
-    if (truncateTo !== undefined) {
-      this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, truncateTo);
-      // A rebuild: a divergence recorded before is cut away with the log (broker-replication.ts).
-      for (const file of [divergencePath(this.identity.storePathRootDir), `${divergencePath(this.identity.storePathRootDir)}.bak`]) {
-        if (this.fileLayer.disk.exists(file)) this.fileLayer.disk.remove(file);
-      }
-    }
+    if (truncateTo !== undefined) this.truncation = truncateForRebuild(this.fileLayer.disk, this.identity.storePathRootDir, truncateTo);
     const asked = controllerMode ? readRejoinTruncation(this.fileLayer.disk, this.identity.storePathRootDir) : undefined;
     if (asked) this.truncation = truncateCommitLogFiles(this.fileLayer.disk, this.identity.storePathRootDir, asked.truncateTo);
     this.store = await DefaultMessageStore.open({

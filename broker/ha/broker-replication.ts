@@ -30,6 +30,7 @@ import { HAClient } from './ha-client.js';
 import { HAService, type ControllerModeHa } from './ha-service.js';
 import type { HaDivergence, HaEvent, HaListeners, HaStats } from './ha-types.js';
 import type { LabBugSet } from '../lab-bugs.js';
+import { truncateCommitLogFiles, type TruncationResult } from './store-truncation.js';
 
 /** How often a slave records topics it learned from replicated records. */
 const TOPIC_SYNC_INTERVAL_MS = 1000;
@@ -134,6 +135,7 @@ export class BrokerReplication {
       listeners: this.deps.listeners,
       labBugs: this.deps.labBugs,
       ...(this.deps.controllerMode ? { handshakeBrokerId: this.deps.controllerMode.selfId } : {}),
+      stopOnProvenDivergence: !this.deps.controllerMode,
       recordedDivergence: this.recordedDivergence(),
       onProvenDivergence: (divergence) => this.recordDivergence(divergence),
     });
@@ -315,8 +317,16 @@ function masterAddressFor(address: string): string | undefined {
 }
 
 /** Where a classic slave records a proven divergence (see the file comment). */
-export function divergencePath(storePathRootDir: string): string {
+function divergencePath(storePathRootDir: string): string {
   return path.join(storePathRootDir, 'config', 'haDivergence.json');
+}
+
+/** A rebuild (or a rejoin) before the store opens: the log is cut, and with it a recorded divergence. */
+export function truncateForRebuild(disk: Disk, storePathRootDir: string, physicalOffset: number): TruncationResult {
+  const result = truncateCommitLogFiles(disk, storePathRootDir, physicalOffset);
+  const file = divergencePath(storePathRootDir);
+  for (const f of [file, `${file}.bak`]) if (disk.exists(f)) disk.remove(f);
+  return result;
 }
 
 function readPromotion(disk: Disk, file: string): PromotionRecord | undefined {

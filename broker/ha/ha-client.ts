@@ -16,9 +16,10 @@
  *
  * The master shipping from an offset below our end proves this log holds records the master does not
  * have (it lost them in a power cut, or, in classic mode, it vouches for less: ha-connection.ts).
- * That is reported once and ends replication: state DIVERGED, no append and no reconnect until the
- * slave is rebuilt (restarted with its log cut) or, in controller mode, told to follow again. Were it
- * retried, the master would pass our end with new records and ship from there, onto records it lost.
+ * In classic mode that is reported once and ends replication: state DIVERGED, no append and no
+ * reconnect until the slave is rebuilt (restarted with its log cut). Were it retried, the master would
+ * pass our end with new records and ship from there, onto records it lost. (Controller mode retries:
+ * its replicas compare epochs and cut their logs before they follow a new master.)
  * Classic RocketMQ checks only the offset and reconnects forever; here the admin rebuilds the slave.
  */
 import type { BrokerSettings } from '../config/broker-config.js';
@@ -50,6 +51,12 @@ export interface HAClientDeps {
   labBugs?: LabBugSet;
   /** controller mode: this replica's brokerId, sent in a handshake before the first report */
   handshakeBrokerId?: number;
+  /**
+   * Classic mode: a proven divergence ends replication (see the file comment). Controller mode leaves
+   * it to the epochs (replicas-manager.ts cuts a replica's log before it follows a new master), and
+   * the client retries as before.
+   */
+  stopOnProvenDivergence?: boolean;
   /** a proven divergence recorded before this start: the client does not replicate */
   recordedDivergence?: HaDivergence;
   /** a divergence was proven now (to record it) */
@@ -228,12 +235,13 @@ export class HAClient {
   /** `proven`: this log holds what the master's does not (see the header); replication ends here. */
   private diverged(reason: string, slaveMaxOffset: number, masterOffset: number, proven: boolean): false {
     // Announced once per divergence, not on every retry; a proof after a suspicion is announced too.
-    if (!this.divergence || (proven && !this.refusing)) {
-      const next = proven ? 'this slave stops replicating until it is rebuilt from the master' : 'rebuild the slave from the master';
+    const stops = proven && this.deps.stopOnProvenDivergence === true;
+    if (!this.divergence || (stops && !this.refusing)) {
+      const next = stops ? 'this slave stops replicating until it is rebuilt from the master' : 'rebuild the slave from the master';
       this.emit('diverged', `the slave's log diverged from the master's: ${reason}; ${next}`, slaveMaxOffset);
     }
     this.divergence = { atMs: this.divergence?.atMs ?? this.deps.clock.nowMs(), reason, slaveMaxOffset, masterOffset };
-    if (proven && !this.refusing) {
+    if (stops && !this.refusing) {
       this.refusing = true;
       this.deps.onProvenDivergence?.(this.divergence);
     }

@@ -126,6 +126,11 @@ export class DrillRunner {
     const cp = this.controlPlane;
     const state = cp.state();
     const promoted = cp.classicPromotion !== undefined;
+    // A diverged slave replicates nothing (broker/ha/ha-client.ts) until it is rebuilt.
+    const replication = state.replication;
+    const diverged = replication?.connectionState === 'DIVERGED'
+      ? `the slave diverged from the master (${replication.divergence?.reason ?? 'see the Replication card'}): rebuild it first (the Replication card's Rebuild, or cluster.rebuildSlave)`
+      : undefined;
     return spec.needs.map((id): CapabilityView => {
       const view = (available: boolean, reason?: string): CapabilityView => ({ id, label: CAPABILITY_LABELS[id], available, ...(available ? {} : { reason }) });
       switch (id) {
@@ -134,9 +139,9 @@ export class DrillRunner {
           if (promoted) return view(false, 'the group runs on the promoted slave since a failover: restart the control plane to get the original master back');
           return view(state.broker.state === 'running' || state.broker.state === 'stopped' || state.broker.state === 'crashed', `the master is ${state.broker.state}`);
         case 'slave':
-          return view(cp.slaveRunning && !promoted, promoted ? 'the slave was promoted to master' : 'no slave is running: start it (cluster.startSlave)');
+          return view(cp.slaveRunning && !promoted && !diverged, promoted ? 'the slave was promoted to master' : diverged ?? 'no slave is running: start it (cluster.startSlave)');
         case 'promotion':
-          return view(cp.slaveRunning && !promoted, promoted ? 'the slave was already promoted' : 'no slave is running to promote');
+          return view(cp.slaveRunning && !promoted && !diverged, promoted ? 'the slave was already promoted' : diverged ?? 'no slave is running to promote');
         case 'ha-link-fault':
           return view(cp.slaveRunning, 'the HA link proxy exists only while a slave runs');
         case 'slow-disk':

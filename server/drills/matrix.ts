@@ -12,7 +12,8 @@
  * producer the guarantee is missing in every seed and the unsafe side never does.
  *
  * Clusters: one is reused from run to run, and replaced by a fresh one when a run leaves it unable to
- * run the next drill (a promoted slave after master-disk-loss, a run that failed).
+ * run the next drill (a promoted slave after master-disk-loss, a slave diverged by a power cut, a run
+ * that failed).
  */
 import { DEFAULT_TOPOLOGY, describeTopology, type Topology } from '../cluster/topology';
 import fs from 'node:fs';
@@ -291,7 +292,7 @@ export async function startMatrixCluster(topology: Topology = DEFAULT_TOPOLOGY):
 function spent(cluster: MatrixCluster, topology: Topology): boolean {
   const cp = cluster.controlPlane;
   return cp.topology.groups !== topology.groups || cp.topology.replicas !== topology.replicas
-    || cp.classicGroups.some((g) => g.promotion !== undefined || !g.master.running) || !cp.slaveRunning;
+    || cp.classicGroups.some((g) => g.promotion !== undefined || !g.master.running || g.view()?.connectionState === 'DIVERGED') || !cp.slaveRunning;
 }
 
 export interface MatrixHooks {
@@ -325,7 +326,7 @@ export async function runMatrix(options: MatrixOptions, hooks: MatrixHooks): Pro
           try {
             const topology = spec.topology ?? DEFAULT_TOPOLOGY;
             if (cluster && spent(cluster, topology)) {
-              log(`[matrix] the cluster is spent or of another shape (a promoted slave, a lost master, no slave, not ${describeTopology(topology)}): starting a fresh one`);
+              log(`[matrix] the cluster is spent or of another shape (a promoted slave, a lost master, no slave or a diverged one, not ${describeTopology(topology)}): starting a fresh one`);
               await cluster.close();
               cluster = undefined;
             }
