@@ -117,6 +117,34 @@ export class SimCluster {
     this.world.log(`${replica.name} started as ${role}`);
   }
 
+  /**
+   * The replication oracle, checked at the end of every run: a slave that does not report DIVERGED
+   * holds a prefix of its master's log, byte for byte. (Classic replication could splice a slave's log
+   * onto a master restarted behind it; docs/simulation.md#what-it-found.) A sentence when it does not.
+   */
+  replicationViolation(): string | undefined {
+    const running = this.replicas.filter((r) => r.broker);
+    const master = running.find((r) => r.broker!.settings.brokerRole !== 'SLAVE');
+    if (!master) return undefined;
+    for (const slave of running) {
+      if (slave === master || slave.broker!.replication.haClient?.state === 'DIVERGED') continue;
+      const end = slave.broker!.store.maxPhyOffset();
+      const from = master.broker!.store.minPhyOffset();
+      if (end > master.broker!.store.maxPhyOffset()) return `${slave.name}'s log ends at ${end}, beyond its master ${master.name}'s end ${master.broker!.store.maxPhyOffset()}, and it does not report DIVERGED`;
+      for (let at = from; at < end;) {
+        const mine = slave.broker!.store.readCommitLog(at, end - at);
+        const theirs = master.broker!.store.readCommitLog(at, mine.length);
+        if (mine.length === 0 || !mine.equals(theirs)) {
+          let i = 0;
+          while (i < Math.min(mine.length, theirs.length) && mine[i] === theirs[i]) i++;
+          return `${slave.name}'s log differs from its master ${master.name}'s at ${at + i} (it ends at ${end}) and it does not report DIVERGED`;
+        }
+        at += mine.length;
+      }
+    }
+    return undefined;
+  }
+
   /** SIGKILL: the process and its timers are gone, its peers see its connections close; the page cache stays. */
   killReplica(replica: Replica): void {
     replica.stage?.flush();

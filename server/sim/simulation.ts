@@ -80,6 +80,8 @@ class Simulation {
       await this.drain();
       this.cluster.stageFlush();
       outcome = judge(this.ledger.summarize().summary, this.prediction);
+      const replication = this.cluster.replicationViolation();
+      if (replication) outcome = { verdict: 'FAIL', reason: `replication: ${replication} (the drill's own verdict: ${outcome.verdict})` };
     } catch (error) {
       if (!(error instanceof BudgetExceeded)) throw error;
       outcome = { verdict: 'BUDGET', reason: `the run took more than ${this.world.maxEvents} events: stopped (replay seed ${this.input.seed} with --trace)` };
