@@ -65,7 +65,7 @@ function runQuietly(label: string, args: string[], env: NodeJS.ProcessEnv): Prom
 }
 
 function runTests(group: readonly string[], extra: readonly string[] = []): Promise<number> {
-  return run(['--import', 'tsx', '--test', '--test-concurrency=1', '--test-reporter=spec', ...extra, ...group], childProcessEnvironment({ NODE_ENV: 'test' }));
+  return run(['--import', 'tsx', '--import', './test/support/exit-report.ts', '--test', '--test-concurrency=1', '--test-reporter=spec', ...extra, ...group], childProcessEnvironment({ NODE_ENV: 'test' }));
 }
 
 // The whole tree, tests included, is type-checked (tsx runs TypeScript without checking it, and `next
