@@ -126,14 +126,15 @@ export class SimCluster {
     const running = this.replicas.filter((r) => r.broker);
     const master = running.find((r) => r.broker!.settings.brokerRole !== 'SLAVE');
     if (!master) return undefined;
+    const theirStore = master.broker!.store;
     for (const slave of running) {
       if (slave === master || slave.broker!.replication.haClient?.state === 'DIVERGED') continue;
-      const end = slave.broker!.store.maxPhyOffset();
-      const from = master.broker!.store.minPhyOffset();
-      if (end > master.broker!.store.maxPhyOffset()) return `${slave.name}'s log ends at ${end}, beyond its master ${master.name}'s end ${master.broker!.store.maxPhyOffset()}, and it does not report DIVERGED`;
-      for (let at = from; at < end;) {
-        const mine = slave.broker!.store.readCommitLog(at, end - at);
-        const theirs = master.broker!.store.readCommitLog(at, mine.length);
+      const myStore = slave.broker!.store;
+      const end = myStore.maxPhyOffset();
+      if (end > theirStore.maxPhyOffset()) return `${slave.name}'s log ends at ${end}, beyond its master ${master.name}'s end ${theirStore.maxPhyOffset()}, and it does not report DIVERGED`;
+      for (let at = theirStore.minPhyOffset(); at < end;) {
+        const mine = myStore.readCommitLog(at, end - at);
+        const theirs = theirStore.readCommitLog(at, mine.length);
         if (mine.length === 0 || !mine.equals(theirs)) {
           let i = 0;
           while (i < Math.min(mine.length, theirs.length) && mine[i] === theirs[i]) i++;

@@ -5,27 +5,30 @@
  * 20 minutes after its last test; the only thing it had left open was a server-side socket a test
  * never read: docs/testing.md#intermittent-failures.)
  */
-interface Described {
+interface OpenHandle {
   constructor?: { name?: string };
+  /** stdio streams (0–2) and terminals are the process's own, not left behind */
+  fd?: number;
+  isTTY?: boolean;
+  pid?: number;
+  spawnfile?: string;
   localPort?: number;
   remoteAddress?: string;
   remotePort?: number;
-  pid?: number;
-  spawnfile?: string;
-  address?(): unknown;
+  readyState?: string;
+  server?: unknown;
+}
+
+function describe(h: OpenHandle): string {
+  const kind = h.constructor?.name ?? 'handle';
+  if (h.pid !== undefined) return `${kind} pid ${h.pid} (${h.spawnfile ?? '?'})`;
+  if (h.remotePort !== undefined) return `${kind} ${h.localPort} ↔ ${h.remoteAddress}:${h.remotePort}`;
+  if (h.readyState !== undefined) return `${kind} local ${h.localPort ?? '?'}, ${h.readyState}${h.server ? ', accepted by a server of this process' : ''}`;
+  return kind;
 }
 
 process.on('exit', () => {
-  const handles = (process as unknown as { _getActiveHandles(): Described[] })._getActiveHandles();
-  const left = handles.filter((h) => !(h as { isTTY?: boolean }).isTTY && !((h as { fd?: number }).fd !== undefined && (h as { fd: number }).fd <= 2))
-    .map((h) => {
-      const kind = h.constructor?.name ?? 'handle';
-      if (h.pid !== undefined) return `${kind} pid ${h.pid} (${h.spawnfile ?? '?'})`;
-      if (h.remotePort !== undefined) return `${kind} ${h.localPort} ↔ ${h.remoteAddress}:${h.remotePort}`;
-      const s = h as { readyState?: string; destroyed?: boolean; server?: unknown; _pendingData?: unknown };
-      if (h.localPort !== undefined || s.readyState !== undefined) return `${kind} local ${h.localPort ?? '?'}, ${s.readyState ?? '?'}${s.destroyed ? ', destroyed' : ''}${s.server ? ', accepted by a server of this process' : ''}`;
-      return kind;
-    })
-    .filter((d) => d !== 'Pipe' && d !== 'WriteStream' && d !== 'ReadStream');
+  const handles = (process as unknown as { _getActiveHandles(): OpenHandle[] })._getActiveHandles();
+  const left = handles.filter((h) => !h.isTTY && !(h.fd !== undefined && h.fd <= 2)).map(describe);
   if (left.length > 0) process.stderr.write(`[exit-report] ${process.argv[1] ?? ''} exits with open: ${left.join('; ')}\n`);
 });
