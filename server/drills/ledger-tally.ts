@@ -5,24 +5,23 @@
  * message the ledger folds away once it is settled (server/drills/loss-ledger.ts), so a run of hours
  * is judged with the same rules in bounded memory: the final summary starts from the folded tally.
  */
-import { newMessageEntry, type MessageEntry } from '../ledger/message-ledger';
+import { MessageEntry } from '../ledger/message-ledger';
 import { LEDGER_STAGES, LEDGER_STATUSES, type AnomalyKind, type LedgerStage, type LedgerStatus } from './types';
 
-export interface MessageRecord extends MessageEntry {
-  status?: LedgerStatus;
-  sentAtMs?: number;
-  error?: string;
+/** A message as the drill's ledger holds it: the core entry, what its producer was told, and how often it was applied. */
+export class MessageRecord extends MessageEntry {
+  status: LedgerStatus | undefined = undefined;
+  sentAtMs: number | undefined = undefined;
+  error: string | undefined = undefined;
   /** the epoch of the stored copy that counts */
-  epoch?: number;
+  epoch: number | undefined = undefined;
   /** times a consumer applied it (CONSUME_SUCCESS); more than one is a duplicate */
-  applied: number;
+  applied = 0;
   /** a transactional message: the seeded decision, whether its producer ended it, whether a check-back resolved it */
-  tx?: { decision?: 'COMMIT' | 'ROLLBACK'; ended: boolean; checked: boolean };
+  tx: { decision?: 'COMMIT' | 'ROLLBACK'; ended: boolean; checked: boolean } | undefined = undefined;
 }
 
-export function newRecord(id: string, at: number): MessageRecord {
-  return { ...newMessageEntry(id, at), applied: 0 };
-}
+export const newRecord = (id: string, at: number): MessageRecord => new MessageRecord(id, at);
 
 /** Consumed, in the ledger's sense: applied, or suppressed as a duplicate of an earlier application. */
 export const isApplied = (m: MessageRecord) => m.applied + m.duplicatesSuppressed > 0;

@@ -40,43 +40,50 @@ export interface MessageEventSource {
 /** Statuses the broker answered (RocketMQ's SendStatus): the message was appended to the commit log. */
 export const BROKER_ANSWERED: ReadonlySet<string> = new Set<SendOutcome['status']>(['SEND_OK', 'FLUSH_DISK_TIMEOUT', 'FLUSH_SLAVE_TIMEOUT', 'SLAVE_NOT_AVAILABLE']);
 
-/** What the core keeps per UNIQ_KEY; each ledger's record extends it. Times are Unix ms. */
-export interface MessageEntry {
-  /** UNIQ_KEY */
-  id: string;
-  producerId: string | null;
+/**
+ * What the core keeps per UNIQ_KEY; each ledger's record extends it. Times are Unix ms.
+ *
+ * A class, so every field is set at construction in one order and every record of a ledger shares
+ * one hidden class: records built by spreading a literal and growing fields later, in whatever
+ * order a run reached them, each had a shape of their own, and every access to them was
+ * polymorphic (the drill ledger cost a quarter of a simulated run; docs/simulation.md#how-fast).
+ * A ledger's record type extends it with its own fields, all initialised.
+ */
+export class MessageEntry {
+  producerId: string | null = null;
   /** the producer's queue stamp (brokerName:queueId) */
-  queue: string | null;
-  seq: number | null;
+  queue: string | null = null;
+  seq: number | null = null;
   /** the copy that counts: the first one stored, or (unless keepFirstCopy) a resend stored after its bytes were cut */
-  storedAt: number | null;
+  storedAt: number | null = null;
   /** the broker group whose commit log holds that copy ('' when the ledger follows one group) */
-  storedOn: string | null;
-  commitLogOffset: number | null;
-  size: number | null;
+  storedOn: string | null = null;
+  commitLogOffset: number | null = null;
+  size: number | null = null;
   /** how many times the broker stored this UNIQ_KEY (a producer retry stores it again) */
-  storedCount: number;
-  flushedAt: number | null;
-  replicatedAt: number | null;
+  storedCount = 0;
+  flushedAt: number | null = null;
+  replicatedAt: number | null = null;
   /** a power cut or broker exit made the flushed / replicated frontier unknown before this record reached it */
-  frontierLostAt: number | null;
+  frontierLostAt: number | null = null;
   /** a power cut removed its bytes from the commit log (they were past the fdatasync'd length) */
-  cutAt: number | null;
-  deliveryCount: number;
+  cutAt: number | null = null;
+  deliveryCount = 0;
   /** the first CONSUME_SUCCESS */
-  consumedAt: number | null;
-  reconsumes: number;
-  duplicatesSuppressed: number;
-  updatedAt: number;
+  consumedAt: number | null = null;
+  reconsumes = 0;
+  duplicatesSuppressed = 0;
+
+  /** `id` (UNIQ_KEY), first seen at `updatedAt` */
+  constructor(
+    readonly id: string,
+    public updatedAt: number,
+  ) {}
 }
 
 /** A record of `id` nothing has happened to yet, first seen at `at`. */
 export function newMessageEntry(id: string, at: number): MessageEntry {
-  return {
-    id, producerId: null, queue: null, seq: null, storedAt: null, storedOn: null, commitLogOffset: null, size: null, storedCount: 0,
-    flushedAt: null, replicatedAt: null, frontierLostAt: null, cutAt: null, deliveryCount: 0, consumedAt: null,
-    reconsumes: 0, duplicatesSuppressed: 0, updatedAt: at,
-  };
+  return new MessageEntry(id, at);
 }
 
 interface Pending {

@@ -9,7 +9,7 @@
 import { groupName } from '../cluster/topology';
 import type { ConsumeEvent, SendOutcome } from '../../broker/ipc';
 import { LEDGER_STAGES, type LedgerStage } from '../ledger/message-stages';
-import { BROKER_ANSWERED, MessageLedger, newMessageEntry, type MessageEntry, type MessageEventSource } from '../ledger/message-ledger';
+import { BROKER_ANSWERED, MessageEntry, MessageLedger, type MessageEventSource } from '../ledger/message-ledger';
 import type { PowerCutReport, StageBatch } from '../../broker/ipc';
 
 export const MESSAGES_KEPT = 100_000;
@@ -23,14 +23,15 @@ export interface MessageDelivery {
 }
 
 /** One message as the Messages page shows it (the messages.lookup and messages.recent outputs). */
-export interface MessageRecord extends MessageEntry {
-  topic: string | null;
-  queueId: number | null;
-  queueOffset: number | null;
+/** A message as the Messages page follows it: the core entry, where it was stored, what its producer was told, its deliveries. */
+export class MessageRecord extends MessageEntry {
+  topic: string | null = null;
+  queueId: number | null = null;
+  queueOffset: number | null = null;
   /** what the producer was told; null when no outcome was reported (an external producer) */
-  send: { status: SendOutcome['status']; sentAtMs: number; latencyMs: number; offsetMsgId: string | null; error: string | null } | null;
-  deliveries: MessageDelivery[];
-  dlqAt: number | null;
+  send: { status: SendOutcome['status']; sentAtMs: number; latencyMs: number; offsetMsgId: string | null; error: string | null } | null = null;
+  deliveries: MessageDelivery[] = [];
+  dlqAt: number | null = null;
 }
 
 export interface LadderStep {
@@ -91,9 +92,7 @@ export function offsetFromOffsetMsgId(offsetMsgId: string): number | null {
   return Number.isSafeInteger(offset) ? offset : null;
 }
 
-function newRecord(id: string, at: number): MessageRecord {
-  return { ...newMessageEntry(id, at), topic: null, queueId: null, queueOffset: null, send: null, deliveries: [], dlqAt: null };
-}
+const newRecord = (id: string, at: number): MessageRecord => new MessageRecord(id, at);
 
 /** broker-a: the group of the lab's first broker, and of every batch that names none */
 const FIRST_GROUP = groupName(0);
