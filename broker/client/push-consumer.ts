@@ -331,14 +331,17 @@ export class PushConsumer {
     }
   }
 
+  /**
+   * The decoded message itself, with its three fields added in one order (a copy by spread cost a
+   * twentieth of a simulated run; the decoded message is this consumer's own).
+   */
   private toConsumed(message: MessageExt, brokerName: string): ConsumedMessage {
     const retryTopic = message.properties.get(MessageProperty.RETRY_TOPIC);
-    return {
-      ...message,
-      originTopic: message.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) && retryTopic ? retryTopic : message.topic,
-      uniqKey: message.properties.get(MessageProperty.UNIQ_KEY) ?? message.msgId,
-      brokerName,
-    };
+    const consumed = message as ConsumedMessage;
+    consumed.originTopic = message.topic.startsWith(RETRY_GROUP_TOPIC_PREFIX) && retryTopic ? retryTopic : message.topic;
+    consumed.uniqKey = message.properties.get(MessageProperty.UNIQ_KEY) ?? message.msgId;
+    consumed.brokerName = brokerName;
+    return consumed;
   }
 
   // ---- consume ----

@@ -98,12 +98,13 @@ export function messageProperties2String(properties: ReadonlyMap<string, string>
 /** MessageDecoder.string2messageProperties: tolerant of a missing trailing separator. */
 export function string2MessageProperties(text: string): Map<string, string> {
   const out = new Map<string, string>();
-  if (text.length === 0) return out;
-  for (const item of text.split(PROPERTY_SEPARATOR)) {
-    if (item.length === 0) continue;
-    const at = item.indexOf(NAME_VALUE_SEPARATOR);
-    if (at < 0) continue;
-    out.set(item.slice(0, at), item.slice(at + 1));
+  // indexOf over the text, without the array and the item strings a split would make
+  for (let start = 0; start < text.length; ) {
+    let end = text.indexOf(PROPERTY_SEPARATOR, start);
+    if (end < 0) end = text.length;
+    const at = text.indexOf(NAME_VALUE_SEPARATOR, start);
+    if (at >= 0 && at < end) out.set(text.slice(start, at), text.slice(at + 1, end));
+    start = end + 1;
   }
   return out;
 }
@@ -369,6 +370,7 @@ export function decodeMessageRecord(buffer: Buffer, position = 0, options: { cop
   const bornHost = readHost(buffer, p, bornV6); p += bornV6 ? IPV6_HOST_LENGTH : IPV4_HOST_LENGTH;
   const storeTimestamp = Number(buffer.readBigInt64BE(p)); p += 8;
   const storeV6 = (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0;
+  const storeHostAt = p;
   const storeHost = readHost(buffer, p, storeV6); p += storeV6 ? IPV6_HOST_LENGTH : IPV4_HOST_LENGTH;
   const reconsumeTimes = buffer.readInt32BE(p); p += 4;
   const preparedTransactionOffset = Number(buffer.readBigInt64BE(p)); p += 8;
@@ -395,18 +397,16 @@ export function decodeMessageRecord(buffer: Buffer, position = 0, options: { cop
     body: options.copyBody ? Buffer.from(bodyView) : bodyView,
     topic,
     properties,
-    msgId: storeV6 ? hexOfV6MsgId(buffer, position, sysFlag) : createOffsetMsgId(storeHost, commitLogOffset),
+    msgId: offsetMsgIdAt(buffer, storeHostAt, storeV6 ? IPV6_HOST_LENGTH : IPV4_HOST_LENGTH, position + POS_PHYSICAL_OFFSET),
   };
 }
 
-/** offsetMsgId for a record whose store host is IPv6: IP(16) + port(4) + offset(8). */
-function hexOfV6MsgId(buffer: Buffer, position: number, sysFlag: number): string {
-  const bornLength = (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0 ? IPV6_HOST_LENGTH : IPV4_HOST_LENGTH;
-  const storeHostAt = position + POS_BORN_HOST + bornLength + 8;
-  const out = Buffer.alloc(28);
-  buffer.copy(out, 0, storeHostAt, storeHostAt + IPV6_HOST_LENGTH);
-  buffer.copy(out, 20, position + POS_PHYSICAL_OFFSET, position + POS_PHYSICAL_OFFSET + 8);
-  return out.toString('hex').toUpperCase();
+/**
+ * A record's offsetMsgId read from its own bytes: store host (IPv4 + port, or IPv6 + port) then the
+ * commit-log offset, in hex, as createOffsetMsgId writes it from the decoded fields.
+ */
+function offsetMsgIdAt(buffer: Buffer, storeHostAt: number, storeHostLength: number, physicalOffsetAt: number): string {
+  return (buffer.toString('hex', storeHostAt, storeHostAt + storeHostLength) + buffer.toString('hex', physicalOffsetAt, physicalOffsetAt + 8)).toUpperCase();
 }
 
 /**

@@ -81,7 +81,8 @@ export function createResponse(request: RemotingCommand, code: number, options: 
 
 function stringifyFields(fields: Record<string, string | number | boolean>): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(fields)) out[k] = String(v);
+  // for-in over a literal's own fields: Object.entries' arrays were a fortieth of a simulated run
+  for (const k in fields) out[k] = String(fields[k]);
   return out;
 }
 
