@@ -2,13 +2,16 @@
  * Runs a simulation: takes the SimClock's events one at a time and, after each, lets the promise
  * jobs it started finish, so a run is the same sequence of steps for the same seed.
  *
- * The barrier after a step is a `process.nextTick` queued from a promise job: Node runs a tick queued
- * while it drains the microtask queue only once that queue is empty, so the step's promise jobs, and
- * the jobs they start, all finish first. That is what a real setImmediate gives too, without the trip
- * through the event loop (a poll of epoll per event, a sixth of a run's time). Every thousandth step
- * still takes that trip, so a worker hears a cancel and the loop's own housekeeping runs. Nothing in
- * broker/ queues ticks of its own in a simulation (only the real transport does), so the order of a
- * run's jobs is the same either way: the same seeds give the same trace hashes as with setImmediate.
+ * The barrier after a step is a `process.nextTick` queued from a promise job (a queueMicrotask
+ * queued behind the step's own jobs): Node runs a tick queued while it drains the microtask queue
+ * only once that queue is empty, so the step's promise jobs, and the jobs they start, all finish
+ * first; the next step runs in that tick. That is what a real setImmediate gives too, without the
+ * trip through the event loop (a poll of epoll per event, a sixth of a run's time). Every thousandth
+ * step still takes that trip, so a worker hears a cancel and the loop's own housekeeping runs.
+ * Nothing in broker/ queues ticks of its own in a simulation (only the real transport does), so the
+ * order of a run's jobs is the same either way: the same seeds give the same trace hashes as with
+ * setImmediate. The loop is callbacks, not an async function: an await per step cost a promise and
+ * a resumption per event.
  */
 import type { SimClock } from '../../broker/sim/sim-clock.js';
 
@@ -23,26 +26,34 @@ export interface DriveOptions {
   maxEvents?: number;
 }
 
-const turn = () => new Promise<void>((resolve) => setImmediate(resolve));
-const drained = () => new Promise<void>((resolve) => process.nextTick(resolve));
 const STEPS_PER_TURN = 1000;
 
-export async function drive(clock: SimClock, options: DriveOptions = {}): Promise<DriveOutcome> {
+export function drive(clock: SimClock, options: DriveOptions = {}): Promise<DriveOutcome> {
   const maxEvents = options.maxEvents ?? 1_000_000;
-  await turn();
-  for (let n = 0; ; n++) {
-    if (options.until?.()) return 'until';
-    if (n >= maxEvents) return 'budget';
-    const next = clock.nextAtMs();
-    if (next === undefined) return 'idle';
-    if (options.deadlineMs !== undefined && next > options.deadlineMs) {
-      clock.advanceTo(options.deadlineMs);
-      return 'deadline';
-    }
-    clock.step();
-    if (n % STEPS_PER_TURN === STEPS_PER_TURN - 1) await turn();
-    else await drained();
-  }
+  return new Promise<DriveOutcome>((resolve, reject) => {
+    let n = 0;
+    const step = () => {
+      try {
+        if (options.until?.()) return resolve('until');
+        if (n >= maxEvents) return resolve('budget');
+        const next = clock.nextAtMs();
+        if (next === undefined) return resolve('idle');
+        if (options.deadlineMs !== undefined && next > options.deadlineMs) {
+          clock.advanceTo(options.deadlineMs);
+          return resolve('deadline');
+        }
+        clock.step();
+        n++;
+        if (n % STEPS_PER_TURN === 0) setImmediate(step);
+        else queueMicrotask(afterJobs);
+      } catch (error) {
+        reject(error);
+      }
+    };
+    // queued behind the step's own promise jobs: the tick runs once they and the jobs they start are done
+    const afterJobs = () => process.nextTick(step);
+    setImmediate(step);
+  });
 }
 
 /** Runs `promise` to its end on the simulated clock; fails when the clock runs out of events first. */
