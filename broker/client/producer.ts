@@ -22,6 +22,7 @@ import { MQClientInstance } from './mq-client-instance.js';
 import type { LabBug } from '../lab-bugs.js';
 import { LatencyFaultTolerance } from './latency-fault.js';
 import type { SessionCredentials } from '../acl/acl-signature.js';
+import type { TopicRouteData } from '../namesrv/route-info-manager.js';
 
 /** A queue a producer can write to: the broker group's name, its master's address, the queue id. */
 export interface PublishQueue {
@@ -106,6 +107,8 @@ export class Producer {
   private readonly instance: MQClientInstance | undefined;
   private readonly ownsInstance: boolean;
   private readonly seqByQueue = new Map<string, number>();
+  /** the writable queues of each route the client instance holds (a refresh brings a new route object) */
+  private readonly publishInfo = new WeakMap<TopicRouteData, readonly PublishQueue[]>();
   private roundRobin = 0;
   readonly options: Required<Omit<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'clientInstance' | 'brokerAddressMap' | 'labBugs' | 'clock' | 'transport' | 'messageClientIDSetter' | 'credentials'>> & Pick<ProducerOptions, 'namesrvAddr' | 'brokerAddr' | 'brokerAddressMap'>;
   /** lab bug producer-ignores-status (broker/lab-bugs.ts) */
@@ -142,17 +145,24 @@ export class Producer {
   }
 
   /** The queues of a topic this producer may write to: writable queues of groups with a live master. */
-  async publishQueues(topic: string, refresh = false): Promise<PublishQueue[]> {
+  async publishQueues(topic: string, refresh = false): Promise<readonly PublishQueue[]> {
     if (!this.instance) {
       return Array.from({ length: this.options.writeQueueNums }, (_, queueId) => ({ brokerName: DIRECT_BROKER_NAME, brokerAddr: this.options.brokerAddr!, queueId }));
     }
-    const route = await this.instance.route(topic, refresh);
-    const queues: PublishQueue[] = [];
-    for (const q of [...route.queueDatas].sort((a, b) => a.brokerName.localeCompare(b.brokerName))) {
-      const master = route.brokerDatas.find((b) => b.brokerName === q.brokerName)?.brokerAddrs['0'];
-      if (!master || (q.perm & 2) === 0) continue;
-      const brokerAddr = this.options.brokerAddressMap?.[master] ?? master;
-      for (let queueId = 0; queueId < q.writeQueueNums; queueId++) queues.push({ brokerName: q.brokerName, brokerAddr, queueId });
+    return this.publishInfoOf(await this.instance.route(topic, refresh));
+  }
+
+  /** The writable queues of the route the client instance holds now, without a promise (undefined: none held yet). */
+  private heldPublishQueues(topic: string): readonly PublishQueue[] | undefined {
+    const route = this.instance?.cachedRoutes().get(topic);
+    return route && this.publishInfoOf(route);
+  }
+
+  private publishInfoOf(route: TopicRouteData): readonly PublishQueue[] {
+    let queues = this.publishInfo.get(route);
+    if (!queues) {
+      queues = topicPublishInfo(route, this.options.brokerAddressMap);
+      this.publishInfo.set(route, queues);
     }
     return queues;
   }
@@ -195,7 +205,7 @@ export class Producer {
 
   /** Picks a queue (round-robin, avoiding `avoidBroker` when another exists) and stamps the message. */
   private async prepare(message: Message): Promise<Prepared> {
-    let queues = await this.publishQueues(message.topic);
+    let queues = this.heldPublishQueues(message.topic) ?? (await this.publishQueues(message.topic));
     // tryToFindTopicPublishInfo: a route without a writable queue is fetched again from the name server (a failover may have moved the master).
     if (queues.length === 0 && this.instance) queues = await this.publishQueues(message.topic, true);
     if (queues.length === 0) throw new ZerolossError('BROKER_RETRIABLE', `topic ${message.topic} has no writable queue on a live master`);
@@ -251,7 +261,7 @@ export class Producer {
    * first queue of a group not avoided now; when every group is avoided, a queue of the least bad
    * one. Without it, a retry takes a queue of another group than the last one when there is one.
    */
-  private selectQueue(queues: PublishQueue[], lastBrokerName: string | undefined): PublishQueue {
+  private selectQueue(queues: readonly PublishQueue[], lastBrokerName: string | undefined): PublishQueue {
     if (this.options.sendLatencyFaultEnable) {
       for (let i = 0; i < queues.length; i++) {
         const queue = queues[this.roundRobin++ % queues.length]!;
@@ -314,4 +324,19 @@ export class Producer {
     if (lastResult) return lastResult;
     throw lastError ?? new Error('send failed');
   }
+}
+
+/**
+ * topicRouteData2TopicPublishInfo: the writable queues of a route, groups in brokerName order
+ * (String.compareTo's, code units), each group's master address mapped through `addressMap`.
+ */
+function topicPublishInfo(route: TopicRouteData, addressMap: Record<string, string> | undefined): readonly PublishQueue[] {
+  const queues: PublishQueue[] = [];
+  for (const q of [...route.queueDatas].sort((a, b) => (a.brokerName < b.brokerName ? -1 : a.brokerName > b.brokerName ? 1 : 0))) {
+    const master = route.brokerDatas.find((b) => b.brokerName === q.brokerName)?.brokerAddrs['0'];
+    if (!master || (q.perm & 2) === 0) continue;
+    const brokerAddr = addressMap?.[master] ?? master;
+    for (let queueId = 0; queueId < q.writeQueueNums; queueId++) queues.push({ brokerName: q.brokerName, brokerAddr, queueId });
+  }
+  return Object.freeze(queues);
 }

@@ -12,6 +12,8 @@ import type { Clock, Timer } from '../io/clock.js';
 
 /** 2026-01-01T00:00:00Z: wall-clock time of the start of every simulated run */
 export const SIM_EPOCH_MS = Date.UTC(2026, 0, 1);
+/** a heap with fewer cancelled events than this is not swept */
+const SWEEP_ABOVE = 256;
 
 /** What a simulated process's events carry: once it is dead they are dropped; while it is frozen, held. */
 interface Owner {
@@ -29,14 +31,23 @@ export interface SimEvent {
   cancelled: boolean;
   /** for setInterval: reschedules itself */
   everyMs?: number;
+  /** in the heap now (popped events are not) */
+  queued: boolean;
 }
 
 export class SimClock implements Clock {
   private nowValue = 0;
   private seq = 0;
-  private readonly heap: SimEvent[] = [];
+  private heap: SimEvent[] = [];
+  /** cancelled events still in the heap: past half of it they are swept out, so the heap holds mostly live events */
+  private cancelledQueued = 0;
   /** events run so far */
   eventsRun = 0;
+
+  /** events in the heap, cancelled ones not swept yet included */
+  get queuedEvents(): number {
+    return this.heap.length;
+  }
 
   nowMs(): number {
     return Math.floor(SIM_EPOCH_MS + this.nowValue);
@@ -51,11 +62,11 @@ export class SimClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): Timer {
-    return timerOf(this.schedule(undefined, ms, callback));
+    return this.timerOf(this.schedule(undefined, ms, callback));
   }
 
   setInterval(callback: () => void, ms: number): Timer {
-    return timerOf(this.schedule(undefined, ms, callback, Math.max(1, ms)));
+    return this.timerOf(this.schedule(undefined, ms, callback, Math.max(1, ms)));
   }
 
   atEndOfTurn(callback: () => void): void {
@@ -72,7 +83,7 @@ export class SimClock implements Clock {
 
   /** @internal schedules an event owned by `owner` (none: the simulator's own) */
   schedule(owner: Owner | undefined, ms: number, run: () => void, everyMs?: number): SimEvent {
-    const event: SimEvent = { atMs: this.nowValue + Math.max(0, ms), owner, seq: this.seq++, run, cancelled: false, everyMs };
+    const event: SimEvent = { atMs: this.nowValue + Math.max(0, ms), owner, seq: this.seq++, run, cancelled: false, everyMs, queued: false };
     this.push(event);
     return event;
   }
@@ -106,6 +117,36 @@ export class SimClock implements Clock {
     return true;
   }
 
+  /** @internal a Timer whose cancel marks its event, and sweeps the heap once cancelled events are half of it */
+  timerOf(event: SimEvent): Timer {
+    const timer: Timer = {
+      cancel: () => {
+        if (event.cancelled) return;
+        event.cancelled = true;
+        if (!event.queued) return;
+        this.cancelledQueued++;
+        if (this.cancelledQueued > SWEEP_ABOVE && this.cancelledQueued * 2 > this.heap.length) this.sweep();
+      },
+      unref: () => timer,
+    };
+    return timer;
+  }
+
+  /**
+   * Drops the cancelled events and rebuilds the heap. The order events run in is the total order
+   * on (atMs, seq), whatever the heap's layout, so a sweep changes no run.
+   */
+  private sweep(): void {
+    const live: SimEvent[] = [];
+    for (const event of this.heap) {
+      if (event.cancelled) event.queued = false;
+      else live.push(event);
+    }
+    this.heap = live;
+    this.cancelledQueued = 0;
+    for (let i = (live.length >> 1) - 1; i >= 0; i--) this.siftDown(i);
+  }
+
   /** Moves time forward to `atMs` without running anything (nothing may be due before it). */
   advanceTo(atMs: number): void {
     const next = this.nextAtMs();
@@ -117,6 +158,7 @@ export class SimClock implements Clock {
   // A binary min-heap on (atMs, seq).
   private push(event: SimEvent): void {
     const heap = this.heap;
+    event.queued = true;
     heap.push(event);
     let i = heap.length - 1;
     while (i > 0) {
@@ -133,19 +175,28 @@ export class SimClock implements Clock {
     const last = heap.pop();
     if (heap.length > 0 && last) {
       heap[0] = last;
-      let i = 0;
-      for (;;) {
-        const left = 2 * i + 1;
-        const right = left + 1;
-        let smallest = i;
-        if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
-        if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
-        if (smallest === i) break;
-        [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
-        i = smallest;
-      }
+      this.siftDown(0);
+    }
+    if (top) {
+      top.queued = false;
+      if (top.cancelled) this.cancelledQueued--;
     }
     return top;
+  }
+
+  private siftDown(from: number): void {
+    const heap = this.heap;
+    let i = from;
+    for (;;) {
+      const left = 2 * i + 1;
+      const right = left + 1;
+      let smallest = i;
+      if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
+      if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
+      if (smallest === i) break;
+      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      i = smallest;
+    }
   }
 }
 
@@ -189,26 +240,16 @@ export class SimProcessClock implements Clock {
   }
 
   setTimeout(callback: () => void, ms: number): Timer {
-    return timerOf(this.sim.schedule(this.owner, ms, callback));
+    return this.sim.timerOf(this.sim.schedule(this.owner, ms, callback));
   }
 
   setInterval(callback: () => void, ms: number): Timer {
-    return timerOf(this.sim.schedule(this.owner, ms, callback, Math.max(1, ms)));
+    return this.sim.timerOf(this.sim.schedule(this.owner, ms, callback, Math.max(1, ms)));
   }
 
   atEndOfTurn(callback: () => void): void {
     this.sim.schedule(this.owner, 0, callback);
   }
-}
-
-function timerOf(event: SimEvent): Timer {
-  const timer: Timer = {
-    cancel: () => {
-      event.cancelled = true;
-    },
-    unref: () => timer,
-  };
-  return timer;
 }
 
 function before(a: SimEvent, b: SimEvent): boolean {
