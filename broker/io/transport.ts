@@ -34,7 +34,11 @@ export interface Connection {
   /** writes are still taken: false once either side ended the connection */
   readonly writable: boolean;
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): void;
-  /** Queues `data`; false when the write buffer is over its high-water mark (wait for 'drain'). */
+  /**
+   * Queues `data`; false when the write buffer is over its high-water mark (wait for 'drain'). The
+   * connection takes `data` as it is: the caller does not change it afterwards (a socket may send it
+   * later, and the simulated network delivers it later).
+   */
   write(data: Buffer): boolean;
   /**
    * As write, for a frame that others may follow in this turn (the answers to one chunk of requests,

@@ -69,8 +69,8 @@ class SimConnection implements Connection {
 
   write(data: Buffer): boolean {
     if (this.destroyed || !this.writable) return false;
-    const copy = Buffer.from(data);
-    for (const chunk of this.network.split(copy)) this.sendToPeer(chunk);
+    // No copy: a writer hands over a buffer it does not change again (Connection.write)
+    for (const chunk of this.network.split(data)) this.sendToPeer(chunk);
     return true;
   }
 
