@@ -158,9 +158,15 @@ function readHost(buffer: Buffer, position: number, v6: boolean): HostAddress {
 export const OFFSET_MSG_ID_BYTES = 16;
 
 export function createOffsetMsgId(storeHost: HostAddress, commitLogOffset: number): string {
-  const hostHex = Buffer.from(ipv4Bytes(storeHost.ip)).toString('hex') + (storeHost.port >>> 0).toString(16).padStart(8, '0');
-  return (hostHex + commitLogOffset.toString(16).padStart(16, '0')).toUpperCase();
+  let hostHex = hostHexCache.get(storeHost);
+  if (hostHex === undefined) {
+    hostHex = (Buffer.from(ipv4Bytes(storeHost.ip)).toString('hex') + (storeHost.port >>> 0).toString(16).padStart(8, '0')).toUpperCase();
+    hostHexCache.set(storeHost, hostHex);
+  }
+  return hostHex + commitLogOffset.toString(16).padStart(16, '0').toUpperCase();
 }
+/** the hex of a store host, per host object (a commit log stamps every record with the same one) */
+const hostHexCache = new WeakMap<HostAddress, string>();
 
 /** Returns null for anything that is not 32 hex characters. */
 export function parseOffsetMsgId(msgId: string): { storeHost: HostAddress; commitLogOffset: number } | null {
