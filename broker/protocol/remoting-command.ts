@@ -174,7 +174,7 @@ export function decodeFrameContent(content: Buffer): RemotingCommand {
   if (content.length < HEADER_LENGTH_FIELD) throw new ZerolossError('FRAME_MALFORMED', `frame of ${content.length} bytes is shorter than its header-length field`);
   const word = content.readUInt32BE(0);
   const headerLength = checkHeaderLengthWord(word, content.length);
-  const command = parseHeader(content.subarray(HEADER_LENGTH_FIELD, HEADER_LENGTH_FIELD + headerLength), word >>> 24);
+  const command = parseHeader(content, HEADER_LENGTH_FIELD, HEADER_LENGTH_FIELD + headerLength, word >>> 24);
   return withBody(command, content.subarray(HEADER_LENGTH_FIELD + headerLength));
 }
 
@@ -191,15 +191,15 @@ function checkHeaderLengthWord(word: number, frameLength: number): number {
   return headerLength;
 }
 
-/** A decoded header: the command, its body still to be set by withBody. */
-function parseHeader(bytes: Buffer, serializeType: number): RemotingCommand {
-  return serializeType === SerializeType.ROCKETMQ ? parseBinaryHeader(bytes) : parseJsonHeader(bytes);
+/** The header in bytes [start, end) decoded: the command, its body still to be set by withBody. */
+function parseHeader(bytes: Buffer, start: number, end: number, serializeType: number): RemotingCommand {
+  return serializeType === SerializeType.ROCKETMQ ? parseBinaryHeader(bytes.subarray(start, end)) : parseJsonHeader(bytes, start, end);
 }
 
-function parseJsonHeader(bytes: Buffer): RemotingCommand {
+function parseJsonHeader(bytes: Buffer, start: number, end: number): RemotingCommand {
   let header: unknown;
   try {
-    header = JSON.parse(bytes.toString('utf8'));
+    header = JSON.parse(bytes.toString('utf8', start, end));
   } catch (cause) {
     throw new ZerolossError('FRAME_MALFORMED', 'header is not valid JSON', { cause });
   }
@@ -322,21 +322,21 @@ export class FrameDecoder extends StreamDecoder<RemotingCommand, ZerolossError> 
     for (;;) {
       if (this.frameLength < 0) {
         if (this.available < FRAME_PREFIX) break;
-        const length = this.peek(FRAME_PREFIX).readInt32BE(0);
+        const length = this.peekUInt32BE(0) | 0;
         if (length < HEADER_LENGTH_FIELD) throw new ZerolossError('FRAME_MALFORMED', `frame length ${length} is below the minimum of ${HEADER_LENGTH_FIELD}`);
         if (length > this.maxFrameLength) throw new ZerolossError('FRAME_TOO_LARGE', `frame length ${length} exceeds the limit of ${this.maxFrameLength} bytes`);
         this.frameLength = length;
       }
       if (this.headerLength < 0) {
         if (this.available < FRAME_PREFIX + HEADER_LENGTH_FIELD) break;
-        const word = this.peek(FRAME_PREFIX + HEADER_LENGTH_FIELD).readUInt32BE(FRAME_PREFIX);
+        const word = this.peekUInt32BE(FRAME_PREFIX);
         this.headerLength = checkHeaderLengthWord(word, this.frameLength);
         this.serializeType = word >>> 24;
       }
       const bodyStart = FRAME_PREFIX + HEADER_LENGTH_FIELD + this.headerLength;
       if (this.header === undefined) {
         if (this.available < bodyStart) break;
-        this.header = parseHeader(this.peek(bodyStart).subarray(FRAME_PREFIX + HEADER_LENGTH_FIELD, bodyStart), this.serializeType);
+        this.header = parseHeader(this.peek(bodyStart), FRAME_PREFIX + HEADER_LENGTH_FIELD, bodyStart, this.serializeType);
       }
       if (this.available < FRAME_PREFIX + this.frameLength) break;
       const frame = this.take(FRAME_PREFIX + this.frameLength);

@@ -45,8 +45,21 @@ export abstract class StreamDecoder<T, E extends Error> {
     return this.chunks[0]!.subarray(0, n);
   }
 
+  /** The big-endian uint32 at `at` of the buffered bytes (at + 4 <= available), without a view when the first chunk holds it. */
+  protected peekUInt32BE(at: number): number {
+    const first = this.chunks[0]!;
+    return first.length >= at + 4 ? first.readUInt32BE(at) : this.peek(at + 4).readUInt32BE(at);
+  }
+
   /** Removes and returns the first n buffered bytes (n <= available). */
   protected take(n: number): Buffer {
+    if (this.chunks.length === 1 && this.chunks[0]!.length === n) {
+      // the common case: a chunk that is exactly one item
+      const whole = this.chunks[0]!;
+      this.chunks = [];
+      this.buffered = 0;
+      return whole;
+    }
     const all = this.chunks.length === 1 ? this.chunks[0]! : Buffer.concat(this.chunks, this.buffered);
     const taken = all.subarray(0, n);
     const rest = all.subarray(n);
