@@ -164,7 +164,9 @@ export class SimClock implements Clock {
     while (i > 0) {
       const parent = (i - 1) >> 1;
       if (!before(heap[i]!, heap[parent]!)) break;
-      [heap[i], heap[parent]] = [heap[parent]!, heap[i]!];
+      const moved = heap[i]!;
+      heap[i] = heap[parent]!;
+      heap[parent] = moved;
       i = parent;
     }
   }
@@ -194,7 +196,10 @@ export class SimClock implements Clock {
       if (left < heap.length && before(heap[left]!, heap[smallest]!)) smallest = left;
       if (right < heap.length && before(heap[right]!, heap[smallest]!)) smallest = right;
       if (smallest === i) break;
-      [heap[i], heap[smallest]] = [heap[smallest]!, heap[i]!];
+      // a swap through a local, not a destructuring one (its array was allocated on every step)
+      const moved = heap[i]!;
+      heap[i] = heap[smallest]!;
+      heap[smallest] = moved;
       i = smallest;
     }
   }

@@ -49,7 +49,7 @@ class SimConnection implements Connection {
   /** when the last chunk toward the peer is due: later chunks never overtake it */
   private lastDeliveryMs = 0;
   /** the deliveries due at the last scheduled instant, one event for all of them */
-  private batch: { atMs: number; items: (() => void)[] } | undefined;
+  private batch: { atMs: number; items: (Buffer | (() => void))[] } | undefined;
   private closeEmitted = false;
 
   constructor(
@@ -147,24 +147,31 @@ class SimConnection implements Connection {
   }
 
   private sendToPeer(chunk: Buffer): void {
-    this.toPeer(() => this.peer.receive(chunk), chunk.length);
+    this.toPeer(chunk, chunk.length);
   }
 
-  /** Runs `deliver` at the peer after the link's delay, in order with what was sent before; a partition holds it. */
-  private toPeer(deliver: () => void, bytes = 0): void {
+  /**
+   * Delivers `item` at the peer after the link's delay, in order with what was sent before (a chunk
+   * of bytes is received; a function runs); a partition holds it.
+   */
+  private toPeer(item: Buffer | (() => void), bytes = 0): void {
     const atMs = this.nextDeliveryMs(bytes);
     // What is due at the same instant as the last scheduled delivery rides in its event, in order.
     if (this.batch && this.batch.atMs === atMs) {
-      this.batch.items.push(deliver);
+      this.batch.items.push(item);
       return;
     }
-    const batch = { atMs, items: [deliver] };
+    const batch = { atMs, items: [item] };
     this.batch = batch;
     this.network.at(atMs, () => {
       if (this.batch === batch) this.batch = undefined;
       for (const item of batch.items) {
-        if (this.network.deliverable(this, this.peer)) item();
-        else this.network.hold(this, item);
+        if (this.network.deliverable(this, this.peer)) {
+          if (typeof item === 'function') item();
+          else this.peer.receive(item);
+        } else {
+          this.network.hold(this, typeof item === 'function' ? item : () => this.peer.receive(item));
+        }
       }
     });
   }
