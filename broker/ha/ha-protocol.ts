@@ -18,6 +18,7 @@
  * at most one header plus HA_BODY_BYTES_MAX.
  */
 import { StreamDecoder } from '../protocol/stream-decoder.js';
+import { readLong, writeLong } from '../protocol/message-record.js';
 
 /** slave → master report: the slave's max commit-log offset */
 export const HA_REPORT_BYTES = 8;
@@ -46,7 +47,7 @@ export interface TransferFrame {
 export function encodeReport(maxPhyOffset: number): Buffer {
   if (!Number.isSafeInteger(maxPhyOffset) || maxPhyOffset < 0) throw new RangeError(`offset ${maxPhyOffset} is not a valid commit-log offset`);
   const buffer = Buffer.allocUnsafe(HA_REPORT_BYTES);
-  buffer.writeBigInt64BE(BigInt(maxPhyOffset), 0);
+  writeLong(buffer, maxPhyOffset, 0);
   return buffer;
 }
 
@@ -69,15 +70,15 @@ export function encodeTransferHeader(phyOffset: number, bodySize: number): Buffe
   if (!Number.isSafeInteger(phyOffset) || phyOffset < 0) throw new RangeError(`offset ${phyOffset} is not a valid commit-log offset`);
   if (!Number.isInteger(bodySize) || bodySize < 0 || bodySize > HA_BODY_BYTES_MAX) throw new RangeError(`body size ${bodySize} is out of range`);
   const header = Buffer.allocUnsafe(HA_HEADER_BYTES);
-  header.writeBigInt64BE(BigInt(phyOffset), 0);
+  writeLong(header, phyOffset, 0);
   header.writeInt32BE(bodySize, 8);
   return header;
 }
 
 function readOffset(buffer: Buffer, at: number, what: string): number {
-  const value = buffer.readBigInt64BE(at);
-  if (value < 0n || value > BigInt(HA_OFFSET_MAX)) throw new HaProtocolError(`${what} ${value} is not a commit-log offset (0..2^53)`);
-  return Number(value);
+  const value = readLong(buffer, at);
+  if (value < 0 || value > HA_OFFSET_MAX) throw new HaProtocolError(`${what} ${buffer.readBigInt64BE(at)} is not a commit-log offset (0..2^53)`);
+  return value;
 }
 
 /**

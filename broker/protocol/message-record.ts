@@ -134,7 +134,16 @@ function writeIpv4(buffer: Buffer, position: number, host: HostAddress): void {
 }
 
 /** Writes a non-negative or negative safe integer as a Java long without going through BigInt. */
-function writeLong(buffer: Buffer, value: number, position: number): number {
+/**
+ * A Java long read as a number, from its two 32-bit halves: the same value as
+ * Number(readBigInt64BE) (one rounding of the exact sum past 2^53), without a BigInt per field.
+ */
+export function readLong(buffer: Buffer, position: number): number {
+  return buffer.readInt32BE(position) * 0x1_0000_0000 + buffer.readUInt32BE(position + 4);
+}
+
+/** A whole number (|value| < 2^53) written as a Java long; returns the position after it. */
+export function writeLong(buffer: Buffer, value: number, position: number): number {
   const high = Math.floor(value / 0x1_0000_0000);
   buffer.writeInt32BE(high | 0, position);
   buffer.writeUInt32BE(value - high * 0x1_0000_0000, position + 4);
@@ -172,7 +181,7 @@ const hostHexCache = new WeakMap<HostAddress, string>();
 export function parseOffsetMsgId(msgId: string): { storeHost: HostAddress; commitLogOffset: number } | null {
   if (!/^[0-9a-fA-F]{32}$/.test(msgId)) return null;
   const buffer = Buffer.from(msgId, 'hex');
-  return { storeHost: readHost(buffer, 0, false), commitLogOffset: Number(buffer.readBigInt64BE(8)) };
+  return { storeHost: readHost(buffer, 0, false), commitLogOffset: readLong(buffer, 8) };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -342,7 +351,7 @@ export function checkMessageRecord(buffer: Buffer, position: number, options: Re
     return { status: RecordCheckStatus.BAD_LENGTH, size: totalSize };
   }
   if (options.expectedPhysicalOffset !== undefined) {
-    const physicalOffset = Number(buffer.readBigInt64BE(position + POS_PHYSICAL_OFFSET));
+    const physicalOffset = readLong(buffer, position + POS_PHYSICAL_OFFSET);
     if (physicalOffset !== options.expectedPhysicalOffset) return { status: RecordCheckStatus.BAD_OFFSET, size: totalSize };
   }
   if (options.checkCrc) {
@@ -368,18 +377,18 @@ export function decodeMessageRecord(buffer: Buffer, position = 0, options: { cop
   const bodyCRC = buffer.readInt32BE(p); p += 4;
   const queueId = buffer.readInt32BE(p); p += 4;
   const flag = buffer.readInt32BE(p); p += 4;
-  const queueOffset = Number(buffer.readBigInt64BE(p)); p += 8;
-  const commitLogOffset = Number(buffer.readBigInt64BE(p)); p += 8;
+  const queueOffset = readLong(buffer, p); p += 8;
+  const commitLogOffset = readLong(buffer, p); p += 8;
   const sysFlag = buffer.readInt32BE(p); p += 4;
-  const bornTimestamp = Number(buffer.readBigInt64BE(p)); p += 8;
+  const bornTimestamp = readLong(buffer, p); p += 8;
   const bornV6 = (sysFlag & MessageSysFlag.BORNHOST_V6) !== 0;
   const bornHost = readHost(buffer, p, bornV6); p += bornV6 ? IPV6_HOST_LENGTH : IPV4_HOST_LENGTH;
-  const storeTimestamp = Number(buffer.readBigInt64BE(p)); p += 8;
+  const storeTimestamp = readLong(buffer, p); p += 8;
   const storeV6 = (sysFlag & MessageSysFlag.STOREHOST_V6) !== 0;
   const storeHostAt = p;
   const storeHost = readHost(buffer, p, storeV6); p += storeV6 ? IPV6_HOST_LENGTH : IPV4_HOST_LENGTH;
   const reconsumeTimes = buffer.readInt32BE(p); p += 4;
-  const preparedTransactionOffset = Number(buffer.readBigInt64BE(p)); p += 8;
+  const preparedTransactionOffset = readLong(buffer, p); p += 8;
   const bodyLength = buffer.readInt32BE(p); p += 4;
   const bodyView = buffer.subarray(p, p + bodyLength); p += bodyLength;
   const topicLength = buffer.readUInt8(p); p += 1;

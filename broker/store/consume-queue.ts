@@ -15,6 +15,7 @@ import path from 'node:path';
 import { isZerolossError } from '../errors/errors.js';
 import type { FileLayer } from '../io/file-layer.js';
 import { MappedFileQueue } from './mapped-file-queue.js';
+import { readLong } from '../protocol/message-record.js';
 
 /*
  * Consume-queue entry, CQ_STORE_UNIT_SIZE = 20 bytes:
@@ -225,8 +226,8 @@ export function encodeEntry(commitLogOffset: number, size: number, tagsCode: num
 
 function decodeEntry(buffer: Buffer, position: number): ConsumeQueueEntry {
   return {
-    commitLogOffset: Number(buffer.readBigInt64BE(position)),
+    commitLogOffset: readLong(buffer, position),
     size: buffer.readInt32BE(position + 8),
-    tagsCode: Number(buffer.readBigInt64BE(position + 12)),
+    tagsCode: readLong(buffer, position + 12),
   };
 }

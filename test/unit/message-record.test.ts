@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { BLANK_MAGIC_CODE, MESSAGE_MAGIC_CODE } from '../../broker/protocol/codes';
+import { prng } from '../../broker/io/prng';
 import {
   RECORD_FIXED_OVERHEAD,
   RecordCheckStatus,
@@ -13,6 +14,7 @@ import {
   checkMessageRecord,
   createOffsetMsgId,
   decodeMessageRecord,
+  readLong,
   decodeMessageRecords,
   encodeBlankRecord,
   encodeMessageRecord,
@@ -158,4 +160,15 @@ test('message-record - tag hash codes are Java String.hashCode', () => {
   assert.equal(javaStringHashCode('a'), 97);
   assert.equal(javaStringHashCode('hello world'), 1794106052);
   assert.equal(javaStringHashCode('TagA'), 2598919);
+});
+
+test('readLong reads a Java long as Number(readBigInt64BE) does, past 2^53 and negative included', () => {
+  const buffer = Buffer.alloc(8);
+  const next = prng(20261204);
+  const values = [0n, 1n, -1n, 2n ** 31n, -(2n ** 31n), 2n ** 32n - 1n, 2n ** 32n, 2n ** 53n - 1n, 2n ** 53n + 1n, 2n ** 53n + 3n, -(2n ** 53n) - 1n, 2n ** 63n - 1n, -(2n ** 63n)];
+  for (let i = 0; i < 10_000; i++) values.push(BigInt.asIntN(64, (BigInt(Math.floor(next() * 2 ** 32)) << 32n) | BigInt(Math.floor(next() * 2 ** 32))));
+  for (const value of values) {
+    buffer.writeBigInt64BE(value);
+    assert.equal(readLong(buffer, 0), Number(buffer.readBigInt64BE(0)), `long ${value}`);
+  }
 });
