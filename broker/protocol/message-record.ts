@@ -116,6 +116,8 @@ export function string2MessageProperties(text: string): Map<string, string> {
 /** Parsed IPv4 addresses; a broker sees a handful of hosts, so this stays tiny (bounded anyway). */
 const ipv4Cache = new Map<string, Uint8Array>();
 const IPV4_CACHE_MAX = 4096;
+/** The other way: dotted quads by their 32-bit value (every record carries two hosts) */
+const dottedQuads = new Map<number, string>();
 
 function ipv4Bytes(ip: string): Uint8Array {
   let bytes = ipv4Cache.get(ip);
@@ -152,7 +154,13 @@ export function writeLong(buffer: Buffer, value: number, position: number): numb
 
 function readHost(buffer: Buffer, position: number, v6: boolean): HostAddress {
   if (!v6) {
-    const ip = `${buffer[position]}.${buffer[position + 1]}.${buffer[position + 2]}.${buffer[position + 3]}`;
+    const word = buffer.readUInt32BE(position);
+    let ip = dottedQuads.get(word);
+    if (ip === undefined) {
+      ip = `${buffer[position]}.${buffer[position + 1]}.${buffer[position + 2]}.${buffer[position + 3]}`;
+      if (dottedQuads.size >= IPV4_CACHE_MAX) dottedQuads.clear();
+      dottedQuads.set(word, ip);
+    }
     return { ip, port: buffer.readInt32BE(position + 4) };
   }
   const groups: string[] = [];

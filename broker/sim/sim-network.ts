@@ -360,14 +360,13 @@ export class SimNetwork {
   split(data: Buffer): Buffer[] {
     if (data.length < 2 || this.random.int(SPLIT_ONE_IN) !== 0) return [data];
     const pieces = 2 + this.random.int(2);
-    const cuts = [...new Set(Array.from({ length: pieces - 1 }, () => 1 + this.random.int(data.length - 1)))].sort((a, b) => a - b);
-    const out: Buffer[] = [];
-    let from = 0;
-    for (const cut of [...cuts, data.length]) {
-      out.push(data.subarray(from, cut));
-      from = cut;
-    }
-    return out;
+    // one or two distinct cut points, drawn in this order, in ascending order
+    const a = 1 + this.random.int(data.length - 1);
+    if (pieces === 2) return [data.subarray(0, a), data.subarray(a)];
+    const b = 1 + this.random.int(data.length - 1);
+    if (a === b) return [data.subarray(0, a), data.subarray(a)];
+    const [low, high] = a < b ? [a, b] : [b, a];
+    return [data.subarray(0, low), data.subarray(low, high), data.subarray(high)];
   }
 
   private dial(node: string, host: string, address: string): SimConnection {
