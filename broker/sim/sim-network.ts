@@ -51,6 +51,7 @@ class SimConnection implements Connection {
   /** the deliveries due at the last scheduled instant, one event for all of them */
   private batch: { atMs: number; items: (Buffer | (() => void))[] } | undefined;
   private closeEmitted = false;
+  private keys: { link: string; directed: string } | undefined;
 
   constructor(
     private readonly network: SimNetwork,
@@ -61,6 +62,11 @@ class SimConnection implements Connection {
 
   on<E extends keyof ConnectionEvents>(event: E, listener: ConnectionEvents[E]): void {
     this.listeners[event].push(listener);
+  }
+
+  /** the network's keys of this link (undirected) and of this direction, made once (the ends never change) */
+  get linkKeys(): { link: string; directed: string } {
+    return (this.keys ??= { link: linkKey(this.node, this.peer.node), directed: `${this.node}>${this.peer.node}` });
   }
 
   emit<E extends keyof ConnectionEvents>(event: E, ...args: Parameters<ConnectionEvents[E]>): void {
@@ -177,7 +183,8 @@ class SimConnection implements Connection {
   }
 
   private nextDeliveryMs(bytes: number): number {
-    this.lastDeliveryMs = Math.max(this.lastDeliveryMs, this.network.arrivalMs(this.node, this.peer.node, bytes));
+    const { link, directed } = this.linkKeys;
+    this.lastDeliveryMs = Math.max(this.lastDeliveryMs, this.network.arrivalMs(this.node, this.peer.node, bytes, link, directed));
     return this.lastDeliveryMs;
   }
 
@@ -310,20 +317,20 @@ export class SimNetwork {
   }
 
   /** @internal one-way delay from a to b for the next chunk */
-  delayMs(a: string, b: string): number {
-    const { latencyMs, jitterMs } = this.links.get(linkKey(a, b)) ?? this.conditions;
+  delayMs(a: string, b: string, link = linkKey(a, b)): number {
+    const { latencyMs, jitterMs } = this.links.get(link) ?? this.conditions;
     return latencyMs + (jitterMs > 0 ? this.random.next() * jitterMs : 0);
   }
 
   /** @internal when `bytes` sent from a to b now arrive: after the link is free, their transmission time, and the delay */
-  arrivalMs(a: string, b: string, bytes: number): number {
+  arrivalMs(a: string, b: string, bytes: number, link = linkKey(a, b), directed?: string): number {
     const now = this.clock.monotonicMs();
-    const bandwidth = this.links.get(linkKey(a, b))?.bandwidthBytesPerSec ?? this.conditions.bandwidthBytesPerSec ?? 0;
-    if (bandwidth <= 0 || bytes === 0) return now + this.delayMs(a, b);
-    const key = `${a}>${b}`;
+    const bandwidth = this.links.get(link)?.bandwidthBytesPerSec ?? this.conditions.bandwidthBytesPerSec ?? 0;
+    if (bandwidth <= 0 || bytes === 0) return now + this.delayMs(a, b, link);
+    const key = directed ?? `${a}>${b}`;
     const sent = Math.max(now, this.linkFreeAtMs.get(key) ?? 0) + (bytes * 1000) / bandwidth;
     this.linkFreeAtMs.set(key, sent);
-    return sent + this.delayMs(a, b);
+    return sent + this.delayMs(a, b, link);
   }
 
   /**
@@ -332,8 +339,9 @@ export class SimNetwork {
    * drops what it still held: that is what an ASYNC_MASTER's replication lag is made of.
    */
   deliverable(from: SimConnection, to: SimConnection): boolean {
-    if (from.killed && this.links.has(linkKey(from.node, to.node))) return false;
-    return !this.blocked.has(`${from.node}>${to.node}`) && !to.destroyed && !this.frozen.has(to.node);
+    const keys = from.peer === to ? from.linkKeys : { link: linkKey(from.node, to.node), directed: `${from.node}>${to.node}` };
+    if (from.killed && this.links.has(keys.link)) return false;
+    return !this.blocked.has(keys.directed) && !to.destroyed && !this.frozen.has(to.node);
   }
 
   /** @internal a chunk a partition stopped: delivered on heal, in order */
