@@ -18,7 +18,7 @@ import type { BrokerSettings } from '../config/broker-config.js';
 import { writeFileAtomicSync } from '../io/disk.js';
 import { systemClock, type Clock } from '../io/clock.js';
 import { MessageProperty, SCHEDULE_TOPIC } from '../protocol/codes.js';
-import { FILLER_ENTRY_SIZE } from './consume-queue.js';
+import { FILLER_ENTRY_SIZE, type ConsumeQueue } from './consume-queue.js';
 import { delayLevel2QueueId, delayLevelTable } from './delay-level.js';
 import type { DefaultMessageStore } from './message-store.js';
 import { ServiceThread } from './service-thread.js';
@@ -162,17 +162,22 @@ export class ScheduleMessageService extends ServiceThread {
   async deliverPass(): Promise<number> {
     const table = delayLevelTable(this.options.settings().messageDelayLevel);
     let delivered = 0;
-    for (let level = 1; level <= table.length && !this.stopped; level++) delivered += await this.deliverLevel(level, table);
+    for (let level = 1; level <= table.length && !this.stopped; level++) {
+      // a level with nothing queued is passed over without a promise (every pass looks at all 18)
+      const queue = this.options.store.findConsumeQueue(SCHEDULE_TOPIC, delayLevel2QueueId(level));
+      if (queue && queue.maxOffsetInQueue() > this.nextOffset(level, queue)) delivered += await this.deliverLevel(level, table, queue);
+    }
     return delivered;
   }
 
-  private async deliverLevel(level: number, table: readonly number[]): Promise<number> {
+  private nextOffset(level: number, queue: ConsumeQueue): number {
+    return Math.max(this.offsetTable.get(level) ?? 0, queue.minOffsetInQueue());
+  }
+
+  private async deliverLevel(level: number, table: readonly number[], queue: ConsumeQueue): Promise<number> {
     const store = this.options.store;
-    const queue = store.findConsumeQueue(SCHEDULE_TOPIC, delayLevel2QueueId(level));
-    if (!queue) return 0;
-    let offset = Math.max(this.offsetTable.get(level) ?? 0, queue.minOffsetInQueue());
+    let offset = this.nextOffset(level, queue);
     const available = queue.maxOffsetInQueue() - offset;
-    if (available <= 0) return 0;
     let delivered = 0;
     for (const entry of queue.getEntries(offset, Math.min(available, SCHEDULE_BATCH_MAX))) {
       if (this.stopped || !store.isRunning()) break;
