@@ -321,9 +321,7 @@ export class LossLedger {
 
   /** Half messages whose producer never ended them and no check-back has resolved yet. */
   unresolvedHalves(): number {
-    let n = 0;
-    for (const m of this.messages.values()) if (m.tx && m.status === 'SEND_OK' && !m.tx.ended && !m.tx.checked) n++;
-    return n;
+    return this.messages.count((m) => m.tx !== undefined && m.status === 'SEND_OK' && !m.tx.ended && !m.tx.checked);
   }
 
   /** A number that moves whenever a consumer is handed, applies or re-applies a message (the drain's "nothing new" signal). */
@@ -343,11 +341,7 @@ export class LossLedger {
 
   /** Messages the producer believes were sent (SEND_OK, a *_TIMEOUT answer, SLAVE_NOT_AVAILABLE, UNCHECKED) not applied yet. */
   outstanding(): number {
-    let n = 0;
-    for (const m of this.messages.values()) {
-      if (!isApplied(m) && m.status !== undefined && !TOLD_FAILED.has(m.status) && m.tx?.decision !== 'ROLLBACK') n++;
-    }
-    return n;
+    return this.messages.count((m) => !isApplied(m) && m.status !== undefined && !TOLD_FAILED.has(m.status) && m.tx?.decision !== 'ROLLBACK');
   }
 
   counts(): LedgerCounts {

@@ -185,6 +185,13 @@ export class MessageLedger<R extends MessageEntry> {
     for (let link = this.oldest; link; link = link.newer) yield link.record;
   }
 
+  /** How many records satisfy `test` (a plain walk of the order, without an iterator per record). */
+  count(test: (record: R) => boolean): number {
+    let n = 0;
+    for (let link = this.oldest; link; link = link.newer) if (test(link.record)) n++;
+    return n;
+  }
+
   /** Every record, the other way round: the last touched (or last seen) first. */
   *newestFirst(): IterableIterator<R> {
     for (let link = this.newest; link; link = link.older) yield link.record;
