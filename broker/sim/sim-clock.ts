@@ -119,17 +119,13 @@ export class SimClock implements Clock {
 
   /** @internal a Timer whose cancel marks its event, and sweeps the heap once cancelled events are half of it */
   timerOf(event: SimEvent): Timer {
-    const timer: Timer = {
-      cancel: () => {
-        if (event.cancelled) return;
-        event.cancelled = true;
-        if (!event.queued) return;
-        this.cancelledQueued++;
-        if (this.cancelledQueued > SWEEP_ABOVE && this.cancelledQueued * 2 > this.heap.length) this.sweep();
-      },
-      unref: () => timer,
-    };
-    return timer;
+    return new SimTimer(this, event);
+  }
+
+  /** @internal a queued event was cancelled */
+  cancelled(): void {
+    this.cancelledQueued++;
+    if (this.cancelledQueued > SWEEP_ABOVE && this.cancelledQueued * 2 > this.heap.length) this.sweep();
   }
 
   /**
@@ -254,6 +250,24 @@ export class SimProcessClock implements Clock {
 
   atEndOfTurn(callback: () => void): void {
     this.sim.schedule(this.owner, 0, callback);
+  }
+}
+
+/** A timer of the SimClock (a class: a closure pair per timer was two named functions made per call). */
+class SimTimer implements Timer {
+  constructor(
+    private readonly clock: SimClock,
+    private readonly event: SimEvent,
+  ) {}
+
+  cancel(): void {
+    if (this.event.cancelled) return;
+    this.event.cancelled = true;
+    if (this.event.queued) this.clock.cancelled();
+  }
+
+  unref(): Timer {
+    return this;
   }
 }
 

@@ -375,8 +375,9 @@ export function tagsCodeOf(message: { properties: ReadonlyMap<string, string> })
 }
 
 /** The store-side checks of a message before it is encoded; null when it may be appended. */
+const illegal = (remark: string): PutMessageResult => ({ status: PutMessageStatus.MESSAGE_ILLEGAL, remark });
+
 export function validateMessage(message: MessageInner, settings: BrokerSettings): PutMessageResult | null {
-  const illegal = (remark: string): PutMessageResult => ({ status: PutMessageStatus.MESSAGE_ILLEGAL, remark });
   const topic = message.topic;
   if (topic.length === 0) return illegal('topic is empty');
   if (topic.length > TOPIC_LENGTH_MAX) {

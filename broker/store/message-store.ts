@@ -390,17 +390,12 @@ export class DefaultMessageStore {
     if (!queue) return { status: GetMessageStatus.NO_MATCHED_LOGIC_QUEUE, records: [], nextBeginOffset: 0, minOffset: 0, maxOffset: 0 };
     const minOffset = queue.minOffsetInQueue();
     const maxOffset = queue.maxOffsetInQueue();
-    const answer = (status: GetMessageStatus, nextBeginOffset: number, records: Buffer[] = []): GetMessageResult => ({
-      status,
-      records,
-      nextBeginOffset,
-      minOffset,
-      maxOffset,
-    });
-    if (maxOffset === 0) return answer(GetMessageStatus.NO_MESSAGE_IN_QUEUE, 0);
-    if (queueOffset < minOffset) return answer(GetMessageStatus.OFFSET_TOO_SMALL, minOffset);
-    if (queueOffset === maxOffset) return answer(GetMessageStatus.OFFSET_OVERFLOW_ONE, queueOffset);
-    if (queueOffset > maxOffset) return answer(GetMessageStatus.OFFSET_OVERFLOW_BADLY, minOffset === 0 ? minOffset : maxOffset);
+    if (maxOffset === 0) return { status: GetMessageStatus.NO_MESSAGE_IN_QUEUE, records: [], nextBeginOffset: 0, minOffset, maxOffset };
+    if (queueOffset < minOffset) return { status: GetMessageStatus.OFFSET_TOO_SMALL, records: [], nextBeginOffset: minOffset, minOffset, maxOffset };
+    if (queueOffset === maxOffset) return { status: GetMessageStatus.OFFSET_OVERFLOW_ONE, records: [], nextBeginOffset: queueOffset, minOffset, maxOffset };
+    if (queueOffset > maxOffset) {
+      return { status: GetMessageStatus.OFFSET_OVERFLOW_BADLY, records: [], nextBeginOffset: minOffset === 0 ? minOffset : maxOffset, minOffset, maxOffset };
+    }
 
     const wanted = Math.max(1, Math.min(maxMsgNums, MAX_TRANSFER_COUNT));
     const entries = queue.getEntries(queueOffset, wanted);
@@ -419,7 +414,7 @@ export class DefaultMessageStore {
       bytes += entry.size;
       status = GetMessageStatus.FOUND;
     }
-    return answer(status, next, records);
+    return { status, records, nextBeginOffset: next, minOffset, maxOffset };
   }
 
   /** The message stored at a commit-log offset (VIEW_MESSAGE_BY_ID, send-back, transactions). */

@@ -55,6 +55,8 @@ export function startTrafficLoop(options: TrafficLoopOptions): TrafficLoop {
     ...(isZerolossError(error) && error.responseCode !== undefined ? { responseCode: error.responseCode } : {}),
   });
 
+  const record = (keys: string | undefined, outcome: SendOutcome) => recordOutcome(keys === undefined ? outcome : { ...outcome, keys });
+
   const sendOne = () => {
     attempted++;
     inFlight++;
@@ -62,35 +64,32 @@ export function startTrafficLoop(options: TrafficLoopOptions): TrafficLoop {
     const t0 = clock.monotonicMs();
     const messageKeys = keysOf(attempted);
     const message = messageKeys === undefined ? { topic: config.topic, body } : { topic: config.topic, body, keys: messageKeys };
-    const record = (outcome: SendOutcome) => recordOutcome(messageKeys === undefined ? outcome : { ...outcome, keys: messageKeys });
-    const done = () => {
-      inFlight--;
-    };
+    // No named closures per send here (record, done): tsx's keepNames renames each one as it is made.
     if (config.sendMode === 'async') {
       const handle = producer.sendAsync(message, (error, result) => {
-        done();
-        if (result) record(fromResult(result, sentAtMs, t0));
-        else void handle.then((h) => record(fromError(error!, h.msgId, h.queueId, h.seq, sentAtMs, t0)));
+        inFlight--;
+        if (result) record(messageKeys, fromResult(result, sentAtMs, t0));
+        else void handle.then((h) => record(messageKeys, fromError(error!, h.msgId, h.queueId, h.seq, sentAtMs, t0)));
       });
       handle.catch((error: Error) => {
-        done();
-        record(fromError(error, '', -1, -1, sentAtMs, t0));
+        inFlight--;
+        record(messageKeys, fromError(error, '', -1, -1, sentAtMs, t0));
       });
     } else if (config.sendMode === 'async-unchecked') {
       // The anti-pattern: the callback ignores the result, so a failed send is never noticed.
-      producer.sendAsync(message, () => done()).then(
-        (h) => record({ id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: clock.monotonicMs() - t0, status: 'UNCHECKED' }),
-        () => { done(); record({ id: '', queueId: -1, seq: -1, sentAtMs, latencyMs: clock.monotonicMs() - t0, status: 'UNCHECKED' }); },
+      producer.sendAsync(message, () => { inFlight--; }).then(
+        (h) => record(messageKeys, { id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: clock.monotonicMs() - t0, status: 'UNCHECKED' }),
+        () => { inFlight--; record(messageKeys, { id: '', queueId: -1, seq: -1, sentAtMs, latencyMs: clock.monotonicMs() - t0, status: 'UNCHECKED' }); },
       );
     } else if (config.sendMode === 'oneway') {
       producer.sendOneway(message).then(
-        (h) => { done(); record({ id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: clock.monotonicMs() - t0, status: 'UNCHECKED' }); },
-        (error: Error) => { done(); record(fromError(error, '', -1, -1, sentAtMs, t0)); },
+        (h) => { inFlight--; record(messageKeys, { id: h.msgId, queueId: h.queueId, seq: h.seq, sentAtMs, latencyMs: clock.monotonicMs() - t0, status: 'UNCHECKED' }); },
+        (error: Error) => { inFlight--; record(messageKeys, fromError(error, '', -1, -1, sentAtMs, t0)); },
       );
     } else {
       producer.send(message).then(
-        (result) => { done(); record(fromResult(result, sentAtMs, t0)); },
-        (error: Error & { msgId?: string; queueId?: number; seq?: number }) => { done(); record(fromError(error, error.msgId ?? '', error.queueId ?? -1, error.seq ?? -1, sentAtMs, t0)); },
+        (result) => { inFlight--; record(messageKeys, fromResult(result, sentAtMs, t0)); },
+        (error: Error & { msgId?: string; queueId?: number; seq?: number }) => { inFlight--; record(messageKeys, fromError(error, error.msgId ?? '', error.queueId ?? -1, error.seq ?? -1, sentAtMs, t0)); },
       );
     }
   };
