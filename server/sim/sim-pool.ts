@@ -15,6 +15,11 @@ const WORKER_FILE = new URL('./sim-worker.ts', import.meta.url).href;
  * carry a parent's --import hooks into a worker thread).
  */
 const WORKER_BOOT = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(WORKER_FILE)}); })`;
+/**
+ * A worker's young generation, MB (about three semi-spaces): a run allocates about 100 MB, mostly
+ * short-lived; with 64 MB semi-spaces instead of 16 fewer scavenges copy what is in flight.
+ */
+const YOUNG_GENERATION_MB = 192;
 /** a worker that dies this many times in a row before answering a seed is not started again */
 const MAX_FAILED_STARTS = 3;
 
@@ -47,7 +52,7 @@ export async function runPool(input: SimBatchInput, options: PoolOptions = {}): 
     let failedStarts = 0;
     const start = () => {
       live++;
-      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { batch } });
+      const worker = new Worker(WORKER_BOOT, { eval: true, workerData: { batch }, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
       let holding: number | undefined;
       let answered = false;
       const give = () => {
