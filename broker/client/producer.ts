@@ -217,7 +217,7 @@ export class Producer {
     const seq = (this.seqByQueue.get(seqKey) ?? 0) + 1;
     this.seqByQueue.set(seqKey, seq);
     const uniqKey = this.idSetter.createUniqId(this.clock.nowMs());
-    const props = new Map<string, string>(Object.entries(message.properties ?? {}));
+    const props = message.properties ? new Map<string, string>(Object.entries(message.properties)) : new Map<string, string>();
     if (message.tags) props.set(MessageProperty.TAGS, message.tags);
     if (message.keys) props.set(MessageProperty.KEYS, message.keys);
     props.set(MessageProperty.WAIT, 'true');

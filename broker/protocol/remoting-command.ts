@@ -93,7 +93,8 @@ function stringifyFields(fields: Record<string, string | number | boolean>): Rec
  * building that object per command.
  */
 function jsonHeader(command: RemotingCommand): string {
-  let text = `{"code":${jsonNumber(command.code)},"language":${JSON.stringify(command.language)},"version":${jsonNumber(command.version)},"opaque":${jsonNumber(command.opaque)},"flag":${jsonNumber(command.flag)},"serializeTypeCurrentRPC":"JSON"`;
+  const language = command.language === 'JAVA' ? '"JAVA"' : JSON.stringify(command.language);
+  let text = `{"code":${jsonNumber(command.code)},"language":${language},"version":${jsonNumber(command.version)},"opaque":${jsonNumber(command.opaque)},"flag":${jsonNumber(command.flag)},"serializeTypeCurrentRPC":"JSON"`;
   if (command.remark !== undefined) text += `,"remark":${JSON.stringify(command.remark)}`;
   if (command.extFields !== undefined) text += `,"extFields":${JSON.stringify(command.extFields)}`;
   return text + '}';

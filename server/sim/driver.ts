@@ -27,6 +27,8 @@ export interface DriveOptions {
 }
 
 const STEPS_PER_TURN = 1000;
+/** a reaction on a settled promise is queued as a microtask at once, as queueMicrotask's is, without its AsyncResource */
+const RESOLVED = Promise.resolve();
 
 export function drive(clock: SimClock, options: DriveOptions = {}): Promise<DriveOutcome> {
   const maxEvents = options.maxEvents ?? 1_000_000;
@@ -45,7 +47,7 @@ export function drive(clock: SimClock, options: DriveOptions = {}): Promise<Driv
         clock.step();
         n++;
         if (n % STEPS_PER_TURN === 0) setImmediate(step);
-        else queueMicrotask(afterJobs);
+        else void RESOLVED.then(afterJobs);
       } catch (error) {
         reject(error);
       }
