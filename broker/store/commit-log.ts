@@ -147,8 +147,11 @@ export class CommitLog {
     if (!this.replicaWait) {
       return { status: sync ? await this.groupCommitService.waitForFlush(nextOffset) : PutMessageStatus.PUT_OK, append: appended };
     }
+    // Both waits start now; awaiting one after the other ends when the later one does, as Promise.all would.
     const flushWait = sync ? this.groupCommitService.waitForFlush(nextOffset) : PutMessageStatus.PUT_OK;
-    const [flushStatus, replicaStatus] = await Promise.all([flushWait, this.callReplicaWait(nextOffset)]);
+    const replicaWait = this.callReplicaWait(nextOffset);
+    const flushStatus = await flushWait;
+    const replicaStatus = await replicaWait;
     // The replica status is applied last in RocketMQ's thenCombine, so it wins when both fail.
     const status = replicaStatus !== PutMessageStatus.PUT_OK ? replicaStatus : flushStatus;
     return { status, append: appended };
