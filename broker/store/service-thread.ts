@@ -59,8 +59,15 @@ export abstract class ServiceThread {
     while (!this.stopped && !this.woken) {
       const left = until - this.clock.monotonicMs();
       if (left <= 0) break;
-      const woken = new Promise<void>((resolve) => (this.wake = resolve));
-      await Promise.race([this.clock.sleep(Math.min(left, WAIT_SLICE_MS)), woken]);
+      // One promise, settled by the slice's timer or by wakeup(), which cancels the timer (a sleep
+      // raced against the wakeup left its timer behind at every early wakeup).
+      await new Promise<void>((resolve) => {
+        const timer = this.clock.setTimeout(resolve, Math.min(left, WAIT_SLICE_MS));
+        this.wake = () => {
+          timer.cancel();
+          resolve();
+        };
+      });
       this.wake = undefined;
     }
     this.woken = false;
