@@ -307,7 +307,9 @@ export class PushConsumer {
       const nextBeginOffset = extNumber(response, 'nextBeginOffset') ?? state.nextOffset;
       switch (response.code) {
         case ResponseCode.SUCCESS: {
-          const { messages } = decodeMessageRecords(response.body ?? Buffer.alloc(0), { copyBody: true });
+          // As RocketMQ's client (PullAPIWrapper.processPullResult → MessageDecoder.decodesBatch, checkCRC
+          // false): the broker checks body CRCs when it recovers its log; a pulled batch is not re-checked.
+          const { messages } = decodeMessageRecords(response.body ?? Buffer.alloc(0), { copyBody: true, checkCrc: false });
           state.nextOffset = nextBeginOffset;
           const consumed = messages.map((m) => this.toConsumed(m, state.mq.brokerName));
           state.pq.putMessages(consumed);
