@@ -271,7 +271,9 @@ export async function startMatrixCluster(topology: Topology = DEFAULT_TOPOLOGY):
   const close = async () => {
     await lab.stop().catch(() => {});
     await prisma.$disconnect().catch(() => {});
-    fs.rmSync(dataDir, { recursive: true, force: true });
+    // ZEROLOSS_MATRIX_KEEP_DATA=1 keeps every cluster's directory (its database holds each run's events)
+    if (process.env.ZEROLOSS_MATRIX_KEEP_DATA) console.log(`[matrix] cluster data kept in ${dataDir}`);
+    else fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
     await controlPlane.start();
@@ -384,6 +386,8 @@ options:
   --rate N             messages per second for every run (default: each drill's own)
   --out PATH           where to write PATH.json and PATH.md (default data/drill-matrix/matrix-<time>)
   -h, --help           this text
+
+  ZEROLOSS_MATRIX_KEEP_DATA=1 keeps each cluster's data directory (database, logs) instead of deleting it
 
   exit status: 0 every contrast shows, 1 some contrast does not (or was not judged), 2 a usage error`;
 
