@@ -98,6 +98,13 @@ export const ServerEnvironmentSchema = z.object({
     ctx.addIssue({ code: 'custom', message: `ZL_REMOTING: ${describeSettingsError(parsed.error)} (keys: ${Object.keys(RemotingServerConfigSchema.shape).join(', ')})` });
     return z.NEVER;
   }),
+  /** `npm run drill:matrix`: "1" keeps each cluster's data directory (database, logs) instead of deleting it */
+  ZL_MATRIX_KEEP_DATA: environmentText.transform((value, ctx) => {
+    if (value === undefined || value === '0') return false;
+    if (value === '1') return true;
+    ctx.addIssue({ code: 'custom', message: `ZL_MATRIX_KEEP_DATA must be 0 (delete each cluster's data, the default) or 1 (keep it), got "${value}"` });
+    return z.NEVER;
+  }),
   /** the password of `zeroloss user add` and `user passwd`; unset: asked twice on the terminal */
   ZL_PASSWORD: environmentText,
   /** `zeroloss drill --target external --access-key AK`: that ACL account's secret key, never a flag */

@@ -20,6 +20,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { UsageError, flagValue, wholeNumber } from '../cli-args';
+import { readServerEnvironment } from '../environment';
 import { pathToFileURL } from 'node:url';
 import type { PrismaClient } from '@prisma/client';
 import { DRILLS, drillSpec, type DrillSpec } from './catalog';
@@ -271,8 +272,8 @@ export async function startMatrixCluster(topology: Topology = DEFAULT_TOPOLOGY):
   const close = async () => {
     await lab.stop().catch(() => {});
     await prisma.$disconnect().catch(() => {});
-    // ZEROLOSS_MATRIX_KEEP_DATA=1 keeps every cluster's directory (its database holds each run's events)
-    if (process.env.ZEROLOSS_MATRIX_KEEP_DATA) console.log(`[matrix] cluster data kept in ${dataDir}`);
+    // ZL_MATRIX_KEEP_DATA=1 keeps every cluster's directory (its database holds each run's events)
+    if (readServerEnvironment('ZL_MATRIX_KEEP_DATA').ZL_MATRIX_KEEP_DATA) console.log(`[matrix] cluster data kept in ${dataDir}`);
     else fs.rmSync(dataDir, { recursive: true, force: true });
   };
   try {
@@ -387,7 +388,7 @@ options:
   --out PATH           where to write PATH.json and PATH.md (default data/drill-matrix/matrix-<time>)
   -h, --help           this text
 
-  ZEROLOSS_MATRIX_KEEP_DATA=1 keeps each cluster's data directory (database, logs) instead of deleting it
+  ZL_MATRIX_KEEP_DATA=1 keeps each cluster's data directory (database, logs) instead of deleting it
 
   exit status: 0 every contrast shows, 1 some contrast does not (or was not judged), 2 a usage error`;
 
